@@ -1,0 +1,67 @@
+# MiniBot: Asterisk 22 module in Rust.
+#   make demo      build, start the sandbox Asterisk, place a call into MiniBot(demo), print it
+#   make test      unit tests + integration tests against a real Asterisk 22 (sandbox)
+#   make install   install res_minibot.so and sample configs into an Asterisk (astmoddir/astetcdir)
+#   make sandbox   build the Debian sid root with Asterisk 22 (cached in $(SANDBOX))
+
+SANDBOX ?= /var/cache/minibot/sid
+export MINIBOT_SANDBOX := $(SANDBOX)
+CARGO ?= $(shell command -v cargo 2>/dev/null || echo $(HOME)/.cargo/bin/cargo)
+MODULE := target/res_minibot.so
+# Pure-Rust tests and the harness build without the Asterisk FFI layer, in their own target dir.
+PURE := --release --no-default-features --target-dir target/pure
+
+# Where `make install` puts things: read from asterisk.conf unless given.
+ASTERISK_CONF ?= /etc/asterisk/asterisk.conf
+conf_value = $(shell sed -n 's/^[[:space:]]*$(1)[[:space:]]*=>*[[:space:]]*//p' $(ASTERISK_CONF) 2>/dev/null | head -n1)
+ASTMODDIR ?= $(or $(call conf_value,astmoddir),/usr/lib/x86_64-linux-gnu/asterisk/modules)
+ASTETCDIR ?= $(or $(call conf_value,astetcdir),/etc/asterisk)
+
+SOURCES := $(shell find src include -type f) Cargo.toml build.rs
+
+.PHONY: all build deps sandbox headers test unit-test integration-test demo install clean
+
+all: build
+
+deps:
+	@tests/sandbox/host-deps.sh
+
+sandbox: deps
+	@tests/sandbox/build-sandbox.sh
+
+# Headers: the system's asterisk-dev if installed, else the sandbox's.
+headers: deps
+	@if [ -z "$$MINIBOT_AST_INCLUDE" ] && [ ! -e /usr/include/asterisk.h ]; then tests/sandbox/build-sandbox.sh; fi
+
+build: headers
+	$(CARGO) build --release
+	@# Asterisk dlopens res_minibot.so; replace with mv so a running Asterisk never sees a half-written file.
+	@cp target/release/libres_minibot.so $(MODULE).tmp && mv -f $(MODULE).tmp $(MODULE)
+
+$(MODULE): $(SOURCES)
+	$(MAKE) build
+
+unit-test:
+	$(CARGO) test $(PURE) --lib
+
+integration-test: build sandbox
+	$(CARGO) test $(PURE) --tests -- --test-threads=2
+
+test: deps
+	$(MAKE) unit-test
+	$(MAKE) integration-test
+
+demo: build sandbox
+	$(CARGO) run -q $(PURE) --example demo
+
+install: $(MODULE)
+	install -d $(DESTDIR)$(ASTMODDIR) $(DESTDIR)$(ASTETCDIR)
+	install -m 0755 $(MODULE) $(DESTDIR)$(ASTMODDIR)/.res_minibot.so.new
+	mv -f $(DESTDIR)$(ASTMODDIR)/.res_minibot.so.new $(DESTDIR)$(ASTMODDIR)/res_minibot.so
+	@for f in asterisk-conf/*.conf dialplan/*.conf; do \
+		t="$(DESTDIR)$(ASTETCDIR)/$$(basename $$f)"; \
+		if [ -e "$$t" ]; then echo "kept existing $$t"; else install -m 0640 "$$f" "$$t" && echo "installed $$t"; fi; \
+	done
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,113 @@
+//! Build script: with the `asterisk` feature, generate raw bindings to Asterisk's headers
+//! (bindgen, allowlisted) and compile the C shim that declares the module descriptor.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const DEFAULT_SANDBOX: &str = "/var/cache/minibot/sid";
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rustc-env=MINIBOT_GIT_REV={}", git_revision());
+
+    if env::var_os("CARGO_FEATURE_ASTERISK").is_none() {
+        return;
+    }
+    let include_dir = asterisk_include_dir();
+    generate_bindings(&include_dir);
+    compile_shim(&include_dir);
+}
+
+fn git_revision() -> String {
+    Command::new("git")
+        .args(["rev-parse", "--short=10", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Where `asterisk.h` is: `MINIBOT_AST_INCLUDE`, else the system's asterisk-dev, else the sandbox root.
+/// The sandbox's whole /usr/include would drag sid's libc headers in, so only `asterisk.h` and
+/// `asterisk/` are staged into a directory of their own.
+fn asterisk_include_dir() -> PathBuf {
+    println!("cargo:rerun-if-env-changed=MINIBOT_AST_INCLUDE");
+    println!("cargo:rerun-if-env-changed=MINIBOT_SANDBOX");
+    if let Some(dir) = env::var_os("MINIBOT_AST_INCLUDE") {
+        let dir = PathBuf::from(dir);
+        assert!(dir.join("asterisk.h").exists(), "MINIBOT_AST_INCLUDE={} has no asterisk.h", dir.display());
+        return dir;
+    }
+    if Path::new("/usr/include/asterisk.h").exists() {
+        return PathBuf::from("/usr/include");
+    }
+    let sandbox = env::var("MINIBOT_SANDBOX").unwrap_or_else(|_| DEFAULT_SANDBOX.into());
+    let sandbox_include = Path::new(&sandbox).join("usr/include");
+    if !sandbox_include.join("asterisk.h").exists() {
+        panic!(
+            "no Asterisk headers: install asterisk-dev, set MINIBOT_AST_INCLUDE, or run `make sandbox` \
+             (looked in /usr/include and {})",
+            sandbox_include.display()
+        );
+    }
+    let staged = PathBuf::from(env::var("OUT_DIR").unwrap()).join("asterisk-include");
+    std::fs::create_dir_all(&staged).unwrap();
+    for name in ["asterisk.h", "asterisk"] {
+        let link = staged.join(name);
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(sandbox_include.join(name), &link).unwrap();
+    }
+    println!("cargo:rerun-if-changed={}", sandbox_include.join("asterisk/buildopts.h").display());
+    staged
+}
+
+/// The defines every translation unit of an Asterisk module is compiled with.
+const MODULE_DEFINES: &[(&str, &str)] = &[
+    ("_GNU_SOURCE", "1"),
+    ("AST_MODULE", "\"res_minibot\""),
+    ("AST_MODULE_SELF_SYM", "__internal_res_minibot_self"),
+];
+
+fn generate_bindings(include_dir: &Path) {
+    println!("cargo:rerun-if-changed=include/minibot_asterisk.h");
+    let mut builder = bindgen::Builder::default()
+        .header("include/minibot_asterisk.h")
+        .clang_arg(format!("-I{}", include_dir.display()))
+        // utils.h uses clang blocks for RAII_VAR when compiled by clang.
+        .clang_arg("-fblocks")
+        .allowlist_function(
+            "ast_log|__ast_verbose|ast_get_version|minibot_module_self\
+             |ast_register_application2|ast_unregister_application\
+             |__ast_cli_register|ast_cli_unregister|ast_cli\
+             |ast_config_load2|ast_config_destroy|ast_category_browse|ast_variable_browse\
+             |ast_answer|ast_check_hangup|pbx_builtin_setvar_helper|ast_channel_name|ast_channel_uniqueid",
+        )
+        .allowlist_type("ast_cli_entry|ast_cli_args|ast_variable|ast_flags|ast_channel")
+        .allowlist_var("__LOG_.*|ast_config_AST_CONFIG_DIR|CLI_INIT|CLI_GENERATE|AST_MODULE_LOAD_.*")
+        .allowlist_item("ast_module_load_result|ast_cli_command")
+        .default_enum_style(bindgen::EnumVariation::Consts)
+        .opaque_type("ast_channel")
+        .layout_tests(false)
+        .generate_comments(false)
+        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()));
+    for (name, value) in MODULE_DEFINES {
+        builder = builder.clang_arg(format!("-D{name}={value}"));
+    }
+    let bindings = builder.generate().expect("bindgen over the Asterisk headers failed");
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("asterisk_sys.rs");
+    bindings.write_to_file(out).unwrap();
+}
+
+fn compile_shim(include_dir: &Path) {
+    println!("cargo:rerun-if-changed=src/ast/shim.c");
+    let mut build = cc::Build::new();
+    build.file("src/ast/shim.c").include(include_dir).flag("-fno-strict-aliasing").warnings(false);
+    for (name, value) in MODULE_DEFINES {
+        build.define(name, Some(*value));
+    }
+    // whole-archive: the shim's constructor registers the module; the linker must keep it.
+    build.link_lib_modifier("+whole-archive");
+    build.compile("minibot_shim");
+}

@@ -1,0 +1,16 @@
+/*
+ * The slice of Asterisk's API that MiniBot uses: bindgen reads this file (see build.rs),
+ * with an allowlist, to generate src/ast's raw bindings.
+ */
+#include "asterisk.h"
+#include "asterisk/ast_version.h"
+#include "asterisk/channel.h"
+#include "asterisk/cli.h"
+#include "asterisk/config.h"
+#include "asterisk/logger.h"
+#include "asterisk/module.h"
+#include "asterisk/paths.h"
+#include "asterisk/pbx.h"
+
+/* Defined by the C shim (src/ast/shim.c): this module's handle, for registrations. */
+struct ast_module *minibot_module_self(void);

@@ -1,0 +1,47 @@
+//! The thin unsafe layer over Asterisk's C API. Nothing outside this folder touches a raw
+//! pointer or calls into Asterisk: it gets safe types (Channel, CliCommand, config Document, ...).
+//!
+//! Every `extern "C"` function that Asterisk can call goes through [`guard::ffi_guard`], so a
+//! Rust panic is logged and becomes an error return instead of unwinding into C.
+
+pub mod app;
+pub mod channel;
+pub mod cli;
+pub mod config;
+pub mod guard;
+pub mod logger;
+#[macro_use]
+pub mod module;
+mod sys;
+
+use std::ffi::{CStr, CString};
+use std::os::raw::c_char;
+
+/// Asterisk's version string, e.g. "22.10.1".
+pub fn asterisk_version() -> String {
+    // SAFETY: ast_get_version returns a static NUL-terminated string.
+    unsafe { cstr_to_string(sys::ast_get_version()) }
+}
+
+/// Asterisk's configuration directory (astetcdir), e.g. "/etc/asterisk".
+pub fn config_dir() -> String {
+    // SAFETY: set by Asterisk at startup from asterisk.conf, before any module loads.
+    unsafe { cstr_to_string(sys::ast_config_AST_CONFIG_DIR) }
+}
+
+/// Copies a C string owned by Asterisk; NULL becomes "".
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string valid for the duration of the call.
+unsafe fn cstr_to_string(ptr: *const c_char) -> String {
+    if ptr.is_null() {
+        String::new()
+    } else {
+        CStr::from_ptr(ptr).to_string_lossy().into_owned()
+    }
+}
+
+/// A C string for Asterisk; interior NULs (never legitimate in what we pass) become spaces.
+fn c_string(text: &str) -> CString {
+    CString::new(text.replace('\0', " ")).expect("NULs were replaced")
+}

@@ -1,0 +1,40 @@
+/*
+ * The module descriptor. Asterisk's AST_MODULE_INFO macro builds the ast_module_info struct
+ * (key, build options checksum, load priority) and the constructor that registers it when
+ * Asterisk dlopens us; writing that struct by hand in Rust would drift from the headers.
+ * Everything else lives in Rust: load/unload/reload forward to src/module.rs, which catches panics.
+ */
+#include "asterisk.h"
+#include "asterisk/module.h"
+
+int minibot_rust_load(void);
+int minibot_rust_unload(void);
+int minibot_rust_reload(void);
+
+static int load_module(void)
+{
+	return minibot_rust_load();
+}
+
+static int unload_module(void)
+{
+	return minibot_rust_unload();
+}
+
+static int reload_module(void)
+{
+	return minibot_rust_reload();
+}
+
+struct ast_module *minibot_module_self(void)
+{
+	return AST_MODULE_SELF;
+}
+
+AST_MODULE_INFO(ASTERISK_GPL_KEY, AST_MODFLAG_LOAD_ORDER, "MiniBot outbound voice bot",
+	.support_level = AST_MODULE_SUPPORT_EXTENDED,
+	.load = load_module,
+	.unload = unload_module,
+	.reload = reload_module,
+	.load_pri = AST_MODPRI_DEFAULT,
+);

@@ -1,0 +1,150 @@
+//! One call into MiniBot(): its dialplan arguments and the status it ends with.
+//! Pure Rust; the Asterisk side (src/app.rs) turns these into channel operations.
+
+use std::fmt;
+
+/// The value of MINIBOTSTATUS when MiniBot() returns, for the dialplan to branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallStatus {
+    /// The bot ran the call to its end.
+    Success,
+    /// No campaign, or a campaign name that cannot exist: nothing was played.
+    NoCampaign,
+    /// `enabled = no` in minibot.conf: the call was left alone.
+    Disabled,
+    /// The callee hung up before the bot finished.
+    Hangup,
+    /// Something failed inside the module; the details are in Asterisk's log.
+    Error,
+}
+
+impl CallStatus {
+    pub const ALL: [CallStatus; 5] =
+        [CallStatus::Success, CallStatus::NoCampaign, CallStatus::Disabled, CallStatus::Hangup, CallStatus::Error];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallStatus::Success => "SUCCESS",
+            CallStatus::NoCampaign => "NOCAMPAIGN",
+            CallStatus::Disabled => "DISABLED",
+            CallStatus::Hangup => "HANGUP",
+            CallStatus::Error => "ERROR",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        CallStatus::ALL.iter().position(|s| *s == self).expect("ALL lists every status")
+    }
+}
+
+impl fmt::Display for CallStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `MiniBot(campaign[,options])`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppArgs {
+    pub campaign: String,
+    pub options: AppOptions,
+}
+
+/// Single-letter options, Asterisk style.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AppOptions {
+    /// `n`: do not answer the channel (the caller answered it already, or wants early media).
+    pub no_answer: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ArgsError {
+    NoCampaign,
+    BadCampaignName(String),
+    UnknownOption(char),
+}
+
+impl fmt::Display for ArgsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ArgsError::NoCampaign => write!(f, "no campaign given: use MiniBot(campaign[,options])"),
+            ArgsError::BadCampaignName(name) => write!(
+                f,
+                "campaign name '{name}' is invalid: use 1-64 letters, digits, '_', '-' or '.'"
+            ),
+            ArgsError::UnknownOption(c) => write!(f, "unknown option '{c}' (known: n)"),
+        }
+    }
+}
+
+impl ArgsError {
+    pub fn status(&self) -> CallStatus {
+        match self {
+            ArgsError::NoCampaign | ArgsError::BadCampaignName(_) => CallStatus::NoCampaign,
+            ArgsError::UnknownOption(_) => CallStatus::Error,
+        }
+    }
+}
+
+pub fn parse_args(data: &str) -> Result<AppArgs, ArgsError> {
+    let mut parts = data.splitn(2, ',');
+    let campaign = parts.next().unwrap_or("").trim().to_string();
+    let option_text = parts.next().unwrap_or("").trim();
+    if campaign.is_empty() {
+        return Err(ArgsError::NoCampaign);
+    }
+    let valid = campaign.len() <= 64
+        && campaign.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && !campaign.starts_with('.');
+    if !valid {
+        return Err(ArgsError::BadCampaignName(campaign));
+    }
+    let mut options = AppOptions::default();
+    for c in option_text.chars() {
+        match c {
+            'n' => options.no_answer = true,
+            c if c.is_whitespace() => {}
+            c => return Err(ArgsError::UnknownOption(c)),
+        }
+    }
+    Ok(AppArgs { campaign, options })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn campaign_and_options() {
+        assert_eq!(parse_args("demo").unwrap(), AppArgs { campaign: "demo".into(), options: AppOptions::default() });
+        let args = parse_args(" spring-2026 , n").unwrap();
+        assert_eq!(args.campaign, "spring-2026");
+        assert!(args.options.no_answer);
+    }
+
+    #[test]
+    fn empty_campaign_is_nocampaign() {
+        for data in ["", "   ", ",n"] {
+            let err = parse_args(data).unwrap_err();
+            assert_eq!(err, ArgsError::NoCampaign);
+            assert_eq!(err.status(), CallStatus::NoCampaign);
+        }
+    }
+
+    #[test]
+    fn bad_names_and_options_are_refused() {
+        for name in ["../etc", "a b", ".hidden", &"x".repeat(65), "démo"] {
+            assert_eq!(parse_args(name).unwrap_err().status(), CallStatus::NoCampaign, "{name}");
+        }
+        assert_eq!(parse_args("demo,z").unwrap_err(), ArgsError::UnknownOption('z'));
+    }
+
+    #[test]
+    fn statuses_have_stable_names_and_indexes() {
+        let names: Vec<_> = CallStatus::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, ["SUCCESS", "NOCAMPAIGN", "DISABLED", "HANGUP", "ERROR"]);
+        for (i, s) in CallStatus::ALL.iter().enumerate() {
+            assert_eq!(s.index(), i);
+        }
+    }
+}

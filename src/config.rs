@@ -1,0 +1,273 @@
+//! minibot.conf: the settings, validated with errors that name the file, line, section and key.
+//!
+//! Asterisk parses the file (src/ast/config.rs turns it into a [`Document`]); this module only
+//! interprets it, so it is pure and unit-tested. Unknown keys and sections are warnings, not errors:
+//! a typo must not stop calls, but a wrong value must not silently become a default either.
+
+use log::LevelFilter;
+use std::fmt;
+
+pub const CONFIG_FILE: &str = "minibot.conf";
+
+/// A configuration file as Asterisk read it: sections of `key = value` lines with their origin.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    pub file: String,
+    pub sections: Vec<Section>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    pub name: String,
+    /// Line of the `[name]` header when known (0 when not).
+    pub line: u32,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub key: String,
+    pub value: String,
+    /// The file the line came from (an #include may differ from the document's file).
+    pub file: String,
+    pub line: u32,
+}
+
+impl Document {
+    /// Parses the subset of Asterisk's format the module's own files use (`[section]`,
+    /// `key = value`, `key => value`, `;` comments). Inside Asterisk, its parser is used instead;
+    /// this one serves tests and tools that read the same files outside Asterisk.
+    pub fn parse_str(file: &str, text: &str) -> Result<Document, ConfigError> {
+        let mut document = Document { file: file.to_string(), sections: Vec::new() };
+        for (index, raw) in text.lines().enumerate() {
+            let line = index as u32 + 1;
+            let content = strip_comment(raw).trim();
+            if content.is_empty() {
+                continue;
+            }
+            if let Some(rest) = content.strip_prefix('[') {
+                let Some(end) = rest.find(']') else {
+                    return Err(ConfigError::at(file, line, "", "", "section header without a closing ']'"));
+                };
+                document.sections.push(Section { name: rest[..end].trim().to_string(), line, entries: Vec::new() });
+                continue;
+            }
+            let Some(eq) = content.find('=') else {
+                return Err(ConfigError::at(file, line, "", "", "expected 'key = value'"));
+            };
+            let key = content[..eq].trim().to_string();
+            let value = content[eq + 1..].trim_start_matches('>').trim().to_string();
+            let Some(section) = document.sections.last_mut() else {
+                return Err(ConfigError::at(file, line, "", &key, "setting outside of any [section]"));
+            };
+            section.entries.push(Entry { key, value, file: file.to_string(), line });
+        }
+        Ok(document)
+    }
+}
+
+fn strip_comment(line: &str) -> &str {
+    // `\;` escapes a literal semicolon in Asterisk's format; no value of ours needs one.
+    match line.find(';') {
+        Some(i) => &line[..i],
+        None => line,
+    }
+}
+
+/// A configuration problem, located precisely enough for an operator to fix it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: u32,
+    pub section: String,
+    pub key: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn at(file: &str, line: u32, section: &str, key: &str, message: &str) -> ConfigError {
+        ConfigError { file: file.into(), line, section: section.into(), key: key.into(), message: message.into() }
+    }
+
+    fn for_entry(section: &str, entry: &Entry, message: String) -> ConfigError {
+        ConfigError { file: entry.file.clone(), line: entry.line, section: section.into(), key: entry.key.clone(), message }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if self.line > 0 {
+            write!(f, " line {}", self.line)?;
+        }
+        if !self.section.is_empty() {
+            write!(f, ", section [{}]", self.section)?;
+        }
+        if !self.key.is_empty() {
+            write!(f, ", key '{}'", self.key)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// The module's settings, with the defaults an operator gets from an empty file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// `no` keeps the module loaded but makes MiniBot() end at once with MINIBOTSTATUS=DISABLED.
+    pub enabled: bool,
+    pub log_level: LevelFilter,
+    /// Language of prompts (Asterisk sound language).
+    pub language: String,
+    /// Registers `minibot test ...` CLI commands that exercise failure paths (e.g. a panic).
+    pub test_hooks: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings { enabled: true, log_level: LevelFilter::Info, language: "fr".into(), test_hooks: false }
+    }
+}
+
+/// Settings plus what was tolerated while reading them.
+#[derive(Debug)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub warnings: Vec<String>,
+}
+
+impl Settings {
+    pub fn from_document(document: &Document) -> Result<Loaded, ConfigError> {
+        let mut settings = Settings::default();
+        let mut warnings = Vec::new();
+        for section in &document.sections {
+            match section.name.as_str() {
+                "general" => {
+                    for entry in &section.entries {
+                        settings.apply_general(entry, &mut warnings)?;
+                    }
+                }
+                other => warnings.push(format!(
+                    "{} line {}: unknown section [{other}] ignored",
+                    document.file, section.line
+                )),
+            }
+        }
+        Ok(Loaded { settings, warnings })
+    }
+
+    fn apply_general(&mut self, entry: &Entry, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
+        let error = |message: String| ConfigError::for_entry("general", entry, message);
+        let value = entry.value.as_str();
+        match entry.key.as_str() {
+            "enabled" => self.enabled = parse_bool(value).ok_or_else(|| error(bool_message(value)))?,
+            "test_hooks" => self.test_hooks = parse_bool(value).ok_or_else(|| error(bool_message(value)))?,
+            "log_level" => {
+                self.log_level = parse_log_level(value).ok_or_else(|| {
+                    error(format!("'{value}' is not a log level (error, warning, notice, debug)"))
+                })?
+            }
+            "language" => {
+                let valid = !value.is_empty()
+                    && value.len() <= 16
+                    && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if !valid {
+                    return Err(error(format!("'{value}' is not a sound language such as fr or fr_FR")));
+                }
+                self.language = value.to_string();
+            }
+            other => warnings.push(format!("{} line {}: unknown key '{other}' in [general] ignored", entry.file, entry.line)),
+        }
+        Ok(())
+    }
+}
+
+/// Asterisk's own truth values (ast_true / ast_false).
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" | "true" | "y" | "t" | "1" | "on" => Some(true),
+        "no" | "false" | "n" | "f" | "0" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn bool_message(value: &str) -> String {
+    format!("'{value}' is not yes or no")
+}
+
+fn parse_log_level(value: &str) -> Option<LevelFilter> {
+    match value.to_ascii_lowercase().as_str() {
+        "error" => Some(LevelFilter::Error),
+        "warning" | "warn" => Some(LevelFilter::Warn),
+        "notice" | "info" => Some(LevelFilter::Info),
+        "debug" => Some(LevelFilter::Debug),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Loaded, ConfigError> {
+        Settings::from_document(&Document::parse_str("minibot.conf", text)?)
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let loaded = load("").unwrap();
+        assert_eq!(loaded.settings, Settings::default());
+        assert!(loaded.warnings.is_empty());
+    }
+
+    #[test]
+    fn reads_general_settings() {
+        let loaded = load("[general]\nenabled = no ; paused\nlog_level => debug\nlanguage = fr_FR\ntest_hooks = yes\n").unwrap();
+        let s = loaded.settings;
+        assert!(!s.enabled);
+        assert_eq!(s.log_level, LevelFilter::Debug);
+        assert_eq!(s.language, "fr_FR");
+        assert!(s.test_hooks);
+    }
+
+    #[test]
+    fn bad_value_names_file_line_section_and_key() {
+        let err = load("; MiniBot\n[general]\nenabled = yes\nlog_level = loud\n").unwrap_err();
+        assert_eq!(err.line, 4);
+        assert_eq!(err.key, "log_level");
+        assert_eq!(
+            err.to_string(),
+            "minibot.conf line 4, section [general], key 'log_level': 'loud' is not a log level (error, warning, notice, debug)"
+        );
+        let err = load("[general]\nenabled = maybe\n").unwrap_err();
+        assert!(err.to_string().contains("line 2") && err.to_string().contains("'maybe' is not yes or no"));
+        assert!(load("[general]\nlanguage = fr/../../etc\n").is_err());
+    }
+
+    #[test]
+    fn unknown_keys_and_sections_are_warnings() {
+        let loaded = load("[general]\nenabeld = no\n[mystery]\nx = 1\n").unwrap();
+        assert!(loaded.settings.enabled);
+        assert_eq!(loaded.warnings.len(), 2);
+        assert!(loaded.warnings[0].contains("line 2") && loaded.warnings[0].contains("enabeld"));
+        assert!(loaded.warnings[1].contains("[mystery]"));
+    }
+
+    #[test]
+    fn parser_rejects_malformed_lines_with_their_number() {
+        let err = Document::parse_str("x.conf", "[general]\njust words\n").unwrap_err();
+        assert_eq!((err.line, err.message.as_str()), (2, "expected 'key = value'"));
+        assert!(Document::parse_str("x.conf", "key = 1\n").is_err());
+        assert!(Document::parse_str("x.conf", "[general\n").is_err());
+    }
+
+    #[test]
+    fn truth_values_follow_asterisk() {
+        for v in ["yes", "TRUE", "on", "1", "y"] {
+            assert_eq!(parse_bool(v), Some(true), "{v}");
+        }
+        for v in ["no", "False", "off", "0", "n"] {
+            assert_eq!(parse_bool(v), Some(false), "{v}");
+        }
+        assert_eq!(parse_bool("oui"), None);
+    }
+}

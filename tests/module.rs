@@ -1,0 +1,149 @@
+//! The module inside a real Asterisk 22 (sandbox): load, application docs, CLI, a Local call,
+//! bad arguments, bad configuration, panics at the FFI boundary, unload/load cycles.
+
+mod support;
+
+use std::time::Duration;
+use support::{Asterisk, Options};
+
+const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Places a Local call into `exten` and returns the MINIBOTSTATUS the dialplan reported.
+fn call_status(asterisk: &Asterisk, exten: &str, campaign_label: &str) -> String {
+    let mut ami = asterisk.ami();
+    let response = ami.originate_local("minibot-test", exten, "callee");
+    assert_eq!(response.get("Response"), Some("Success"), "originate: {response:?}");
+    let event = ami
+        .wait_event(CALL_TIMEOUT, |e| {
+            e.get("Event") == Some("UserEvent")
+                && e.get("UserEvent") == Some("MiniBotDone")
+                && e.get("Campaign") == Some(campaign_label)
+        })
+        .unwrap_or_else(|| panic!("no MiniBotDone event for {exten}; log:\n{}", asterisk.log()));
+    event.get("Status").unwrap_or("").to_string()
+}
+
+fn module_running(asterisk: &Asterisk) -> bool {
+    let out = asterisk.cli("module show like res_minibot");
+    out.lines().any(|l| l.contains("res_minibot.so") && l.contains(" Running") && !l.contains("Not Running"))
+}
+
+#[test]
+fn module_loads_and_documents_itself() {
+    let asterisk = Asterisk::start(Options::default());
+    assert!(module_running(&asterisk), "{}", asterisk.cli("module show like res_minibot"));
+
+    let app = asterisk.cli("core show application MiniBot");
+    assert!(app.contains("Run a MiniBot qualification call"), "{app}");
+    assert!(app.contains("MiniBot(campaign[,options])") && app.contains("NOCAMPAIGN"), "{app}");
+
+    let version = asterisk.cli("minibot show version");
+    assert!(version.contains(&format!("MiniBot {}", env!("CARGO_PKG_VERSION"))), "{version}");
+    assert!(version.contains("on Asterisk 22."), "{version}");
+
+    let status = asterisk.cli("minibot show status");
+    assert!(status.contains("Enabled:       yes") && status.contains("Calls started: 0"), "{status}");
+    assert!(status.contains("Language:      fr"), "{status}");
+
+    let help = asterisk.cli("core show help minibot");
+    assert!(help.contains("minibot show status") && help.contains("minibot show version"), "{help}");
+    assert!(asterisk.log().contains("MiniBot 0.1.0"), "load notice missing:\n{}", asterisk.log());
+}
+
+#[test]
+fn local_calls_end_with_a_status() {
+    let asterisk = Asterisk::start(Options::default());
+    assert_eq!(call_status(&asterisk, "demo", "demo"), "SUCCESS");
+    assert!(asterisk.log().contains("campaign 'demo'"), "{}", asterisk.log());
+
+    assert_eq!(call_status(&asterisk, "nocampaign", "none"), "NOCAMPAIGN");
+    asterisk.wait_log("no campaign given", Duration::from_secs(5));
+
+    assert_eq!(call_status(&asterisk, "badname", "bad"), "NOCAMPAIGN");
+    asterisk.wait_log("campaign name '../../etc/passwd' is invalid", Duration::from_secs(5));
+
+    let status = asterisk.cli("minibot show status");
+    assert!(status.contains("Calls started: 3") && status.contains("Calls active:  0"), "{status}");
+    assert!(status.contains("SUCCESS      1") && status.contains("NOCAMPAIGN   2"), "{status}");
+}
+
+#[test]
+fn disabled_module_leaves_calls_alone() {
+    let asterisk = Asterisk::start(Options { minibot_conf: Some("[general]\nenabled = no\n".into()), ..Options::default() });
+    assert_eq!(call_status(&asterisk, "demo", "demo"), "DISABLED");
+}
+
+#[test]
+fn bad_config_declines_load_and_reload_keeps_previous_settings() {
+    let asterisk = Asterisk::start(Options::default());
+    asterisk.write_config("minibot.conf", "; MiniBot\n[general]\nenabled = yes\nlog_level = loud\n");
+
+    asterisk.cli("module reload res_minibot.so");
+    asterisk.wait_log("minibot.conf line 4, section [general], key 'log_level': 'loud' is not a log level", Duration::from_secs(5));
+    assert!(asterisk.log().contains("keeping the previous configuration"), "{}", asterisk.log());
+    assert!(module_running(&asterisk));
+    assert_eq!(call_status(&asterisk, "demo", "demo"), "SUCCESS");
+
+    asterisk.cli("module unload res_minibot.so");
+    assert!(!module_running(&asterisk));
+    asterisk.cli("module load res_minibot.so");
+    let log = asterisk.wait_log("res_minibot declined to load: ", Duration::from_secs(5));
+    let expected = format!("declined to load: {}/etc/minibot.conf line 4, section [general], key 'log_level'", asterisk.dir);
+    assert!(log.contains(&expected), "{log}");
+    assert!(!module_running(&asterisk), "a bad config must decline the load");
+
+    asterisk.write_config("minibot.conf", "[general]\nenabled = no\n");
+    asterisk.cli("module load res_minibot.so");
+    assert!(module_running(&asterisk), "{}", asterisk.log());
+    assert_eq!(call_status(&asterisk, "demo", "demo"), "DISABLED");
+
+    asterisk.write_config("minibot.conf", "[general]\nenabled = yes\nlanguage = fr_FR\n");
+    asterisk.cli("module reload res_minibot.so");
+    asterisk.wait_log("MiniBot configuration reloaded", Duration::from_secs(5));
+    assert!(asterisk.cli("minibot show status").contains("Language:      fr_FR"));
+    assert_eq!(call_status(&asterisk, "demo", "demo"), "SUCCESS");
+}
+
+#[test]
+fn missing_config_runs_with_defaults() {
+    let asterisk = Asterisk::start(Options { minibot_conf: None, ..Options::default() });
+    assert!(module_running(&asterisk));
+    asterisk.wait_log("minibot.conf not found: running with default settings", Duration::from_secs(5));
+    assert_eq!(call_status(&asterisk, "demo", "demo"), "SUCCESS");
+}
+
+#[test]
+fn a_panic_is_caught_at_the_ffi_boundary() {
+    let mut asterisk = Asterisk::start(Options::default());
+    asterisk.cli("minibot test panic");
+    asterisk.wait_log("recovered from a panic in CLI command", Duration::from_secs(5));
+    assert!(asterisk.log().contains("test panic requested from the CLI"), "{}", asterisk.log());
+    assert!(asterisk.is_running(), "Asterisk died:\n{}", asterisk.console());
+    assert!(asterisk.cli("core show version").contains("Asterisk 22"));
+    assert_eq!(call_status(&asterisk, "demo", "demo"), "SUCCESS");
+}
+
+#[test]
+fn unload_load_cycles_keep_asterisk_up_and_memory_flat() {
+    let mut asterisk = Asterisk::start(Options::default());
+    let cycle = |asterisk: &Asterisk| {
+        asterisk.cli("module unload res_minibot.so");
+        assert!(!module_running(asterisk), "unload failed");
+        asterisk.cli("module load res_minibot.so");
+        assert!(module_running(asterisk), "load failed:\n{}", asterisk.log());
+    };
+    for _ in 0..5 {
+        cycle(&asterisk); // warm-up: allocator pools and Asterisk's own caches settle
+    }
+    let before = asterisk.rss_kib();
+    for _ in 0..50 {
+        cycle(&asterisk);
+    }
+    let after = asterisk.rss_kib();
+    assert!(asterisk.is_running());
+    let growth = after.saturating_sub(before);
+    eprintln!("RSS before {before} KiB, after 50 unload/load cycles {after} KiB (+{growth} KiB)");
+    assert!(growth < 2048, "RSS grew by {growth} KiB over 50 cycles ({before} -> {after})");
+    assert_eq!(call_status(&asterisk, "demo", "demo"), "SUCCESS");
+    assert!(asterisk.cli("minibot show status").contains("Calls started: 1"), "state must start fresh at each load");
+}

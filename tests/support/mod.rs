@@ -1,0 +1,280 @@
+//! Test and demo harness: a private Asterisk 22 instance running chrooted in the sandbox root
+//! (built by `make sandbox`), with a generated configuration, the freshly built res_minibot.so,
+//! AMI on 127.0.0.1 and a control socket of its own. Dropping the instance always stops Asterisk.
+#![allow(dead_code)]
+
+pub mod ami;
+
+use std::fs;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+pub const SYSTEM_MODULE_DIR: &str = "/usr/lib/x86_64-linux-gnu/asterisk/modules";
+
+/// Modules a test instance loads besides res_minibot (autoload is off: nothing else opens sockets).
+const BASE_MODULES: &[&str] = &[
+    "pbx_config.so",
+    "app_playback.so",
+    "app_userevent.so",
+    "app_verbose.so",
+    "app_echo.so",
+    "func_channel.so",
+    "res_clioriginate.so",
+    "res_timing_timerfd.so",
+    "format_wav.so",
+    "format_pcm.so",
+    "format_sln.so",
+    "codec_ulaw.so",
+    "codec_alaw.so",
+    "codec_resample.so",
+];
+
+pub fn sandbox_root() -> PathBuf {
+    let root = PathBuf::from(std::env::var("MINIBOT_SANDBOX").unwrap_or_else(|_| "/var/cache/minibot/sid".into()));
+    assert!(
+        root.join("usr/sbin/asterisk").exists(),
+        "no Asterisk sandbox at {} (run `make sandbox`)",
+        root.display()
+    );
+    root
+}
+
+/// The module under test: $MINIBOT_MODULE, else what `make build` left in target/.
+pub fn module_path() -> PathBuf {
+    let path = std::env::var("MINIBOT_MODULE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/res_minibot.so"));
+    assert!(path.exists(), "{} is missing (run `make build`)", path.display());
+    path
+}
+
+pub struct Options {
+    /// Contents of minibot.conf; None leaves the file out.
+    pub minibot_conf: Option<String>,
+    /// Load res_minibot.so at startup.
+    pub load_minibot: bool,
+    /// Extra dialplan appended to extensions.conf.
+    pub dialplan: String,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { minibot_conf: Some("[general]\ntest_hooks = yes\n".into()), load_minibot: true, dialplan: String::new() }
+    }
+}
+
+pub struct Asterisk {
+    pub root: PathBuf,
+    /// The instance's directory as Asterisk sees it (inside the chroot).
+    pub dir: String,
+    pub ami_port: u16,
+    child: Option<Child>,
+}
+
+/// The dialplan every instance has: `demo` runs the bot, `callee` stands for the person called.
+const BASE_DIALPLAN: &str = r#"
+[minibot-test]
+exten => demo,1,MiniBot(demo)
+ same => n,UserEvent(MiniBotDone,Campaign: demo,Status: ${MINIBOTSTATUS},Channel: ${CHANNEL})
+ same => n,Hangup()
+exten => nocampaign,1,MiniBot()
+ same => n,UserEvent(MiniBotDone,Campaign: none,Status: ${MINIBOTSTATUS},Channel: ${CHANNEL})
+ same => n,Hangup()
+exten => badname,1,MiniBot(../../etc/passwd)
+ same => n,UserEvent(MiniBotDone,Campaign: bad,Status: ${MINIBOTSTATUS},Channel: ${CHANNEL})
+ same => n,Hangup()
+exten => callee,1,Answer()
+ same => n,Playback(demo-congrats)
+ same => n,Wait(5)
+ same => n,Hangup()
+"#;
+
+static INSTANCE: AtomicU32 = AtomicU32::new(0);
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Asterisk {
+    pub fn start(options: Options) -> Asterisk {
+        let root = sandbox_root();
+        ensure_proc(&root);
+        let n = INSTANCE.fetch_add(1, Ordering::SeqCst);
+        let dir = format!("/tmp/minibot-test-{}-{n}", std::process::id());
+        let host_dir = root.join(dir.trim_start_matches('/'));
+        let _ = fs::remove_dir_all(&host_dir);
+        for sub in ["etc", "modules", "lib", "spool", "run", "log"] {
+            fs::create_dir_all(host_dir.join(sub)).unwrap();
+        }
+        // Every system module is visible (symlinks resolve inside the chroot); only ours is copied.
+        for entry in fs::read_dir(root.join(SYSTEM_MODULE_DIR.trim_start_matches('/'))).unwrap() {
+            let name = entry.unwrap().file_name();
+            std::os::unix::fs::symlink(Path::new(SYSTEM_MODULE_DIR).join(&name), host_dir.join("modules").join(&name))
+                .unwrap();
+        }
+        fs::copy(module_path(), host_dir.join("modules/res_minibot.so")).unwrap();
+
+        let ami_port = free_port();
+        let mut asterisk = Asterisk { root, dir, ami_port, child: None };
+        asterisk.write_config("asterisk.conf", &asterisk.asterisk_conf());
+        let mut modules = String::from("[modules]\nautoload = no\n");
+        for m in BASE_MODULES {
+            modules += &format!("load => {m}\n");
+        }
+        if options.load_minibot {
+            modules += "load => res_minibot.so\n";
+        }
+        asterisk.write_config("modules.conf", &modules);
+        asterisk.write_config(
+            "logger.conf",
+            "[general]\ndateformat = %F %T.%3q\n[logfiles]\nmessages.log => notice,warning,error,verbose(3)\n",
+        );
+        asterisk.write_config(
+            "manager.conf",
+            &format!(
+                "[general]\nenabled = yes\nbindaddr = 127.0.0.1\nport = {ami_port}\n\n\
+                 [minibot]\nsecret = minibot-test\ndeny = 0.0.0.0/0.0.0.0\npermit = 127.0.0.1/255.255.255.255\n\
+                 read = all\nwrite = all\n"
+            ),
+        );
+        asterisk.write_config("extensions.conf", &format!("{BASE_DIALPLAN}\n{}\n", options.dialplan));
+        if let Some(conf) = &options.minibot_conf {
+            asterisk.write_config("minibot.conf", conf);
+        }
+        asterisk.launch();
+        asterisk
+    }
+
+    fn asterisk_conf(&self) -> String {
+        let d = &self.dir;
+        format!(
+            "[directories]\nastetcdir => {d}/etc\nastmoddir => {d}/modules\nastvarlibdir => {d}/lib\n\
+             astdbdir => {d}/lib\nastkeydir => {d}/lib\nastdatadir => /usr/share/asterisk\n\
+             astagidir => /usr/share/asterisk/agi-bin\nastspooldir => {d}/spool\nastrundir => {d}/run\n\
+             astlogdir => {d}/log\nastsbindir => /usr/sbin\n\n\
+             [options]\nverbose = 3\nnocolor = yes\ndefaultlanguage = fr\nhideconnect = yes\n"
+        )
+    }
+
+    fn launch(&mut self) {
+        let console = fs::File::create(self.host_path("log/console.txt")).unwrap();
+        let child = Command::new("chroot")
+            .arg(&self.root)
+            .args(["/usr/sbin/asterisk", "-f", "-n", "-C"])
+            .arg(format!("{}/etc/asterisk.conf", self.dir))
+            .stdin(Stdio::null())
+            .stdout(console.try_clone().unwrap())
+            .stderr(console)
+            .spawn()
+            .expect("cannot start chroot asterisk");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.host_path("run/asterisk.ctl").exists() {
+            assert!(self.is_running(), "Asterisk exited during startup:\n{}", self.console());
+            assert!(Instant::now() < deadline, "Asterisk did not open its control socket:\n{}", self.console());
+            sleep(Duration::from_millis(50));
+        }
+        self.cli("core waitfullybooted");
+    }
+
+    /// A path of this instance's directory, seen from the host.
+    pub fn host_path(&self, relative: &str) -> PathBuf {
+        self.root.join(self.dir.trim_start_matches('/')).join(relative)
+    }
+
+    pub fn write_config(&self, name: &str, contents: &str) {
+        fs::write(self.host_path(&format!("etc/{name}")), contents).unwrap();
+    }
+
+    /// Runs a CLI command through the control socket (`asterisk -rx`) and returns its output.
+    pub fn cli(&self, command: &str) -> String {
+        let output = Command::new("chroot")
+            .arg(&self.root)
+            .args(["/usr/sbin/asterisk", "-C"])
+            .arg(format!("{}/etc/asterisk.conf", self.dir))
+            .args(["-rx", command])
+            .output()
+            .expect("cannot run asterisk -rx");
+        String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+    }
+
+    pub fn ami(&self) -> ami::Ami {
+        ami::Ami::connect(self.ami_port, "minibot", "minibot-test")
+    }
+
+    /// Asterisk's messages log so far.
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.host_path("log/messages.log")).unwrap_or_default()
+    }
+
+    pub fn console(&self) -> String {
+        fs::read_to_string(self.host_path("log/console.txt")).unwrap_or_default()
+    }
+
+    /// Waits until the messages log contains `needle`, returning the log.
+    pub fn wait_log(&self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let log = self.log();
+            if log.contains(needle) {
+                return log;
+            }
+            assert!(Instant::now() < deadline, "log never showed {needle:?}:\n{log}");
+            sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        match self.child.as_mut() {
+            Some(child) => child.try_wait().map(|status| status.is_none()).unwrap_or(false),
+            None => false,
+        }
+    }
+
+    /// Resident memory of the Asterisk process, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
+    }
+
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else { return };
+        if child.try_wait().ok().flatten().is_none() {
+            let _ = self.cli("core stop now");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Asterisk {
+    fn drop(&mut self) {
+        self.stop();
+        if std::env::var_os("MINIBOT_KEEP_TEST_DIRS").is_none() {
+            let _ = fs::remove_dir_all(self.root.join(self.dir.trim_start_matches('/')));
+        }
+    }
+}
+
+fn ensure_proc(root: &Path) {
+    if !root.join("proc/self").exists() {
+        let status = Command::new("mount").args(["-t", "proc", "proc"]).arg(root.join("proc")).status().unwrap();
+        assert!(status.success(), "cannot mount proc in the sandbox");
+    }
+}
