@@ -9,6 +9,12 @@ const DEFAULT_SANDBOX: &str = "/var/cache/minibot/sid";
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    // The version shows the commit it was built from.
+    for git_file in [".git/HEAD", ".git/refs/heads"] {
+        if Path::new(git_file).exists() {
+            println!("cargo:rerun-if-changed={git_file}");
+        }
+    }
     println!("cargo:rustc-env=MINIBOT_GIT_REV={}", git_revision());
 
     if env::var_os("CARGO_FEATURE_ASTERISK").is_none() {

@@ -14,7 +14,7 @@ fn main() {
     let mut ami = asterisk.ami();
     ami.originate_local("minibot-test", "demo", "callee");
     let event = ami.wait_event(Duration::from_secs(30), |e| e.get("UserEvent") == Some("MiniBotDone"));
-    match event {
+    match &event {
         Some(event) => println!(
             "call on {} ended: MINIBOTSTATUS={}",
             event.get("Channel").unwrap_or("?"),

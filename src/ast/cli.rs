@@ -13,7 +13,6 @@ pub enum CliResult {
     Success,
     /// Asterisk prints the command's usage text.
     ShowUsage,
-    Failure,
 }
 
 /// The words typed, e.g. `["minibot", "show", "call", "Local/x"]`, and the console to print on.
@@ -57,7 +56,7 @@ unsafe impl Send for Registered {}
 static REGISTERED: Mutex<Option<Registered>> = Mutex::new(None);
 
 unsafe extern "C" fn dispatch(e: *mut sys::ast_cli_entry, cmd: c_int, a: *mut sys::ast_cli_args) -> *mut c_char {
-    ffi_guard("CLI command", 2 as *mut c_char, || {
+    ffi_guard("CLI command", 2 as *mut c_char /* CLI_FAILURE */, || {
         // SAFETY: `e` is one of our entries (only they name this handler), so it is an `Entry`.
         let entry = unsafe { &mut *(e as *mut Entry) };
         if cmd == sys::ast_cli_command_CLI_INIT as c_int {
@@ -78,7 +77,6 @@ unsafe extern "C" fn dispatch(e: *mut sys::ast_cli_entry, cmd: c_int, a: *mut sy
         match (entry.handler)(&args) {
             CliResult::Success => std::ptr::null_mut(), // CLI_SUCCESS
             CliResult::ShowUsage => 1 as *mut c_char,   // CLI_SHOWUSAGE
-            CliResult::Failure => 2 as *mut c_char,     // CLI_FAILURE
         }
     })
 }
