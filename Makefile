@@ -45,7 +45,7 @@ unit-test:
 	$(CARGO) test $(PURE) --lib
 
 integration-test: build sandbox
-	$(CARGO) test $(PURE) --tests -- --test-threads=2
+	$(CARGO) test $(PURE) --test '*' -- --test-threads=2
 
 test: deps
 	$(MAKE) unit-test
