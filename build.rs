@@ -17,6 +17,7 @@ fn main() {
     }
     println!("cargo:rustc-env=MINIBOT_GIT_REV={}", git_revision());
 
+    link_vosk();
     if env::var_os("CARGO_FEATURE_ASTERISK").is_none() {
         return;
     }
@@ -33,6 +34,20 @@ fn git_revision() -> String {
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// libvosk.so comes from the PyPI wheel (`make vosk`). Installed beside res_minibot.so, it is found
+/// through an rpath of $ORIGIN; test and example binaries find it where it was unpacked.
+fn link_vosk() {
+    println!("cargo:rerun-if-env-changed=MINIBOT_VOSK_DIR");
+    let dir = env::var("MINIBOT_VOSK_DIR").unwrap_or_else(|_| "/var/cache/minibot/vosk".into());
+    if !Path::new(&dir).join("libvosk.so").exists() {
+        panic!("libvosk.so not found in {dir}: run `make vosk` (or set MINIBOT_VOSK_DIR)");
+    }
+    println!("cargo:rustc-link-search=native={dir}");
+    println!("cargo:rustc-link-arg-cdylib=-Wl,-rpath,$ORIGIN");
+    // Every other binary (unit tests included, which have no link-arg kind of their own).
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{dir}");
 }
 
 /// Where `asterisk.h` is: `MINIBOT_AST_INCLUDE`, else the system's asterisk-dev, else the sandbox root.
@@ -88,11 +103,21 @@ fn generate_bindings(include_dir: &Path) {
              |ast_register_application2|ast_unregister_application\
              |__ast_cli_register|ast_cli_unregister|ast_cli\
              |ast_config_load2|ast_config_destroy|ast_category_browse|ast_variable_browse\
-             |ast_answer|ast_check_hangup|pbx_builtin_setvar_helper|ast_channel_name|ast_channel_uniqueid",
+             |ast_answer|ast_check_hangup|pbx_builtin_setvar_helper|ast_channel_name|ast_channel_uniqueid\
+             |ast_channel_language|ast_channel_stream|ast_channel_streamid|ast_channel_timingfunc|ast_channel_sched\
+             |ast_channel_rawreadformat|ast_set_read_format|ast_format_get_sample_rate|ast_format_get_name\
+             |ast_streamfile|ast_stopstream|ast_fileexists|ast_waitfor|ast_read|ast_frame_free|ast_sched_runq|ast_sched_wait\
+             |ast_audiohook_init|ast_audiohook_attach|ast_audiohook_remove|ast_audiohook_destroy\
+             |__ast_manager_event_multichan",
         )
-        .allowlist_type("ast_cli_entry|ast_cli_args|ast_variable|ast_flags|ast_channel")
-        .allowlist_var("__LOG_.*|ast_config_AST_CONFIG_DIR|CLI_INIT|CLI_GENERATE|AST_MODULE_LOAD_.*")
-        .allowlist_item("ast_module_load_result|ast_cli_command")
+        .allowlist_type("ast_cli_entry|ast_cli_args|ast_variable|ast_flags|ast_channel|ast_frame|ast_audiohook")
+        .allowlist_var(
+            "__LOG_.*|ast_config_AST_CONFIG_DIR|ast_format_slin16|EVENT_FLAG_CALL|AST_CONTROL_HANGUP",
+        )
+        .allowlist_item(
+            "ast_module_load_result|ast_cli_command|ast_frame_type|ast_control_frame_type\
+             |ast_audiohook_type|ast_audiohook_init_flags|ast_audiohook_direction",
+        )
         .default_enum_style(bindgen::EnumVariation::Consts)
         .opaque_type("ast_channel")
         .layout_tests(false)

@@ -4,13 +4,20 @@
  */
 #include "asterisk.h"
 #include "asterisk/ast_version.h"
+#include "asterisk/audiohook.h"
 #include "asterisk/channel.h"
 #include "asterisk/cli.h"
 #include "asterisk/config.h"
+#include "asterisk/file.h"
+#include "asterisk/format.h"
+#include "asterisk/format_cache.h"
+#include "asterisk/frame.h"
 #include "asterisk/logger.h"
+#include "asterisk/manager.h"
 #include "asterisk/module.h"
 #include "asterisk/paths.h"
 #include "asterisk/pbx.h"
+#include "asterisk/sched.h"
 
 /* Defined by the C shim (src/ast/shim.c): this module's handle, for registrations. */
 struct ast_module *minibot_module_self(void);

@@ -1,15 +1,25 @@
-//! The dialplan application `MiniBot(campaign[,options])`.
-//!
-//! For now it answers, checks its arguments and the module settings, logs the campaign and sets
-//! MINIBOTSTATUS; the media path (audiohook, VAD, ASR) and the scenario plug in here.
+//! The dialplan application `MiniBot(campaign[,options])`: the call's loop, in the manner of
+//! app_speech_utils' SpeechBackground. It plays the scenario's prompts while an audiohook feeds
+//! the callee's audio through VAD and the recognizer; speech stops the prompt (barge-in).
 
 use crate::ast::app::{self, AppExit, Application};
-use crate::ast::channel::Channel;
+use crate::ast::audiohook::{AudioHook, AudioSink, Direction};
+use crate::ast::channel::{Channel, Input as ChannelInput};
+use crate::ast::manager;
+use crate::call::controller::{Action, CallEvent, Controller, Input};
+use crate::call::media::{MediaEvent, MediaPipeline, MediaState};
 use crate::call::{parse_args, CallStatus};
-use crate::module::with_bot;
+use crate::module::{with_bot, Bot};
+use crate::obs::metrics::METRICS;
+use crossbeam_channel::unbounded;
 use std::ffi::CStr;
+use std::sync::Arc;
+use std::time::Instant;
 
 pub const STATUS_VARIABLE: &str = "MINIBOTSTATUS";
+
+/// Longest wait on the channel per loop turn: the controller's timers tick at least this often.
+const WAIT_MS: i32 = 20;
 
 pub struct MiniBot;
 
@@ -17,25 +27,26 @@ impl Application for MiniBot {
     const NAME: &'static CStr = c"MiniBot";
     const SYNOPSIS: &'static CStr = c"Run a MiniBot qualification call for a campaign.";
     const DESCRIPTION: &'static CStr = c"MiniBot(campaign[,options])\n\
-  campaign: the campaign whose scenario the bot plays (letters, digits, '_', '-', '.').\n\
+  campaign: the campaign whose scenario the bot plays (letters, digits, '_', '-', '.'),\n\
+            a section of minibot_scenarios.conf.\n\
   options:\n\
     n - do not answer the channel first.\n\
 The bot listens to the callee (VAD + speech recognition with barge-in), plays the campaign's\n\
-scenario and stores the outcome. Configuration: minibot.conf.\n\
+scenario and stores the outcome. Configuration: minibot.conf, minibot_scenarios.conf.\n\
 On return, MINIBOTSTATUS is one of:\n\
   SUCCESS    - the call ran to its end\n\
-  NOCAMPAIGN - no campaign or an invalid campaign name was given\n\
+  NOCAMPAIGN - no campaign, an invalid name, or no scenario for it\n\
   DISABLED   - the module is disabled in minibot.conf\n\
   HANGUP     - the callee hung up\n\
   ERROR      - an internal error occurred (see the log)\n";
 
     fn exec(channel: &Channel, data: &str) -> AppExit {
-        let Some((settings, stats)) = with_bot(|bot| (bot.settings.clone(), bot.stats.clone())) else {
+        let Some(stats) = with_bot(|bot| bot.stats.clone()) else {
             channel.set_variable(STATUS_VARIABLE, CallStatus::Error.as_str());
             return AppExit::Continue;
         };
         let mut call = stats.call_started();
-        let status = run(channel, data, settings.enabled);
+        let status = run(channel, data);
         call.set_status(status);
         channel.set_variable(STATUS_VARIABLE, status.as_str());
         log::info!("MiniBot on {} ended with {STATUS_VARIABLE}={status}", channel.name());
@@ -50,7 +61,19 @@ On return, MINIBOTSTATUS is one of:\n\
     }
 }
 
-fn run(channel: &Channel, data: &str, enabled: bool) -> CallStatus {
+/// What a call needs from the module, copied at its start (a reload affects later calls only).
+struct CallSetup {
+    settings: Arc<crate::config::Settings>,
+    scenarios: Arc<crate::scenario::Scenarios>,
+    asr: Option<Arc<crate::asr::Engine>>,
+    calls: Arc<crate::call::live::Registry>,
+}
+
+fn setup(bot: &Bot) -> CallSetup {
+    CallSetup { settings: bot.settings.clone(), scenarios: bot.scenarios.clone(), asr: bot.asr.clone(), calls: bot.calls.clone() }
+}
+
+fn run(channel: &Channel, data: &str) -> CallStatus {
     let args = match parse_args(data) {
         Ok(args) => args,
         Err(problem) => {
@@ -58,18 +81,180 @@ fn run(channel: &Channel, data: &str, enabled: bool) -> CallStatus {
             return problem.status();
         }
     };
-    if !enabled {
+    let Some(setup) = with_bot(setup) else { return CallStatus::Error };
+    if !setup.settings.enabled {
         log::warn!("MiniBot on {}: module disabled in minibot.conf, campaign '{}' not run", channel.name(), args.campaign);
         return CallStatus::Disabled;
     }
+    let Some(scenario) = setup.scenarios.get(&args.campaign).cloned() else {
+        log::warn!("MiniBot on {}: no scenario for campaign '{}' in minibot_scenarios.conf", channel.name(), args.campaign);
+        return CallStatus::NoCampaign;
+    };
     if !args.options.no_answer && channel.answer().is_err() {
         return CallStatus::Hangup;
     }
     log::info!("MiniBot on {} (uniqueid {}): campaign '{}'", channel.name(), channel.unique_id(), args.campaign);
-    if channel.is_hung_up() {
-        return CallStatus::Hangup;
+    converse(channel, &args.campaign, Arc::new(scenario), &setup)
+}
+
+/// Feeds the audiohook's frames to the media pipeline.
+struct Sink(MediaPipeline);
+
+impl AudioSink for Sink {
+    fn frame(&mut self, direction: Direction, samples: &[i16], sample_rate: u32) {
+        match direction {
+            Direction::Read => self.0.on_read(samples, sample_rate),
+            Direction::Write => self.0.on_write(samples, sample_rate),
+        }
     }
-    CallStatus::Success
+}
+
+fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Scenario>, setup: &CallSetup) -> CallStatus {
+    let rate = channel.native_read_rate();
+    // slin16 costs nothing on a 16 kHz channel; an 8 kHz trunk keeps its rate (no transcoding).
+    if rate >= 16000 && !channel.set_read_slin16() {
+        log::warn!("MiniBot on {}: cannot read slin16", channel.name());
+    }
+    let (media_tx, media_rx) = unbounded();
+    let (asr_tx, asr_rx) = unbounded();
+    let asr = match &setup.asr {
+        Some(engine) => match engine.session(rate, asr_tx) {
+            Ok(session) => Some(session),
+            Err(reason) => {
+                log::error!("MiniBot on {}: {reason}; continuing without ASR", channel.name());
+                None
+            }
+        },
+        None => None,
+    };
+    let asr_enabled = asr.is_some();
+    let media_state = Arc::new(MediaState::default());
+    let pipeline = MediaPipeline::new(setup.settings.vad, asr, media_tx, media_state.clone());
+    let hook = match AudioHook::attach(channel, c"MiniBot", Sink(pipeline)) {
+        Ok(hook) => hook,
+        Err(reason) => {
+            log::warn!("MiniBot on {}: {reason}", channel.name());
+            return if channel.is_hung_up() { CallStatus::Hangup } else { CallStatus::Error };
+        }
+    };
+    let registered = setup.calls.add(channel.name(), campaign.to_string(), media_state);
+    let live = registered.call.clone();
+    live.view.lock().rate = rate;
+    event(channel, "MiniBotCall", &[("State", "started".into()), ("Campaign", campaign.into()), ("Rate", rate.to_string()),
+        ("Format", channel.native_read_format_name()), ("Asr", if asr_enabled { "yes" } else { "no" }.into())]);
+
+    let mut controller = Controller::new(scenario, asr_enabled, Instant::now());
+    let mut pending = controller.start(Instant::now());
+    let mut playing = false;
+    let mut status = None;
+    while status.is_none() {
+        for action in pending.drain(..) {
+            match action {
+                Action::Play(file) => match channel.start_playback(&file) {
+                    Ok(()) => playing = true,
+                    Err(reason) => {
+                        log::error!("MiniBot on {}: {reason}", channel.name());
+                        playing = false;
+                    }
+                },
+                Action::StopPrompt => {
+                    channel.stop_playback();
+                    playing = false;
+                }
+                Action::Event(e) => emit(channel, &live, e),
+                Action::End(s) => status = Some(s),
+            }
+        }
+        if status.is_some() {
+            break;
+        }
+        let mut inputs = Vec::new();
+        match channel.wait(WAIT_MS) {
+            ChannelInput::HungUp => inputs.push(Input::HungUp),
+            ChannelInput::Dtmf(digit) => inputs.push(Input::Dtmf(digit)),
+            ChannelInput::Timeout | ChannelInput::Frame => {}
+        }
+        if controller.phase() == crate::call::controller::Phase::Responding && !playing {
+            inputs.push(Input::PromptFailed);
+        } else if playing && !channel.is_playing() {
+            channel.stop_playback();
+            playing = false;
+            inputs.push(Input::PromptFinished);
+        }
+        for event in media_rx.try_iter() {
+            match event {
+                MediaEvent::SpeechStarted { confirmed_at, .. } => inputs.push(Input::SpeechStarted { confirmed_at }),
+                MediaEvent::SpeechEnded { .. } => inputs.push(Input::SpeechEnded),
+                MediaEvent::Rate(r) => live.view.lock().rate = r,
+            }
+        }
+        for result in asr_rx.try_iter() {
+            inputs.push(match result {
+                crate::asr::AsrEvent::Partial { text } => Input::Partial(text),
+                crate::asr::AsrEvent::Final { text, latency } => Input::Final { text, latency },
+            });
+        }
+        inputs.push(Input::Tick);
+        // After the wait: a barge-in's stop delay runs from the onset decision to now.
+        let now = Instant::now();
+        for input in inputs {
+            pending.extend(controller.handle(input, now));
+        }
+        let mut view = live.view.lock();
+        view.phase = controller.phase().as_str();
+        view.step = controller.step().to_string();
+        view.last_partial = controller.last_partial().to_string();
+        if view.turns.len() != controller.turns().len() {
+            view.turns = controller.turns().to_vec();
+        }
+    }
+    if playing {
+        channel.stop_playback();
+    }
+    // Removing the hook drops the pipeline, whose recognizer session ends its worker.
+    drop(hook);
+    let status = status.unwrap_or(CallStatus::Error);
+    let turns = controller.turns().len();
+    event(channel, "MiniBotCall", &[("State", "ended".into()), ("Campaign", campaign.into()), ("Status", status.as_str().into()),
+        ("Turns", turns.to_string())]);
+    status
+}
+
+fn event(channel: &Channel, name: &str, fields: &[(&str, String)]) {
+    manager::call_event(channel, name, fields);
+}
+
+/// Sends a controller event to AMI (and keeps the live view's counters).
+fn emit(channel: &Channel, live: &crate::call::live::LiveCall, e: CallEvent) {
+    let ms = |v: f64| format!("{v:.1}");
+    match e {
+        CallEvent::StepEntered { step } => event(channel, "MiniBotStep", &[("Step", step)]),
+        CallEvent::PromptStarted { step, file } => {
+            event(channel, "MiniBotPrompt", &[("Step", step), ("File", file), ("State", "started".into())])
+        }
+        CallEvent::PromptFinished { step, file, played_ms } => event(
+            channel,
+            "MiniBotPrompt",
+            &[("Step", step), ("File", file), ("State", "finished".into()), ("PlayedMs", played_ms.to_string())],
+        ),
+        CallEvent::BargeIn { step, file, played_ms, stop_delay_ms, by } => {
+            METRICS.barge_in_stop_ms.record(stop_delay_ms);
+            live.view.lock().barge_ins += 1;
+            event(
+                channel,
+                "MiniBotBargeIn",
+                &[("Step", step), ("File", file), ("PlayedMs", played_ms.to_string()), ("StopDelayMs", ms(stop_delay_ms)), ("By", by.into())],
+            )
+        }
+        CallEvent::SpeechStarted { step } => event(channel, "MiniBotSpeech", &[("Step", step), ("State", "started".into())]),
+        CallEvent::SpeechEnded { step } => event(channel, "MiniBotSpeech", &[("Step", step), ("State", "ended".into())]),
+        CallEvent::Partial { step, text } => event(channel, "MiniBotPartial", &[("Step", step), ("Text", text)]),
+        CallEvent::Final { step, text, latency_ms } => {
+            event(channel, "MiniBotFinal", &[("Step", step), ("Text", text), ("LatencyMs", ms(latency_ms))])
+        }
+        CallEvent::NoInput { step, waited_ms } => event(channel, "MiniBotNoInput", &[("Step", step), ("WaitedMs", waited_ms.to_string())]),
+        CallEvent::Dtmf { step, digit } => event(channel, "MiniBotDtmf", &[("Step", step), ("Digit", digit.to_string())]),
+    }
 }
 
 pub fn register() -> Result<(), String> {

@@ -2,7 +2,9 @@
 
 use crate::ast::cli::{self, CliArgs, CliCommand, CliResult};
 use crate::module::with_bot;
+use crate::call::live;
 use crate::obs::format_uptime;
+use crate::obs::metrics::METRICS;
 
 pub fn commands(test_hooks: bool) -> Vec<CliCommand> {
     let mut commands = vec![
@@ -17,6 +19,24 @@ pub fn commands(test_hooks: bool) -> Vec<CliCommand> {
             summary: "Show the MiniBot module version",
             usage: "Usage: minibot show version\n       Shows the module version, its git revision and the Asterisk version.\n",
             handler: show_version,
+        },
+        CliCommand {
+            command: "minibot show calls",
+            summary: "List live MiniBot calls",
+            usage: "Usage: minibot show calls\n       Lists calls in MiniBot(): step, state (responding/listening/processing), VAD, last partial.\n",
+            handler: show_calls,
+        },
+        CliCommand {
+            command: "minibot show call",
+            summary: "Show one live MiniBot call and its turns",
+            usage: "Usage: minibot show call <channel>\n       Shows a live call's state and turns (a channel name prefix is enough).\n",
+            handler: show_call,
+        },
+        CliCommand {
+            command: "minibot show metrics",
+            summary: "Show media and recognition timings",
+            usage: "Usage: minibot show metrics\n       Per-frame CPU of VAD and Vosk, turn-end-to-final latency, outgoing audio gaps, barge-in stop delay.\n",
+            handler: show_metrics,
         },
     ];
     if test_hooks {
@@ -58,6 +78,11 @@ fn show_status(args: &CliArgs) -> CliResult {
         out += &format!("  Enabled:       {}\n", if s.enabled { "yes" } else { "no" });
         out += &format!("  Language:      {}\n", s.language);
         out += &format!("  Log level:     {}\n", s.log_level);
+        out += &format!("  Scenarios:     {}\n", bot.scenarios.keys().cloned().collect::<Vec<_>>().join(", "));
+        out += &match &bot.asr {
+            Some(engine) => format!("  ASR:           {} ({:?})\n", s.asr.model_path, engine.mode()),
+            None => "  ASR:           none (DTMF and speech/no-speech only)\n".to_string(),
+        };
         out += &format!("  Calls active:  {}\n", snap.active);
         out += &format!("  Calls started: {}\n", snap.started);
         for (status, count) in snap.ended {
@@ -66,6 +91,44 @@ fn show_status(args: &CliArgs) -> CliResult {
         out
     });
     args.print(&text.unwrap_or_else(|| "MiniBot is not loaded\n".into()));
+    CliResult::Success
+}
+
+fn show_calls(args: &CliArgs) -> CliResult {
+    if args.argv.len() != 3 {
+        return CliResult::ShowUsage;
+    }
+    let calls = with_bot(|bot| bot.calls.list()).unwrap_or_default();
+    args.print(&live::format_calls(&calls));
+    CliResult::Success
+}
+
+fn show_call(args: &CliArgs) -> CliResult {
+    if args.argv.len() != 4 {
+        return CliResult::ShowUsage;
+    }
+    match with_bot(|bot| bot.calls.find(&args.argv[3])).flatten() {
+        Some(call) => args.print(&live::format_call(&call)),
+        None => args.print(&format!("No MiniBot call on {}\n", args.argv[3])),
+    }
+    CliResult::Success
+}
+
+fn show_metrics(args: &CliArgs) -> CliResult {
+    if args.argv.len() != 3 {
+        return CliResult::ShowUsage;
+    }
+    let mut text = METRICS.report();
+    if let Some(Some(engine)) = with_bot(|bot| bot.asr.clone()) {
+        text += &format!(
+            "ASR: mode {:?}, warm recognizers {:?}, workers {}, queue drops {}\n",
+            engine.mode(),
+            engine.idle_counts(),
+            engine.active_workers(),
+            engine.queue_drops()
+        );
+    }
+    args.print(&text);
     CliResult::Success
 }
 

@@ -4,6 +4,8 @@
 //! interprets it, so it is pure and unit-tested. Unknown keys and sections are warnings, not errors:
 //! a typo must not stop calls, but a wrong value must not silently become a default either.
 
+use crate::asr::{AsrConfig, AsrMode};
+use crate::vad::SegmenterConfig;
 use log::LevelFilter;
 use std::fmt;
 
@@ -120,11 +122,24 @@ pub struct Settings {
     pub language: String,
     /// Registers `minibot test ...` CLI commands that exercise failure paths (e.g. a panic).
     pub test_hooks: bool,
+    /// Speech recognition; `asr.model_path` empty means none (DTMF and speech/no-speech only).
+    pub asr: AsrConfig,
+    /// What a model that cannot be loaded does: refuse the module load, or run without ASR.
+    pub asr_required: bool,
+    pub vad: SegmenterConfig,
 }
 
 impl Default for Settings {
     fn default() -> Settings {
-        Settings { enabled: true, log_level: LevelFilter::Info, language: "fr".into(), test_hooks: false }
+        Settings {
+            enabled: true,
+            log_level: LevelFilter::Info,
+            language: "fr".into(),
+            test_hooks: false,
+            asr: AsrConfig::default(),
+            asr_required: true,
+            vad: SegmenterConfig::default(),
+        }
     }
 }
 
@@ -144,6 +159,16 @@ impl Settings {
                 "general" => {
                     for entry in &section.entries {
                         settings.apply_general(entry, &mut warnings)?;
+                    }
+                }
+                "asr" => {
+                    for entry in &section.entries {
+                        settings.apply_asr(entry, &mut warnings)?;
+                    }
+                }
+                "vad" => {
+                    for entry in &section.entries {
+                        settings.apply_vad(entry, &mut warnings)?;
                     }
                 }
                 other => warnings.push(format!(
@@ -179,6 +204,64 @@ impl Settings {
         }
         Ok(())
     }
+}
+
+impl Settings {
+    fn apply_asr(&mut self, entry: &Entry, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
+        let error = |message: String| ConfigError::for_entry("asr", entry, message);
+        let value = entry.value.as_str();
+        match entry.key.as_str() {
+            "model" => self.asr.model_path = value.to_string(),
+            "mode" => {
+                self.asr.mode = match value {
+                    "worker" => AsrMode::Worker,
+                    "inline" => AsrMode::Inline,
+                    _ => return Err(error(format!("'{value}' is not an ASR mode (worker or inline)"))),
+                }
+            }
+            "prewarm" => self.asr.prewarm = parse_number(value, 0, 50).ok_or_else(|| error(range_message(value, 0, 50)))? as usize,
+            "partial_interval_ms" => {
+                self.asr.partial_interval_ms = parse_number(value, 20, 5000).ok_or_else(|| error(range_message(value, 20, 5000)))?
+            }
+            "on_model_error" => {
+                self.asr_required = match value {
+                    "decline" => true,
+                    "dtmf_only" => false,
+                    _ => return Err(error(format!("'{value}' is not decline or dtmf_only"))),
+                }
+            }
+            other => warnings.push(format!("{} line {}: unknown key '{other}' in [asr] ignored", entry.file, entry.line)),
+        }
+        Ok(())
+    }
+
+    fn apply_vad(&mut self, entry: &Entry, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
+        let error = |message: String| ConfigError::for_entry("vad", entry, message);
+        let value = entry.value.as_str();
+        let target = match entry.key.as_str() {
+            "onset_ms" => &mut self.vad.onset_ms,
+            "hangover_ms" => &mut self.vad.hangover_ms,
+            "preroll_ms" => &mut self.vad.preroll_ms,
+            other => {
+                warnings.push(format!("{} line {}: unknown key '{other}' in [vad] ignored", entry.file, entry.line));
+                return Ok(());
+            }
+        };
+        let ms = parse_number(value, 20, 5000).ok_or_else(|| error(range_message(value, 20, 5000)))?;
+        if ms % 20 != 0 {
+            return Err(error(format!("'{value}' is not a multiple of 20 ms (the VAD frame)")));
+        }
+        *target = ms;
+        Ok(())
+    }
+}
+
+fn parse_number(value: &str, min: u32, max: u32) -> Option<u32> {
+    value.trim().parse().ok().filter(|n| (min..=max).contains(n))
+}
+
+fn range_message(value: &str, min: u32, max: u32) -> String {
+    format!("'{value}' is not a whole number from {min} to {max}")
 }
 
 /// Asterisk's own truth values (ast_true / ast_false).
@@ -241,6 +324,19 @@ mod tests {
         let err = load("[general]\nenabled = maybe\n").unwrap_err();
         assert!(err.to_string().contains("line 2") && err.to_string().contains("'maybe' is not yes or no"));
         assert!(load("[general]\nlanguage = fr/../../etc\n").is_err());
+    }
+
+    #[test]
+    fn reads_asr_and_vad_sections() {
+        let text = "[asr]\nmodel = /opt/m\nmode = inline\nprewarm = 3\non_model_error = dtmf_only\n[vad]\nonset_ms = 160\nhangover_ms = 400\n";
+        let s = load(text).unwrap().settings;
+        assert_eq!((s.asr.model_path.as_str(), s.asr.mode, s.asr.prewarm), ("/opt/m", AsrMode::Inline, 3));
+        assert!(!s.asr_required);
+        assert_eq!((s.vad.onset_ms, s.vad.hangover_ms, s.vad.preroll_ms), (160, 400, 300));
+        let err = load("[vad]\nonset_ms = 150\n").unwrap_err();
+        assert!(err.to_string().contains("line 2, section [vad], key 'onset_ms'") && err.message.contains("multiple of 20"), "{err}");
+        assert!(load("[asr]\nmode = gpu\n").is_err());
+        assert!(load("[asr]\nprewarm = -1\n").is_err());
     }
 
     #[test]

@@ -5,9 +5,12 @@
 //! knows nothing of Asterisk and is unit-tested on its own (`cargo test --no-default-features`).
 #![deny(unsafe_code)]
 
+pub mod asr;
 pub mod call;
 pub mod config;
 pub mod obs;
+pub mod scenario;
+pub mod vad;
 
 #[cfg(feature = "asterisk")]
 #[allow(unsafe_code)]

@@ -3,19 +3,26 @@
 //! State lives in a lock-protected `Option` rather than a once-cell: Asterisk may keep this
 //! library mapped across `module unload` / `module load`, and each load must start fresh.
 
+use crate::asr::Engine;
 use crate::ast::{self, config::LoadError};
-use crate::{app, cli};
+use crate::call::live::Registry;
 use crate::config::{Document, Settings, CONFIG_FILE};
 use crate::obs::CallStats;
+use crate::scenario::{self, Scenarios, SCENARIO_FILE};
+use crate::{app, cli};
 use parking_lot::RwLock;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub struct Bot {
     pub settings: Arc<Settings>,
+    pub scenarios: Arc<Scenarios>,
+    /// None: no model configured (or it failed with on_model_error = dtmf_only).
+    pub asr: Option<Arc<Engine>>,
     pub loaded_at: Instant,
     pub reloaded_at: Option<Instant>,
     pub stats: Arc<CallStats>,
+    pub calls: Arc<Registry>,
 }
 
 static BOT: RwLock<Option<Bot>> = RwLock::new(None);
@@ -34,8 +41,18 @@ declare_module! {
 fn load() -> Result<(), String> {
     let settings = read_settings()?;
     log::set_max_level(settings.log_level);
+    let scenarios = read_scenarios(&settings)?;
+    let asr = start_asr(&settings)?;
     let test_hooks = settings.test_hooks;
-    *BOT.write() = Some(Bot { settings: Arc::new(settings), loaded_at: Instant::now(), reloaded_at: None, stats: Arc::default() });
+    *BOT.write() = Some(Bot {
+        settings: Arc::new(settings),
+        scenarios: Arc::new(scenarios),
+        asr,
+        loaded_at: Instant::now(),
+        reloaded_at: None,
+        stats: Arc::default(),
+        calls: Arc::default(),
+    });
     let registered = app::register().and_then(|()| cli::register(cli::commands(test_hooks)));
     if let Err(reason) = registered {
         let _ = unload();
@@ -47,7 +64,12 @@ fn load() -> Result<(), String> {
 
 fn unload() -> Result<(), String> {
     // Asterisk refuses a plain `module unload` while MiniBot() runs on a channel (the running
-    // application holds a module reference), so no call can be using what is freed here.
+    // application holds a module reference), so no call can be using what is freed here; the
+    // ASR workers of calls that just ended may still be finishing, and must be gone before the
+    // library is unmapped.
+    if let Some(engine) = BOT.read().as_ref().and_then(|bot| bot.asr.clone()) {
+        engine.shutdown(Duration::from_secs(5))?;
+    }
     app::unregister();
     ast::cli::unregister_all();
     *BOT.write() = None;
@@ -56,33 +78,78 @@ fn unload() -> Result<(), String> {
 
 fn reload() -> Result<(), String> {
     let settings = read_settings()?;
+    let scenarios = read_scenarios(&settings)?;
     log::set_max_level(settings.log_level);
     let mut bot = BOT.write();
     let bot = bot.as_mut().ok_or("module is not loaded")?;
     if bot.settings.test_hooks != settings.test_hooks {
         log::warn!("test_hooks changes take effect at the next module load");
     }
+    if bot.settings.asr != settings.asr {
+        log::warn!("[asr] changes take effect at the next module load");
+    }
     bot.settings = Arc::new(settings);
+    bot.scenarios = Arc::new(scenarios);
     bot.reloaded_at = Some(Instant::now());
-    log::info!("MiniBot configuration reloaded from {CONFIG_FILE}");
+    log::info!("MiniBot configuration reloaded from {CONFIG_FILE} and {SCENARIO_FILE}");
     Ok(())
+}
+
+/// Reads a file through Asterisk; a missing file is an empty document (with a warning).
+fn read_document(file: &str) -> Result<Document, String> {
+    match ast::config::load(file) {
+        Ok(document) => Ok(document),
+        Err(LoadError::Missing) => {
+            log::warn!("{}/{file} not found", ast::config_dir());
+            Ok(Document::default())
+        }
+        Err(LoadError::Invalid) => Err(format!("{}/{file} could not be parsed (see the previous error)", ast::config_dir())),
+    }
 }
 
 /// Reads minibot.conf; a missing file means defaults, a wrong value refuses with its location.
 fn read_settings() -> Result<Settings, String> {
-    let document = match ast::config::load(CONFIG_FILE) {
-        Ok(document) => document,
-        Err(LoadError::Missing) => {
-            log::warn!("{}/{CONFIG_FILE} not found: running with default settings", ast::config_dir());
-            Document::default()
-        }
-        Err(LoadError::Invalid) => {
-            return Err(format!("{}/{CONFIG_FILE} could not be parsed (see the previous error)", ast::config_dir()))
-        }
-    };
+    let document = read_document(CONFIG_FILE)?;
+    if document.sections.is_empty() {
+        log::warn!("{CONFIG_FILE}: running with default settings");
+    }
     let loaded = Settings::from_document(&document).map_err(|e| e.to_string())?;
     for warning in &loaded.warnings {
         log::warn!("{warning}");
     }
     Ok(loaded.settings)
+}
+
+/// Reads minibot_scenarios.conf and checks that every prompt exists in the configured language.
+fn read_scenarios(settings: &Settings) -> Result<Scenarios, String> {
+    let document = read_document(SCENARIO_FILE)?;
+    let scenarios = scenario::load(&document).map_err(|e| e.to_string())?;
+    for scenario in scenarios.values() {
+        for step in scenario.steps.values() {
+            if !ast::sound_exists(&step.prompt, &settings.language) {
+                let (file, line) = &step.prompt_origin;
+                return Err(format!(
+                    "{file} line {line}, section [{}.{}], key 'prompt': sound file '{}' not found for language {}",
+                    scenario.name, step.name, step.prompt, settings.language
+                ));
+            }
+        }
+    }
+    log::info!("{} scenario(s) loaded: {}", scenarios.len(), scenarios.keys().cloned().collect::<Vec<_>>().join(", "));
+    Ok(scenarios)
+}
+
+fn start_asr(settings: &Settings) -> Result<Option<Arc<Engine>>, String> {
+    if settings.asr.model_path.is_empty() {
+        log::warn!("no [asr] model configured: calls run on DTMF and speech/no-speech only");
+        return Ok(None);
+    }
+    match Engine::load(settings.asr.clone()) {
+        Ok(engine) => Ok(Some(Arc::new(engine))),
+        Err(reason) if settings.asr_required => Err(format!("{CONFIG_FILE} [asr] model: {reason}")),
+        Err(reason) => {
+            log::warn!("{CONFIG_FILE} [asr] model: {reason}; on_model_error = dtmf_only, running without ASR");
+            Ok(None)
+        }
+    }
 }

@@ -14,11 +14,26 @@ pub struct Channel {
 #[derive(Debug)]
 pub struct HungUp;
 
+/// What waiting on the channel brought.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// Nothing within the wait.
+    Timeout,
+    /// A voice frame (already seen by any audiohook) or another frame of no interest.
+    Frame,
+    Dtmf(char),
+    HungUp,
+}
+
 impl Channel {
     /// # Safety
     /// `raw` is NULL or a channel that stays alive for as long as the returned value is used.
     pub(super) unsafe fn from_raw(raw: *mut sys::ast_channel) -> Option<Channel> {
         NonNull::new(raw).map(|raw| Channel { raw, _not_send: PhantomData })
+    }
+
+    pub(super) fn raw(&self) -> *mut sys::ast_channel {
+        self.raw.as_ptr()
     }
 
     pub fn name(&self) -> String {
@@ -51,6 +66,109 @@ impl Channel {
         // SAFETY: the channel is alive; Asterisk copies both strings.
         unsafe {
             sys::pbx_builtin_setvar_helper(self.raw.as_ptr(), name.as_ptr(), value.as_ptr());
+        }
+    }
+
+    pub fn language(&self) -> String {
+        // SAFETY: the channel is alive.
+        unsafe { cstr_to_string(sys::ast_channel_language(self.raw.as_ptr())) }
+    }
+
+    /// Sample rate the channel's audio arrives at (8000 on G.711 trunks, 16000 on slin16/G.722).
+    pub fn native_read_rate(&self) -> u32 {
+        // SAFETY: the channel is alive; its raw read format is always set.
+        unsafe {
+            let format = sys::ast_channel_rawreadformat(self.raw.as_ptr());
+            if format.is_null() {
+                8000
+            } else {
+                sys::ast_format_get_sample_rate(format)
+            }
+        }
+    }
+
+    pub fn native_read_format_name(&self) -> String {
+        // SAFETY: as above.
+        unsafe {
+            let format = sys::ast_channel_rawreadformat(self.raw.as_ptr());
+            if format.is_null() {
+                String::new()
+            } else {
+                cstr_to_string(sys::ast_format_get_name(format))
+            }
+        }
+    }
+
+    /// Reads as slin16 (no translation when the channel is natively 16 kHz).
+    pub fn set_read_slin16(&self) -> bool {
+        // SAFETY: the channel is alive; ast_format_slin16 is a global set up by the core.
+        unsafe { sys::ast_set_read_format(self.raw.as_ptr(), sys::ast_format_slin16) == 0 }
+    }
+
+    /// Starts playing a sound file; it advances while the channel is read (see [`Channel::wait`]).
+    pub fn start_playback(&self, file: &str) -> Result<(), String> {
+        let (file_c, language) = (c_string(file), c_string(&self.language()));
+        // SAFETY: the channel is alive and we are its thread.
+        match unsafe { sys::ast_streamfile(self.raw.as_ptr(), file_c.as_ptr(), language.as_ptr()) } {
+            0 => Ok(()),
+            _ => Err(format!("cannot play {file}")),
+        }
+    }
+
+    /// True while a started file still has audio to send (app_speech_utils' test).
+    pub fn is_playing(&self) -> bool {
+        // SAFETY: the channel is alive.
+        unsafe {
+            let chan = self.raw.as_ptr();
+            !sys::ast_channel_stream(chan).is_null()
+                && !(sys::ast_channel_streamid(chan) == -1 && sys::ast_channel_timingfunc(chan).is_none())
+        }
+    }
+
+    /// Stops and closes the current file, if any.
+    pub fn stop_playback(&self) {
+        // SAFETY: the channel is alive and we are its thread.
+        unsafe {
+            sys::ast_stopstream(self.raw.as_ptr());
+        }
+    }
+
+    /// Waits up to `max_ms` for the channel, reading one frame: runs the playback scheduler,
+    /// and lets audiohooks see the frame. Frames are freed here.
+    pub fn wait(&self, max_ms: i32) -> Input {
+        let chan = self.raw.as_ptr();
+        // SAFETY: the channel is alive and we are its thread; the frame is freed before return.
+        unsafe {
+            let mut wait_ms = max_ms;
+            if !sys::ast_channel_stream(chan).is_null() {
+                let sched = sys::ast_channel_sched(chan);
+                sys::ast_sched_runq(sched);
+                let next = sys::ast_sched_wait(sched);
+                if next >= 0 && next < wait_ms {
+                    wait_ms = next;
+                }
+            }
+            match sys::ast_waitfor(chan, wait_ms) {
+                r if r < 0 => return Input::HungUp,
+                0 => return Input::Timeout,
+                _ => {}
+            }
+            let frame = sys::ast_read(chan);
+            if frame.is_null() {
+                return Input::HungUp;
+            }
+            let f = &*frame;
+            let input = if f.frametype == sys::ast_frame_type_AST_FRAME_DTMF_END {
+                Input::Dtmf((f.subclass.integer as u8) as char)
+            } else if f.frametype == sys::ast_frame_type_AST_FRAME_CONTROL
+                && f.subclass.integer == sys::ast_control_frame_type_AST_CONTROL_HANGUP as i32
+            {
+                Input::HungUp
+            } else {
+                Input::Frame
+            };
+            sys::ast_frame_free(frame, 1);
+            input
         }
     }
 }

@@ -5,11 +5,13 @@
 //! Rust panic is logged and becomes an error return instead of unwinding into C.
 
 pub mod app;
+pub mod audiohook;
 pub mod channel;
 pub mod cli;
 pub mod config;
 pub mod guard;
 pub mod logger;
+pub mod manager;
 #[macro_use]
 pub mod module;
 mod sys;
@@ -27,6 +29,13 @@ pub fn asterisk_version() -> String {
 pub fn config_dir() -> String {
     // SAFETY: set by Asterisk at startup from asterisk.conf, before any module loads.
     unsafe { cstr_to_string(sys::ast_config_AST_CONFIG_DIR) }
+}
+
+/// Whether a sound file exists, in some format, for `language`.
+pub fn sound_exists(file: &str, language: &str) -> bool {
+    let (file, language) = (c_string(file), c_string(language));
+    // SAFETY: valid strings for the call.
+    unsafe { sys::ast_fileexists(file.as_ptr(), std::ptr::null(), language.as_ptr()) > 0 }
 }
 
 /// Copies a C string owned by Asterisk; NULL becomes "".

@@ -1,6 +1,10 @@
 //! One call into MiniBot(): its dialplan arguments and the status it ends with.
 //! Pure Rust; the Asterisk side (src/app.rs) turns these into channel operations.
 
+pub mod controller;
+pub mod live;
+pub mod media;
+
 use std::fmt;
 
 /// The value of MINIBOTSTATUS when MiniBot() returns, for the dialplan to branch on.

@@ -1,4 +1,6 @@
-//! Observability: counters shared by calls and the CLI, and the text the CLI prints.
+//! Observability: counters shared by calls and the CLI, timing metrics, and the text the CLI prints.
+
+pub mod metrics;
 
 use crate::call::CallStatus;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,0 +1,128 @@
+//! The media path of one call, run by the audiohook on the thread that reads the channel:
+//! callee audio -> VAD -> segmenter -> recognizer (inline or queued to its worker), and timing of
+//! the outgoing audio. Speech events go to the controller through a channel; nothing here blocks
+//! except, in inline mode, the recognizer itself.
+
+use crate::asr::Session;
+use crate::obs::metrics::METRICS;
+use crate::vad::{FrameClassifier, SegmentEvent, Segmenter, SegmenterConfig};
+use crossbeam_channel::Sender;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MediaEvent {
+    /// Speech confirmed (the barge-in trigger) at `confirmed_at`; it began `onset_ms` earlier.
+    SpeechStarted { confirmed_at: Instant, stream_ms: u64, onset_ms: u64 },
+    /// The turn ended (hangover elapsed); the recognizer was asked for its final result.
+    SpeechEnded { at: Instant, stream_ms: u64, speech_ms: u64 },
+    /// The channel's audio rate, first seen or changed.
+    Rate(u32),
+}
+
+/// Live view of the media path, read by the CLI from another thread.
+#[derive(Default)]
+pub struct MediaState {
+    pub speaking: AtomicBool,
+}
+
+pub struct MediaPipeline {
+    config: SegmenterConfig,
+    rate: u32,
+    classifier: Option<FrameClassifier>,
+    segmenter: Option<Segmenter>,
+    asr: Option<Session>,
+    events: Sender<MediaEvent>,
+    state: Arc<MediaState>,
+    scratch: Vec<SegmentEvent>,
+    last_write: Option<Instant>,
+    /// Largest gap between outgoing frames while the callee was talking (ms).
+    pub max_write_gap_talking_ms: f64,
+}
+
+impl MediaPipeline {
+    pub fn new(config: SegmenterConfig, asr: Option<Session>, events: Sender<MediaEvent>, state: Arc<MediaState>) -> MediaPipeline {
+        MediaPipeline {
+            config,
+            rate: 0,
+            classifier: None,
+            segmenter: None,
+            asr,
+            events,
+            state,
+            scratch: Vec::new(),
+            last_write: None,
+            max_write_gap_talking_ms: 0.0,
+        }
+    }
+
+    /// Audio from the callee.
+    pub fn on_read(&mut self, samples: &[i16], rate: u32) {
+        let started = Instant::now();
+        if rate != self.rate {
+            self.rate = rate;
+            self.classifier = FrameClassifier::new(rate);
+            self.segmenter = Some(Segmenter::new(self.config, rate));
+            let _ = self.events.send(MediaEvent::Rate(rate));
+            if self.classifier.is_none() {
+                log::warn!("no VAD at {rate} Hz: this call is DTMF-only");
+            }
+        }
+        let (Some(classifier), Some(segmenter)) = (self.classifier.as_mut(), self.segmenter.as_mut()) else { return };
+        let scratch = &mut self.scratch;
+        classifier.push(samples, |frame, voiced| {
+            segmenter.push(frame, voiced, scratch);
+        });
+        let vad_elapsed = started.elapsed();
+        for event in self.scratch.drain(..) {
+            match event {
+                SegmentEvent::Started { started_ms, confirmed_ms, audio } => {
+                    self.state.speaking.store(true, Ordering::Relaxed);
+                    let _ = self.events.send(MediaEvent::SpeechStarted {
+                        confirmed_at: Instant::now(),
+                        stream_ms: confirmed_ms,
+                        onset_ms: confirmed_ms - started_ms,
+                    });
+                    if let Some(asr) = self.asr.as_mut() {
+                        asr.feed(audio);
+                    }
+                }
+                SegmentEvent::Audio(frame) => {
+                    if let Some(asr) = self.asr.as_mut() {
+                        asr.feed(frame);
+                    }
+                }
+                SegmentEvent::Ended { started_ms, last_voice_ms, confirmed_ms } => {
+                    self.state.speaking.store(false, Ordering::Relaxed);
+                    let now = Instant::now();
+                    if let Some(asr) = self.asr.as_mut() {
+                        asr.end_turn(now);
+                    }
+                    let _ = self.events.send(MediaEvent::SpeechEnded {
+                        at: now,
+                        stream_ms: confirmed_ms,
+                        speech_ms: last_voice_ms - started_ms,
+                    });
+                }
+            }
+        }
+        // Per 20 ms frame: the classifier ran once per frame in this chunk.
+        let frames = (samples.len() / (rate as usize / 50).max(1)).max(1) as u32;
+        METRICS.vad_frame_us.record_us(vad_elapsed / frames);
+        METRICS.read_hook_us.record_us(started.elapsed());
+    }
+
+    /// Audio to the callee: measures how regularly it leaves while the callee talks.
+    pub fn on_write(&mut self, _samples: &[i16], _rate: u32) {
+        let now = Instant::now();
+        if let Some(last) = self.last_write.replace(now) {
+            let gap_ms = (now - last).as_secs_f64() * 1000.0;
+            // Gaps over 200 ms are pauses between prompts, not jitter.
+            if self.state.speaking.load(Ordering::Relaxed) && gap_ms < 200.0 {
+                METRICS.write_gap_talking_ms.record(gap_ms);
+                self.max_write_gap_talking_ms = self.max_write_gap_talking_ms.max(gap_ms);
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Timing samples kept for `minibot show metrics` and the benchmarks: the last N values of each
+//! measure, summarized on demand (median, p95, p99, max). Recording is one uncontended lock.
+
+use parking_lot::Mutex;
+use std::collections::VecDeque;
+use std::time::Duration;
+
+const KEEP: usize = 20_000;
+
+pub struct Samples {
+    values: Mutex<VecDeque<f64>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    pub count: usize,
+    pub median: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+impl Samples {
+    pub const fn new() -> Samples {
+        Samples { values: Mutex::new(VecDeque::new()) }
+    }
+
+    pub fn record(&self, value: f64) {
+        let mut values = self.values.lock();
+        if values.len() == KEEP {
+            values.pop_front();
+        }
+        values.push_back(value);
+    }
+
+    pub fn record_us(&self, elapsed: Duration) {
+        self.record(elapsed.as_secs_f64() * 1e6);
+    }
+
+    pub fn record_ms(&self, elapsed: Duration) {
+        self.record(elapsed.as_secs_f64() * 1e3);
+    }
+
+    pub fn clear(&self) {
+        self.values.lock().clear();
+    }
+
+    pub fn summary(&self) -> Option<Summary> {
+        let mut sorted: Vec<f64> = self.values.lock().iter().copied().collect();
+        summarize(&mut sorted)
+    }
+}
+
+impl Default for Samples {
+    fn default() -> Self {
+        Samples::new()
+    }
+}
+
+pub fn summarize(values: &mut [f64]) -> Option<Summary> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+    Some(Summary { count: values.len(), median: at(0.5), p95: at(0.95), p99: at(0.99), max: values[values.len() - 1] })
+}
+
+/// The module's measures: per-frame CPU on the media path, recognition latency, outgoing audio.
+pub struct Metrics {
+    /// WebRTC VAD per 20 ms frame, microseconds.
+    pub vad_frame_us: Samples,
+    /// Vosk accept_waveform per chunk fed, microseconds.
+    pub asr_feed_us: Samples,
+    /// Audiohook callback on the read path (everything the media thread does per frame), microseconds.
+    pub read_hook_us: Samples,
+    /// From the segmenter's end of turn to Vosk's final result, milliseconds.
+    pub turn_final_ms: Samples,
+    /// Interval between consecutive outgoing (prompt) frames while the callee speaks, milliseconds.
+    pub write_gap_talking_ms: Samples,
+    /// From the onset decision to the prompt being stopped, milliseconds.
+    pub barge_in_stop_ms: Samples,
+}
+
+impl Metrics {
+    pub const fn new() -> Metrics {
+        Metrics {
+            vad_frame_us: Samples::new(),
+            asr_feed_us: Samples::new(),
+            read_hook_us: Samples::new(),
+            turn_final_ms: Samples::new(),
+            write_gap_talking_ms: Samples::new(),
+            barge_in_stop_ms: Samples::new(),
+        }
+    }
+
+    pub fn all(&self) -> [(&'static str, &'static str, &Samples); 6] {
+        [
+            ("vad_frame", "us", &self.vad_frame_us),
+            ("asr_feed", "us", &self.asr_feed_us),
+            ("read_hook", "us", &self.read_hook_us),
+            ("turn_to_final", "ms", &self.turn_final_ms),
+            ("write_gap_talking", "ms", &self.write_gap_talking_ms),
+            ("barge_in_stop", "ms", &self.barge_in_stop_ms),
+        ]
+    }
+
+    pub fn report(&self) -> String {
+        let mut out = format!("{:<20} {:>8} {:>10} {:>10} {:>10} {:>10}\n", "measure", "count", "median", "p95", "p99", "max");
+        for (name, unit, samples) in self.all() {
+            match samples.summary() {
+                Some(s) => {
+                    out += &format!(
+                        "{:<20} {:>8} {:>10.3} {:>10.3} {:>10.3} {:>10.3}\n",
+                        format!("{name} ({unit})"),
+                        s.count,
+                        s.median,
+                        s.p95,
+                        s.p99,
+                        s.max
+                    )
+                }
+                None => out += &format!("{:<20} {:>8}\n", format!("{name} ({unit})"), 0),
+            }
+        }
+        out
+    }
+}
+
+pub static METRICS: Metrics = Metrics::new();
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_percentiles() {
+        let samples = Samples::new();
+        assert!(samples.summary().is_none());
+        for v in (1..=100).rev() {
+            samples.record(v as f64);
+        }
+        let s = samples.summary().unwrap();
+        assert_eq!((s.count, s.median, s.p95, s.p99, s.max), (100, 51.0, 95.0, 99.0, 100.0));
+    }
+
+    #[test]
+    fn keeps_only_the_latest_values() {
+        let samples = Samples::new();
+        for v in 0..(KEEP + 10) {
+            samples.record(v as f64);
+        }
+        let s = samples.summary().unwrap();
+        assert_eq!(s.count, KEEP);
+        assert_eq!(s.max, (KEEP + 9) as f64);
+    }
+}

@@ -1,0 +1,249 @@
+//! Voice activity: WebRTC VAD on every 20 ms frame, then a segmenter that turns voiced/unvoiced
+//! frames into speech turns with an onset (a cough must not barge in), a hangover (a breath
+//! must not end the turn) and a pre-roll (the first syllable must reach the recognizer).
+//!
+//! Times are stream times in milliseconds (frames counted since the call's audio began), so the
+//! segmenter is deterministic and unit-tested without a clock.
+
+use std::collections::VecDeque;
+use webrtc_vad::{SampleRate, Vad, VadMode};
+
+pub const FRAME_MS: u32 = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SegmenterConfig {
+    /// Voiced time before speech is confirmed ("speech started", barge-in).
+    pub onset_ms: u32,
+    /// Unvoiced time inside speech before the turn is declared over.
+    pub hangover_ms: u32,
+    /// Audio kept from before the onset and handed to the recognizer with it.
+    pub preroll_ms: u32,
+}
+
+impl Default for SegmenterConfig {
+    fn default() -> Self {
+        SegmenterConfig { onset_ms: 200, hangover_ms: 300, preroll_ms: 300 }
+    }
+}
+
+/// Splits a stream of samples at 8/16/32/48 kHz into 20 ms frames and classifies each one.
+/// Not `Send` (webrtc-vad's state is not): it lives on the thread that reads the channel.
+pub struct FrameClassifier {
+    vad: Vad,
+    frame_len: usize,
+    pending: Vec<i16>,
+}
+
+impl FrameClassifier {
+    pub fn new(sample_rate: u32) -> Option<FrameClassifier> {
+        let rate = match sample_rate {
+            8000 => SampleRate::Rate8kHz,
+            16000 => SampleRate::Rate16kHz,
+            32000 => SampleRate::Rate32kHz,
+            48000 => SampleRate::Rate48kHz,
+            _ => return None,
+        };
+        // Aggressive: the gentler modes call the first 100-140 ms of any stream speech.
+        let vad = Vad::new_with_rate_and_mode(rate, VadMode::Aggressive);
+        let frame_len = (sample_rate / 1000 * FRAME_MS) as usize;
+        Some(FrameClassifier { vad, frame_len, pending: Vec::with_capacity(frame_len * 2) })
+    }
+
+    pub fn frame_len(&self) -> usize {
+        self.frame_len
+    }
+
+    /// Feeds any number of samples; `on_frame(frame, voiced)` runs for each complete 20 ms frame.
+    pub fn push(&mut self, samples: &[i16], mut on_frame: impl FnMut(&[i16], bool)) {
+        self.pending.extend_from_slice(samples);
+        let mut start = 0;
+        while self.pending.len() - start >= self.frame_len {
+            let frame = &self.pending[start..start + self.frame_len];
+            let voiced = self.vad.is_voice_segment(frame).unwrap_or(false);
+            on_frame(frame, voiced);
+            start += self.frame_len;
+        }
+        self.pending.drain(..start);
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SegmentEvent {
+    /// Speech confirmed at `confirmed_ms`; it began at `started_ms`. `audio` is the pre-roll
+    /// and the onset frames, to feed the recognizer before the frames that follow.
+    Started { started_ms: u64, confirmed_ms: u64, audio: Vec<i16> },
+    /// A frame inside speech (hangover frames included), for the recognizer.
+    Audio(Vec<i16>),
+    /// The turn is over: speech ran from `started_ms` to `last_voice_ms`, confirmed at `confirmed_ms`.
+    Ended { started_ms: u64, last_voice_ms: u64, confirmed_ms: u64 },
+}
+
+enum State {
+    Silence { voiced_run_ms: u32 },
+    Speech { started_ms: u64, silence_run_ms: u32 },
+}
+
+pub struct Segmenter {
+    config: SegmenterConfig,
+    state: State,
+    /// Recent audio while silent: pre-roll plus the frames of a possible onset.
+    history: VecDeque<i16>,
+    history_cap: usize,
+    now_ms: u64,
+}
+
+impl Segmenter {
+    pub fn new(config: SegmenterConfig, sample_rate: u32) -> Segmenter {
+        let history_cap = (sample_rate as u64 * (config.preroll_ms + config.onset_ms) as u64 / 1000) as usize;
+        Segmenter {
+            config,
+            state: State::Silence { voiced_run_ms: 0 },
+            history: VecDeque::with_capacity(history_cap),
+            history_cap,
+            now_ms: 0,
+        }
+    }
+
+    pub fn in_speech(&self) -> bool {
+        matches!(self.state, State::Speech { .. })
+    }
+
+    /// Stream time at the end of the last frame pushed.
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    /// Feeds one 20 ms frame and its VAD verdict.
+    pub fn push(&mut self, frame: &[i16], voiced: bool, events: &mut Vec<SegmentEvent>) {
+        self.now_ms += FRAME_MS as u64;
+        match &mut self.state {
+            State::Silence { voiced_run_ms } => {
+                *voiced_run_ms = if voiced { *voiced_run_ms + FRAME_MS } else { 0 };
+                let run = *voiced_run_ms;
+                self.history.extend(frame.iter().copied());
+                let excess = self.history.len().saturating_sub(self.history_cap);
+                self.history.drain(..excess);
+                if run >= self.config.onset_ms {
+                    let started_ms = self.now_ms - run as u64;
+                    let audio: Vec<i16> = self.history.drain(..).collect();
+                    events.push(SegmentEvent::Started { started_ms, confirmed_ms: self.now_ms, audio });
+                    self.state = State::Speech { started_ms, silence_run_ms: 0 };
+                }
+            }
+            State::Speech { started_ms, silence_run_ms } => {
+                events.push(SegmentEvent::Audio(frame.to_vec()));
+                *silence_run_ms = if voiced { 0 } else { *silence_run_ms + FRAME_MS };
+                if *silence_run_ms >= self.config.hangover_ms {
+                    events.push(SegmentEvent::Ended {
+                        started_ms: *started_ms,
+                        last_voice_ms: self.now_ms - *silence_run_ms as u64,
+                        confirmed_ms: self.now_ms,
+                    });
+                    self.state = State::Silence { voiced_run_ms: 0 };
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RATE: u32 = 16000;
+
+    fn run(pattern: &[(bool, u32)], config: SegmenterConfig) -> Vec<SegmentEvent> {
+        let mut seg = Segmenter::new(config, RATE);
+        let mut events = Vec::new();
+        let mut n = 0i16;
+        for &(voiced, ms) in pattern {
+            for _ in 0..ms / FRAME_MS {
+                n = n.wrapping_add(1);
+                seg.push(&[n; 320], voiced, &mut events);
+            }
+        }
+        events
+    }
+
+    fn summary(events: &[SegmentEvent]) -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                SegmentEvent::Started { started_ms, confirmed_ms, audio } => {
+                    Some(format!("start {started_ms} @{confirmed_ms} ({} ms audio)", audio.len() / 16))
+                }
+                SegmentEvent::Ended { started_ms, last_voice_ms, confirmed_ms } => {
+                    Some(format!("end {started_ms}-{last_voice_ms} @{confirmed_ms}"))
+                }
+                SegmentEvent::Audio(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn speech_is_confirmed_after_onset_and_ended_after_hangover() {
+        let events = run(&[(false, 1000), (true, 800), (false, 600)], SegmenterConfig::default());
+        // Speech 1000-1800; onset 200 ms -> confirmed at 1200; hangover 300 ms -> ended at 2100.
+        // Audio handed over at the onset: 300 ms pre-roll + 200 ms onset.
+        assert_eq!(summary(&events), ["start 1000 @1200 (500 ms audio)", "end 1000-1800 @2100"]);
+        let audio_frames = events.iter().filter(|e| matches!(e, SegmentEvent::Audio(_))).count();
+        assert_eq!(audio_frames, (600 + 300) / 20, "speech after the onset plus the hangover");
+    }
+
+    #[test]
+    fn short_noises_do_not_start_speech() {
+        let events = run(&[(false, 500), (true, 180), (false, 100), (true, 100), (false, 500)], SegmenterConfig::default());
+        assert!(events.is_empty(), "{:?}", summary(&events));
+    }
+
+    #[test]
+    fn pauses_shorter_than_hangover_stay_in_one_turn() {
+        let events = run(&[(true, 400), (false, 280), (true, 400), (false, 400)], SegmenterConfig::default());
+        assert_eq!(summary(&events), ["start 0 @200 (200 ms audio)", "end 0-1080 @1380"]);
+    }
+
+    #[test]
+    fn preroll_audio_is_the_frames_just_before_the_onset() {
+        let mut seg = Segmenter::new(SegmenterConfig { onset_ms: 40, hangover_ms: 100, preroll_ms: 40 }, RATE);
+        let mut events = Vec::new();
+        for i in 0..10i16 {
+            seg.push(&[i; 320], i >= 8, &mut events);
+        }
+        let SegmentEvent::Started { audio, .. } = &events[0] else { panic!("{events:?}") };
+        let firsts: Vec<i16> = audio.chunks(320).map(|c| c[0]).collect();
+        assert_eq!(firsts, [6, 7, 8, 9]);
+    }
+
+    #[test]
+    fn classifier_frames_any_chunking_at_8_and_16_khz() {
+        for rate in [8000, 16000] {
+            let mut classifier = FrameClassifier::new(rate).unwrap();
+            let mut frames = 0;
+            for chunk in [100usize, 7, 500, 333, 60] {
+                classifier.push(&vec![0i16; chunk], |frame, voiced| {
+                    assert_eq!(frame.len(), (rate / 50) as usize);
+                    assert!(!voiced, "digital silence is not speech");
+                    frames += 1;
+                });
+            }
+            assert_eq!(frames, 1000 / (rate / 50) as usize);
+        }
+        assert!(FrameClassifier::new(11025).is_none());
+    }
+
+    #[test]
+    fn classifier_hears_a_voice_like_signal() {
+        // A 200 Hz pulse train with harmonics is voiced for WebRTC VAD, unlike silence.
+        let mut classifier = FrameClassifier::new(16000).unwrap();
+        let signal: Vec<i16> = (0..16000)
+            .map(|i| {
+                let t = i as f64 / 16000.0;
+                let s: f64 = (1..12).map(|h| (2.0 * std::f64::consts::PI * 200.0 * h as f64 * t).sin() / h as f64).sum();
+                (s * 6000.0) as i16
+            })
+            .collect();
+        let mut voiced = 0;
+        classifier.push(&signal, |_, v| voiced += v as usize);
+        assert!(voiced > 40, "only {voiced} of 50 frames voiced");
+    }
+}
