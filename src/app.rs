@@ -170,10 +170,14 @@ fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Sc
         }
         let mut inputs = Vec::new();
         match channel.wait(WAIT_MS) {
-            ChannelInput::HungUp => inputs.push(Input::HungUp),
+            ChannelInput::HungUp => {
+                log::debug!("MiniBot on {}: channel hung up", channel.name());
+                inputs.push(Input::HungUp)
+            }
             ChannelInput::Dtmf(digit) => inputs.push(Input::Dtmf(digit)),
             ChannelInput::Timeout | ChannelInput::Frame => {}
         }
+        hook.with_sink(|sink| sink.0.tick(Instant::now()));
         if controller.phase() == crate::call::controller::Phase::Responding && !playing {
             inputs.push(Input::PromptFailed);
         } else if playing && !channel.is_playing() {

@@ -108,7 +108,8 @@ fn bad_config_declines_load_and_reload_keeps_previous_settings() {
 fn missing_config_runs_with_defaults() {
     let asterisk = Asterisk::start(Options { minibot_conf: None, ..Options::default() });
     assert!(module_running(&asterisk));
-    asterisk.wait_log("minibot.conf not found: running with default settings", Duration::from_secs(5));
+    asterisk.wait_log("minibot.conf not found", Duration::from_secs(5));
+    asterisk.wait_log("minibot.conf: running with default settings", Duration::from_secs(5));
     assert_eq!(call_status(&asterisk, "demo", "demo"), "SUCCESS");
 }
 

@@ -157,7 +157,8 @@ impl Engine {
                 let event_tx = events;
                 let shared = self.shared.clone();
                 *shared.workers.lock() += 1;
-                let spawned = std::thread::Builder::new().name("minibot-asr".into()).spawn(move || {
+                // 1 MiB of stack: Kaldi decodes on the heap; small stacks keep glibc's stack cache small.
+                let spawned = std::thread::Builder::new().name("minibot-asr".into()).stack_size(1 << 20).spawn(move || {
                     let done = WorkerExit(shared.clone());
                     if let Ok(mut decoder) = Decoder::new(shared, sample_rate) {
                         worker_loop(&mut decoder, &audio_rx, &event_tx);
@@ -306,7 +307,9 @@ impl Decoder {
 }
 
 impl Drop for Decoder {
-    /// Recycles the recognizer (reset) into the pool, or frees it when the pool is full.
+    /// Recycles the recognizer (reset) into the pool, or frees it when the pool is full. The pool
+    /// holds up to twice `prewarm` while the warmer refills below `prewarm`: a call's recognizer
+    /// comes back instead of being destroyed while the warmer builds another (allocator churn).
     fn drop(&mut self) {
         if let Some(mut recognizer) = self.recognizer.take() {
             if *self.shared.stopping.lock() {
@@ -315,7 +318,7 @@ impl Drop for Decoder {
             recognizer.reset();
             let mut idle = self.shared.idle.lock();
             let slot = idle.entry(self.sample_rate).or_default();
-            if slot.len() < self.shared.config.prewarm {
+            if slot.len() < self.shared.config.prewarm * 2 {
                 slot.push(recognizer);
             }
         }

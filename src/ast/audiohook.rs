@@ -99,6 +99,27 @@ impl<S: AudioSink> AudioHook<S> {
     }
 }
 
+impl<S: AudioSink> AudioHook<S> {
+    /// Runs `f` on the sink with the audiohook locked (no frame callback runs meanwhile).
+    pub fn with_sink<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
+        // SAFETY: the hook is alive until Drop; the audiohook lock is what the frame callback
+        // holds, so the sink is not aliased while `f` runs.
+        unsafe {
+            let ah = &mut (*self.hook.as_ptr()).raw as *mut sys::ast_audiohook;
+            sys::minibot_audiohook_lock(ah);
+            struct Unlock(*mut sys::ast_audiohook);
+            impl Drop for Unlock {
+                fn drop(&mut self) {
+                    // SAFETY: locked just above, on this thread.
+                    unsafe { sys::minibot_audiohook_unlock(self.0) }
+                }
+            }
+            let _unlock = Unlock(ah);
+            f(&mut (*self.hook.as_ptr()).sink)
+        }
+    }
+}
+
 impl<S: AudioSink> Drop for AudioHook<S> {
     fn drop(&mut self) {
         // SAFETY: remove takes the channel lock, which the audiohook list holds while calling

@@ -149,12 +149,16 @@ impl Channel {
                 }
             }
             match sys::ast_waitfor(chan, wait_ms) {
-                r if r < 0 => return Input::HungUp,
+                r if r < 0 => {
+                    log::debug!("ast_waitfor returned {r}");
+                    return Input::HungUp;
+                }
                 0 => return Input::Timeout,
                 _ => {}
             }
             let frame = sys::ast_read(chan);
             if frame.is_null() {
+                log::debug!("ast_read returned NULL: hangup");
                 return Input::HungUp;
             }
             let f = &*frame;

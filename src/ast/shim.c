@@ -6,6 +6,7 @@
  */
 #include "asterisk.h"
 #include "asterisk/module.h"
+#include "asterisk/audiohook.h"
 
 int minibot_rust_load(void);
 int minibot_rust_unload(void);
@@ -29,6 +30,17 @@ static int reload_module(void)
 struct ast_module *minibot_module_self(void)
 {
 	return AST_MODULE_SELF;
+}
+
+/* ast_audiohook_lock/unlock are macros over Asterisk's mutex wrappers. */
+void minibot_audiohook_lock(struct ast_audiohook *audiohook)
+{
+	ast_audiohook_lock(audiohook);
+}
+
+void minibot_audiohook_unlock(struct ast_audiohook *audiohook)
+{
+	ast_audiohook_unlock(audiohook);
 }
 
 AST_MODULE_INFO(ASTERISK_GPL_KEY, AST_MODFLAG_LOAD_ORDER, "MiniBot outbound voice bot",

@@ -178,6 +178,11 @@ impl Controller {
             }
             Input::Final { text, latency } => {
                 let text = text.trim().to_string();
+                actions.push(Action::Event(CallEvent::Final {
+                    step: step.clone(),
+                    text: text.clone(),
+                    latency_ms: latency.as_secs_f64() * 1000.0,
+                }));
                 if text.is_empty() && self.asr_enabled {
                     // Noise that passed the onset: keep waiting for a real answer.
                     if self.phase == Phase::Processing {
@@ -189,11 +194,6 @@ impl Controller {
                 if self.phase == Phase::Responding {
                     return actions; // a late result from before this prompt
                 }
-                actions.push(Action::Event(CallEvent::Final {
-                    step: step.clone(),
-                    text: text.clone(),
-                    latency_ms: latency.as_secs_f64() * 1000.0,
-                }));
                 self.record(Turn { step: step.clone(), text, dtmf: None, no_input: false, barged_in: self.barged_in, at_ms: 0 }, now);
                 let next = self.scenario.step(&step).next.clone();
                 self.go(next, now, &mut actions);
@@ -387,7 +387,8 @@ mod tests {
         c.handle(Input::SpeechStarted { confirmed_at: t0 }, t0 + Duration::from_secs(2));
         assert!(c.handle(Input::Tick, t0 + Duration::from_secs(10)).is_empty(), "no timeout while talking");
         c.handle(Input::SpeechEnded, t0 + Duration::from_secs(11));
-        assert!(c.handle(Input::Final { text: " ".into(), latency: Duration::ZERO }, t0 + Duration::from_secs(11)).is_empty());
+        let a = c.handle(Input::Final { text: " ".into(), latency: Duration::ZERO }, t0 + Duration::from_secs(11));
+        assert!(plays(&a).is_empty(), "an empty result is noise: {a:?}");
         assert_eq!(c.phase(), Phase::Listening);
         assert_eq!(c.next_deadline(), Some(t0 + Duration::from_secs(14)));
     }

