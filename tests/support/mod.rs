@@ -69,7 +69,28 @@ pub struct Options {
     pub load_minibot: bool,
     /// Extra dialplan appended to extensions.conf.
     pub dialplan: String,
+    /// More modules to load (e.g. PJSIP for a SIP call).
+    pub extra_modules: Vec<String>,
+    /// More configuration files (name, contents).
+    pub extra_configs: Vec<(String, String)>,
 }
+
+/// What a PJSIP endpoint on 127.0.0.1 needs (no autoload: dependencies are listed).
+pub const PJSIP_MODULES: &[&str] = &[
+    "res_pjproject.so",
+    "res_sorcery_config.so",
+    "res_sorcery_memory.so",
+    "res_sorcery_astdb.so",
+    "res_pjsip.so",
+    "res_pjsip_session.so",
+    "res_pjsip_pubsub.so",
+    "res_pjsip_sdp_rtp.so",
+    "res_pjsip_endpoint_identifier_ip.so",
+    "res_pjsip_caller_id.so",
+    "res_pjsip_dtmf_info.so",
+    "res_rtp_asterisk.so",
+    "chan_pjsip.so",
+];
 
 impl Default for Options {
     fn default() -> Options {
@@ -78,6 +99,8 @@ impl Default for Options {
             scenarios: QUICK_SCENARIO.into(),
             load_minibot: true,
             dialplan: String::new(),
+            extra_modules: Vec::new(),
+            extra_configs: Vec::new(),
         }
     }
 }
@@ -120,7 +143,7 @@ exten => callee,1,Answer()
 
 static INSTANCE: AtomicU32 = AtomicU32::new(0);
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -152,8 +175,14 @@ impl Asterisk {
         for m in BASE_MODULES {
             modules += &format!("load => {m}\n");
         }
+        for m in &options.extra_modules {
+            modules += &format!("load => {m}\n");
+        }
         if options.load_minibot {
             modules += "load => res_minibot.so\n";
+        }
+        for (name, contents) in &options.extra_configs {
+            asterisk.write_config(name, contents);
         }
         asterisk.write_config("modules.conf", &modules);
         asterisk.write_config(
