@@ -145,6 +145,7 @@ fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Sc
 
     let mut controller = Controller::new(scenario, asr_enabled, Instant::now());
     let mut pending = controller.start(Instant::now());
+    update_view(&live, &controller);
     let mut playing = false;
     let mut status = None;
     while status.is_none() {
@@ -204,13 +205,7 @@ fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Sc
         for input in inputs {
             pending.extend(controller.handle(input, now));
         }
-        let mut view = live.view.lock();
-        view.phase = controller.phase().as_str();
-        view.step = controller.step().to_string();
-        view.last_partial = controller.last_partial().to_string();
-        if view.turns.len() != controller.turns().len() {
-            view.turns = controller.turns().to_vec();
-        }
+        update_view(&live, &controller);
     }
     if playing {
         channel.stop_playback();
@@ -222,6 +217,20 @@ fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Sc
     event(channel, "MiniBotCall", &[("State", "ended".into()), ("Campaign", campaign.into()), ("Status", status.as_str().into()),
         ("Turns", turns.to_string())]);
     status
+}
+
+fn update_view(live: &crate::call::live::LiveCall, controller: &Controller) {
+    let mut view = live.view.lock();
+    view.phase = controller.phase().as_str();
+    if view.step != controller.step() {
+        view.step = controller.step().to_string();
+    }
+    if view.last_partial != controller.last_partial() {
+        view.last_partial = controller.last_partial().to_string();
+    }
+    if view.turns.len() != controller.turns().len() {
+        view.turns = controller.turns().to_vec();
+    }
 }
 
 fn event(channel: &Channel, name: &str, fields: &[(&str, String)]) {

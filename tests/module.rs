@@ -148,3 +148,69 @@ fn unload_load_cycles_keep_asterisk_up_and_memory_flat() {
     assert_eq!(call_status(&asterisk, "demo", "demo"), "SUCCESS");
     assert!(asterisk.cli("minibot show status").contains("Calls started: 1"), "state must start fresh at each load");
 }
+
+#[test]
+fn campaign_without_scenario_ends_with_nocampaign() {
+    let asterisk = Asterisk::start(Options {
+        dialplan: "[minibot-test]\nexten => other,1,MiniBot(other)\n same => n,UserEvent(MiniBotDone,Campaign: other,Status: ${MINIBOTSTATUS})\n".into(),
+        ..Options::default()
+    });
+    assert_eq!(call_status(&asterisk, "other", "other"), "NOCAMPAIGN");
+    asterisk.wait_log("no scenario for campaign 'other'", Duration::from_secs(5));
+}
+
+#[test]
+fn scenario_with_a_missing_prompt_or_step_declines_the_load() {
+    let scenarios = "[demo]\nstart = hello\n[demo.hello]\nprompt = no-such-sound\nlisten = 1\n";
+    let asterisk = Asterisk::start(Options { scenarios: scenarios.into(), ..Options::default() });
+    assert!(!module_running(&asterisk));
+    let expected = format!(
+        "declined to load: {}/etc/minibot_scenarios.conf line 4, section [demo.hello], key 'prompt': sound file 'no-such-sound' not found for language fr",
+        asterisk.dir
+    );
+    asterisk.wait_log(&expected, Duration::from_secs(5));
+
+    asterisk.write_config("minibot_scenarios.conf", "[demo]\nstart = hello\n[demo.hello]\nprompt = beep\nnext = q9\n");
+    asterisk.cli("module load res_minibot.so");
+    asterisk.wait_log("line 5, section [demo.?], key 'next': step 'q9' is not declared in scenario demo", Duration::from_secs(5));
+    assert!(!module_running(&asterisk));
+}
+
+#[test]
+fn a_missing_model_declines_the_load_unless_dtmf_only_is_allowed() {
+    let conf = "[general]\n[asr]\nmodel = /opt/minibot/models/none\n";
+    let asterisk = Asterisk::start(Options { minibot_conf: Some(conf.into()), ..Options::default() });
+    assert!(!module_running(&asterisk));
+    asterisk.wait_log("declined to load: minibot.conf [asr] model: Vosk model directory /opt/minibot/models/none does not exist", Duration::from_secs(5));
+
+    asterisk.write_config("minibot.conf", &format!("{conf}on_model_error = dtmf_only\n"));
+    asterisk.cli("module load res_minibot.so");
+    assert!(module_running(&asterisk), "{}", asterisk.log());
+    asterisk.wait_log("on_model_error = dtmf_only, running without ASR", Duration::from_secs(5));
+    assert!(asterisk.cli("minibot show status").contains("ASR:           none"));
+    assert_eq!(call_status(&asterisk, "demo", "demo"), "SUCCESS");
+}
+
+#[test]
+fn live_calls_are_listed_and_unload_is_refused_while_they_run() {
+    let scenarios = "[demo]\nstart = hello\n[demo.hello]\nprompt = demo-congrats\nlisten = 1\n";
+    let asterisk = Asterisk::start(Options { scenarios: scenarios.into(), ..Options::default() });
+    let mut ami = asterisk.ami();
+    ami.originate_local("minibot-test", "demo", "callee");
+    ami.wait_event(CALL_TIMEOUT, |e| e.get("Event") == Some("MiniBotPrompt")).expect("prompt started");
+    let calls = asterisk.cli("minibot show calls");
+    assert!(calls.contains("Local/demo@minibot-test") && calls.contains("responding") && calls.contains("1 active MiniBot call(s)"), "{calls}");
+    let channel = calls.lines().find(|l| l.starts_with("Local/demo")).unwrap().split_whitespace().next().unwrap().to_string();
+    let call = asterisk.cli(&format!("minibot show call {channel}"));
+    assert!(call.contains("Campaign: demo") && call.contains("Step: hello") && call.contains("Rate: 16000 Hz"), "{call}");
+
+    let unload = asterisk.cli("module unload res_minibot.so");
+    assert!(module_running(&asterisk), "unload must be refused while a call runs: {unload}");
+    assert!(asterisk.cli("minibot show calls").contains("1 active"), "the call must go on");
+
+    asterisk.cli(&format!("channel request hangup {channel}"));
+    ami.wait_event(CALL_TIMEOUT, |e| e.get("Event") == Some("MiniBotCall") && e.get("State") == Some("ended")).expect("call ended");
+    assert!(asterisk.cli("minibot show calls").contains("0 active"));
+    asterisk.cli("module unload res_minibot.so");
+    assert!(!module_running(&asterisk), "with no call left, unload goes through");
+}
