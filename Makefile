@@ -16,10 +16,12 @@ ASTERISK_CONF ?= /etc/asterisk/asterisk.conf
 conf_value = $(shell sed -n 's/^[[:space:]]*$(1)[[:space:]]*=>*[[:space:]]*//p' $(ASTERISK_CONF) 2>/dev/null | head -n1)
 ASTMODDIR ?= $(or $(call conf_value,astmoddir),/usr/lib/x86_64-linux-gnu/asterisk/modules)
 ASTETCDIR ?= $(or $(call conf_value,astetcdir),/etc/asterisk)
+ASTDATADIR ?= $(or $(call conf_value,astdatadir),/usr/share/asterisk)
+PROMPTS := target/prompts/fr/minibot/demo
 
 SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 
-.PHONY: all build deps sandbox headers vosk model test unit-test integration-test demo install clean
+.PHONY: all build deps sandbox headers vosk model prompts install-model test unit-test integration-test demo bench install clean
 
 all: build
 
@@ -37,6 +39,15 @@ vosk:
 model: sandbox
 	@tests/sandbox/fetch-vosk.sh model
 
+# The demo scenario's French prompts, spoken by espeak-ng from the recording script.
+prompts: deps
+	@asterisk-conf/prompts/generate.sh asterisk-conf/prompts/demo-fr.txt $(PROMPTS)
+
+# The production French model (MODEL=small|large, FROM=local.zip, SHA256=..., DEST=/usr/share/vosk).
+install-model:
+	asterisk-conf/install-vosk-model.sh --model $(or $(MODEL),small) $(if $(FROM),--from $(FROM)) \
+		$(if $(SHA256),--sha256 $(SHA256)) $(if $(DEST),--dest $(DEST))
+
 # Headers: the system's asterisk-dev if installed, else the sandbox's.
 headers: deps
 	@if [ -z "$$MINIBOT_AST_INCLUDE" ] && [ ! -e /usr/include/asterisk.h ]; then tests/sandbox/build-sandbox.sh; fi
@@ -52,18 +63,19 @@ $(MODULE): $(SOURCES)
 unit-test: vosk model
 	$(CARGO) test $(PURE) --lib
 
-integration-test: build sandbox model
+integration-test: build sandbox model prompts
 	$(CARGO) test $(PURE) --test '*' -- --test-threads=2
 
 test: deps
 	$(MAKE) unit-test
 	$(MAKE) integration-test
 
-demo: build sandbox
+demo: build sandbox model prompts
 	$(CARGO) run -q $(PURE) --example demo
 
-install: $(MODULE)
-	install -d $(DESTDIR)$(ASTMODDIR) $(DESTDIR)$(ASTETCDIR)
+install: $(MODULE) prompts
+	install -d $(DESTDIR)$(ASTMODDIR) $(DESTDIR)$(ASTETCDIR) $(DESTDIR)$(ASTDATADIR)/sounds/fr/minibot/demo
+	install -m 0644 $(PROMPTS)/*.sln16 $(PROMPTS)/*.sln $(DESTDIR)$(ASTDATADIR)/sounds/fr/minibot/demo/
 	install -m 0755 $(MODULE) $(DESTDIR)$(ASTMODDIR)/.res_minibot.so.new
 	mv -f $(DESTDIR)$(ASTMODDIR)/.res_minibot.so.new $(DESTDIR)$(ASTMODDIR)/res_minibot.so
 	@# libvosk.so beside the module: res_minibot.so finds it through its $$ORIGIN rpath.

@@ -1,34 +1,82 @@
-//! `make demo`: start the sandbox Asterisk with the module, place one Local call into
-//! MiniBot(demo) with a callee playing a French prompt, and print what happened.
+//! `make demo`: the sandbox Asterisk 22 with res_minibot.so, the sample demo scenario and its
+//! French prompts, and a scripted French callee (espeak-ng) on the other side of a Local call.
+//! Prints the call as the bot lived it: prompts, barge-ins, speech turns, transcripts, outcome.
 
 mod support;
 
 use std::time::{Duration, Instant};
-use support::{Asterisk, Options};
+use support::{speech, Asterisk, Options, TEST_MODEL};
+
+/// What the callee says, after how many seconds of listening to the bot.
+const CALLEE: &[(f64, &str)] = &[
+    (4.0, "oui allez y je vous écoute"),
+    (6.0, "j'ai un livret A et une assurance vie"),
+    (4.5, "oui l'inflation m'inquiète beaucoup"),
+    (3.5, "non pas vraiment"),
+    (5.0, "oui pourquoi pas rappelez moi"),
+];
 
 fn main() {
     println!("== MiniBot demo: one call into MiniBot(demo) on a sandboxed Asterisk 22");
     let started = Instant::now();
-    let asterisk = Asterisk::start(Options { minibot_conf: Some(include_str!("../asterisk-conf/minibot.conf").into()), ..Options::default() });
+    let conf = include_str!("../asterisk-conf/minibot.conf").replace("/usr/share/vosk/vosk-model-small-fr-0.22", TEST_MODEL);
+    let asterisk = Asterisk::start(Options {
+        minibot_conf: Some(conf),
+        scenarios: include_str!("../asterisk-conf/minibot_scenarios.conf").into(),
+        ..Options::default()
+    });
     println!("{}", asterisk.cli("minibot show version").trim());
+    println!(
+        "No French Vosk model can be fetched on this machine: the recognizer runs the Korean test model\n\
+         ({TEST_MODEL}), so transcripts below are not French. Speech detection, barge-in and turn timing are real.\n\
+         Install the French model with `make install-model` and set [asr] model to hear French.\n"
+    );
+    let mut callee = String::from("[demo-callee]\nexten => callee,1,Answer()\n");
+    for (i, (wait, text)) in CALLEE.iter().enumerate() {
+        let (file, _) = speech(&asterisk, &format!("callee{i}"), "fr", text);
+        callee += &format!(" same => n,Wait({wait})\n same => n,Playback({file})\n");
+    }
+    callee += " same => n,Wait(30)\n";
+    let conf = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
+    asterisk.write_config("extensions.conf", &format!("{conf}\n{callee}"));
+    asterisk.cli("dialplan reload");
+    let warm = Instant::now() + Duration::from_secs(30);
+    while !asterisk.cli("minibot show metrics").contains("(16000, ") && Instant::now() < warm {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
     let mut ami = asterisk.ami();
-    ami.originate_local("minibot-test", "demo", "callee");
-    let event = ami.wait_event(Duration::from_secs(30), |e| e.get("UserEvent") == Some("MiniBotDone"));
-    match &event {
-        Some(event) => println!(
-            "call on {} ended: MINIBOTSTATUS={}",
-            event.get("Channel").unwrap_or("?"),
-            event.get("Status").unwrap_or("?")
-        ),
-        None => println!("the call did not end within 30 s"),
+    ami.action(
+        "Originate",
+        &[("Channel", "Local/demo@minibot-test/n"), ("Context", "demo-callee"), ("Exten", "callee"), ("Priority", "1"), ("Async", "true"), ("Codecs", "slin16")],
+    );
+    let ended = |e: &support::ami::Message| e.is("MiniBotCall") && e.get("State") == Some("ended");
+    let events = ami.collect_until(Duration::from_secs(120), ended);
+    let t0 = events.iter().find(|e| e.is("MiniBotCall")).map(|e| e.timestamp()).unwrap_or(0.0);
+    for e in events.iter().filter(|e| e.get("Event").is_some_and(|n| n.starts_with("MiniBot"))) {
+        let at = e.timestamp() - t0;
+        let line = match e.get("Event").unwrap() {
+            "MiniBotCall" => format!("call {} {}", e.get("State").unwrap_or(""), e.get("Status").unwrap_or("")),
+            "MiniBotPrompt" if e.get("State") == Some("started") => format!("bot plays   {}", e.get("File").unwrap_or("")),
+            "MiniBotBargeIn" => format!(
+                "barge-in    by {} after {} ms of the prompt (stopped {} ms after the onset)",
+                e.get("By").unwrap_or(""),
+                e.get("PlayedMs").unwrap_or(""),
+                e.get("StopDelayMs").unwrap_or("")
+            ),
+            "MiniBotSpeech" => format!("callee      speech {}", e.get("State").unwrap_or("")),
+            "MiniBotFinal" => format!("transcript  \"{}\" ({} ms after the turn)", e.get("Text").unwrap_or(""), e.get("LatencyMs").unwrap_or("")),
+            "MiniBotNoInput" => format!("no input    after {} ms", e.get("WaitedMs").unwrap_or("")),
+            "MiniBotStep" => format!("step        {}", e.get("Step").unwrap_or("")),
+            _ => continue,
+        };
+        println!("{at:7.2}s  {line}");
     }
     println!("\n-- minibot show status\n{}", asterisk.cli("minibot show status").trim_end());
-    println!("\n-- module log lines");
-    for line in asterisk.log().lines().filter(|l| l.contains("MiniBot") || l.contains("minibot")) {
-        println!("{line}");
-    }
+    println!("\n-- minibot show metrics\n{}", asterisk.cli("minibot show metrics").trim_end());
     println!("\ndemo finished in {:.1} s", started.elapsed().as_secs_f64());
-    if event.is_none() {
+    if !events.iter().any(ended) {
+        println!("the call did not end within 120 s");
         std::process::exit(1);
     }
 }

@@ -168,6 +168,7 @@ impl Asterisk {
         // libvosk.so sits beside the module, found through its $ORIGIN rpath (as `make install` does).
         fs::copy(vosk_library(), host_dir.join("modules/libvosk.so")).unwrap();
 
+        install_prompts(&root);
         let ami_port = free_port();
         let mut asterisk = Asterisk { root, dir, ami_port, child: None };
         asterisk.write_config("asterisk.conf", &asterisk.asterisk_conf());
@@ -325,6 +326,37 @@ impl Drop for Asterisk {
         self.stop();
         if std::env::var_os("MINIBOT_KEEP_TEST_DIRS").is_none() {
             let _ = fs::remove_dir_all(self.root.join(self.dir.trim_start_matches('/')));
+        }
+    }
+}
+
+/// Resolves `path` (absolute, inside the chroot) following symlinks as the chroot would.
+fn resolve_in_root(root: &Path, path: &str) -> PathBuf {
+    let mut current = PathBuf::from(path);
+    for _ in 0..16 {
+        let host = root.join(current.strip_prefix("/").unwrap());
+        match fs::read_link(&host) {
+            Ok(target) if target.is_absolute() => current = target,
+            Ok(target) => current = current.parent().unwrap().join(target),
+            Err(_) => return host,
+        }
+    }
+    panic!("symlink loop at {path}");
+}
+
+/// The demo prompts (`make prompts`) into the sandbox's French sounds, as `make install` would.
+fn install_prompts(root: &Path) {
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/prompts/fr/minibot/demo");
+    let Ok(entries) = fs::read_dir(&built) else { return };
+    let target = resolve_in_root(root, "/usr/share/asterisk/sounds/fr").join("minibot/demo");
+    fs::create_dir_all(&target).unwrap();
+    for entry in entries.flatten() {
+        let dest = target.join(entry.file_name());
+        let fresh = fs::metadata(&dest).and_then(|d| d.modified()).ok() >= entry.metadata().and_then(|m| m.modified()).ok();
+        if !fresh {
+            let tmp = target.join(format!(".{}.tmp{}", entry.file_name().to_string_lossy(), std::process::id()));
+            fs::copy(entry.path(), &tmp).unwrap();
+            fs::rename(&tmp, &dest).unwrap();
         }
     }
 }
