@@ -73,6 +73,9 @@ test: deps
 demo: build sandbox model prompts
 	$(CARGO) run -q $(PURE) --example demo
 
+bench: build sandbox model prompts
+	$(CARGO) run -q $(PURE) --example bench
+
 install: $(MODULE) prompts
 	install -d $(DESTDIR)$(ASTMODDIR) $(DESTDIR)$(ASTETCDIR) $(DESTDIR)$(ASTDATADIR)/sounds/fr/minibot/demo
 	install -m 0644 $(PROMPTS)/*.sln16 $(PROMPTS)/*.sln $(DESTDIR)$(ASTDATADIR)/sounds/fr/minibot/demo/

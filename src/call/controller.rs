@@ -161,7 +161,7 @@ impl Controller {
                 self.speaking = true;
                 self.listen_deadline = None;
                 actions.push(Action::Event(CallEvent::SpeechStarted { step: step.clone() }));
-                if self.phase == Phase::Responding {
+                if self.phase == Phase::Responding && self.scenario.step(&step).barge_in {
                     self.barge_in(now, now.saturating_duration_since(confirmed_at), "speech", &mut actions);
                 }
             }
@@ -200,6 +200,9 @@ impl Controller {
             }
             Input::Dtmf(digit) => {
                 actions.push(Action::Event(CallEvent::Dtmf { step: step.clone(), digit }));
+                if self.phase == Phase::Responding && !self.scenario.step(&step).barge_in {
+                    return actions; // keys pressed during a prompt that must play in full
+                }
                 if self.phase == Phase::Responding {
                     self.barge_in(now, Duration::ZERO, "dtmf", &mut actions);
                 }
@@ -355,6 +358,25 @@ mod tests {
         c.handle(Input::SpeechEnded, t0 + Duration::from_secs(3));
         c.handle(Input::Final { text: "non merci".into(), latency: Duration::ZERO }, t0 + Duration::from_secs(3));
         assert!(c.turns()[0].barged_in);
+    }
+
+    #[test]
+    fn prompts_without_barge_in_play_to_their_end() {
+        let t0 = Instant::now();
+        let text = "[t]\nstart = notice\n[t.notice]\nprompt = p-notice\nlisten = 3\nnext = bye\nbarge_in = no\n\
+                    [t.bye]\nprompt = p-bye\nlisten = 0\n";
+        let scenarios = crate::scenario::load(&Document::parse_str("s.conf", text).unwrap()).unwrap();
+        let mut c = Controller::new(Arc::new(scenarios["t"].clone()), true, t0);
+        c.start(t0);
+        assert!(plays(&c.handle(Input::SpeechStarted { confirmed_at: t0 }, t0)).is_empty());
+        assert!(plays(&c.handle(Input::Dtmf('1'), t0)).is_empty());
+        c.handle(Input::SpeechEnded, t0 + Duration::from_secs(1));
+        // What was said over the notice is not an answer to it.
+        assert!(plays(&c.handle(Input::Final { text: "allo".into(), latency: Duration::ZERO }, t0)).is_empty());
+        assert_eq!(c.phase(), Phase::Responding);
+        c.handle(Input::PromptFinished, t0 + Duration::from_secs(2));
+        assert_eq!(c.phase(), Phase::Listening);
+        assert!(c.turns().is_empty());
     }
 
     #[test]

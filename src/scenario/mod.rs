@@ -9,6 +9,7 @@
 //! listen = 10             ; seconds to wait for an answer once the prompt ends (0: end after the prompt)
 //! next = q1               ; step after an answer
 //! no_input = bye          ; step after `listen` seconds of silence (default: next)
+//! barge_in = yes          ; no: the prompt plays to its end whatever the callee does
 //! ```
 //! Pure Rust: the loader checks structure and references; the module checks that prompts exist.
 
@@ -25,6 +26,8 @@ pub struct Step {
     pub listen_ms: u32,
     pub next: Option<String>,
     pub no_input: Option<String>,
+    /// Whether speech or DTMF stops the prompt (a legal notice must play in full).
+    pub barge_in: bool,
     /// Where the prompt was declared, for errors found later (a missing sound file).
     pub prompt_origin: (String, u32),
 }
@@ -85,6 +88,7 @@ pub fn load(document: &Document) -> Result<Scenarios, ConfigError> {
                     listen_ms: 10_000,
                     next: None,
                     no_input: None,
+                    barge_in: true,
                     prompt_origin: (document.file.clone(), section.line),
                 };
                 for entry in &section.entries {
@@ -105,6 +109,10 @@ pub fn load(document: &Document) -> Result<Scenarios, ConfigError> {
                                 .ok_or_else(|| entry_error(&section.name, entry, format!("'{value}' is not a number of seconds from 0 to 120")))?;
                             step.listen_ms = (seconds * 1000.0).round() as u32;
                         }
+                        "barge_in" => {
+                            step.barge_in = crate::config::parse_bool(value)
+                                .ok_or_else(|| entry_error(&section.name, entry, format!("'{value}' is not yes or no")))?;
+                        }
                         "next" | "no_input" => {
                             if !valid_name(value) {
                                 return Err(entry_error(&section.name, entry, format!("'{value}' is not a step name")));
@@ -120,7 +128,7 @@ pub fn load(document: &Document) -> Result<Scenarios, ConfigError> {
                             return Err(entry_error(
                                 &section.name,
                                 entry,
-                                format!("unknown key '{other}' (expected prompt, listen, next, no_input)"),
+                                format!("unknown key '{other}' (expected prompt, listen, next, no_input, barge_in)"),
                             ))
                         }
                     }
@@ -179,6 +187,10 @@ mod tests {
         assert_eq!((hello.next.as_deref(), hello.no_input.as_deref()), (Some("bye"), Some("bye")));
         assert_eq!(hello.prompt_origin, ("minibot_scenarios.conf".to_string(), 5));
         assert_eq!(demo.step("bye").listen_ms, 0);
+        assert!(hello.barge_in);
+        let quiet = parse(&SAMPLE.replace("listen = 0", "listen = 0\nbarge_in = no")).unwrap();
+        assert!(!quiet["demo"].step("bye").barge_in);
+        assert!(parse(&SAMPLE.replace("listen = 0", "barge_in = maybe")).is_err());
     }
 
     #[test]
