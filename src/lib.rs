@@ -8,6 +8,7 @@
 pub mod asr;
 pub mod call;
 pub mod config;
+pub mod nlp;
 pub mod obs;
 pub mod scenario;
 pub mod vad;

@@ -1,0 +1,330 @@
+//! The local French intent classifier: ordered rules over normalized phrases, with negation scope
+//! ("pas du tout satisfait" is not satisfied) and the step as context (at the closing question,
+//! "rappelez-moi" accepts the callback offered; elsewhere it asks for one). Runs in microseconds.
+//!
+//! Order: answering machine, opt-out, callback, question, filler, then the answer's polarity.
+
+use super::normalize::{padded, tokens};
+use super::{Classification, Intent, Sentiment, Topic};
+
+/// The question the utterance answers, for context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepContext {
+    /// Introduction: may I talk to you?
+    Hello,
+    /// Which savings do you have?
+    Savings,
+    /// Are you worried about inflation vs return?
+    Inflation,
+    /// Are you satisfied with your bank adviser?
+    Adviser,
+    /// Shall an adviser call you back / meet you?
+    Closing,
+    Other,
+}
+
+impl StepContext {
+    /// From a scenario step's name or `context` key.
+    pub fn from_name(name: &str) -> StepContext {
+        match name {
+            "hello" | "retry" | "intro" => StepContext::Hello,
+            "q1" | "savings" => StepContext::Savings,
+            "q2" | "inflation" => StepContext::Inflation,
+            "q3" | "adviser" => StepContext::Adviser,
+            "closing" | "is_leads" | "confirm" | "appointment" => StepContext::Closing,
+            _ => StepContext::Other,
+        }
+    }
+}
+
+const ANSWERING_MACHINE: &[&str] = &[
+    " messagerie ", " repondeur ", " boite vocale ", " laissez un message ", " laissez moi un message ",
+    " laisser un message ", " laissez votre message ", " apres le bip ", " bip sonore ", " pas joignable ",
+    " pas attribue ", " vous etes bien chez ", " vous etes bien sur ", " numero que vous avez compose ",
+    " votre correspondant ", " le numero demande ",
+];
+
+const DO_NOT_CALL: &[&str] = &[
+    " ne m appelez plus ", " ne me rappelez plus ", " ne me telephonez plus ", " ne m appelez jamais ",
+    " arretez de m appeler ", " arretez de me telephoner ", " arretez de me harceler ", " retirez moi ",
+    " retirez mon ", " enlevez moi ", " enlevez mon ", " supprimez mon ", " supprimez mes ", " supprimez moi ",
+    " effacez mon ", " effacez mes ", " plus etre appele ", " plus etre contacte ", " plus etre derange ",
+    " bloctel ", " liste rouge ", " plus jamais m appeler ", " ne plus m appeler ", " ne plus me rappeler ",
+    " rappelez plus jamais ", " me rappelez plus ",
+];
+
+/// Asking to be called (back) later.
+/// Imperatives and infinitives only: "il ne me rappelle jamais" describes, it does not ask.
+const CALL_ME: &[&str] = &[" rappelez ", " rappeler ", " rappellerez ", " rappelle moi ", " recontactez ", " recontacter ", " repasser "];
+
+/// A time later than now: makes "rappelez-moi" a deferral even when the bot offered a call.
+const LATER: &[&str] = &[
+    " plus tard ", " demain ", " ce soir ", " cet apres midi ", " semaine prochaine ", " mois prochain ",
+    " dans une heure ", " dans une semaine ", " dans quinze jours ", " dans un mois ", " dans deux jours ",
+    " une autre fois ", " un autre jour ", " apres les vacances ", " l annee prochaine ", " tout a l heure ",
+];
+
+/// Busy right now.
+const BUSY: &[&str] = &[
+    " je suis occupe ", " suis occupee ", " pas le moment ", " au travail ", " au boulot ", " en voiture ",
+    " en reunion ", " en train de ", " je conduis ", " je suis en rendez vous ", " pas disponible ",
+    " je suis pris ", " pas maintenant ", " mauvais moment ",
+];
+
+const QUESTION_WORDS: &[&str] = &["qui", "quoi", "pourquoi", "comment", "combien", "quel", "quelle", "quels", "quelles", "ou_", "lequel", "laquelle"];
+
+const QUESTION_PHRASES: &[&str] = &[
+    " est ce que ", " c est gratuit ", " c est payant ", " sans engagement ", " c est une arnaque ",
+    " ca coute ", " ca rapporte ", " a quel sujet ", " de la part de ", " c est pour ",
+];
+
+const FILLERS: &[&str] = &[
+    "euh", "heu", "hein", "allo", "quoi", "bof", "hmm", "hum", "pardon", "ben", "bah", "ah", "oh", "attendez",
+    "comment", "oui", "non",
+];
+
+const UNSURE: &[&str] = &[
+    " je ne sais pas ", " je sais pas ", " ca depend ", " aucune idee ", " j en sais rien ", " sais pas ",
+    " attendez ", " j hesite ", " peut etre ",
+];
+
+const YES_LEAD: &[&str] = &["oui", "ouais", "ouai", "si", "ok", "okay", "daccord", "volontiers", "absolument", "evidemment", "exactement", "parfait"];
+const NO_LEAD: &[&str] = &["non", "nan", "pas", "jamais", "aucun", "aucune", "rien"];
+
+/// Plain agreement.
+const POSITIVE: &[&str] = &[
+    " oui ", " ouais ", " d accord ", " ok ", " bien sur ", " allez y ", " vas y ", " je vous ecoute ",
+    " tout a fait ", " absolument ", " volontiers ", " pourquoi pas ", " ca me va ", " ca marche ",
+    " avec plaisir ", " parfait ", " evidemment ", " bien entendu ", " carrement ", " exactement ",
+    " bonne idee ", " j ai un moment ", " deux minutes ", " je veux bien ", " c est moi ", " on peut faire ",
+    " rendez vous ", " ca roule ", " entendu ", " bien evidemment ", " je vous en prie ", " dites moi ",
+];
+
+/// Words of satisfaction or worry: positive answers unless negated.
+const POSITIVE_NEGATABLE: &[&str] = &[
+    "satisfait", "satisfaite", "content", "contente", "ravi", "ravie", "interesse", "interessee", "interesse",
+    "inquiete", "inquiet", "inquiets", "preoccupe", "preoccupee", "inquietant", "peur", "souci", "bien",
+    "interessant", "montent", "augmente", "inquietude",
+];
+
+const NEGATIVE: &[&str] = &[
+    " non ", " nan ", " pas interesse ", " jamais ", " rien ", " aucun ", " aucune ", " pas du tout ",
+    " pas vraiment ", " pas trop ", " pas le temps ", " je m en fiche ", " m en fous ", " ne vous regarde pas ",
+    " mes affaires ", " c est personnel ", " prefere ne pas ", " reflechir ", " mail ", " email ",
+    " pas pour l instant ", " ca ira ", " pas de conseiller ", " change tout le temps ", " ne veux pas ",
+    " laissez moi tranquille ", " pas besoin ", " non merci ", " pas la peine ", " ca ne m interesse pas ",
+    " m interesse pas ", " pas envie ", " pas question ",
+];
+
+const NEGATORS: &[&str] = &["ne", "n", "pas", "plus", "jamais", "non", "aucun", "aucune", "guere", "sans"];
+
+const ANGER: &[&str] = &[" arnaque ", " arretez ", " fiche ", " fous ", " tranquille ", " harcel", " marre ", " degage", " insupportable "];
+
+/// A refusal to answer, rather than "I have none".
+const REFUSAL: &[&str] = &[" ne vous regarde pas ", " mes affaires ", " c est personnel ", " prefere ne pas ", " pas vos oignons "];
+
+const ASSET_CUES: &[(&str, &[&str])] = &[
+    ("livret_a", &[" livret ", " livrets ", " ldd ", " lddes ", " lep ", " livret bleu "]),
+    ("pel", &[" pel ", " plan epargne logement ", " plan d epargne logement ", " cel ", " epargne logement "]),
+    ("assurance_vie", &[" assurance vie ", " assurances vie ", " assurance sur la vie "]),
+    ("actions", &[" actions ", " action ", " bourse ", " pea ", " titres ", " portefeuille ", " trading ", " crypto "]),
+    ("immobilier", &[" immobilier ", " appartement ", " maison ", " location ", " pierre ", " scpi ", " locatif ", " studio ", " logement en location "]),
+    ("per", &[" per ", " plan epargne retraite ", " plan d epargne retraite ", " perp ", " madelin "]),
+];
+
+fn any(text: &str, phrases: &[&str]) -> bool {
+    phrases.iter().any(|p| text.contains(p))
+}
+
+fn count(text: &str, phrases: &[&str]) -> usize {
+    phrases.iter().filter(|p| text.contains(*p)).count()
+}
+
+pub fn classify(context: StepContext, utterance: &str) -> Classification {
+    let toks = tokens(utterance);
+    let text = padded(&toks);
+    let mut result = decide(context, &toks, &text);
+    result.sentiment = sentiment(result.intent, &text);
+    result
+}
+
+fn make(intent: Intent, confidence: f32) -> Classification {
+    Classification { intent, confidence, entities: Vec::new(), sentiment: Sentiment::Neutral, topic: None }
+}
+
+fn decide(context: StepContext, toks: &[String], text: &str) -> Classification {
+    if toks.is_empty() {
+        return make(Intent::Unclear, 0.3);
+    }
+    if any(text, ANSWERING_MACHINE) {
+        return make(Intent::AnsweringMachine, 0.95);
+    }
+    if any(text, DO_NOT_CALL) {
+        return make(Intent::DoNotCall, 0.95);
+    }
+    let call_me = any(text, CALL_ME);
+    let later = any(text, LATER);
+    if call_me && (context != StepContext::Closing || later) {
+        return make(Intent::Callback, 0.9);
+    }
+    if any(text, BUSY) && !text.starts_with(" non ") {
+        return make(Intent::Callback, 0.85);
+    }
+    if let Some(question) = question(toks, text) {
+        return question;
+    }
+    let first = toks.iter().find(|t| !matches!(t.as_str(), "euh" | "heu" | "ah" | "oh" | "ben" | "bah" | "alors" | "hmm")).map(String::as_str);
+    if toks.iter().all(|t| FILLERS.contains(&t.as_str())) && !toks.iter().any(|t| t == "oui" || t == "non") {
+        return make(Intent::Unclear, 0.8);
+    }
+    if any(text, UNSURE) && !any(text, &[" oui ", " non "]) {
+        return make(Intent::Unclear, 0.75);
+    }
+
+    // Polarity of the answer.
+    let mut positive = count(text, POSITIVE) as i32;
+    let mut negative = count(text, NEGATIVE) as i32;
+    for (i, tok) in toks.iter().enumerate() {
+        if POSITIVE_NEGATABLE.contains(&tok.as_str()) {
+            let negated = toks[i.saturating_sub(3)..i].iter().any(|t| NEGATORS.contains(&t.as_str()));
+            if negated {
+                negative += 1;
+            } else {
+                positive += 1;
+            }
+        }
+    }
+    match first {
+        Some(t) if YES_LEAD.contains(&t) || text.starts_with(" d accord ") || text.starts_with(" bien sur ") => positive += 2,
+        Some(t) if NO_LEAD.contains(&t) => negative += 2,
+        _ => {}
+    }
+    let mut entities = Vec::new();
+    if context == StepContext::Savings || context == StepContext::Other {
+        entities = assets(text);
+        if !entities.is_empty() && !matches!(first, Some("non" | "nan")) {
+            positive += 3;
+        }
+    }
+    if context == StepContext::Closing && call_me {
+        positive += 2; // "rappelez-moi" answers "shall an adviser call you?" with yes
+    }
+    let margin = positive - negative;
+    let mut result = if margin > 0 {
+        make(Intent::Positive, (0.6 + 0.1 * margin as f32).min(0.95))
+    } else if margin < 0 {
+        make(Intent::Negative, (0.6 + 0.1 * (-margin) as f32).min(0.95))
+    } else if positive > 0 {
+        make(Intent::Unclear, 0.4) // as much yes as no
+    } else {
+        make(Intent::Unclear, 0.45)
+    };
+    if context == StepContext::Savings {
+        if result.intent == Intent::Negative && entities.is_empty() && !any(text, REFUSAL) {
+            entities.push("none");
+        }
+    }
+    result.entities = entities;
+    result
+}
+
+fn question(toks: &[String], text: &str) -> Option<Classification> {
+    let topic = if any(text, &[" mon numero ", " mes coordonnees ", " mon telephone "]) && !any(text, &[" supprimez ", " enlevez ", " retirez "]) {
+        Some(Topic::HowGotNumber)
+    } else if any(text, &[" gratuit ", " payant ", " ca coute ", " combien ca coute ", " sans engagement ", " frais "]) {
+        Some(Topic::IsItFree)
+    } else if any(text, &[" vous etes qui ", " qui etes vous ", " quelle societe ", " c est qui ", " de la part de qui ", " qui vous ", " vous appelez de ", " c est quelle "]) {
+        Some(Topic::WhoAreYou)
+    } else {
+        None
+    };
+    // After a leading yes, "qui"/"où" are relative pronouns: "oui avec les prix qui montent".
+    let yes_first = YES_LEAD.contains(&toks[0].as_str());
+    let asks = (toks.iter().any(|t| QUESTION_WORDS.contains(&t.as_str())) && !yes_first) || any(text, QUESTION_PHRASES);
+    let not_a_question = text.contains(" pourquoi pas ") || toks.len() < 2 || text.starts_with(" non ");
+    if (asks && !not_a_question) || (topic.is_some() && !text.starts_with(" non ")) {
+        let mut c = make(Intent::Question, if topic.is_some() { 0.9 } else { 0.8 });
+        c.topic = topic;
+        return Some(c);
+    }
+    None
+}
+
+fn assets(text: &str) -> Vec<&'static str> {
+    ASSET_CUES.iter().filter(|(_, cues)| any(text, cues)).map(|(name, _)| *name).collect()
+}
+
+fn sentiment(intent: Intent, text: &str) -> Sentiment {
+    if intent == Intent::DoNotCall || any(text, ANGER) {
+        return Sentiment::Negative;
+    }
+    match intent {
+        Intent::Positive => Sentiment::Positive,
+        Intent::Negative if any(text, &[" fiche ", " regarde pas ", " jamais ", " pas du tout "]) => Sentiment::Negative,
+        _ if any(text, &[" merci ", " bonne journee ", " avec plaisir "]) => Sentiment::Positive,
+        _ => Sentiment::Neutral,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use StepContext::*;
+
+    fn intent(context: StepContext, text: &str) -> Intent {
+        classify(context, text).intent
+    }
+
+    #[test]
+    fn negation_scope() {
+        assert_eq!(intent(Adviser, "oui très satisfait"), Intent::Positive);
+        assert_eq!(intent(Adviser, "pas du tout satisfait"), Intent::Negative);
+        assert_eq!(intent(Adviser, "je ne suis pas satisfait"), Intent::Negative);
+        assert_eq!(intent(Hello, "ça ne m'intéresse pas"), Intent::Negative);
+        assert_eq!(intent(Hello, "pas intéressé"), Intent::Negative);
+        assert_eq!(intent(Inflation, "oui le livret a ne rapporte plus rien"), Intent::Positive);
+    }
+
+    #[test]
+    fn call_me_depends_on_the_question() {
+        assert_eq!(intent(Hello, "rappelez-moi ce soir"), Intent::Callback);
+        assert_eq!(intent(Closing, "oui rappelez-moi"), Intent::Positive);
+        assert_eq!(intent(Closing, "rappelez-moi le mois prochain"), Intent::Callback);
+        assert_eq!(intent(Closing, "non et ne me rappelez plus jamais"), Intent::DoNotCall);
+    }
+
+    #[test]
+    fn questions_and_topics() {
+        let c = classify(Hello, "comment vous avez eu mon numéro");
+        assert_eq!((c.intent, c.topic), (Intent::Question, Some(Topic::HowGotNumber)));
+        assert_eq!(classify(Closing, "c'est gratuit").topic, Some(Topic::IsItFree));
+        assert_eq!(classify(Hello, "vous êtes qui").topic, Some(Topic::WhoAreYou));
+        assert_eq!(intent(Closing, "oui pourquoi pas"), Intent::Positive);
+        assert_eq!(intent(Hello, "quoi"), Intent::Unclear);
+    }
+
+    #[test]
+    fn savings_entities() {
+        let c = classify(Savings, "une assurance-vie et quelques actions");
+        assert_eq!((c.intent, c.entities.clone()), (Intent::Positive, vec!["assurance_vie", "actions"]));
+        assert_eq!(classify(Savings, "non rien du tout").entities, vec!["none"]);
+        assert!(classify(Savings, "ça ne vous regarde pas").entities.is_empty());
+    }
+
+    #[test]
+    fn sentiment_follows_intent_and_tone() {
+        assert_eq!(classify(Hello, "arrêtez de m'appeler").sentiment, Sentiment::Negative);
+        assert_eq!(classify(Closing, "oui avec plaisir").sentiment, Sentiment::Positive);
+        assert_eq!(classify(Hello, "je suis au travail rappelez-moi ce soir").sentiment, Sentiment::Neutral);
+    }
+
+    #[test]
+    fn fast() {
+        let started = std::time::Instant::now();
+        for _ in 0..1000 {
+            classify(Savings, "oui un livret a et un pel mais je ne suis pas très satisfait de ma banque");
+        }
+        let per_call = started.elapsed() / 1000;
+        assert!(per_call < std::time::Duration::from_millis(1), "{per_call:?} per utterance");
+    }
+}
