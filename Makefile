@@ -21,7 +21,7 @@ PROMPTS := target/prompts/fr/minibot/demo
 
 SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 
-.PHONY: all build deps sandbox headers vosk model prompts install-model test unit-test integration-test demo bench install clean
+.PHONY: all build deps sandbox headers vosk model prompts install-model eval test unit-test integration-test demo bench install clean
 
 all: build
 
@@ -72,6 +72,11 @@ test: deps
 
 demo: build sandbox model prompts
 	$(CARGO) run -q $(PURE) --example demo
+
+# Intent accuracy on a labelled file (dev-set format); ends with `accuracy: 0.NNN (N/M)`.
+FILE ?= ../shared/data/intents-dev.tsv
+eval: vosk
+	@$(CARGO) run -q $(PURE) --example eval -- $(FILE) $(if $(LLM),--llm $(LLM))
 
 bench: build sandbox model prompts
 	$(CARGO) run -q $(PURE) --example bench
