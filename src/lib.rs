@@ -10,6 +10,7 @@ pub mod call;
 pub mod config;
 pub mod nlp;
 pub mod obs;
+pub mod qualify;
 pub mod scenario;
 pub mod vad;
 

@@ -1,9 +1,15 @@
-//! The call controller: turns media and recognition events into prompts, barge-ins, turns and the
-//! call's end, following the campaign's scenario. Pure and driven by `handle(input, now)`, so
-//! every transition is unit-tested without a channel or a clock.
+//! The call controller: turns media, recognition and understanding events into prompts,
+//! barge-ins, turns and the call's end, following the campaign's scenario. Pure and driven by
+//! `handle(input, now)`, so every transition is unit-tested without a channel or a clock.
+//!
+//! A turn: the callee's speech ends -> the recognizer's final text -> `Action::Classify` (the
+//! intent service answers with `Input::Classified`, within its deadline) -> the step's transition.
 
-use super::CallStatus;
-use crate::scenario::Scenario;
+use super::{CallStatus, Outcome};
+use crate::nlp::classifier::StepContext;
+use crate::nlp::{Classification, Intent, Sentiment, Topic};
+use crate::scenario::{Scenario, Trigger};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,7 +20,7 @@ pub enum Phase {
     Responding,
     /// Waiting for, or hearing, the callee.
     Listening,
-    /// The callee stopped talking; waiting for the recognizer's final result.
+    /// The callee stopped talking; waiting for the recognizer's text and its intent.
     Processing,
     Ended,
 }
@@ -30,6 +36,28 @@ impl Phase {
     }
 }
 
+/// Which tier decided a turn's intent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tier {
+    Cache,
+    #[default]
+    Local,
+    Llm,
+    /// Keys pressed, not words.
+    Dtmf,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Cache => "cache",
+            Tier::Local => "local",
+            Tier::Llm => "llm",
+            Tier::Dtmf => "dtmf",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
     /// The prompt played to its end.
@@ -41,6 +69,8 @@ pub enum Input {
     SpeechEnded,
     Partial(String),
     Final { text: String, latency: Duration },
+    /// The intent service's answer to the last `Action::Classify`.
+    Classified { classification: Classification, tier: Tier, latency: Duration },
     Dtmf(char),
     /// Time passes (no-input timeouts).
     Tick,
@@ -51,8 +81,10 @@ pub enum Input {
 pub enum Action {
     Play(String),
     StopPrompt,
+    /// Ask the intent service what `text` means at this step.
+    Classify { text: String, context: StepContext },
     Event(CallEvent),
-    End(CallStatus),
+    End { status: CallStatus, outcome: Outcome },
 }
 
 /// What happened, for AMI events, the call's record and the CLI.
@@ -66,34 +98,61 @@ pub enum CallEvent {
     SpeechEnded { step: String },
     Partial { step: String, text: String },
     Final { step: String, text: String, latency_ms: f64 },
+    Intent { step: String, intent: Intent, confidence: f32, tier: Tier, latency_ms: f64, entities: Vec<&'static str>, sentiment: Sentiment },
     NoInput { step: String, waited_ms: u64 },
     Dtmf { step: String, digit: char },
+    Reprompt { step: String, count: u32 },
 }
 
-/// One exchange: what the callee answered at a step.
-#[derive(Debug, Clone, PartialEq)]
+/// One exchange: what the callee answered at a step, and what it was understood to mean.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Turn {
     pub step: String,
+    pub context: StepContext,
     pub text: String,
+    pub intent: Option<Intent>,
+    pub confidence: f32,
+    pub entities: Vec<String>,
+    pub sentiment: Option<Sentiment>,
+    pub tier: Option<Tier>,
+    /// Recognizer's final result after the end of speech, and intent decision after that.
+    pub asr_ms: f64,
+    pub intent_ms: f64,
     pub dtmf: Option<char>,
     pub no_input: bool,
     pub barged_in: bool,
     pub at_ms: u64,
 }
 
+impl Default for StepContext {
+    fn default() -> Self {
+        StepContext::Other
+    }
+}
+
 pub struct Controller {
     scenario: Arc<Scenario>,
-    /// Without a recognizer, any speech turn counts as an answer.
+    /// Without a recognizer, speech counts as an unclear answer (DTMF still works).
     asr_enabled: bool,
     step: String,
     phase: Phase,
     call_started: Instant,
+    /// Prompts still to play in this step (an answer to a question, then the step's question).
+    queue: VecDeque<String>,
+    playing: Option<String>,
     prompt_started: Option<Instant>,
     listen_deadline: Option<Instant>,
     speaking: bool,
     barged_in: bool,
+    reprompts: u32,
+    questions: u32,
+    /// The final text waiting for its intent.
+    pending: Option<(String, f64)>,
     turns: Vec<Turn>,
     last_partial: String,
+    /// Set by answers that decide the outcome whatever the last step says.
+    sticky_outcome: Option<Outcome>,
+    callback_text: Option<String>,
 }
 
 impl Controller {
@@ -104,12 +163,19 @@ impl Controller {
             asr_enabled,
             phase: Phase::Responding,
             call_started: now,
+            queue: VecDeque::new(),
+            playing: None,
             prompt_started: None,
             listen_deadline: None,
             speaking: false,
             barged_in: false,
+            reprompts: 0,
+            questions: 0,
+            pending: None,
             turns: Vec::new(),
             last_partial: String::new(),
+            sticky_outcome: None,
+            callback_text: None,
         }
     }
 
@@ -124,6 +190,10 @@ impl Controller {
     }
     pub fn last_partial(&self) -> &str {
         &self.last_partial
+    }
+    /// What the callee said when asking for a callback (for the time it names).
+    pub fn callback_text(&self) -> Option<&str> {
+        self.callback_text.as_deref()
     }
 
     pub fn start(&mut self, now: Instant) -> Vec<Action> {
@@ -140,20 +210,26 @@ impl Controller {
         }
         let step = self.step.clone();
         match input {
-            Input::HungUp => self.end(CallStatus::Hangup, &mut actions),
+            Input::HungUp => {
+                let outcome = if self.phase == Phase::Responding && self.is_last_step() {
+                    self.final_outcome() // gone during the goodbye: the call had reached its end
+                } else {
+                    self.sticky_outcome.unwrap_or(Outcome::HangupEarly)
+                };
+                self.end(CallStatus::Hangup, outcome, &mut actions)
+            }
             Input::PromptFinished | Input::PromptFailed if self.phase == Phase::Responding => {
-                let file = self.scenario.step(&step).prompt.clone();
+                let file = self.playing.take().unwrap_or_default();
                 let played_ms = self.prompt_started.map_or(0, |t| ms(now - t));
                 actions.push(Action::Event(CallEvent::PromptFinished { step: step.clone(), file, played_ms }));
                 self.prompt_started = None;
-                if self.scenario.step(&step).listen_ms == 0 {
-                    let next = self.scenario.step(&step).next.clone();
-                    self.go(next, now, &mut actions);
+                if let Some(next) = self.queue.pop_front() {
+                    self.play(next, now, &mut actions);
+                } else if self.current().listen_ms == 0 {
+                    let next = self.current().next.clone();
+                    self.go(next.as_deref(), now, &mut actions);
                 } else {
-                    self.phase = Phase::Listening;
-                    if !self.speaking {
-                        self.listen_deadline = Some(now + Duration::from_millis(self.scenario.step(&step).listen_ms as u64));
-                    }
+                    self.listen(now);
                 }
             }
             Input::PromptFinished | Input::PromptFailed => {}
@@ -161,7 +237,7 @@ impl Controller {
                 self.speaking = true;
                 self.listen_deadline = None;
                 actions.push(Action::Event(CallEvent::SpeechStarted { step: step.clone() }));
-                if self.phase == Phase::Responding && self.scenario.step(&step).barge_in {
+                if self.phase == Phase::Responding && self.current().barge_in {
                     self.barge_in(now, now.saturating_duration_since(confirmed_at), "speech", &mut actions);
                 }
             }
@@ -169,7 +245,21 @@ impl Controller {
                 self.speaking = false;
                 actions.push(Action::Event(CallEvent::SpeechEnded { step: step.clone() }));
                 if self.phase == Phase::Listening {
-                    self.phase = Phase::Processing;
+                    if self.asr_enabled {
+                        self.phase = Phase::Processing;
+                    } else {
+                        // No recognizer: speech that is not keys is an unclear answer.
+                        let unclear = Classification {
+                            intent: Intent::Unclear,
+                            confidence: 0.0,
+                            entities: Vec::new(),
+                            sentiment: Sentiment::Neutral,
+                            topic: None,
+                        };
+                        self.pending = Some((String::new(), 0.0));
+                        self.phase = Phase::Processing;
+                        return self.handle(Input::Classified { classification: unclear, tier: Tier::Local, latency: Duration::ZERO }, now);
+                    }
                 }
             }
             Input::Partial(text) => {
@@ -178,53 +268,97 @@ impl Controller {
             }
             Input::Final { text, latency } => {
                 let text = text.trim().to_string();
-                actions.push(Action::Event(CallEvent::Final {
-                    step: step.clone(),
-                    text: text.clone(),
-                    latency_ms: latency.as_secs_f64() * 1000.0,
-                }));
-                if text.is_empty() && self.asr_enabled {
+                let latency_ms = latency.as_secs_f64() * 1000.0;
+                actions.push(Action::Event(CallEvent::Final { step: step.clone(), text: text.clone(), latency_ms }));
+                if self.phase == Phase::Responding {
+                    return actions; // said over a prompt that cannot be interrupted: not an answer to it
+                }
+                if text.is_empty() {
                     // Noise that passed the onset: keep waiting for a real answer.
                     if self.phase == Phase::Processing {
-                        self.phase = Phase::Listening;
-                        self.listen_deadline = Some(now + Duration::from_millis(self.scenario.step(&step).listen_ms as u64));
+                        self.listen(now);
                     }
                     return actions;
                 }
-                if self.phase == Phase::Responding {
-                    return actions; // a late result from before this prompt
+                self.phase = Phase::Processing;
+                self.pending = Some((text.clone(), latency_ms));
+                actions.push(Action::Classify { text, context: self.current().context });
+            }
+            Input::Classified { classification, tier, latency } => {
+                let Some((text, asr_ms)) = self.pending.take() else { return actions };
+                if self.phase != Phase::Processing {
+                    return actions;
                 }
-                self.record(Turn { step: step.clone(), text, dtmf: None, no_input: false, barged_in: self.barged_in, at_ms: 0 }, now);
-                let next = self.scenario.step(&step).next.clone();
-                self.go(next, now, &mut actions);
+                let latency_ms = latency.as_secs_f64() * 1000.0;
+                actions.push(Action::Event(CallEvent::Intent {
+                    step: step.clone(),
+                    intent: classification.intent,
+                    confidence: classification.confidence,
+                    tier,
+                    latency_ms,
+                    entities: classification.entities.clone(),
+                    sentiment: classification.sentiment,
+                }));
+                self.record(
+                    Turn {
+                        step: step.clone(),
+                        context: self.current().context,
+                        text: text.clone(),
+                        intent: Some(classification.intent),
+                        confidence: classification.confidence,
+                        entities: classification.entities.iter().map(|e| e.to_string()).collect(),
+                        sentiment: Some(classification.sentiment),
+                        tier: Some(tier),
+                        asr_ms,
+                        intent_ms: latency_ms,
+                        barged_in: self.barged_in,
+                        ..Turn::default()
+                    },
+                    now,
+                );
+                if classification.intent == Intent::Callback {
+                    self.callback_text = Some(text);
+                }
+                self.route(classification.intent, classification.topic, now, &mut actions);
             }
             Input::Dtmf(digit) => {
                 actions.push(Action::Event(CallEvent::Dtmf { step: step.clone(), digit }));
-                if self.phase == Phase::Responding && !self.scenario.step(&step).barge_in {
+                if self.phase == Phase::Responding && !self.current().barge_in {
                     return actions; // keys pressed during a prompt that must play in full
                 }
                 if self.phase == Phase::Responding {
                     self.barge_in(now, Duration::ZERO, "dtmf", &mut actions);
                 }
+                // The keypad convention of IVRs: 1 yes, 2 no, 9 never call me again.
+                let intent = match digit {
+                    '1' => Intent::Positive,
+                    '2' => Intent::Negative,
+                    '9' => Intent::DoNotCall,
+                    _ => Intent::Unclear,
+                };
+                self.pending = None;
                 self.record(
-                    Turn { step: step.clone(), text: String::new(), dtmf: Some(digit), no_input: false, barged_in: self.barged_in, at_ms: 0 },
+                    Turn {
+                        step: step.clone(),
+                        context: self.current().context,
+                        intent: Some(intent),
+                        confidence: 1.0,
+                        tier: Some(Tier::Dtmf),
+                        dtmf: Some(digit),
+                        barged_in: self.barged_in,
+                        ..Turn::default()
+                    },
                     now,
                 );
-                let next = self.scenario.step(&step).next.clone();
-                self.go(next, now, &mut actions);
+                self.route(intent, None, now, &mut actions);
             }
             Input::Tick => {
                 if let Some(deadline) = self.listen_deadline {
                     if self.phase == Phase::Listening && !self.speaking && now >= deadline {
-                        let waited_ms = self.scenario.step(&step).listen_ms as u64;
+                        let waited_ms = self.current().listen_ms as u64;
                         actions.push(Action::Event(CallEvent::NoInput { step: step.clone(), waited_ms }));
-                        self.record(
-                            Turn { step: step.clone(), text: String::new(), dtmf: None, no_input: true, barged_in: false, at_ms: 0 },
-                            now,
-                        );
-                        let s = self.scenario.step(&step);
-                        let next = s.no_input.clone().or_else(|| s.next.clone());
-                        self.go(next, now, &mut actions);
+                        self.record(Turn { step: step.clone(), context: self.current().context, no_input: true, ..Turn::default() }, now);
+                        self.retry_or(Trigger::NoInput, now, &mut actions);
                     }
                 }
             }
@@ -237,8 +371,72 @@ impl Controller {
         self.listen_deadline
     }
 
+    fn current(&self) -> &crate::scenario::Step {
+        self.scenario.step(&self.step)
+    }
+
+    fn is_last_step(&self) -> bool {
+        let step = self.current();
+        step.listen_ms == 0 && step.next.is_none()
+    }
+
+    fn route(&mut self, intent: Intent, topic: Option<Topic>, now: Instant, actions: &mut Vec<Action>) {
+        let trigger = Trigger::Intent(intent);
+        match intent {
+            Intent::AnsweringMachine => {
+                self.sticky_outcome = Some(Outcome::AnsweringMachine);
+                let target = self.current().explicit(trigger).map(str::to_string);
+                self.go(target.as_deref(), now, actions);
+            }
+            Intent::DoNotCall => {
+                self.sticky_outcome = Some(Outcome::DoNotCall);
+                let target = self.current().explicit(trigger).map(str::to_string);
+                self.go(target.as_deref(), now, actions);
+            }
+            Intent::Callback => {
+                self.sticky_outcome = Some(Outcome::Callback);
+                let target = self.current().explicit(trigger).map(str::to_string);
+                self.go(target.as_deref(), now, actions);
+            }
+            Intent::Question => {
+                let answer = topic.and_then(|t| self.scenario.answer(t)).map(str::to_string);
+                match (answer, self.current().explicit(trigger).map(str::to_string)) {
+                    (Some(answer), _) if self.questions < 2 => {
+                        // Answer, then ask the step's question again.
+                        self.questions += 1;
+                        let prompt = self.current().prompt.clone();
+                        self.queue.push_back(prompt);
+                        self.play(answer, now, actions);
+                    }
+                    (_, Some(target)) => self.go(Some(&target), now, actions),
+                    _ => self.retry_or(trigger, now, actions),
+                }
+            }
+            Intent::Unclear => self.retry_or(trigger, now, actions),
+            Intent::Positive | Intent::Negative => {
+                let target = self.current().after(trigger).map(str::to_string);
+                self.go(target.as_deref(), now, actions);
+            }
+        }
+    }
+
+    /// Unclear answer or silence: ask again (up to max_reprompts), then follow the step's
+    /// transition for it, else `next`, else end politely.
+    fn retry_or(&mut self, trigger: Trigger, now: Instant, actions: &mut Vec<Action>) {
+        let max = self.scenario.max_reprompts_for(self.current());
+        let reprompt = self.scenario.reprompt_for(self.current()).map(str::to_string);
+        if let (Some(reprompt), true) = (reprompt, self.reprompts < max) {
+            self.reprompts += 1;
+            actions.push(Action::Event(CallEvent::Reprompt { step: self.step.clone(), count: self.reprompts }));
+            self.play(reprompt, now, actions);
+            return;
+        }
+        let target = self.current().after(trigger).map(str::to_string);
+        self.go(target.as_deref(), now, actions);
+    }
+
     fn barge_in(&mut self, now: Instant, stop_delay: Duration, by: &'static str, actions: &mut Vec<Action>) {
-        let file = self.scenario.step(&self.step).prompt.clone();
+        let file = self.playing.take().unwrap_or_default();
         let played_ms = self.prompt_started.map_or(0, |t| ms(now - t));
         actions.push(Action::StopPrompt);
         actions.push(Action::Event(CallEvent::BargeIn {
@@ -248,9 +446,15 @@ impl Controller {
             stop_delay_ms: stop_delay.as_secs_f64() * 1000.0,
             by,
         }));
+        self.queue.clear();
         self.barged_in = true;
         self.prompt_started = None;
         self.phase = Phase::Listening;
+        if self.current().listen_ms == 0 {
+            // Interrupting a goodbye does not make it a question.
+            let next = self.current().next.clone();
+            self.go(next.as_deref(), now, actions);
+        }
     }
 
     fn record(&mut self, mut turn: Turn, now: Instant) {
@@ -258,32 +462,67 @@ impl Controller {
         self.turns.push(turn);
     }
 
-    fn go(&mut self, next: Option<String>, now: Instant, actions: &mut Vec<Action>) {
+    fn listen(&mut self, now: Instant) {
+        self.phase = Phase::Listening;
+        self.listen_deadline = if self.speaking { None } else { Some(now + Duration::from_millis(self.current().listen_ms as u64)) };
+    }
+
+    fn go(&mut self, next: Option<&str>, now: Instant, actions: &mut Vec<Action>) {
         match next {
-            Some(step) => self.enter(&step, now, actions),
-            None => self.end(CallStatus::Success, actions),
+            Some(step) => self.enter(step, now, actions),
+            None => {
+                let outcome = self.final_outcome();
+                self.end(CallStatus::Success, outcome, actions)
+            }
         }
     }
 
+    fn final_outcome(&self) -> Outcome {
+        if let Some(sticky) = self.sticky_outcome.filter(|o| matches!(o, Outcome::DoNotCall | Outcome::AnsweringMachine)) {
+            return sticky;
+        }
+        if let Some(outcome) = self.current().outcome {
+            return outcome;
+        }
+        if let Some(sticky) = self.sticky_outcome {
+            return sticky;
+        }
+        if self.turns.iter().all(|t| t.no_input) {
+            return Outcome::NoAnswer;
+        }
+        Outcome::Completed
+    }
+
     fn enter(&mut self, step: &str, now: Instant, actions: &mut Vec<Action>) {
+        if step != self.step {
+            self.reprompts = 0;
+            self.questions = 0;
+        }
         self.step = step.to_string();
-        self.phase = Phase::Responding;
         self.barged_in = false;
         self.listen_deadline = None;
-        self.prompt_started = Some(now);
-        let file = self.scenario.step(step).prompt.clone();
+        self.queue.clear();
         actions.push(Action::Event(CallEvent::StepEntered { step: step.to_string() }));
-        actions.push(Action::Event(CallEvent::PromptStarted { step: step.to_string(), file: file.clone() }));
+        let prompt = self.current().prompt.clone();
+        self.play(prompt, now, actions);
+    }
+
+    fn play(&mut self, file: String, now: Instant, actions: &mut Vec<Action>) {
+        self.phase = Phase::Responding;
+        self.listen_deadline = None;
+        self.prompt_started = Some(now);
+        self.playing = Some(file.clone());
+        actions.push(Action::Event(CallEvent::PromptStarted { step: self.step.clone(), file: file.clone() }));
         actions.push(Action::Play(file));
     }
 
-    fn end(&mut self, status: CallStatus, actions: &mut Vec<Action>) {
+    fn end(&mut self, status: CallStatus, outcome: Outcome, actions: &mut Vec<Action>) {
         if self.prompt_started.take().is_some() {
             actions.push(Action::StopPrompt);
         }
         self.phase = Phase::Ended;
         self.listen_deadline = None;
-        actions.push(Action::End(status));
+        actions.push(Action::End { status, outcome });
     }
 }
 
@@ -292,146 +531,4 @@ fn ms(d: Duration) -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::Document;
-
-    fn scenario() -> Arc<Scenario> {
-        let text = "[t]\nstart = hello\n[t.hello]\nprompt = p-hello\nlisten = 3\nnext = q1\nno_input = bye\n\
-                    [t.q1]\nprompt = p-q1\nlisten = 5\nnext = bye\n[t.bye]\nprompt = p-bye\nlisten = 0\n";
-        let scenarios = crate::scenario::load(&Document::parse_str("s.conf", text).unwrap()).unwrap();
-        Arc::new(scenarios["t"].clone())
-    }
-
-    fn plays(actions: &[Action]) -> Vec<String> {
-        actions
-            .iter()
-            .filter_map(|a| match a {
-                Action::Play(f) => Some(format!("play {f}")),
-                Action::StopPrompt => Some("stop".into()),
-                Action::End(s) => Some(format!("end {s}")),
-                Action::Event(CallEvent::BargeIn { by, .. }) => Some(format!("barge-in by {by}")),
-                Action::Event(CallEvent::NoInput { .. }) => Some("no input".into()),
-                Action::Event(_) => None,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn answers_walk_the_scenario_to_its_end() {
-        let t0 = Instant::now();
-        let mut c = Controller::new(scenario(), true, t0);
-        assert_eq!(plays(&c.start(t0)), ["play p-hello"]);
-        assert_eq!(c.phase(), Phase::Responding);
-        assert!(plays(&c.handle(Input::PromptFinished, t0 + Duration::from_secs(2))).is_empty());
-        assert_eq!(c.phase(), Phase::Listening);
-        c.handle(Input::SpeechStarted { confirmed_at: t0 }, t0 + Duration::from_secs(3));
-        c.handle(Input::SpeechEnded, t0 + Duration::from_secs(4));
-        assert_eq!(c.phase(), Phase::Processing);
-        let a = c.handle(Input::Final { text: "oui".into(), latency: Duration::from_millis(400) }, t0 + Duration::from_secs(4));
-        assert_eq!(plays(&a), ["play p-q1"]);
-        assert_eq!(c.step(), "q1");
-        c.handle(Input::PromptFinished, t0 + Duration::from_secs(6));
-        c.handle(Input::Dtmf('1'), t0 + Duration::from_secs(7));
-        assert_eq!(c.step(), "bye");
-        let a = c.handle(Input::PromptFinished, t0 + Duration::from_secs(9));
-        assert_eq!(plays(&a), ["end SUCCESS"]);
-        assert_eq!(c.phase(), Phase::Ended);
-        let turns: Vec<_> = c.turns().iter().map(|t| (t.step.as_str(), t.text.as_str(), t.dtmf)).collect();
-        assert_eq!(turns, [("hello", "oui", None), ("q1", "", Some('1'))]);
-    }
-
-    #[test]
-    fn speech_during_a_prompt_barges_in() {
-        let t0 = Instant::now();
-        let mut c = Controller::new(scenario(), true, t0);
-        c.start(t0);
-        let confirmed = t0 + Duration::from_millis(1500);
-        let a = c.handle(Input::SpeechStarted { confirmed_at: confirmed }, confirmed + Duration::from_millis(3));
-        assert_eq!(plays(&a), ["stop", "barge-in by speech"]);
-        let Some(Action::Event(CallEvent::BargeIn { played_ms, stop_delay_ms, .. })) = a.get(2) else { panic!("{a:?}") };
-        assert_eq!(*played_ms, 1503);
-        assert!((stop_delay_ms - 3.0).abs() < 0.01);
-        assert_eq!(c.phase(), Phase::Listening);
-        // The prompt's end, reported after the stop, changes nothing.
-        assert!(c.handle(Input::PromptFinished, confirmed + Duration::from_millis(30)).is_empty());
-        c.handle(Input::SpeechEnded, t0 + Duration::from_secs(3));
-        c.handle(Input::Final { text: "non merci".into(), latency: Duration::ZERO }, t0 + Duration::from_secs(3));
-        assert!(c.turns()[0].barged_in);
-    }
-
-    #[test]
-    fn prompts_without_barge_in_play_to_their_end() {
-        let t0 = Instant::now();
-        let text = "[t]\nstart = notice\n[t.notice]\nprompt = p-notice\nlisten = 3\nnext = bye\nbarge_in = no\n\
-                    [t.bye]\nprompt = p-bye\nlisten = 0\n";
-        let scenarios = crate::scenario::load(&Document::parse_str("s.conf", text).unwrap()).unwrap();
-        let mut c = Controller::new(Arc::new(scenarios["t"].clone()), true, t0);
-        c.start(t0);
-        assert!(plays(&c.handle(Input::SpeechStarted { confirmed_at: t0 }, t0)).is_empty());
-        assert!(plays(&c.handle(Input::Dtmf('1'), t0)).is_empty());
-        c.handle(Input::SpeechEnded, t0 + Duration::from_secs(1));
-        // What was said over the notice is not an answer to it.
-        assert!(plays(&c.handle(Input::Final { text: "allo".into(), latency: Duration::ZERO }, t0)).is_empty());
-        assert_eq!(c.phase(), Phase::Responding);
-        c.handle(Input::PromptFinished, t0 + Duration::from_secs(2));
-        assert_eq!(c.phase(), Phase::Listening);
-        assert!(c.turns().is_empty());
-    }
-
-    #[test]
-    fn dtmf_interrupts_a_prompt() {
-        let t0 = Instant::now();
-        let mut c = Controller::new(scenario(), true, t0);
-        c.start(t0);
-        assert_eq!(plays(&c.handle(Input::Dtmf('5'), t0)), ["stop", "barge-in by dtmf", "play p-q1"]);
-    }
-
-    #[test]
-    fn silence_after_the_prompt_is_no_input() {
-        let t0 = Instant::now();
-        let mut c = Controller::new(scenario(), true, t0);
-        c.start(t0);
-        let end = t0 + Duration::from_secs(1);
-        c.handle(Input::PromptFinished, end);
-        assert_eq!(c.next_deadline(), Some(end + Duration::from_secs(3)));
-        assert!(c.handle(Input::Tick, end + Duration::from_millis(2999)).is_empty());
-        assert_eq!(plays(&c.handle(Input::Tick, end + Duration::from_secs(3))), ["no input", "play p-bye"]);
-        assert!(c.turns()[0].no_input);
-    }
-
-    #[test]
-    fn talking_holds_the_no_input_timer_and_noise_restarts_it() {
-        let t0 = Instant::now();
-        let mut c = Controller::new(scenario(), true, t0);
-        c.start(t0);
-        c.handle(Input::PromptFinished, t0);
-        c.handle(Input::SpeechStarted { confirmed_at: t0 }, t0 + Duration::from_secs(2));
-        assert!(c.handle(Input::Tick, t0 + Duration::from_secs(10)).is_empty(), "no timeout while talking");
-        c.handle(Input::SpeechEnded, t0 + Duration::from_secs(11));
-        let a = c.handle(Input::Final { text: " ".into(), latency: Duration::ZERO }, t0 + Duration::from_secs(11));
-        assert!(plays(&a).is_empty(), "an empty result is noise: {a:?}");
-        assert_eq!(c.phase(), Phase::Listening);
-        assert_eq!(c.next_deadline(), Some(t0 + Duration::from_secs(14)));
-    }
-
-    #[test]
-    fn without_asr_any_speech_turn_is_an_answer() {
-        let t0 = Instant::now();
-        let mut c = Controller::new(scenario(), false, t0);
-        c.start(t0);
-        c.handle(Input::PromptFinished, t0);
-        c.handle(Input::SpeechStarted { confirmed_at: t0 }, t0);
-        c.handle(Input::SpeechEnded, t0);
-        assert_eq!(plays(&c.handle(Input::Final { text: String::new(), latency: Duration::ZERO }, t0)), ["play p-q1"]);
-    }
-
-    #[test]
-    fn hangup_stops_everything() {
-        let t0 = Instant::now();
-        let mut c = Controller::new(scenario(), true, t0);
-        c.start(t0);
-        assert_eq!(plays(&c.handle(Input::HungUp, t0)), ["stop", "end HANGUP"]);
-        assert!(c.handle(Input::Tick, t0 + Duration::from_secs(60)).is_empty());
-    }
-}
+mod tests;

@@ -47,6 +47,69 @@ impl fmt::Display for CallStatus {
     }
 }
 
+/// How the conversation ended, for the campaign's records (MINIBOTOUTCOME).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The callee accepted an adviser's call or meeting.
+    Appointment,
+    /// The callee asked to be called at another time.
+    Callback,
+    NotInterested,
+    /// The callee asked never to be called again: the contact is opted out.
+    DoNotCall,
+    AnsweringMachine,
+    /// Nobody answered any question (silence all along).
+    NoAnswer,
+    /// The callee hung up before the end of the scenario.
+    HangupEarly,
+    /// Something failed in the module.
+    Failed,
+    /// The scenario ran to an end that names no outcome.
+    Completed,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 9] = [
+        Outcome::Appointment,
+        Outcome::Callback,
+        Outcome::NotInterested,
+        Outcome::DoNotCall,
+        Outcome::AnsweringMachine,
+        Outcome::NoAnswer,
+        Outcome::HangupEarly,
+        Outcome::Failed,
+        Outcome::Completed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Appointment => "appointment",
+            Outcome::Callback => "callback",
+            Outcome::NotInterested => "not_interested",
+            Outcome::DoNotCall => "do_not_call",
+            Outcome::AnsweringMachine => "answering_machine",
+            Outcome::NoAnswer => "no_answer",
+            Outcome::HangupEarly => "hangup_early",
+            Outcome::Failed => "failed",
+            Outcome::Completed => "completed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == s.trim())
+    }
+
+    pub fn names() -> String {
+        Outcome::ALL.map(|o| o.as_str()).join(", ")
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// `MiniBot(campaign[,options])`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppArgs {

@@ -6,6 +6,7 @@
 pub mod classifier;
 pub mod eval;
 pub mod normalize;
+pub mod when;
 
 use std::fmt;
 

@@ -1,0 +1,290 @@
+use super::*;
+use crate::config::Document;
+use crate::nlp::classifier::classify;
+
+/// The demo flow, shortened: hello (retry on no), q1..q3 always continue, closing, goodbyes.
+const SCENARIO: &str = "[t]\nstart = hello\nreprompt = p-reprompt\nmax_reprompts = 2\nanswer_who = p-who\n\
+    [t.hello]\nprompt = p-hello\nlisten = 3\nnext = q1\non_negative = retry\non_unclear = retry\non_callback = cb\non_do_not_call = dnc\nno_input = bye_failed\n\
+    [t.retry]\nprompt = p-retry\nlisten = 3\ncontext = hello\non_positive = q1\nnext = bye_failed\n\
+    [t.q1]\nprompt = p-q1\nlisten = 5\nnext = q2\n\
+    [t.q2]\nprompt = p-q2\nlisten = 5\nnext = q3\n\
+    [t.q3]\nprompt = p-q3\nlisten = 5\nnext = is_leads\n\
+    [t.is_leads]\nprompt = p-leads\nlisten = 5\ncontext = closing\non_positive = bye_success\nnext = bye_failed\n\
+    [t.cb]\nprompt = p-cb\nlisten = 0\noutcome = callback\n\
+    [t.dnc]\nprompt = p-dnc\nlisten = 0\noutcome = do_not_call\n\
+    [t.bye_success]\nprompt = p-bye-ok\nlisten = 0\noutcome = appointment\n\
+    [t.bye_failed]\nprompt = p-bye-ko\nlisten = 0\noutcome = not_interested\n\
+    [t.notice]\nprompt = p-notice\nbarge_in = no\nlisten = 3\nnext = q1\n";
+
+fn scenario() -> Arc<Scenario> {
+    let scenarios = crate::scenario::load(&Document::parse_str("s.conf", SCENARIO).unwrap()).unwrap();
+    Arc::new(scenarios["t"].clone())
+}
+
+/// A controller plus a clock, driving inputs the way the call loop does.
+struct Call {
+    c: Controller,
+    now: Instant,
+    log: Vec<String>,
+}
+
+impl Call {
+    fn new() -> Call {
+        Call::with(scenario(), true)
+    }
+
+    fn with(scenario: Arc<Scenario>, asr: bool) -> Call {
+        let now = Instant::now();
+        let mut call = Call { c: Controller::new(scenario, asr, now), now, log: Vec::new() };
+        let actions = call.c.start(now);
+        call.apply(actions);
+        call
+    }
+
+    fn at(&mut self, ms: u64) -> Instant {
+        self.now += Duration::from_millis(ms);
+        self.now
+    }
+
+    fn send(&mut self, input: Input) -> Vec<Action> {
+        let actions = self.c.handle(input, self.now);
+        self.apply(actions.clone());
+        actions
+    }
+
+    /// Applies actions like the call loop: a Classify is answered by the local classifier.
+    fn apply(&mut self, actions: Vec<Action>) {
+        for action in actions {
+            match action {
+                Action::Play(f) => self.log.push(format!("play {f}")),
+                Action::StopPrompt => self.log.push("stop".into()),
+                Action::End { status, outcome } => self.log.push(format!("end {status} {outcome}")),
+                Action::Classify { text, context } => {
+                    let classification = classify(context, &text);
+                    self.log.push(format!("intent {}", classification.intent));
+                    let more = self.c.handle(Input::Classified { classification, tier: Tier::Local, latency: Duration::from_micros(20) }, self.now);
+                    self.apply(more);
+                }
+                Action::Event(CallEvent::BargeIn { by, .. }) => self.log.push(format!("barge-in {by}")),
+                Action::Event(CallEvent::NoInput { .. }) => self.log.push("no input".into()),
+                Action::Event(_) => {}
+            }
+        }
+    }
+
+    /// The prompt ends, the callee says `text` after a moment, and the turn completes.
+    fn answer(&mut self, text: &str) {
+        self.at(500);
+        self.send(Input::PromptFinished);
+        self.say(text);
+    }
+
+    fn say(&mut self, text: &str) {
+        let t = self.at(300);
+        self.send(Input::SpeechStarted { confirmed_at: t });
+        self.at(1000);
+        self.send(Input::SpeechEnded);
+        self.send(Input::Final { text: text.into(), latency: Duration::from_millis(40) });
+    }
+
+    fn take_log(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.log)
+    }
+}
+
+#[test]
+fn the_demo_flow_ends_with_an_appointment() {
+    let mut call = Call::new();
+    assert_eq!(call.take_log(), ["play p-hello"]);
+    call.answer("oui allez-y");
+    call.answer("j'ai un livret a et une assurance vie");
+    call.answer("oui ça m'inquiète");
+    call.answer("non pas du tout satisfait");
+    call.answer("oui rappelez-moi");
+    call.at(500);
+    call.send(Input::PromptFinished);
+    assert_eq!(
+        call.take_log(),
+        [
+            "intent positive", "play p-q1", "intent positive", "play p-q2", "intent positive", "play p-q3", "intent negative",
+            "play p-leads", "intent positive", "play p-bye-ok", "end SUCCESS appointment"
+        ]
+    );
+    let turns = call.c.turns();
+    assert_eq!(turns.len(), 5);
+    assert_eq!(turns[1].entities, ["livret_a", "assurance_vie"]);
+    assert_eq!((turns[1].context, turns[1].tier), (StepContext::Savings, Some(Tier::Local)));
+    assert_eq!(turns[3].intent, Some(Intent::Negative));
+}
+
+#[test]
+fn a_no_gets_one_rebuttal_then_a_polite_end() {
+    let mut call = Call::new();
+    call.answer("non merci");
+    call.answer("non vraiment pas");
+    call.at(500);
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log()[1..], ["intent negative", "play p-retry", "intent negative", "play p-bye-ko", "end SUCCESS not_interested"]);
+}
+
+#[test]
+fn speech_during_a_prompt_barges_in() {
+    let mut call = Call::new();
+    let confirmed = call.at(1500);
+    call.at(3);
+    let actions = call.send(Input::SpeechStarted { confirmed_at: confirmed });
+    let Some(Action::Event(CallEvent::BargeIn { played_ms, stop_delay_ms, file, .. })) = actions.get(2) else { panic!("{actions:?}") };
+    assert_eq!((*played_ms, file.as_str()), (1503, "p-hello"));
+    assert!((stop_delay_ms - 3.0).abs() < 0.01);
+    assert_eq!(call.c.phase(), Phase::Listening);
+    assert!(call.send(Input::PromptFinished).is_empty(), "the stopped prompt's end changes nothing");
+    call.at(1000);
+    call.send(Input::SpeechEnded);
+    call.send(Input::Final { text: "oui".into(), latency: Duration::ZERO });
+    assert!(call.c.turns()[0].barged_in);
+    assert_eq!(call.c.step(), "q1");
+}
+
+#[test]
+fn dtmf_interrupts_and_answers_with_the_keypad_convention() {
+    let mut call = Call::new();
+    call.take_log();
+    call.send(Input::Dtmf('1'));
+    assert_eq!(call.take_log(), ["stop", "barge-in dtmf", "play p-q1"]);
+    assert_eq!((call.c.turns()[0].dtmf, call.c.turns()[0].tier), (Some('1'), Some(Tier::Dtmf)));
+    call.send(Input::Dtmf('9'));
+    assert_eq!(call.c.turns()[1].intent, Some(Intent::DoNotCall));
+}
+
+#[test]
+fn silence_is_reprompted_twice_then_follows_no_input() {
+    let mut call = Call::new();
+    call.at(500);
+    call.send(Input::PromptFinished);
+    let deadline = call.c.next_deadline().unwrap();
+    assert_eq!(deadline, call.now + Duration::from_secs(3));
+    call.at(2999);
+    assert!(call.send(Input::Tick).is_empty());
+    for _ in 0..2 {
+        call.at(1);
+        call.send(Input::Tick);
+        call.at(800);
+        call.send(Input::PromptFinished);
+        call.at(3000);
+    }
+    call.send(Input::Tick);
+    assert_eq!(call.take_log()[1..], ["no input", "play p-reprompt", "no input", "play p-reprompt", "no input", "play p-bye-ko"]);
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log(), ["end SUCCESS not_interested"]);
+}
+
+#[test]
+fn silence_all_along_is_no_answer() {
+    let scenario = "[s]\nstart = a\n[s.a]\nprompt = x\nlisten = 1\n";
+    let scenarios = crate::scenario::load(&Document::parse_str("s.conf", scenario).unwrap()).unwrap();
+    let mut call = Call::with(Arc::new(scenarios["s"].clone()), true);
+    call.send(Input::PromptFinished);
+    call.at(1000);
+    call.send(Input::Tick);
+    assert_eq!(call.take_log().last().unwrap(), "end SUCCESS no_answer");
+}
+
+#[test]
+fn unclear_answers_are_reprompted_then_the_flow_goes_on() {
+    let mut call = Call::new();
+    call.answer("euh");
+    call.answer("euh");
+    call.answer("hein");
+    assert_eq!(call.take_log()[1..], ["intent unclear", "play p-reprompt", "intent unclear", "play p-reprompt", "intent unclear", "play p-retry"]);
+}
+
+#[test]
+fn questions_get_their_answer_and_the_question_again() {
+    let mut call = Call::new();
+    call.answer("vous êtes qui");
+    assert_eq!(call.take_log()[1..], ["intent question", "play p-who"]);
+    call.at(2000);
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log(), ["play p-hello"], "then the step's question again");
+    call.answer("ah d'accord oui allez-y");
+    assert_eq!(call.c.step(), "q1");
+    // A question with no answer prompt is an unclear answer: reprompted.
+    call.answer("c'est quoi une assurance vie");
+    assert_eq!(call.take_log(), ["intent positive", "play p-q1", "intent question", "play p-reprompt"]);
+}
+
+#[test]
+fn callback_opt_out_and_machines_set_the_outcome() {
+    let mut call = Call::new();
+    call.answer("je suis au travail rappelez-moi ce soir");
+    assert_eq!(call.c.callback_text(), Some("je suis au travail rappelez-moi ce soir"));
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log()[1..], ["intent callback", "play p-cb", "end SUCCESS callback"]);
+
+    let mut call = Call::new();
+    call.answer("ne m'appelez plus");
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log()[1..], ["intent do_not_call", "play p-dnc", "end SUCCESS do_not_call"]);
+
+    let mut call = Call::new();
+    call.say("bonjour vous êtes bien sur la messagerie de");
+    assert_eq!(call.take_log()[1..], ["stop", "barge-in speech", "intent answering_machine", "end SUCCESS answering_machine"]);
+
+    // Opting out at q2 (no transition there) still ends the call as do_not_call.
+    let mut call = Call::new();
+    call.answer("oui");
+    call.answer("non");
+    call.answer("arrêtez de m'appeler");
+    assert_eq!(call.take_log().last().unwrap(), "end SUCCESS do_not_call");
+}
+
+#[test]
+fn hangups_record_how_far_the_call_got() {
+    let mut call = Call::new();
+    call.answer("oui");
+    call.send(Input::HungUp);
+    assert_eq!(call.take_log().last().unwrap(), "end HANGUP hangup_early");
+
+    let mut call = Call::new();
+    call.answer("non");
+    call.answer("non");
+    call.send(Input::HungUp); // during the goodbye
+    assert_eq!(call.take_log().last().unwrap(), "end HANGUP not_interested");
+    assert!(call.send(Input::Tick).is_empty());
+}
+
+#[test]
+fn prompts_without_barge_in_play_to_their_end() {
+    let text = SCENARIO.replace("start = hello", "start = notice");
+    let scenarios = crate::scenario::load(&Document::parse_str("s.conf", &text).unwrap()).unwrap();
+    let mut call = Call::with(Arc::new(scenarios["t"].clone()), true);
+    call.say("allo");
+    call.send(Input::Dtmf('1'));
+    assert_eq!(call.c.phase(), Phase::Responding);
+    assert!(call.c.turns().is_empty(), "what was said over the notice is not an answer to it");
+    call.send(Input::PromptFinished);
+    assert_eq!(call.c.phase(), Phase::Listening);
+}
+
+#[test]
+fn without_asr_speech_is_unclear_and_keys_answer() {
+    let mut call = Call::with(scenario(), false);
+    call.at(500);
+    call.send(Input::PromptFinished);
+    call.send(Input::SpeechStarted { confirmed_at: call.now });
+    call.send(Input::SpeechEnded);
+    assert_eq!(call.take_log()[1..], ["play p-reprompt"]);
+    call.send(Input::PromptFinished);
+    call.send(Input::Dtmf('1'));
+    assert_eq!(call.c.step(), "q1");
+}
+
+#[test]
+fn noise_restarts_the_wait() {
+    let mut call = Call::new();
+    call.at(500);
+    call.send(Input::PromptFinished);
+    call.say(" ");
+    assert_eq!(call.c.phase(), Phase::Listening);
+    assert_eq!(call.c.next_deadline(), Some(call.now + Duration::from_secs(3)));
+}
