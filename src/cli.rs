@@ -119,6 +119,9 @@ fn show_metrics(args: &CliArgs) -> CliResult {
         return CliResult::ShowUsage;
     }
     let mut text = METRICS.report();
+    if let Some(intents) = with_bot(|bot| bot.intents.clone()) {
+        text += &intents.report();
+    }
     if let Some(Some(engine)) = with_bot(|bot| bot.asr.clone()) {
         text += &format!(
             "ASR: mode {:?}, warm recognizers {:?}, workers {}, queue drops {}\n",

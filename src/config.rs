@@ -5,6 +5,9 @@
 //! a typo must not stop calls, but a wrong value must not silently become a default either.
 
 use crate::asr::{AsrConfig, AsrMode};
+use crate::nlp::llm::{Api, LlmConfig};
+use crate::nlp::service::IntentConfig;
+use crate::qualify::Rules;
 use crate::vad::SegmenterConfig;
 use log::LevelFilter;
 use std::fmt;
@@ -127,6 +130,10 @@ pub struct Settings {
     /// What a model that cannot be loaded does: refuse the module load, or run without ASR.
     pub asr_required: bool,
     pub vad: SegmenterConfig,
+    pub intent: IntentConfig,
+    /// The LLM tier; `llm.url` empty means none (local classifier only).
+    pub llm: LlmConfig,
+    pub qualification: Rules,
 }
 
 impl Default for Settings {
@@ -139,6 +146,9 @@ impl Default for Settings {
             asr: AsrConfig::default(),
             asr_required: true,
             vad: SegmenterConfig::default(),
+            intent: IntentConfig::default(),
+            llm: LlmConfig::default(),
+            qualification: Rules::default(),
         }
     }
 }
@@ -169,6 +179,11 @@ impl Settings {
                 "vad" => {
                     for entry in &section.entries {
                         settings.apply_vad(entry, &mut warnings)?;
+                    }
+                }
+                "intent" | "llm" | "qualification" => {
+                    for entry in &section.entries {
+                        settings.apply_numbers(&section.name, entry, &mut warnings)?;
                     }
                 }
                 other => warnings.push(format!(
@@ -256,6 +271,59 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// [intent], [llm] and [qualification]: mostly bounded numbers.
+    fn apply_numbers(&mut self, section: &str, entry: &Entry, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
+        let error = |message: String| ConfigError::for_entry(section, entry, message);
+        let value = entry.value.trim();
+        let number = |min: u32, max: u32| parse_number(value, min, max).ok_or_else(|| error(range_message(value, min, max)));
+        match (section, entry.key.as_str()) {
+            ("intent", "llm_below") => {
+                self.intent.llm_below = value
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|v| (0.0..=1.01).contains(v))
+                    .ok_or_else(|| error(format!("'{value}' is not a confidence from 0 to 1")))?
+            }
+            ("intent", "deadline_ms") => self.intent.deadline_ms = number(50, 10_000)? as u64,
+            ("intent", "cache_size") => self.intent.cache_size = number(0, 1_000_000)? as usize,
+            ("llm", "url") => {
+                if !(value.is_empty() || value.starts_with("http://") || value.starts_with("https://")) {
+                    return Err(error(format!("'{value}' is not an http(s) URL")));
+                }
+                self.llm.url = value.to_string();
+            }
+            ("llm", "api") => {
+                self.llm.api = match value {
+                    "ollama" => Api::Ollama,
+                    "openai" => Api::OpenAi,
+                    _ => return Err(error(format!("'{value}' is not ollama or openai"))),
+                }
+            }
+            ("llm", "model") => self.llm.model = value.to_string(),
+            ("llm", "keep_alive") => self.llm.keep_alive = value.to_string(),
+            ("llm", "workers") => self.llm.workers = number(1, 64)? as usize,
+            ("llm", "queue") => self.llm.queue = number(1, 10_000)? as usize,
+            ("llm", "connect_timeout_ms") => self.llm.connect_timeout_ms = number(10, 60_000)? as u64,
+            ("llm", "timeout_ms") => self.llm.timeout_ms = number(50, 120_000)? as u64,
+            ("llm", "breaker_failures") => self.llm.breaker_failures = number(1, 1000)?,
+            ("llm", "breaker_cooldown_ms") => self.llm.breaker_cooldown_ms = number(100, 3_600_000)? as u64,
+            ("qualification", "asset_points") => self.qualification.asset_points = number(0, 100)?,
+            ("qualification", "assets_max") => self.qualification.assets_max = number(0, 100)?,
+            ("qualification", "inflation_concern") => self.qualification.inflation_concern = number(0, 100)?,
+            ("qualification", "adviser_dissatisfied") => self.qualification.adviser_dissatisfied = number(0, 100)?,
+            ("qualification", "appointment") => self.qualification.appointment = number(0, 100)?,
+            ("qualification", "hot") => self.qualification.hot = number(1, 100)?,
+            ("qualification", "warm") => self.qualification.warm = number(1, 100)?,
+            (_, other) => warnings.push(format!("{} line {}: unknown key '{other}' in [{section}] ignored", entry.file, entry.line)),
+        }
+        if self.qualification.warm > self.qualification.hot {
+            return Err(error("warm must not be above hot".into()));
+        }
+        Ok(())
+    }
+}
+
 fn parse_number(value: &str, min: u32, max: u32) -> Option<u32> {
     value.trim().parse().ok().filter(|n| (min..=max).contains(n))
 }
@@ -337,6 +405,18 @@ mod tests {
         assert!(err.to_string().contains("line 2, section [vad], key 'onset_ms'") && err.message.contains("multiple of 20"), "{err}");
         assert!(load("[asr]\nmode = gpu\n").is_err());
         assert!(load("[asr]\nprewarm = -1\n").is_err());
+    }
+
+    #[test]
+    fn reads_intent_llm_and_qualification() {
+        let text = "[intent]\nllm_below = 0.6\ndeadline_ms = 900\n[llm]\nurl = http://127.0.0.1:11434\napi = openai\nmodel = gemma\n\
+                    [qualification]\nhot = 80\nappointment = 40\n";
+        let s = load(text).unwrap().settings;
+        assert_eq!((s.intent.llm_below, s.intent.deadline_ms), (0.6, 900));
+        assert_eq!((s.llm.url.as_str(), s.llm.api, s.llm.model.as_str()), ("http://127.0.0.1:11434", Api::OpenAi, "gemma"));
+        assert_eq!((s.qualification.hot, s.qualification.appointment), (80, 40));
+        assert!(load("[llm]\nurl = ftp://x\n").unwrap_err().to_string().contains("section [llm], key 'url'"));
+        assert!(load("[qualification]\nwarm = 90\n").unwrap_err().message.contains("warm must not be above hot"));
     }
 
     #[test]

@@ -7,6 +7,8 @@ use crate::asr::Engine;
 use crate::ast::{self, config::LoadError};
 use crate::call::live::Registry;
 use crate::config::{Document, Settings, CONFIG_FILE};
+use crate::nlp::llm::LlmPool;
+use crate::nlp::service::IntentService;
 use crate::obs::CallStats;
 use crate::scenario::{self, Scenarios, SCENARIO_FILE};
 use crate::{app, cli};
@@ -19,6 +21,8 @@ pub struct Bot {
     pub scenarios: Arc<Scenarios>,
     /// None: no model configured (or it failed with on_model_error = dtmf_only).
     pub asr: Option<Arc<Engine>>,
+    /// Cache, local classifier and (when configured) the LLM pool.
+    pub intents: Arc<IntentService>,
     pub loaded_at: Instant,
     pub reloaded_at: Option<Instant>,
     pub stats: Arc<CallStats>,
@@ -43,11 +47,13 @@ fn load() -> Result<(), String> {
     log::set_max_level(settings.log_level);
     let scenarios = read_scenarios(&settings)?;
     let asr = start_asr(&settings)?;
+    let intents = Arc::new(start_intents(&settings)?);
     let test_hooks = settings.test_hooks;
     *BOT.write() = Some(Bot {
         settings: Arc::new(settings),
         scenarios: Arc::new(scenarios),
         asr,
+        intents,
         loaded_at: Instant::now(),
         reloaded_at: None,
         stats: Arc::default(),
@@ -70,6 +76,9 @@ fn unload() -> Result<(), String> {
     if let Some(engine) = BOT.read().as_ref().and_then(|bot| bot.asr.clone()) {
         engine.shutdown(Duration::from_secs(5))?;
     }
+    if let Some(intents) = BOT.read().as_ref().map(|bot| bot.intents.clone()) {
+        intents.shutdown(); // joins the LLM workers (each bounded by its request timeout)
+    }
     app::unregister();
     ast::cli::unregister_all();
     *BOT.write() = None;
@@ -87,6 +96,9 @@ fn reload() -> Result<(), String> {
     }
     if bot.settings.asr != settings.asr {
         log::warn!("[asr] changes take effect at the next module load");
+    }
+    if bot.settings.llm != settings.llm || bot.settings.intent != settings.intent {
+        log::warn!("[llm] and [intent] changes take effect at the next module load");
     }
     bot.settings = Arc::new(settings);
     bot.scenarios = Arc::new(scenarios);
@@ -125,18 +137,29 @@ fn read_scenarios(settings: &Settings) -> Result<Scenarios, String> {
     let document = read_document(SCENARIO_FILE)?;
     let scenarios = scenario::load(&document).map_err(|e| e.to_string())?;
     for scenario in scenarios.values() {
-        for step in scenario.steps.values() {
-            if !ast::sound_exists(&step.prompt, &settings.language) {
-                let (file, line) = &step.prompt_origin;
+        for (section, key, prompt, (file, line)) in scenario.prompts() {
+            if !ast::sound_exists(prompt, &settings.language) {
                 return Err(format!(
-                    "{file} line {line}, section [{}.{}], key 'prompt': sound file '{}' not found for language {}",
-                    scenario.name, step.name, step.prompt, settings.language
+                    "{file} line {line}, section [{section}], key '{key}': sound file '{prompt}' not found for language {}",
+                    settings.language
                 ));
             }
         }
     }
     log::info!("{} scenario(s) loaded: {}", scenarios.len(), scenarios.keys().cloned().collect::<Vec<_>>().join(", "));
     Ok(scenarios)
+}
+
+fn start_intents(settings: &Settings) -> Result<IntentService, String> {
+    let llm = if settings.llm.url.is_empty() {
+        log::info!("no [llm] url: intents come from the local classifier alone");
+        None
+    } else {
+        let pool = LlmPool::start(settings.llm.clone())?;
+        log::info!("LLM tier: {:?} API at {} (model {}), deadline {} ms", settings.llm.api, settings.llm.url, settings.llm.model, settings.intent.deadline_ms);
+        Some(Arc::new(pool))
+    };
+    Ok(IntentService::new(settings.intent.clone(), llm))
 }
 
 fn start_asr(settings: &Settings) -> Result<Option<Arc<Engine>>, String> {

@@ -172,7 +172,7 @@ fn scenario_with_a_missing_prompt_or_step_declines_the_load() {
 
     asterisk.write_config("minibot_scenarios.conf", "[demo]\nstart = hello\n[demo.hello]\nprompt = beep\nnext = q9\n");
     asterisk.cli("module load res_minibot.so");
-    asterisk.wait_log("line 5, section [demo.?], key 'next': step 'q9' is not declared in scenario demo", Duration::from_secs(5));
+    asterisk.wait_log("line 5, section [demo.hello], key 'next': step 'q9' is not declared in scenario demo", Duration::from_secs(5));
     assert!(!module_running(&asterisk));
 }
 

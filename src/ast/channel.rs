@@ -60,6 +60,17 @@ impl Channel {
         unsafe { sys::ast_check_hangup(self.raw.as_ptr()) != 0 }
     }
 
+    /// A channel variable's value ("" when unset), at most 4 KiB.
+    pub fn variable(&self, name: &str) -> String {
+        let name = c_string(name);
+        let mut buf = vec![0u8; 4096];
+        // SAFETY: the shim locks the channel and writes a NUL-terminated string into `buf`.
+        unsafe {
+            sys::minibot_getvar(self.raw.as_ptr(), name.as_ptr(), buf.as_mut_ptr() as *mut std::os::raw::c_char, buf.len());
+            cstr_to_string(buf.as_ptr() as *const std::os::raw::c_char)
+        }
+    }
+
     /// Sets a channel variable, visible to the dialplan after the application returns.
     pub fn set_variable(&self, name: &str, value: &str) {
         let (name, value) = (c_string(name), c_string(value));

@@ -7,6 +7,8 @@
 #include "asterisk.h"
 #include "asterisk/module.h"
 #include "asterisk/audiohook.h"
+#include "asterisk/channel.h"
+#include "asterisk/pbx.h"
 
 int minibot_rust_load(void);
 int minibot_rust_unload(void);
@@ -41,6 +43,17 @@ void minibot_audiohook_lock(struct ast_audiohook *audiohook)
 void minibot_audiohook_unlock(struct ast_audiohook *audiohook)
 {
 	ast_audiohook_unlock(audiohook);
+}
+
+/* A channel variable copied out under the channel lock ("" when unset). */
+void minibot_getvar(struct ast_channel *chan, const char *name, char *buf, size_t len)
+{
+	const char *value;
+
+	ast_channel_lock(chan);
+	value = pbx_builtin_getvar_helper(chan, name);
+	ast_copy_string(buf, value ? value : "", len);
+	ast_channel_unlock(chan);
 }
 
 AST_MODULE_INFO(ASTERISK_GPL_KEY, AST_MODFLAG_LOAD_ORDER, "MiniBot outbound voice bot",

@@ -5,7 +5,9 @@
 
 pub mod classifier;
 pub mod eval;
+pub mod llm;
 pub mod normalize;
+pub mod service;
 pub mod when;
 
 use std::fmt;

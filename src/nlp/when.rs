@@ -169,6 +169,15 @@ fn day_window(days_ahead: u32, text: &str, clock: Option<u32>) -> When {
     When::At { days_ahead, from_minute, to_minute }
 }
 
+/// The local time zone's offset from UTC, from the TZ environment ("UTC", "Europe/Paris" via
+/// /etc/localtime is not parsed: campaigns set `TZ=UTC-1`-style or run in UTC), in seconds.
+pub fn utc_offset_seconds() -> i64 {
+    // POSIX TZ "CET-1" means UTC+1: the sign is inverted.
+    let Ok(tz) = std::env::var("TZ") else { return 0 };
+    let digits: String = tz.chars().skip_while(|c| c.is_alphabetic()).take_while(|c| *c == '-' || *c == '+' || c.is_ascii_digit()).collect();
+    digits.parse::<i64>().map_or(0, |h| -h * 3600)
+}
+
 impl When {
     /// "J+1 09:00-12:00", "in 60 min", "unspecified": for records and logs.
     pub fn describe(&self) -> String {

@@ -95,17 +95,25 @@ impl Scenario {
         step.max_reprompts.unwrap_or(self.max_reprompts)
     }
 
-    /// Every sound file the scenario plays, with where it was declared.
-    pub fn prompts(&self) -> Vec<(String, &str, (String, u32))> {
+    /// Every sound file the scenario plays: (section, key, file, where it was declared).
+    pub fn prompts(&self) -> Vec<(String, &'static str, &str, (String, u32))> {
         let mut out = Vec::new();
         for step in self.steps.values() {
-            out.push((format!("{}.{}", self.name, step.name), step.prompt.as_str(), step.prompt_origin.clone()));
+            out.push((format!("{}.{}", self.name, step.name), "prompt", step.prompt.as_str(), step.prompt_origin.clone()));
             if let Some(r) = &step.reprompt {
-                out.push((format!("{}.{}", self.name, step.name), r.as_str(), step.prompt_origin.clone()));
+                out.push((format!("{}.{}", self.name, step.name), "reprompt", r.as_str(), step.prompt_origin.clone()));
             }
         }
-        for prompt in self.reprompt.iter().chain(self.answers.values()) {
-            out.push((self.name.clone(), prompt.as_str(), self.origin.clone()));
+        if let Some(r) = &self.reprompt {
+            out.push((self.name.clone(), "reprompt", r.as_str(), self.origin.clone()));
+        }
+        for (topic, prompt) in &self.answers {
+            let key = match *topic {
+                "who" => "answer_who",
+                "number" => "answer_number",
+                _ => "answer_free",
+            };
+            out.push((self.name.clone(), key, prompt.as_str(), self.origin.clone()));
         }
         out
     }

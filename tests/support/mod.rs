@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod ami;
+pub mod llm;
 
 use std::fs;
 use std::net::TcpListener;

@@ -1,0 +1,405 @@
+//! The LLM tier: a pool of worker threads (fed by a bounded crossbeam channel) asking an
+//! Ollama-compatible server what an utterance means. Two wire formats behind one switch: Ollama's
+//! native `/api/chat` (JSON-schema `format`, `keep_alive`, temperature 0) and the OpenAI-compatible
+//! `/v1/chat/completions` (Ollama, llama.cpp, vLLM). Every failure is counted and answered with an
+//! error, so the caller keeps its local answer; repeated failures open a circuit breaker.
+
+use super::classifier::StepContext;
+use super::{Classification, Intent, Sentiment, ASSETS};
+use crossbeam_channel::{bounded, Sender, TrySendError};
+use parking_lot::Mutex;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// Ollama's `/api/chat`.
+    Ollama,
+    /// `/v1/chat/completions` (Ollama, llama.cpp's llama-server, vLLM, ...).
+    OpenAi,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlmConfig {
+    /// Base URL, e.g. http://127.0.0.1:11434
+    pub url: String,
+    pub api: Api,
+    pub model: String,
+    pub workers: usize,
+    /// Requests waiting for a worker; beyond it a turn keeps its local answer at once.
+    pub queue: usize,
+    pub connect_timeout_ms: u64,
+    pub timeout_ms: u64,
+    /// Consecutive failures that open the breaker, and how long it stays open.
+    pub breaker_failures: u32,
+    pub breaker_cooldown_ms: u64,
+    /// Ollama keep_alive: how long the server keeps the model loaded.
+    pub keep_alive: String,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        LlmConfig {
+            url: String::new(),
+            api: Api::Ollama,
+            model: "llama3.2:1b".into(),
+            workers: 2,
+            queue: 32,
+            connect_timeout_ms: 300,
+            timeout_ms: 2000,
+            breaker_failures: 3,
+            breaker_cooldown_ms: 30_000,
+            keep_alive: "30m".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LlmError {
+    /// Connection refused, reset, DNS...
+    Transport(String),
+    Timeout,
+    Http(u16),
+    InvalidJson(String),
+    BadLabel(String),
+    /// The breaker is open: not asked.
+    BreakerOpen,
+    /// All workers busy and the queue full.
+    Busy,
+}
+
+/// Counters for `minibot show metrics` and the closing notes.
+#[derive(Default)]
+pub struct LlmStats {
+    pub requests: AtomicU64,
+    pub ok: AtomicU64,
+    pub transport: AtomicU64,
+    pub timeouts: AtomicU64,
+    pub http_errors: AtomicU64,
+    pub invalid_json: AtomicU64,
+    pub bad_labels: AtomicU64,
+    pub breaker_skips: AtomicU64,
+    pub busy: AtomicU64,
+    pub breaker_opens: AtomicU64,
+    pub stale: AtomicU64,
+}
+
+impl LlmStats {
+    pub fn report(&self) -> String {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        format!(
+            "LLM: requests {} ok {} | failures: transport {} timeout {} http {} invalid_json {} bad_label {} | \
+             not asked: breaker {} busy {} stale {} | breaker opened {} times\n",
+            g(&self.requests),
+            g(&self.ok),
+            g(&self.transport),
+            g(&self.timeouts),
+            g(&self.http_errors),
+            g(&self.invalid_json),
+            g(&self.bad_labels),
+            g(&self.breaker_skips),
+            g(&self.busy),
+            g(&self.stale),
+            g(&self.breaker_opens)
+        )
+    }
+}
+
+fn question_of(context: StepContext) -> &'static str {
+    match context {
+        StepContext::Hello => "Bonjour, je vous appelle au sujet de votre épargne, avez-vous deux minutes ?",
+        StepContext::Savings => "Avez-vous de l'épargne placée (livret A, PEL, assurance-vie, actions, immobilier, PER) ?",
+        StepContext::Inflation => "Le rendement de votre épargne face à l'inflation vous préoccupe-t-il ?",
+        StepContext::Adviser => "Êtes-vous satisfait de votre conseiller bancaire ?",
+        StepContext::Closing => "Souhaitez-vous qu'un conseiller vous rappelle pour faire le point ?",
+        StepContext::Other => "(question de qualification)",
+    }
+}
+
+const INTENTS: [&str; 7] = ["positive", "negative", "callback", "question", "answering_machine", "do_not_call", "unclear"];
+
+fn schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "intent": {"type": "string", "enum": INTENTS},
+            "sentiment": {"type": "string", "enum": ["positive", "neutral", "negative"]},
+            "entities": {"type": "array", "items": {"type": "string", "enum": ASSETS}}
+        },
+        "required": ["intent", "sentiment", "entities"]
+    })
+}
+
+fn messages(context: StepContext, text: &str) -> Value {
+    let system = "Tu analyses la réponse d'une personne appelée par un assistant d'un cabinet de conseil en épargne. \
+        Réponds uniquement en JSON avec: intent (positive = oui/accepte, negative = non/refuse, callback = demande à être \
+        rappelé plus tard, question = pose une question, answering_machine = répondeur ou messagerie, do_not_call = ne \
+        veut plus jamais être appelé, unclear = inaudible ou hésitant), sentiment (positive, neutral, negative), entities \
+        (pour la question sur l'épargne seulement: livret_a, pel, assurance_vie, actions, immobilier, per, ou none).";
+    json!([
+        {"role": "system", "content": system},
+        {"role": "user", "content": format!("Question posée: {}\nRéponse de la personne: \"{text}\"", question_of(context))}
+    ])
+}
+
+/// The request for `api`: path and JSON body.
+pub fn build_request(config: &LlmConfig, context: StepContext, text: &str) -> (String, String) {
+    match config.api {
+        Api::Ollama => (
+            "/api/chat".into(),
+            json!({
+                "model": config.model,
+                "messages": messages(context, text),
+                "stream": false,
+                "format": schema(),
+                "keep_alive": config.keep_alive,
+                "options": {"temperature": 0}
+            })
+            .to_string(),
+        ),
+        Api::OpenAi => (
+            "/v1/chat/completions".into(),
+            json!({
+                "model": config.model,
+                "messages": messages(context, text),
+                "temperature": 0,
+                "max_tokens": 80,
+                "response_format": {"type": "json_schema", "json_schema": {"name": "intent", "strict": true, "schema": schema()}}
+            })
+            .to_string(),
+        ),
+    }
+}
+
+/// Reads a server response into a classification.
+pub fn parse_response(api: Api, body: &str) -> Result<Classification, LlmError> {
+    let envelope: Value = serde_json::from_str(body).map_err(|e| LlmError::InvalidJson(format!("envelope: {e}")))?;
+    let content = match api {
+        Api::Ollama => envelope.pointer("/message/content"),
+        Api::OpenAi => envelope.pointer("/choices/0/message/content"),
+    }
+    .and_then(Value::as_str)
+    .ok_or_else(|| LlmError::InvalidJson("no message content".into()))?;
+    let answer: Value = serde_json::from_str(content.trim()).map_err(|e| LlmError::InvalidJson(format!("content: {e}")))?;
+    let label = answer.get("intent").and_then(Value::as_str).unwrap_or_default();
+    let intent = Intent::parse(label).ok_or_else(|| LlmError::BadLabel(label.to_string()))?;
+    let sentiment = answer.get("sentiment").and_then(Value::as_str).and_then(Sentiment::parse).unwrap_or(Sentiment::Neutral);
+    let entities = answer
+        .get("entities")
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(Value::as_str).filter_map(|e| ASSETS.iter().find(|a| **a == e).copied()).collect())
+        .unwrap_or_default();
+    Ok(Classification { intent, confidence: 0.8, entities, sentiment, topic: None })
+}
+
+struct Breaker {
+    failures: AtomicU32,
+    open_until: Mutex<Option<Instant>>,
+}
+
+pub type Reply = Sender<Result<Classification, LlmError>>;
+
+struct Job {
+    context: StepContext,
+    text: String,
+    deadline: Instant,
+    reply: Reply,
+}
+
+pub struct LlmPool {
+    config: LlmConfig,
+    jobs: Mutex<Option<Sender<Job>>>,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+    breaker: Arc<Breaker>,
+    pub stats: Arc<LlmStats>,
+}
+
+impl LlmPool {
+    pub fn start(config: LlmConfig) -> Result<LlmPool, String> {
+        let (tx, rx) = bounded::<Job>(config.queue.max(1));
+        let breaker = Arc::new(Breaker { failures: AtomicU32::new(0), open_until: Mutex::new(None) });
+        let stats = Arc::new(LlmStats::default());
+        let mut workers = Vec::new();
+        for i in 0..config.workers.max(1) {
+            let (rx, breaker, stats, config) = (rx.clone(), breaker.clone(), stats.clone(), config.clone());
+            let agent = ureq::AgentBuilder::new().timeout_connect(Duration::from_millis(config.connect_timeout_ms)).build();
+            let handle = std::thread::Builder::new()
+                .name(format!("minibot-llm-{i}"))
+                .spawn(move || {
+                    for job in rx.iter() {
+                        let result = if Instant::now() >= job.deadline {
+                            stats.stale.fetch_add(1, Ordering::Relaxed);
+                            Err(LlmError::Timeout)
+                        } else {
+                            let result = ask(&agent, &config, &job);
+                            record(&breaker, &stats, &config, &result);
+                            result
+                        };
+                        let _ = job.reply.send(result);
+                    }
+                })
+                .map_err(|e| format!("cannot start LLM worker: {e}"))?;
+            workers.push(handle);
+        }
+        Ok(LlmPool { config, jobs: Mutex::new(Some(tx)), workers: Mutex::new(workers), breaker, stats })
+    }
+
+    pub fn config(&self) -> &LlmConfig {
+        &self.config
+    }
+
+    pub fn breaker_open(&self) -> bool {
+        self.breaker.open_until.lock().is_some_and(|until| Instant::now() < until)
+    }
+
+    /// Queues a question; the answer (or the error) arrives on `reply`. Never blocks.
+    pub fn submit(&self, context: StepContext, text: &str, deadline: Instant, reply: Reply) -> Result<(), LlmError> {
+        if self.breaker_open() {
+            self.stats.breaker_skips.fetch_add(1, Ordering::Relaxed);
+            return Err(LlmError::BreakerOpen);
+        }
+        let jobs = self.jobs.lock();
+        let Some(jobs) = jobs.as_ref() else { return Err(LlmError::Busy) };
+        match jobs.try_send(Job { context, text: text.to_string(), deadline, reply }) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
+                self.stats.busy.fetch_add(1, Ordering::Relaxed);
+                Err(LlmError::Busy)
+            }
+        }
+    }
+
+    /// Stops taking questions and waits for the workers (each finishes its request, bounded by
+    /// the request timeout).
+    pub fn shutdown(&self) {
+        self.jobs.lock().take();
+        for worker in self.workers.lock().drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+impl Drop for LlmPool {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn ask(agent: &ureq::Agent, config: &LlmConfig, job: &Job) -> Result<Classification, LlmError> {
+    let (path, body) = build_request(config, job.context, &job.text);
+    let url = format!("{}{path}", config.url.trim_end_matches('/'));
+    // Never wait past the turn's deadline: an answer after it is useless.
+    let left = job.deadline.saturating_duration_since(Instant::now());
+    let timeout = left.min(Duration::from_millis(config.timeout_ms));
+    let response = agent.post(&url).timeout(timeout).set("Content-Type", "application/json").send_string(&body);
+    match response {
+        Ok(response) => {
+            let text = response.into_string().map_err(|e| LlmError::Transport(e.to_string()))?;
+            parse_response(config.api, &text)
+        }
+        Err(ureq::Error::Status(code, _)) => Err(LlmError::Http(code)),
+        Err(ureq::Error::Transport(t)) => {
+            let message = t.to_string();
+            if message.contains("timed out") || message.contains("Timeout") || message.contains("timeout") {
+                Err(LlmError::Timeout)
+            } else {
+                Err(LlmError::Transport(message))
+            }
+        }
+    }
+}
+
+fn record(breaker: &Breaker, stats: &LlmStats, config: &LlmConfig, result: &Result<Classification, LlmError>) {
+    stats.requests.fetch_add(1, Ordering::Relaxed);
+    let counter = match result {
+        Ok(_) => {
+            stats.ok.fetch_add(1, Ordering::Relaxed);
+            breaker.failures.store(0, Ordering::Relaxed);
+            return;
+        }
+        Err(LlmError::Transport(_)) => &stats.transport,
+        Err(LlmError::Timeout) => &stats.timeouts,
+        Err(LlmError::Http(_)) => &stats.http_errors,
+        Err(LlmError::InvalidJson(_)) => &stats.invalid_json,
+        Err(LlmError::BadLabel(_)) => &stats.bad_labels,
+        Err(LlmError::BreakerOpen | LlmError::Busy) => return,
+    };
+    counter.fetch_add(1, Ordering::Relaxed);
+    // A wrong answer from a live server is not an outage; only transport, timeouts and 5xx trip.
+    let outage = matches!(result, Err(LlmError::Transport(_) | LlmError::Timeout | LlmError::Http(500..=599)));
+    if outage && breaker.failures.fetch_add(1, Ordering::Relaxed) + 1 >= config.breaker_failures {
+        breaker.failures.store(0, Ordering::Relaxed);
+        *breaker.open_until.lock() = Some(Instant::now() + Duration::from_millis(config.breaker_cooldown_ms));
+        stats.breaker_opens.fetch_add(1, Ordering::Relaxed);
+        log::warn!("LLM at {} failed {} times in a row: not asked for {} ms", config.url, config.breaker_failures, config.breaker_cooldown_ms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ollama_native_request_and_response() {
+        let config = LlmConfig { url: "http://x".into(), model: "llama3.2:1b".into(), ..LlmConfig::default() };
+        let (path, body) = build_request(&config, StepContext::Savings, "j'ai un livret a");
+        assert_eq!(path, "/api/chat");
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["model"], "llama3.2:1b");
+        assert_eq!(body["stream"], false);
+        assert_eq!(body["keep_alive"], "30m");
+        assert_eq!(body["options"]["temperature"], 0);
+        assert_eq!(body["format"]["properties"]["intent"]["enum"][4], "answering_machine");
+        assert!(body["messages"][1]["content"].as_str().unwrap().contains("j'ai un livret a"));
+        // The documented /api/chat response shape (stream false).
+        let response = r#"{"model":"llama3.2:1b","created_at":"2026-11-25T12:00:00Z","message":{"role":"assistant",
+            "content":"{\"intent\": \"positive\", \"sentiment\": \"neutral\", \"entities\": [\"livret_a\", \"gold\"]}"},
+            "done_reason":"stop","done":true,"total_duration":123,"eval_count":12}"#;
+        let c = parse_response(Api::Ollama, response).unwrap();
+        assert_eq!((c.intent, c.sentiment, c.entities), (Intent::Positive, Sentiment::Neutral, vec!["livret_a"]));
+    }
+
+    #[test]
+    fn openai_compatible_request_and_response() {
+        let config = LlmConfig { api: Api::OpenAi, model: "gemma".into(), ..LlmConfig::default() };
+        let (path, body) = build_request(&config, StepContext::Hello, "oui");
+        assert_eq!(path, "/v1/chat/completions");
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["response_format"]["type"], "json_schema");
+        assert_eq!(body["temperature"], 0);
+        let response = r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"{\"intent\":\"callback\",\"sentiment\":\"negative\",\"entities\":[]}"}}]}"#;
+        assert_eq!(parse_response(Api::OpenAi, response).unwrap().intent, Intent::Callback);
+    }
+
+    #[test]
+    fn malformed_answers_are_errors() {
+        assert!(matches!(parse_response(Api::Ollama, "not json"), Err(LlmError::InvalidJson(_))));
+        assert!(matches!(parse_response(Api::Ollama, r#"{"message":{"content":"oui"}}"#), Err(LlmError::InvalidJson(_))));
+        assert_eq!(
+            parse_response(Api::Ollama, r#"{"message":{"content":"{\"intent\":\"maybe\"}"}}"#),
+            Err(LlmError::BadLabel("maybe".into()))
+        );
+        assert!(matches!(parse_response(Api::OpenAi, r#"{"choices":[]}"#), Err(LlmError::InvalidJson(_))));
+    }
+
+    #[test]
+    fn breaker_opens_after_consecutive_outages_and_skips() {
+        // Nothing listens on port 9 (discard) on loopback: connection refused, fast.
+        let config = LlmConfig { url: "http://127.0.0.1:9".into(), breaker_failures: 2, breaker_cooldown_ms: 60_000, ..LlmConfig::default() };
+        let pool = LlmPool::start(config).unwrap();
+        for _ in 0..2 {
+            let (tx, rx) = crossbeam_channel::bounded(1);
+            pool.submit(StepContext::Hello, "oui", Instant::now() + Duration::from_secs(2), tx).unwrap();
+            assert!(matches!(rx.recv().unwrap(), Err(LlmError::Transport(_))));
+        }
+        assert!(pool.breaker_open());
+        let (tx, _rx) = crossbeam_channel::bounded(1);
+        assert_eq!(pool.submit(StepContext::Hello, "oui", Instant::now() + Duration::from_secs(2), tx), Err(LlmError::BreakerOpen));
+        assert_eq!(pool.stats.breaker_opens.load(Ordering::Relaxed), 1);
+        assert_eq!(pool.stats.breaker_skips.load(Ordering::Relaxed), 1);
+        pool.shutdown();
+    }
+}

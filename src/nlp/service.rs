@@ -1,0 +1,197 @@
+//! The tiered intent service. A turn asks `understand`, which answers at once from the cache or a
+//! confident local classification, or hands back a [`Pending`] that the call's loop polls: the
+//! LLM's answer when it comes before the deadline, else the local answer (which always exists).
+
+use super::classifier::{classify, StepContext};
+use super::llm::{LlmError, LlmPool};
+use super::normalize::{padded, tokens};
+use super::Classification;
+use crate::call::controller::Tier;
+use crossbeam_channel::{bounded, Receiver};
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntentConfig {
+    /// Below this local confidence, the LLM is asked (when configured).
+    pub llm_below: f32,
+    /// How long a turn may wait for the LLM before the local answer stands.
+    pub deadline_ms: u64,
+    pub cache_size: usize,
+}
+
+impl Default for IntentConfig {
+    fn default() -> Self {
+        IntentConfig { llm_below: 0.75, deadline_ms: 1200, cache_size: 2000 }
+    }
+}
+
+#[derive(Default)]
+pub struct TierCounts {
+    pub cache: AtomicU64,
+    pub local: AtomicU64,
+    pub llm: AtomicU64,
+    /// The LLM was asked but the local answer stood (failure, deadline, breaker, busy).
+    pub fallbacks: AtomicU64,
+}
+
+pub struct IntentService {
+    config: IntentConfig,
+    cache: Mutex<HashMap<(StepContextKey, String), Classification>>,
+    llm: Option<Arc<LlmPool>>,
+    pub counts: TierCounts,
+}
+
+type StepContextKey = u8;
+
+fn key(context: StepContext) -> StepContextKey {
+    context as u8
+}
+
+pub enum Understood {
+    Ready { classification: Classification, tier: Tier, latency: Duration },
+    Pending(Pending),
+}
+
+/// A turn waiting on the LLM, polled by the call's loop (never blocks).
+pub struct Pending {
+    local: Classification,
+    reply: Receiver<Result<Classification, LlmError>>,
+    started: Instant,
+    deadline: Instant,
+    cache_key: (StepContextKey, String),
+}
+
+impl IntentService {
+    pub fn new(config: IntentConfig, llm: Option<Arc<LlmPool>>) -> IntentService {
+        IntentService { config, cache: Mutex::new(HashMap::new()), llm, counts: TierCounts::default() }
+    }
+
+    pub fn llm(&self) -> Option<&Arc<LlmPool>> {
+        self.llm.as_ref()
+    }
+
+    pub fn understand(&self, context: StepContext, text: &str) -> Understood {
+        let started = Instant::now();
+        let cache_key = (key(context), padded(&tokens(text)));
+        if let Some(hit) = self.cache.lock().get(&cache_key).cloned() {
+            self.counts.cache.fetch_add(1, Ordering::Relaxed);
+            return Understood::Ready { classification: hit, tier: Tier::Cache, latency: started.elapsed() };
+        }
+        let local = classify(context, text);
+        if local.confidence >= self.config.llm_below {
+            self.remember(cache_key, &local);
+            self.counts.local.fetch_add(1, Ordering::Relaxed);
+            return Understood::Ready { classification: local, tier: Tier::Local, latency: started.elapsed() };
+        }
+        let Some(llm) = &self.llm else {
+            self.counts.local.fetch_add(1, Ordering::Relaxed);
+            return Understood::Ready { classification: local, tier: Tier::Local, latency: started.elapsed() };
+        };
+        let deadline = started + Duration::from_millis(self.config.deadline_ms);
+        let (tx, rx) = bounded(1);
+        match llm.submit(context, text, deadline, tx) {
+            Ok(()) => Understood::Pending(Pending { local, reply: rx, started, deadline, cache_key }),
+            Err(_) => {
+                self.counts.fallbacks.fetch_add(1, Ordering::Relaxed);
+                Understood::Ready { classification: local, tier: Tier::Local, latency: started.elapsed() }
+            }
+        }
+    }
+
+    /// The answer for a pending turn, once there is one: `None` means "ask again later".
+    pub fn poll(&self, pending: &Pending, now: Instant) -> Option<(Classification, Tier, Duration)> {
+        match pending.reply.try_recv() {
+            Ok(Ok(mut answer)) => {
+                // The local classifier knows the q1 assets better than a small model does.
+                if answer.entities.is_empty() {
+                    answer.entities = pending.local.entities.clone();
+                }
+                answer.topic = pending.local.topic;
+                self.remember(pending.cache_key.clone(), &answer);
+                self.counts.llm.fetch_add(1, Ordering::Relaxed);
+                Some((answer, Tier::Llm, pending.started.elapsed()))
+            }
+            Ok(Err(_)) | Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                self.counts.fallbacks.fetch_add(1, Ordering::Relaxed);
+                Some((pending.local.clone(), Tier::Local, pending.started.elapsed()))
+            }
+            Err(crossbeam_channel::TryRecvError::Empty) if now >= pending.deadline => {
+                self.counts.fallbacks.fetch_add(1, Ordering::Relaxed);
+                Some((pending.local.clone(), Tier::Local, pending.started.elapsed()))
+            }
+            Err(crossbeam_channel::TryRecvError::Empty) => None,
+        }
+    }
+
+    fn remember(&self, key: (StepContextKey, String), classification: &Classification) {
+        let mut cache = self.cache.lock();
+        if cache.len() >= self.config.cache_size {
+            cache.clear(); // crude but bounded; the hot phrases come back at once
+        }
+        cache.insert(key, classification.clone());
+    }
+
+    pub fn report(&self) -> String {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let mut out = format!(
+            "Intents: cache {} local {} llm {} fallbacks to local {}\n",
+            g(&self.counts.cache),
+            g(&self.counts.local),
+            g(&self.counts.llm),
+            g(&self.counts.fallbacks)
+        );
+        if let Some(llm) = &self.llm {
+            out += &llm.stats.report();
+            if llm.breaker_open() {
+                out += "LLM breaker: OPEN\n";
+            }
+        }
+        out
+    }
+
+    pub fn shutdown(&self) {
+        if let Some(llm) = &self.llm {
+            llm.shutdown();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nlp::llm::LlmConfig;
+    use crate::nlp::Intent;
+
+    #[test]
+    fn confident_local_answers_are_cached() {
+        let service = IntentService::new(IntentConfig::default(), None);
+        let Understood::Ready { tier, classification, .. } = service.understand(StepContext::Hello, "Oui, allez-y !") else { panic!() };
+        assert_eq!((tier, classification.intent), (Tier::Local, Intent::Positive));
+        let Understood::Ready { tier, .. } = service.understand(StepContext::Hello, "oui allez y") else { panic!() };
+        assert_eq!(tier, Tier::Cache, "same words after normalization");
+        let Understood::Ready { tier, .. } = service.understand(StepContext::Savings, "oui allez y") else { panic!() };
+        assert_eq!(tier, Tier::Local, "the cache is per step context");
+    }
+
+    #[test]
+    fn an_unreachable_llm_falls_back_to_the_local_answer_within_the_deadline() {
+        let llm = LlmPool::start(LlmConfig { url: "http://127.0.0.1:9".into(), ..LlmConfig::default() }).unwrap();
+        let service = IntentService::new(IntentConfig { llm_below: 1.1, deadline_ms: 500, ..IntentConfig::default() }, Some(Arc::new(llm)));
+        let Understood::Pending(pending) = service.understand(StepContext::Hello, "oui") else { panic!("should ask the LLM") };
+        let started = Instant::now();
+        let answer = loop {
+            if let Some(answer) = service.poll(&pending, Instant::now()) {
+                break answer;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        assert_eq!((answer.0.intent, answer.1), (Intent::Positive, Tier::Local));
+        assert!(started.elapsed() < Duration::from_millis(600));
+        assert_eq!(service.counts.fallbacks.load(Ordering::Relaxed), 1);
+        service.shutdown();
+    }
+}

@@ -1,0 +1,162 @@
+//! The conversation path end to end on a real Asterisk call: the callee plays French speech
+//! (espeak-ng) at the scripted moments, VAD and Vosk run for real, and the recognizer's words are
+//! supplied by the TEST FIXTURE `MINIBOT_TEST_TRANSCRIPTS` (no French model can be fetched here);
+//! everything after it is real: intent service, scenario transitions, qualification, outcome.
+
+mod support;
+
+use std::time::Duration;
+use support::ami::Message;
+use support::llm::LlmServer;
+use support::{speech, Asterisk, Options, TEST_MODEL};
+
+const ANSWERS: &[&str] = &[
+    "oui allez-y je vous écoute",
+    "j'ai un livret a et une assurance vie",
+    "oui l'inflation m'inquiète",
+    "non pas du tout satisfait",
+    "oui rappelez-moi",
+];
+
+fn start(extra_conf: &str) -> Asterisk {
+    let conf = format!("[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = 1\n{extra_conf}\n");
+    let asterisk = Asterisk::start(Options {
+        minibot_conf: Some(conf),
+        scenarios: include_str!("../asterisk-conf/minibot_scenarios.conf").into(),
+        ..Options::default()
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !asterisk.cli("minibot show metrics").contains("(16000, 1)") {
+        assert!(std::time::Instant::now() < deadline, "no warm recognizer");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    asterisk
+}
+
+/// The callee answers each question (it barges in on long prompts); the bot side gets the
+/// transcripts through the fixture variable.
+fn place_call(asterisk: &Asterisk, answers: &[&str]) -> Vec<Message> {
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let mut callee = format!("[conv-callee-{n}]\nexten => callee,1,Answer()\n");
+    for (i, text) in answers.iter().enumerate() {
+        let (file, _) = speech(asterisk, &format!("a{n}-{i}"), "fr", text);
+        callee += &format!(" same => n,Wait(3)\n same => n,Playback({file})\n");
+    }
+    callee += " same => n,Wait(60)\n";
+    let bot = format!(
+        "[conv-{n}]\nexten => demo,1,Set(MINIBOT_TEST_TRANSCRIPTS={})\n same => n,MiniBot(demo)\n\
+         same => n,UserEvent(MiniBotDone,Outcome: ${{MINIBOTOUTCOME}},Score: ${{MINIBOTSCORE}},Lead: ${{MINIBOTLEAD}})\n",
+        answers.join("|")
+    );
+    let conf = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
+    asterisk.write_config("extensions.conf", &format!("{conf}\n{callee}\n{bot}"));
+    asterisk.cli("dialplan reload");
+    let mut ami = asterisk.ami();
+    ami.action(
+        "Originate",
+        &[
+            ("Channel", &format!("Local/demo@conv-{n}/n")),
+            ("Context", &format!("conv-callee-{n}")),
+            ("Exten", "callee"),
+            ("Priority", "1"),
+            ("Async", "true"),
+            ("Codecs", "slin16"),
+        ],
+    );
+    let ended = |e: &Message| e.is("MiniBotCall") && e.get("State") == Some("ended");
+    let mut events = ami.collect_until(Duration::from_secs(120), ended);
+    // The dialplan's UserEvent follows unless the callee hung up first.
+    events.extend(ami.collect_until(Duration::from_millis(500), |e| e.get("UserEvent") == Some("MiniBotDone")));
+    let trace: Vec<String> = events
+        .iter()
+        .filter(|e| e.get("Event").is_some_and(|n| n.starts_with("MiniBot")))
+        .map(|e| format!("{:.2} {} {:?} {:?} {:?} {:?}", e.timestamp(), e.get("Event").unwrap(), e.get("Step"), e.get("State"), e.get("Text").or(e.get("Intent")), e.get("File")))
+        .collect();
+    assert!(events.iter().any(ended), "call did not end:\n{}", trace.join("\n"));
+    events
+}
+
+fn intents(events: &[Message]) -> Vec<&Message> {
+    events.iter().filter(|e| e.is("MiniBotIntent")).collect()
+}
+
+#[test]
+fn demo_scenario_qualifies_a_hot_lead() {
+    let asterisk = start("");
+    let events = place_call(&asterisk, ANSWERS);
+    let turns = intents(&events);
+    let seen: Vec<(&str, &str)> = turns.iter().map(|e| (e.get("Step").unwrap(), e.get("Intent").unwrap())).collect();
+    assert_eq!(
+        seen,
+        [("hello", "positive"), ("q1", "positive"), ("q2", "positive"), ("q3", "negative"), ("is_leads", "positive")],
+        "{}",
+        asterisk.log()
+    );
+    assert!(turns.iter().all(|e| e.get("Tier") == Some("local")));
+    assert_eq!(turns[1].get("Entities"), Some("livret_a,assurance_vie"));
+    let result = events.iter().find(|e| e.is("MiniBotResult")).expect("result event");
+    assert_eq!((result.get("Outcome"), result.get("Score"), result.get("Lead")), (Some("appointment"), Some("90"), Some("hot")));
+    assert!(result.get("Reasons").unwrap().contains("assets: livret_a, assurance_vie (+20)"));
+    let done = events.iter().find(|e| e.get("UserEvent") == Some("MiniBotDone")).unwrap();
+    assert_eq!((done.get("Outcome"), done.get("Score"), done.get("Lead")), (Some("appointment"), Some("90"), Some("hot")));
+    assert!(asterisk.log().contains("TEST FIXTURE MINIBOT_TEST_TRANSCRIPTS"));
+}
+
+#[test]
+fn opt_out_and_callback_end_the_call_with_their_outcome() {
+    let asterisk = start("");
+    let events = place_call(&asterisk, &["oui", "ne m'appelez plus jamais"]);
+    let result = events.iter().find(|e| e.is("MiniBotResult")).unwrap();
+    assert_eq!((result.get("Outcome"), result.get("Lead")), (Some("do_not_call"), Some("not_qualified")));
+    assert!(events.iter().any(|e| e.is("MiniBotStep") && e.get("Step") == Some("dnc_ack")));
+
+    let events = place_call(&asterisk, &["je suis en voiture rappelez-moi demain matin"]);
+    let result = events.iter().find(|e| e.is("MiniBotResult")).unwrap();
+    assert_eq!(result.get("Outcome"), Some("callback"));
+    assert_eq!(result.get("Callback").map(|c| c.ends_with("09:00-12:00")), Some(true), "{result:?}");
+
+    // A question gets its answer (then the question again, unless the callee talks first).
+    let events = place_call(&asterisk, &["vous êtes qui", "ah d'accord oui allez-y"]);
+    let prompts: Vec<&str> = events.iter().filter(|e| e.is("MiniBotPrompt") && e.get("State") == Some("started")).map(|e| e.get("File").unwrap()).collect();
+    assert_eq!(prompts[..2], ["minibot/demo/hello", "minibot/demo/answer_who"], "{prompts:?}");
+    assert!(prompts.contains(&"minibot/demo/q1"), "{prompts:?}");
+}
+
+#[test]
+fn llm_outage_mid_call_every_turn_still_answered_within_the_deadline() {
+    let mut llm = LlmServer::start();
+    let asterisk = start(&format!(
+        "[intent]\nllm_below = 1.01\ndeadline_ms = 1200\n\
+         [llm]\nurl = {}\napi = openai\nmodel = gemma\ntimeout_ms = 1500\nbreaker_failures = 2\nbreaker_cooldown_ms = 60000\n",
+        llm.url()
+    ));
+    let mut ami = asterisk.ami();
+    // Stop the server as soon as the first turn has been decided.
+    let watcher = std::thread::spawn(move || {
+        let first = ami.wait_event(Duration::from_secs(90), |e| e.is("MiniBotIntent"));
+        llm.stop();
+        first
+    });
+    let events = place_call(&asterisk, ANSWERS);
+    let first = watcher.join().unwrap().expect("first turn decided");
+    let turns = intents(&events);
+    assert_eq!(turns.len(), 5, "every turn answered:\n{}", asterisk.log());
+    for turn in &turns {
+        let latency = turn.number("LatencyMs");
+        assert!(latency <= 1300.0, "turn {:?} decided after {latency} ms (deadline 1200)", turn.get("Step"));
+    }
+    // After the outage, the local classifier answers (and the breaker stops asking).
+    assert!(turns[2..].iter().all(|t| t.get("Tier") == Some("local")), "{turns:?}");
+    let metrics = asterisk.cli("minibot show metrics");
+    eprintln!("first turn: {first:?}\n{metrics}");
+    let number = |label: &str| -> u64 {
+        metrics.split(label).nth(1).and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(0)
+    };
+    assert!(number("requests ") >= 2, "{metrics}");
+    assert_eq!(number("http "), 0, "the server accepted the request shape: {metrics}");
+    assert!(number("breaker opened ") >= 1, "{metrics}");
+    assert!(number("breaker ") >= 1 || number("transport ") >= 2, "{metrics}");
+    let result = events.iter().find(|e| e.is("MiniBotResult")).unwrap();
+    assert_eq!(result.get("Outcome"), Some("appointment"), "the local answers carried the call: {result:?}");
+}
