@@ -5,6 +5,7 @@
 mod support;
 
 use std::time::{Duration, Instant};
+use support::llm::LlmServer;
 use support::{speech, Asterisk, Options, TEST_MODEL};
 
 /// What the callee says, after how many seconds of listening to the bot.
@@ -19,7 +20,14 @@ const CALLEE: &[(f64, &str)] = &[
 fn main() {
     println!("== MiniBot demo: one call into MiniBot(demo) on a sandboxed Asterisk 22");
     let started = Instant::now();
-    let conf = include_str!("../asterisk-conf/minibot.conf").replace("/usr/share/vosk/vosk-model-small-fr-0.22", TEST_MODEL);
+    println!("starting the LLM server (llama-server + Gemma 3 270M, OpenAI-compatible API) ...");
+    let llm = LlmServer::start();
+    let conf = include_str!("../asterisk-conf/minibot.conf")
+        .replace("/usr/share/vosk/vosk-model-small-fr-0.22", TEST_MODEL)
+        .replace("test_hooks = no", "test_hooks = yes")
+        .replace("url = http://127.0.0.1:11434", &format!("url = {}", llm.url()))
+        .replace("api = ollama", "api = openai")
+        .replace("model = llama3.2:1b", "model = gemma");
     let asterisk = Asterisk::start(Options {
         minibot_conf: Some(conf),
         scenarios: include_str!("../asterisk-conf/minibot_scenarios.conf").into(),
@@ -28,8 +36,10 @@ fn main() {
     println!("{}", asterisk.cli("minibot show version").trim());
     println!(
         "No French Vosk model can be fetched on this machine: the recognizer runs the Korean test model\n\
-         ({TEST_MODEL}), so transcripts below are not French. Speech detection, barge-in and turn timing are real.\n\
-         Install the French model with `make install-model` and set [asr] model to hear French.\n"
+         ({TEST_MODEL}). Speech detection, barge-in, turn timing and recognition run for real on the callee's\n\
+         French audio, but the words of each turn are supplied by the TEST FIXTURE MINIBOT_TEST_TRANSCRIPTS\n\
+         (the callee's script); intents, transitions and qualification run on them for real.\n\
+         Install the French model with `make install-model`, set [asr] model, and the same demo runs on audio alone.\n"
     );
     let mut callee = String::from("[demo-callee]\nexten => callee,1,Answer()\n");
     for (i, (wait, text)) in CALLEE.iter().enumerate() {
@@ -37,8 +47,10 @@ fn main() {
         callee += &format!(" same => n,Wait({wait})\n same => n,Playback({file})\n");
     }
     callee += " same => n,Wait(30)\n";
+    let transcripts: Vec<&str> = CALLEE.iter().map(|(_, text)| *text).collect();
+    let bot = format!("[demo-bot]\nexten => demo,1,Set(MINIBOT_TEST_TRANSCRIPTS={})\n same => n,MiniBot(demo)\n", transcripts.join("|"));
     let conf = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
-    asterisk.write_config("extensions.conf", &format!("{conf}\n{callee}"));
+    asterisk.write_config("extensions.conf", &format!("{conf}\n{callee}\n{bot}"));
     asterisk.cli("dialplan reload");
     let warm = Instant::now() + Duration::from_secs(30);
     while !asterisk.cli("minibot show metrics").contains("(16000, ") && Instant::now() < warm {
@@ -48,7 +60,7 @@ fn main() {
     let mut ami = asterisk.ami();
     ami.action(
         "Originate",
-        &[("Channel", "Local/demo@minibot-test/n"), ("Context", "demo-callee"), ("Exten", "callee"), ("Priority", "1"), ("Async", "true"), ("Codecs", "slin16")],
+        &[("Channel", "Local/demo@demo-bot/n"), ("Context", "demo-callee"), ("Exten", "callee"), ("Priority", "1"), ("Async", "true"), ("Codecs", "slin16")],
     );
     let ended = |e: &support::ami::Message| e.is("MiniBotCall") && e.get("State") == Some("ended");
     let events = ami.collect_until(Duration::from_secs(120), ended);
@@ -66,6 +78,22 @@ fn main() {
             ),
             "MiniBotSpeech" => format!("callee      speech {}", e.get("State").unwrap_or("")),
             "MiniBotFinal" => format!("transcript  \"{}\" ({} ms after the turn)", e.get("Text").unwrap_or(""), e.get("LatencyMs").unwrap_or("")),
+            "MiniBotIntent" => format!(
+                "intent      {} (confidence {}, tier {}, {} ms){}",
+                e.get("Intent").unwrap_or(""),
+                e.get("Confidence").unwrap_or(""),
+                e.get("Tier").unwrap_or(""),
+                e.get("LatencyMs").unwrap_or(""),
+                e.get("Entities").filter(|x| !x.is_empty()).map(|x| format!(" entities {x}")).unwrap_or_default()
+            ),
+            "MiniBotResult" => format!(
+                "RESULT      outcome {}, lead score {} ({}): {}",
+                e.get("Outcome").unwrap_or(""),
+                e.get("Score").unwrap_or(""),
+                e.get("Lead").unwrap_or(""),
+                e.get("Reasons").unwrap_or("")
+            ),
+            "MiniBotReprompt" => "reprompt".to_string(),
             "MiniBotNoInput" => format!("no input    after {} ms", e.get("WaitedMs").unwrap_or("")),
             "MiniBotStep" => format!("step        {}", e.get("Step").unwrap_or("")),
             _ => continue,

@@ -3,7 +3,10 @@
 
 use res_minibot::nlp::classifier::{classify, StepContext};
 use res_minibot::nlp::eval::{evaluate, parse, Outcome};
-use std::time::Instant;
+use res_minibot::nlp::llm::{Api, LlmConfig, LlmError, LlmPool};
+use res_minibot::nlp::Intent;
+use res_minibot::obs::metrics::summarize;
+use std::time::{Duration, Instant};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,10 +29,47 @@ fn main() {
         timings.push(started.elapsed().as_secs_f64() * 1e6);
         Outcome { predicted: c.intent, entities: c.entities.iter().map(|s| s.to_string()).collect() }
     });
-    let summary = res_minibot::obs::metrics::summarize(&mut timings);
+    let summary = summarize(&mut timings);
     println!("== local classifier on {path}");
     if let Some(s) = summary {
         println!("latency per utterance: median {:.1} us, p95 {:.1} us, max {:.1} us\n", s.median, s.p95, s.max);
+    }
+    // The LLM tier alone, when a server is given (OpenAI-compatible API, or ollama:URL).
+    if let Some(url) = args.iter().position(|a| a == "--llm").and_then(|i| args.get(i + 1)) {
+        let (api, url) = match url.strip_prefix("ollama:") {
+            Some(rest) => (Api::Ollama, rest.to_string()),
+            None => (Api::OpenAi, url.clone()),
+        };
+        let model = std::env::var("LLM_MODEL").unwrap_or_else(|_| "gemma".into());
+        let pool = LlmPool::start(LlmConfig { url: url.clone(), api, model, timeout_ms: 30_000, ..LlmConfig::default() }).unwrap();
+        let mut latencies = Vec::new();
+        let mut failures = 0;
+        let llm_report = evaluate(&examples, |e| {
+            let (tx, rx) = crossbeam_channel::bounded(1);
+            let started = Instant::now();
+            let context = StepContext::from_name(&e.step);
+            let _ = pool.submit(context, &e.utterance, started + Duration::from_secs(30), tx);
+            let answer = rx.recv_timeout(Duration::from_secs(35)).unwrap_or(Err(LlmError::Timeout));
+            latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+            match answer {
+                Ok(c) => Outcome { predicted: c.intent, entities: c.entities.iter().map(|s| s.to_string()).collect() },
+                Err(_) => {
+                    failures += 1;
+                    Outcome { predicted: Intent::Unclear, entities: Vec::new() }
+                }
+            }
+        });
+        println!("\n== LLM tier alone ({api:?} at {url}) on {path}");
+        if let Some(s) = summarize(&mut latencies) {
+            println!("latency per utterance: median {:.0} ms, p95 {:.0} ms, max {:.0} ms; failures (counted as unclear): {failures}", s.median, s.p95, s.max);
+        }
+        print!("{}", pool.stats.report());
+        pool.shutdown();
+        // The local classifier's line stays the last line: it is the product's accuracy.
+        let text = llm_report.text.replace("accuracy:", "llm accuracy:");
+        println!("{text}");
+        println!("{}", report.text.lines().last().unwrap_or(""));
+        return;
     }
     print!("{}", report.text);
 }

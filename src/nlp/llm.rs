@@ -127,9 +127,11 @@ fn schema() -> Value {
         "properties": {
             "intent": {"type": "string", "enum": INTENTS},
             "sentiment": {"type": "string", "enum": ["positive", "neutral", "negative"]},
-            "entities": {"type": "array", "items": {"type": "string", "enum": ASSETS}}
+            // Bounded: small models otherwise repeat list items until max_tokens.
+            "entities": {"type": "array", "items": {"type": "string", "enum": ASSETS}, "maxItems": 4}
         },
-        "required": ["intent", "sentiment", "entities"]
+        "required": ["intent", "sentiment", "entities"],
+        "additionalProperties": false
     })
 }
 
@@ -166,7 +168,7 @@ pub fn build_request(config: &LlmConfig, context: StepContext, text: &str) -> (S
                 "model": config.model,
                 "messages": messages(context, text),
                 "temperature": 0,
-                "max_tokens": 80,
+                "max_tokens": 200,
                 "response_format": {"type": "json_schema", "json_schema": {"name": "intent", "strict": true, "schema": schema()}}
             })
             .to_string(),
@@ -190,7 +192,11 @@ pub fn parse_response(api: Api, body: &str) -> Result<Classification, LlmError> 
     let entities = answer
         .get("entities")
         .and_then(Value::as_array)
-        .map(|list| list.iter().filter_map(Value::as_str).filter_map(|e| ASSETS.iter().find(|a| **a == e).copied()).collect())
+        .map(|list| {
+            let mut found: Vec<&'static str> = list.iter().filter_map(Value::as_str).filter_map(|e| ASSETS.iter().find(|a| **a == e).copied()).collect();
+            found.dedup();
+            found
+        })
         .unwrap_or_default();
     Ok(Classification { intent, confidence: 0.8, entities, sentiment, topic: None })
 }

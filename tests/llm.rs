@@ -1,0 +1,58 @@
+//! The LLM tier against a real server: sid's llama-server with Gemma 3 270M (the Ollama role; no
+//! Ollama binary can be had here). It checks the integration, not the model's wisdom: the
+//! OpenAI-compatible request is accepted and answered within the schema, Ollama's native path is
+//! refused by llama.cpp (404) and counted, timeouts and the deadline hold.
+
+mod support;
+
+use crossbeam_channel::bounded;
+use res_minibot::nlp::classifier::StepContext;
+use res_minibot::nlp::llm::{Api, LlmConfig, LlmError, LlmPool};
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use support::llm::LlmServer;
+
+fn ask(pool: &LlmPool, text: &str, within: Duration) -> (Result<res_minibot::nlp::Classification, LlmError>, Duration) {
+    let (tx, rx) = bounded(1);
+    let started = Instant::now();
+    pool.submit(StepContext::Hello, text, started + within, tx).unwrap();
+    (rx.recv_timeout(within + Duration::from_secs(5)).expect("an answer or an error"), started.elapsed())
+}
+
+#[test]
+fn openai_format_is_answered_in_the_schema_and_ollama_native_is_a_counted_404() {
+    let server = LlmServer::start();
+    let pool = LlmPool::start(LlmConfig { url: server.url(), api: Api::OpenAi, model: "gemma".into(), timeout_ms: 20_000, ..LlmConfig::default() }).unwrap();
+    let mut latencies = Vec::new();
+    for text in ["oui allez-y je vous écoute", "non merci", "rappelez-moi demain"] {
+        let (result, elapsed) = ask(&pool, text, Duration::from_secs(20));
+        latencies.push(elapsed.as_millis());
+        match result {
+            Ok(c) => eprintln!("{text:?} -> {} ({:?}) in {elapsed:?}", c.intent, c.sentiment),
+            Err(e @ (LlmError::InvalidJson(_) | LlmError::BadLabel(_))) => eprintln!("{text:?} -> {e:?} (the model's answer, counted)"),
+            Err(e) => panic!("the server refused the request shape: {e:?}"),
+        }
+    }
+    eprintln!("llama-server latencies (ms): {latencies:?}");
+    assert!(pool.stats.ok.load(Ordering::Relaxed) >= 1, "schema-constrained output parses");
+    assert_eq!(pool.stats.http_errors.load(Ordering::Relaxed), 0);
+    pool.shutdown();
+
+    let native = LlmPool::start(LlmConfig { url: server.url(), api: Api::Ollama, model: "gemma".into(), ..LlmConfig::default() }).unwrap();
+    let (result, _) = ask(&native, "oui", Duration::from_secs(5));
+    assert_eq!(result.unwrap_err(), LlmError::Http(404), "llama.cpp has no /api/chat");
+    assert_eq!(native.stats.http_errors.load(Ordering::Relaxed), 1);
+    assert!(!native.breaker_open(), "a 404 is a configuration error, not an outage");
+    native.shutdown();
+}
+
+#[test]
+fn a_short_deadline_is_never_overrun() {
+    let server = LlmServer::start();
+    let pool = LlmPool::start(LlmConfig { url: server.url(), api: Api::OpenAi, model: "gemma".into(), ..LlmConfig::default() }).unwrap();
+    // 50 ms is far below what a CPU model needs: the request is cut at the deadline.
+    let (result, elapsed) = ask(&pool, "j'ai un livret a et une assurance vie", Duration::from_millis(50));
+    assert_eq!(result.unwrap_err(), LlmError::Timeout);
+    assert!(elapsed < Duration::from_millis(500), "{elapsed:?}");
+    pool.shutdown();
+}
