@@ -1,0 +1,174 @@
+//! The database schema, as numbered migrations embedded in the module. `migrate` applies the
+//! missing ones in order, each in its own transaction, under an advisory lock so that several
+//! Asterisk nodes starting at once apply each migration exactly once.
+
+/// (version, name, SQL). Never edit a released migration: add the next one.
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[(
+    1,
+    "campaigns, contacts, opt-outs, call queue, calls, conversations",
+    r#"
+CREATE TABLE campaigns (
+    id          BIGSERIAL PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    scenario    TEXT NOT NULL,
+    status      TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused', 'finished')),
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+-- Phone numbers are E.164: '+' then 7 to 15 digits.
+CREATE TABLE contacts (
+    id          BIGSERIAL PRIMARY KEY,
+    phone       TEXT NOT NULL UNIQUE CHECK (phone ~ '^\+[1-9][0-9]{6,14}$'),
+    first_name  TEXT,
+    last_name   TEXT,
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+-- Never dialed again, whatever the campaign.
+CREATE TABLE do_not_call (
+    phone       TEXT PRIMARY KEY CHECK (phone ~ '^\+[1-9][0-9]{6,14}$'),
+    reason      TEXT NOT NULL,
+    source_call TEXT,
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+
+-- What a dialer on several Asterisk nodes needs: attempts, the next try, and a lease.
+CREATE TABLE call_queue (
+    id               BIGSERIAL PRIMARY KEY,
+    campaign_id      BIGINT NOT NULL REFERENCES campaigns (id),
+    contact_id       BIGINT NOT NULL REFERENCES contacts (id),
+    status           TEXT NOT NULL DEFAULT 'pending'
+                     CHECK (status IN ('pending', 'leased', 'done', 'failed', 'do_not_call')),
+    attempts         INT NOT NULL DEFAULT 0,
+    max_attempts     INT NOT NULL DEFAULT 3,
+    next_attempt_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    lease_owner      TEXT,
+    lease_expires_at TIMESTAMPTZ,
+    last_outcome     TEXT,
+    UNIQUE (campaign_id, contact_id)
+);
+CREATE INDEX call_queue_due ON call_queue (status, next_attempt_at);
+CREATE INDEX call_queue_campaign ON call_queue (campaign_id);
+
+-- One row per call attempt. call_key (node + channel uniqueid) makes writes idempotent.
+CREATE TABLE calls (
+    id            BIGSERIAL PRIMARY KEY,
+    call_key      TEXT NOT NULL UNIQUE,
+    uniqueid      TEXT NOT NULL,
+    channel       TEXT NOT NULL,
+    campaign      TEXT NOT NULL,
+    campaign_id   BIGINT REFERENCES campaigns (id),
+    contact_id    BIGINT REFERENCES contacts (id),
+    phone         TEXT,
+    dialed_at     TIMESTAMPTZ,
+    answered_at   TIMESTAMPTZ,
+    ended_at      TIMESTAMPTZ NOT NULL,
+    amd_verdict   TEXT,
+    status        TEXT NOT NULL,
+    outcome       TEXT NOT NULL,
+    score         INT,
+    lead_class    TEXT,
+    reasons       TEXT[] NOT NULL DEFAULT '{}',
+    callback_when TEXT,
+    transcript    TEXT NOT NULL DEFAULT '',
+    created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX calls_campaign ON calls (campaign_id);
+CREATE INDEX calls_campaign_name ON calls (campaign);
+CREATE INDEX calls_phone ON calls (phone);
+CREATE INDEX calls_outcome ON calls (outcome);
+
+-- One row per turn.
+CREATE TABLE conversations (
+    id          BIGSERIAL PRIMARY KEY,
+    call_key    TEXT NOT NULL REFERENCES calls (call_key) ON DELETE CASCADE,
+    turn        INT NOT NULL,
+    step        TEXT NOT NULL,
+    speaker     TEXT NOT NULL DEFAULT 'callee',
+    text        TEXT NOT NULL DEFAULT '',
+    intent      TEXT,
+    confidence  REAL,
+    entities    TEXT[] NOT NULL DEFAULT '{}',
+    sentiment   TEXT,
+    tier        TEXT,
+    asr_ms      REAL,
+    intent_ms   REAL,
+    barge_in    BOOLEAN NOT NULL DEFAULT false,
+    dtmf        TEXT,
+    no_input    BOOLEAN NOT NULL DEFAULT false,
+    at_ms       BIGINT NOT NULL DEFAULT 0,
+    UNIQUE (call_key, turn)
+);
+"#,
+)];
+
+/// Any fixed number: the lock's name among the database's advisory locks.
+const MIGRATION_LOCK: i64 = 0x4d69_6e69_426f_7401;
+
+/// Applies the missing migrations; returns the versions applied by this call.
+pub fn migrate(client: &mut postgres::Client) -> Result<Vec<i32>, postgres::Error> {
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+    let result = apply(client);
+    let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+    result
+}
+
+fn apply(client: &mut postgres::Client) -> Result<Vec<i32>, postgres::Error> {
+    client.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    INT PRIMARY KEY,
+             name       TEXT NOT NULL,
+             applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+         )",
+    )?;
+    let mut applied = Vec::new();
+    for (version, name, sql) in MIGRATIONS {
+        let done: bool = client.query_one("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)", &[version])?.get(0);
+        if done {
+            continue;
+        }
+        let mut tx = client.transaction()?;
+        tx.batch_execute(sql)?;
+        tx.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[version, name])?;
+        tx.commit()?;
+        applied.push(*version);
+    }
+    Ok(applied)
+}
+
+/// E.164 or a clear reason: "+33612345678" stays, "06 12 34 56 78" becomes +33612345678 when a
+/// default country code is given.
+pub fn normalize_phone(raw: &str, default_country: Option<&str>) -> Result<String, String> {
+    let cleaned: String = raw.chars().filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')')).collect();
+    let e164 = if let Some(rest) = cleaned.strip_prefix("00") {
+        format!("+{rest}")
+    } else if cleaned.starts_with('+') {
+        cleaned
+    } else if let (Some(cc), Some(national)) = (default_country, cleaned.strip_prefix('0')) {
+        format!("+{cc}{national}")
+    } else {
+        return Err(format!("'{raw}' is not an E.164 number (+country code and number)"));
+    };
+    let digits = &e164[1..];
+    let valid = (7..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) && !digits.starts_with('0');
+    if valid {
+        Ok(e164)
+    } else {
+        Err(format!("'{raw}' is not an E.164 number (+country code and 7 to 15 digits)"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_are_e164() {
+        assert_eq!(normalize_phone("+33 6 12 34 56 78", None).unwrap(), "+33612345678");
+        assert_eq!(normalize_phone("0033612345678", None).unwrap(), "+33612345678");
+        assert_eq!(normalize_phone("06.12.34.56.78", Some("33")).unwrap(), "+33612345678");
+        assert!(normalize_phone("0612345678", None).unwrap_err().contains("not an E.164"));
+        assert!(normalize_phone("+33 6 12 ab", None).is_err());
+        assert!(normalize_phone("+12", None).is_err());
+    }
+}
