@@ -12,6 +12,7 @@ pub mod nlp;
 pub mod obs;
 pub mod qualify;
 pub mod scenario;
+pub mod store;
 pub mod vad;
 
 #[cfg(feature = "asterisk")]

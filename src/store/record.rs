@@ -1,0 +1,160 @@
+//! What one call leaves in the database, as plain data: built at the call's end on its thread,
+//! written by the store's threads, and serialized one JSON line per call in the spool.
+
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TurnRecord {
+    pub step: String,
+    pub text: String,
+    pub intent: Option<String>,
+    pub confidence: Option<f32>,
+    pub entities: Vec<String>,
+    pub sentiment: Option<String>,
+    pub tier: Option<String>,
+    pub asr_ms: Option<f32>,
+    pub intent_ms: Option<f32>,
+    pub barge_in: bool,
+    pub dtmf: Option<String>,
+    pub no_input: bool,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallRecord {
+    /// Idempotency key: node name + channel uniqueid.
+    pub key: String,
+    pub uniqueid: String,
+    pub channel: String,
+    pub campaign: String,
+    pub phone: Option<String>,
+    /// Unix milliseconds.
+    pub answered_at_ms: i64,
+    pub ended_at_ms: i64,
+    pub status: String,
+    pub outcome: String,
+    pub score: i32,
+    pub lead_class: String,
+    pub reasons: Vec<String>,
+    pub callback_when: Option<String>,
+    pub turns: Vec<TurnRecord>,
+}
+
+impl CallRecord {
+    /// The whole transcript, one line per turn.
+    pub fn transcript(&self) -> String {
+        self.turns
+            .iter()
+            .map(|t| {
+                let said = if t.no_input {
+                    "(silence)".to_string()
+                } else if let Some(d) = &t.dtmf {
+                    format!("[DTMF {d}]")
+                } else {
+                    t.text.clone()
+                };
+                format!("[{}] {said}", t.step)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "key": self.key, "uniqueid": self.uniqueid, "channel": self.channel, "campaign": self.campaign,
+            "phone": self.phone, "answered_at_ms": self.answered_at_ms, "ended_at_ms": self.ended_at_ms,
+            "status": self.status, "outcome": self.outcome, "score": self.score, "lead_class": self.lead_class,
+            "reasons": self.reasons, "callback_when": self.callback_when,
+            "turns": self.turns.iter().map(|t| json!({
+                "step": t.step, "text": t.text, "intent": t.intent, "confidence": t.confidence, "entities": t.entities,
+                "sentiment": t.sentiment, "tier": t.tier, "asr_ms": t.asr_ms, "intent_ms": t.intent_ms,
+                "barge_in": t.barge_in, "dtmf": t.dtmf, "no_input": t.no_input, "at_ms": t.at_ms,
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    pub fn from_json(v: &Value) -> Result<CallRecord, String> {
+        let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("missing '{k}'"));
+        let opt = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let i = |v: &Value, k: &str| v.get(k).and_then(Value::as_i64).ok_or_else(|| format!("missing '{k}'"));
+        let f = |v: &Value, k: &str| v.get(k).and_then(Value::as_f64).map(|x| x as f32);
+        let list = |v: &Value, k: &str| {
+            v.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default()
+        };
+        let turns = v
+            .get("turns")
+            .and_then(Value::as_array)
+            .ok_or("missing 'turns'")?
+            .iter()
+            .map(|t| {
+                Ok(TurnRecord {
+                    step: s(t, "step")?,
+                    text: s(t, "text")?,
+                    intent: opt(t, "intent"),
+                    confidence: f(t, "confidence"),
+                    entities: list(t, "entities"),
+                    sentiment: opt(t, "sentiment"),
+                    tier: opt(t, "tier"),
+                    asr_ms: f(t, "asr_ms"),
+                    intent_ms: f(t, "intent_ms"),
+                    barge_in: t.get("barge_in").and_then(Value::as_bool).unwrap_or(false),
+                    dtmf: opt(t, "dtmf"),
+                    no_input: t.get("no_input").and_then(Value::as_bool).unwrap_or(false),
+                    at_ms: i(t, "at_ms")?,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(CallRecord {
+            key: s(v, "key")?,
+            uniqueid: s(v, "uniqueid")?,
+            channel: s(v, "channel")?,
+            campaign: s(v, "campaign")?,
+            phone: opt(v, "phone"),
+            answered_at_ms: i(v, "answered_at_ms")?,
+            ended_at_ms: i(v, "ended_at_ms")?,
+            status: s(v, "status")?,
+            outcome: s(v, "outcome")?,
+            score: i(v, "score")? as i32,
+            lead_class: s(v, "lead_class")?,
+            reasons: list(v, "reasons"),
+            callback_when: opt(v, "callback_when"),
+            turns,
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn sample(key: &str) -> CallRecord {
+    CallRecord {
+        key: key.into(),
+        uniqueid: "1795600000.1".into(),
+        channel: "PJSIP/trunk-00000001".into(),
+        campaign: "demo".into(),
+        phone: Some("+33612345678".into()),
+        answered_at_ms: 1_795_600_000_000,
+        ended_at_ms: 1_795_600_040_000,
+        status: "SUCCESS".into(),
+        outcome: "appointment".into(),
+        score: 90,
+        lead_class: "hot".into(),
+        reasons: vec!["assets: livret_a (+10)".into()],
+        callback_when: None,
+        turns: vec![
+            TurnRecord { step: "hello".into(), text: "oui".into(), intent: Some("positive".into()), confidence: Some(0.95), tier: Some("local".into()), at_ms: 5000, ..Default::default() },
+            TurnRecord { step: "q1".into(), no_input: true, at_ms: 20000, ..Default::default() },
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_json() {
+        let record = sample("node1/1795600000.1");
+        assert_eq!(CallRecord::from_json(&record.to_json()).unwrap(), record);
+        assert_eq!(record.transcript(), "[hello] oui\n[q1] (silence)");
+        assert!(CallRecord::from_json(&serde_json::json!({"key": "x"})).is_err());
+    }
+}

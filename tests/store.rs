@@ -1,0 +1,177 @@
+//! Storage against a real PostgreSQL (the sandbox cluster, `make pg`): migrations, idempotent
+//! writes, an outage in the middle of a run with every call present exactly once afterwards, and
+//! a corrupt spool line skipped without losing the lines after it.
+
+use postgres::{Client, NoTls};
+use res_minibot::store::record::{CallRecord, TurnRecord};
+use res_minibot::store::{schema, Store, StoreConfig};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const SERVER: &str = "host=127.0.0.1 port=55432 user=minibot";
+static DATABASES: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh database on `server`; returns its connection string.
+fn fresh_database(server: &str) -> String {
+    let name = format!("minibot_test_{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::SeqCst));
+    let mut admin = Client::connect(&format!("{server} dbname=postgres"), NoTls).expect("sandbox PostgreSQL (make pg)");
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    format!("{server} dbname={name}")
+}
+
+fn record(key: &str, turns: usize) -> CallRecord {
+    CallRecord {
+        key: key.into(),
+        uniqueid: key.rsplit('/').next().unwrap().into(),
+        channel: "Local/demo@test-00000001;2".into(),
+        campaign: "demo".into(),
+        phone: Some("+33612345678".into()),
+        answered_at_ms: 1_795_600_000_000,
+        ended_at_ms: 1_795_600_040_000,
+        status: "SUCCESS".into(),
+        outcome: "appointment".into(),
+        score: 90,
+        lead_class: "hot".into(),
+        reasons: vec!["appointment accepted (+30)".into()],
+        callback_when: None,
+        turns: (0..turns)
+            .map(|i| TurnRecord { step: format!("q{i}"), text: "oui".into(), intent: Some("positive".into()), at_ms: i as i64 * 1000, ..Default::default() })
+            .collect(),
+    }
+}
+
+fn count(url: &str, sql: &str) -> i64 {
+    Client::connect(url, NoTls).unwrap().query_one(sql, &[]).unwrap().get(0)
+}
+
+fn spool_path(tag: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("minibot-spool-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir.join("results.spool").to_string_lossy().into_owned()
+}
+
+fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn migrations_apply_once_even_from_two_nodes_at_once() {
+    let url = fresh_database(SERVER);
+    let mut client = Client::connect(&url, NoTls).unwrap();
+    assert_eq!(schema::migrate(&mut client).unwrap(), [1]);
+    assert!(schema::migrate(&mut client).unwrap().is_empty(), "re-run applies nothing");
+
+    let url = fresh_database(SERVER);
+    let nodes: Vec<_> = (0..2)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || schema::migrate(&mut Client::connect(&url, NoTls).unwrap()).unwrap())
+        })
+        .collect();
+    let applied: Vec<i32> = nodes.into_iter().flat_map(|n| n.join().unwrap()).collect();
+    assert_eq!(applied, [1], "exactly one node applied migration 1");
+    assert_eq!(count(&url, "SELECT count(*) FROM schema_migrations"), 1);
+    // E.164 is enforced by the schema too.
+    let mut client = Client::connect(&url, NoTls).unwrap();
+    assert!(client.execute("INSERT INTO contacts (phone) VALUES ('0612345678')", &[]).is_err());
+    client.execute("INSERT INTO contacts (phone) VALUES ('+33612345678')", &[]).unwrap();
+}
+
+#[test]
+fn writes_are_idempotent_and_opt_outs_are_recorded() {
+    let url = fresh_database(SERVER);
+    let store = Store::start(StoreConfig { url: url.clone(), spool_path: spool_path("idem"), ..StoreConfig::default() }).unwrap();
+    store.submit(record("node1/1.1", 3));
+    store.submit(record("node1/1.1", 3));
+    let mut dnc = record("node1/1.2", 1);
+    dnc.outcome = "do_not_call".into();
+    dnc.phone = Some("+33700000001".into());
+    store.submit(dnc);
+    wait_for("3 writes", Duration::from_secs(10), || store.stats().written.load(Ordering::Relaxed) == 3);
+    assert_eq!(count(&url, "SELECT count(*) FROM calls"), 2);
+    assert_eq!(count(&url, "SELECT count(*) FROM conversations"), 4);
+    assert_eq!(count(&url, "SELECT count(*) FROM do_not_call WHERE phone = '+33700000001'"), 1);
+    let transcript: String = Client::connect(&url, NoTls).unwrap().query_one("SELECT transcript FROM calls WHERE call_key = 'node1/1.1'", &[]).unwrap().get(0);
+    assert_eq!(transcript, "[q0] oui\n[q1] oui\n[q2] oui");
+    assert!(store.report().contains("Database: connected"));
+
+    // Throughput of the writer (the closing note's rows/s).
+    let started = Instant::now();
+    for i in 0..1000 {
+        store.submit(record(&format!("node1/bulk.{i}"), 4));
+    }
+    wait_for("1000 writes", Duration::from_secs(60), || store.stats().written.load(Ordering::Relaxed) == 1003);
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!("writer: 1000 calls (5000 rows) in {seconds:.2} s = {:.0} rows/s", 5000.0 / seconds);
+    store.shutdown();
+}
+
+/// Its own cluster on another port: the test stops and starts it.
+fn outage_cluster(action: &str) {
+    let status = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sandbox/postgres.sh"))
+        .arg(action)
+        .env("MINIBOT_PG_DIR", "/var/cache/minibot/pg-outage")
+        .env("MINIBOT_PG_PORT", "55433")
+        .status()
+        .unwrap();
+    assert!(status.success(), "postgres.sh {action}");
+}
+
+#[test]
+fn an_outage_mid_run_loses_nothing_and_duplicates_nothing() {
+    outage_cluster("start");
+    let server = "host=127.0.0.1 port=55433 user=minibot";
+    let url = fresh_database(server);
+    let spool = spool_path("outage");
+    let store = Store::start(StoreConfig { url: url.clone(), spool_path: spool.clone(), retry_ms: 200, ..StoreConfig::default() }).unwrap();
+    for i in 0..25 {
+        store.submit(record(&format!("node1/{i}"), 2));
+    }
+    wait_for("first half written", Duration::from_secs(10), || store.stats().written.load(Ordering::Relaxed) == 25);
+    outage_cluster("stop");
+    for i in 25..50 {
+        store.submit(record(&format!("node1/{i}"), 2));
+    }
+    wait_for("second half spooled", Duration::from_secs(20), || store.stats().spooled.load(Ordering::Relaxed) == 25);
+    assert!(!store.connected());
+    assert!(store.report().contains("25 line(s)"), "{}", store.report());
+    outage_cluster("start");
+    let started = Instant::now();
+    wait_for("replay", Duration::from_secs(30), || store.stats().replayed.load(Ordering::Relaxed) == 25);
+    eprintln!("spool replay: 25 calls in {:.2} s after the restart", started.elapsed().as_secs_f64());
+    assert_eq!(count(&url, "SELECT count(*) FROM calls"), 50);
+    assert_eq!(count(&url, "SELECT count(DISTINCT call_key) FROM calls"), 50);
+    assert_eq!(count(&url, "SELECT count(*) FROM conversations"), 100);
+    assert!(!std::path::Path::new(&spool).exists(), "the spool is gone once replayed");
+    store.shutdown();
+}
+
+#[test]
+fn a_corrupt_spool_line_is_skipped_and_the_rest_replayed() {
+    let url = fresh_database(SERVER);
+    let spool = spool_path("corrupt");
+    std::fs::create_dir_all(std::path::Path::new(&spool).parent().unwrap()).unwrap();
+    let lines = [record("node1/a", 1).to_json().to_string(), "{\"key\": \"node1/b\", \"turns\": [tru".into(), record("node1/c", 2).to_json().to_string()];
+    std::fs::write(&spool, lines.join("\n") + "\n").unwrap();
+    // A crash mid-replay left the first record written already: replaying it must not duplicate it.
+    let store = Store::start(StoreConfig { url: url.clone(), spool_path: spool.clone(), retry_ms: 100, ..StoreConfig::default() }).unwrap();
+    wait_for("replay", Duration::from_secs(10), || store.stats().replayed.load(Ordering::Relaxed) == 2);
+    assert_eq!(store.stats().corrupt.load(Ordering::Relaxed), 1);
+    assert_eq!(count(&url, "SELECT count(*) FROM calls"), 2);
+    assert_eq!(count(&url, "SELECT count(*) FROM conversations"), 3);
+    let rejected = std::fs::read_to_string(format!("{spool}.rejected")).unwrap();
+    assert!(rejected.contains("node1/b"));
+    store.shutdown();
+
+    std::fs::write(&spool, record("node1/a", 1).to_json().to_string() + "\n").unwrap();
+    let store = Store::start(StoreConfig { url: url.clone(), spool_path: spool, retry_ms: 100, ..StoreConfig::default() }).unwrap();
+    wait_for("replay again", Duration::from_secs(10), || store.stats().replayed.load(Ordering::Relaxed) == 1);
+    assert_eq!(count(&url, "SELECT count(*) FROM calls"), 2, "a replayed record is not written twice");
+    store.shutdown();
+}
