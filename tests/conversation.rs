@@ -8,6 +8,7 @@ mod support;
 use std::time::Duration;
 use support::ami::Message;
 use support::llm::LlmServer;
+use support::pg::{count, fresh_database, SERVER};
 use support::{speech, Asterisk, Options, TEST_MODEL};
 
 const ANSWERS: &[&str] = &[
@@ -82,8 +83,9 @@ fn intents(events: &[Message]) -> Vec<&Message> {
 }
 
 #[test]
-fn demo_scenario_qualifies_a_hot_lead() {
-    let asterisk = start("");
+fn demo_scenario_qualifies_a_hot_lead_and_stores_the_call() {
+    let db = fresh_database(SERVER);
+    let asterisk = start(&format!("[database]\nurl = {db}\nnode = test-node\nspool = /tmp/minibot-spool-{}/results.spool\n", std::process::id()));
     let events = place_call(&asterisk, ANSWERS);
     let turns = intents(&events);
     let seen: Vec<(&str, &str)> = turns.iter().map(|e| (e.get("Step").unwrap(), e.get("Intent").unwrap())).collect();
@@ -101,6 +103,17 @@ fn demo_scenario_qualifies_a_hot_lead() {
     let done = events.iter().find(|e| e.get("UserEvent") == Some("MiniBotDone")).unwrap();
     assert_eq!((done.get("Outcome"), done.get("Score"), done.get("Lead")), (Some("appointment"), Some("90"), Some("hot")));
     assert!(asterisk.log().contains("TEST FIXTURE MINIBOT_TEST_TRANSCRIPTS"));
+
+    // The call's row and one row per turn, written by the store's threads.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while count(&db, "SELECT count(*) FROM calls") == 0 {
+        assert!(std::time::Instant::now() < deadline, "no calls row:\n{}", asterisk.cli("minibot show db"));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE outcome = 'appointment' AND score = 90 AND lead_class = 'hot' AND call_key LIKE 'test-node/%'"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM conversations"), 5);
+    assert_eq!(count(&db, "SELECT count(*) FROM conversations WHERE step = 'q1' AND entities = '{livret_a,assurance_vie}' AND tier = 'local'"), 1);
+    assert!(asterisk.cli("minibot show db").contains("Database: connected"));
 }
 
 #[test]

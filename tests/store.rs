@@ -6,20 +6,12 @@ use postgres::{Client, NoTls};
 use res_minibot::store::record::{CallRecord, TurnRecord};
 use res_minibot::store::{schema, Store, StoreConfig};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-const SERVER: &str = "host=127.0.0.1 port=55432 user=minibot";
-static DATABASES: AtomicUsize = AtomicUsize::new(0);
+mod support;
 
-/// A fresh database on `server`; returns its connection string.
-fn fresh_database(server: &str) -> String {
-    let name = format!("minibot_test_{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::SeqCst));
-    let mut admin = Client::connect(&format!("{server} dbname=postgres"), NoTls).expect("sandbox PostgreSQL (make pg)");
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    format!("{server} dbname={name}")
-}
+use support::pg::{count, fresh_database, SERVER};
 
 fn record(key: &str, turns: usize) -> CallRecord {
     CallRecord {
@@ -40,10 +32,6 @@ fn record(key: &str, turns: usize) -> CallRecord {
             .map(|i| TurnRecord { step: format!("q{i}"), text: "oui".into(), intent: Some("positive".into()), at_ms: i as i64 * 1000, ..Default::default() })
             .collect(),
     }
-}
-
-fn count(url: &str, sql: &str) -> i64 {
-    Client::connect(url, NoTls).unwrap().query_one(sql, &[]).unwrap().get(0)
 }
 
 fn spool_path(tag: &str) -> String {

@@ -158,6 +158,10 @@ pub fn connect(url: &str) -> Result<Client, String> {
 
 fn writer(shared: &Shared, rx: &crossbeam_channel::Receiver<CallRecord>) {
     let mut client: Option<Client> = None;
+    // Connecting migrates: the schema is there from the module's load when the database is up.
+    if let Err(e) = ensure_connected(shared, &mut client) {
+        log::warn!("database not reachable at load ({e}): results will be spooled until it is");
+    }
     let retry = Duration::from_millis(shared.config.retry_ms);
     loop {
         match rx.recv_timeout(retry) {
@@ -187,21 +191,27 @@ fn writer(shared: &Shared, rx: &crossbeam_channel::Receiver<CallRecord>) {
     }
 }
 
-fn write(shared: &Shared, client: &mut Option<Client>, record: &CallRecord) -> Result<(), String> {
-    if client.as_ref().is_none_or(|c| c.is_closed()) {
-        *client = None;
-        match connect(&shared.config.url) {
-            Ok(c) => {
-                *client = Some(c);
-                shared.connected.store(true, Ordering::Relaxed);
-            }
-            Err(e) => {
-                shared.connected.store(false, Ordering::Relaxed);
-                shared.stats.failures.fetch_add(1, Ordering::Relaxed);
-                return Err(e);
-            }
+fn ensure_connected(shared: &Shared, client: &mut Option<Client>) -> Result<(), String> {
+    if client.as_ref().is_some_and(|c| !c.is_closed()) {
+        return Ok(());
+    }
+    *client = None;
+    match connect(&shared.config.url) {
+        Ok(c) => {
+            *client = Some(c);
+            shared.connected.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(e) => {
+            shared.connected.store(false, Ordering::Relaxed);
+            shared.stats.failures.fetch_add(1, Ordering::Relaxed);
+            Err(e)
         }
     }
+}
+
+fn write(shared: &Shared, client: &mut Option<Client>, record: &CallRecord) -> Result<(), String> {
+    ensure_connected(shared, client)?;
     let result = insert(client.as_mut().expect("connected above"), record);
     if let Err(e) = &result {
         shared.stats.failures.fetch_add(1, Ordering::Relaxed);

@@ -5,6 +5,7 @@
 
 pub mod ami;
 pub mod llm;
+pub mod pg;
 
 use std::fs;
 use std::net::TcpListener;
