@@ -6,6 +6,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 use support::llm::LlmServer;
+use support::pg::{fresh_database, SERVER};
 use support::{speech, Asterisk, Options, TEST_MODEL};
 
 /// What the callee says, after how many seconds of listening to the bot.
@@ -21,13 +22,16 @@ fn main() {
     println!("== MiniBot demo: one call into MiniBot(demo) on a sandboxed Asterisk 22");
     let started = Instant::now();
     println!("starting the LLM server (llama-server + Gemma 3 270M, OpenAI-compatible API) ...");
+    let db = fresh_database(SERVER);
     let llm = LlmServer::start();
     let conf = include_str!("../asterisk-conf/minibot.conf")
         .replace("/usr/share/vosk/vosk-model-small-fr-0.22", TEST_MODEL)
         .replace("test_hooks = no", "test_hooks = yes")
         .replace("url = http://127.0.0.1:11434", &format!("url = {}", llm.url()))
         .replace("api = ollama", "api = openai")
-        .replace("model = llama3.2:1b", "model = gemma");
+        .replace("model = llama3.2:1b", "model = gemma")
+        .replace("url = host=127.0.0.1 port=5432 user=minibot dbname=minibot", &format!("url = {db}"))
+        .replace("spool = /var/spool/asterisk/minibot/results.spool", "spool = /tmp/minibot-demo-spool/results.spool");
     let asterisk = Asterisk::start(Options {
         minibot_conf: Some(conf),
         scenarios: include_str!("../asterisk-conf/minibot_scenarios.conf").into(),
@@ -100,7 +104,38 @@ fn main() {
         };
         println!("{at:7.2}s  {line}");
     }
+    println!("\n-- read back from PostgreSQL ({db})");
+    let mut client = postgres::Client::connect(&db, postgres::NoTls).expect("database");
+    let wait = Instant::now() + Duration::from_secs(10);
+    while client.query_one("SELECT count(*) FROM calls", &[]).map(|r| r.get::<_, i64>(0)).unwrap_or(0) == 0 && Instant::now() < wait {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for row in client.query("SELECT call_key, campaign, status, outcome, score, lead_class, array_to_string(reasons, '; ') FROM calls", &[]).unwrap() {
+        let (key, campaign, status, outcome): (String, String, String, String) = (row.get(0), row.get(1), row.get(2), row.get(3));
+        let (score, lead, reasons): (Option<i32>, Option<String>, String) = (row.get(4), row.get(5), row.get(6));
+        println!("calls: {key} campaign={campaign} status={status} outcome={outcome} score={} lead={} ({reasons})", score.unwrap_or(0), lead.unwrap_or_default());
+    }
+    for row in client
+        .query("SELECT turn, step, text, intent, tier, confidence, intent_ms, asr_ms, array_to_string(entities, ','), barge_in FROM conversations ORDER BY turn", &[])
+        .unwrap()
+    {
+        let (turn, step, text): (i32, String, String) = (row.get(0), row.get(1), row.get(2));
+        let (intent, tier): (Option<String>, Option<String>) = (row.get(3), row.get(4));
+        let (confidence, intent_ms, asr_ms): (Option<f32>, Option<f32>, Option<f32>) = (row.get(5), row.get(6), row.get(7));
+        let (entities, barge_in): (String, bool) = (row.get(8), row.get(9));
+        println!(
+            "turn {turn} [{step:<9}] \"{text}\" -> {} ({}, conf {:.2}, asr {:.0} ms, intent {:.2} ms){}{}",
+            intent.unwrap_or_default(),
+            tier.unwrap_or_default(),
+            confidence.unwrap_or(0.0),
+            asr_ms.unwrap_or(0.0),
+            intent_ms.unwrap_or(0.0),
+            if entities.is_empty() { String::new() } else { format!(" entities {entities}") },
+            if barge_in { " [barge-in]" } else { "" }
+        );
+    }
     println!("\n-- minibot show status\n{}", asterisk.cli("minibot show status").trim_end());
+    println!("\n-- minibot show db\n{}", asterisk.cli("minibot show db").trim_end());
     println!("\n-- minibot show metrics\n{}", asterisk.cli("minibot show metrics").trim_end());
     println!("\ndemo finished in {:.1} s", started.elapsed().as_secs_f64());
     if !events.iter().any(ended) {
