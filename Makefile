@@ -74,9 +74,13 @@ unit-test: vosk model
 integration-test: build sandbox model prompts llm pg
 	$(CARGO) test $(PURE) --test '*' -- --test-threads=2
 
+# The PostgreSQL clusters the tests start are stopped afterwards, whatever the result.
+PG_CLUSTERS := /var/cache/minibot/pg:55432 /var/cache/minibot/pg-outage:55433 /var/cache/minibot/pg-calls:55434
 test: deps
 	$(MAKE) unit-test
-	$(MAKE) integration-test
+	@rc=0; $(MAKE) integration-test || rc=$$?; \
+	for c in $(PG_CLUSTERS); do MINIBOT_PG_DIR=$${c%%:*} MINIBOT_PG_PORT=$${c##*:} tests/sandbox/postgres.sh stop; done; \
+	exit $$rc
 
 demo: build sandbox model prompts llm pg
 	$(CARGO) run -q $(PURE) --example demo
