@@ -267,7 +267,7 @@ fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Sc
     let turns = controller.turns();
     let qualification = crate::qualify::qualify(turns, outcome, &setup.settings.qualification);
     let callback = (outcome == crate::call::Outcome::Callback)
-        .then(|| controller.callback_text().map(|t| crate::nlp::when::parse_callback(t, local_now())))
+        .then(|| controller.callback_text().map(|t| crate::nlp::when::parse_callback(t, crate::nlp::when::LocalNow::now())))
         .flatten();
     channel.set_variable("MINIBOTOUTCOME", outcome.as_str());
     channel.set_variable("MINIBOTSCORE", &qualification.score.to_string());
@@ -327,20 +327,6 @@ fn turn_record(t: &crate::call::controller::Turn) -> crate::store::record::TurnR
         dtmf: t.dtmf.map(|d| d.to_string()),
         no_input: t.no_input,
         at_ms: t.at_ms as i64,
-    }
-}
-
-/// The local weekday and time, for callback times ("demain matin").
-fn local_now() -> crate::nlp::when::LocalNow {
-
-    // TZ offset Asterisk's process has (UTC when unset).
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
-    let offset = crate::nlp::when::utc_offset_seconds();
-    let local = secs + offset;
-    let days = local.div_euclid(86_400);
-    crate::nlp::when::LocalNow {
-        weekday: ((days + 3).rem_euclid(7)) as u32, // 1970-01-01 was a Thursday (Monday = 0)
-        minute_of_day: (local.rem_euclid(86_400) / 60) as u32,
     }
 }
 

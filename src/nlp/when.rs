@@ -22,6 +22,22 @@ pub struct LocalNow {
     pub minute_of_day: u32,
 }
 
+impl LocalNow {
+    /// The local weekday and time, from the clock and [`utc_offset_seconds`].
+    pub fn now() -> LocalNow {
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
+        LocalNow::at_unix(secs + utc_offset_seconds())
+    }
+
+    fn at_unix(local_secs: i64) -> LocalNow {
+        let days = local_secs.div_euclid(86_400);
+        LocalNow {
+            weekday: (days + 3).rem_euclid(7) as u32, // 1970-01-01 was a Thursday (Monday = 0)
+            minute_of_day: (local_secs.rem_euclid(86_400) / 60) as u32,
+        }
+    }
+}
+
 const WEEKDAYS: [&str; 7] = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
 
 fn number_word(word: &str) -> Option<u32> {
@@ -223,6 +239,15 @@ mod tests {
         assert_eq!(parse_callback("à neuf heures et demie", NOW), at(1, (9, 15), (9, 45)), "09:30 has passed today");
         assert_eq!(parse_callback("à midi", NOW), at(0, (11, 45), (12, 15)));
         assert_eq!(parse_callback("vers quatorze heures trente", NOW), at(0, (14, 15), (14, 45)));
+    }
+
+    #[test]
+    fn local_time_from_the_epoch() {
+        let now = LocalNow::at_unix(0);
+        assert_eq!((now.weekday, now.minute_of_day), (3, 0));
+        // 2026-11-25 11:05 UTC is a Wednesday.
+        let now = LocalNow::at_unix(1_795_604_700);
+        assert_eq!((now.weekday, now.minute_of_day), (2, 11 * 60 + 5));
     }
 
     #[test]
