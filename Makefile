@@ -86,7 +86,7 @@ demo: build sandbox model prompts llm pg
 	$(CARGO) run -q $(PURE) --example demo
 
 # Intent accuracy on a labelled file (dev-set format); ends with `accuracy: 0.NNN (N/M)`.
-FILE ?= ../shared/data/intents-dev.tsv
+FILE ?= $(firstword $(wildcard ../shared/data/intents-dev.tsv) tests/data/intents-dev.tsv)
 eval: vosk
 	@$(CARGO) run -q $(PURE) --example eval -- $(FILE) $(if $(LLM),--llm $(LLM))
 
