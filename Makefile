@@ -75,7 +75,8 @@ integration-test: build sandbox model prompts llm pg
 	$(CARGO) test $(PURE) --test '*' -- --test-threads=2
 
 # The PostgreSQL clusters the tests start are stopped afterwards, whatever the result.
-PG_CLUSTERS := /var/cache/minibot/pg:55432 /var/cache/minibot/pg-outage:55433 /var/cache/minibot/pg-calls:55434
+PG_CLUSTERS := /var/cache/minibot/pg:55432 /var/cache/minibot/pg-outage:55433 /var/cache/minibot/pg-calls:55434 \
+	/var/cache/minibot/pg-tls:55435
 test: deps
 	$(MAKE) unit-test
 	@rc=0; $(MAKE) integration-test || rc=$$?; \

@@ -163,12 +163,12 @@ fn db_migrate(args: &CliArgs) -> CliResult {
     if args.argv.len() != 3 {
         return CliResult::ShowUsage;
     }
-    let Some(url) = with_bot(|bot| bot.settings.database.url.clone()).filter(|u| !u.is_empty()) else {
+    let Some((url, verify)) = with_bot(|bot| (bot.settings.database.url.clone(), bot.settings.database.tls_verify)).filter(|(u, _)| !u.is_empty()) else {
         args.print("Database: none configured\n");
         return CliResult::Success;
     };
     // The CLI's own thread: a blocking connection is fine here, never on a channel.
-    match crate::store::connect(&url) {
+    match crate::store::connect(&url, verify) {
         Ok(_) => args.print("Database schema is up to date\n"),
         Err(e) => args.print(&format!("Migration failed: {e}\n")),
     }

@@ -318,6 +318,9 @@ impl Settings {
             ("database", "url") => self.database.url = value.to_string(),
             ("database", "writers") => self.database.writers = number(1, 20)? as usize,
             ("database", "queue") => self.database.queue = number(1, 1_000_000)? as usize,
+            ("database", "tls_verify") => {
+                self.database.tls_verify = parse_bool(value).ok_or_else(|| error(bool_message(value)))?;
+            }
             ("database", "retry_ms") => self.database.retry_ms = number(50, 600_000)? as u64,
             ("database", "spool") => {
                 if !value.starts_with('/') {

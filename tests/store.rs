@@ -163,3 +163,23 @@ fn a_corrupt_spool_line_is_skipped_and_the_rest_replayed() {
     assert_eq!(count(&url, "SELECT count(*) FROM calls"), 2, "a replayed record is not written twice");
     store.shutdown();
 }
+
+#[test]
+fn tls_is_used_when_the_url_requires_it() {
+    // Its own cluster: postgres.sh gives new clusters a self-signed certificate and ssl = on.
+    let status = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sandbox/postgres.sh"))
+        .arg("start")
+        .env("MINIBOT_PG_DIR", "/var/cache/minibot/pg-tls")
+        .env("MINIBOT_PG_PORT", "55435")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let url = format!("{} sslmode=require", fresh_database("host=127.0.0.1 port=55435 user=minibot"));
+    // libpq's `require`: encrypted, certificate not checked (tls_verify = no).
+    let mut client = res_minibot::store::connect(&url, false).expect("TLS connection");
+    let ssl: bool = client.query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).unwrap().get(0);
+    assert!(ssl, "the session must be encrypted");
+    // tls_verify = yes refuses a certificate no CA signed.
+    let err = res_minibot::store::connect(&url, true).err().expect("self-signed certificate refused");
+    assert!(err.contains("certificate") || err.contains("TLS") || err.contains("tls"), "{err}");
+}

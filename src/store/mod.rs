@@ -9,7 +9,7 @@ pub mod schema;
 
 use crossbeam_channel::{bounded, RecvTimeoutError, Sender, TrySendError};
 use parking_lot::Mutex;
-use postgres::{Client, NoTls};
+use postgres::Client;
 use record::CallRecord;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -29,6 +29,9 @@ pub struct StoreConfig {
     pub spool_path: String,
     /// How often an unreachable database is tried again.
     pub retry_ms: u64,
+    /// With `sslmode=require` in the URL: check the server's certificate against the system's
+    /// CAs (yes), or only encrypt, as libpq's `require` does (no).
+    pub tls_verify: bool,
 }
 
 impl Default for StoreConfig {
@@ -39,6 +42,7 @@ impl Default for StoreConfig {
             queue: 10_000,
             spool_path: "/var/spool/asterisk/minibot/results.spool".into(),
             retry_ms: 1000,
+            tls_verify: true,
         }
     }
 }
@@ -148,12 +152,29 @@ impl Drop for Store {
     }
 }
 
-/// Connects with a short timeout and brings the schema up to date.
-pub fn connect(url: &str) -> Result<Client, String> {
+/// Connects with a short timeout and brings the schema up to date. TLS is used as the URL's
+/// `sslmode` says (disable, prefer, require).
+pub fn connect(url: &str, tls_verify: bool) -> Result<Client, String> {
     let url = if url.contains("connect_timeout") { url.to_string() } else { format!("{url} connect_timeout=2") };
-    let mut client = Client::connect(&url, NoTls).map_err(|e| e.to_string())?;
+    let tls = native_tls::TlsConnector::builder()
+        .danger_accept_invalid_certs(!tls_verify)
+        .danger_accept_invalid_hostnames(!tls_verify)
+        .build()
+        .map_err(|e| format!("TLS: {e}"))?;
+    let mut client = Client::connect(&url, postgres_native_tls::MakeTlsConnector::new(tls)).map_err(|e| error_chain(&e))?;
     schema::migrate(&mut client).map_err(|e| format!("migration: {e}"))?;
     Ok(client)
+}
+
+/// The error with its causes ("error performing TLS handshake: certificate verify failed").
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text += &format!(": {cause}");
+        source = cause.source();
+    }
+    text
 }
 
 fn writer(shared: &Shared, rx: &crossbeam_channel::Receiver<CallRecord>) {
@@ -196,7 +217,7 @@ fn ensure_connected(shared: &Shared, client: &mut Option<Client>) -> Result<(), 
         return Ok(());
     }
     *client = None;
-    match connect(&shared.config.url) {
+    match connect(&shared.config.url, shared.config.tls_verify) {
         Ok(c) => {
             *client = Some(c);
             shared.connected.store(true, Ordering::Relaxed);

@@ -17,6 +17,14 @@ start)
         as_pg "$BIN/initdb" -D "$DIR/data" -U minibot --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
             || { tail "$DIR/initdb.log" >&2; exit 1; }
     fi
+    # TLS with a self-signed certificate, so sslmode=require is tested against a real server.
+    if [ ! -f "$DIR/data/server.crt" ]; then
+        openssl req -new -x509 -days 3650 -nodes -subj "/CN=minibot-test" \
+            -keyout "$DIR/data/server.key" -out "$DIR/data/server.crt" >/dev/null 2>&1
+        chown postgres:postgres "$DIR/data/server.key" "$DIR/data/server.crt"
+        chmod 600 "$DIR/data/server.key"
+        echo "ssl = on" >>"$DIR/data/postgresql.conf"
+    fi
     if ! as_pg "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
         as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 30 \
             -o "-p $PORT -h 127.0.0.1 -k $DIR/run -c fsync=on -c max_connections=200" start >/dev/null
