@@ -264,6 +264,7 @@ fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Sc
     // Removing the hook drops the pipeline, whose recognizer session ends its worker.
     drop(hook);
     let status = status.unwrap_or(CallStatus::Error);
+    live.view.lock().phase = "qualifying";
     let turns = controller.turns();
     let qualification = crate::qualify::qualify(turns, outcome, &setup.settings.qualification);
     let callback = (outcome == crate::call::Outcome::Callback)
@@ -332,7 +333,7 @@ fn turn_record(t: &crate::call::controller::Turn) -> crate::store::record::TurnR
 
 fn update_view(live: &crate::call::live::LiveCall, controller: &Controller) {
     let mut view = live.view.lock();
-    view.phase = controller.phase().as_str();
+    view.phase = controller.state_label();
     if view.step != controller.step() {
         view.step = controller.step().to_string();
     }

@@ -199,7 +199,7 @@ fn live_calls_are_listed_and_unload_is_refused_while_they_run() {
     ami.originate_local("minibot-test", "demo", "callee");
     ami.wait_event(CALL_TIMEOUT, |e| e.get("Event") == Some("MiniBotPrompt")).expect("prompt started");
     let calls = asterisk.cli("minibot show calls");
-    assert!(calls.contains("Local/demo@minibot-test") && calls.contains("responding") && calls.contains("1 active MiniBot call(s)"), "{calls}");
+    assert!(calls.contains("Local/demo@minibot-test") && calls.contains(" hello ") && calls.contains("1 active MiniBot call(s)"), "{calls}");
     let channel = calls.lines().find(|l| l.starts_with("Local/demo")).unwrap().split_whitespace().next().unwrap().to_string();
     let call = asterisk.cli(&format!("minibot show call {channel}"));
     assert!(call.contains("Campaign: demo") && call.contains("Step: hello") && call.contains("Rate: 16000 Hz"), "{call}");

@@ -182,6 +182,17 @@ impl Controller {
     pub fn phase(&self) -> Phase {
         self.phase
     }
+
+    /// The conversation state as operators know it: hello (the introduction playing), listening,
+    /// processing, responding, closing (a last step playing), ended. "qualifying" is shown by the
+    /// call loop while it scores the call.
+    pub fn state_label(&self) -> &'static str {
+        match self.phase {
+            Phase::Responding if self.is_last_step() => "closing",
+            Phase::Responding if self.step == self.scenario.start => "hello",
+            phase => phase.as_str(),
+        }
+    }
     pub fn step(&self) -> &str {
         &self.step
     }

@@ -288,3 +288,19 @@ fn noise_restarts_the_wait() {
     assert_eq!(call.c.phase(), Phase::Listening);
     assert_eq!(call.c.next_deadline(), Some(call.now + Duration::from_secs(3)));
 }
+
+#[test]
+fn state_labels_follow_the_conversation() {
+    let mut call = Call::new();
+    assert_eq!(call.c.state_label(), "hello");
+    call.at(500);
+    call.send(Input::PromptFinished);
+    assert_eq!(call.c.state_label(), "listening");
+    call.say("oui");
+    assert_eq!(call.c.state_label(), "responding");
+    call.answer("non");
+    call.answer("non");
+    call.answer("non");
+    call.answer("non");
+    assert_eq!((call.c.step(), call.c.state_label()), ("bye_failed", "closing"));
+}
