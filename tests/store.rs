@@ -183,3 +183,18 @@ fn tls_is_used_when_the_url_requires_it() {
     let err = res_minibot::store::connect(&url, true).err().expect("self-signed certificate refused");
     assert!(err.contains("certificate") || err.contains("TLS") || err.contains("tls"), "{err}");
 }
+
+#[test]
+fn without_sslmode_require_a_tls_server_is_reached_in_plain_tcp() {
+    let status = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sandbox/postgres.sh"))
+        .arg("start")
+        .env("MINIBOT_PG_DIR", "/var/cache/minibot/pg-tls")
+        .env("MINIBOT_PG_PORT", "55435")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let url = fresh_database("host=127.0.0.1 port=55435 user=minibot");
+    let mut client = res_minibot::store::connect(&url, true).expect("plain connection to a server that offers TLS");
+    let ssl: bool = client.query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).unwrap().get(0);
+    assert!(!ssl);
+}

@@ -152,16 +152,22 @@ impl Drop for Store {
     }
 }
 
-/// Connects with a short timeout and brings the schema up to date. TLS is used as the URL's
-/// `sslmode` says (disable, prefer, require).
+/// Connects with a short timeout and brings the schema up to date. TLS when the URL says
+/// `sslmode=require`; otherwise plain TCP (a local or private-network server), even if the server
+/// offers TLS: unlike libpq's `prefer`, a failed certificate check never silently downgrades.
 pub fn connect(url: &str, tls_verify: bool) -> Result<Client, String> {
     let url = if url.contains("connect_timeout") { url.to_string() } else { format!("{url} connect_timeout=2") };
-    let tls = native_tls::TlsConnector::builder()
-        .danger_accept_invalid_certs(!tls_verify)
-        .danger_accept_invalid_hostnames(!tls_verify)
-        .build()
-        .map_err(|e| format!("TLS: {e}"))?;
-    let mut client = Client::connect(&url, postgres_native_tls::MakeTlsConnector::new(tls)).map_err(|e| error_chain(&e))?;
+    let mut client = if url.split_whitespace().any(|kv| kv == "sslmode=require") {
+        let tls = native_tls::TlsConnector::builder()
+            .danger_accept_invalid_certs(!tls_verify)
+            .danger_accept_invalid_hostnames(!tls_verify)
+            .build()
+            .map_err(|e| format!("TLS: {e}"))?;
+        Client::connect(&url, postgres_native_tls::MakeTlsConnector::new(tls))
+    } else {
+        Client::connect(&url, postgres::NoTls)
+    }
+    .map_err(|e| error_chain(&e))?;
     schema::migrate(&mut client).map_err(|e| format!("migration: {e}"))?;
     Ok(client)
 }
