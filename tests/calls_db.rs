@@ -3,17 +3,13 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 use support::ami::Message;
 use support::pg::{count, fresh_database};
 use support::{Asterisk, Options};
 
-const PG: [(&str, &str); 2] = [("MINIBOT_PG_DIR", "/var/cache/minibot/pg-calls"), ("MINIBOT_PG_PORT", "55434")];
-
 fn cluster(action: &str) {
-    let status = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sandbox/postgres.sh")).arg(action).envs(PG).status().unwrap();
-    assert!(status.success(), "postgres.sh {action}");
+    support::pg::cluster("/var/cache/minibot/pg-calls", 55434, action);
 }
 
 #[test]

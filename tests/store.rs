@@ -5,7 +5,6 @@
 use postgres::{Client, NoTls};
 use res_minibot::store::record::{CallRecord, TurnRecord};
 use res_minibot::store::{schema, Store, StoreConfig};
-use std::process::Command;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -102,13 +101,12 @@ fn writes_are_idempotent_and_opt_outs_are_recorded() {
 
 /// Its own cluster on another port: the test stops and starts it.
 fn outage_cluster(action: &str) {
-    let status = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sandbox/postgres.sh"))
-        .arg(action)
-        .env("MINIBOT_PG_DIR", "/var/cache/minibot/pg-outage")
-        .env("MINIBOT_PG_PORT", "55433")
-        .status()
-        .unwrap();
-    assert!(status.success(), "postgres.sh {action}");
+    support::pg::cluster("/var/cache/minibot/pg-outage", 55433, action);
+}
+
+/// Its own cluster: postgres.sh gives new clusters a self-signed certificate and ssl = on.
+fn tls_cluster() {
+    support::pg::cluster("/var/cache/minibot/pg-tls", 55435, "start");
 }
 
 #[test]
@@ -166,14 +164,7 @@ fn a_corrupt_spool_line_is_skipped_and_the_rest_replayed() {
 
 #[test]
 fn tls_is_used_when_the_url_requires_it() {
-    // Its own cluster: postgres.sh gives new clusters a self-signed certificate and ssl = on.
-    let status = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sandbox/postgres.sh"))
-        .arg("start")
-        .env("MINIBOT_PG_DIR", "/var/cache/minibot/pg-tls")
-        .env("MINIBOT_PG_PORT", "55435")
-        .status()
-        .unwrap();
-    assert!(status.success());
+    tls_cluster();
     let url = format!("{} sslmode=require", fresh_database("host=127.0.0.1 port=55435 user=minibot"));
     // libpq's `require`: encrypted, certificate not checked (tls_verify = no).
     let mut client = res_minibot::store::connect(&url, false).expect("TLS connection");
@@ -186,13 +177,7 @@ fn tls_is_used_when_the_url_requires_it() {
 
 #[test]
 fn without_sslmode_require_a_tls_server_is_reached_in_plain_tcp() {
-    let status = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sandbox/postgres.sh"))
-        .arg("start")
-        .env("MINIBOT_PG_DIR", "/var/cache/minibot/pg-tls")
-        .env("MINIBOT_PG_PORT", "55435")
-        .status()
-        .unwrap();
-    assert!(status.success());
+    tls_cluster();
     let url = fresh_database("host=127.0.0.1 port=55435 user=minibot");
     let mut client = res_minibot::store::connect(&url, true).expect("plain connection to a server that offers TLS");
     let ssl: bool = client.query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).unwrap().get(0);

@@ -19,3 +19,15 @@ pub fn fresh_database(server: &str) -> String {
 pub fn count(url: &str, sql: &str) -> i64 {
     Client::connect(url, NoTls).unwrap().query_one(sql, &[]).map(|row| row.get(0)).unwrap_or(0)
 }
+
+/// Starts or stops a cluster of its own (`dir`, `port`) through tests/sandbox/postgres.sh, for
+/// tests that take their database down or need TLS without disturbing the shared one.
+pub fn cluster(dir: &str, port: u16, action: &str) {
+    let status = std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sandbox/postgres.sh"))
+        .arg(action)
+        .env("MINIBOT_PG_DIR", dir)
+        .env("MINIBOT_PG_PORT", port.to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "postgres.sh {action} ({dir}, port {port})");
+}
