@@ -192,6 +192,12 @@ impl Settings {
                     for entry in &section.entries {
                         settings.apply_numbers(&section.name, entry, &mut warnings)?;
                     }
+                    // Checked once the section is read: `warm = 90` then `hot = 95` is valid.
+                    let q = &settings.qualification;
+                    if section.name == "qualification" && q.warm > q.hot {
+                        let message = format!("warm ({}) must not be above hot ({})", q.warm, q.hot);
+                        return Err(ConfigError::at(&document.file, section.line, "qualification", "warm", &message));
+                    }
                 }
                 other => warnings.push(format!(
                     "{} line {}: unknown section [{other}] ignored",
@@ -343,9 +349,6 @@ impl Settings {
             ("qualification", "warm") => self.qualification.warm = number(1, 100)?,
             (_, other) => warnings.push(format!("{} line {}: unknown key '{other}' in [{section}] ignored", entry.file, entry.line)),
         }
-        if self.qualification.warm > self.qualification.hot {
-            return Err(error("warm must not be above hot".into()));
-        }
         Ok(())
     }
 }
@@ -442,7 +445,8 @@ mod tests {
         assert_eq!((s.llm.url.as_str(), s.llm.api, s.llm.model.as_str()), ("http://127.0.0.1:11434", Api::OpenAi, "gemma"));
         assert_eq!((s.qualification.hot, s.qualification.appointment), (80, 40));
         assert!(load("[llm]\nurl = ftp://x\n").unwrap_err().to_string().contains("section [llm], key 'url'"));
-        assert!(load("[qualification]\nwarm = 90\n").unwrap_err().message.contains("warm must not be above hot"));
+        assert!(load("[qualification]\nwarm = 90\n").unwrap_err().message.contains("warm (90) must not be above hot (70)"));
+        assert_eq!(load("[qualification]\nwarm = 90\nhot = 95\n").unwrap().settings.qualification.warm, 90);
     }
 
     #[test]
