@@ -166,16 +166,12 @@ impl Engine {
                     drop(done);
                 });
                 if let Err(e) = spawned {
-                    self.worker_exited();
+                    worker_ended(&self.shared);
                     return Err(format!("cannot start an ASR worker: {e}"));
                 }
                 Ok(Session { inner: SessionKind::Worker { audio_tx, shared: self.shared.clone() } })
             }
         }
-    }
-
-    fn worker_exited(&self) {
-        WorkerExit(self.shared.clone());
     }
 
     /// Stops the warmer and waits (bounded) for every call's worker to finish.
@@ -212,10 +208,14 @@ struct WorkerExit(Arc<Shared>);
 
 impl Drop for WorkerExit {
     fn drop(&mut self) {
-        let mut workers = self.0.workers.lock();
-        *workers = workers.saturating_sub(1);
-        self.0.workers_done.notify_all();
+        worker_ended(&self.0);
     }
+}
+
+fn worker_ended(shared: &Shared) {
+    let mut workers = shared.workers.lock();
+    *workers = workers.saturating_sub(1);
+    shared.workers_done.notify_all();
 }
 
 fn new_warm_recognizer(model: &Model, sample_rate: u32) -> Option<Recognizer> {
