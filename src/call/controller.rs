@@ -124,12 +124,6 @@ pub struct Turn {
     pub at_ms: u64,
 }
 
-impl Default for StepContext {
-    fn default() -> Self {
-        StepContext::Other
-    }
-}
-
 pub struct Controller {
     scenario: Arc<Scenario>,
     /// Without a recognizer, speech counts as an unclear answer (DTMF still works).

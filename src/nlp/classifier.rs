@@ -8,7 +8,7 @@ use super::normalize::{padded, tokens};
 use super::{Classification, Intent, Sentiment, Topic};
 
 /// The question the utterance answers, for context.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StepContext {
     /// Introduction: may I talk to you?
     Hello,
@@ -20,6 +20,7 @@ pub enum StepContext {
     Adviser,
     /// Shall an adviser call you back / meet you?
     Closing,
+    #[default]
     Other,
 }
 
