@@ -24,3 +24,6 @@ struct ast_module *minibot_module_self(void);
 void minibot_audiohook_lock(struct ast_audiohook *audiohook);
 void minibot_audiohook_unlock(struct ast_audiohook *audiohook);
 void minibot_getvar(struct ast_channel *chan, const char *name, char *buf, size_t len);
+struct ast_format *minibot_read_format_ref(struct ast_channel *chan);
+void minibot_format_unref(struct ast_format *format);
+void minibot_party_numbers(struct ast_channel *chan, char *connected, char *dialed, size_t len);

@@ -69,6 +69,7 @@ struct CallSetup {
     intents: Arc<crate::nlp::service::IntentService>,
     store: Option<Arc<crate::store::Store>>,
     calls: Arc<crate::call::live::Registry>,
+    test_hooks: bool,
 }
 
 fn setup(bot: &Bot) -> CallSetup {
@@ -79,6 +80,7 @@ fn setup(bot: &Bot) -> CallSetup {
         intents: bot.intents.clone(),
         store: bot.store.clone(),
         calls: bot.calls.clone(),
+        test_hooks: bot.test_hooks,
     }
 }
 
@@ -107,8 +109,25 @@ fn run(channel: &Channel, data: &str) -> CallStatus {
     if !args.options.no_answer && channel.answer().is_err() {
         return CallStatus::Hangup;
     }
-    log::info!("MiniBot on {} (uniqueid {}): campaign '{}'", channel.name(), channel.unique_id(), args.campaign);
-    converse(channel, &args.campaign, Arc::new(scenario), &setup)
+    let phone = callee_number(channel, &setup.settings.default_country);
+    let shown = phone.as_deref().map_or_else(|| "unknown".to_string(), crate::phone::mask);
+    log::info!("MiniBot on {} (uniqueid {}): campaign '{}', callee {shown}", channel.name(), channel.unique_id(), args.campaign);
+    converse(channel, &args.campaign, phone, Arc::new(scenario), &setup)
+}
+
+/// Where the dialer (or the dialplan) puts the callee's number.
+pub const PHONE_VARIABLE: &str = "MINIBOT_PHONE";
+
+/// The callee's number in E.164: MINIBOT_PHONE, else the connected line, else the number dialed.
+fn callee_number(channel: &Channel, default_country: &str) -> Option<String> {
+    let variable = channel.variable(PHONE_VARIABLE);
+    let (connected, dialed) = channel.party_numbers();
+    let sources = [(PHONE_VARIABLE, variable.as_str()), ("connected line", connected.as_str()), ("dialed number", dialed.as_str())];
+    let (number, problems) = crate::call::callee_number(&sources, default_country);
+    for problem in problems {
+        log::warn!("MiniBot on {}: {problem}", channel.name());
+    }
+    number
 }
 
 /// Feeds the audiohook's frames to the media pipeline.
@@ -123,12 +142,15 @@ impl AudioSink for Sink {
     }
 }
 
-fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Scenario>, setup: &CallSetup) -> CallStatus {
-    let rate = channel.native_read_rate();
-    // slin16 costs nothing on a 16 kHz channel; an 8 kHz trunk keeps its rate (no transcoding).
-    if rate >= 16000 && !channel.set_read_slin16() {
+fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: Arc<crate::scenario::Scenario>, setup: &CallSetup) -> CallStatus {
+    let native_rate = channel.native_read_rate();
+    // The audiohook sees native-rate frames whatever the read format; reading slin16 spares a
+    // translation on a 16 kHz channel. The caller's read format is restored on return.
+    let _read_format = channel.keep_read_format();
+    if native_rate == 16000 && !channel.set_read_slin16() {
         log::warn!("MiniBot on {}: cannot read slin16", channel.name());
     }
+    let rate = crate::audio::processing_rate(native_rate);
     let (media_tx, media_rx) = unbounded();
     let (asr_tx, asr_rx) = unbounded();
     let asr = match &setup.asr {
@@ -143,7 +165,7 @@ fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Sc
     };
     let asr_enabled = asr.is_some();
     let media_state = Arc::new(MediaState::default());
-    let pipeline = MediaPipeline::new(setup.settings.vad, asr, media_tx, media_state.clone());
+    let pipeline = MediaPipeline::new(setup.settings.vad, rate, asr, media_tx, media_state.clone());
     let hook = match AudioHook::attach(channel, c"MiniBot", Sink(pipeline)) {
         Ok(hook) => hook,
         Err(reason) => {
@@ -154,11 +176,12 @@ fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Sc
     let answered_at_ms = unix_ms();
     let registered = setup.calls.add(channel.name(), campaign.to_string(), media_state);
     let live = registered.call.clone();
-    live.view.lock().rate = rate;
-    event(channel, "MiniBotCall", &[("State", "started".into()), ("Campaign", campaign.into()), ("Rate", rate.to_string()),
-        ("Format", channel.native_read_format_name()), ("Asr", if asr_enabled { "yes" } else { "no" }.into())]);
+    live.view.lock().rate = native_rate;
+    event(channel, "MiniBotCall", &[("State", "started".into()), ("Campaign", campaign.into()), ("Rate", native_rate.to_string()),
+        ("Format", channel.native_read_format_name()), ("Asr", if asr_enabled { "yes" } else { "no" }.into()),
+        ("Phone", phone.as_deref().map_or_else(String::new, crate::phone::mask))]);
 
-    let mut fixture: std::collections::VecDeque<String> = if setup.settings.test_hooks {
+    let mut fixture: std::collections::VecDeque<String> = if setup.test_hooks {
         let value = channel.variable(TEST_TRANSCRIPTS_VARIABLE);
         if !value.is_empty() {
             log::warn!("MiniBot on {}: TEST FIXTURE {TEST_TRANSCRIPTS_VARIABLE} supplies the recognizer's text", channel.name());
@@ -291,7 +314,7 @@ fn converse(channel: &Channel, campaign: &str, scenario: Arc<crate::scenario::Sc
             uniqueid: channel.unique_id(),
             channel: channel.name(),
             campaign: campaign.to_string(),
-            phone: None, // set by the campaign dialer (call queue) once it originates calls
+            phone,
             answered_at_ms,
             ended_at_ms: unix_ms(),
             status: status.as_str().into(),

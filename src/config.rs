@@ -124,7 +124,9 @@ pub struct Settings {
     pub log_level: LevelFilter,
     /// Language of prompts (Asterisk sound language).
     pub language: String,
-    /// Registers `minibot test ...` CLI commands that exercise failure paths (e.g. a panic).
+    /// Read at load only (a reload never changes it). Registers `minibot test ...` CLI commands
+    /// that exercise failure paths (e.g. a panic), and lets the channel variable
+    /// MINIBOT_TEST_TRANSCRIPTS replace what the recognizer heard, turn by turn (TEST FIXTURE).
     pub test_hooks: bool,
     /// Speech recognition; `asr.model_path` empty means none (DTMF and speech/no-speech only).
     pub asr: AsrConfig,
@@ -139,6 +141,8 @@ pub struct Settings {
     pub database: StoreConfig,
     /// This Asterisk node's name, in call keys (several nodes may share one database).
     pub node: String,
+    /// Country code given to national numbers ("06 12 34 56 78" -> +33612345678).
+    pub default_country: String,
 }
 
 impl Default for Settings {
@@ -156,6 +160,7 @@ impl Default for Settings {
             qualification: Rules::default(),
             database: StoreConfig::default(),
             node: "asterisk".into(),
+            default_country: "33".into(),
         }
     }
 }
@@ -218,6 +223,13 @@ impl Settings {
                 self.log_level = parse_log_level(value).ok_or_else(|| {
                     error(format!("'{value}' is not a log level (error, warning, notice, debug)"))
                 })?
+            }
+            "default_country" => {
+                let valid = (1..=3).contains(&value.len()) && value.chars().all(|c| c.is_ascii_digit()) && !value.starts_with('0');
+                if !valid {
+                    return Err(error(format!("'{value}' is not a country calling code such as 33")));
+                }
+                self.default_country = value.to_string();
             }
             "language" => {
                 let valid = !value.is_empty()
@@ -321,7 +333,15 @@ impl Settings {
             ("llm", "timeout_ms") => self.llm.timeout_ms = number(50, 120_000)? as u64,
             ("llm", "breaker_failures") => self.llm.breaker_failures = number(1, 1000)?,
             ("llm", "breaker_cooldown_ms") => self.llm.breaker_cooldown_ms = number(100, 3_600_000)? as u64,
-            ("database", "url") => self.database.url = value.to_string(),
+            ("database", "url") => {
+                let candidate = crate::store::StoreConfig { url: value.to_string(), ..crate::store::StoreConfig::default() };
+                if !value.is_empty() {
+                    crate::store::db::parse_url(&candidate).map_err(error)?;
+                }
+                self.database.url = value.to_string();
+            }
+            ("database", "connect_timeout_ms") => self.database.connect_timeout_ms = number(100, 60_000)? as u64,
+            ("database", "timeout_ms") => self.database.timeout_ms = number(100, 600_000)? as u64,
             ("database", "writers") => self.database.writers = number(1, 20)? as usize,
             ("database", "queue") => self.database.queue = number(1, 1_000_000)? as usize,
             ("database", "tls_verify") => {
@@ -446,6 +466,11 @@ mod tests {
         assert_eq!((s.qualification.hot, s.qualification.appointment), (80, 40));
         assert!(load("[llm]\nurl = ftp://x\n").unwrap_err().to_string().contains("section [llm], key 'url'"));
         assert!(load("[qualification]\nwarm = 90\n").unwrap_err().message.contains("warm (90) must not be above hot (70)"));
+        let uri = "[database]\nurl = postgres://minibot@db:5432/minibot?sslmode=require\ntimeout_ms = 3000\n";
+        let s = load(uri).unwrap().settings;
+        assert_eq!((s.database.url.as_str(), s.database.timeout_ms), ("postgres://minibot@db:5432/minibot?sslmode=require", 3000));
+        let err = load("[database]\nurl = postgres://minibot@db/x?sslmode=maybe\n").unwrap_err();
+        assert!(err.to_string().starts_with("minibot.conf line 2, section [database], key 'url'"), "{err}");
         assert_eq!(load("[qualification]\nwarm = 90\nhot = 95\n").unwrap().settings.qualification.warm, 90);
     }
 

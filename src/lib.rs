@@ -6,10 +6,12 @@
 #![deny(unsafe_code)]
 
 pub mod asr;
+pub mod audio;
 pub mod call;
 pub mod config;
 pub mod nlp;
 pub mod obs;
+pub mod phone;
 pub mod qualify;
 pub mod scenario;
 pub mod store;

@@ -30,6 +30,8 @@ pub struct Bot {
     pub reloaded_at: Option<Instant>,
     pub stats: Arc<CallStats>,
     pub calls: Arc<Registry>,
+    /// `test_hooks` as read at load: a reload never turns test fixtures on or off.
+    pub test_hooks: bool,
 }
 
 static BOT: RwLock<Option<Bot>> = RwLock::new(None);
@@ -69,6 +71,7 @@ fn load() -> Result<(), String> {
         reloaded_at: None,
         stats: Arc::default(),
         calls: Arc::default(),
+        test_hooks,
     });
     let registered = app::register().and_then(|()| cli::register(cli::commands(test_hooks)));
     if let Err(reason) = registered {
@@ -79,23 +82,48 @@ fn load() -> Result<(), String> {
     Ok(())
 }
 
+/// Longest wait at unload for the recognizers of calls that just ended.
+const ASR_STOP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The order matters: first nothing new can start (application and CLI unregistered), then the
+/// unload is refused (the registrations restored) while any channel still runs MiniBot(), forced
+/// or not, and only then are the threads stopped and joined and the state dropped.
 fn unload() -> Result<(), String> {
-    // Asterisk refuses a plain `module unload` while MiniBot() runs on a channel (the running
-    // application holds a module reference), so no call can be using what is freed here; the
-    // ASR workers of calls that just ended may still be finishing, and must be gone before the
-    // library is unmapped.
-    if let Some(engine) = BOT.read().as_ref().and_then(|bot| bot.asr.clone()) {
-        engine.shutdown(Duration::from_secs(5))?;
-    }
-    if let Some(intents) = BOT.read().as_ref().map(|bot| bot.intents.clone()) {
-        intents.shutdown(); // joins the LLM workers (each bounded by its request timeout)
-    }
-    if let Some(store) = BOT.read().as_ref().and_then(|bot| bot.store.clone()) {
-        store.shutdown(); // writes or spools what is queued, then joins the writers
-    }
     app::unregister();
     ast::cli::unregister_all();
-    *BOT.write() = None;
+    let running = ast::app::running();
+    if running > 0 {
+        let test_hooks = with_bot(|bot| bot.test_hooks).unwrap_or(false);
+        let restored = app::register().and_then(|()| cli::register(cli::commands(test_hooks)));
+        if let Err(e) = restored {
+            log::error!("MiniBot stays loaded but could not register again: {e}");
+        }
+        return Err(format!("{running} call(s) are running MiniBot(); hang them up (or wait) and unload again"));
+    }
+    let Some(bot) = BOT.write().take() else { return Ok(()) };
+    let mut problems = Vec::new();
+    if let Some(engine) = &bot.asr {
+        // The workers of calls that just ended finish their last chunk and are joined.
+        if let Err(e) = engine.shutdown(ASR_STOP_TIMEOUT) {
+            problems.push(e);
+        }
+    }
+    bot.intents.shutdown(); // joins the LLM workers (each bounded by its request timeout)
+    if let Some(store) = &bot.store {
+        store.shutdown(); // writes or spools what is queued (bounded by [database] timeout_ms), joins the writers
+    }
+    if !problems.is_empty() {
+        // Threads still run module code: keep the library (and the state they use) in place.
+        let reason = problems.join("; ");
+        let test_hooks = bot.test_hooks;
+        *BOT.write() = Some(bot);
+        let restored = app::register().and_then(|()| cli::register(cli::commands(test_hooks)));
+        if let Err(e) = restored {
+            log::error!("MiniBot stays loaded but could not register again: {e}");
+        }
+        return Err(reason);
+    }
+    drop(bot);
     Ok(())
 }
 
@@ -105,8 +133,8 @@ fn reload() -> Result<(), String> {
     log::set_max_level(settings.log_level);
     let mut bot = BOT.write();
     let bot = bot.as_mut().ok_or("module is not loaded")?;
-    if bot.settings.test_hooks != settings.test_hooks {
-        log::warn!("test_hooks changes take effect at the next module load");
+    if bot.test_hooks != settings.test_hooks {
+        log::warn!("test_hooks changes take effect at the next module load (now: {})", if bot.test_hooks { "yes" } else { "no" });
     }
     if bot.settings.asr != settings.asr {
         log::warn!("[asr] changes take effect at the next module load");

@@ -93,6 +93,8 @@ struct Shared {
 pub struct Engine {
     shared: Arc<Shared>,
     warmer: Mutex<Option<JoinHandle<()>>>,
+    /// The calls' worker threads, joined once finished (at the next session, and at shutdown).
+    workers: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Engine {
@@ -120,7 +122,7 @@ impl Engine {
                 .spawn(move || warm_loop(&shared))
                 .map_err(|e| format!("cannot start the recognizer warmer: {e}"))?
         };
-        Ok(Engine { shared, warmer: Mutex::new(Some(warmer)) })
+        Ok(Engine { shared, warmer: Mutex::new(Some(warmer)), workers: Mutex::new(Vec::new()) })
     }
 
     pub fn mode(&self) -> AsrMode {
@@ -165,10 +167,16 @@ impl Engine {
                     }
                     drop(done);
                 });
-                if let Err(e) = spawned {
-                    worker_ended(&self.shared);
-                    return Err(format!("cannot start an ASR worker: {e}"));
-                }
+                let handle = match spawned {
+                    Ok(handle) => handle,
+                    Err(e) => {
+                        worker_ended(&self.shared);
+                        return Err(format!("cannot start an ASR worker: {e}"));
+                    }
+                };
+                let mut workers = self.workers.lock();
+                join_finished(&mut workers);
+                workers.push(handle);
                 Ok(Session { inner: SessionKind::Worker { audio_tx, shared: self.shared.clone() } })
             }
         }
@@ -178,11 +186,17 @@ impl Engine {
     pub fn shutdown(&self, timeout: Duration) -> Result<(), String> {
         self.stop_warmer();
         let deadline = Instant::now() + timeout;
-        let mut workers = self.shared.workers.lock();
-        while *workers > 0 {
-            if self.shared.workers_done.wait_until(&mut workers, deadline).timed_out() {
-                return Err(format!("{} ASR worker(s) still running", *workers));
+        {
+            let mut workers = self.shared.workers.lock();
+            while *workers > 0 {
+                if self.shared.workers_done.wait_until(&mut workers, deadline).timed_out() {
+                    return Err(format!("{} ASR worker(s) still running after {} ms", *workers, timeout.as_millis()));
+                }
             }
+        }
+        // Every worker has counted itself out: what is left of each thread is its exit.
+        for handle in self.workers.lock().drain(..) {
+            let _ = handle.join();
         }
         Ok(())
     }
@@ -200,6 +214,14 @@ impl Engine {
 impl Drop for Engine {
     fn drop(&mut self) {
         self.stop_warmer();
+    }
+}
+
+fn join_finished(workers: &mut Vec<JoinHandle<()>>) {
+    let (finished, running): (Vec<_>, Vec<_>) = workers.drain(..).partition(|h| h.is_finished());
+    *workers = running;
+    for handle in finished {
+        let _ = handle.join();
     }
 }
 

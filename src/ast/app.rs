@@ -6,6 +6,7 @@ use super::guard::ffi_guard;
 use super::sys;
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What the dialplan does after the application returns.
 pub enum AppExit {
@@ -25,7 +26,32 @@ pub trait Application {
     fn on_panic(channel: &Channel);
 }
 
+/// Channels inside one of this module's applications right now. Unload refuses while it is not
+/// zero: `module unload -f` ignores Asterisk's module references, so this count is what keeps
+/// the library mapped while a channel thread runs its code.
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+pub fn running() -> usize {
+    RUNNING.load(Ordering::SeqCst)
+}
+
+struct Running;
+
+impl Running {
+    fn enter() -> Running {
+        RUNNING.fetch_add(1, Ordering::SeqCst);
+        Running
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 extern "C" fn exec_trampoline<A: Application>(chan: *mut sys::ast_channel, data: *const c_char) -> c_int {
+    let _running = Running::enter();
     // SAFETY: Asterisk passes the live channel running this application and owns it for the call.
     let Some(channel) = (unsafe { Channel::from_raw(chan) }) else {
         return -1;

@@ -110,6 +110,33 @@ impl Channel {
         }
     }
 
+    /// Keeps the current read format; the guard puts it back when dropped (the caller's dialplan
+    /// must find the channel as it left it).
+    pub fn keep_read_format(&self) -> ReadFormatGuard<'_> {
+        // SAFETY: the channel is alive; the shim returns the format with a reference of ours.
+        let format = unsafe { sys::minibot_read_format_ref(self.raw.as_ptr()) };
+        ReadFormatGuard { channel: self, format }
+    }
+
+    /// The far end's number as the channel knows it: (connected line, dialed number), "" if unset.
+    pub fn party_numbers(&self) -> (String, String) {
+        let mut connected = vec![0u8; 128];
+        let mut dialed = vec![0u8; 128];
+        // SAFETY: the shim locks the channel and writes NUL-terminated strings into both buffers.
+        unsafe {
+            sys::minibot_party_numbers(
+                self.raw.as_ptr(),
+                connected.as_mut_ptr() as *mut std::os::raw::c_char,
+                dialed.as_mut_ptr() as *mut std::os::raw::c_char,
+                connected.len(),
+            );
+            (
+                cstr_to_string(connected.as_ptr() as *const std::os::raw::c_char),
+                cstr_to_string(dialed.as_ptr() as *const std::os::raw::c_char),
+            )
+        }
+    }
+
     /// Reads as slin16 (no translation when the channel is natively 16 kHz).
     pub fn set_read_slin16(&self) -> bool {
         // SAFETY: the channel is alive; ast_format_slin16 is a global set up by the core.
@@ -184,6 +211,26 @@ impl Channel {
             };
             sys::ast_frame_free(frame, 1);
             input
+        }
+    }
+}
+
+/// Restores the read format a channel had when [`Channel::keep_read_format`] was called.
+pub struct ReadFormatGuard<'a> {
+    channel: &'a Channel,
+    format: *mut sys::ast_format,
+}
+
+impl Drop for ReadFormatGuard<'_> {
+    fn drop(&mut self) {
+        if self.format.is_null() {
+            return;
+        }
+        // SAFETY: the channel outlives the guard (borrow); we hold a reference on the format,
+        // given back once it is set again.
+        unsafe {
+            sys::ast_set_read_format(self.channel.raw(), self.format);
+            sys::minibot_format_unref(self.format);
         }
     }
 }

@@ -9,6 +9,8 @@
 #include "asterisk/audiohook.h"
 #include "asterisk/channel.h"
 #include "asterisk/pbx.h"
+#include "asterisk/astobj2.h"
+#include "asterisk/format.h"
 
 int minibot_rust_load(void);
 int minibot_rust_unload(void);
@@ -53,6 +55,36 @@ void minibot_getvar(struct ast_channel *chan, const char *name, char *buf, size_
 	ast_channel_lock(chan);
 	value = pbx_builtin_getvar_helper(chan, name);
 	ast_copy_string(buf, value ? value : "", len);
+	ast_channel_unlock(chan);
+}
+
+/* The channel's read format, with a reference the caller gives back with minibot_format_unref. */
+struct ast_format *minibot_read_format_ref(struct ast_channel *chan)
+{
+	struct ast_format *format;
+
+	ast_channel_lock(chan);
+	format = ao2_bump(ast_channel_readformat(chan));
+	ast_channel_unlock(chan);
+	return format;
+}
+
+void minibot_format_unref(struct ast_format *format)
+{
+	ao2_cleanup(format);
+}
+
+/* The far end's number as the channel knows it: its connected line, and the number dialed. */
+void minibot_party_numbers(struct ast_channel *chan, char *connected, char *dialed, size_t len)
+{
+	struct ast_party_connected_line *line;
+	struct ast_party_dialed *dial;
+
+	ast_channel_lock(chan);
+	line = ast_channel_connected(chan);
+	dial = ast_channel_dialed(chan);
+	ast_copy_string(connected, line->id.number.valid && line->id.number.str ? line->id.number.str : "", len);
+	ast_copy_string(dialed, dial->number.str ? dial->number.str : "", len);
 	ast_channel_unlock(chan);
 }
 

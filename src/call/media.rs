@@ -4,6 +4,7 @@
 //! except, in inline mode, the recognizer itself.
 
 use crate::asr::Session;
+use crate::audio::Resampler;
 use crate::obs::metrics::METRICS;
 use crate::vad::{FrameClassifier, SegmentEvent, Segmenter, SegmenterConfig};
 use crossbeam_channel::Sender;
@@ -28,8 +29,11 @@ pub struct MediaState {
 }
 
 pub struct MediaPipeline {
-    config: SegmenterConfig,
+    /// The rate the VAD and the recognizer run at for this call (8 or 16 kHz), fixed at its start.
     rate: u32,
+    /// Callee audio at whatever rate the channel hands it, converted to `rate`.
+    resampler: Option<Resampler>,
+    resampled: Vec<i16>,
     classifier: Option<FrameClassifier>,
     segmenter: Option<Segmenter>,
     asr: Option<Session>,
@@ -44,12 +48,18 @@ pub struct MediaPipeline {
 }
 
 impl MediaPipeline {
-    pub fn new(config: SegmenterConfig, asr: Option<Session>, events: Sender<MediaEvent>, state: Arc<MediaState>) -> MediaPipeline {
+    /// `rate`: what the VAD and the recognizer run at (see [`crate::audio::processing_rate`]).
+    pub fn new(config: SegmenterConfig, rate: u32, asr: Option<Session>, events: Sender<MediaEvent>, state: Arc<MediaState>) -> MediaPipeline {
+        let classifier = FrameClassifier::new(rate);
+        if classifier.is_none() {
+            log::warn!("no VAD at {rate} Hz: this call is DTMF-only");
+        }
         MediaPipeline {
-            config,
-            rate: 0,
-            classifier: None,
-            segmenter: None,
+            rate,
+            resampler: None,
+            resampled: Vec::new(),
+            segmenter: classifier.as_ref().map(|_| Segmenter::new(config, rate)),
+            classifier,
             asr,
             events,
             state,
@@ -61,28 +71,29 @@ impl MediaPipeline {
     }
 
     /// Audio from the callee.
-    pub fn on_read(&mut self, samples: &[i16], rate: u32) {
+    pub fn on_read(&mut self, samples: &[i16], native_rate: u32) {
         let started = Instant::now();
         self.last_read = Some(started);
-        if rate != self.rate {
-            self.rate = rate;
-            self.classifier = FrameClassifier::new(rate);
-            self.segmenter = Some(Segmenter::new(self.config, rate));
-            let _ = self.events.send(MediaEvent::Rate(rate));
-            log::debug!("callee audio at {rate} Hz, {} samples per frame", samples.len());
-            if self.classifier.is_none() {
-                log::warn!("no VAD at {rate} Hz: this call is DTMF-only");
-            }
+        if native_rate == 0 || samples.is_empty() {
+            return;
         }
+        if self.resampler.as_ref().map(Resampler::from_rate) != Some(native_rate) {
+            // First frame, or the channel changed codec mid-call (a re-INVITE): same output rate.
+            self.resampler = Some(Resampler::new(native_rate, self.rate));
+            let _ = self.events.send(MediaEvent::Rate(native_rate));
+            log::debug!("callee audio at {native_rate} Hz, {} samples per frame, processed at {} Hz", samples.len(), self.rate);
+        }
+        let resampler = self.resampler.as_mut().expect("set above");
+        resampler.process(samples, &mut self.resampled);
         let (Some(classifier), Some(segmenter)) = (self.classifier.as_mut(), self.segmenter.as_mut()) else { return };
         let scratch = &mut self.scratch;
-        classifier.push(samples, |frame, voiced| {
+        classifier.push(&self.resampled, |frame, voiced| {
             segmenter.push(frame, voiced, scratch);
         });
         let vad_elapsed = started.elapsed();
         self.dispatch();
         // Per 20 ms frame: the classifier ran once per frame in this chunk.
-        let frames = (samples.len() / (rate as usize / 50).max(1)).max(1) as u32;
+        let frames = (self.resampled.len() / (self.rate as usize / 50).max(1)).max(1) as u32;
         METRICS.vad_frame_us.record_us(vad_elapsed / frames);
         METRICS.read_hook_us.record_us(started.elapsed());
     }
@@ -93,7 +104,7 @@ impl MediaPipeline {
     pub fn tick(&mut self, now: Instant) {
         let Some(last) = self.last_read else { return };
         let Some(segmenter) = self.segmenter.as_mut() else { return };
-        if !segmenter.in_speech() || self.rate == 0 {
+        if !segmenter.in_speech() {
             return;
         }
         let missing_ms = now.saturating_duration_since(last).as_millis() as u32;

@@ -177,9 +177,37 @@ pub fn parse_args(data: &str) -> Result<AppArgs, ArgsError> {
     Ok(AppArgs { campaign, options })
 }
 
+/// The callee's number in E.164 from the first source that has a valid one, in order of trust
+/// (`(source, raw)` pairs: the dialer's or dialplan's variable, then what the channel knows).
+/// Returns the number and, for each source that had something unusable, why (masked).
+pub fn callee_number(sources: &[(&str, &str)], default_country: &str) -> (Option<String>, Vec<String>) {
+    let mut problems = Vec::new();
+    for (source, raw) in sources {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        match crate::phone::normalize(raw, Some(default_country)) {
+            Ok(number) => return (Some(number), problems),
+            Err(e) => problems.push(format!("{source}: {e}")),
+        }
+    }
+    (None, problems)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_callee_number_comes_from_the_first_valid_source() {
+        let (number, problems) = callee_number(&[("MINIBOT_PHONE", "06 12 34 56 78"), ("connected line", "+33700000001")], "33");
+        assert_eq!((number.as_deref(), problems.len()), (Some("+33612345678"), 0));
+        let (number, problems) = callee_number(&[("MINIBOT_PHONE", ""), ("connected line", "abc"), ("dialed number", "0033700000001")], "33");
+        assert_eq!(number.as_deref(), Some("+33700000001"));
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("connected line:"), "{problems:?}");
+        assert_eq!(callee_number(&[("MINIBOT_PHONE", " ")], "33").0, None);
+    }
 
     #[test]
     fn campaign_and_options() {

@@ -1,27 +1,32 @@
 //! Results in PostgreSQL, written by the store's own threads (never a media or channel thread),
 //! fed by a bounded crossbeam channel, with the synchronous `postgres` driver. When PostgreSQL is
-//! unreachable or a write fails, records go to an append-only spool file (one JSON line per call,
-//! fsynced, keyed) and are replayed in order once the database is back. Writes are idempotent
-//! (ON CONFLICT DO NOTHING on the call key), so a replay cut short by a crash is simply replayed.
+//! unreachable or a write fails, records go to the spool (see `spool`) and are replayed in order
+//! once the database is back. Writes are idempotent (ON CONFLICT DO NOTHING on the call key), so a
+//! replay cut short by a crash is simply replayed. No record is dropped: one that cannot be queued
+//! is spooled by the caller, one the database refuses for good is set aside with its reason.
 
+pub mod db;
 pub mod record;
 pub mod schema;
+pub mod spool;
 
-use crossbeam_channel::{bounded, RecvTimeoutError, Sender, TrySendError};
+pub use db::{open as connect_with, WriteError};
+
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 use parking_lot::Mutex;
 use postgres::Client;
 use record::CallRecord;
-use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use spool::{Disposition, Spool};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreConfig {
-    /// libpq-style connection string: "host=... port=... user=... dbname=... sslmode=disable".
+    /// libpq connection string, keyword form ("host=... port=... user=... dbname=...") or URI
+    /// form ("postgres://user@host:port/db?sslmode=require").
     pub url: String,
     /// Writer threads, each with its own connection (the pool).
     pub writers: usize,
@@ -32,6 +37,10 @@ pub struct StoreConfig {
     /// With `sslmode=require` in the URL: check the server's certificate against the system's
     /// CAs (yes), or only encrypt, as libpq's `require` does (no).
     pub tls_verify: bool,
+    /// Bound on reaching the server (socket connect, then its first answer) when the URL sets none.
+    pub connect_timeout_ms: u64,
+    /// Bound on each statement and lock wait (server side) and on unacknowledged data (TCP).
+    pub timeout_ms: u64,
 }
 
 impl Default for StoreConfig {
@@ -43,8 +52,15 @@ impl Default for StoreConfig {
             spool_path: "/var/spool/asterisk/minibot/results.spool".into(),
             retry_ms: 1000,
             tls_verify: true,
+            connect_timeout_ms: 2000,
+            timeout_ms: 5000,
         }
     }
+}
+
+/// Connects (bounded) and migrates, with the store's default bounds.
+pub fn connect(url: &str, tls_verify: bool) -> Result<Client, String> {
+    db::open(&StoreConfig { url: url.to_string(), tls_verify, ..StoreConfig::default() })
 }
 
 #[derive(Default)]
@@ -52,9 +68,13 @@ pub struct StoreStats {
     pub written: AtomicU64,
     pub spooled: AtomicU64,
     pub replayed: AtomicU64,
+    /// Spool lines that could not be read back (not UTF-8, not JSON, torn), set aside.
     pub corrupt: AtomicU64,
+    /// Records the database refused for good (constraint, bad value), set aside.
+    pub refused: AtomicU64,
     pub failures: AtomicU64,
-    pub dropped: AtomicU64,
+    /// Records spooled by the caller because the writers' queue was full or the store stopped.
+    pub overflowed: AtomicU64,
     pub queued: AtomicU64,
 }
 
@@ -62,8 +82,12 @@ struct Shared {
     config: StoreConfig,
     stats: StoreStats,
     connected: AtomicBool,
-    /// Serializes spool appends and replays (order is the spool's order).
-    spool: Mutex<()>,
+    /// Unloading: no new connection attempts, what is queued is written if connected, else spooled.
+    stopping: AtomicBool,
+    spool: Spool,
+    /// Records that could be neither written nor spooled (the spool's disk failing): kept in
+    /// memory and tried again; logged in full at unload if still there.
+    unsaved: Mutex<Vec<CallRecord>>,
 }
 
 pub struct Store {
@@ -74,36 +98,54 @@ pub struct Store {
 
 impl Store {
     pub fn start(config: StoreConfig) -> Result<Store, String> {
-        if let Some(dir) = Path::new(&config.spool_path).parent() {
-            fs::create_dir_all(dir).map_err(|e| format!("spool directory {}: {e}", dir.display()))?;
+        db::parse_url(&config)?;
+        let (spool, torn) = Spool::open(Path::new(&config.spool_path)).map_err(|e| format!("spool {}: {e}", config.spool_path))?;
+        if torn > 0 {
+            log::warn!("spool {}: a torn last line ({torn} bytes) was cut off and kept in {}", config.spool_path, spool.rejected_path().display());
         }
-        let shared = Arc::new(Shared { config: config.clone(), stats: StoreStats::default(), connected: AtomicBool::new(false), spool: Mutex::new(()) });
+        let shared = Arc::new(Shared {
+            config: config.clone(),
+            stats: StoreStats::default(),
+            connected: AtomicBool::new(false),
+            stopping: AtomicBool::new(false),
+            spool,
+            unsaved: Mutex::new(Vec::new()),
+        });
+        shared.stats.corrupt.fetch_add(u64::from(torn > 0), Ordering::Relaxed);
         let (tx, rx) = bounded::<CallRecord>(config.queue.max(1));
         let mut threads = Vec::new();
         for i in 0..config.writers.clamp(1, 20) {
-            let (rx, shared) = (rx.clone(), shared.clone());
-            let handle = std::thread::Builder::new()
-                .name(format!("minibot-db-{i}"))
-                .spawn(move || writer(&shared, &rx))
-                .map_err(|e| format!("cannot start a database writer: {e}"))?;
-            threads.push(handle);
+            let (rx, writer_shared) = (rx.clone(), shared.clone());
+            let spawned = std::thread::Builder::new().name(format!("minibot-db-{i}")).spawn(move || writer(&writer_shared, &rx));
+            match spawned {
+                Ok(handle) => threads.push(handle),
+                Err(e) => {
+                    let store = Store { shared, tx: Mutex::new(Some(tx)), threads: Mutex::new(threads) };
+                    store.shutdown();
+                    return Err(format!("cannot start a database writer: {e}"));
+                }
+            }
         }
         Ok(Store { shared, tx: Mutex::new(Some(tx)), threads: Mutex::new(threads) })
     }
 
-    /// Hands a finished call to the writers. Never blocks: the queue holds `queue` calls.
+    /// Hands a finished call to the writers without waiting. When the queue is full (the writers
+    /// are far behind) or the store has stopped, the record goes to the spool from here instead.
     pub fn submit(&self, record: CallRecord) {
-        let tx = self.tx.lock();
-        let Some(tx) = tx.as_ref() else { return };
-        match tx.try_send(record) {
-            Ok(()) => {
-                self.shared.stats.queued.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(TrySendError::Full(record)) | Err(TrySendError::Disconnected(record)) => {
-                self.shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
-                log::error!("database queue full: call {} not recorded", record.key);
-            }
-        }
+        let tx = self.tx.lock().clone();
+        let (record, why) = match tx {
+            Some(tx) => match tx.try_send(record) {
+                Ok(()) => {
+                    self.shared.stats.queued.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                Err(TrySendError::Full(record) | TrySendError::Disconnected(record)) => (record, "the database queue is full"),
+            },
+            None => (record, "the store has stopped"),
+        };
+        log::warn!("{why}: call {} goes to the spool", record.key);
+        self.shared.stats.overflowed.fetch_add(1, Ordering::Relaxed);
+        spool_record(&self.shared, record);
     }
 
     pub fn connected(&self) -> bool {
@@ -114,34 +156,44 @@ impl Store {
         &self.shared.stats
     }
 
-    /// Lines waiting in the spool.
+    /// Records waiting in the spool.
     pub fn spool_lines(&self) -> usize {
-        File::open(&self.shared.config.spool_path).map(|f| BufReader::new(f).lines().count()).unwrap_or(0)
+        self.shared.spool.waiting()
     }
 
     pub fn report(&self) -> String {
         let s = &self.shared.stats;
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
         format!(
-            "Database: {}\n  Queue depth:   {}\n  Spool:         {} line(s) in {}\n  Written:       {}\n  Spooled:       {}\n  Replayed:      {}\n  Corrupt spool lines skipped: {}\n  Write failures: {}\n  Dropped (queue full): {}\n",
+            "Database: {}\n  Queue depth:   {}\n  Spool:         {} record(s) waiting in {}\n  Written:       {}\n  Spooled:       {}\n  Replayed:      {}\n  Set aside in {}: {} unreadable, {} refused by the database\n  Write failures: {}\n  Spooled because the queue was full: {}\n  Neither written nor spooled yet (spool disk failing): {}\n",
             if self.connected() { "connected" } else { "NOT connected (results go to the spool)" },
-            g(&s.queued).saturating_sub(g(&s.written) + g(&s.spooled)),
+            g(&s.queued).saturating_sub(g(&s.written) + g(&s.spooled) + g(&s.refused)),
             self.spool_lines(),
-            self.shared.config.spool_path,
+            self.shared.spool.path().display(),
             g(&s.written),
             g(&s.spooled),
             g(&s.replayed),
+            self.shared.spool.rejected_path().display(),
             g(&s.corrupt),
+            g(&s.refused),
             g(&s.failures),
-            g(&s.dropped),
+            g(&s.overflowed),
+            self.shared.unsaved.lock().len(),
         )
     }
 
-    /// Stops taking calls, writes (or spools) what is queued, and waits for the writers.
+    /// Stops taking calls and waits for the writers: what is queued is written while the
+    /// connection holds, else spooled; no new connection is tried. Bounded by one statement
+    /// timeout per writer plus the spool's appends.
     pub fn shutdown(&self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
         self.tx.lock().take();
         for thread in self.threads.lock().drain(..) {
             let _ = thread.join();
+        }
+        retry_unsaved(&self.shared);
+        for record in self.shared.unsaved.lock().drain(..) {
+            log::error!("call {} could be neither written nor spooled; its record: {}", record.key, record.to_json());
         }
     }
 }
@@ -152,38 +204,7 @@ impl Drop for Store {
     }
 }
 
-/// Connects with a short timeout and brings the schema up to date. TLS when the URL says
-/// `sslmode=require`; otherwise plain TCP (a local or private-network server), even if the server
-/// offers TLS: unlike libpq's `prefer`, a failed certificate check never silently downgrades.
-pub fn connect(url: &str, tls_verify: bool) -> Result<Client, String> {
-    let url = if url.contains("connect_timeout") { url.to_string() } else { format!("{url} connect_timeout=2") };
-    let mut client = if url.split_whitespace().any(|kv| kv == "sslmode=require") {
-        let tls = native_tls::TlsConnector::builder()
-            .danger_accept_invalid_certs(!tls_verify)
-            .danger_accept_invalid_hostnames(!tls_verify)
-            .build()
-            .map_err(|e| format!("TLS: {e}"))?;
-        Client::connect(&url, postgres_native_tls::MakeTlsConnector::new(tls))
-    } else {
-        Client::connect(&url, postgres::NoTls)
-    }
-    .map_err(|e| error_chain(&e))?;
-    schema::migrate(&mut client).map_err(|e| format!("migration: {e}"))?;
-    Ok(client)
-}
-
-/// The error with its causes ("error performing TLS handshake: certificate verify failed").
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text += &format!(": {cause}");
-        source = cause.source();
-    }
-    text
-}
-
-fn writer(shared: &Shared, rx: &crossbeam_channel::Receiver<CallRecord>) {
+fn writer(shared: &Shared, rx: &Receiver<CallRecord>) {
     let mut client: Option<Client> = None;
     // Connecting migrates: the schema is there from the module's load when the database is up.
     if let Err(e) = ensure_connected(shared, &mut client) {
@@ -193,28 +214,59 @@ fn writer(shared: &Shared, rx: &crossbeam_channel::Receiver<CallRecord>) {
     loop {
         match rx.recv_timeout(retry) {
             Ok(record) => {
-                // Order: once anything waits in the spool, new calls queue up behind it.
-                let spool_pending = Path::new(&shared.config.spool_path).exists();
-                if !spool_pending {
-                    match write(shared, &mut client, &record) {
-                        Ok(()) => {
-                            shared.stats.written.fetch_add(1, Ordering::Relaxed);
-                            continue;
-                        }
-                        Err(e) => log::warn!("database write of {} failed ({e}): spooled", record.key),
-                    }
+                store_record(shared, &mut client, record);
+                if shared.spool.pending() && !shared.stopping.load(Ordering::SeqCst) {
+                    replay(shared, &mut client);
                 }
-                if let Err(e) = spool(shared, &record) {
-                    log::error!("cannot spool call {}: {e}", record.key);
-                }
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                retry_unsaved(shared);
                 replay(shared, &mut client);
             }
-            Err(RecvTimeoutError::Timeout) => replay(shared, &mut client),
-            Err(RecvTimeoutError::Disconnected) => {
-                replay(shared, &mut client);
+            // Unloading: what is left in the spool is replayed after the next load.
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Writes the record, or spools it; in order: once anything waits in the spool, new calls queue
+/// up behind it.
+fn store_record(shared: &Shared, client: &mut Option<Client>, record: CallRecord) {
+    if !shared.spool.pending() {
+        match write(shared, client, &record) {
+            Ok(()) => {
+                shared.stats.written.fetch_add(1, Ordering::Relaxed);
                 return;
             }
+            Err(WriteError::Refused(reason)) => return set_aside(shared, &record, &reason),
+            Err(WriteError::Unavailable(e)) => log::warn!("database write of {} failed ({e}): spooled", record.key),
         }
+    }
+    spool_record(shared, record);
+}
+
+fn set_aside(shared: &Shared, record: &CallRecord, reason: &str) {
+    shared.stats.refused.fetch_add(1, Ordering::Relaxed);
+    log::error!("call {} refused by the database ({reason}): kept in {}", record.key, shared.spool.rejected_path().display());
+    shared.spool.set_aside(record.to_json().to_string().as_bytes(), reason);
+}
+
+fn spool_record(shared: &Shared, record: CallRecord) {
+    match shared.spool.append(record.to_json().to_string().as_bytes()) {
+        Ok(()) => {
+            shared.stats.spooled.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(e) => {
+            log::error!("cannot spool call {} ({e}): kept in memory and tried again", record.key);
+            shared.unsaved.lock().push(record);
+        }
+    }
+}
+
+fn retry_unsaved(shared: &Shared) {
+    let waiting = std::mem::take(&mut *shared.unsaved.lock());
+    for record in waiting {
+        spool_record(shared, record);
     }
 }
 
@@ -223,7 +275,11 @@ fn ensure_connected(shared: &Shared, client: &mut Option<Client>) -> Result<(), 
         return Ok(());
     }
     *client = None;
-    match connect(&shared.config.url, shared.config.tls_verify) {
+    if shared.stopping.load(Ordering::SeqCst) {
+        shared.connected.store(false, Ordering::Relaxed);
+        return Err("unloading: no new connection".into());
+    }
+    match db::open(&shared.config) {
         Ok(c) => {
             *client = Some(c);
             shared.connected.store(true, Ordering::Relaxed);
@@ -237,130 +293,53 @@ fn ensure_connected(shared: &Shared, client: &mut Option<Client>) -> Result<(), 
     }
 }
 
-fn write(shared: &Shared, client: &mut Option<Client>, record: &CallRecord) -> Result<(), String> {
-    ensure_connected(shared, client)?;
-    let result = insert(client.as_mut().expect("connected above"), record);
-    if let Err(e) = &result {
+fn write(shared: &Shared, client: &mut Option<Client>, record: &CallRecord) -> Result<(), WriteError> {
+    ensure_connected(shared, client).map_err(WriteError::Unavailable)?;
+    let result = db::insert(client.as_mut().expect("connected above"), record);
+    if let Err(WriteError::Unavailable(_)) = &result {
         shared.stats.failures.fetch_add(1, Ordering::Relaxed);
         shared.connected.store(false, Ordering::Relaxed);
         *client = None;
-        return Err(e.to_string());
     }
-    Ok(())
+    result
 }
 
-fn timestamp(ms: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
-}
-
-fn insert(client: &mut Client, r: &CallRecord) -> Result<(), postgres::Error> {
-    let mut tx = client.transaction()?;
-    let answered = (r.answered_at_ms > 0).then(|| timestamp(r.answered_at_ms));
-    tx.execute(
-        "INSERT INTO calls (call_key, uniqueid, channel, campaign, campaign_id, phone, answered_at, ended_at, status, outcome,
-                            score, lead_class, reasons, callback_when, transcript)
-         VALUES ($1, $2, $3, $4, (SELECT id FROM campaigns WHERE name = $4), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-         ON CONFLICT (call_key) DO NOTHING",
-        &[
-            &r.key,
-            &r.uniqueid,
-            &r.channel,
-            &r.campaign,
-            &r.phone,
-            &answered,
-            &timestamp(r.ended_at_ms),
-            &r.status,
-            &r.outcome,
-            &r.score,
-            &r.lead_class,
-            &r.reasons,
-            &r.callback_when,
-            &r.transcript(),
-        ],
-    )?;
-    for (i, t) in r.turns.iter().enumerate() {
-        tx.execute(
-            "INSERT INTO conversations (call_key, turn, step, text, intent, confidence, entities, sentiment, tier, asr_ms,
-                                        intent_ms, barge_in, dtmf, no_input, at_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-             ON CONFLICT (call_key, turn) DO NOTHING",
-            &[
-                &r.key,
-                &(i as i32),
-                &t.step,
-                &t.text,
-                &t.intent,
-                &t.confidence,
-                &t.entities,
-                &t.sentiment,
-                &t.tier,
-                &t.asr_ms,
-                &t.intent_ms,
-                &t.barge_in,
-                &t.dtmf,
-                &t.no_input,
-                &t.at_ms,
-            ],
-        )?;
-    }
-    if r.outcome == "do_not_call" {
-        if let Some(phone) = &r.phone {
-            tx.execute(
-                "INSERT INTO do_not_call (phone, reason, source_call) VALUES ($1, 'asked during a call', $2) ON CONFLICT (phone) DO NOTHING",
-                &[phone, &r.key],
-            )?;
-        }
-    }
-    tx.commit()
-}
-
-fn spool(shared: &Shared, record: &CallRecord) -> std::io::Result<()> {
-    let _guard = shared.spool.lock();
-    let mut file = OpenOptions::new().create(true).append(true).open(&shared.config.spool_path)?;
-    writeln!(file, "{}", record.to_json())?;
-    file.sync_data()?;
-    shared.stats.spooled.fetch_add(1, Ordering::Relaxed);
-    Ok(())
-}
-
-/// Replays the spool in order while the database takes it. A corrupt line is reported, moved to
-/// `<spool>.rejected`, and skipped; the lines after it are kept.
+/// Replays the spool in order while the database takes it; another writer may be at it already.
 fn replay(shared: &Shared, client: &mut Option<Client>) {
-    let path = PathBuf::from(&shared.config.spool_path);
-    if !path.exists() {
+    if !shared.spool.pending() {
         return;
     }
-    let Some(_guard) = shared.spool.try_lock() else { return }; // another writer replays
-    let Ok(file) = File::open(&path) else { return };
-    let lines: Vec<String> = BufReader::new(file).lines().map_while(Result::ok).collect();
-    for (i, line) in lines.iter().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let parsed = serde_json::from_str::<serde_json::Value>(line).map_err(|e| e.to_string()).and_then(|v| CallRecord::from_json(&v));
-        match parsed {
-            Err(e) => {
+    let replayed = shared.spool.replay(|line| {
+        let record = match std::str::from_utf8(line)
+            .map_err(|e| format!("not UTF-8 ({e})"))
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(text).map_err(|e| format!("not JSON ({e})")))
+            .and_then(|value| CallRecord::from_json(&value))
+        {
+            Ok(record) => record,
+            Err(reason) => {
                 shared.stats.corrupt.fetch_add(1, Ordering::Relaxed);
-                log::error!("{} line {}: corrupt spool record skipped ({e}); kept in {}.rejected", path.display(), i + 1, path.display());
-                if let Ok(mut rejected) = OpenOptions::new().create(true).append(true).open(path.with_extension("spool.rejected")) {
-                    let _ = writeln!(rejected, "{line}");
-                }
+                log::error!("{}: unreadable spool record set aside ({reason})", shared.spool.path().display());
+                return Disposition::SetAside(reason);
             }
-            Ok(record) => {
-                if write(shared, client, &record).is_err() {
-                    // Keep this line and the rest, in order, for the next try.
-                    let rest = lines[i..].join("\n") + "\n";
-                    let tmp = path.with_extension("spool.tmp");
-                    let written = fs::write(&tmp, rest).and_then(|()| File::open(&tmp)?.sync_all()).and_then(|()| fs::rename(&tmp, &path));
-                    if let Err(e) = written {
-                        log::error!("cannot rewrite the spool {}: {e}", path.display());
-                    }
-                    return;
-                }
+        };
+        match write(shared, client, &record) {
+            Ok(()) => {
                 shared.stats.replayed.fetch_add(1, Ordering::Relaxed);
+                Disposition::Done
             }
+            Err(WriteError::Refused(reason)) => {
+                shared.stats.refused.fetch_add(1, Ordering::Relaxed);
+                log::error!("spooled call {} refused by the database ({reason}): set aside", record.key);
+                Disposition::SetAside(reason)
+            }
+            Err(WriteError::Unavailable(_)) => Disposition::Retry,
         }
+    });
+    match replayed {
+        Some(Ok(outcome)) if outcome.finished && outcome.done + outcome.set_aside > 0 => {
+            log::info!("spool {} replayed into the database", shared.spool.path().display())
+        }
+        Some(Err(e)) => log::error!("spool {}: {e}", shared.spool.path().display()),
+        _ => {}
     }
-    let _ = fs::remove_file(&path);
-    log::info!("spool {} replayed into the database", path.display());
 }
