@@ -13,6 +13,7 @@ use crate::module::{with_bot, Bot};
 use crate::obs::metrics::METRICS;
 use crossbeam_channel::unbounded;
 use std::ffi::CStr;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -192,7 +193,7 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
     };
     let mut understanding: Option<crate::nlp::service::Pending> = None;
     let mut outcome = crate::call::Outcome::Failed;
-    let mut controller = Controller::new(scenario, asr_enabled, Instant::now());
+    let mut controller = Controller::new(scenario, asr_enabled, Instant::now()).with_limits(setup.settings.limits);
     let mut pending = controller.start(Instant::now());
     update_view(&live, &controller);
     let mut playing = false;
@@ -264,6 +265,10 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
                     // One fixture line per speech turn, whatever the (Korean) model made of it.
                     let text = fixture.pop_front().unwrap_or(text);
                     Input::Final { text, latency }
+                }
+                crate::asr::AsrEvent::Failed { reason } => {
+                    log::error!("MiniBot on {}: speech recognition failed ({reason}); the call goes on with DTMF only", channel.name());
+                    Input::AsrFailed(reason)
                 }
             });
         }
@@ -416,6 +421,16 @@ fn emit(channel: &Channel, live: &crate::call::live::LiveCall, e: CallEvent) {
         ),
         CallEvent::Reprompt { step, count } => event(channel, "MiniBotReprompt", &[("Step", step), ("Count", count.to_string())]),
         CallEvent::Dtmf { step, digit } => event(channel, "MiniBotDtmf", &[("Step", step), ("Digit", digit.to_string())]),
+        CallEvent::AsrFailed { step, reason } => {
+            METRICS.asr_failures.fetch_add(1, Ordering::Relaxed);
+            event(channel, "MiniBotAsrFailed", &[("Step", step), ("Reason", reason)])
+        }
+        CallEvent::Limit { step, limit, waited_ms } => {
+            let counter = if limit == "max_duration" { &METRICS.max_duration_ends } else { &METRICS.processing_timeouts };
+            counter.fetch_add(1, Ordering::Relaxed);
+            log::warn!("MiniBot on {}: {limit} reached at step {step} after {waited_ms} ms", channel.name());
+            event(channel, "MiniBotLimit", &[("Step", step), ("Limit", limit.into()), ("WaitedMs", waited_ms.to_string())])
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! a typo must not stop calls, but a wrong value must not silently become a default either.
 
 use crate::asr::{AsrConfig, AsrMode};
+use crate::call::controller::CallLimits;
 use crate::nlp::llm::{Api, LlmConfig};
 use crate::nlp::service::IntentConfig;
 use crate::qualify::Rules;
@@ -133,6 +134,8 @@ pub struct Settings {
     /// What a model that cannot be loaded does: refuse the module load, or run without ASR.
     pub asr_required: bool,
     pub vad: SegmenterConfig,
+    /// Bounds on every state of a call.
+    pub limits: CallLimits,
     pub intent: IntentConfig,
     /// The LLM tier; `llm.url` empty means none (local classifier only).
     pub llm: LlmConfig,
@@ -155,6 +158,7 @@ impl Default for Settings {
             asr: AsrConfig::default(),
             asr_required: true,
             vad: SegmenterConfig::default(),
+            limits: CallLimits::default(),
             intent: IntentConfig::default(),
             llm: LlmConfig::default(),
             qualification: Rules::default(),
@@ -193,7 +197,7 @@ impl Settings {
                         settings.apply_vad(entry, &mut warnings)?;
                     }
                 }
-                "intent" | "llm" | "qualification" | "database" => {
+                "intent" | "llm" | "qualification" | "database" | "call" => {
                     for entry in &section.entries {
                         settings.apply_numbers(&section.name, entry, &mut warnings)?;
                     }
@@ -282,12 +286,14 @@ impl Settings {
             "onset_ms" => &mut self.vad.onset_ms,
             "hangover_ms" => &mut self.vad.hangover_ms,
             "preroll_ms" => &mut self.vad.preroll_ms,
+            "max_speech_ms" => &mut self.vad.max_speech_ms,
             other => {
                 warnings.push(format!("{} line {}: unknown key '{other}' in [vad] ignored", entry.file, entry.line));
                 return Ok(());
             }
         };
-        let ms = parse_number(value, 20, 5000).ok_or_else(|| error(range_message(value, 20, 5000)))?;
+        let max = if entry.key == "max_speech_ms" { 600_000 } else { 5000 };
+        let ms = parse_number(value, 20, max).ok_or_else(|| error(range_message(value, 20, max)))?;
         if ms % 20 != 0 {
             return Err(error(format!("'{value}' is not a multiple of 20 ms (the VAD frame)")));
         }
@@ -297,7 +303,7 @@ impl Settings {
 }
 
 impl Settings {
-    /// [intent], [llm] and [qualification]: mostly bounded numbers.
+    /// [intent], [llm], [qualification], [database] and [call]: mostly bounded numbers.
     fn apply_numbers(&mut self, section: &str, entry: &Entry, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
         let error = |message: String| ConfigError::for_entry(section, entry, message);
         let value = entry.value.trim();
@@ -309,6 +315,10 @@ impl Settings {
                     .ok()
                     .filter(|v| (0.0..=1.01).contains(v))
                     .ok_or_else(|| error(format!("'{value}' is not a confidence from 0 to 1")))?
+            }
+            ("call", "max_duration_s") => self.limits.max_duration = std::time::Duration::from_secs(number(10, 86_400)? as u64),
+            ("call", "processing_timeout_ms") => {
+                self.limits.processing_timeout = std::time::Duration::from_millis(number(200, 120_000)? as u64)
             }
             ("intent", "deadline_ms") => self.intent.deadline_ms = number(50, 10_000)? as u64,
             ("intent", "cache_size") => self.intent.cache_size = number(0, 1_000_000)? as usize,

@@ -56,6 +56,8 @@ pub enum AsrEvent {
     Partial { text: String },
     /// `latency`: from the end of the turn to this result.
     Final { text: String, latency: Duration },
+    /// The recognizer stopped working for this call (it goes on with DTMF only).
+    Failed { reason: String },
 }
 
 /// Checks a model directory before handing it to Vosk, for an error an operator can act on.
@@ -156,14 +158,21 @@ impl Engine {
             AsrMode::Worker => {
                 // 10 s of 20 ms chunks: a worker that falls that far behind is broken, not slow.
                 let (audio_tx, audio_rx) = bounded::<WorkerInput>(500);
-                let event_tx = events;
+                let event_tx = events.clone();
                 let shared = self.shared.clone();
                 *shared.workers.lock() += 1;
                 // 1 MiB of stack: Kaldi decodes on the heap; small stacks keep glibc's stack cache small.
                 let spawned = std::thread::Builder::new().name("minibot-asr".into()).stack_size(1 << 20).spawn(move || {
                     let done = WorkerExit(shared.clone());
-                    if let Ok(mut decoder) = Decoder::new(shared, sample_rate) {
-                        worker_loop(&mut decoder, &audio_rx, &event_tx);
+                    let failure = match Decoder::new(shared, sample_rate) {
+                        Ok(mut decoder) => {
+                            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker_loop(&mut decoder, &audio_rx, &event_tx)));
+                            run.err().map(|_| "the recognizer's thread panicked".to_string())
+                        }
+                        Err(reason) => Some(reason),
+                    };
+                    if let Some(reason) = failure {
+                        let _ = event_tx.send(AsrEvent::Failed { reason });
                     }
                     drop(done);
                 });
@@ -177,7 +186,7 @@ impl Engine {
                 let mut workers = self.workers.lock();
                 join_finished(&mut workers);
                 workers.push(handle);
-                Ok(Session { inner: SessionKind::Worker { audio_tx, shared: self.shared.clone() } })
+                Ok(Session { inner: SessionKind::Worker { audio_tx, shared: self.shared.clone(), events, failed: false } })
             }
         }
     }
@@ -375,7 +384,7 @@ pub struct Session {
 
 enum SessionKind {
     Inline { decoder: Decoder, pending: Vec<AsrEvent>, events: Sender<AsrEvent> },
-    Worker { audio_tx: Sender<WorkerInput>, shared: Arc<Shared> },
+    Worker { audio_tx: Sender<WorkerInput>, shared: Arc<Shared>, events: Sender<AsrEvent>, failed: bool },
 }
 
 impl Session {
@@ -385,11 +394,19 @@ impl Session {
                 decoder.accept(&audio, pending);
                 pending.drain(..).for_each(|e| drop(events.send(e)));
             }
-            SessionKind::Worker { audio_tx, shared, .. } => {
-                if let Err(TrySendError::Full(_)) = audio_tx.try_send(WorkerInput::Audio(audio)) {
+            SessionKind::Worker { audio_tx, shared, events, failed } => match audio_tx.try_send(WorkerInput::Audio(audio)) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => {
                     shared.queue_drops.fetch_add(1, Ordering::Relaxed);
                 }
-            }
+                Err(TrySendError::Disconnected(_)) => {
+                    // The worker is gone (it reported why, or died): say so once.
+                    if !*failed {
+                        *failed = true;
+                        let _ = events.send(AsrEvent::Failed { reason: "the recognizer's worker stopped".into() });
+                    }
+                }
+            },
         }
     }
 

@@ -72,9 +72,27 @@ pub enum Input {
     /// The intent service's answer to the last `Action::Classify`.
     Classified { classification: Classification, tier: Tier, latency: Duration },
     Dtmf(char),
-    /// Time passes (no-input timeouts).
+    /// The recognizer stopped working: the call goes on with DTMF only.
+    AsrFailed(String),
+    /// Time passes (no-input timeouts, the call's bounds).
     Tick,
     HungUp,
+}
+
+/// Bounds on every state, so that no call can hang in dead air (from `[call]` in minibot.conf).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CallLimits {
+    /// The whole call; then it ends as if the scenario had.
+    pub max_duration: Duration,
+    /// From the end of the callee's speech to its text and intent; then the answer counts as
+    /// unclear (the recognizer failed, or its end of turn was lost).
+    pub processing_timeout: Duration,
+}
+
+impl Default for CallLimits {
+    fn default() -> Self {
+        CallLimits { max_duration: Duration::from_secs(600), processing_timeout: Duration::from_millis(5000) }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +120,9 @@ pub enum CallEvent {
     NoInput { step: String, waited_ms: u64 },
     Dtmf { step: String, digit: char },
     Reprompt { step: String, count: u32 },
+    AsrFailed { step: String, reason: String },
+    /// A bound of [`CallLimits`] was reached: "processing_timeout" or "max_duration".
+    Limit { step: String, limit: &'static str, waited_ms: u64 },
 }
 
 /// One exchange: what the callee answered at a step, and what it was understood to mean.
@@ -126,6 +147,9 @@ pub struct Turn {
 
 pub struct Controller {
     scenario: Arc<Scenario>,
+    limits: CallLimits,
+    /// When the phase became Processing (the bound on waiting for text and intent runs from it).
+    processing_since: Option<Instant>,
     /// Without a recognizer, speech counts as an unclear answer (DTMF still works).
     asr_enabled: bool,
     step: String,
@@ -154,6 +178,8 @@ impl Controller {
         Controller {
             step: scenario.start.clone(),
             scenario,
+            limits: CallLimits::default(),
+            processing_since: None,
             asr_enabled,
             phase: Phase::Responding,
             call_started: now,
@@ -171,6 +197,11 @@ impl Controller {
             sticky_outcome: None,
             callback_text: None,
         }
+    }
+
+    pub fn with_limits(mut self, limits: CallLimits) -> Controller {
+        self.limits = limits;
+        self
     }
 
     pub fn phase(&self) -> Phase {
@@ -251,7 +282,7 @@ impl Controller {
                 actions.push(Action::Event(CallEvent::SpeechEnded { step: step.clone() }));
                 if self.phase == Phase::Listening {
                     if self.asr_enabled {
-                        self.phase = Phase::Processing;
+                        self.start_processing(now);
                     } else {
                         // No recognizer: speech that is not keys is an unclear answer.
                         let unclear = Classification {
@@ -262,7 +293,7 @@ impl Controller {
                             topic: None,
                         };
                         self.pending = Some((String::new(), 0.0));
-                        self.phase = Phase::Processing;
+                        self.start_processing(now);
                         return self.handle(Input::Classified { classification: unclear, tier: Tier::Local, latency: Duration::ZERO }, now);
                     }
                 }
@@ -285,7 +316,7 @@ impl Controller {
                     }
                     return actions;
                 }
-                self.phase = Phase::Processing;
+                self.start_processing(now);
                 self.pending = Some((text.clone(), latency_ms));
                 actions.push(Action::Classify { text, context: self.current().context });
             }
@@ -357,7 +388,31 @@ impl Controller {
                 );
                 self.route(intent, None, now, &mut actions);
             }
+            Input::AsrFailed(reason) => {
+                self.asr_enabled = false;
+                actions.push(Action::Event(CallEvent::AsrFailed { step: step.clone(), reason }));
+                if self.phase == Phase::Processing && self.pending.is_none() {
+                    // The text this turn waited for will not come.
+                    self.retry_or(Trigger::Intent(Intent::Unclear), now, &mut actions);
+                }
+            }
             Input::Tick => {
+                let elapsed = now.saturating_duration_since(self.call_started);
+                if elapsed >= self.limits.max_duration {
+                    actions.push(Action::Event(CallEvent::Limit { step: step.clone(), limit: "max_duration", waited_ms: ms(elapsed) }));
+                    let outcome = self.final_outcome();
+                    self.end(CallStatus::Success, outcome, &mut actions);
+                    return actions;
+                }
+                if let (Phase::Processing, Some(since)) = (self.phase, self.processing_since) {
+                    let waited = now.saturating_duration_since(since);
+                    if waited >= self.limits.processing_timeout {
+                        actions.push(Action::Event(CallEvent::Limit { step: step.clone(), limit: "processing_timeout", waited_ms: ms(waited) }));
+                        self.pending = None;
+                        self.retry_or(Trigger::Intent(Intent::Unclear), now, &mut actions);
+                        return actions;
+                    }
+                }
                 if let Some(deadline) = self.listen_deadline {
                     if self.phase == Phase::Listening && !self.speaking && now >= deadline {
                         let waited_ms = self.current().listen_ms as u64;
@@ -459,6 +514,13 @@ impl Controller {
             // Interrupting a goodbye does not make it a question.
             let next = self.current().next.clone();
             self.go(next.as_deref(), now, actions);
+        }
+    }
+
+    fn start_processing(&mut self, now: Instant) {
+        if self.phase != Phase::Processing {
+            self.phase = Phase::Processing;
+            self.processing_since = Some(now);
         }
     }
 

@@ -61,7 +61,11 @@ impl Default for LlmConfig {
 pub enum LlmError {
     /// Connection refused, reset, DNS...
     Transport(String),
+    /// The server took longer than `timeout_ms`: an outage.
     Timeout,
+    /// The turn's own deadline (shortened by time spent queueing) ran out first: the server may
+    /// be healthy, just not fast enough for this turn. Not an outage.
+    Deadline,
     Http(u16),
     InvalidJson(String),
     BadLabel(String),
@@ -78,6 +82,7 @@ pub struct LlmStats {
     pub ok: AtomicU64,
     pub transport: AtomicU64,
     pub timeouts: AtomicU64,
+    pub deadlines: AtomicU64,
     pub http_errors: AtomicU64,
     pub invalid_json: AtomicU64,
     pub bad_labels: AtomicU64,
@@ -92,7 +97,7 @@ impl LlmStats {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
         format!(
             "LLM: requests {} ok {} | failures: transport {} timeout {} http {} invalid_json {} bad_label {} | \
-             not asked: breaker {} busy {} stale {} | breaker opened {} times\n",
+             past the turn's deadline {} | not asked: breaker {} busy {} stale {} | breaker opened {} times\n",
             g(&self.requests),
             g(&self.ok),
             g(&self.transport),
@@ -100,6 +105,7 @@ impl LlmStats {
             g(&self.http_errors),
             g(&self.invalid_json),
             g(&self.bad_labels),
+            g(&self.deadlines),
             g(&self.breaker_skips),
             g(&self.busy),
             g(&self.stale),
@@ -238,7 +244,7 @@ impl LlmPool {
                     for job in rx.iter() {
                         let result = if Instant::now() >= job.deadline {
                             stats.stale.fetch_add(1, Ordering::Relaxed);
-                            Err(LlmError::Timeout)
+                            Err(LlmError::Deadline)
                         } else {
                             let result = ask(&agent, &config, &job);
                             record(&breaker, &stats, &config, &result);
@@ -298,19 +304,34 @@ fn ask(agent: &ureq::Agent, config: &LlmConfig, job: &Job) -> Result<Classificat
     let (path, body) = build_request(config, job.context, &job.text);
     let url = format!("{}{path}", config.url.trim_end_matches('/'));
     // Never wait past the turn's deadline: an answer after it is useless.
-    let left = job.deadline.saturating_duration_since(Instant::now());
+    let started = Instant::now();
+    let left = job.deadline.saturating_duration_since(started);
     let timeout = left.min(Duration::from_millis(config.timeout_ms));
     let response = agent.post(&url).timeout(timeout).set("Content-Type", "application/json").send_string(&body);
+    // A timeout at the turn's deadline says nothing of the server's health; one at its own bound does.
+    let timed_out = || {
+        if left < Duration::from_millis(config.timeout_ms) && started.elapsed() + Duration::from_millis(20) >= left {
+            LlmError::Deadline
+        } else {
+            LlmError::Timeout
+        }
+    };
     match response {
         Ok(response) => {
-            let text = response.into_string().map_err(|e| LlmError::Transport(e.to_string()))?;
+            let text = response.into_string().map_err(|e| {
+                if e.kind() == std::io::ErrorKind::TimedOut || e.kind() == std::io::ErrorKind::WouldBlock {
+                    timed_out()
+                } else {
+                    LlmError::Transport(e.to_string())
+                }
+            })?;
             parse_response(config.api, &text)
         }
         Err(ureq::Error::Status(code, _)) => Err(LlmError::Http(code)),
         Err(ureq::Error::Transport(t)) => {
             let message = t.to_string();
             if message.contains("timed out") || message.contains("Timeout") || message.contains("timeout") {
-                Err(LlmError::Timeout)
+                Err(timed_out())
             } else {
                 Err(LlmError::Transport(message))
             }
@@ -328,6 +349,7 @@ fn record(breaker: &Breaker, stats: &LlmStats, config: &LlmConfig, result: &Resu
         }
         Err(LlmError::Transport(_)) => &stats.transport,
         Err(LlmError::Timeout) => &stats.timeouts,
+        Err(LlmError::Deadline) => &stats.deadlines,
         Err(LlmError::Http(_)) => &stats.http_errors,
         Err(LlmError::InvalidJson(_)) => &stats.invalid_json,
         Err(LlmError::BadLabel(_)) => &stats.bad_labels,
@@ -407,5 +429,53 @@ mod tests {
         assert_eq!(pool.stats.breaker_opens.load(Ordering::Relaxed), 1);
         assert_eq!(pool.stats.breaker_skips.load(Ordering::Relaxed), 1);
         pool.shutdown();
+    }
+
+    /// A server that answers correctly, `delay` after each request (a slow but healthy LLM).
+    fn slow_server(delay: Duration, requests: usize) -> (u16, std::thread::JoinHandle<()>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let handle = std::thread::spawn(move || {
+            for stream in listener.incoming().take(requests) {
+                let mut stream = stream.unwrap();
+                let mut buf = [0u8; 8192];
+                let _ = stream.read(&mut buf);
+                std::thread::sleep(delay);
+                let body = r#"{"choices":[{"message":{"content":"{\"intent\":\"positive\",\"sentiment\":\"neutral\",\"entities\":[]}"}}]}"#;
+                let _ = write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+            }
+        });
+        (port, handle)
+    }
+
+    #[test]
+    fn a_slow_but_healthy_server_never_opens_the_breaker() {
+        let (port, server) = slow_server(Duration::from_millis(400), 3);
+        let config = LlmConfig { url: format!("http://127.0.0.1:{port}"), api: Api::OpenAi, workers: 1, breaker_failures: 2, ..LlmConfig::default() };
+        let pool = LlmPool::start(config).unwrap();
+        for _ in 0..3 {
+            let (tx, rx) = crossbeam_channel::bounded(1);
+            // The turn can wait 150 ms; the server needs 400: the deadline, not the server, is short.
+            pool.submit(StepContext::Hello, "oui", Instant::now() + Duration::from_millis(150), tx).unwrap();
+            assert_eq!(rx.recv().unwrap(), Err(LlmError::Deadline));
+        }
+        assert!(!pool.breaker_open(), "{}", pool.stats.report());
+        assert_eq!(pool.stats.breaker_opens.load(Ordering::Relaxed), 0);
+        assert_eq!(pool.stats.deadlines.load(Ordering::Relaxed), 3);
+        pool.shutdown();
+        server.join().unwrap();
+        // The same server past the configured request timeout is an outage.
+        let (port, server) = slow_server(Duration::from_millis(400), 2);
+        let config = LlmConfig { url: format!("http://127.0.0.1:{port}"), api: Api::OpenAi, workers: 1, timeout_ms: 100, breaker_failures: 2, ..LlmConfig::default() };
+        let pool = LlmPool::start(config).unwrap();
+        for _ in 0..2 {
+            let (tx, rx) = crossbeam_channel::bounded(1);
+            pool.submit(StepContext::Hello, "oui", Instant::now() + Duration::from_secs(5), tx).unwrap();
+            assert_eq!(rx.recv().unwrap(), Err(LlmError::Timeout));
+        }
+        assert!(pool.breaker_open());
+        pool.shutdown();
+        server.join().unwrap();
     }
 }

@@ -58,7 +58,8 @@ fn number_word(word: &str) -> Option<u32> {
         "vingt et un" | "vingt et une" => Some(21),
         "vingt deux" => Some(22),
         "vingt trois" => Some(23),
-        _ => word.parse().ok(),
+        // Digits as the recognizer writes them; nobody asks to be called back in 10,000 units.
+        _ => word.parse().ok().filter(|n| *n <= 9999),
     }
 }
 
@@ -78,8 +79,11 @@ fn number_at(toks: &[String], i: usize) -> Option<(u32, usize)> {
     // "18h", "18h30"
     if let Some((h, m)) = tok.split_once('h') {
         if let Ok(h) = h.parse::<u32>() {
-            let m = if m.is_empty() { 0 } else { m.parse().ok()? };
-            return Some((h * 100 + m, 1)).map(|(v, n)| (v + 10_000, n)); // flagged as a clock time
+            let m: u32 = if m.is_empty() { 0 } else { m.parse().ok()? };
+            if h >= 24 || m >= 60 {
+                return None;
+            }
+            return Some((10_000 + h * 100 + m, 1)); // flagged as a clock time
         }
     }
     number_word(tok).map(|n| (n, 1))
@@ -119,11 +123,12 @@ pub fn parse_callback(utterance: &str, now: LocalNow) -> When {
     if let Some(i) = toks.iter().position(|t| t == "dans") {
         if let Some((n, used)) = number_at(&toks, i + 1) {
             match toks.get(i + 1 + used).map(String::as_str) {
+                // Checked: a number the recognizer made up must not wrap into a near date.
                 Some("minute" | "minutes") => return When::In { minutes: n },
-                Some("heure" | "heures") => return When::In { minutes: n * 60 },
+                Some("heure" | "heures") => return n.checked_mul(60).map_or(When::Unspecified, |minutes| When::In { minutes }),
                 Some("jour" | "jours") => return day_window(n, &text, None),
-                Some("semaine" | "semaines") => return day_window(n * 7, &text, None),
-                Some("mois") => return day_window(n * 30, &text, None),
+                Some("semaine" | "semaines") => return n.checked_mul(7).map_or(When::Unspecified, |d| day_window(d, &text, None)),
+                Some("mois") => return n.checked_mul(30).map_or(When::Unspecified, |d| day_window(d, &text, None)),
                 _ => {}
             }
         }
@@ -137,11 +142,11 @@ pub fn parse_callback(utterance: &str, now: LocalNow) -> When {
     } else if text.contains(" aujourd hui ") || text.contains(" ce soir ") || text.contains(" cet apres midi ") || text.contains(" ce matin ") {
         days = Some(0);
     } else if text.contains(" semaine prochaine ") {
-        days = Some(7 - now.weekday); // next Monday
+        days = Some(7 - now.weekday % 7); // next Monday
     } else if text.contains(" mois prochain ") {
         days = Some(30);
     } else if let Some(day) = WEEKDAYS.iter().position(|d| toks.iter().any(|t| t == d)) {
-        let ahead = (day as u32 + 7 - now.weekday) % 7;
+        let ahead = (day as u32 + 7 - now.weekday % 7) % 7;
         days = Some(if ahead == 0 { 7 } else { ahead });
     }
     if days.is_none() && clock.is_none() && !has_part_of_day(&text) {
@@ -257,5 +262,16 @@ mod tests {
         assert_eq!(parse_callback("dans quinze jours", NOW), at(15, (9, 0), (19, 0)));
         assert_eq!(parse_callback("rappelez plus tard", NOW), When::Unspecified);
         assert_eq!(at(1, (9, 0), (12, 0)).describe(), "J+1 09:00-12:00");
+    }
+
+    #[test]
+    fn huge_numbers_never_wrap_into_a_near_date() {
+        for text in ["rappelez moi dans 4294967295 heures", "dans 99999999 semaines", "vers 4294967h30", "dans 715827883 mois", "a 99h99"] {
+            let when = parse_callback(text, NOW);
+            assert!(!matches!(when, When::In { minutes } if minutes < 60 * 24 * 365), "{text}: {when:?}");
+            assert!(!matches!(when, When::At { days_ahead: 0, .. }), "{text}: {when:?}");
+        }
+        let odd_clock = LocalNow { weekday: 12, minute_of_day: 0 };
+        let _ = parse_callback("la semaine prochaine lundi", odd_clock);
     }
 }

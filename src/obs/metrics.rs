@@ -3,6 +3,7 @@
 
 use parking_lot::Mutex;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 const KEEP: usize = 20_000;
@@ -80,6 +81,12 @@ pub struct Metrics {
     pub write_gap_talking_ms: Samples,
     /// From the onset decision to the prompt being stopped, milliseconds.
     pub barge_in_stop_ms: Samples,
+    /// Recognizers that failed during a call (the call went on DTMF-only).
+    pub asr_failures: AtomicU64,
+    /// Turns that waited past `[call] processing_timeout_ms` for their text and intent.
+    pub processing_timeouts: AtomicU64,
+    /// Calls ended by `[call] max_duration_s`.
+    pub max_duration_ends: AtomicU64,
 }
 
 impl Metrics {
@@ -91,6 +98,9 @@ impl Metrics {
             turn_final_ms: Samples::new(),
             write_gap_talking_ms: Samples::new(),
             barge_in_stop_ms: Samples::new(),
+            asr_failures: AtomicU64::new(0),
+            processing_timeouts: AtomicU64::new(0),
+            max_duration_ends: AtomicU64::new(0),
         }
     }
 
@@ -123,6 +133,13 @@ impl Metrics {
                 None => out += &format!("{:<20} {:>8}\n", format!("{name} ({unit})"), 0),
             }
         }
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        out += &format!(
+            "bounds: asr failures {} | processing timeouts {} | calls ended at max duration {}\n",
+            g(&self.asr_failures),
+            g(&self.processing_timeouts),
+            g(&self.max_duration_ends)
+        );
         out
     }
 }

@@ -18,11 +18,14 @@ pub struct SegmenterConfig {
     pub hangover_ms: u32,
     /// Audio kept from before the onset and handed to the recognizer with it.
     pub preroll_ms: u32,
+    /// Longest turn: continuous noise (a radio, a line fault) must not keep a turn open forever.
+    /// The turn is ended there as if the callee had paused.
+    pub max_speech_ms: u32,
 }
 
 impl Default for SegmenterConfig {
     fn default() -> Self {
-        SegmenterConfig { onset_ms: 200, hangover_ms: 300, preroll_ms: 300 }
+        SegmenterConfig { onset_ms: 200, hangover_ms: 300, preroll_ms: 300, max_speech_ms: 30_000 }
     }
 }
 
@@ -133,7 +136,8 @@ impl Segmenter {
             State::Speech { started_ms, silence_run_ms } => {
                 events.push(SegmentEvent::Audio(frame.to_vec()));
                 *silence_run_ms = if voiced { 0 } else { *silence_run_ms + FRAME_MS };
-                if *silence_run_ms >= self.config.hangover_ms {
+                let too_long = self.now_ms - *started_ms >= self.config.max_speech_ms as u64;
+                if *silence_run_ms >= self.config.hangover_ms || too_long {
                     events.push(SegmentEvent::Ended {
                         started_ms: *started_ms,
                         last_voice_ms: self.now_ms - *silence_run_ms as u64,
@@ -204,7 +208,7 @@ mod tests {
 
     #[test]
     fn preroll_audio_is_the_frames_just_before_the_onset() {
-        let mut seg = Segmenter::new(SegmenterConfig { onset_ms: 40, hangover_ms: 100, preroll_ms: 40 }, RATE);
+        let mut seg = Segmenter::new(SegmenterConfig { onset_ms: 40, hangover_ms: 100, preroll_ms: 40, ..SegmenterConfig::default() }, RATE);
         let mut events = Vec::new();
         for i in 0..10i16 {
             seg.push(&[i; 320], i >= 8, &mut events);
@@ -245,5 +249,19 @@ mod tests {
         let mut voiced = 0;
         classifier.push(&signal, |_, v| voiced += v as usize);
         assert!(voiced > 40, "only {voiced} of 50 frames voiced");
+    }
+
+    #[test]
+    fn continuous_noise_ends_the_turn_at_the_longest_turn() {
+        let config = SegmenterConfig { max_speech_ms: 1000, ..SegmenterConfig::default() };
+        let events = run(&[(true, 3000)], config);
+        let ends: Vec<_> = events.iter().filter_map(|e| match e {
+            SegmentEvent::Ended { started_ms, last_voice_ms, .. } => Some((*started_ms, *last_voice_ms)),
+            _ => None,
+        }).collect();
+        // Speech from 0: a turn ends every second (each new one counts from its onset).
+        assert_eq!(ends, [(0, 1000), (1000, 2000), (2000, 3000)]);
+        assert_eq!(ends[0].0, 0);
+        assert!(ends.iter().all(|(start, end)| end - start <= 1000), "{ends:?}");
     }
 }

@@ -304,3 +304,65 @@ fn state_labels_follow_the_conversation() {
     call.answer("non");
     assert_eq!((call.c.step(), call.c.state_label()), ("bye_failed", "closing"));
 }
+
+#[test]
+fn a_turn_whose_text_never_comes_is_unclear_after_the_processing_bound() {
+    let mut call = Call::new();
+    call.at(500);
+    call.send(Input::PromptFinished);
+    let t = call.at(300);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.at(1000);
+    call.send(Input::SpeechEnded);
+    assert_eq!(call.c.phase(), Phase::Processing);
+    call.take_log();
+    call.at(4900);
+    assert!(call.send(Input::Tick).is_empty(), "still within the bound");
+    call.at(100);
+    let actions = call.send(Input::Tick);
+    assert!(actions.iter().any(|a| matches!(a, Action::Event(CallEvent::Limit { limit: "processing_timeout", waited_ms: 5000, .. }))), "{actions:?}");
+    // Unclear at hello: the scenario's reprompt.
+    assert_eq!(call.take_log(), ["play p-reprompt"]);
+    // The late final, over the reprompt, is not taken as the answer.
+    call.send(Input::Final { text: "oui".into(), latency: Duration::from_secs(6) });
+    assert_eq!(call.c.phase(), Phase::Responding);
+}
+
+#[test]
+fn a_failed_recognizer_leaves_the_call_on_dtmf() {
+    let mut call = Call::new();
+    call.at(500);
+    call.send(Input::PromptFinished);
+    let t = call.at(300);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.at(1000);
+    call.send(Input::SpeechEnded);
+    call.take_log();
+    let actions = call.send(Input::AsrFailed("decoder refused".into()));
+    assert!(actions.iter().any(|a| matches!(a, Action::Event(CallEvent::AsrFailed { .. }))));
+    assert_eq!(call.take_log(), ["play p-reprompt"], "the turn waiting for text is unclear at once");
+    call.at(500);
+    call.send(Input::PromptFinished);
+    call.send(Input::Dtmf('1'));
+    assert_eq!(call.take_log(), ["play p-q1"], "keys still work");
+    // Speech now counts as an unclear answer, without waiting for any text.
+    call.say("");
+    assert!(call.take_log().is_empty() || call.c.phase() != Phase::Processing);
+}
+
+#[test]
+fn no_call_outlives_its_maximum_duration() {
+    let scenario = scenario();
+    let now = Instant::now();
+    let limits = CallLimits { max_duration: Duration::from_secs(60), ..CallLimits::default() };
+    let mut c = Controller::new(scenario, true, now).with_limits(limits);
+    c.start(now);
+    // The callee keeps talking (a radio in the room): speech, never a final.
+    c.handle(Input::PromptFinished, now + Duration::from_secs(2));
+    c.handle(Input::SpeechStarted { confirmed_at: now + Duration::from_secs(3) }, now + Duration::from_secs(3));
+    assert!(c.handle(Input::Tick, now + Duration::from_secs(59)).is_empty());
+    let actions = c.handle(Input::Tick, now + Duration::from_secs(60));
+    assert!(actions.iter().any(|a| matches!(a, Action::Event(CallEvent::Limit { limit: "max_duration", .. }))), "{actions:?}");
+    assert!(actions.iter().any(|a| matches!(a, Action::End { status: CallStatus::Success, .. })), "{actions:?}");
+    assert_eq!(c.phase(), Phase::Ended);
+}
