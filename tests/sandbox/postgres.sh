@@ -3,11 +3,16 @@
 # 127.0.0.1:$MINIBOT_PG_PORT only, run by the `postgres` system user (initdb refuses root).
 #   postgres.sh start | stop | url
 set -euo pipefail
-DIR=${MINIBOT_PG_DIR:-/var/cache/minibot/pg}
+DIR=${MINIBOT_PG_DIR:-${MINIBOT_CACHE:-/var/cache/minibot}/pg}
 PORT=${MINIBOT_PG_PORT:-55432}
 BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
 [ -n "$BIN" ] || { echo "[pg] PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
 as_pg() { runuser -u postgres -- "$@"; }
+
+# One start or stop at a time per cluster: two tests may ask for the same one at once.
+mkdir -p "$DIR"
+exec 9>"$DIR.lock"
+flock 9
 
 case "${1:-start}" in
 start)
@@ -26,8 +31,9 @@ start)
         echo "ssl = on" >>"$DIR/data/postgresql.conf"
     fi
     if ! as_pg "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
+        # 9>&-: the server must not inherit (and hold for its whole life) this script's lock.
         as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 30 \
-            -o "-p $PORT -h 127.0.0.1 -k $DIR/run -c fsync=on -c max_connections=200" start >/dev/null
+            -o "-p $PORT -h 127.0.0.1 -k $DIR/run -c fsync=on -c max_connections=200" start >/dev/null 9>&-
     fi
     as_pg "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U minibot -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'minibot'" | grep -q 1 \
         || as_pg "$BIN/createdb" -h 127.0.0.1 -p "$PORT" -U minibot minibot

@@ -36,8 +36,13 @@ const BASE_MODULES: &[&str] = &[
     "codec_resample.so",
 ];
 
+/// Where tests and the demo keep what they download and build (`make ... MINIBOT_CACHE=dir`).
+pub fn cache_dir() -> PathBuf {
+    PathBuf::from(std::env::var("MINIBOT_CACHE").unwrap_or_else(|_| "/var/cache/minibot".into()))
+}
+
 pub fn sandbox_root() -> PathBuf {
-    let root = PathBuf::from(std::env::var("MINIBOT_SANDBOX").unwrap_or_else(|_| "/var/cache/minibot/sid".into()));
+    let root = std::env::var("MINIBOT_SANDBOX").map(PathBuf::from).unwrap_or_else(|_| cache_dir().join("sid"));
     assert!(
         root.join("usr/sbin/asterisk").exists(),
         "no Asterisk sandbox at {} (run `make sandbox`)",
@@ -356,7 +361,10 @@ fn install_prompts(root: &Path) {
         let dest = target.join(entry.file_name());
         let fresh = fs::metadata(&dest).and_then(|d| d.modified()).ok() >= entry.metadata().and_then(|m| m.modified()).ok();
         if !fresh {
-            let tmp = target.join(format!(".{}.tmp{}", entry.file_name().to_string_lossy(), std::process::id()));
+            // Unique per process and call: tests of one binary install at the same time on a fresh machine.
+            static COPIES: AtomicU32 = AtomicU32::new(0);
+            let n = COPIES.fetch_add(1, Ordering::SeqCst);
+            let tmp = target.join(format!(".{}.tmp{}-{n}", entry.file_name().to_string_lossy(), std::process::id()));
             fs::copy(entry.path(), &tmp).unwrap();
             fs::rename(&tmp, &dest).unwrap();
         }
@@ -364,8 +372,8 @@ fn install_prompts(root: &Path) {
 }
 
 pub fn vosk_library() -> PathBuf {
-    let dir = std::env::var("MINIBOT_VOSK_DIR").unwrap_or_else(|_| "/var/cache/minibot/vosk".into());
-    Path::new(&dir).join("libvosk.so")
+    let dir = std::env::var("MINIBOT_VOSK_DIR").map(PathBuf::from).unwrap_or_else(|_| cache_dir().join("vosk"));
+    dir.join("libvosk.so")
 }
 
 /// Speech for the callee to play: espeak-ng `voice` saying `text`, silence trimmed at both ends

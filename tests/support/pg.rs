@@ -20,14 +20,16 @@ pub fn count(url: &str, sql: &str) -> i64 {
     Client::connect(url, NoTls).unwrap().query_one(sql, &[]).map(|row| row.get(0)).unwrap_or(0)
 }
 
-/// Starts or stops a cluster of its own (`dir`, `port`) through tests/sandbox/postgres.sh, for
-/// tests that take their database down or need TLS without disturbing the shared one.
-pub fn cluster(dir: &str, port: u16, action: &str) {
+/// Starts or stops a cluster of its own (`name` under the cache dir, `port`) through
+/// tests/sandbox/postgres.sh, for tests that take their database down or need TLS without
+/// disturbing the shared one. Safe to call from several tests at once (the script locks).
+pub fn cluster(name: &str, port: u16, action: &str) {
+    let dir = super::cache_dir().join(name);
     let status = std::process::Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/sandbox/postgres.sh"))
         .arg(action)
-        .env("MINIBOT_PG_DIR", dir)
+        .env("MINIBOT_PG_DIR", &dir)
         .env("MINIBOT_PG_PORT", port.to_string())
         .status()
         .unwrap();
-    assert!(status.success(), "postgres.sh {action} ({dir}, port {port})");
+    assert!(status.success(), "postgres.sh {action} ({}, port {port})", dir.display());
 }
