@@ -27,7 +27,7 @@ PROMPTS := target/prompts/fr/minibot/demo
 
 SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 
-.PHONY: all build deps sandbox headers vosk model llm pg prompts install-model eval test unit-test integration-test demo bench install clean
+.PHONY: all build deps sandbox headers vosk model llm pg prompts install-model eval test unit-test integration-test soak demo bench install clean
 
 all: build
 
@@ -83,12 +83,19 @@ integration-test: build sandbox model prompts llm pg
 
 # The PostgreSQL clusters the tests start are stopped afterwards, whatever the result.
 PG_CLUSTERS := $(MINIBOT_CACHE)/pg:55432 $(MINIBOT_CACHE)/pg-outage:55433 $(MINIBOT_CACHE)/pg-calls:55434 \
-	$(MINIBOT_CACHE)/pg-tls:55435
+	$(MINIBOT_CACHE)/pg-tls:55435 $(MINIBOT_CACHE)/pg-soak:55436
 test: deps
 	$(MAKE) unit-test
 	@rc=0; $(MAKE) integration-test || rc=$$?; \
 	for c in $(PG_CLUSTERS); do MINIBOT_PG_DIR=$${c%%:*} MINIBOT_PG_PORT=$${c##*:} tests/sandbox/postgres.sh stop; done; \
 	exit $$rc
+
+# The soak: MINIBOT_SOAK_CALLS calls (default 1000) with hangups, a database outage, an LLM outage and
+# unload attempts; prints a summary (figures in docs/soak.md). `make test` runs a 100-call one.
+SOAK_CALLS ?= 1000
+soak: build sandbox model prompts llm pg
+	@rc=0; MINIBOT_SOAK_CALLS=$(SOAK_CALLS) $(CARGO) test $(PURE) --test soak || rc=$$?; \
+	MINIBOT_PG_DIR=$(MINIBOT_CACHE)/pg-soak MINIBOT_PG_PORT=55436 tests/sandbox/postgres.sh stop; exit $$rc
 
 demo: build sandbox model prompts llm pg
 	$(CARGO) run -q $(PURE) --example demo

@@ -8,7 +8,7 @@ use crate::ast::channel::{Channel, Input as ChannelInput};
 use crate::ast::manager;
 use crate::call::controller::{Action, CallEvent, Controller, Input};
 use crate::call::media::{MediaEvent, MediaPipeline, MediaState};
-use crate::call::{parse_args, CallStatus};
+use crate::call::{parse_args, CallStatus, Outcome};
 use crate::module::{with_bot, Bot};
 use crate::obs::metrics::METRICS;
 use crossbeam_channel::unbounded;
@@ -167,14 +167,19 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
     let asr_enabled = asr.is_some();
     let media_state = Arc::new(MediaState::default());
     let pipeline = MediaPipeline::new(setup.settings.vad, rate, asr, media_tx, media_state.clone());
+    let answered_at_ms = unix_ms();
     let hook = match AudioHook::attach(channel, c"MiniBot", Sink(pipeline)) {
         Ok(hook) => hook,
         Err(reason) => {
             log::warn!("MiniBot on {}: {reason}", channel.name());
-            return if channel.is_hung_up() { CallStatus::Hangup } else { CallStatus::Error };
+            // Every answered call leaves its row, even one gone before the bot could listen.
+            let (status, outcome) =
+                if channel.is_hung_up() { (CallStatus::Hangup, Outcome::HangupEarly) } else { (CallStatus::Error, Outcome::Failed) };
+            let result = CallResult { status, outcome, qualification: crate::qualify::Qualification::none(), callback: None, turns: &[] };
+            store_result(setup, channel, campaign, phone, answered_at_ms, &result);
+            return status;
         }
     };
-    let answered_at_ms = unix_ms();
     let registered = setup.calls.add(channel.name(), campaign.to_string(), media_state);
     let live = registered.call.clone();
     live.view.lock().rate = native_rate;
@@ -312,29 +317,42 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
     if let Some(when) = callback {
         fields.push(("Callback", when.describe()));
     }
-    if let Some(store) = &setup.store {
-        // Handed to the store's threads: no SQL on the channel thread.
-        store.submit(crate::store::record::CallRecord {
-            key: format!("{}/{}", setup.settings.node, channel.unique_id()),
-            uniqueid: channel.unique_id(),
-            channel: channel.name(),
-            campaign: campaign.to_string(),
-            phone,
-            answered_at_ms,
-            ended_at_ms: unix_ms(),
-            status: status.as_str().into(),
-            outcome: outcome.as_str().into(),
-            score: qualification.score as i32,
-            lead_class: qualification.class.as_str().into(),
-            reasons: qualification.reasons.clone(),
-            callback_when: callback.map(|w| w.describe()),
-            turns: turns.iter().map(turn_record).collect(),
-        });
-    }
+    let result = CallResult { status, outcome, qualification: qualification.clone(), callback, turns };
+    store_result(setup, channel, campaign, phone, answered_at_ms, &result);
     event(channel, "MiniBotResult", &fields);
     event(channel, "MiniBotCall", &[("State", "ended".into()), ("Campaign", campaign.into()), ("Status", status.as_str().into()),
         ("Outcome", outcome.as_str().into()), ("Turns", turns.len().to_string())]);
     status
+}
+
+/// How a call ended, for its record.
+struct CallResult<'a> {
+    status: CallStatus,
+    outcome: Outcome,
+    qualification: crate::qualify::Qualification,
+    callback: Option<crate::nlp::when::When>,
+    turns: &'a [crate::call::controller::Turn],
+}
+
+/// Hands the call's record to the store's threads: no SQL on the channel thread.
+fn store_result(setup: &CallSetup, channel: &Channel, campaign: &str, phone: Option<String>, answered_at_ms: i64, result: &CallResult) {
+    let Some(store) = &setup.store else { return };
+    store.submit(crate::store::record::CallRecord {
+        key: format!("{}/{}", setup.settings.node, channel.unique_id()),
+        uniqueid: channel.unique_id(),
+        channel: channel.name(),
+        campaign: campaign.to_string(),
+        phone,
+        answered_at_ms,
+        ended_at_ms: unix_ms(),
+        status: result.status.as_str().into(),
+        outcome: result.outcome.as_str().into(),
+        score: result.qualification.score as i32,
+        lead_class: result.qualification.class.as_str().into(),
+        reasons: result.qualification.reasons.clone(),
+        callback_when: result.callback.map(|w| w.describe()),
+        turns: result.turns.iter().map(turn_record).collect(),
+    });
 }
 
 fn unix_ms() -> i64 {

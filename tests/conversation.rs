@@ -26,6 +26,7 @@ fn start(extra_conf: &str) -> Asterisk {
 fn start_with(conf: String) -> Asterisk {
     let asterisk = Asterisk::start(Options {
         minibot_conf: Some(conf),
+        extra_modules: vec!["func_callerid.so".into()],
         scenarios: include_str!("../asterisk-conf/minibot_scenarios.conf").into(),
         ..Options::default()
     });
@@ -207,8 +208,9 @@ fn an_opt_out_reaches_do_not_call_with_the_callee_number_masked_in_logs() {
     place_call_with(&asterisk, &["oui"], "Set(CONNECTEDLINE(num,i)=0700000002)");
     wait_rows(&db, "SELECT count(*) FROM calls WHERE phone = '+33700000002'", 1, &asterisk);
 
-    // The full number is in the database only: never in the log nor in an AMI event.
-    let log = asterisk.log();
+    // The full number is in the database only: never in the module's log lines nor in its AMI
+    // events (Asterisk's own trace of the dialplan shows what the dialplan wrote).
+    let log: String = asterisk.log().lines().filter(|l| !l.contains("pbx.c: Executing")).collect::<Vec<_>>().join("\n");
     assert!(log.contains("callee +33 6 .. .. .. 78"), "{log}");
     for secret in ["612345678", "12 34 56", "700000002"] {
         assert!(!log.contains(secret), "{secret} in the log:\n{log}");

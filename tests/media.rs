@@ -254,11 +254,14 @@ fn hangup_calls(asterisk: &mut Asterisk, warm_up: usize, measured: usize) -> u64
         }
     };
     run(warm_up);
-    let before = asterisk.rss_kib();
+    let (before, anon_before) = (asterisk.rss_kib(), asterisk.rss_anon_kib());
     run(measured);
-    let after = asterisk.rss_kib();
-    let growth = after.saturating_sub(before);
-    eprintln!("RSS before {before} KiB, after {measured} calls {after} KiB (+{growth} KiB)");
+    let (after, anon_after) = (asterisk.rss_kib(), asterisk.rss_anon_kib());
+    let growth = anon_after.saturating_sub(anon_before);
+    eprintln!(
+        "RSS before {before} KiB, after {measured} calls {after} KiB (+{} KiB); anonymous {anon_before} -> {anon_after} KiB (+{growth} KiB)",
+        after.saturating_sub(before)
+    );
     assert!(asterisk.is_running());
     assert!(asterisk.cli("minibot show calls").contains("0 active MiniBot call(s)"));
     growth

@@ -52,6 +52,13 @@ pub struct Qualification {
     pub reasons: Vec<String>,
 }
 
+impl Qualification {
+    /// A call that never got to a question.
+    pub fn none() -> Qualification {
+        Qualification { score: 0, class: LeadClass::NotQualified, reasons: Vec::new() }
+    }
+}
+
 pub fn qualify(turns: &[Turn], outcome: Outcome, rules: &Rules) -> Qualification {
     let mut score = 0;
     let mut reasons = Vec::new();

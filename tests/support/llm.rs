@@ -15,9 +15,13 @@ pub struct LlmServer {
 
 impl LlmServer {
     pub fn start() -> LlmServer {
+        LlmServer::start_on(super::free_port())
+    }
+
+    /// On a given port: a server restarted after an outage, where the module expects it.
+    pub fn start_on(port: u16) -> LlmServer {
         let root = super::sandbox_root();
         assert!(root.join(MODEL.trim_start_matches('/')).exists(), "no LLM model in the sandbox (run `make llm`)");
-        let port = super::free_port();
         let log = std::fs::File::create(std::env::temp_dir().join(format!("llama-server-{port}.log"))).unwrap();
         let child = Command::new("chroot")
             .arg(&root)
