@@ -290,7 +290,7 @@ fn hangups_mid_recognition_release_recognizers_and_workers() {
         .iter()
         .map(|k| metrics.split(k).nth(1).and_then(|r| r.split(')').next()).and_then(|n| n.parse::<usize>().ok()).unwrap_or(99))
         .sum();
-    assert!(pooled <= 4, "the pool holds at most 2 x prewarm per rate: {metrics}");
+    assert!(pooled <= 4, "one call at a time: the pool holds 2 x prewarm per rate: {metrics}");
     // The module unloads cleanly after all that (no worker left behind), and loads again.
     let unload = asterisk.cli("module unload res_minibot.so");
     let listed = asterisk.cli("module show like res_minibot");

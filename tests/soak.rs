@@ -27,13 +27,14 @@ const SCENARIO: &str = "[soak]\nstart = hello\nreprompt = beep\nmax_reprompts = 
     [soak.q1]\nprompt = beep\nlisten = 3\nnext = bye\nno_input = bye\n\
     [soak.bye]\nprompt = vm-goodbye\nlisten = 0\n";
 
-/// What the recognizer "heard" per call (TEST FIXTURE; the Korean model cannot read French), from
-/// a clear yes to an utterance the local classifier is unsure of (the LLM is asked).
+/// What the recognizer "heard" per call (TEST FIXTURE; the Korean model cannot read French).
+/// Every turn the cache does not know goes to the LLM (llm_below > 1): the random words make one
+/// of them new each time, so the LLM tier and its outage are exercised all along.
 const TRANSCRIPTS: [&str; 5] = [
     "oui allez-y|j'ai un livret a et une assurance vie",
     "non merci ça ne m'intéresse pas",
     "ne m'appelez plus jamais",
-    "euh bah je sais pas trop|peut-être",
+    "euh bah je sais pas trop ${RAND(1,99999)}|peut-être ${RAND(1,99999)}",
     "rappelez-moi demain matin",
 ];
 
@@ -108,7 +109,7 @@ fn soak(run: Run) {
     let spool_dir = format!("/tmp/minibot-soak-{}", std::process::id());
     let conf = format!(
         "[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = 2\n\
-         [intent]\nllm_below = 0.75\ndeadline_ms = 1200\n\
+         [intent]\nllm_below = 1.01\ndeadline_ms = 1200\n\
          [llm]\nurl = {}\napi = openai\nmodel = gemma\nworkers = 1\nqueue = 4\ntimeout_ms = 1500\nbreaker_failures = 3\nbreaker_cooldown_ms = 5000\n\
          [database]\nurl = {db}\nretry_ms = 200\nnode = soak\nspool = {spool_dir}/results.spool\n",
         llm.url()

@@ -80,7 +80,8 @@ pub fn check_model_dir(path: &str) -> Result<(), String> {
 struct Shared {
     model: Model,
     config: AsrConfig,
-    idle: Mutex<HashMap<u32, Vec<Recognizer>>>,
+    /// Per sample rate: recognizers ready, and how many calls use one.
+    pools: Mutex<HashMap<u32, RatePool>>,
     /// Wakes the warmer (a recognizer was taken, or shutdown).
     wake: Condvar,
     stopping: Mutex<bool>,
@@ -110,7 +111,7 @@ impl Engine {
         let shared = Arc::new(Shared {
             model,
             config,
-            idle: Mutex::new(HashMap::new()),
+            pools: Mutex::new(HashMap::new()),
             wake: Condvar::new(),
             stopping: Mutex::new(false),
             workers: Mutex::new(0),
@@ -133,8 +134,8 @@ impl Engine {
 
     /// Recognizers ready per rate (for `minibot show status`).
     pub fn idle_counts(&self) -> Vec<(u32, usize)> {
-        let idle = self.shared.idle.lock();
-        let mut counts: Vec<_> = self.shared.config.rates.iter().map(|r| (*r, idle.get(r).map_or(0, Vec::len))).collect();
+        let pools = self.shared.pools.lock();
+        let mut counts: Vec<_> = self.shared.config.rates.iter().map(|r| (*r, pools.get(r).map_or(0, |p| p.idle.len()))).collect();
         counts.sort();
         counts
     }
@@ -216,7 +217,7 @@ impl Engine {
         if let Some(warmer) = self.warmer.lock().take() {
             let _ = warmer.join();
         }
-        self.shared.idle.lock().clear();
+        self.shared.pools.lock().clear();
     }
 }
 
@@ -267,12 +268,12 @@ fn warm_loop(shared: &Shared) {
             return;
         }
         let missing = {
-            let idle = shared.idle.lock();
-            shared.config.rates.iter().copied().find(|r| idle.get(r).map_or(0, Vec::len) < shared.config.prewarm)
+            let pools = shared.pools.lock();
+            shared.config.rates.iter().copied().find(|r| pools.get(r).map_or(0, |p| p.idle.len()) < shared.config.prewarm)
         };
         match missing {
             Some(rate) => match new_warm_recognizer(&shared.model, rate) {
-                Some(recognizer) => shared.idle.lock().entry(rate).or_default().push(recognizer),
+                Some(recognizer) => shared.pools.lock().entry(rate).or_default().idle.push(recognizer),
                 None => {
                     log::error!("Vosk refused a recognizer at {rate} Hz; not pre-warming");
                     return;
@@ -299,12 +300,25 @@ struct Decoder {
 
 impl Decoder {
     fn new(shared: Arc<Shared>, sample_rate: u32) -> Result<Decoder, String> {
-        let pooled = shared.idle.lock().get_mut(&sample_rate).and_then(Vec::pop);
+        let pooled = {
+            let mut pools = shared.pools.lock();
+            let pool = pools.entry(sample_rate).or_default();
+            pool.in_use += 1;
+            pool.peak = pool.peak.max(pool.in_use);
+            pool.idle.pop()
+        };
         shared.wake.notify_all();
         let recognizer = match pooled {
             Some(r) => r,
-            None => new_warm_recognizer(&shared.model, sample_rate)
-                .ok_or_else(|| format!("Vosk refused a recognizer at {sample_rate} Hz"))?,
+            None => match new_warm_recognizer(&shared.model, sample_rate) {
+                Some(r) => r,
+                None => {
+                    if let Some(pool) = shared.pools.lock().get_mut(&sample_rate) {
+                        pool.in_use = pool.in_use.saturating_sub(1);
+                    }
+                    return Err(format!("Vosk refused a recognizer at {sample_rate} Hz"));
+                }
+            },
         };
         Ok(Decoder { shared, recognizer: Some(recognizer), sample_rate, fed_since_partial: 0, last_partial: String::new() })
     }
@@ -338,22 +352,31 @@ impl Decoder {
 }
 
 impl Drop for Decoder {
-    /// Recycles the recognizer (reset) into the pool, or frees it when the pool is full. The pool
-    /// holds up to twice `prewarm` while the warmer refills below `prewarm`: a call's recognizer
-    /// comes back instead of being destroyed while the warmer builds another (allocator churn).
+    /// Recycles the recognizer (reset) into the pool. The pool keeps as many as the busiest
+    /// moment needed (at least twice `prewarm`): freeing a recognizer only to build another at
+    /// the next busy moment costs a 0.4 s stall on that call and churns the allocator, whose
+    /// freed memory glibc rarely gives back, so RSS would creep up instead of levelling off.
     fn drop(&mut self) {
-        if let Some(mut recognizer) = self.recognizer.take() {
-            if *self.shared.stopping.lock() {
-                return;
-            }
-            recognizer.reset();
-            let mut idle = self.shared.idle.lock();
-            let slot = idle.entry(self.sample_rate).or_default();
-            if slot.len() < self.shared.config.prewarm * 2 {
-                slot.push(recognizer);
-            }
+        let Some(mut recognizer) = self.recognizer.take() else { return };
+        let stopping = *self.shared.stopping.lock();
+        recognizer.reset();
+        let mut pools = self.shared.pools.lock();
+        let pool = pools.entry(self.sample_rate).or_default();
+        pool.in_use = pool.in_use.saturating_sub(1);
+        let keep = pool.peak.max(self.shared.config.prewarm * 2);
+        if !stopping && pool.idle.len() + pool.in_use < keep {
+            pool.idle.push(recognizer);
         }
     }
+}
+
+/// The recognizers of one sample rate.
+#[derive(Default)]
+struct RatePool {
+    idle: Vec<Recognizer>,
+    in_use: usize,
+    /// Most recognizers in use at once since the load: what the pool keeps ready.
+    peak: usize,
 }
 
 enum WorkerInput {

@@ -310,11 +310,7 @@ fn replay(shared: &Shared, client: &mut Option<Client>) {
         return;
     }
     let replayed = shared.spool.replay(|line| {
-        let record = match std::str::from_utf8(line)
-            .map_err(|e| format!("not UTF-8 ({e})"))
-            .and_then(|text| serde_json::from_str::<serde_json::Value>(text).map_err(|e| format!("not JSON ({e})")))
-            .and_then(|value| CallRecord::from_json(&value))
-        {
+        let record = match CallRecord::from_spool_line(line) {
             Ok(record) => record,
             Err(reason) => {
                 shared.stats.corrupt.fetch_add(1, Ordering::Relaxed);

@@ -41,6 +41,13 @@ pub struct CallRecord {
 }
 
 impl CallRecord {
+    /// One spool line back into a record, or why it cannot be (bytes as read from disk).
+    pub fn from_spool_line(line: &[u8]) -> Result<CallRecord, String> {
+        let text = std::str::from_utf8(line).map_err(|e| format!("not UTF-8 ({e})"))?;
+        let value = serde_json::from_str::<Value>(text).map_err(|e| format!("not JSON ({e})"))?;
+        CallRecord::from_json(&value)
+    }
+
     /// The whole transcript, one line per turn.
     pub fn transcript(&self) -> String {
         self.turns
