@@ -93,38 +93,35 @@ fn unload() -> Result<(), String> {
     ast::cli::unregister_all();
     let running = ast::app::running();
     if running > 0 {
-        let test_hooks = with_bot(|bot| bot.test_hooks).unwrap_or(false);
-        let restored = app::register().and_then(|()| cli::register(cli::commands(test_hooks)));
-        if let Err(e) = restored {
-            log::error!("MiniBot stays loaded but could not register again: {e}");
-        }
-        return Err(format!("{running} call(s) are running MiniBot(); hang them up (or wait) and unload again"));
+        return refuse_unload(format!("{running} call(s) are running MiniBot(); hang them up (or wait) and unload again"));
+    }
+    // The workers of calls that just ended finish their last chunk; if they do not, nothing has
+    // been stopped yet and the module goes on as it was.
+    let asr = with_bot(|bot| bot.asr.clone()).flatten();
+    if let Some(Err(reason)) = asr.map(|engine| engine.wait_workers(ASR_STOP_TIMEOUT)) {
+        return refuse_unload(reason);
     }
     let Some(bot) = BOT.write().take() else { return Ok(()) };
-    let mut problems = Vec::new();
     if let Some(engine) = &bot.asr {
-        // The workers of calls that just ended finish their last chunk and are joined.
+        // No call runs and no worker is left: this only stops the warmer and joins the threads.
         if let Err(e) = engine.shutdown(ASR_STOP_TIMEOUT) {
-            problems.push(e);
+            log::error!("{e}");
         }
     }
     bot.intents.shutdown(); // joins the LLM workers (each bounded by its request timeout)
     if let Some(store) = &bot.store {
-        store.shutdown(); // writes or spools what is queued (bounded by [database] timeout_ms), joins the writers
+        store.shutdown(); // writes or spools what is queued (bounded by [database] timeouts), joins the writers
     }
-    if !problems.is_empty() {
-        // Threads still run module code: keep the library (and the state they use) in place.
-        let reason = problems.join("; ");
-        let test_hooks = bot.test_hooks;
-        *BOT.write() = Some(bot);
-        let restored = app::register().and_then(|()| cli::register(cli::commands(test_hooks)));
-        if let Err(e) = restored {
-            log::error!("MiniBot stays loaded but could not register again: {e}");
-        }
-        return Err(reason);
-    }
-    drop(bot);
     Ok(())
+}
+
+/// A refused unload: MiniBot() and the CLI come back as they were.
+fn refuse_unload(reason: String) -> Result<(), String> {
+    let test_hooks = with_bot(|bot| bot.test_hooks).unwrap_or(false);
+    if let Err(e) = app::register().and_then(|()| cli::register(cli::commands(test_hooks))) {
+        log::error!("MiniBot stays loaded but could not register again: {e}");
+    }
+    Err(reason)
 }
 
 fn reload() -> Result<(), String> {

@@ -126,11 +126,12 @@ fn soak(run: Run) {
     ami.action("Events", &[("EventMask", "user")]);
     let mut dice = Dice(0x5eed);
     let started = Instant::now();
-    let warm_up = (run.calls / 10).max(10);
+    // Long enough for the recognizer pool to reach what the concurrency needs (it keeps that many).
+    let warm_up = (run.calls / 5).max(30);
     let (mut placed, mut ended) = (0usize, 0usize);
     let mut ran: BTreeSet<String> = BTreeSet::new(); // uniqueids of the calls MiniBot() ran
     let mut never_ran = 0usize;
-    let mut rss_warm = 0u64;
+    let (mut rss_warm, mut anon_warm) = (0u64, 0u64);
     let mut rss_curve = Vec::new();
     let mut events_done = Vec::new();
     let at = |fraction: f64| (run.calls as f64 * fraction) as usize;
@@ -165,10 +166,10 @@ fn soak(run: Run) {
         assert!(asterisk.is_running(), "Asterisk died after {ended} calls:\n{}", tail(&asterisk.console(), 60));
         // The injected faults, each once, at fixed points of the run.
         if ended == warm_up {
-            rss_warm = asterisk.rss_kib();
+            (rss_warm, anon_warm) = (asterisk.rss_kib(), asterisk.rss_anon_kib());
         }
         if ended % (run.calls / 10).max(1) == 0 {
-            rss_curve.push((ended, asterisk.rss_kib()));
+            rss_curve.push((ended, asterisk.rss_kib(), recognizers(&asterisk)));
         }
         if ended == at(0.25) {
             let out = asterisk.cli("module unload res_minibot.so");
@@ -214,8 +215,9 @@ fn soak(run: Run) {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let rss_end = asterisk.rss_kib();
+    let (rss_end, anon_end) = (asterisk.rss_kib(), asterisk.rss_anon_kib());
     let growth_mib = rss_end.saturating_sub(rss_warm) as f64 / 1024.0;
+    let anon_growth_mib = anon_end.saturating_sub(anon_warm) as f64 / 1024.0;
     let bound_mib = 96.0;
     let db_report = asterisk.cli("minibot show db");
     let metrics = asterisk.cli("minibot show metrics");
@@ -226,7 +228,11 @@ fn soak(run: Run) {
     println!("  MiniBot() ran on {} calls ({never_ran} hung up before it started)", ran.len());
     println!("  calls rows: {rows} ({distinct} distinct keys); missing {}, unexpected {}", ran.difference(&stored).count(), stored.difference(&ran).count());
     println!("  RSS after warm-up ({warm_up} calls): {:.1} MiB; at the end: {:.1} MiB; growth {growth_mib:.1} MiB (bound {bound_mib} MiB)", rss_warm as f64 / 1024.0, rss_end as f64 / 1024.0);
-    println!("  RSS curve (calls ended: MiB): {}", rss_curve.iter().map(|(n, kib)| format!("{n}: {:.0}", *kib as f64 / 1024.0)).collect::<Vec<_>>().join(", "));
+    println!("  anonymous memory: {:.1} MiB after warm-up, {:.1} MiB at the end (+{anon_growth_mib:.1} MiB)", anon_warm as f64 / 1024.0, anon_end as f64 / 1024.0);
+    println!(
+        "  RSS curve (calls ended: MiB, recognizers kept): {}",
+        rss_curve.iter().map(|(n, kib, r)| format!("{n}: {:.0} ({r})", *kib as f64 / 1024.0)).collect::<Vec<_>>().join(", ")
+    );
     println!("{db_report}{metrics}");
     assert_eq!(rows, distinct, "a call stored twice");
     assert_eq!(stored, ran, "rows must match the calls MiniBot() ran, one each");
@@ -236,6 +242,15 @@ fn soak(run: Run) {
     drop(asterisk);
     cluster("stop");
     let _ = std::fs::remove_dir_all(&spool_dir);
+}
+
+/// Recognizers the module keeps (idle ones; all of them once the calls have ended).
+fn recognizers(asterisk: &Asterisk) -> usize {
+    let metrics = asterisk.cli("minibot show metrics");
+    ["(8000, ", "(16000, "]
+        .iter()
+        .filter_map(|k| metrics.split(k).nth(1).and_then(|r| r.split(')').next()).and_then(|n| n.parse::<usize>().ok()))
+        .sum()
 }
 
 fn first_line(text: &str) -> &str {

@@ -12,7 +12,7 @@ use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -161,13 +161,15 @@ impl Engine {
                 let (audio_tx, audio_rx) = bounded::<WorkerInput>(500);
                 let event_tx = events.clone();
                 let shared = self.shared.clone();
+                let closed = Arc::new(AtomicBool::new(false));
+                let worker_closed = closed.clone();
                 *shared.workers.lock() += 1;
                 // 1 MiB of stack: Kaldi decodes on the heap; small stacks keep glibc's stack cache small.
                 let spawned = std::thread::Builder::new().name("minibot-asr".into()).stack_size(1 << 20).spawn(move || {
                     let done = WorkerExit(shared.clone());
                     let failure = match Decoder::new(shared, sample_rate) {
                         Ok(mut decoder) => {
-                            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker_loop(&mut decoder, &audio_rx, &event_tx)));
+                            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker_loop(&mut decoder, &audio_rx, &event_tx, &worker_closed)));
                             run.err().map(|_| "the recognizer's thread panicked".to_string())
                         }
                         Err(reason) => Some(reason),
@@ -187,23 +189,28 @@ impl Engine {
                 let mut workers = self.workers.lock();
                 join_finished(&mut workers);
                 workers.push(handle);
-                Ok(Session { inner: SessionKind::Worker { audio_tx, shared: self.shared.clone(), events, failed: false } })
+                Ok(Session { inner: SessionKind::Worker { audio_tx, shared: self.shared.clone(), events, failed: false, closed } })
             }
         }
     }
 
-    /// Stops the warmer and waits (bounded) for every call's worker to finish.
-    pub fn shutdown(&self, timeout: Duration) -> Result<(), String> {
-        self.stop_warmer();
+    /// Waits (bounded) for the workers of calls that ended to finish, stopping nothing: a
+    /// refused unload leaves the engine as it was.
+    pub fn wait_workers(&self, timeout: Duration) -> Result<(), String> {
         let deadline = Instant::now() + timeout;
-        {
-            let mut workers = self.shared.workers.lock();
-            while *workers > 0 {
-                if self.shared.workers_done.wait_until(&mut workers, deadline).timed_out() {
-                    return Err(format!("{} ASR worker(s) still running after {} ms", *workers, timeout.as_millis()));
-                }
+        let mut workers = self.shared.workers.lock();
+        while *workers > 0 {
+            if self.shared.workers_done.wait_until(&mut workers, deadline).timed_out() {
+                return Err(format!("{} ASR worker(s) still running after {} ms", *workers, timeout.as_millis()));
             }
         }
+        Ok(())
+    }
+
+    /// Waits (bounded) for every call's worker, then stops the warmer and joins every thread.
+    pub fn shutdown(&self, timeout: Duration) -> Result<(), String> {
+        self.wait_workers(timeout)?;
+        self.stop_warmer();
         // Every worker has counted itself out: what is left of each thread is its exit.
         for handle in self.workers.lock().drain(..) {
             let _ = handle.join();
@@ -384,10 +391,14 @@ enum WorkerInput {
     EndOfTurn(Instant),
 }
 
-fn worker_loop(decoder: &mut Decoder, input: &Receiver<WorkerInput>, output: &Sender<AsrEvent>) {
+fn worker_loop(decoder: &mut Decoder, input: &Receiver<WorkerInput>, output: &Sender<AsrEvent>, closed: &AtomicBool) {
     let mut events = Vec::new();
-    // Ends when the call drops its sender.
+    // Ends when the call is over: decoding what a hung-up callee said last would only keep the
+    // recognizer (and a core) from the next call.
     for message in input.iter() {
+        if closed.load(Ordering::Relaxed) {
+            return;
+        }
         match message {
             WorkerInput::Audio(audio) => decoder.accept(&audio, &mut events),
             WorkerInput::EndOfTurn(at) => decoder.finish(at, &mut events),
@@ -407,7 +418,22 @@ pub struct Session {
 
 enum SessionKind {
     Inline { decoder: Decoder, pending: Vec<AsrEvent>, events: Sender<AsrEvent> },
-    Worker { audio_tx: Sender<WorkerInput>, shared: Arc<Shared>, events: Sender<AsrEvent>, failed: bool },
+    Worker {
+        audio_tx: Sender<WorkerInput>,
+        shared: Arc<Shared>,
+        events: Sender<AsrEvent>,
+        failed: bool,
+        /// Set when the call drops its session: the worker stops at once, whatever is queued.
+        closed: Arc<AtomicBool>,
+    },
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let SessionKind::Worker { closed, .. } = &self.inner {
+            closed.store(true, Ordering::Relaxed);
+        }
+    }
 }
 
 impl Session {
@@ -417,7 +443,7 @@ impl Session {
                 decoder.accept(&audio, pending);
                 pending.drain(..).for_each(|e| drop(events.send(e)));
             }
-            SessionKind::Worker { audio_tx, shared, events, failed } => match audio_tx.try_send(WorkerInput::Audio(audio)) {
+            SessionKind::Worker { audio_tx, shared, events, failed, .. } => match audio_tx.try_send(WorkerInput::Audio(audio)) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) => {
                     shared.queue_drops.fetch_add(1, Ordering::Relaxed);

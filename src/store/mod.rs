@@ -21,7 +21,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreConfig {
@@ -84,6 +84,8 @@ struct Shared {
     connected: AtomicBool,
     /// Unloading: no new connection attempts, what is queued is written if connected, else spooled.
     stopping: AtomicBool,
+    /// Unloading: after this, what is still queued goes to the spool in one append.
+    stop_deadline: Mutex<Option<Instant>>,
     spool: Spool,
     /// Records that could be neither written nor spooled (the spool's disk failing): kept in
     /// memory and tried again; logged in full at unload if still there.
@@ -108,6 +110,7 @@ impl Store {
             stats: StoreStats::default(),
             connected: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
+            stop_deadline: Mutex::new(None),
             spool,
             unsaved: Mutex::new(Vec::new()),
         });
@@ -183,9 +186,11 @@ impl Store {
     }
 
     /// Stops taking calls and waits for the writers: what is queued is written while the
-    /// connection holds, else spooled; no new connection is tried. Bounded by one statement
-    /// timeout per writer plus the spool's appends.
+    /// connection holds and for at most `timeout_ms`, the rest spooled in one append; no new
+    /// connection is tried, no replay started. Bounded by about `connect_timeout_ms + 2 x
+    /// timeout_ms` (a connection or statement under way when it is called, then the drain).
     pub fn shutdown(&self) {
+        *self.shared.stop_deadline.lock() = Some(Instant::now() + Duration::from_millis(self.shared.config.timeout_ms));
         self.shared.stopping.store(true, Ordering::SeqCst);
         self.tx.lock().take();
         for thread in self.threads.lock().drain(..) {
@@ -213,6 +218,7 @@ fn writer(shared: &Shared, rx: &Receiver<CallRecord>) {
     let retry = Duration::from_millis(shared.config.retry_ms);
     loop {
         match rx.recv_timeout(retry) {
+            Ok(record) if shared.stopping.load(Ordering::SeqCst) => drain_at_stop(shared, &mut client, record, rx),
             Ok(record) => {
                 store_record(shared, &mut client, record);
                 if shared.spool.pending() && !shared.stopping.load(Ordering::SeqCst) {
@@ -243,6 +249,40 @@ fn store_record(shared: &Shared, client: &mut Option<Client>, record: CallRecord
         }
     }
     spool_record(shared, record);
+}
+
+/// Unloading: writes what is queued while the connection holds and time remains, spools the
+/// rest with one append (thousands of queued calls must not cost one fsync each).
+fn drain_at_stop(shared: &Shared, client: &mut Option<Client>, first: CallRecord, rx: &Receiver<CallRecord>) {
+    let deadline = *shared.stop_deadline.lock();
+    let mut rest = Vec::new();
+    for record in std::iter::once(first).chain(rx.try_iter()) {
+        let in_time = deadline.map_or(true, |d| Instant::now() < d);
+        if !rest.is_empty() || !in_time || client.is_none() || shared.spool.pending() {
+            rest.push(record);
+            continue;
+        }
+        match write(shared, client, &record) {
+            Ok(()) => {
+                shared.stats.written.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(WriteError::Refused(reason)) => set_aside(shared, &record, &reason),
+            Err(WriteError::Unavailable(_)) => rest.push(record),
+        }
+    }
+    if rest.is_empty() {
+        return;
+    }
+    let lines: Vec<String> = rest.iter().map(|r| r.to_json().to_string()).collect();
+    match shared.spool.append_all(&lines.iter().map(|l| l.as_bytes()).collect::<Vec<_>>()) {
+        Ok(()) => {
+            shared.stats.spooled.fetch_add(rest.len() as u64, Ordering::Relaxed);
+        }
+        Err(e) => {
+            log::error!("cannot spool {} call(s) at unload ({e})", rest.len());
+            shared.unsaved.lock().extend(rest);
+        }
+    }
 }
 
 fn set_aside(shared: &Shared, record: &CallRecord, reason: &str) {
@@ -310,6 +350,9 @@ fn replay(shared: &Shared, client: &mut Option<Client>) {
         return;
     }
     let replayed = shared.spool.replay(|line| {
+        if shared.stopping.load(Ordering::SeqCst) {
+            return Disposition::Retry; // unloading: the rest waits for the next load
+        }
         let record = match CallRecord::from_spool_line(line) {
             Ok(record) => record,
             Err(reason) => {

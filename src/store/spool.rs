@@ -93,14 +93,25 @@ impl Spool {
 
     /// Appends one record (a line without its newline) durably.
     pub fn append(&self, line: &[u8]) -> io::Result<()> {
-        debug_assert!(!line.contains(&b'\n'));
-        let mut bytes = Vec::with_capacity(line.len() + 1);
-        bytes.extend_from_slice(line);
-        bytes.push(b'\n');
+        self.append_all(&[line])
+    }
+
+    /// Appends records with one write and one fsync (many records at unload).
+    pub fn append_all(&self, lines: &[&[u8]]) -> io::Result<()> {
+        let mut bytes = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+        for line in lines {
+            debug_assert!(!line.contains(&b'\n'));
+            bytes.extend_from_slice(line);
+            bytes.push(b'\n');
+        }
         let _guard = self.append.lock();
         let mut file = OpenOptions::new().create(true).append(true).open(&self.path)?;
-        file.write_all(&bytes)?;
-        file.sync_data()?;
+        let before = file.metadata()?.len();
+        if let Err(e) = file.write_all(&bytes).and_then(|()| file.sync_data()) {
+            // A short write (disk full) must not leave a fragment the next record would be glued to.
+            let _ = file.set_len(before).and_then(|()| file.sync_data());
+            return Err(e);
+        }
         self.pending.store(true, Ordering::SeqCst);
         Ok(())
     }
@@ -145,15 +156,22 @@ impl Spool {
 
     fn replay_locked(&self, write: &mut dyn FnMut(&[u8]) -> Disposition) -> io::Result<ReplayOutcome> {
         let mut outcome = ReplayOutcome::default();
-        let mut offset = self.read_offset();
+        let len = fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        // An offset past the end is not this spool's: start over (writes are idempotent).
+        let mut offset = Some(self.read_offset()).filter(|o| *o <= len).unwrap_or(0);
         let offset_file = OpenOptions::new().create(true).write(true).truncate(false).open(&self.offset_path)?;
         loop {
+            let pass_start = offset;
             let file = match File::open(&self.path) {
                 Ok(f) => f,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    self.pending.store(false, Ordering::SeqCst);
-                    outcome.finished = true;
-                    return Ok(outcome);
+                    // Removed by an earlier pass; an append may have recreated it since.
+                    let _appending = self.append.lock();
+                    if !self.path.exists() {
+                        self.pending.store(false, Ordering::SeqCst);
+                        outcome.finished = true;
+                    }
+                    return Ok(outcome); // a new spool is replayed by the next call
                 }
                 Err(e) => return Err(e),
             };
@@ -188,6 +206,10 @@ impl Spool {
             if len <= offset {
                 self.remove_files();
                 outcome.finished = true;
+                return Ok(outcome);
+            }
+            if offset == pass_start {
+                // Only an incomplete line is left (being appended, or cut short): next time.
                 return Ok(outcome);
             }
         }
@@ -387,5 +409,26 @@ mod tests {
             .unwrap();
         assert_eq!(seen, vec![b"first".to_vec(), b"second".to_vec()]);
         assert!(outcome.finished && !path.exists());
+    }
+
+    #[test]
+    fn an_incomplete_last_line_never_makes_the_replay_spin() {
+        let path = temp_spool("incomplete");
+        let (spool, _) = Spool::open(&path).unwrap();
+        spool.append(b"whole").unwrap();
+        // As a short write would leave it, if it were not cut back: the replay must return.
+        OpenOptions::new().append(true).open(&path).unwrap().write_all(b"frag").unwrap();
+        let (seen, outcome) = replay_all(&spool);
+        assert_eq!((seen, outcome.finished), (vec![b"whole".to_vec()], false));
+        assert!(spool.pending());
+    }
+
+    #[test]
+    fn several_records_in_one_append() {
+        let path = temp_spool("batch");
+        let (spool, _) = Spool::open(&path).unwrap();
+        spool.append_all(&[b"a", b"b", b"c"]).unwrap();
+        assert_eq!(spool.waiting(), 3);
+        assert_eq!(replay_all(&spool).0.len(), 3);
     }
 }
