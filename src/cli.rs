@@ -135,8 +135,9 @@ fn show_metrics(args: &CliArgs) -> CliResult {
         text += &intents.report();
     }
     if let Some(Some(engine)) = with_bot(|bot| bot.asr.clone()) {
+        let (in_use, live) = engine.recognizers();
         text += &format!(
-            "ASR: mode {:?}, warm recognizers {:?}, workers {}, queue drops {}\n",
+            "ASR: mode {:?}, warm recognizers {:?}, in use {in_use}, alive {live}, workers {}, queue drops {}\n",
             engine.mode(),
             engine.idle_counts(),
             engine.active_workers(),

@@ -214,7 +214,25 @@ impl Settings {
                 )),
             }
         }
+        settings.check_bounds(&document.file)?;
         Ok(Loaded { settings, warnings })
+    }
+
+    /// Bounds that depend on each other, checked once every section is read.
+    fn check_bounds(&self, file: &str) -> Result<(), ConfigError> {
+        if self.vad.max_speech_ms <= self.vad.onset_ms {
+            let message = format!("max_speech_ms ({}) must be above onset_ms ({})", self.vad.max_speech_ms, self.vad.onset_ms);
+            return Err(ConfigError::at(file, 0, "vad", "max_speech_ms", &message));
+        }
+        let processing_ms = self.limits.processing_timeout.as_millis() as u64;
+        if processing_ms <= self.intent.deadline_ms {
+            let message = format!(
+                "processing_timeout_ms ({processing_ms}) must be above [intent] deadline_ms ({}): a turn's intent must be able to arrive",
+                self.intent.deadline_ms
+            );
+            return Err(ConfigError::at(file, 0, "call", "processing_timeout_ms", &message));
+        }
+        Ok(())
     }
 
     fn apply_general(&mut self, entry: &Entry, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
@@ -264,6 +282,7 @@ impl Settings {
                 }
             }
             "prewarm" => self.asr.prewarm = parse_number(value, 0, 50).ok_or_else(|| error(range_message(value, 0, 50)))? as usize,
+            "max_recognizers" => self.asr.max_recognizers = parse_number(value, 0, 10_000).ok_or_else(|| error(range_message(value, 0, 10_000)))? as usize,
             "partial_interval_ms" => {
                 self.asr.partial_interval_ms = parse_number(value, 20, 5000).ok_or_else(|| error(range_message(value, 20, 5000)))?
             }
@@ -482,6 +501,16 @@ mod tests {
         let err = load("[database]\nurl = postgres://minibot@db/x?sslmode=maybe\n").unwrap_err();
         assert!(err.to_string().starts_with("minibot.conf line 2, section [database], key 'url'"), "{err}");
         assert_eq!(load("[qualification]\nwarm = 90\nhot = 95\n").unwrap().settings.qualification.warm, 90);
+    }
+
+    #[test]
+    fn bounds_that_depend_on_each_other_are_checked() {
+        let err = load("[vad]\nonset_ms = 200\nmax_speech_ms = 200\n").unwrap_err();
+        assert!(err.to_string().contains("section [vad], key 'max_speech_ms'"), "{err}");
+        let err = load("[intent]\ndeadline_ms = 2000\n[call]\nprocessing_timeout_ms = 1500\n").unwrap_err();
+        assert!(err.message.contains("must be above [intent] deadline_ms (2000)"), "{err}");
+        let s = load("[call]\nmax_duration_s = 120\nprocessing_timeout_ms = 3000\n").unwrap().settings;
+        assert_eq!((s.limits.max_duration.as_secs(), s.limits.processing_timeout.as_millis()), (120, 3000));
     }
 
     #[test]

@@ -108,10 +108,11 @@ fn soak(run: Run) {
     let llm_port = llm.port;
     let spool_dir = format!("/tmp/minibot-soak-{}", std::process::id());
     let conf = format!(
-        "[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = 2\n\
+        "[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = 2\nmax_recognizers = {}\n\
          [intent]\nllm_below = 1.01\ndeadline_ms = 1200\n\
          [llm]\nurl = {}\napi = openai\nmodel = gemma\nworkers = 1\nqueue = 4\ntimeout_ms = 1500\nbreaker_failures = 3\nbreaker_cooldown_ms = 5000\n\
          [database]\nurl = {db}\nretry_ms = 200\nnode = soak\nspool = {spool_dir}/results.spool\n",
+        run.concurrency + 4,
         llm.url()
     );
     let mut options = Options { minibot_conf: Some(conf), scenarios: SCENARIO.into(), dialplan: bot_dialplan(), ..Options::default() };
@@ -230,7 +231,7 @@ fn soak(run: Run) {
     println!("  RSS after warm-up ({warm_up} calls): {:.1} MiB; at the end: {:.1} MiB; growth {growth_mib:.1} MiB (bound {bound_mib} MiB)", rss_warm as f64 / 1024.0, rss_end as f64 / 1024.0);
     println!("  anonymous memory: {:.1} MiB after warm-up, {:.1} MiB at the end (+{anon_growth_mib:.1} MiB)", anon_warm as f64 / 1024.0, anon_end as f64 / 1024.0);
     println!(
-        "  RSS curve (calls ended: MiB, recognizers kept): {}",
+        "  RSS curve (calls ended: MiB, recognizers alive): {}",
         rss_curve.iter().map(|(n, kib, r)| format!("{n}: {:.0} ({r})", *kib as f64 / 1024.0)).collect::<Vec<_>>().join(", ")
     );
     println!("{db_report}{metrics}");
@@ -244,13 +245,10 @@ fn soak(run: Run) {
     let _ = std::fs::remove_dir_all(&spool_dir);
 }
 
-/// Recognizers the module keeps (idle ones; all of them once the calls have ended).
+/// Recognizers alive in the module (idle and in use).
 fn recognizers(asterisk: &Asterisk) -> usize {
     let metrics = asterisk.cli("minibot show metrics");
-    ["(8000, ", "(16000, "]
-        .iter()
-        .filter_map(|k| metrics.split(k).nth(1).and_then(|r| r.split(')').next()).and_then(|n| n.parse::<usize>().ok()))
-        .sum()
+    metrics.split("alive ").nth(1).and_then(|r| r.split(',').next()).and_then(|n| n.trim().parse().ok()).unwrap_or(0)
 }
 
 fn first_line(text: &str) -> &str {

@@ -36,6 +36,9 @@ pub struct AsrConfig {
     pub rates: Vec<u32>,
     /// How often a partial result is asked for while speech is fed.
     pub partial_interval_ms: u32,
+    /// Most recognizers alive at once, idle and in use (0: no limit). Memory is then bounded by
+    /// the model plus this many recognizers; a call beyond it runs without ASR (DTMF only).
+    pub max_recognizers: usize,
 }
 
 impl Default for AsrConfig {
@@ -46,6 +49,7 @@ impl Default for AsrConfig {
             prewarm: 2,
             rates: vec![8000, 16000],
             partial_interval_ms: 200,
+            max_recognizers: 0,
         }
     }
 }
@@ -138,6 +142,13 @@ impl Engine {
         let mut counts: Vec<_> = self.shared.config.rates.iter().map(|r| (*r, pools.get(r).map_or(0, |p| p.idle.len()))).collect();
         counts.sort();
         counts
+    }
+
+    /// Recognizers in use by calls, and alive in all (idle + in use).
+    pub fn recognizers(&self) -> (usize, usize) {
+        let pools = self.shared.pools.lock();
+        let in_use: usize = pools.values().map(|p| p.in_use).sum();
+        (in_use, live(&pools))
     }
 
     pub fn active_workers(&self) -> usize {
@@ -276,7 +287,8 @@ fn warm_loop(shared: &Shared) {
         }
         let missing = {
             let pools = shared.pools.lock();
-            shared.config.rates.iter().copied().find(|r| pools.get(r).map_or(0, |p| p.idle.len()) < shared.config.prewarm)
+            let room = shared.config.max_recognizers == 0 || live(&pools) < shared.config.max_recognizers;
+            shared.config.rates.iter().copied().filter(|_| room).find(|r| pools.get(r).map_or(0, |p| p.idle.len()) < shared.config.prewarm)
         };
         match missing {
             Some(rate) => match new_warm_recognizer(&shared.model, rate) {
@@ -309,10 +321,18 @@ impl Decoder {
     fn new(shared: Arc<Shared>, sample_rate: u32) -> Result<Decoder, String> {
         let pooled = {
             let mut pools = shared.pools.lock();
+            let max = shared.config.max_recognizers;
             let pool = pools.entry(sample_rate).or_default();
             pool.in_use += 1;
             pool.peak = pool.peak.max(pool.in_use);
-            pool.idle.pop()
+            let pooled = pool.idle.pop();
+            if pooled.is_none() && max > 0 && live(&pools) > max {
+                if let Some(pool) = pools.get_mut(&sample_rate) {
+                    pool.in_use -= 1;
+                }
+                return Err(format!("all {max} recognizers ([asr] max_recognizers) are in use"));
+            }
+            pooled
         };
         shared.wake.notify_all();
         let recognizer = match pooled {
@@ -375,6 +395,11 @@ impl Drop for Decoder {
             pool.idle.push(recognizer);
         }
     }
+}
+
+/// Recognizers alive (idle and in use, being built included) across rates.
+fn live(pools: &HashMap<u32, RatePool>) -> usize {
+    pools.values().map(|p| p.idle.len() + p.in_use).sum()
 }
 
 /// The recognizers of one sample rate.
@@ -540,5 +565,29 @@ mod tests {
             engine.shutdown(Duration::from_secs(10)).unwrap();
             assert_eq!(engine.active_workers(), 0);
         }
+    }
+
+    #[test]
+    fn recognizers_beyond_the_limit_are_refused_and_calls_told() {
+        let config = AsrConfig { model_path: model_path(), prewarm: 0, max_recognizers: 1, ..AsrConfig::default() };
+        let engine = Engine::load(config).unwrap();
+        let (tx1, _rx1) = crossbeam_channel::unbounded();
+        let mut first = engine.session(16000, tx1).unwrap();
+        first.feed(vec![0; 320]);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while engine.recognizers() != (1, 1) {
+            assert!(Instant::now() < deadline, "{:?}", engine.recognizers());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let (tx2, rx2) = crossbeam_channel::unbounded();
+        let _second = engine.session(16000, tx2).unwrap();
+        match rx2.recv_timeout(Duration::from_secs(10)) {
+            Ok(AsrEvent::Failed { reason }) => assert!(reason.contains("max_recognizers"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        drop(first);
+        drop(_second);
+        engine.shutdown(Duration::from_secs(10)).unwrap();
+        assert_eq!(engine.recognizers(), (0, 0));
     }
 }

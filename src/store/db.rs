@@ -94,7 +94,10 @@ pub fn open(config: &StoreConfig) -> Result<Client, String> {
 fn probe(pg: &Config, timeout: Duration) -> Result<(), String> {
     let ports = pg.get_ports();
     let mut last = String::from("no host in the url");
-    for (i, host) in pg.get_hosts().iter().enumerate() {
+    // hostaddr= alone names the servers by address.
+    let by_address: Vec<Host> = pg.get_hostaddrs().iter().map(|a| Host::Tcp(a.to_string())).collect();
+    let hosts = if pg.get_hosts().is_empty() { &by_address[..] } else { pg.get_hosts() };
+    for (i, host) in hosts.iter().enumerate() {
         let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
         let answered = match host {
             Host::Tcp(name) => probe_tcp(name, port, timeout),
