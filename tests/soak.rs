@@ -117,6 +117,12 @@ fn soak(run: Run) {
     );
     let mut options = Options { minibot_conf: Some(conf), scenarios: SCENARIO.into(), dialplan: bot_dialplan(), ..Options::default() };
     options.extra_modules = vec!["func_rand.so".into(), "func_logic.so".into()];
+    // A memory study may set allocator tunables for Asterisk: MINIBOT_SOAK_ASTERISK_ENV="K=V K2=V2".
+    options.env = std::env::var("MINIBOT_SOAK_ASTERISK_ENV")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect();
     let mut asterisk = Asterisk::start(options);
     let callee = callee_dialplan(&asterisk);
     let conf = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();

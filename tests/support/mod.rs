@@ -80,6 +80,8 @@ pub struct Options {
     pub extra_modules: Vec<String>,
     /// More configuration files (name, contents).
     pub extra_configs: Vec<(String, String)>,
+    /// Environment variables for the Asterisk process (e.g. malloc tunables in a memory study).
+    pub env: Vec<(String, String)>,
 }
 
 /// What a PJSIP endpoint on 127.0.0.1 needs (no autoload: dependencies are listed).
@@ -108,6 +110,7 @@ impl Default for Options {
             dialplan: String::new(),
             extra_modules: Vec::new(),
             extra_configs: Vec::new(),
+            env: Vec::new(),
         }
     }
 }
@@ -128,6 +131,7 @@ pub struct Asterisk {
     pub dir: String,
     pub ami_port: u16,
     child: Option<Child>,
+    env: Vec<(String, String)>,
 }
 
 /// The dialplan every instance has: `demo` runs the bot, `callee` stands for the person called.
@@ -177,7 +181,7 @@ impl Asterisk {
 
         install_prompts(&root);
         let ami_port = free_port();
-        let mut asterisk = Asterisk { root, dir, ami_port, child: None };
+        let mut asterisk = Asterisk { root, dir, ami_port, child: None, env: options.env.clone() };
         asterisk.write_config("asterisk.conf", &asterisk.asterisk_conf());
         let mut modules = String::from("[modules]\nautoload = no\n");
         for m in BASE_MODULES {
@@ -231,6 +235,7 @@ impl Asterisk {
             .arg(&self.root)
             .args(["/usr/sbin/asterisk", "-f", "-n", "-C"])
             .arg(format!("{}/etc/asterisk.conf", self.dir))
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(console.try_clone().unwrap())
             .stderr(console)
