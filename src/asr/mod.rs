@@ -292,7 +292,13 @@ fn warm_loop(shared: &Shared) {
         };
         match missing {
             Some(rate) => match new_warm_recognizer(&shared.model, rate) {
-                Some(recognizer) => shared.pools.lock().entry(rate).or_default().idle.push(recognizer),
+                Some(recognizer) => {
+                    let mut pools = shared.pools.lock();
+                    // Calls may have taken the room while this one was being built.
+                    if shared.config.max_recognizers == 0 || live(&pools) < shared.config.max_recognizers {
+                        pools.entry(rate).or_default().idle.push(recognizer);
+                    }
+                }
                 None => {
                     log::error!("Vosk refused a recognizer at {rate} Hz; not pre-warming");
                     return;

@@ -111,12 +111,27 @@ pub fn register(commands: Vec<CliCommand>) -> Result<(), String> {
     }
 }
 
+/// Unregisters every command. Asterisk leaves a command that is running in place (and says so
+/// only in its log), so a running one is waited for (bounded) before its entry is freed; one
+/// still running after that is leaked rather than freed under Asterisk's feet.
 pub fn unregister_all() {
     let Some(Registered(mut entries)) = REGISTERED.lock().take() else { return };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut still_running = false;
     for entry in entries.iter_mut().filter(|e| e.raw.handler.is_some()) {
+        // SAFETY: reads an int of a live entry that Asterisk's CLI thread updates (volatile: read anew each time).
+        let in_use = |entry: &Entry| unsafe { std::ptr::read_volatile(&entry.raw.inuse) } > 0;
+        while in_use(entry) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        still_running |= in_use(entry);
         // SAFETY: the entry was registered above and is still alive.
         unsafe {
             sys::ast_cli_unregister(&mut entry.raw);
         }
+    }
+    if still_running {
+        log::error!("a MiniBot CLI command is still running at unload: its entries are kept in memory");
+        std::mem::forget(entries);
     }
 }
