@@ -110,7 +110,7 @@ fn soak(run: Run) {
     let conf = format!(
         "[general]\ntest_hooks = yes\n{}\n\
          [intent]\nllm_below = 1.01\ndeadline_ms = 1200\n\
-         [llm]\nurl = {}\napi = openai\nmodel = gemma\nworkers = 1\nqueue = 4\ntimeout_ms = 1500\nbreaker_failures = 3\nbreaker_cooldown_ms = 5000\n\
+         [llm]\nurl = {}\napi = openai\nmodel = gemma\nworkers = 1\nqueue = 4\ntimeout_ms = 4000\nbreaker_failures = 3\nbreaker_cooldown_ms = 5000\n\
          [database]\nurl = {db}\nretry_ms = 200\nnode = soak\nspool = {spool_dir}/results.spool\n",
         // MINIBOT_SOAK_ASR=no: the same run without a recognizer (a memory study's control).
         if std::env::var("MINIBOT_SOAK_ASR").as_deref() == Ok("no") {
