@@ -311,17 +311,22 @@ impl Asterisk {
 
     /// Resident memory of the Asterisk process, in KiB.
     pub fn rss_kib(&self) -> u64 {
-        self.status_kib("VmRSS:")
+        self.status_number("VmRSS:")
     }
 
     /// Anonymous resident memory (heap, stacks), in KiB: where a leak shows. Unlike VmRSS it
     /// leaves out file-backed pages, such as the parts of a memory-mapped model that decoding
     /// touches for the first time, which grow with the variety of audio, not with the calls.
     pub fn rss_anon_kib(&self) -> u64 {
-        self.status_kib("RssAnon:")
+        self.status_number("RssAnon:")
     }
 
-    fn status_kib(&self, key: &str) -> u64 {
+    /// Threads of the Asterisk process.
+    pub fn threads(&self) -> u64 {
+        self.status_number("Threads:")
+    }
+
+    fn status_number(&self, key: &str) -> u64 {
         let status = fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
         status
             .lines()
