@@ -18,6 +18,9 @@ case "${1:-start}" in
 start)
     mkdir -p "$DIR/run"
     chown -R postgres:postgres "$DIR"
+    # The server runs as `postgres`: the cache dir holding the cluster must let it through
+    # (a `mktemp -d` cache is 0700).
+    chmod o+x "$(dirname "$DIR")"
     if [ ! -f "$DIR/data/PG_VERSION" ]; then
         as_pg "$BIN/initdb" -D "$DIR/data" -U minibot --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
             || { tail "$DIR/initdb.log" >&2; exit 1; }
