@@ -14,6 +14,14 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use support::llm::LlmServer;
 
+/// One llama-server at a time: two on 2 cores, each spinning its threads, slowed a first answer
+/// past 20 s on a fresh machine (seen in a cold rehearsal).
+static ONE_SERVER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_server() -> std::sync::MutexGuard<'static, ()> {
+    ONE_SERVER.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn ask(pool: &LlmPool, text: &str, within: Duration) -> (Result<res_minibot::nlp::Classification, LlmError>, Duration) {
     let (tx, rx) = bounded(1);
     let started = Instant::now();
@@ -23,6 +31,7 @@ fn ask(pool: &LlmPool, text: &str, within: Duration) -> (Result<res_minibot::nlp
 
 #[test]
 fn openai_format_is_answered_in_the_schema_and_ollama_native_is_a_counted_404() {
+    let _alone = one_server();
     let server = LlmServer::start();
     let pool = LlmPool::start(LlmConfig { url: server.url(), api: Api::OpenAi, model: "gemma".into(), timeout_ms: 20_000, ..LlmConfig::default() }).unwrap();
     let mut latencies = Vec::new();
@@ -53,6 +62,7 @@ fn openai_format_is_answered_in_the_schema_and_ollama_native_is_a_counted_404() 
 /// server is alive (no outage counted).
 #[test]
 fn a_short_deadline_is_never_overrun() {
+    let _alone = one_server();
     let server = LlmServer::start();
     let pool = LlmPool::start(LlmConfig { url: server.url(), api: Api::OpenAi, model: "gemma".into(), timeout_ms: 20_000, ..LlmConfig::default() }).unwrap();
     let pool = std::sync::Arc::new(pool);
