@@ -267,14 +267,26 @@ fn soak(run: Run) {
 /// After an unload attempt: refused while a call was inside MiniBot(); if it went through (no call
 /// was inside MiniBot() at that instant, e.g. all were being set up), the module is loaded again.
 fn unloaded(asterisk: &Asterisk, out: &str) -> String {
-    let listed = asterisk.cli("module show like res_minibot");
-    if listed.lines().any(|l| l.contains("res_minibot.so") && l.contains(" Running") && !l.contains("Not Running")) {
+    if module_loaded(asterisk) {
         return format!("refused: {}", first_line(out));
     }
-    asterisk.cli("module load res_minibot.so");
-    let running = asterisk.cli("module show like res_minibot");
-    assert!(running.contains(" Running") && !running.contains("Not Running"), "the module did not load again:\n{}", tail(&asterisk.log(), 30));
+    let load = asterisk.cli("module load res_minibot.so");
+    assert!(module_loaded(asterisk), "the module did not load again: {load}\n{}", tail(&asterisk.log(), 30));
     "went through (no call was inside MiniBot()), loaded again".into()
+}
+
+/// Whether the module answers its CLI (asked a few times: under load a remote console can come
+/// back empty).
+fn module_loaded(asterisk: &Asterisk) -> bool {
+    let mut last = String::new();
+    for _ in 0..5 {
+        last = asterisk.cli("module show like res_minibot");
+        if last.contains("res_minibot.so") {
+            return last.lines().any(|l| l.contains("res_minibot.so") && l.contains(" Running") && !l.contains("Not Running"));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    panic!("no answer from `module show like res_minibot`: {last:?}");
 }
 
 /// Recognizers alive in the module (idle and in use).
