@@ -306,18 +306,16 @@ impl Drop for LlmPool {
 fn ask(agent: &ureq::Agent, config: &LlmConfig, job: &Job) -> Result<Classification, LlmError> {
     let (path, body) = build_request(config, job.context, &job.text);
     let url = format!("{}{path}", config.url.trim_end_matches('/'));
-    // Never wait past the turn's deadline: an answer after it is useless.
     // The request gets its full `timeout_ms` even when the turn's deadline comes first (the turn
     // then goes on with its local answer): cutting it at the deadline would make a slow but
     // healthy server look like one that never answers, and only the latter is an outage.
     let timeout = Duration::from_millis(config.timeout_ms);
     let response = agent.post(&url).timeout(timeout).set("Content-Type", "application/json").send_string(&body);
-    let timed_out = || LlmError::Timeout;
     match response {
         Ok(response) => {
             let text = response.into_string().map_err(|e| {
                 if e.kind() == std::io::ErrorKind::TimedOut || e.kind() == std::io::ErrorKind::WouldBlock {
-                    timed_out()
+                    LlmError::Timeout
                 } else {
                     LlmError::Transport(e.to_string())
                 }
@@ -328,7 +326,7 @@ fn ask(agent: &ureq::Agent, config: &LlmConfig, job: &Job) -> Result<Classificat
         Err(ureq::Error::Transport(t)) => {
             let message = t.to_string();
             if message.contains("timed out") || message.contains("Timeout") || message.contains("timeout") {
-                Err(timed_out())
+                Err(LlmError::Timeout)
             } else {
                 Err(LlmError::Transport(message))
             }

@@ -10,7 +10,7 @@ pub mod record;
 pub mod schema;
 pub mod spool;
 
-pub use db::{open as connect_with, WriteError};
+use db::WriteError;
 
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 use parking_lot::Mutex;
@@ -148,7 +148,7 @@ impl Store {
         };
         log::warn!("{why}: call {} goes to the spool", record.key);
         self.shared.stats.overflowed.fetch_add(1, Ordering::Relaxed);
-        spool_record(&self.shared, record);
+        spool_records(&self.shared, vec![record]);
     }
 
     pub fn connected(&self) -> bool {
@@ -248,7 +248,7 @@ fn store_record(shared: &Shared, client: &mut Option<Client>, record: CallRecord
             Err(WriteError::Unavailable(e)) => log::warn!("database write of {} failed ({e}): spooled", record.key),
         }
     }
-    spool_record(shared, record);
+    spool_records(shared, vec![record]);
 }
 
 /// Unloading: writes what is queued while the connection holds and time remains, spools the
@@ -270,19 +270,7 @@ fn drain_at_stop(shared: &Shared, client: &mut Option<Client>, first: CallRecord
             Err(WriteError::Unavailable(_)) => rest.push(record),
         }
     }
-    if rest.is_empty() {
-        return;
-    }
-    let lines: Vec<String> = rest.iter().map(|r| r.to_json().to_string()).collect();
-    match shared.spool.append_all(&lines.iter().map(|l| l.as_bytes()).collect::<Vec<_>>()) {
-        Ok(()) => {
-            shared.stats.spooled.fetch_add(rest.len() as u64, Ordering::Relaxed);
-        }
-        Err(e) => {
-            log::error!("cannot spool {} call(s) at unload ({e})", rest.len());
-            shared.unsaved.lock().extend(rest);
-        }
-    }
+    spool_records(shared, rest);
 }
 
 fn set_aside(shared: &Shared, record: &CallRecord, reason: &str) {
@@ -291,23 +279,28 @@ fn set_aside(shared: &Shared, record: &CallRecord, reason: &str) {
     shared.spool.set_aside(record.to_json().to_string().as_bytes(), reason);
 }
 
-fn spool_record(shared: &Shared, record: CallRecord) {
-    match shared.spool.append(record.to_json().to_string().as_bytes()) {
+/// Appends records to the spool with one write and one fsync; if the spool's disk fails, they
+/// are kept in memory and tried again.
+fn spool_records(shared: &Shared, records: Vec<CallRecord>) {
+    if records.is_empty() {
+        return;
+    }
+    let lines: Vec<String> = records.iter().map(|r| r.to_json().to_string()).collect();
+    match shared.spool.append_all(&lines.iter().map(|l| l.as_bytes()).collect::<Vec<_>>()) {
         Ok(()) => {
-            shared.stats.spooled.fetch_add(1, Ordering::Relaxed);
+            shared.stats.spooled.fetch_add(records.len() as u64, Ordering::Relaxed);
         }
         Err(e) => {
-            log::error!("cannot spool call {} ({e}): kept in memory and tried again", record.key);
-            shared.unsaved.lock().push(record);
+            let keys: Vec<&str> = records.iter().map(|r| r.key.as_str()).collect();
+            log::error!("cannot spool call(s) {} ({e}): kept in memory and tried again", keys.join(", "));
+            shared.unsaved.lock().extend(records);
         }
     }
 }
 
 fn retry_unsaved(shared: &Shared) {
     let waiting = std::mem::take(&mut *shared.unsaved.lock());
-    for record in waiting {
-        spool_record(shared, record);
-    }
+    spool_records(shared, waiting);
 }
 
 fn ensure_connected(shared: &Shared, client: &mut Option<Client>) -> Result<(), String> {
