@@ -6,12 +6,18 @@ use crate::ast::app::{self, AppExit, Application};
 use crate::ast::audiohook::{AudioHook, AudioSink, Direction};
 use crate::ast::channel::{Channel, Input as ChannelInput};
 use crate::ast::manager;
-use crate::call::controller::{Action, CallEvent, Controller, Input};
+use crate::call::controller::{Action, CallEvent, Controller, Input, Phase};
+use crate::call::live::LiveCall;
 use crate::call::media::{MediaEvent, MediaPipeline, MediaState};
-use crate::call::{parse_args, CallStatus, Outcome};
+use crate::call::parse_args;
 use crate::module::{with_bot, Bot};
+use crate::nlp::service::{Pending, Understood};
 use crate::obs::metrics::METRICS;
-use crossbeam_channel::unbounded;
+use crate::qualify::Qualification;
+use crate::scenario::Scenario;
+use crate::vocab::{CallStatus, Outcome, Turn};
+use crossbeam_channel::{unbounded, Receiver};
+use std::collections::VecDeque;
 use std::ffi::CStr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -64,7 +70,7 @@ On return, MINIBOTSTATUS is one of:\n\
 
 /// What a call needs from the module, copied at its start (a reload affects later calls only).
 struct CallSetup {
-    settings: Arc<crate::config::Settings>,
+    settings: Arc<crate::config::settings::Settings>,
     scenarios: Arc<crate::scenario::Scenarios>,
     asr: Option<Arc<crate::asr::Engine>>,
     intents: Arc<crate::nlp::service::IntentService>,
@@ -103,7 +109,7 @@ fn run(channel: &Channel, data: &str) -> CallStatus {
         log::warn!("MiniBot on {}: module disabled in minibot.conf, campaign '{}' not run", channel.name(), args.campaign);
         return CallStatus::Disabled;
     }
-    let Some(scenario) = setup.scenarios.get(&args.campaign).cloned() else {
+    let Some(scenario) = setup.scenarios.get(&args.campaign).cloned().map(Arc::new) else {
         log::warn!("MiniBot on {}: no scenario for campaign '{}' in minibot_scenarios.conf", channel.name(), args.campaign);
         return CallStatus::NoCampaign;
     };
@@ -113,7 +119,7 @@ fn run(channel: &Channel, data: &str) -> CallStatus {
     let phone = callee_number(channel, &setup.settings.default_country);
     let shown = phone.as_deref().map_or_else(|| "unknown".to_string(), crate::phone::mask);
     log::info!("MiniBot on {} (uniqueid {}): campaign '{}', callee {shown}", channel.name(), channel.unique_id(), args.campaign);
-    converse(channel, &args.campaign, phone, Arc::new(scenario), &setup)
+    converse(channel, &args.campaign, phone, scenario, &setup)
 }
 
 /// Where the dialer (or the dialplan) puts the callee's number.
@@ -143,7 +149,8 @@ impl AudioSink for Sink {
     }
 }
 
-fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: Arc<crate::scenario::Scenario>, setup: &CallSetup) -> CallStatus {
+/// A call inside MiniBot(): media wired to the channel, the conversation, then its result.
+fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: Arc<Scenario>, setup: &CallSetup) -> CallStatus {
     let native_rate = channel.native_read_rate();
     // The audiohook sees native-rate frames whatever the read format; reading slin16 spares a
     // translation on a 16 kHz channel. The caller's read format is restored on return.
@@ -151,56 +158,90 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
     if native_rate == 16000 && !channel.set_read_slin16() {
         log::warn!("MiniBot on {}: cannot read slin16", channel.name());
     }
-    let rate = crate::audio::processing_rate(native_rate);
-    let (media_tx, media_rx) = unbounded();
-    let (asr_tx, asr_rx) = unbounded();
-    let asr = match &setup.asr {
-        Some(engine) => match engine.session(rate, asr_tx) {
-            Ok(session) => Some(session),
-            Err(reason) => {
-                log::error!("MiniBot on {}: {reason}; continuing without ASR", channel.name());
-                None
-            }
-        },
-        None => None,
-    };
-    let asr_enabled = asr.is_some();
-    let media_state = Arc::new(MediaState::default());
-    let pipeline = MediaPipeline::new(setup.settings.vad, rate, asr, media_tx, media_state.clone());
     let answered_at_ms = unix_ms();
-    let hook = match AudioHook::attach(channel, c"MiniBot", Sink(pipeline)) {
-        Ok(hook) => hook,
-        Err(reason) => {
-            log::warn!("MiniBot on {}: {reason}", channel.name());
-            // Every answered call leaves its row, even one gone before the bot could listen.
-            let (status, outcome) =
-                if channel.is_hung_up() { (CallStatus::Hangup, Outcome::HangupEarly) } else { (CallStatus::Error, Outcome::Failed) };
-            let result = CallResult { status, outcome, qualification: crate::qualify::Qualification::none(), callback: None, turns: &[] };
-            store_result(setup, channel, campaign, phone, answered_at_ms, &result);
-            return status;
-        }
+    let call = CallInfo { channel, campaign, phone, answered_at_ms, setup };
+    let Some(media) = start_media(channel, native_rate, setup) else {
+        // Every answered call leaves its row, even one gone before the bot could listen.
+        let (status, outcome) = if channel.is_hung_up() { (CallStatus::Hangup, Outcome::HangupEarly) } else { (CallStatus::Error, Outcome::Failed) };
+        store_result(&call, &CallResult { status, outcome, qualification: Qualification::none(), callback: None, turns: &[] });
+        return status;
     };
-    let registered = setup.calls.add(channel.name(), campaign.to_string(), media_state);
+    let registered = setup.calls.add(channel.name(), campaign.to_string(), media.state.clone());
     let live = registered.call.clone();
     live.view.lock().rate = native_rate;
     event(channel, "MiniBotCall", &[("State", "started".into()), ("Campaign", campaign.into()), ("Rate", native_rate.to_string()),
-        ("Format", channel.native_read_format_name()), ("Asr", if asr_enabled { "yes" } else { "no" }.into()),
-        ("Phone", phone.as_deref().map_or_else(String::new, crate::phone::mask))]);
+        ("Format", channel.native_read_format_name()), ("Asr", if media.asr_enabled { "yes" } else { "no" }.into()),
+        ("Phone", call.phone.as_deref().map_or_else(String::new, crate::phone::mask))]);
+    let controller = Controller::new(scenario.clone(), media.asr_enabled, Instant::now()).with_limits(setup.settings.limits);
+    let (status, outcome, controller) = run_conversation(channel, setup, &live, controller, media);
+    live.view.lock().phase = "qualifying";
+    conclude(&call, &scenario, status, outcome, &controller);
+    status
+}
 
-    let mut fixture: std::collections::VecDeque<String> = if setup.test_hooks {
-        let value = channel.variable(TEST_TRANSCRIPTS_VARIABLE);
-        if !value.is_empty() {
-            log::warn!("MiniBot on {}: TEST FIXTURE {TEST_TRANSCRIPTS_VARIABLE} supplies the recognizer's text", channel.name());
+/// What identifies a call in its record.
+struct CallInfo<'a> {
+    channel: &'a Channel,
+    campaign: &'a str,
+    phone: Option<String>,
+    answered_at_ms: i64,
+    setup: &'a CallSetup,
+}
+
+/// The call's media: the audiohook feeding VAD and the recognizer, and what comes back.
+struct Media {
+    hook: AudioHook<Sink>,
+    events: Receiver<MediaEvent>,
+    recognized: Receiver<crate::asr::AsrEvent>,
+    state: Arc<MediaState>,
+    asr_enabled: bool,
+}
+
+fn start_media(channel: &Channel, native_rate: u32, setup: &CallSetup) -> Option<Media> {
+    let rate = crate::audio::processing_rate(native_rate);
+    let (media_tx, events) = unbounded();
+    let (asr_tx, recognized) = unbounded();
+    let asr = setup.asr.as_ref().and_then(|engine| {
+        engine.session(rate, asr_tx).map_err(|reason| log::error!("MiniBot on {}: {reason}; continuing without ASR", channel.name())).ok()
+    });
+    let asr_enabled = asr.is_some();
+    let state = Arc::new(MediaState::default());
+    let pipeline = MediaPipeline::new(setup.settings.vad, rate, asr, media_tx, state.clone());
+    match AudioHook::attach(channel, c"MiniBot", Sink(pipeline)) {
+        Ok(hook) => Some(Media { hook, events, recognized, state, asr_enabled }),
+        Err(reason) => {
+            log::warn!("MiniBot on {}: {reason}", channel.name());
+            None
         }
-        value.split('|').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
-    } else {
-        Default::default()
-    };
-    let mut understanding: Option<crate::nlp::service::Pending> = None;
-    let mut outcome = crate::call::Outcome::Failed;
-    let mut controller = Controller::new(scenario, asr_enabled, Instant::now()).with_limits(setup.settings.limits);
+    }
+}
+
+/// TEST FIXTURE (test_hooks = yes only): the recognizer's final texts, turn by turn.
+fn fixture_transcripts(channel: &Channel, setup: &CallSetup) -> VecDeque<String> {
+    if !setup.test_hooks {
+        return VecDeque::new();
+    }
+    let value = channel.variable(TEST_TRANSCRIPTS_VARIABLE);
+    if !value.is_empty() {
+        log::warn!("MiniBot on {}: TEST FIXTURE {TEST_TRANSCRIPTS_VARIABLE} supplies the recognizer's text", channel.name());
+    }
+    value.split('|').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+/// The conversation's loop: applies the controller's actions to the channel, and feeds it what
+/// the channel, the media and the intent service report, until the scenario or the callee ends it.
+fn run_conversation(
+    channel: &Channel,
+    setup: &CallSetup,
+    live: &LiveCall,
+    mut controller: Controller,
+    media: Media,
+) -> (CallStatus, Outcome, Controller) {
+    let mut fixture = fixture_transcripts(channel, setup);
+    let mut understanding: Option<Pending> = None;
+    let mut outcome = Outcome::Failed;
     let mut pending = controller.start(Instant::now());
-    update_view(&live, &controller);
+    update_view(live, &controller);
     let mut playing = false;
     let mut status = None;
     while status.is_none() {
@@ -218,12 +259,12 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
                     channel.stop_playback();
                     playing = false;
                 }
-                Action::Event(e) => emit(channel, &live, e),
-                Action::Classify { text, context } => match setup.intents.understand(context, &text) {
-                    crate::nlp::service::Understood::Ready { classification, tier, latency } => {
+                Action::Event(e) => emit(channel, live, e),
+                Action::Classify { text, context } => match setup.intents.understand(&context, &text) {
+                    Understood::Ready { classification, tier, latency } => {
                         follow_up.extend(controller.handle(Input::Classified { classification, tier, latency }, Instant::now()));
                     }
-                    crate::nlp::service::Understood::Pending(waiting) => understanding = Some(waiting),
+                    Understood::Pending(waiting) => understanding = Some(waiting),
                 },
                 Action::End { status: s, outcome: o } => {
                     status = Some(s);
@@ -248,34 +289,23 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
             ChannelInput::Dtmf(digit) => inputs.push(Input::Dtmf(digit)),
             ChannelInput::Timeout | ChannelInput::Frame => {}
         }
-        hook.with_sink(|sink| sink.0.tick(Instant::now()));
-        if controller.phase() == crate::call::controller::Phase::Responding && !playing {
+        media.hook.with_sink(|sink| sink.0.tick(Instant::now()));
+        if controller.phase() == Phase::Responding && !playing {
             inputs.push(Input::PromptFailed);
         } else if playing && !channel.is_playing() {
             channel.stop_playback();
             playing = false;
             inputs.push(Input::PromptFinished);
         }
-        for event in media_rx.try_iter() {
+        for event in media.events.try_iter() {
             match event {
                 MediaEvent::SpeechStarted { confirmed_at, .. } => inputs.push(Input::SpeechStarted { confirmed_at }),
                 MediaEvent::SpeechEnded { .. } => inputs.push(Input::SpeechEnded),
                 MediaEvent::Rate(r) => live.view.lock().rate = r,
             }
         }
-        for result in asr_rx.try_iter() {
-            inputs.push(match result {
-                crate::asr::AsrEvent::Partial { text } => Input::Partial(text),
-                crate::asr::AsrEvent::Final { text, latency } => {
-                    // One fixture line per speech turn, whatever the (Korean) model made of it.
-                    let text = fixture.pop_front().unwrap_or(text);
-                    Input::Final { text, latency }
-                }
-                crate::asr::AsrEvent::Failed { reason } => {
-                    log::error!("MiniBot on {}: speech recognition failed ({reason}); the call goes on with DTMF only", channel.name());
-                    Input::AsrFailed(reason)
-                }
-            });
+        for result in media.recognized.try_iter() {
+            inputs.push(recognizer_input(channel, result, &mut fixture));
         }
         if let Some(waiting) = &understanding {
             if let Some((classification, tier, latency)) = setup.intents.poll(waiting, Instant::now()) {
@@ -289,66 +319,85 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
         for input in inputs {
             pending.extend(controller.handle(input, now));
         }
-        update_view(&live, &controller);
+        update_view(live, &controller);
     }
     if playing {
         channel.stop_playback();
     }
     // Removing the hook drops the pipeline, whose recognizer session ends its worker.
-    drop(hook);
-    let status = status.unwrap_or(CallStatus::Error);
-    live.view.lock().phase = "qualifying";
+    drop(media);
+    (status.unwrap_or(CallStatus::Error), outcome, controller)
+}
+
+fn recognizer_input(channel: &Channel, result: crate::asr::AsrEvent, fixture: &mut VecDeque<String>) -> Input {
+    match result {
+        crate::asr::AsrEvent::Partial { text } => Input::Partial(text),
+        crate::asr::AsrEvent::Final { text, latency } => {
+            // One fixture line per speech turn, whatever the (Korean) model made of it.
+            let text = fixture.pop_front().unwrap_or(text);
+            Input::Final { text, latency }
+        }
+        crate::asr::AsrEvent::Failed { reason } => {
+            log::error!("MiniBot on {}: speech recognition failed ({reason}); the call goes on with DTMF only", channel.name());
+            Input::AsrFailed(reason)
+        }
+    }
+}
+
+/// The call's result: scored by the campaign's rules, then handed to the dialplan (variables),
+/// the store and AMI.
+fn conclude(call: &CallInfo, scenario: &Scenario, status: CallStatus, outcome: Outcome, controller: &Controller) {
     let turns = controller.turns();
-    let qualification = crate::qualify::qualify(turns, outcome, &setup.settings.qualification);
-    let callback = (outcome == crate::call::Outcome::Callback)
+    let qualification = crate::qualify::qualify(turns, outcome, &scenario.scoring);
+    let callback = (outcome == Outcome::Callback)
         .then(|| controller.callback_text().map(|t| crate::nlp::when::parse_callback(t, crate::nlp::when::LocalNow::now())))
         .flatten();
+    let channel = call.channel;
     channel.set_variable("MINIBOTOUTCOME", outcome.as_str());
     channel.set_variable("MINIBOTSCORE", &qualification.score.to_string());
-    channel.set_variable("MINIBOTLEAD", qualification.class.as_str());
+    channel.set_variable("MINIBOTLEAD", &qualification.class);
     let mut fields = vec![
-        ("Campaign", campaign.to_string()),
+        ("Campaign", call.campaign.to_string()),
         ("Outcome", outcome.as_str().into()),
         ("Score", qualification.score.to_string()),
-        ("Lead", qualification.class.as_str().into()),
+        ("Lead", qualification.class.clone()),
         ("Reasons", qualification.reasons.join("; ")),
         ("Turns", turns.len().to_string()),
     ];
     if let Some(when) = callback {
         fields.push(("Callback", when.describe()));
     }
-    let result = CallResult { status, outcome, qualification: qualification.clone(), callback, turns };
-    store_result(setup, channel, campaign, phone, answered_at_ms, &result);
+    store_result(call, &CallResult { status, outcome, qualification, callback, turns });
     event(channel, "MiniBotResult", &fields);
-    event(channel, "MiniBotCall", &[("State", "ended".into()), ("Campaign", campaign.into()), ("Status", status.as_str().into()),
+    event(channel, "MiniBotCall", &[("State", "ended".into()), ("Campaign", call.campaign.into()), ("Status", status.as_str().into()),
         ("Outcome", outcome.as_str().into()), ("Turns", turns.len().to_string())]);
-    status
 }
 
 /// How a call ended, for its record.
 struct CallResult<'a> {
     status: CallStatus,
     outcome: Outcome,
-    qualification: crate::qualify::Qualification,
+    qualification: Qualification,
     callback: Option<crate::nlp::when::When>,
-    turns: &'a [crate::call::controller::Turn],
+    turns: &'a [Turn],
 }
 
 /// Hands the call's record to the store's threads: no SQL on the channel thread.
-fn store_result(setup: &CallSetup, channel: &Channel, campaign: &str, phone: Option<String>, answered_at_ms: i64, result: &CallResult) {
-    let Some(store) = &setup.store else { return };
+fn store_result(call: &CallInfo, result: &CallResult) {
+    let Some(store) = &call.setup.store else { return };
+    let channel = call.channel;
     store.submit(crate::store::record::CallRecord {
-        key: format!("{}/{}", setup.settings.node, channel.unique_id()),
+        key: format!("{}/{}", call.setup.settings.node, channel.unique_id()),
         uniqueid: channel.unique_id(),
         channel: channel.name(),
-        campaign: campaign.to_string(),
-        phone,
-        answered_at_ms,
+        campaign: call.campaign.to_string(),
+        phone: call.phone.clone(),
+        answered_at_ms: call.answered_at_ms,
         ended_at_ms: unix_ms(),
         status: result.status.as_str().into(),
         outcome: result.outcome.as_str().into(),
         score: result.qualification.score as i32,
-        lead_class: result.qualification.class.as_str().into(),
+        lead_class: result.qualification.class.clone(),
         reasons: result.qualification.reasons.clone(),
         callback_when: result.callback.map(|w| w.describe()),
         turns: result.turns.iter().map(turn_record).collect(),
@@ -359,7 +408,7 @@ fn unix_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-fn turn_record(t: &crate::call::controller::Turn) -> crate::store::record::TurnRecord {
+fn turn_record(t: &Turn) -> crate::store::record::TurnRecord {
     crate::store::record::TurnRecord {
         step: t.step.clone(),
         text: t.text.clone(),
@@ -377,7 +426,7 @@ fn turn_record(t: &crate::call::controller::Turn) -> crate::store::record::TurnR
     }
 }
 
-fn update_view(live: &crate::call::live::LiveCall, controller: &Controller) {
+fn update_view(live: &LiveCall, controller: &Controller) {
     let mut view = live.view.lock();
     view.phase = controller.state_label();
     if view.step != controller.step() {
@@ -396,7 +445,7 @@ fn event(channel: &Channel, name: &str, fields: &[(&str, String)]) {
 }
 
 /// Sends a controller event to AMI (and keeps the live view's counters).
-fn emit(channel: &Channel, live: &crate::call::live::LiveCall, e: CallEvent) {
+fn emit(channel: &Channel, live: &LiveCall, e: CallEvent) {
     let ms = |v: f64| format!("{v:.1}");
     match e {
         CallEvent::StepEntered { step } => event(channel, "MiniBotStep", &[("Step", step)]),

@@ -16,6 +16,7 @@ pub mod qualify;
 pub mod scenario;
 pub mod store;
 pub mod vad;
+pub mod vocab;
 
 #[cfg(feature = "asterisk")]
 #[allow(unsafe_code)]

@@ -6,7 +6,8 @@
 use crate::asr::Engine;
 use crate::ast::{self, config::LoadError};
 use crate::call::live::Registry;
-use crate::config::{Document, Settings, CONFIG_FILE};
+use crate::config::document::Document;
+use crate::config::settings::{Settings, CONFIG_FILE};
 use crate::nlp::llm::LlmPool;
 use crate::nlp::service::IntentService;
 use crate::store::Store;

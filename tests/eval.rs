@@ -4,7 +4,7 @@
 use res_minibot::nlp::classifier::{classify, StepContext};
 use res_minibot::nlp::eval::{evaluate, parse, Outcome};
 use res_minibot::nlp::llm::{Api, LlmConfig, LlmError, LlmPool};
-use res_minibot::nlp::Intent;
+use res_minibot::vocab::Intent;
 use res_minibot::obs::metrics::summarize;
 use std::time::{Duration, Instant};
 

@@ -4,7 +4,8 @@
 //! location for bad input, and nothing lost. Bounded: a fixed number of cases each, seconds in all.
 
 use proptest::prelude::*;
-use res_minibot::config::{Document, Settings};
+use res_minibot::config::document::Document;
+use res_minibot::config::settings::Settings;
 use res_minibot::nlp::classifier::StepContext;
 use res_minibot::nlp::llm::{parse_response, Api, LlmError};
 use res_minibot::nlp::when::{parse_callback, LocalNow, When};

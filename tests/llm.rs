@@ -9,7 +9,7 @@ use crossbeam_channel::bounded;
 use res_minibot::nlp::classifier::StepContext;
 use res_minibot::nlp::llm::{Api, LlmConfig, LlmError, LlmPool};
 use res_minibot::nlp::service::{IntentConfig, IntentService, Understood};
-use res_minibot::call::controller::Tier;
+use res_minibot::vocab::Tier;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use support::llm::LlmServer;
@@ -22,7 +22,7 @@ fn one_server() -> std::sync::MutexGuard<'static, ()> {
     ONE_SERVER.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn ask(pool: &LlmPool, text: &str, within: Duration) -> (Result<res_minibot::nlp::Classification, LlmError>, Duration) {
+fn ask(pool: &LlmPool, text: &str, within: Duration) -> (Result<res_minibot::vocab::Classification, LlmError>, Duration) {
     let (tx, rx) = bounded(1);
     let started = Instant::now();
     pool.submit(StepContext::Hello, text, started + within, tx).unwrap();

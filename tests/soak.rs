@@ -188,7 +188,7 @@ fn soak(run: Run) {
         }
         if ended == at(0.25) {
             let out = asterisk.cli("module unload res_minibot.so");
-            events_done.push(format!("{ended}: module unload with calls running -> {}", unloaded(&asterisk, &out)));
+            events_done.push(format!("{ended}: module unload with calls running -> {}", unloaded(&mut asterisk, &out)));
         }
         if ended == at(0.3) {
             cluster("stop");
@@ -208,7 +208,7 @@ fn soak(run: Run) {
         }
         if ended == at(0.75) {
             let out = asterisk.cli("module unload -f res_minibot.so");
-            events_done.push(format!("{ended}: module unload -f with calls running (hangs them up) -> {}", unloaded(&asterisk, &out)));
+            events_done.push(format!("{ended}: module unload -f with calls running (hangs them up) -> {}", unloaded(&mut asterisk, &out)));
         }
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -266,7 +266,7 @@ fn soak(run: Run) {
 
 /// After an unload attempt: refused while a call was inside MiniBot(); if it went through (no call
 /// was inside MiniBot() at that instant, e.g. all were being set up), the module is loaded again.
-fn unloaded(asterisk: &Asterisk, out: &str) -> String {
+fn unloaded(asterisk: &mut Asterisk, out: &str) -> String {
     if module_loaded(asterisk) {
         return format!("refused: {}", first_line(out));
     }
@@ -277,7 +277,7 @@ fn unloaded(asterisk: &Asterisk, out: &str) -> String {
 
 /// Whether the module answers its CLI (asked a few times: under load a remote console can come
 /// back empty).
-fn module_loaded(asterisk: &Asterisk) -> bool {
+fn module_loaded(asterisk: &mut Asterisk) -> bool {
     let mut last = String::new();
     for _ in 0..5 {
         last = asterisk.cli("module show like res_minibot");
@@ -286,7 +286,12 @@ fn module_loaded(asterisk: &Asterisk) -> bool {
         }
         std::thread::sleep(Duration::from_millis(300));
     }
-    panic!("no answer from `module show like res_minibot`: {last:?}");
+    panic!(
+        "no answer from `module show like res_minibot`: {last:?}\nAsterisk running: {}\nconsole:\n{}\nlog:\n{}",
+        asterisk.is_running(),
+        tail(&asterisk.console(), 40),
+        tail(&asterisk.log(), 40)
+    );
 }
 
 /// Recognizers alive in the module (idle and in use).

@@ -2,7 +2,7 @@
 //! `astetcdir` work as everywhere else in Asterisk) into a plain [`Document`] with line numbers.
 
 use super::{c_string, cstr_to_string, sys};
-use crate::config::{Document, Entry, Section};
+use crate::config::document::{Document, Entry, Section};
 
 pub enum LoadError {
     /// The file does not exist in Asterisk's configuration directory.

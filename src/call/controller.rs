@@ -5,9 +5,7 @@
 //! A turn: the callee's speech ends -> the recognizer's final text -> `Action::Classify` (the
 //! intent service answers with `Input::Classified`, within its deadline) -> the step's transition.
 
-use super::{CallStatus, Outcome};
-use crate::nlp::classifier::StepContext;
-use crate::nlp::{Classification, Intent, Sentiment, Topic};
+use crate::vocab::{CallStatus, Classification, Intent, Outcome, Sentiment, StepContext, Tier, Topic, Turn};
 use crate::scenario::{Scenario, Trigger};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -32,28 +30,6 @@ impl Phase {
             Phase::Listening => "listening",
             Phase::Processing => "processing",
             Phase::Ended => "ended",
-        }
-    }
-}
-
-/// Which tier decided a turn's intent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Tier {
-    Cache,
-    #[default]
-    Local,
-    Llm,
-    /// Keys pressed, not words.
-    Dtmf,
-}
-
-impl Tier {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Cache => "cache",
-            Tier::Local => "local",
-            Tier::Llm => "llm",
-            Tier::Dtmf => "dtmf",
         }
     }
 }
@@ -100,7 +76,7 @@ pub enum Action {
     Play(String),
     StopPrompt,
     /// Ask the intent service what `text` means at this step.
-    Classify { text: String, context: StepContext },
+    Classify { text: String, context: Arc<StepContext> },
     Event(CallEvent),
     End { status: CallStatus, outcome: Outcome },
 }
@@ -116,33 +92,13 @@ pub enum CallEvent {
     SpeechEnded { step: String },
     Partial { step: String, text: String },
     Final { step: String, text: String, latency_ms: f64 },
-    Intent { step: String, intent: Intent, confidence: f32, tier: Tier, latency_ms: f64, entities: Vec<&'static str>, sentiment: Sentiment },
+    Intent { step: String, intent: Intent, confidence: f32, tier: Tier, latency_ms: f64, entities: Vec<String>, sentiment: Sentiment },
     NoInput { step: String, waited_ms: u64 },
     Dtmf { step: String, digit: char },
     Reprompt { step: String, count: u32 },
     AsrFailed { step: String, reason: String },
     /// A bound of [`CallLimits`] was reached: "processing_timeout" or "max_duration".
     Limit { step: String, limit: &'static str, waited_ms: u64 },
-}
-
-/// One exchange: what the callee answered at a step, and what it was understood to mean.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Turn {
-    pub step: String,
-    pub context: StepContext,
-    pub text: String,
-    pub intent: Option<Intent>,
-    pub confidence: f32,
-    pub entities: Vec<String>,
-    pub sentiment: Option<Sentiment>,
-    pub tier: Option<Tier>,
-    /// Recognizer's final result after the end of speech, and intent decision after that.
-    pub asr_ms: f64,
-    pub intent_ms: f64,
-    pub dtmf: Option<char>,
-    pub no_input: bool,
-    pub barged_in: bool,
-    pub at_ms: u64,
 }
 
 pub struct Controller {
@@ -318,7 +274,7 @@ impl Controller {
                 }
                 self.start_processing(now);
                 self.pending = Some((text.clone(), latency_ms));
-                actions.push(Action::Classify { text, context: self.current().context });
+                actions.push(Action::Classify { text, context: self.current().context.clone() });
             }
             Input::Classified { classification, tier, latency } => {
                 let Some((text, asr_ms)) = self.pending.take() else { return actions };
@@ -338,7 +294,7 @@ impl Controller {
                 self.record(
                     Turn {
                         step: step.clone(),
-                        context: self.current().context,
+                        kind: self.current().context.kind,
                         text: text.clone(),
                         intent: Some(classification.intent),
                         confidence: classification.confidence,
@@ -376,7 +332,7 @@ impl Controller {
                 self.record(
                     Turn {
                         step: step.clone(),
-                        context: self.current().context,
+                        kind: self.current().context.kind,
                         intent: Some(intent),
                         confidence: 1.0,
                         tier: Some(Tier::Dtmf),
@@ -417,7 +373,7 @@ impl Controller {
                     if self.phase == Phase::Listening && !self.speaking && now >= deadline {
                         let waited_ms = self.current().listen_ms as u64;
                         actions.push(Action::Event(CallEvent::NoInput { step: step.clone(), waited_ms }));
-                        self.record(Turn { step: step.clone(), context: self.current().context, no_input: true, ..Turn::default() }, now);
+                        self.record(Turn { step: step.clone(), kind: self.current().context.kind, no_input: true, ..Turn::default() }, now);
                         self.retry_or(Trigger::NoInput, now, &mut actions);
                     }
                 }

@@ -1,7 +1,7 @@
 //! Calls in progress, as the CLI shows them (`minibot show calls`, `minibot show call`).
 //! The call's thread updates its view; the CLI reads a snapshot.
 
-use super::controller::Turn;
+use crate::vocab::Turn;
 use super::media::MediaState;
 use parking_lot::Mutex;
 use std::sync::atomic::Ordering;

@@ -1,42 +1,12 @@
 //! The local French intent classifier: ordered rules over normalized phrases, with negation scope
-//! ("pas du tout satisfait" is not satisfied) and the step as context (at the closing question,
-//! "rappelez-moi" accepts the callback offered; elsewhere it asks for one). Runs in microseconds.
+//! ("pas du tout satisfait" is not satisfied) and the step as context (at an offer, "rappelez-moi"
+//! accepts the call offered; elsewhere it asks for one). The entities come from the step's own
+//! list in the campaign's scenario. Runs in microseconds.
 //!
 //! Order: answering machine, opt-out, callback, question, filler, then the answer's polarity.
 
 use super::normalize::{padded, tokens};
-use super::{Classification, Intent, Sentiment, Topic};
-
-/// The question the utterance answers, for context.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StepContext {
-    /// Introduction: may I talk to you?
-    Hello,
-    /// Which savings do you have?
-    Savings,
-    /// Are you worried about inflation vs return?
-    Inflation,
-    /// Are you satisfied with your bank adviser?
-    Adviser,
-    /// Shall an adviser call you back / meet you?
-    Closing,
-    #[default]
-    Other,
-}
-
-impl StepContext {
-    /// From a scenario step's name or `context` key.
-    pub fn from_name(name: &str) -> StepContext {
-        match name {
-            "hello" | "retry" | "intro" => StepContext::Hello,
-            "q1" | "savings" => StepContext::Savings,
-            "q2" | "inflation" => StepContext::Inflation,
-            "q3" | "adviser" => StepContext::Adviser,
-            "closing" | "is_leads" | "confirm" | "appointment" => StepContext::Closing,
-            _ => StepContext::Other,
-        }
-    }
-}
+use crate::vocab::{Classification, Intent, Sentiment, StepContext, StepKind, Topic};
 
 const ANSWERING_MACHINE: &[&str] = &[
     " messagerie ", " repondeur ", " boite vocale ", " laissez un message ", " laissez moi un message ",
@@ -124,15 +94,6 @@ const ANGER: &[&str] = &[" arnaque ", " arretez ", " fiche ", " fous ", " tranqu
 /// A refusal to answer, rather than "I have none".
 const REFUSAL: &[&str] = &[" ne vous regarde pas ", " mes affaires ", " c est personnel ", " prefere ne pas ", " pas vos oignons "];
 
-const ASSET_CUES: &[(&str, &[&str])] = &[
-    ("livret_a", &[" livret ", " livrets ", " ldd ", " lddes ", " lep ", " livret bleu "]),
-    ("pel", &[" pel ", " plan epargne logement ", " plan d epargne logement ", " cel ", " epargne logement "]),
-    ("assurance_vie", &[" assurance vie ", " assurances vie ", " assurance sur la vie "]),
-    ("actions", &[" actions ", " action ", " bourse ", " pea ", " titres ", " portefeuille ", " trading ", " crypto "]),
-    ("immobilier", &[" immobilier ", " appartement ", " maison ", " location ", " pierre ", " scpi ", " locatif ", " studio ", " logement en location "]),
-    ("per", &[" per ", " plan epargne retraite ", " plan d epargne retraite ", " perp ", " madelin "]),
-];
-
 fn any(text: &str, phrases: &[&str]) -> bool {
     phrases.iter().any(|p| text.contains(p))
 }
@@ -141,7 +102,7 @@ fn count(text: &str, phrases: &[&str]) -> usize {
     phrases.iter().filter(|p| text.contains(*p)).count()
 }
 
-pub fn classify(context: StepContext, utterance: &str) -> Classification {
+pub fn classify(context: &StepContext, utterance: &str) -> Classification {
     let toks = tokens(utterance);
     let text = padded(&toks);
     let mut result = decide(context, &toks, &text);
@@ -153,7 +114,7 @@ fn make(intent: Intent, confidence: f32) -> Classification {
     Classification { intent, confidence, entities: Vec::new(), sentiment: Sentiment::Neutral, topic: None }
 }
 
-fn decide(context: StepContext, toks: &[String], text: &str) -> Classification {
+fn decide(context: &StepContext, toks: &[String], text: &str) -> Classification {
     if toks.is_empty() {
         return make(Intent::Unclear, 0.3);
     }
@@ -165,7 +126,7 @@ fn decide(context: StepContext, toks: &[String], text: &str) -> Classification {
     }
     let call_me = any(text, CALL_ME);
     let later = any(text, LATER);
-    if call_me && (context != StepContext::Closing || later) {
+    if call_me && (context.kind != StepKind::Offer || later) {
         return make(Intent::Callback, 0.9);
     }
     if any(text, BUSY) && !text.starts_with(" non ") {
@@ -200,14 +161,11 @@ fn decide(context: StepContext, toks: &[String], text: &str) -> Classification {
         Some(t) if NO_LEAD.contains(&t) => negative += 2,
         _ => {}
     }
-    let mut entities = Vec::new();
-    if context == StepContext::Savings || context == StepContext::Other {
-        entities = assets(text);
-        if !entities.is_empty() && !matches!(first, Some("non" | "nan")) {
-            positive += 3;
-        }
+    let mut entities = named_entities(context, text);
+    if !entities.is_empty() && !matches!(first, Some("non" | "nan")) {
+        positive += 3; // naming what one has answers the question
     }
-    if context == StepContext::Closing && call_me {
+    if context.kind == StepKind::Offer && call_me {
         positive += 2; // "rappelez-moi" answers "shall an adviser call you?" with yes
     }
     let margin = positive - negative;
@@ -220,9 +178,9 @@ fn decide(context: StepContext, toks: &[String], text: &str) -> Classification {
     } else {
         make(Intent::Unclear, 0.45)
     };
-    if context == StepContext::Savings {
+    if let Some(none) = &context.none_entity {
         if result.intent == Intent::Negative && entities.is_empty() && !any(text, REFUSAL) {
-            entities.push("none");
+            entities.push(none.clone());
         }
     }
     result.entities = entities;
@@ -251,8 +209,9 @@ fn question(toks: &[String], text: &str) -> Option<Classification> {
     None
 }
 
-fn assets(text: &str) -> Vec<&'static str> {
-    ASSET_CUES.iter().filter(|(_, cues)| any(text, cues)).map(|(name, _)| *name).collect()
+/// The step's entities whose cues occur in the (padded, normalized) text, in the step's order.
+fn named_entities(context: &StepContext, text: &str) -> Vec<String> {
+    context.entities.iter().filter(|e| e.cues.iter().any(|cue| text.contains(&format!(" {cue} ")))).map(|e| e.name.clone()).collect()
 }
 
 fn sentiment(intent: Intent, text: &str) -> Sentiment {
@@ -270,60 +229,85 @@ fn sentiment(intent: Intent, text: &str) -> Sentiment {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use StepContext::*;
+    use crate::vocab::EntityCues;
+
+    fn step(kind: StepKind) -> StepContext {
+        StepContext { kind, ..StepContext::default() }
+    }
+
+    /// A question with entities, like the demo's q1 (its real cues live in the scenario file).
+    fn savings() -> StepContext {
+        let entity = |name: &str, cues: &[&str]| EntityCues { name: name.into(), cues: cues.iter().map(|c| c.to_string()).collect() };
+        StepContext {
+            entities: vec![entity("livret_a", &["livret", "livret a"]), entity("assurance_vie", &["assurance vie"]), entity("actions", &["actions", "bourse"])],
+            none_entity: Some("none".into()),
+            ..step(StepKind::Question)
+        }
+    }
 
     fn intent(context: StepContext, text: &str) -> Intent {
-        classify(context, text).intent
+        super::classify(&context, text).intent
     }
+
+    fn classify(context: StepContext, text: &str) -> Classification {
+        super::classify(&context, text)
+    }
+
+    #[allow(non_upper_case_globals)]
+    const Hello: StepKind = StepKind::Greeting;
+    #[allow(non_upper_case_globals)]
+    const Closing: StepKind = StepKind::Offer;
 
     #[test]
     fn negation_scope() {
-        assert_eq!(intent(Adviser, "oui très satisfait"), Intent::Positive);
-        assert_eq!(intent(Adviser, "pas du tout satisfait"), Intent::Negative);
-        assert_eq!(intent(Adviser, "je ne suis pas satisfait"), Intent::Negative);
-        assert_eq!(intent(Hello, "ça ne m'intéresse pas"), Intent::Negative);
-        assert_eq!(intent(Hello, "pas intéressé"), Intent::Negative);
-        assert_eq!(intent(Inflation, "oui le livret a ne rapporte plus rien"), Intent::Positive);
+        assert_eq!(intent(step(StepKind::Question), "oui très satisfait"), Intent::Positive);
+        assert_eq!(intent(step(StepKind::Question), "pas du tout satisfait"), Intent::Negative);
+        assert_eq!(intent(step(StepKind::Question), "je ne suis pas satisfait"), Intent::Negative);
+        assert_eq!(intent(step(Hello), "ça ne m'intéresse pas"), Intent::Negative);
+        assert_eq!(intent(step(Hello), "pas intéressé"), Intent::Negative);
+        assert_eq!(intent(step(StepKind::Question), "oui le livret a ne rapporte plus rien"), Intent::Positive);
     }
 
     #[test]
     fn call_me_depends_on_the_question() {
-        assert_eq!(intent(Hello, "rappelez-moi ce soir"), Intent::Callback);
-        assert_eq!(intent(Closing, "oui rappelez-moi"), Intent::Positive);
-        assert_eq!(intent(Closing, "rappelez-moi le mois prochain"), Intent::Callback);
-        assert_eq!(intent(Closing, "non et ne me rappelez plus jamais"), Intent::DoNotCall);
+        assert_eq!(intent(step(Hello), "rappelez-moi ce soir"), Intent::Callback);
+        assert_eq!(intent(step(Closing), "oui rappelez-moi"), Intent::Positive);
+        assert_eq!(intent(step(Closing), "rappelez-moi le mois prochain"), Intent::Callback);
+        assert_eq!(intent(step(Closing), "non et ne me rappelez plus jamais"), Intent::DoNotCall);
     }
 
     #[test]
     fn questions_and_topics() {
-        let c = classify(Hello, "comment vous avez eu mon numéro");
+        let c = classify(step(Hello), "comment vous avez eu mon numéro");
         assert_eq!((c.intent, c.topic), (Intent::Question, Some(Topic::HowGotNumber)));
-        assert_eq!(classify(Closing, "c'est gratuit").topic, Some(Topic::IsItFree));
-        assert_eq!(classify(Hello, "vous êtes qui").topic, Some(Topic::WhoAreYou));
-        assert_eq!(intent(Closing, "oui pourquoi pas"), Intent::Positive);
-        assert_eq!(intent(Hello, "quoi"), Intent::Unclear);
+        assert_eq!(classify(step(Closing), "c'est gratuit").topic, Some(Topic::IsItFree));
+        assert_eq!(classify(step(Hello), "vous êtes qui").topic, Some(Topic::WhoAreYou));
+        assert_eq!(intent(step(Closing), "oui pourquoi pas"), Intent::Positive);
+        assert_eq!(intent(step(Hello), "quoi"), Intent::Unclear);
     }
 
     #[test]
     fn savings_entities() {
-        let c = classify(Savings, "une assurance-vie et quelques actions");
-        assert_eq!((c.intent, c.entities.clone()), (Intent::Positive, vec!["assurance_vie", "actions"]));
-        assert_eq!(classify(Savings, "non rien du tout").entities, vec!["none"]);
-        assert!(classify(Savings, "ça ne vous regarde pas").entities.is_empty());
+        let c = classify(savings(), "une assurance-vie et quelques actions");
+        assert_eq!((c.intent, c.entities.clone()), (Intent::Positive, vec!["assurance_vie".to_string(), "actions".to_string()]));
+        assert_eq!(classify(savings(), "non rien du tout").entities, vec!["none".to_string()]);
+        assert!(classify(step(StepKind::Question), "non rien du tout").entities.is_empty(), "no none_entity, no entity");
+        assert!(classify(savings(), "ça ne vous regarde pas").entities.is_empty());
     }
 
     #[test]
     fn sentiment_follows_intent_and_tone() {
-        assert_eq!(classify(Hello, "arrêtez de m'appeler").sentiment, Sentiment::Negative);
-        assert_eq!(classify(Closing, "oui avec plaisir").sentiment, Sentiment::Positive);
-        assert_eq!(classify(Hello, "je suis au travail rappelez-moi ce soir").sentiment, Sentiment::Neutral);
+        assert_eq!(classify(step(Hello), "arrêtez de m'appeler").sentiment, Sentiment::Negative);
+        assert_eq!(classify(step(Closing), "oui avec plaisir").sentiment, Sentiment::Positive);
+        assert_eq!(classify(step(Hello), "je suis au travail rappelez-moi ce soir").sentiment, Sentiment::Neutral);
     }
 
     #[test]
     fn fast() {
         let started = std::time::Instant::now();
+        let context = savings();
         for _ in 0..1000 {
-            classify(Savings, "oui un livret a et un pel mais je ne suis pas très satisfait de ma banque");
+            super::classify(&context, "oui un livret a et un pel mais je ne suis pas très satisfait de ma banque");
         }
         let per_call = started.elapsed() / 1000;
         assert!(per_call < std::time::Duration::from_millis(1), "{per_call:?} per utterance");

@@ -4,8 +4,7 @@
 //! `/v1/chat/completions` (Ollama, llama.cpp, vLLM). Every failure is counted and answered with an
 //! error, so the caller keeps its local answer; repeated failures open a circuit breaker.
 
-use super::classifier::StepContext;
-use super::{Classification, Intent, Sentiment, ASSETS};
+use crate::vocab::{Classification, Intent, Sentiment, StepContext};
 use crossbeam_channel::{bounded, Sender, TrySendError};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
@@ -114,47 +113,56 @@ impl LlmStats {
     }
 }
 
-fn question_of(context: StepContext) -> &'static str {
-    match context {
-        StepContext::Hello => "Bonjour, je vous appelle au sujet de votre épargne, avez-vous deux minutes ?",
-        StepContext::Savings => "Avez-vous de l'épargne placée (livret A, PEL, assurance-vie, actions, immobilier, PER) ?",
-        StepContext::Inflation => "Le rendement de votre épargne face à l'inflation vous préoccupe-t-il ?",
-        StepContext::Adviser => "Êtes-vous satisfait de votre conseiller bancaire ?",
-        StepContext::Closing => "Souhaitez-vous qu'un conseiller vous rappelle pour faire le point ?",
-        StepContext::Other => "(question de qualification)",
-    }
-}
-
 const INTENTS: [&str; 7] = ["positive", "negative", "callback", "question", "answering_machine", "do_not_call", "unclear"];
 
-fn schema() -> Value {
+fn schema(context: &StepContext) -> Value {
+    // Bounded: small models otherwise repeat list items until max_tokens. A step without
+    // entities allows none.
+    let names = context.entity_names();
+    let entities = if names.is_empty() {
+        json!({"type": "array", "items": {"type": "string"}, "maxItems": 0})
+    } else {
+        json!({"type": "array", "items": {"type": "string", "enum": names}, "maxItems": 4})
+    };
     json!({
         "type": "object",
         "properties": {
             "intent": {"type": "string", "enum": INTENTS},
             "sentiment": {"type": "string", "enum": ["positive", "neutral", "negative"]},
-            // Bounded: small models otherwise repeat list items until max_tokens.
-            "entities": {"type": "array", "items": {"type": "string", "enum": ASSETS}, "maxItems": 4}
+            "entities": entities
         },
         "required": ["intent", "sentiment", "entities"],
         "additionalProperties": false
     })
 }
 
-fn messages(context: StepContext, text: &str) -> Value {
-    let system = "Tu analyses la réponse d'une personne appelée par un assistant d'un cabinet de conseil en épargne. \
-        Réponds uniquement en JSON avec: intent (positive = oui/accepte, negative = non/refuse, callback = demande à être \
-        rappelé plus tard, question = pose une question, answering_machine = répondeur ou messagerie, do_not_call = ne \
-        veut plus jamais être appelé, unclear = inaudible ou hésitant), sentiment (positive, neutral, negative), entities \
-        (pour la question sur l'épargne seulement: livret_a, pel, assurance_vie, actions, immobilier, per, ou none).";
+/// What every call shares (the intents); the campaign adds who calls and why, the step its
+/// question and the entities its answer can name.
+const SYSTEM_PROMPT: &str = "Tu analyses la réponse d'une personne appelée au téléphone par un assistant vocal. \
+    Réponds uniquement en JSON avec: intent (positive = oui/accepte, negative = non/refuse, callback = demande à être \
+    rappelé plus tard, question = pose une question, answering_machine = répondeur ou messagerie, do_not_call = ne \
+    veut plus jamais être appelé, unclear = inaudible ou hésitant), sentiment (positive, neutral, negative), entities.";
+
+fn messages(context: &StepContext, text: &str) -> Value {
+    let mut system = SYSTEM_PROMPT.to_string();
+    if !context.llm_instructions.is_empty() {
+        system = format!("{}\n{system}", context.llm_instructions);
+    }
+    let names = context.entity_names();
+    system += &if names.is_empty() {
+        " Pour cette question, entities est toujours vide.".to_string()
+    } else {
+        format!(" Pour cette question, entities liste ce que la personne nomme parmi: {}.", names.join(", "))
+    };
+    let question = if context.question.is_empty() { "(question de qualification)" } else { context.question.as_str() };
     json!([
         {"role": "system", "content": system},
-        {"role": "user", "content": format!("Question posée: {}\nRéponse de la personne: \"{text}\"", question_of(context))}
+        {"role": "user", "content": format!("Question posée: {question}\nRéponse de la personne: \"{text}\"")}
     ])
 }
 
 /// The request for `api`: path and JSON body.
-pub fn build_request(config: &LlmConfig, context: StepContext, text: &str) -> (String, String) {
+pub fn build_request(config: &LlmConfig, context: &StepContext, text: &str) -> (String, String) {
     match config.api {
         Api::Ollama => (
             "/api/chat".into(),
@@ -162,7 +170,7 @@ pub fn build_request(config: &LlmConfig, context: StepContext, text: &str) -> (S
                 "model": config.model,
                 "messages": messages(context, text),
                 "stream": false,
-                "format": schema(),
+                "format": schema(context),
                 "keep_alive": config.keep_alive,
                 "options": {"temperature": 0}
             })
@@ -175,15 +183,15 @@ pub fn build_request(config: &LlmConfig, context: StepContext, text: &str) -> (S
                 "messages": messages(context, text),
                 "temperature": 0,
                 "max_tokens": 200,
-                "response_format": {"type": "json_schema", "json_schema": {"name": "intent", "strict": true, "schema": schema()}}
+                "response_format": {"type": "json_schema", "json_schema": {"name": "intent", "strict": true, "schema": schema(context)}}
             })
             .to_string(),
         ),
     }
 }
 
-/// Reads a server response into a classification.
-pub fn parse_response(api: Api, body: &str) -> Result<Classification, LlmError> {
+/// Reads a server response into a classification (entities outside the step's list are dropped).
+pub fn parse_response(api: Api, body: &str, context: &StepContext) -> Result<Classification, LlmError> {
     let envelope: Value = serde_json::from_str(body).map_err(|e| LlmError::InvalidJson(format!("envelope: {e}")))?;
     let content = match api {
         Api::Ollama => envelope.pointer("/message/content"),
@@ -199,7 +207,8 @@ pub fn parse_response(api: Api, body: &str) -> Result<Classification, LlmError> 
         .get("entities")
         .and_then(Value::as_array)
         .map(|list| {
-            let mut found: Vec<&'static str> = list.iter().filter_map(Value::as_str).filter_map(|e| ASSETS.iter().find(|a| **a == e).copied()).collect();
+            let known = context.entity_names();
+            let mut found: Vec<String> = list.iter().filter_map(Value::as_str).filter(|e| known.contains(e)).map(String::from).collect();
             found.dedup();
             found
         })
@@ -215,7 +224,7 @@ struct Breaker {
 pub type Reply = Sender<Result<Classification, LlmError>>;
 
 struct Job {
-    context: StepContext,
+    context: Arc<StepContext>,
     text: String,
     deadline: Instant,
     reply: Reply,
@@ -271,14 +280,14 @@ impl LlmPool {
     }
 
     /// Queues a question; the answer (or the error) arrives on `reply`. Never blocks.
-    pub fn submit(&self, context: StepContext, text: &str, deadline: Instant, reply: Reply) -> Result<(), LlmError> {
+    pub fn submit(&self, context: &Arc<StepContext>, text: &str, deadline: Instant, reply: Reply) -> Result<(), LlmError> {
         if self.breaker_open() {
             self.stats.breaker_skips.fetch_add(1, Ordering::Relaxed);
             return Err(LlmError::BreakerOpen);
         }
         let jobs = self.jobs.lock();
         let Some(jobs) = jobs.as_ref() else { return Err(LlmError::Busy) };
-        match jobs.try_send(Job { context, text: text.to_string(), deadline, reply }) {
+        match jobs.try_send(Job { context: context.clone(), text: text.to_string(), deadline, reply }) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.stats.busy.fetch_add(1, Ordering::Relaxed);
@@ -304,7 +313,7 @@ impl Drop for LlmPool {
 }
 
 fn ask(agent: &ureq::Agent, config: &LlmConfig, job: &Job) -> Result<Classification, LlmError> {
-    let (path, body) = build_request(config, job.context, &job.text);
+    let (path, body) = build_request(config, &job.context, &job.text);
     let url = format!("{}{path}", config.url.trim_end_matches('/'));
     // The request gets its full `timeout_ms` even when the turn's deadline comes first (the turn
     // then goes on with its local answer): cutting it at the deadline would make a slow but
@@ -320,7 +329,7 @@ fn ask(agent: &ureq::Agent, config: &LlmConfig, job: &Job) -> Result<Classificat
                     LlmError::Transport(e.to_string())
                 }
             })?;
-            parse_response(config.api, &text)
+            parse_response(config.api, &text, &job.context)
         }
         Err(ureq::Error::Status(code, _)) => Err(LlmError::Http(code)),
         Err(ureq::Error::Transport(t)) => {
@@ -364,11 +373,28 @@ fn record(breaker: &Breaker, stats: &LlmStats, config: &LlmConfig, result: &Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocab::{EntityCues, StepKind};
+
+    fn savings() -> StepContext {
+        let entity = |name: &str| EntityCues { name: name.into(), cues: vec![name.into()] };
+        StepContext {
+            id: "demo.q1".into(),
+            kind: StepKind::Question,
+            question: "Quels placements avez-vous ?".into(),
+            entities: vec![entity("livret_a"), entity("pel")],
+            none_entity: Some("none".into()),
+            llm_instructions: "Un cabinet de conseil en épargne appelle.".into(),
+        }
+    }
+
+    fn hello() -> Arc<StepContext> {
+        Arc::new(StepContext { id: "demo.hello".into(), kind: StepKind::Greeting, ..StepContext::default() })
+    }
 
     #[test]
     fn ollama_native_request_and_response() {
         let config = LlmConfig { url: "http://x".into(), model: "llama3.2:1b".into(), ..LlmConfig::default() };
-        let (path, body) = build_request(&config, StepContext::Savings, "j'ai un livret a");
+        let (path, body) = build_request(&config, &savings(), "j'ai un livret a");
         assert_eq!(path, "/api/chat");
         let body: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(body["model"], "llama3.2:1b");
@@ -377,35 +403,41 @@ mod tests {
         assert_eq!(body["options"]["temperature"], 0);
         assert_eq!(body["format"]["properties"]["intent"]["enum"][4], "answering_machine");
         assert!(body["messages"][1]["content"].as_str().unwrap().contains("j'ai un livret a"));
+        // The campaign's words and the step's question and entities, not the code's.
+        assert!(body["messages"][0]["content"].as_str().unwrap().starts_with("Un cabinet de conseil en épargne appelle."));
+        assert!(body["messages"][0]["content"].as_str().unwrap().contains("parmi: livret_a, pel, none."));
+        assert!(body["messages"][1]["content"].as_str().unwrap().contains("Question posée: Quels placements avez-vous ?"));
+        assert_eq!(body["format"]["properties"]["entities"]["items"]["enum"], json!(["livret_a", "pel", "none"]));
         // The documented /api/chat response shape (stream false).
         let response = r#"{"model":"llama3.2:1b","created_at":"2026-11-25T12:00:00Z","message":{"role":"assistant",
             "content":"{\"intent\": \"positive\", \"sentiment\": \"neutral\", \"entities\": [\"livret_a\", \"gold\"]}"},
             "done_reason":"stop","done":true,"total_duration":123,"eval_count":12}"#;
-        let c = parse_response(Api::Ollama, response).unwrap();
-        assert_eq!((c.intent, c.sentiment, c.entities), (Intent::Positive, Sentiment::Neutral, vec!["livret_a"]));
+        let c = parse_response(Api::Ollama, response, &savings()).unwrap();
+        assert_eq!((c.intent, c.sentiment, c.entities), (Intent::Positive, Sentiment::Neutral, vec!["livret_a".to_string()]));
     }
 
     #[test]
     fn openai_compatible_request_and_response() {
         let config = LlmConfig { api: Api::OpenAi, model: "gemma".into(), ..LlmConfig::default() };
-        let (path, body) = build_request(&config, StepContext::Hello, "oui");
+        let (path, body) = build_request(&config, &hello(), "oui");
         assert_eq!(path, "/v1/chat/completions");
         let body: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(body["response_format"]["type"], "json_schema");
         assert_eq!(body["temperature"], 0);
+        assert_eq!(body["response_format"]["json_schema"]["schema"]["properties"]["entities"]["maxItems"], 0, "no entities at a greeting");
         let response = r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"{\"intent\":\"callback\",\"sentiment\":\"negative\",\"entities\":[]}"}}]}"#;
-        assert_eq!(parse_response(Api::OpenAi, response).unwrap().intent, Intent::Callback);
+        assert_eq!(parse_response(Api::OpenAi, response, &hello()).unwrap().intent, Intent::Callback);
     }
 
     #[test]
     fn malformed_answers_are_errors() {
-        assert!(matches!(parse_response(Api::Ollama, "not json"), Err(LlmError::InvalidJson(_))));
-        assert!(matches!(parse_response(Api::Ollama, r#"{"message":{"content":"oui"}}"#), Err(LlmError::InvalidJson(_))));
+        assert!(matches!(parse_response(Api::Ollama, "not json", &hello()), Err(LlmError::InvalidJson(_))));
+        assert!(matches!(parse_response(Api::Ollama, r#"{"message":{"content":"oui"}}"#, &hello()), Err(LlmError::InvalidJson(_))));
         assert_eq!(
-            parse_response(Api::Ollama, r#"{"message":{"content":"{\"intent\":\"maybe\"}"}}"#),
+            parse_response(Api::Ollama, r#"{"message":{"content":"{\"intent\":\"maybe\"}"}}"#, &hello()),
             Err(LlmError::BadLabel("maybe".into()))
         );
-        assert!(matches!(parse_response(Api::OpenAi, r#"{"choices":[]}"#), Err(LlmError::InvalidJson(_))));
+        assert!(matches!(parse_response(Api::OpenAi, r#"{"choices":[]}"#, &hello()), Err(LlmError::InvalidJson(_))));
     }
 
     #[test]
@@ -415,12 +447,12 @@ mod tests {
         let pool = LlmPool::start(config).unwrap();
         for _ in 0..2 {
             let (tx, rx) = crossbeam_channel::bounded(1);
-            pool.submit(StepContext::Hello, "oui", Instant::now() + Duration::from_secs(2), tx).unwrap();
+            pool.submit(&hello(), "oui", Instant::now() + Duration::from_secs(2), tx).unwrap();
             assert!(matches!(rx.recv().unwrap(), Err(LlmError::Transport(_))));
         }
         assert!(pool.breaker_open());
         let (tx, _rx) = crossbeam_channel::bounded(1);
-        assert_eq!(pool.submit(StepContext::Hello, "oui", Instant::now() + Duration::from_secs(2), tx), Err(LlmError::BreakerOpen));
+        assert_eq!(pool.submit(&hello(), "oui", Instant::now() + Duration::from_secs(2), tx), Err(LlmError::BreakerOpen));
         assert_eq!(pool.stats.breaker_opens.load(Ordering::Relaxed), 1);
         assert_eq!(pool.stats.breaker_skips.load(Ordering::Relaxed), 1);
         pool.shutdown();
@@ -453,7 +485,7 @@ mod tests {
             let (tx, rx) = crossbeam_channel::bounded(1);
             // The turn can wait 150 ms; the server needs 400: the turn goes on without it, and the
             // answer that comes later shows the server is alive.
-            pool.submit(StepContext::Hello, "oui", Instant::now() + Duration::from_millis(150), tx).unwrap();
+            pool.submit(&hello(), "oui", Instant::now() + Duration::from_millis(150), tx).unwrap();
             assert!(rx.recv().unwrap().is_ok());
         }
         assert!(!pool.breaker_open(), "{}", pool.stats.report());
@@ -467,7 +499,7 @@ mod tests {
         let pool = LlmPool::start(config).unwrap();
         for _ in 0..2 {
             let (tx, rx) = crossbeam_channel::bounded(1);
-            pool.submit(StepContext::Hello, "oui", Instant::now() + Duration::from_secs(5), tx).unwrap();
+            pool.submit(&hello(), "oui", Instant::now() + Duration::from_secs(5), tx).unwrap();
             assert_eq!(rx.recv().unwrap(), Err(LlmError::Timeout));
         }
         assert!(pool.breaker_open());

@@ -2,11 +2,10 @@
 //! confident local classification, or hands back a [`Pending`] that the call's loop polls: the
 //! LLM's answer when it comes before the deadline, else the local answer (which always exists).
 
-use super::classifier::{classify, StepContext};
+use super::classifier::classify;
 use super::llm::{LlmError, LlmPool};
 use super::normalize::{padded, tokens};
-use super::Classification;
-use crate::call::controller::Tier;
+use crate::vocab::{Classification, StepContext, Tier};
 use crossbeam_channel::{bounded, Receiver};
 use parking_lot::Mutex;
 use std::collections::HashMap;
@@ -40,16 +39,13 @@ pub struct TierCounts {
 
 pub struct IntentService {
     config: IntentConfig,
-    cache: Mutex<HashMap<(StepContextKey, String), Classification>>,
+    cache: Mutex<HashMap<CacheKey, Classification>>,
     llm: Option<Arc<LlmPool>>,
     pub counts: TierCounts,
 }
 
-type StepContextKey = u8;
-
-fn key(context: StepContext) -> StepContextKey {
-    context as u8
-}
+/// The step (its entities differ from step to step) and the normalized words.
+type CacheKey = (String, String);
 
 pub enum Understood {
     Ready { classification: Classification, tier: Tier, latency: Duration },
@@ -62,7 +58,7 @@ pub struct Pending {
     reply: Receiver<Result<Classification, LlmError>>,
     started: Instant,
     deadline: Instant,
-    cache_key: (StepContextKey, String),
+    cache_key: CacheKey,
 }
 
 impl IntentService {
@@ -74,9 +70,9 @@ impl IntentService {
         self.llm.as_ref()
     }
 
-    pub fn understand(&self, context: StepContext, text: &str) -> Understood {
+    pub fn understand(&self, context: &Arc<StepContext>, text: &str) -> Understood {
         let started = Instant::now();
-        let cache_key = (key(context), padded(&tokens(text)));
+        let cache_key = (context.id.clone(), padded(&tokens(text)));
         if let Some(hit) = self.cache.lock().get(&cache_key).cloned() {
             self.counts.cache.fetch_add(1, Ordering::Relaxed);
             return Understood::Ready { classification: hit, tier: Tier::Cache, latency: started.elapsed() };
@@ -106,7 +102,7 @@ impl IntentService {
     pub fn poll(&self, pending: &Pending, now: Instant) -> Option<(Classification, Tier, Duration)> {
         match pending.reply.try_recv() {
             Ok(Ok(mut answer)) => {
-                // The local classifier knows the q1 assets better than a small model does.
+                // The local classifier knows the step's entity words better than a small model does.
                 if answer.entities.is_empty() {
                     answer.entities = pending.local.entities.clone();
                 }
@@ -127,7 +123,7 @@ impl IntentService {
         }
     }
 
-    fn remember(&self, key: (StepContextKey, String), classification: &Classification) {
+    fn remember(&self, key: CacheKey, classification: &Classification) {
         let mut cache = self.cache.lock();
         if cache.len() >= self.config.cache_size {
             cache.clear(); // crude but bounded; the hot phrases come back at once
@@ -164,24 +160,29 @@ impl IntentService {
 mod tests {
     use super::*;
     use crate::nlp::llm::LlmConfig;
-    use crate::nlp::Intent;
+    use crate::vocab::{Intent, StepKind};
+
+    fn step(id: &str, kind: StepKind) -> Arc<StepContext> {
+        Arc::new(StepContext { id: id.into(), kind, ..StepContext::default() })
+    }
 
     #[test]
     fn confident_local_answers_are_cached() {
         let service = IntentService::new(IntentConfig::default(), None);
-        let Understood::Ready { tier, classification, .. } = service.understand(StepContext::Hello, "Oui, allez-y !") else { panic!() };
+        let (hello, q1) = (step("demo.hello", StepKind::Greeting), step("demo.q1", StepKind::Question));
+        let Understood::Ready { tier, classification, .. } = service.understand(&hello, "Oui, allez-y !") else { panic!() };
         assert_eq!((tier, classification.intent), (Tier::Local, Intent::Positive));
-        let Understood::Ready { tier, .. } = service.understand(StepContext::Hello, "oui allez y") else { panic!() };
+        let Understood::Ready { tier, .. } = service.understand(&hello, "oui allez y") else { panic!() };
         assert_eq!(tier, Tier::Cache, "same words after normalization");
-        let Understood::Ready { tier, .. } = service.understand(StepContext::Savings, "oui allez y") else { panic!() };
-        assert_eq!(tier, Tier::Local, "the cache is per step context");
+        let Understood::Ready { tier, .. } = service.understand(&q1, "oui allez y") else { panic!() };
+        assert_eq!(tier, Tier::Local, "the cache is per step");
     }
 
     #[test]
     fn an_unreachable_llm_falls_back_to_the_local_answer_within_the_deadline() {
         let llm = LlmPool::start(LlmConfig { url: "http://127.0.0.1:9".into(), ..LlmConfig::default() }).unwrap();
         let service = IntentService::new(IntentConfig { llm_below: 1.1, deadline_ms: 500, ..IntentConfig::default() }, Some(Arc::new(llm)));
-        let Understood::Pending(pending) = service.understand(StepContext::Hello, "oui") else { panic!("should ask the LLM") };
+        let Understood::Pending(pending) = service.understand(&step("demo.hello", StepKind::Greeting), "oui") else { panic!("should ask the LLM") };
         let started = Instant::now();
         let answer = loop {
             if let Some(answer) = service.poll(&pending, Instant::now()) {

@@ -2,7 +2,7 @@
 
 pub mod metrics;
 
-use crate::call::CallStatus;
+use crate::vocab::CallStatus;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 

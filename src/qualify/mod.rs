@@ -1,138 +1,157 @@
-//! Lead qualification from the turns of a call: assets declared (q1), inflation concern (q2),
-//! dissatisfaction with the bank adviser (q3), an accepted appointment. Weights and thresholds
-//! come from minibot.conf's [qualification] section.
+//! Lead qualification from the turns of a call, by the campaign's own rules (read from its
+//! scenario): the points each question's answer earns (per intent, per entity named, capped),
+//! the points of the call's outcome, and the lead classes with their thresholds.
 
-use crate::call::controller::Turn;
-use crate::call::Outcome;
-use crate::nlp::classifier::StepContext;
-use crate::nlp::Intent;
+use crate::vocab::{Intent, Outcome, Turn};
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rules {
-    /// Points per asset declared at q1, up to `assets_max`.
-    pub asset_points: u32,
-    pub assets_max: u32,
-    pub inflation_concern: u32,
-    pub adviser_dissatisfied: u32,
-    pub appointment: u32,
-    /// Score from which a lead is hot / warm (below: cold, or not qualified at 0).
-    pub hot: u32,
-    pub warm: u32,
+/// What the answer to one step is worth.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StepPoints {
+    /// How reports name the answer ("assets", "inflation concern"); default: the step's name.
+    pub label: String,
+    pub per_intent: Vec<(Intent, u32)>,
+    /// Per entity named (the step's "none" entity excluded).
+    pub per_entity: u32,
+    /// The step's cap, if any.
+    pub max: Option<u32>,
+    pub none_entity: Option<String>,
 }
 
-impl Default for Rules {
-    fn default() -> Rules {
-        Rules { asset_points: 10, assets_max: 30, inflation_concern: 20, adviser_dissatisfied: 20, appointment: 30, hot: 70, warm: 40 }
+impl StepPoints {
+    pub fn is_empty(&self) -> bool {
+        self.per_intent.is_empty() && self.per_entity == 0
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LeadClass {
-    Hot,
-    Warm,
-    Cold,
-    NotQualified,
+/// A campaign's scoring: per step, per outcome, and the lead classes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Scoring {
+    /// (step name, its points), in the scenario's order.
+    pub steps: Vec<(String, StepPoints)>,
+    pub outcomes: Vec<(Outcome, u32)>,
+    /// (class, lowest score), highest threshold first. A score under every threshold, or a call
+    /// that ends as an opt-out, a machine, unanswered or failed, is "not_qualified".
+    pub leads: Vec<(String, u32)>,
 }
 
-impl LeadClass {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LeadClass::Hot => "hot",
-            LeadClass::Warm => "warm",
-            LeadClass::Cold => "cold",
-            LeadClass::NotQualified => "not_qualified",
-        }
-    }
-}
+pub const NOT_QUALIFIED: &str = "not_qualified";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Qualification {
     pub score: u32,
-    pub class: LeadClass,
+    pub class: String,
     pub reasons: Vec<String>,
 }
 
 impl Qualification {
     /// A call that never got to a question.
     pub fn none() -> Qualification {
-        Qualification { score: 0, class: LeadClass::NotQualified, reasons: Vec::new() }
+        Qualification { score: 0, class: NOT_QUALIFIED.into(), reasons: Vec::new() }
     }
 }
 
-pub fn qualify(turns: &[Turn], outcome: Outcome, rules: &Rules) -> Qualification {
+/// Outcomes that disqualify whatever was said: nobody to qualify, or nobody to call again.
+fn disqualifies(outcome: Outcome) -> bool {
+    matches!(outcome, Outcome::DoNotCall | Outcome::AnsweringMachine | Outcome::NoAnswer | Outcome::Failed)
+}
+
+pub fn qualify(turns: &[Turn], outcome: Outcome, scoring: &Scoring) -> Qualification {
     let mut score = 0;
     let mut reasons = Vec::new();
-    let answered = |context: StepContext| turns.iter().rev().find(|t| t.context == context && t.intent.is_some());
-    if let Some(q1) = answered(StepContext::Savings) {
-        let assets: Vec<&String> = q1.entities.iter().filter(|e| e.as_str() != "none").collect();
-        if !assets.is_empty() {
-            let points = (rules.asset_points * assets.len() as u32).min(rules.assets_max);
-            score += points;
-            reasons.push(format!("assets: {} (+{points})", assets.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+    for (step, points) in &scoring.steps {
+        // The last answer at the step counts (a repeated question's answer replaces the first).
+        let Some(turn) = turns.iter().rev().find(|t| &t.step == step && t.intent.is_some()) else { continue };
+        let (earned, what) = step_points(turn, points);
+        if earned > 0 {
+            score += earned;
+            let label = if points.label.is_empty() { step.as_str() } else { points.label.as_str() };
+            reasons.push(format!("{label}: {what} (+{earned})"));
         }
     }
-    if answered(StepContext::Inflation).is_some_and(|t| t.intent == Some(Intent::Positive)) {
-        score += rules.inflation_concern;
-        reasons.push(format!("worried about inflation (+{})", rules.inflation_concern));
-    }
-    if answered(StepContext::Adviser).is_some_and(|t| t.intent == Some(Intent::Negative)) {
-        score += rules.adviser_dissatisfied;
-        reasons.push(format!("dissatisfied with the bank adviser (+{})", rules.adviser_dissatisfied));
-    }
-    if outcome == Outcome::Appointment {
-        score += rules.appointment;
-        reasons.push(format!("appointment accepted (+{})", rules.appointment));
+    if let Some((_, points)) = scoring.outcomes.iter().find(|(o, _)| *o == outcome) {
+        if *points > 0 {
+            score += points;
+            reasons.push(format!("outcome {outcome} (+{points})"));
+        }
     }
     let score = score.min(100);
-    let disqualified = matches!(outcome, Outcome::DoNotCall | Outcome::AnsweringMachine | Outcome::NoAnswer | Outcome::Failed);
-    let class = if disqualified || score == 0 {
-        if disqualified {
-            reasons.push(format!("outcome {outcome}"));
-        }
-        LeadClass::NotQualified
-    } else if score >= rules.hot {
-        LeadClass::Hot
-    } else if score >= rules.warm {
-        LeadClass::Warm
+    let class = if disqualifies(outcome) {
+        reasons.push(format!("outcome {outcome}"));
+        NOT_QUALIFIED.to_string()
+    } else if score == 0 {
+        NOT_QUALIFIED.to_string()
     } else {
-        LeadClass::Cold
+        scoring.leads.iter().find(|(_, from)| score >= *from).map_or_else(|| NOT_QUALIFIED.to_string(), |(class, _)| class.clone())
     };
     Qualification { score, class, reasons }
+}
+
+/// Points of one answer and what earned them ("livret_a, pel" or "positive").
+fn step_points(turn: &Turn, points: &StepPoints) -> (u32, String) {
+    let named: Vec<&str> = turn.entities.iter().map(String::as_str).filter(|e| Some(*e) != points.none_entity.as_deref()).collect();
+    let by_intent = turn.intent.and_then(|i| points.per_intent.iter().find(|(want, _)| *want == i)).map_or(0, |(_, p)| *p);
+    let by_entity = points.per_entity * named.len() as u32;
+    let earned = points.max.map_or(by_intent + by_entity, |max| (by_intent + by_entity).min(max));
+    let what = if by_entity > 0 { named.join(", ") } else { turn.intent.map_or_else(String::new, |i| i.as_str().to_string()) };
+    (earned, what)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn turn(context: StepContext, intent: Intent, entities: &[&str]) -> Turn {
-        Turn { context, intent: Some(intent), entities: entities.iter().map(|s| s.to_string()).collect(), ..Turn::default() }
+    /// The demo campaign's rules (the real ones live in minibot_scenarios.conf).
+    fn demo() -> Scoring {
+        let step = |name: &str, points: StepPoints| (name.to_string(), points);
+        Scoring {
+            steps: vec![
+                step("q1", StepPoints { label: "assets".into(), per_entity: 10, max: Some(30), none_entity: Some("none".into()), ..StepPoints::default() }),
+                step("q2", StepPoints { label: "inflation concern".into(), per_intent: vec![(Intent::Positive, 20)], ..StepPoints::default() }),
+                step("q3", StepPoints { label: "adviser".into(), per_intent: vec![(Intent::Negative, 20)], ..StepPoints::default() }),
+            ],
+            outcomes: vec![(Outcome::Appointment, 30)],
+            leads: vec![("hot".into(), 70), ("warm".into(), 40), ("cold".into(), 1)],
+        }
+    }
+
+    fn turn(step: &str, intent: Intent, entities: &[&str]) -> Turn {
+        Turn { step: step.into(), intent: Some(intent), entities: entities.iter().map(|s| s.to_string()).collect(), ..Turn::default() }
     }
 
     #[test]
     fn scores_the_answers_and_the_appointment() {
         let turns = [
-            turn(StepContext::Hello, Intent::Positive, &[]),
-            turn(StepContext::Savings, Intent::Positive, &["livret_a", "assurance_vie"]),
-            turn(StepContext::Inflation, Intent::Positive, &[]),
-            turn(StepContext::Adviser, Intent::Negative, &[]),
+            turn("hello", Intent::Positive, &[]),
+            turn("q1", Intent::Positive, &["livret_a", "assurance_vie"]),
+            turn("q2", Intent::Positive, &[]),
+            turn("q3", Intent::Negative, &[]),
         ];
-        let q = qualify(&turns, Outcome::Appointment, &Rules::default());
-        assert_eq!((q.score, q.class), (90, LeadClass::Hot));
+        let q = qualify(&turns, Outcome::Appointment, &demo());
+        assert_eq!((q.score, q.class.as_str()), (90, "hot"));
         assert_eq!(q.reasons.len(), 4);
-        assert!(q.reasons[0].contains("livret_a, assurance_vie (+20)"));
-        let q = qualify(&turns[..3], Outcome::NotInterested, &Rules::default());
-        assert_eq!((q.score, q.class), (40, LeadClass::Warm));
-        let q = qualify(&[turn(StepContext::Savings, Intent::Negative, &["none"])], Outcome::NotInterested, &Rules::default());
-        assert_eq!((q.score, q.class), (0, LeadClass::NotQualified));
+        assert_eq!(q.reasons[0], "assets: livret_a, assurance_vie (+20)");
+        assert_eq!(q.reasons[1], "inflation concern: positive (+20)");
+        let q = qualify(&turns[..3], Outcome::NotInterested, &demo());
+        assert_eq!((q.score, q.class.as_str()), (40, "warm"));
+        let q = qualify(&[turn("q1", Intent::Negative, &["none"])], Outcome::NotInterested, &demo());
+        assert_eq!((q.score, q.class.as_str()), (0, NOT_QUALIFIED));
     }
 
     #[test]
-    fn opt_outs_and_machines_are_not_qualified() {
-        let turns = [turn(StepContext::Savings, Intent::Positive, &["pel"])];
-        assert_eq!(qualify(&turns, Outcome::DoNotCall, &Rules::default()).class, LeadClass::NotQualified);
-        assert_eq!(qualify(&turns, Outcome::Callback, &Rules::default()).class, LeadClass::Cold);
-        let capped = Rules { asset_points: 50, ..Rules::default() };
-        let many = [turn(StepContext::Savings, Intent::Positive, &["pel", "per", "actions"])];
-        assert_eq!(qualify(&many, Outcome::Completed, &capped).score, 30);
+    fn opt_outs_and_machines_are_not_qualified_and_caps_hold() {
+        let turns = [turn("q1", Intent::Positive, &["pel"])];
+        assert_eq!(qualify(&turns, Outcome::DoNotCall, &demo()).class, NOT_QUALIFIED);
+        assert_eq!(qualify(&turns, Outcome::Callback, &demo()).class, "cold");
+        let many = [turn("q1", Intent::Positive, &["pel", "per", "actions", "immobilier"])];
+        assert_eq!(qualify(&many, Outcome::Completed, &demo()).score, 30, "capped by the step's max");
+        // The last answer at a step counts.
+        let twice = [turn("q2", Intent::Positive, &[]), turn("q2", Intent::Negative, &[])];
+        assert_eq!(qualify(&twice, Outcome::Completed, &demo()).score, 0);
+    }
+
+    #[test]
+    fn a_campaign_without_rules_scores_nothing() {
+        let q = qualify(&[turn("q1", Intent::Positive, &["pel"])], Outcome::Appointment, &Scoring::default());
+        assert_eq!((q.score, q.class.as_str()), (0, NOT_QUALIFIED));
     }
 }

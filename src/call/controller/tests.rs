@@ -1,15 +1,16 @@
 use super::*;
-use crate::config::Document;
+use crate::config::document::Document;
 use crate::nlp::classifier::classify;
+use crate::vocab::StepKind;
 
 /// The demo flow, shortened: hello (retry on no), q1..q3 always continue, closing, goodbyes.
 const SCENARIO: &str = "[t]\nstart = hello\nreprompt = p-reprompt\nmax_reprompts = 2\nanswer_who = p-who\n\
-    [t.hello]\nprompt = p-hello\nlisten = 3\nnext = q1\non_negative = retry\non_unclear = retry\non_callback = cb\non_do_not_call = dnc\nno_input = bye_failed\n\
-    [t.retry]\nprompt = p-retry\nlisten = 3\ncontext = hello\non_positive = q1\nnext = bye_failed\n\
-    [t.q1]\nprompt = p-q1\nlisten = 5\nnext = q2\n\
+    [t.hello]\nprompt = p-hello\nlisten = 3\nkind = greeting\nnext = q1\non_negative = retry\non_unclear = retry\non_callback = cb\non_do_not_call = dnc\nno_input = bye_failed\n\
+    [t.retry]\nprompt = p-retry\nlisten = 3\nkind = greeting\non_positive = q1\nnext = bye_failed\n\
+    [t.q1]\nprompt = p-q1\nlisten = 5\nnext = q2\nentity = livret_a: livret, livret a\nentity = assurance_vie: assurance vie\nnone_entity = none\n\
     [t.q2]\nprompt = p-q2\nlisten = 5\nnext = q3\n\
     [t.q3]\nprompt = p-q3\nlisten = 5\nnext = is_leads\n\
-    [t.is_leads]\nprompt = p-leads\nlisten = 5\ncontext = closing\non_positive = bye_success\nnext = bye_failed\n\
+    [t.is_leads]\nprompt = p-leads\nlisten = 5\nkind = offer\non_positive = bye_success\nnext = bye_failed\n\
     [t.cb]\nprompt = p-cb\nlisten = 0\noutcome = callback\n\
     [t.dnc]\nprompt = p-dnc\nlisten = 0\noutcome = do_not_call\n\
     [t.bye_success]\nprompt = p-bye-ok\nlisten = 0\noutcome = appointment\n\
@@ -60,7 +61,7 @@ impl Call {
                 Action::StopPrompt => self.log.push("stop".into()),
                 Action::End { status, outcome } => self.log.push(format!("end {status} {outcome}")),
                 Action::Classify { text, context } => {
-                    let classification = classify(context, &text);
+                    let classification = classify(&context, &text);
                     self.log.push(format!("intent {}", classification.intent));
                     let more = self.c.handle(Input::Classified { classification, tier: Tier::Local, latency: Duration::from_micros(20) }, self.now);
                     self.apply(more);
@@ -118,7 +119,7 @@ fn the_demo_flow_ends_with_an_appointment() {
     let turns = call.c.turns();
     assert_eq!(turns.len(), 5);
     assert_eq!(turns[1].entities, ["livret_a", "assurance_vie"]);
-    assert_eq!((turns[1].context, turns[1].tier), (StepContext::Savings, Some(Tier::Local)));
+    assert_eq!((turns[1].step.as_str(), turns[1].kind, turns[1].tier), ("q1", StepKind::Question, Some(Tier::Local)));
     assert_eq!(turns[3].intent, Some(Intent::Negative));
 }
 

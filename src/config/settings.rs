@@ -1,121 +1,17 @@
-//! minibot.conf: the settings, validated with errors that name the file, line, section and key.
-//!
-//! Asterisk parses the file (src/ast/config.rs turns it into a [`Document`]); this module only
-//! interprets it, so it is pure and unit-tested. Unknown keys and sections are warnings, not errors:
+//! minibot.conf: the module's settings, validated with errors that name the file, line, section
+//! and key. Pure: it interprets a [`Document`] (read by Asterisk), so it is unit-tested on its own. Unknown keys and sections are warnings, not errors:
 //! a typo must not stop calls, but a wrong value must not silently become a default either.
 
 use crate::asr::{AsrConfig, AsrMode};
+use super::document::{parse_bool, ConfigError, Document, Entry};
 use crate::call::controller::CallLimits;
 use crate::nlp::llm::{Api, LlmConfig};
 use crate::nlp::service::IntentConfig;
-use crate::qualify::Rules;
 use crate::store::StoreConfig;
 use crate::vad::SegmenterConfig;
 use log::LevelFilter;
-use std::fmt;
 
 pub const CONFIG_FILE: &str = "minibot.conf";
-
-/// A configuration file as Asterisk read it: sections of `key = value` lines with their origin.
-#[derive(Debug, Clone, Default)]
-pub struct Document {
-    pub file: String,
-    pub sections: Vec<Section>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Section {
-    pub name: String,
-    /// Line of the `[name]` header when known (0 when not).
-    pub line: u32,
-    pub entries: Vec<Entry>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Entry {
-    pub key: String,
-    pub value: String,
-    /// The file the line came from (an #include may differ from the document's file).
-    pub file: String,
-    pub line: u32,
-}
-
-impl Document {
-    /// Parses the subset of Asterisk's format the module's own files use (`[section]`,
-    /// `key = value`, `key => value`, `;` comments). Inside Asterisk, its parser is used instead;
-    /// this one serves tests and tools that read the same files outside Asterisk.
-    pub fn parse_str(file: &str, text: &str) -> Result<Document, ConfigError> {
-        let mut document = Document { file: file.to_string(), sections: Vec::new() };
-        for (index, raw) in text.lines().enumerate() {
-            let line = index as u32 + 1;
-            let content = strip_comment(raw).trim();
-            if content.is_empty() {
-                continue;
-            }
-            if let Some(rest) = content.strip_prefix('[') {
-                let Some(end) = rest.find(']') else {
-                    return Err(ConfigError::at(file, line, "", "", "section header without a closing ']'"));
-                };
-                document.sections.push(Section { name: rest[..end].trim().to_string(), line, entries: Vec::new() });
-                continue;
-            }
-            let Some(eq) = content.find('=') else {
-                return Err(ConfigError::at(file, line, "", "", "expected 'key = value'"));
-            };
-            let key = content[..eq].trim().to_string();
-            let value = content[eq + 1..].trim_start_matches('>').trim().to_string();
-            let Some(section) = document.sections.last_mut() else {
-                return Err(ConfigError::at(file, line, "", &key, "setting outside of any [section]"));
-            };
-            section.entries.push(Entry { key, value, file: file.to_string(), line });
-        }
-        Ok(document)
-    }
-}
-
-fn strip_comment(line: &str) -> &str {
-    // `\;` escapes a literal semicolon in Asterisk's format; no value of ours needs one.
-    match line.find(';') {
-        Some(i) => &line[..i],
-        None => line,
-    }
-}
-
-/// A configuration problem, located precisely enough for an operator to fix it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConfigError {
-    pub file: String,
-    pub line: u32,
-    pub section: String,
-    pub key: String,
-    pub message: String,
-}
-
-impl ConfigError {
-    pub fn at(file: &str, line: u32, section: &str, key: &str, message: &str) -> ConfigError {
-        ConfigError { file: file.into(), line, section: section.into(), key: key.into(), message: message.into() }
-    }
-
-    fn for_entry(section: &str, entry: &Entry, message: String) -> ConfigError {
-        ConfigError { file: entry.file.clone(), line: entry.line, section: section.into(), key: entry.key.clone(), message }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if self.line > 0 {
-            write!(f, " line {}", self.line)?;
-        }
-        if !self.section.is_empty() {
-            write!(f, ", section [{}]", self.section)?;
-        }
-        if !self.key.is_empty() {
-            write!(f, ", key '{}'", self.key)?;
-        }
-        write!(f, ": {}", self.message)
-    }
-}
 
 /// The module's settings, with the defaults an operator gets from an empty file.
 #[derive(Debug, Clone, PartialEq)]
@@ -139,7 +35,6 @@ pub struct Settings {
     pub intent: IntentConfig,
     /// The LLM tier; `llm.url` empty means none (local classifier only).
     pub llm: LlmConfig,
-    pub qualification: Rules,
     /// PostgreSQL; `database.url` empty means results go to the log and AMI only.
     pub database: StoreConfig,
     /// This Asterisk node's name, in call keys (several nodes may share one database).
@@ -161,7 +56,6 @@ impl Default for Settings {
             limits: CallLimits::default(),
             intent: IntentConfig::default(),
             llm: LlmConfig::default(),
-            qualification: Rules::default(),
             database: StoreConfig::default(),
             node: "asterisk".into(),
             default_country: "33".into(),
@@ -197,16 +91,16 @@ impl Settings {
                         settings.apply_vad(entry, &mut warnings)?;
                     }
                 }
-                "intent" | "llm" | "qualification" | "database" | "call" => {
+                "intent" | "llm" | "database" | "call" => {
                     for entry in &section.entries {
                         settings.apply_numbers(&section.name, entry, &mut warnings)?;
                     }
-                    // Checked once the section is read: `warm = 90` then `hot = 95` is valid.
-                    let q = &settings.qualification;
-                    if section.name == "qualification" && q.warm > q.hot {
-                        let message = format!("warm ({}) must not be above hot ({})", q.warm, q.hot);
-                        return Err(ConfigError::at(&document.file, section.line, "qualification", "warm", &message));
-                    }
+                }
+                // Scoring is the campaign's: a section left from an older file must not look applied.
+                "qualification" => {
+                    let message = "lead scoring is per campaign now: move it to minibot_scenarios.conf \
+                                   (points_<intent>, points_entity, points_max per step; points_<outcome>, lead_<class> per campaign)";
+                    return Err(ConfigError::at(&document.file, section.line, "qualification", "", message));
                 }
                 other => warnings.push(format!(
                     "{} line {}: unknown section [{other}] ignored",
@@ -322,7 +216,7 @@ impl Settings {
 }
 
 impl Settings {
-    /// [intent], [llm], [qualification], [database] and [call]: mostly bounded numbers.
+    /// [intent], [llm], [database] and [call]: mostly bounded numbers.
     fn apply_numbers(&mut self, section: &str, entry: &Entry, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
         let error = |message: String| ConfigError::for_entry(section, entry, message);
         let value = entry.value.trim();
@@ -389,13 +283,6 @@ impl Settings {
                 }
                 self.node = value.to_string();
             }
-            ("qualification", "asset_points") => self.qualification.asset_points = number(0, 100)?,
-            ("qualification", "assets_max") => self.qualification.assets_max = number(0, 100)?,
-            ("qualification", "inflation_concern") => self.qualification.inflation_concern = number(0, 100)?,
-            ("qualification", "adviser_dissatisfied") => self.qualification.adviser_dissatisfied = number(0, 100)?,
-            ("qualification", "appointment") => self.qualification.appointment = number(0, 100)?,
-            ("qualification", "hot") => self.qualification.hot = number(1, 100)?,
-            ("qualification", "warm") => self.qualification.warm = number(1, 100)?,
             (_, other) => warnings.push(format!("{} line {}: unknown key '{other}' in [{section}] ignored", entry.file, entry.line)),
         }
         Ok(())
@@ -408,15 +295,6 @@ fn parse_number(value: &str, min: u32, max: u32) -> Option<u32> {
 
 fn range_message(value: &str, min: u32, max: u32) -> String {
     format!("'{value}' is not a whole number from {min} to {max}")
-}
-
-/// Asterisk's own truth values (ast_true / ast_false).
-pub fn parse_bool(value: &str) -> Option<bool> {
-    match value.to_ascii_lowercase().as_str() {
-        "yes" | "true" | "y" | "t" | "1" | "on" => Some(true),
-        "no" | "false" | "n" | "f" | "0" | "off" => Some(false),
-        _ => None,
-    }
 }
 
 fn bool_message(value: &str) -> String {
@@ -436,6 +314,7 @@ fn parse_log_level(value: &str) -> Option<LevelFilter> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::document::Document;
 
     fn load(text: &str) -> Result<Loaded, ConfigError> {
         Settings::from_document(&Document::parse_str("minibot.conf", text)?)
@@ -486,21 +365,19 @@ mod tests {
     }
 
     #[test]
-    fn reads_intent_llm_and_qualification() {
-        let text = "[intent]\nllm_below = 0.6\ndeadline_ms = 900\n[llm]\nurl = http://127.0.0.1:11434\napi = openai\nmodel = gemma\n\
-                    [qualification]\nhot = 80\nappointment = 40\n";
+    fn reads_intent_and_llm_and_sends_scoring_to_the_campaigns() {
+        let text = "[intent]\nllm_below = 0.6\ndeadline_ms = 900\n[llm]\nurl = http://127.0.0.1:11434\napi = openai\nmodel = gemma\n";
         let s = load(text).unwrap().settings;
         assert_eq!((s.intent.llm_below, s.intent.deadline_ms), (0.6, 900));
         assert_eq!((s.llm.url.as_str(), s.llm.api, s.llm.model.as_str()), ("http://127.0.0.1:11434", Api::OpenAi, "gemma"));
-        assert_eq!((s.qualification.hot, s.qualification.appointment), (80, 40));
         assert!(load("[llm]\nurl = ftp://x\n").unwrap_err().to_string().contains("section [llm], key 'url'"));
-        assert!(load("[qualification]\nwarm = 90\n").unwrap_err().message.contains("warm (90) must not be above hot (70)"));
+        let err = load("[general]\nenabled = yes\n[qualification]\nhot = 80\n").unwrap_err();
+        assert!(err.to_string().starts_with("minibot.conf line 3, section [qualification]") && err.message.contains("minibot_scenarios.conf"), "{err}");
         let uri = "[database]\nurl = postgres://minibot@db:5432/minibot?sslmode=require\ntimeout_ms = 3000\n";
         let s = load(uri).unwrap().settings;
         assert_eq!((s.database.url.as_str(), s.database.timeout_ms), ("postgres://minibot@db:5432/minibot?sslmode=require", 3000));
         let err = load("[database]\nurl = postgres://minibot@db/x?sslmode=maybe\n").unwrap_err();
         assert!(err.to_string().starts_with("minibot.conf line 2, section [database], key 'url'"), "{err}");
-        assert_eq!(load("[qualification]\nwarm = 90\nhot = 95\n").unwrap().settings.qualification.warm, 90);
     }
 
     #[test]
@@ -522,22 +399,4 @@ mod tests {
         assert!(loaded.warnings[1].contains("[mystery]"));
     }
 
-    #[test]
-    fn parser_rejects_malformed_lines_with_their_number() {
-        let err = Document::parse_str("x.conf", "[general]\njust words\n").unwrap_err();
-        assert_eq!((err.line, err.message.as_str()), (2, "expected 'key = value'"));
-        assert!(Document::parse_str("x.conf", "key = 1\n").is_err());
-        assert!(Document::parse_str("x.conf", "[general\n").is_err());
-    }
-
-    #[test]
-    fn truth_values_follow_asterisk() {
-        for v in ["yes", "TRUE", "on", "1", "y"] {
-            assert_eq!(parse_bool(v), Some(true), "{v}");
-        }
-        for v in ["no", "False", "off", "0", "n"] {
-            assert_eq!(parse_bool(v), Some(false), "{v}");
-        }
-        assert_eq!(parse_bool("oui"), None);
-    }
 }

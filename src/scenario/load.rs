@@ -1,0 +1,341 @@
+//! Reading minibot_scenarios.conf into [`Scenarios`]: one function per kind of section, then the
+//! checks that need the whole file (start steps, references), then each step's context for the
+//! intent service. Every error names its file, line, section and key.
+
+use super::{Scenario, Scenarios, Step, Trigger};
+use crate::config::document::{parse_bool, ConfigError, Document, Entry, Section};
+use crate::nlp::normalize::tokens;
+use crate::qualify::{StepPoints, NOT_QUALIFIED};
+use crate::vocab::{EntityCues, Intent, Outcome, StepContext, StepKind, Topic};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A step while its section is read: what only the whole file can settle comes later.
+struct StepDraft {
+    step: Step,
+    kind: Option<StepKind>,
+    question: String,
+    entities: Vec<EntityCues>,
+    none_entity: Option<String>,
+    points: StepPoints,
+}
+
+/// References to check once every section is read: (scenario, section, target step, origin).
+type Reference = (String, String, String, Entry);
+
+pub fn load(document: &Document) -> Result<Scenarios, ConfigError> {
+    let mut scenarios = Scenarios::new();
+    let mut drafts: Vec<(String, StepDraft)> = Vec::new();
+    let mut starts: Vec<(String, Entry)> = Vec::new();
+    let mut references: Vec<Reference> = Vec::new();
+    for section in &document.sections {
+        match section.name.split_once('.') {
+            None => {
+                let start = read_campaign(document, section, &mut scenarios)?;
+                starts.push((section.name.clone(), start));
+            }
+            Some((campaign, step)) => {
+                let draft = read_step(document, section, campaign, step, &mut references)?;
+                if drafts.iter().any(|(c, d)| c == campaign && d.step.name == step) {
+                    return Err(header_error(document, section, format!("step {step} is declared twice")));
+                }
+                drafts.push((campaign.to_string(), draft));
+            }
+        }
+    }
+    for (campaign, draft) in drafts {
+        let Some(scenario) = scenarios.get_mut(&campaign) else {
+            return Err(ConfigError::at(&document.file, 0, &campaign, "", "steps declared for a scenario without a [name] section"));
+        };
+        add_step(scenario, draft);
+    }
+    check_references(&scenarios, &starts, &references)?;
+    Ok(scenarios)
+}
+
+fn header_error(document: &Document, section: &Section, message: String) -> ConfigError {
+    ConfigError::at(&document.file, section.line, &section.name, "", &message)
+}
+
+/// `[campaign]`: what the whole campaign shares. Returns its `start` entry.
+fn read_campaign(document: &Document, section: &Section, scenarios: &mut Scenarios) -> Result<Entry, ConfigError> {
+    if !valid_name(&section.name) {
+        return Err(header_error(document, section, "a scenario name uses letters, digits, '_' or '-'".into()));
+    }
+    let scenario = scenarios.entry(section.name.clone()).or_insert_with(|| new_scenario(&section.name));
+    scenario.origin = (document.file.clone(), section.line);
+    let mut start = None;
+    for entry in &section.entries {
+        let value = entry.value.trim();
+        let key = entry.key.as_str();
+        match key {
+            "start" => start = Some(entry.clone()),
+            "reprompt" => scenario.reprompt = Some(sound_name(&section.name, entry)?),
+            "max_reprompts" => scenario.max_reprompts = reprompt_count(&section.name, entry)?,
+            "answer_who" | "answer_number" | "answer_free" => {
+                let topic = match key {
+                    "answer_who" => Topic::WhoAreYou,
+                    "answer_number" => Topic::HowGotNumber,
+                    _ => Topic::IsItFree,
+                };
+                scenario.answers.insert(topic.as_str(), sound_name(&section.name, entry)?);
+            }
+            "llm_instructions" => scenario.llm_instructions = value.to_string(),
+            _ if key.starts_with("lead_") => {
+                let class = &key["lead_".len()..];
+                if !valid_name(class) || class == NOT_QUALIFIED {
+                    return Err(entry_error(&section.name, entry, format!("'{class}' cannot name a lead class")));
+                }
+                let from = points(&section.name, entry, 1)?;
+                scenario.scoring.leads.retain(|(c, _)| c != class);
+                scenario.scoring.leads.push((class.to_string(), from));
+                scenario.scoring.leads.sort_by(|a, b| b.1.cmp(&a.1));
+            }
+            _ if key.starts_with("points_") => {
+                let outcome = Outcome::parse(&key["points_".len()..]).ok_or_else(|| {
+                    entry_error(&section.name, entry, format!("'{key}': points_<outcome> names an outcome ({})", Outcome::names()))
+                })?;
+                let earned = points(&section.name, entry, 0)?;
+                scenario.scoring.outcomes.retain(|(o, _)| *o != outcome);
+                scenario.scoring.outcomes.push((outcome, earned));
+            }
+            other => {
+                return Err(entry_error(
+                    &section.name,
+                    entry,
+                    format!(
+                        "unknown key '{other}' (expected start, reprompt, max_reprompts, answer_who, answer_number, answer_free, \
+                         llm_instructions, points_<outcome>, lead_<class>)"
+                    ),
+                ))
+            }
+        }
+    }
+    start.ok_or_else(|| header_error(document, section, "scenario without 'start = <step>'".into())).inspect(|start| {
+        scenario.start = start.value.trim().to_string();
+    })
+}
+
+/// `[campaign.step]`: one step, its transitions and what its answer is worth.
+fn read_step(
+    document: &Document,
+    section: &Section,
+    campaign: &str,
+    name: &str,
+    references: &mut Vec<Reference>,
+) -> Result<StepDraft, ConfigError> {
+    if !valid_name(campaign) || !valid_name(name) {
+        return Err(header_error(document, section, "a step section is [scenario.step], names of letters, digits, '_' or '-'".into()));
+    }
+    let mut draft = StepDraft {
+        step: Step {
+            name: name.to_string(),
+            prompt: String::new(),
+            listen_ms: 10_000,
+            context: Arc::default(),
+            next: None,
+            transitions: BTreeMap::new(),
+            barge_in: true,
+            outcome: None,
+            reprompt: None,
+            max_reprompts: None,
+            prompt_origin: (document.file.clone(), section.line),
+        },
+        kind: None,
+        question: String::new(),
+        entities: Vec::new(),
+        none_entity: None,
+        points: StepPoints::default(),
+    };
+    let section_name = section.name.as_str();
+    for entry in &section.entries {
+        let value = entry.value.trim();
+        let key = entry.key.as_str();
+        let step = &mut draft.step;
+        match key {
+            "prompt" => {
+                step.prompt = sound_name(section_name, entry)?;
+                step.prompt_origin = (entry.file.clone(), entry.line);
+            }
+            "reprompt" => step.reprompt = Some(sound_name(section_name, entry)?),
+            "max_reprompts" => step.max_reprompts = Some(reprompt_count(section_name, entry)?),
+            "listen" => {
+                let seconds: f64 = value
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| (0.0..=120.0).contains(s))
+                    .ok_or_else(|| entry_error(section_name, entry, format!("'{value}' is not a number of seconds from 0 to 120")))?;
+                step.listen_ms = (seconds * 1000.0).round() as u32;
+            }
+            "kind" => {
+                let names = StepKind::ALL.map(|k| k.as_str()).join(", ");
+                draft.kind = Some(StepKind::parse(value).ok_or_else(|| entry_error(section_name, entry, format!("'{value}' is not one of {names}")))?);
+            }
+            "question" => draft.question = value.to_string(),
+            "entity" => draft.entities.push(entity(section_name, entry)?),
+            "none_entity" => {
+                check_name(section_name, entry)?;
+                draft.none_entity = Some(value.to_string());
+            }
+            "label" => draft.points.label = value.to_string(),
+            "points_entity" => draft.points.per_entity = points(section_name, entry, 0)?,
+            "points_max" => draft.points.max = Some(points(section_name, entry, 0)?),
+            "barge_in" => {
+                step.barge_in = parse_bool(value).ok_or_else(|| entry_error(section_name, entry, format!("'{value}' is not yes or no")))?;
+            }
+            "outcome" => {
+                step.outcome = Some(
+                    Outcome::parse(value)
+                        .ok_or_else(|| entry_error(section_name, entry, format!("'{value}' is not an outcome ({})", Outcome::names())))?,
+                )
+            }
+            "next" => {
+                check_name(section_name, entry)?;
+                references.push((campaign.into(), section_name.into(), value.into(), entry.clone()));
+                step.next = Some(value.to_string());
+            }
+            _ if key.starts_with("points_") => {
+                let intent = Intent::parse(&key["points_".len()..]).ok_or_else(|| {
+                    entry_error(section_name, entry, format!("unknown key '{key}' (points_<intent>, points_entity or points_max)"))
+                })?;
+                let earned = points(section_name, entry, 0)?;
+                draft.points.per_intent.retain(|(i, _)| *i != intent);
+                draft.points.per_intent.push((intent, earned));
+            }
+            _ => match trigger_of(key) {
+                Some(trigger) => {
+                    check_name(section_name, entry)?;
+                    references.push((campaign.into(), section_name.into(), value.into(), entry.clone()));
+                    step.transitions.insert(trigger, value.to_string());
+                }
+                None => {
+                    return Err(entry_error(
+                        section_name,
+                        entry,
+                        format!(
+                            "unknown key '{key}' (expected prompt, listen, kind, question, entity, none_entity, label, points_<intent>, \
+                             points_entity, points_max, next, on_<intent>, no_input, barge_in, outcome, reprompt, max_reprompts)"
+                        ),
+                    ))
+                }
+            },
+        }
+    }
+    if draft.step.prompt.is_empty() {
+        return Err(header_error(document, section, "step without 'prompt = <sound file>'".into()));
+    }
+    if draft.points.per_entity > 0 && draft.entities.is_empty() {
+        return Err(header_error(document, section, "points_entity without any 'entity = name: words'".into()));
+    }
+    Ok(draft)
+}
+
+/// Puts a read step into its scenario, with the context the intent service will see.
+fn add_step(scenario: &mut Scenario, draft: StepDraft) {
+    let StepDraft { mut step, kind, question, entities, none_entity, mut points } = draft;
+    let kind = kind.unwrap_or(if step.listen_ms == 0 { StepKind::Other } else { StepKind::Question });
+    step.context = Arc::new(StepContext {
+        id: format!("{}.{}", scenario.name, step.name),
+        kind,
+        question,
+        entities,
+        none_entity: none_entity.clone(),
+        llm_instructions: scenario.llm_instructions.clone(),
+    });
+    if !points.is_empty() {
+        points.none_entity = none_entity;
+        scenario.scoring.steps.push((step.name.clone(), points));
+    }
+    scenario.steps.insert(step.name.clone(), step);
+}
+
+fn check_references(scenarios: &Scenarios, starts: &[(String, Entry)], references: &[Reference]) -> Result<(), ConfigError> {
+    for (scenario, start) in starts {
+        if !scenarios[scenario].steps.contains_key(start.value.trim()) {
+            return Err(entry_error(scenario, start, format!("start step '{}' is not declared", start.value.trim())));
+        }
+    }
+    for (scenario, section, target, origin) in references {
+        if !scenarios.get(scenario).is_some_and(|s| s.steps.contains_key(target)) {
+            return Err(entry_error(section, origin, format!("step '{target}' is not declared in scenario {scenario}")));
+        }
+    }
+    Ok(())
+}
+
+/// `entity = name: word, other words`: the words normalized as the classifier reads speech.
+fn entity(section: &str, entry: &Entry) -> Result<EntityCues, ConfigError> {
+    let value = entry.value.trim();
+    let (name, words) = value
+        .split_once(':')
+        .ok_or_else(|| entry_error(section, entry, format!("'{value}' is not 'name: word, other words'")))?;
+    let name = name.trim();
+    if !valid_name(name) {
+        return Err(entry_error(section, entry, format!("'{name}' is not an entity name (letters, digits, '_' or '-')")));
+    }
+    let cues: Vec<String> = words.split(',').map(|w| tokens(w).join(" ")).filter(|w| !w.is_empty()).collect();
+    if cues.is_empty() {
+        return Err(entry_error(section, entry, format!("entity '{name}' has no words")));
+    }
+    Ok(EntityCues { name: name.to_string(), cues })
+}
+
+fn new_scenario(name: &str) -> Scenario {
+    Scenario {
+        name: name.to_string(),
+        start: String::new(),
+        reprompt: None,
+        max_reprompts: 2,
+        answers: BTreeMap::new(),
+        steps: BTreeMap::new(),
+        scoring: Default::default(),
+        llm_instructions: String::new(),
+        origin: (String::new(), 0),
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+fn sound_name(section: &str, entry: &Entry) -> Result<String, ConfigError> {
+    let value = entry.value.trim();
+    if value.is_empty() || value.contains("..") || value.starts_with('/') || value.contains(' ') {
+        return Err(entry_error(section, entry, format!("'{value}' is not a sound file name")));
+    }
+    Ok(value.to_string())
+}
+
+fn reprompt_count(section: &str, entry: &Entry) -> Result<u32, ConfigError> {
+    let value = entry.value.trim();
+    value.parse().ok().filter(|n| *n <= 5).ok_or_else(|| entry_error(section, entry, format!("'{value}' is not a number from 0 to 5")))
+}
+
+/// Points: a whole number from `min` to 100.
+fn points(section: &str, entry: &Entry, min: u32) -> Result<u32, ConfigError> {
+    let value = entry.value.trim();
+    value
+        .parse()
+        .ok()
+        .filter(|n| (min..=100).contains(n))
+        .ok_or_else(|| entry_error(section, entry, format!("'{value}' is not a whole number from {min} to 100")))
+}
+
+fn trigger_of(key: &str) -> Option<Trigger> {
+    if key == "no_input" || key == "on_no_input" {
+        return Some(Trigger::NoInput);
+    }
+    key.strip_prefix("on_").and_then(Intent::parse).map(Trigger::Intent)
+}
+
+fn check_name(section: &str, entry: &Entry) -> Result<(), ConfigError> {
+    if valid_name(entry.value.trim()) {
+        Ok(())
+    } else {
+        Err(entry_error(section, entry, format!("'{}' is not a name (letters, digits, '_' or '-')", entry.value.trim())))
+    }
+}
+
+fn entry_error(section: &str, entry: &Entry, message: String) -> ConfigError {
+    ConfigError::for_entry(section, entry, message)
+}

@@ -1,0 +1,310 @@
+//! The shared vocabulary: the words every part of MiniBot speaks (intents, outcomes, call
+//! statuses, tiers, step contexts, turns). It imports nothing from the crate, and everything else
+//! imports it, so no dependency runs back up the pipeline
+//! (audio -> VAD -> ASR -> intent -> scenario -> prompt and DB).
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Intent {
+    Positive,
+    Negative,
+    Callback,
+    Question,
+    AnsweringMachine,
+    DoNotCall,
+    Unclear,
+}
+
+impl Intent {
+    pub const ALL: [Intent; 7] = [
+        Intent::Positive,
+        Intent::Negative,
+        Intent::Callback,
+        Intent::Question,
+        Intent::AnsweringMachine,
+        Intent::DoNotCall,
+        Intent::Unclear,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Intent::Positive => "positive",
+            Intent::Negative => "negative",
+            Intent::Callback => "callback",
+            Intent::Question => "question",
+            Intent::AnsweringMachine => "answering_machine",
+            Intent::DoNotCall => "do_not_call",
+            Intent::Unclear => "unclear",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Intent> {
+        Intent::ALL.into_iter().find(|i| i.as_str() == s.trim())
+    }
+}
+
+impl fmt::Display for Intent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sentiment {
+    Positive,
+    Neutral,
+    Negative,
+}
+
+impl Sentiment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sentiment::Positive => "positive",
+            Sentiment::Neutral => "neutral",
+            Sentiment::Negative => "negative",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Sentiment> {
+        [Sentiment::Positive, Sentiment::Neutral, Sentiment::Negative].into_iter().find(|x| x.as_str() == s.trim())
+    }
+}
+
+/// Which frequent question the callee asked, when it is one the scenario has an answer for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topic {
+    WhoAreYou,
+    HowGotNumber,
+    IsItFree,
+}
+
+impl Topic {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::WhoAreYou => "who",
+            Topic::HowGotNumber => "number",
+            Topic::IsItFree => "free",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classification {
+    pub intent: Intent,
+    /// 0..1: how sure the tier is.
+    pub confidence: f32,
+    /// Entities of the step's context; empty when none apply.
+    pub entities: Vec<String>,
+    pub sentiment: Sentiment,
+    pub topic: Option<Topic>,
+}
+
+/// The value of MINIBOTSTATUS when MiniBot() returns, for the dialplan to branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallStatus {
+    /// The bot ran the call to its end.
+    Success,
+    /// No campaign, or a campaign name that cannot exist: nothing was played.
+    NoCampaign,
+    /// `enabled = no` in minibot.conf: the call was left alone.
+    Disabled,
+    /// The callee hung up before the bot finished.
+    Hangup,
+    /// Something failed inside the module; the details are in Asterisk's log.
+    Error,
+}
+
+impl CallStatus {
+    pub const ALL: [CallStatus; 5] =
+        [CallStatus::Success, CallStatus::NoCampaign, CallStatus::Disabled, CallStatus::Hangup, CallStatus::Error];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallStatus::Success => "SUCCESS",
+            CallStatus::NoCampaign => "NOCAMPAIGN",
+            CallStatus::Disabled => "DISABLED",
+            CallStatus::Hangup => "HANGUP",
+            CallStatus::Error => "ERROR",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        CallStatus::ALL.iter().position(|s| *s == self).expect("ALL lists every status")
+    }
+}
+
+impl fmt::Display for CallStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the conversation ended, for the campaign's records (MINIBOTOUTCOME).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// The callee accepted an adviser's call or meeting.
+    Appointment,
+    /// The callee asked to be called at another time.
+    Callback,
+    NotInterested,
+    /// The callee asked never to be called again: the contact is opted out.
+    DoNotCall,
+    AnsweringMachine,
+    /// Nobody answered any question (silence all along).
+    NoAnswer,
+    /// The callee hung up before the end of the scenario.
+    HangupEarly,
+    /// Something failed in the module.
+    Failed,
+    /// The scenario ran to an end that names no outcome.
+    Completed,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 9] = [
+        Outcome::Appointment,
+        Outcome::Callback,
+        Outcome::NotInterested,
+        Outcome::DoNotCall,
+        Outcome::AnsweringMachine,
+        Outcome::NoAnswer,
+        Outcome::HangupEarly,
+        Outcome::Failed,
+        Outcome::Completed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Appointment => "appointment",
+            Outcome::Callback => "callback",
+            Outcome::NotInterested => "not_interested",
+            Outcome::DoNotCall => "do_not_call",
+            Outcome::AnsweringMachine => "answering_machine",
+            Outcome::NoAnswer => "no_answer",
+            Outcome::HangupEarly => "hangup_early",
+            Outcome::Failed => "failed",
+            Outcome::Completed => "completed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == s.trim())
+    }
+
+    pub fn names() -> String {
+        Outcome::ALL.map(|o| o.as_str()).join(", ")
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which tier decided a turn's intent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tier {
+    Cache,
+    #[default]
+    Local,
+    Llm,
+    /// Keys pressed, not words.
+    Dtmf,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Cache => "cache",
+            Tier::Local => "local",
+            Tier::Llm => "llm",
+            Tier::Dtmf => "dtmf",
+        }
+    }
+}
+
+
+/// What a step asks, as far as understanding the answer goes: true of every campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum StepKind {
+    /// May I talk to you? (the introduction, a rebuttal)
+    Greeting,
+    /// A question of the campaign: its answer may name entities and earn points.
+    #[default]
+    Question,
+    /// An offer (a call back, a visit, a meeting): "rappelez-moi" there accepts it.
+    Offer,
+    /// A message that expects no particular answer.
+    Other,
+}
+
+impl StepKind {
+    pub const ALL: [StepKind; 4] = [StepKind::Greeting, StepKind::Question, StepKind::Offer, StepKind::Other];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Greeting => "greeting",
+            StepKind::Question => "question",
+            StepKind::Offer => "offer",
+            StepKind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<StepKind> {
+        StepKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+}
+
+/// A named value an answer can yield ("livret_a", "owner"), with the French words that name it,
+/// normalized (lowercase, no accents or punctuation), as the campaign's scenario lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityCues {
+    pub name: String,
+    pub cues: Vec<String>,
+}
+
+/// What an answer is understood against: the step's kind and what the campaign says about it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StepContext {
+    /// "campaign.step": also the cache's key, since entities differ from step to step.
+    pub id: String,
+    pub kind: StepKind,
+    /// The question as the callee heard it (for the LLM, transcripts and reports).
+    pub question: String,
+    pub entities: Vec<EntityCues>,
+    /// The entity a plain "no" yields when it names none (e.g. "none": no savings at all).
+    pub none_entity: Option<String>,
+    /// The campaign's own words to the LLM: who calls, about what.
+    pub llm_instructions: String,
+}
+
+impl StepContext {
+    /// Every entity name the step can yield, `none_entity` included.
+    pub fn entity_names(&self) -> Vec<&str> {
+        self.entities.iter().map(|e| e.name.as_str()).chain(self.none_entity.as_deref()).collect()
+    }
+}
+
+/// One exchange: what the callee answered at a step, and what it was understood to mean.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Turn {
+    pub step: String,
+    /// What the step asked (its kind), as the campaign describes it.
+    pub kind: StepKind,
+    pub text: String,
+    pub intent: Option<Intent>,
+    pub confidence: f32,
+    pub entities: Vec<String>,
+    pub sentiment: Option<Sentiment>,
+    pub tier: Option<Tier>,
+    /// Recognizer's final result after the end of speech, and intent decision after that.
+    pub asr_ms: f64,
+    pub intent_ms: f64,
+    pub dtmf: Option<char>,
+    pub no_input: bool,
+    pub barged_in: bool,
+    pub at_ms: u64,
+}
+
