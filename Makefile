@@ -1,5 +1,6 @@
 # MiniBot: Asterisk 22 module in Rust.
 #   make demo      build, start the sandbox Asterisk, place a call into MiniBot(demo), print it
+#                  (CAMPAIGN=renovation: the second sample campaign)
 #   make test      unit tests + integration tests against a real Asterisk 22 (sandbox)
 #   make install   install res_minibot.so and sample configs into an Asterisk (astmoddir/astetcdir)
 #   make sandbox   build the Debian sid root with Asterisk 22 (cached in $(SANDBOX))
@@ -23,7 +24,11 @@ conf_value = $(shell sed -n 's/^[[:space:]]*$(1)[[:space:]]*=>*[[:space:]]*//p' 
 ASTMODDIR ?= $(or $(call conf_value,astmoddir),/usr/lib/x86_64-linux-gnu/asterisk/modules)
 ASTETCDIR ?= $(or $(call conf_value,astetcdir),/etc/asterisk)
 ASTDATADIR ?= $(or $(call conf_value,astdatadir),/usr/share/asterisk)
-PROMPTS := target/prompts/fr/minibot/demo
+# Each sample campaign's recording script, asterisk-conf/prompts/<campaign>-fr.txt, is spoken into
+# target/prompts/fr/minibot/<campaign> (installed as sounds/fr/minibot/<campaign>).
+CAMPAIGNS := $(patsubst asterisk-conf/prompts/%-fr.txt,%,$(wildcard asterisk-conf/prompts/*-fr.txt))
+PROMPTS := target/prompts/fr/minibot
+CAMPAIGN ?= demo
 
 SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 
@@ -53,9 +58,9 @@ pg: deps
 model: sandbox
 	@tests/sandbox/fetch-vosk.sh model
 
-# The demo scenario's French prompts, spoken by espeak-ng from the recording script.
+# The sample campaigns' French prompts, spoken by espeak-ng from their recording scripts.
 prompts: deps
-	@asterisk-conf/prompts/generate.sh asterisk-conf/prompts/demo-fr.txt $(PROMPTS)
+	@for c in $(CAMPAIGNS); do asterisk-conf/prompts/generate.sh asterisk-conf/prompts/$$c-fr.txt $(PROMPTS)/$$c; done
 
 # The production French model (MODEL=small|large, FROM=local.zip, SHA256=..., DEST=/usr/share/vosk).
 install-model:
@@ -98,7 +103,7 @@ soak: build sandbox model prompts llm pg
 	MINIBOT_PG_DIR=$(MINIBOT_CACHE)/pg-soak MINIBOT_PG_PORT=55436 tests/sandbox/postgres.sh stop; exit $$rc
 
 demo: build sandbox model prompts llm pg
-	$(CARGO) run -q $(PURE) --example demo
+	MINIBOT_DEMO_CAMPAIGN=$(CAMPAIGN) $(CARGO) run -q $(PURE) --example demo
 
 # Intent accuracy on a labelled file (dev-set format); ends with `accuracy: 0.NNN (N/M)`.
 FILE ?= $(firstword $(wildcard ../shared/data/intents-dev.tsv) tests/data/intents-dev.tsv)
@@ -109,8 +114,11 @@ bench: build sandbox model prompts
 	$(CARGO) run -q $(PURE) --example bench
 
 install: $(MODULE) prompts
-	install -d $(DESTDIR)$(ASTMODDIR) $(DESTDIR)$(ASTETCDIR) $(DESTDIR)$(ASTDATADIR)/sounds/fr/minibot/demo
-	install -m 0644 $(PROMPTS)/*.sln16 $(PROMPTS)/*.sln $(DESTDIR)$(ASTDATADIR)/sounds/fr/minibot/demo/
+	install -d $(DESTDIR)$(ASTMODDIR) $(DESTDIR)$(ASTETCDIR)
+	@for c in $(CAMPAIGNS); do \
+		install -d $(DESTDIR)$(ASTDATADIR)/sounds/fr/minibot/$$c && \
+		install -m 0644 $(PROMPTS)/$$c/*.sln16 $(PROMPTS)/$$c/*.sln $(DESTDIR)$(ASTDATADIR)/sounds/fr/minibot/$$c/ || exit 1; \
+	done
 	install -m 0755 $(MODULE) $(DESTDIR)$(ASTMODDIR)/.res_minibot.so.new
 	mv -f $(DESTDIR)$(ASTMODDIR)/.res_minibot.so.new $(DESTDIR)$(ASTMODDIR)/res_minibot.so
 	@# libvosk.so beside the module: res_minibot.so finds it through its $$ORIGIN rpath.

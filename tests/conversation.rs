@@ -46,6 +46,10 @@ fn place_call(asterisk: &Asterisk, answers: &[&str]) -> Vec<Message> {
 
 /// `before`: dialplan applications run on the bot's channel before MiniBot() (one per line).
 fn place_call_with(asterisk: &Asterisk, answers: &[&str], before: &str) -> Vec<Message> {
+    place_campaign_call(asterisk, "demo", answers, before)
+}
+
+fn place_campaign_call(asterisk: &Asterisk, campaign: &str, answers: &[&str], before: &str) -> Vec<Message> {
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let mut callee = format!("[conv-callee-{n}]\nexten => callee,1,Answer()\n");
@@ -56,7 +60,7 @@ fn place_call_with(asterisk: &Asterisk, answers: &[&str], before: &str) -> Vec<M
     callee += " same => n,Wait(60)\n";
     let before: String = before.lines().map(|app| format!(" same => n,{app}\n")).collect();
     let bot = format!(
-        "[conv-{n}]\nexten => demo,1,Set(MINIBOT_TEST_TRANSCRIPTS={})\n{before} same => n,MiniBot(demo)\n\
+        "[conv-{n}]\nexten => demo,1,Set(MINIBOT_TEST_TRANSCRIPTS={})\n{before} same => n,MiniBot({campaign})\n\
          same => n,UserEvent(MiniBotDone,Outcome: ${{MINIBOTOUTCOME}},Score: ${{MINIBOTSCORE}},Lead: ${{MINIBOTLEAD}})\n",
         answers.join("|")
     );
@@ -124,6 +128,38 @@ fn demo_scenario_qualifies_a_hot_lead_and_stores_the_call() {
     assert_eq!(count(&db, "SELECT count(*) FROM conversations"), 5);
     assert_eq!(count(&db, "SELECT count(*) FROM conversations WHERE step = 'q1' AND entities = '{livret_a,assurance_vie}' AND tier = 'local'"), 1);
     assert!(asterisk.cli("minibot show db").contains("Database: connected"));
+}
+
+/// The second sample campaign runs from its description alone: its own questions, entities,
+/// points and lead classes (asterisk-conf/minibot_scenarios.conf [renovation]), no code of its own.
+#[test]
+fn renovation_campaign_scores_and_stores_a_call_from_its_description() {
+    let db = fresh_database(SERVER);
+    let asterisk = start(&format!("[database]\nurl = {db}\nnode = test-node\nspool = /tmp/minibot-spool-reno-{}/results.spool\n", std::process::id()));
+    let answers = ["oui bonjour allez-y", "oui je suis propriétaire", "on se chauffe au bois avec un poêle", "oui ça a beaucoup augmenté", "oui volontiers"];
+    let events = place_campaign_call(&asterisk, "renovation", &answers, "");
+    let turns = intents(&events);
+    let seen: Vec<(&str, &str, &str)> = turns.iter().map(|e| (e.get("Step").unwrap(), e.get("Intent").unwrap(), e.get("Entities").unwrap_or(""))).collect();
+    assert_eq!(
+        seen,
+        [("hello", "positive", ""), ("q1", "positive", "owner"), ("q2", "positive", "bois"), ("q3", "positive", ""), ("visit", "positive", "")],
+        "{}",
+        asterisk.log()
+    );
+    let prompts: Vec<&str> = events.iter().filter(|e| e.is("MiniBotPrompt") && e.get("State") == Some("started")).filter_map(|e| e.get("File")).collect();
+    assert_eq!(prompts.last(), Some(&"minibot/renovation/bye_success"), "{prompts:?}");
+    let result = events.iter().find(|e| e.is("MiniBotResult")).expect("result event");
+    // 30 (owner) + 10 (wood) + 20 (rising bills) + 30 (appointment): its own rules, not the demo's.
+    assert_eq!((result.get("Campaign"), result.get("Outcome"), result.get("Score"), result.get("Lead")), (Some("renovation"), Some("appointment"), Some("90"), Some("hot")));
+    assert_eq!(
+        result.get("Reasons"),
+        Some("occupancy: owner (+30); heating: bois (+10); rising energy bills: positive (+20); outcome appointment (+30)")
+    );
+    wait_rows(&db, "SELECT count(*) FROM calls", 1, &asterisk);
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE campaign = 'renovation' AND outcome = 'appointment' AND score = 90 AND lead_class = 'hot'"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM conversations"), 5);
+    assert_eq!(count(&db, "SELECT count(*) FROM conversations WHERE step = 'q1' AND entities = '{owner}'"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM conversations WHERE step = 'q2' AND entities = '{bois}' AND intent = 'positive'"), 1);
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! `make demo`: the sandbox Asterisk 22 with res_minibot.so, the sample demo scenario and its
-//! French prompts, and a scripted French callee (espeak-ng) on the other side of a Local call.
+//! `make demo [CAMPAIGN=renovation]`: the sandbox Asterisk 22 with res_minibot.so, the sample
+//! campaigns (asterisk-conf/minibot_scenarios.conf) and their French prompts, and a scripted French
+//! callee (espeak-ng; tests/data/callee-<campaign>.tsv) on the other side of a Local call.
 //! Prints the call as the bot lived it: prompts, barge-ins, speech turns, transcripts, outcome.
 
 mod support;
@@ -9,17 +10,23 @@ use support::llm::LlmServer;
 use support::pg::{fresh_database, SERVER};
 use support::{speech, Asterisk, Options, TEST_MODEL};
 
-/// What the callee says, after how many seconds of listening to the bot.
-const CALLEE: &[(f64, &str)] = &[
-    (4.0, "oui allez y je vous écoute"),
-    (6.0, "j'ai un livret A et une assurance vie"),
-    (4.5, "oui l'inflation m'inquiète beaucoup"),
-    (3.5, "non pas vraiment"),
-    (5.0, "oui pourquoi pas rappelez moi"),
-];
+/// What the callee says, after how many seconds of listening to the bot: `seconds<TAB>words` lines.
+fn callee_script(campaign: &str) -> Vec<(f64, String)> {
+    let path = format!("{}/tests/data/callee-{campaign}.tsv", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e} (one script per sample campaign)"));
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (wait, words) = l.split_once('\t').unwrap_or_else(|| panic!("{path}: '{l}' is not seconds<TAB>words"));
+            (wait.trim().parse().unwrap_or_else(|_| panic!("{path}: '{wait}' is not seconds")), words.trim().to_string())
+        })
+        .collect()
+}
 
 fn main() {
-    println!("== MiniBot demo: one call into MiniBot(demo) on a sandboxed Asterisk 22");
+    let campaign = std::env::var("MINIBOT_DEMO_CAMPAIGN").unwrap_or_else(|_| "demo".into());
+    let script = callee_script(&campaign);
+    println!("== MiniBot demo: one call into MiniBot({campaign}) on a sandboxed Asterisk 22");
     let started = Instant::now();
     println!("starting the LLM server (llama-server + Gemma 3 270M, OpenAI-compatible API) ...");
     let db = fresh_database(SERVER);
@@ -46,13 +53,13 @@ fn main() {
          Install the French model with `make install-model`, set [asr] model, and the same demo runs on audio alone.\n"
     );
     let mut callee = String::from("[demo-callee]\nexten => callee,1,Answer()\n");
-    for (i, (wait, text)) in CALLEE.iter().enumerate() {
+    for (i, (wait, text)) in script.iter().enumerate() {
         let (file, _) = speech(&asterisk, &format!("callee{i}"), "fr", text);
         callee += &format!(" same => n,Wait({wait})\n same => n,Playback({file})\n");
     }
     callee += " same => n,Wait(30)\n";
-    let transcripts: Vec<&str> = CALLEE.iter().map(|(_, text)| *text).collect();
-    let bot = format!("[demo-bot]\nexten => demo,1,Set(MINIBOT_TEST_TRANSCRIPTS={})\n same => n,MiniBot(demo)\n", transcripts.join("|"));
+    let transcripts: Vec<&str> = script.iter().map(|(_, text)| text.as_str()).collect();
+    let bot = format!("[demo-bot]\nexten => demo,1,Set(MINIBOT_TEST_TRANSCRIPTS={})\n same => n,MiniBot({campaign})\n", transcripts.join("|"));
     let conf = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
     asterisk.write_config("extensions.conf", &format!("{conf}\n{callee}\n{bot}"));
     asterisk.cli("dialplan reload");

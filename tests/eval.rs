@@ -1,7 +1,8 @@
 //! `make eval FILE=some.tsv [LLM=http://host:port]`: accuracy per intent, a confusion table and the
 //! misses of the local classifier on a labelled file, ending with `accuracy: 0.NNN (N/M)`.
 
-use res_minibot::nlp::classifier::{classify, StepContext};
+use res_minibot::config::document::Document;
+use res_minibot::nlp::classifier::classify;
 use res_minibot::nlp::eval::{evaluate, parse, Outcome};
 use res_minibot::nlp::llm::{Api, LlmConfig, LlmError, LlmPool};
 use res_minibot::vocab::Intent;
@@ -22,12 +23,29 @@ fn main() {
         eprintln!("{path}: {e}");
         std::process::exit(2)
     });
+    // The steps' contexts (kind, entities) come from the sample campaigns' description.
+    let scenarios_path = concat!(env!("CARGO_MANIFEST_DIR"), "/asterisk-conf/minibot_scenarios.conf");
+    let scenarios = std::fs::read_to_string(scenarios_path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| Document::parse_str(scenarios_path, &text).map_err(|e| e.to_string()))
+        .and_then(|document| res_minibot::scenario::load(&document).map_err(|e| e.to_string()))
+        .unwrap_or_else(|e| {
+            eprintln!("{e}");
+            std::process::exit(2)
+        });
+    let context_of = |e: &res_minibot::nlp::eval::Example| {
+        res_minibot::scenario::step_context(&scenarios, &e.step, "demo").unwrap_or_else(|| {
+            eprintln!("{path} line {}: no step '{}' in {scenarios_path}", e.line, e.step);
+            std::process::exit(2)
+        })
+    };
     let mut timings = Vec::new();
     let report = evaluate(&examples, |e| {
+        let context = context_of(e);
         let started = Instant::now();
-        let c = classify(StepContext::from_name(&e.step), &e.utterance);
+        let c = classify(&context, &e.utterance);
         timings.push(started.elapsed().as_secs_f64() * 1e6);
-        Outcome { predicted: c.intent, entities: c.entities.iter().map(|s| s.to_string()).collect() }
+        Outcome { predicted: c.intent, entities: c.entities }
     });
     let summary = summarize(&mut timings);
     println!("== local classifier on {path}");
@@ -47,12 +65,12 @@ fn main() {
         let llm_report = evaluate(&examples, |e| {
             let (tx, rx) = crossbeam_channel::bounded(1);
             let started = Instant::now();
-            let context = StepContext::from_name(&e.step);
-            let _ = pool.submit(context, &e.utterance, started + Duration::from_secs(30), tx);
+            let context = context_of(e);
+            let _ = pool.submit(&context, &e.utterance, started + Duration::from_secs(30), tx);
             let answer = rx.recv_timeout(Duration::from_secs(35)).unwrap_or(Err(LlmError::Timeout));
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);
             match answer {
-                Ok(c) => Outcome { predicted: c.intent, entities: c.entities.iter().map(|s| s.to_string()).collect() },
+                Ok(c) => Outcome { predicted: c.intent, entities: c.entities },
                 Err(_) => {
                     failures += 1;
                     Outcome { predicted: Intent::Unclear, entities: Vec::new() }

@@ -3,10 +3,11 @@
 //! the callback times (a recognizer's words). On any input: no panic, a clear error with its
 //! location for bad input, and nothing lost. Bounded: a fixed number of cases each, seconds in all.
 
+mod support;
+
 use proptest::prelude::*;
 use res_minibot::config::document::Document;
 use res_minibot::config::settings::Settings;
-use res_minibot::nlp::classifier::StepContext;
 use res_minibot::nlp::llm::{parse_response, Api, LlmError};
 use res_minibot::nlp::when::{parse_callback, LocalNow, When};
 use res_minibot::store::record::CallRecord;
@@ -81,14 +82,14 @@ proptest! {
     #[test]
     fn llm_answers_never_panic(body in "\\PC{0,200}", content in "\\PC{0,120}", intent in "[a-z_]{0,20}") {
         for api in [Api::Ollama, Api::OpenAi] {
-            let _ = parse_response(api, &body);
+            let _ = parse_response(api, &body, &support::sample_step("q1"));
         }
         // Well-formed envelopes around arbitrary content, and arbitrary labels.
         let content_json = serde_json::Value::String(content).to_string();
-        let _ = parse_response(Api::Ollama, &format!("{{\"message\":{{\"content\":{content_json}}}}}"));
+        let _ = parse_response(Api::Ollama, &format!("{{\"message\":{{\"content\":{content_json}}}}}"), &support::sample_step("q1"));
         let answer = serde_json::json!({"intent": intent, "sentiment": "neutral", "entities": ["livret_a", 3, null]}).to_string();
         let envelope = serde_json::json!({"choices": [{"message": {"content": answer}}]}).to_string();
-        match parse_response(Api::OpenAi, &envelope) {
+        match parse_response(Api::OpenAi, &envelope, &support::sample_step("q1")) {
             Ok(c) => prop_assert_eq!(c.intent.as_str(), intent.as_str()),
             Err(e) => prop_assert_eq!(e, LlmError::BadLabel(intent.clone())),
         }
@@ -162,11 +163,10 @@ fn rand_suffix() -> u64 {
 }
 
 #[test]
-fn step_contexts_used_above_exist() {
-    // Keeps the LLM prompt builder covered for every context too.
-    for context in [StepContext::Hello, StepContext::Savings, StepContext::Other] {
+fn the_llm_request_is_valid_json_for_every_kind_of_step() {
+    for step in ["hello", "q1", "q2", "is_leads", "bye_failed"] {
         let config = res_minibot::nlp::llm::LlmConfig::default();
-        let (_, body) = res_minibot::nlp::llm::build_request(&config, context, "\u{0}\"\\ é");
+        let (_, body) = res_minibot::nlp::llm::build_request(&config, &support::sample_step(step), "\u{0}\"\\ é");
         assert!(serde_json::from_str::<serde_json::Value>(&body).is_ok());
     }
 }

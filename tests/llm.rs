@@ -6,7 +6,6 @@
 mod support;
 
 use crossbeam_channel::bounded;
-use res_minibot::nlp::classifier::StepContext;
 use res_minibot::nlp::llm::{Api, LlmConfig, LlmError, LlmPool};
 use res_minibot::nlp::service::{IntentConfig, IntentService, Understood};
 use res_minibot::vocab::Tier;
@@ -25,7 +24,7 @@ fn one_server() -> std::sync::MutexGuard<'static, ()> {
 fn ask(pool: &LlmPool, text: &str, within: Duration) -> (Result<res_minibot::vocab::Classification, LlmError>, Duration) {
     let (tx, rx) = bounded(1);
     let started = Instant::now();
-    pool.submit(StepContext::Hello, text, started + within, tx).unwrap();
+    pool.submit(&support::sample_step("hello"), text, started + within, tx).unwrap();
     (rx.recv_timeout(within + Duration::from_secs(5)).expect("an answer or an error"), started.elapsed())
 }
 
@@ -68,7 +67,7 @@ fn a_short_deadline_is_never_overrun() {
     let pool = std::sync::Arc::new(pool);
     // 50 ms is far below what a CPU model needs.
     let service = IntentService::new(IntentConfig { llm_below: 1.1, deadline_ms: 50, ..IntentConfig::default() }, Some(pool.clone()));
-    let Understood::Pending(pending) = service.understand(StepContext::Savings, "j'ai un livret a et une assurance vie") else {
+    let Understood::Pending(pending) = service.understand(&support::sample_step("q1"), "j'ai un livret a et une assurance vie") else {
         panic!("llm_below > 1 asks the LLM")
     };
     let started = Instant::now();

@@ -25,7 +25,7 @@ fn record(key: &str, turns: usize) -> CallRecord {
         outcome: "appointment".into(),
         score: 90,
         lead_class: "hot".into(),
-        reasons: vec!["appointment accepted (+30)".into()],
+        reasons: vec!["outcome appointment (+30)".into()],
         callback_when: None,
         turns: (0..turns)
             .map(|i| TurnRecord { step: format!("q{i}"), text: "oui".into(), intent: Some("positive".into()), at_ms: i as i64 * 1000, ..Default::default() })

@@ -97,7 +97,7 @@ pub fn evaluate(examples: &[Example], mut predict: impl FnMut(&Example) -> Outco
         let _ = writeln!(text);
     }
     if entity_total > 0 {
-        let _ = writeln!(text, "\nq1 entities exact: {entity_ok}/{entity_total}");
+        let _ = writeln!(text, "\nentities exact: {entity_ok}/{entity_total}");
     }
     if !misses.is_empty() {
         let _ = writeln!(text, "\nmisses:\n{misses}");

@@ -10,8 +10,10 @@ pub struct StepPoints {
     /// How reports name the answer ("assets", "inflation concern"); default: the step's name.
     pub label: String,
     pub per_intent: Vec<(Intent, u32)>,
-    /// Per entity named (the step's "none" entity excluded).
+    /// Per entity named (the step's "none" entity excluded), unless `per_named` has its own.
     pub per_entity: u32,
+    /// Points of a particular entity ("owner" 30, "tenant" 0).
+    pub per_named: Vec<(String, u32)>,
     /// The step's cap, if any.
     pub max: Option<u32>,
     pub none_entity: Option<String>,
@@ -19,7 +21,7 @@ pub struct StepPoints {
 
 impl StepPoints {
     pub fn is_empty(&self) -> bool {
-        self.per_intent.is_empty() && self.per_entity == 0
+        self.per_intent.is_empty() && self.per_entity == 0 && self.per_named.is_empty()
     }
 }
 
@@ -90,7 +92,7 @@ pub fn qualify(turns: &[Turn], outcome: Outcome, scoring: &Scoring) -> Qualifica
 fn step_points(turn: &Turn, points: &StepPoints) -> (u32, String) {
     let named: Vec<&str> = turn.entities.iter().map(String::as_str).filter(|e| Some(*e) != points.none_entity.as_deref()).collect();
     let by_intent = turn.intent.and_then(|i| points.per_intent.iter().find(|(want, _)| *want == i)).map_or(0, |(_, p)| *p);
-    let by_entity = points.per_entity * named.len() as u32;
+    let by_entity: u32 = named.iter().map(|e| points.per_named.iter().find(|(n, _)| n == e).map_or(points.per_entity, |(_, p)| *p)).sum();
     let earned = points.max.map_or(by_intent + by_entity, |max| (by_intent + by_entity).min(max));
     let what = if by_entity > 0 { named.join(", ") } else { turn.intent.map_or_else(String::new, |i| i.as_str().to_string()) };
     (earned, what)
@@ -147,6 +149,19 @@ mod tests {
         // The last answer at a step counts.
         let twice = [turn("q2", Intent::Positive, &[]), turn("q2", Intent::Negative, &[])];
         assert_eq!(qualify(&twice, Outcome::Completed, &demo()).score, 0);
+    }
+
+    #[test]
+    fn an_entity_can_be_worth_its_own_points() {
+        let heating = StepPoints {
+            per_named: vec![("fioul".into(), 30), ("bois".into(), 10)],
+            per_entity: 20,
+            max: Some(30),
+            ..StepPoints::default()
+        };
+        let scoring = Scoring { steps: vec![("q2".into(), heating)], leads: vec![("warm".into(), 1)], ..Scoring::default() };
+        let score = |entities: &[&str]| qualify(&[turn("q2", Intent::Positive, entities)], Outcome::Completed, &scoring).score;
+        assert_eq!((score(&["fioul"]), score(&["bois"]), score(&["gaz"]), score(&["bois", "gaz"]), score(&["fioul", "gaz"])), (30, 10, 20, 30, 30));
     }
 
     #[test]

@@ -180,6 +180,12 @@ fn read_step(
             "label" => draft.points.label = value.to_string(),
             "points_entity" => draft.points.per_entity = points(section_name, entry, 0)?,
             "points_max" => draft.points.max = Some(points(section_name, entry, 0)?),
+            _ if key.starts_with("points_entity_") => {
+                let name = &key["points_entity_".len()..];
+                let earned = points(section_name, entry, 0)?;
+                draft.points.per_named.retain(|(n, _)| n != name);
+                draft.points.per_named.push((name.to_string(), earned));
+            }
             "barge_in" => {
                 step.barge_in = parse_bool(value).ok_or_else(|| entry_error(section_name, entry, format!("'{value}' is not yes or no")))?;
             }
@@ -214,7 +220,7 @@ fn read_step(
                         entry,
                         format!(
                             "unknown key '{key}' (expected prompt, listen, kind, question, entity, none_entity, label, points_<intent>, \
-                             points_entity, points_max, next, on_<intent>, no_input, barge_in, outcome, reprompt, max_reprompts)"
+                             points_entity, points_entity_<entity>, points_max, next, on_<intent>, no_input, barge_in, outcome, reprompt, max_reprompts)"
                         ),
                     ))
                 }
@@ -226,6 +232,9 @@ fn read_step(
     }
     if draft.points.per_entity > 0 && draft.entities.is_empty() {
         return Err(header_error(document, section, "points_entity without any 'entity = name: words'".into()));
+    }
+    if let Some((name, _)) = draft.points.per_named.iter().find(|(name, _)| !draft.entities.iter().any(|e| &e.name == name)) {
+        return Err(header_error(document, section, format!("points_entity_{name}: the step has no entity '{name}'")));
     }
     Ok(draft)
 }

@@ -25,7 +25,8 @@
 //! entity = pel: pel, plan epargne logement  ; repeatable: a value the answer can name, and its words
 //! none_entity = none            ; what a plain "no" that names nothing yields
 //! label = assets                ; how reports name the answer
-//! points_entity = 10            ; per entity named; points_<intent> per intent (points_positive)
+//! points_entity = 10            ; per entity named (points_entity_pel = 15: that one's own);
+//!                               ;   points_<intent> per intent (points_positive = 20)
 //! points_max = 30               ; the step's cap
 //! next = q2                     ; after any answer without a transition of its own
 //! on_negative = retry           ; on_<intent>: positive negative callback question
@@ -244,6 +245,7 @@ mod tests {
         assert!(err.to_string().contains("line 10, section [solar.roof], key 'entity'"), "{err}");
         assert!(parse(&CAMPAIGN.replace("kind = offer", "kind = pitch")).unwrap_err().message.contains("greeting, question, offer, other"));
         assert!(parse(&CAMPAIGN.replace("points_positive", "points_maybe")).unwrap_err().message.contains("points_<intent>"));
+        assert!(parse(&CAMPAIGN.replace("points_max = 15", "points_entity_west = 5")).unwrap_err().message.contains("no entity 'west'"));
         let no_entities = CAMPAIGN.replace("entity = south: sud, plein sud\n", "").replace("entity = other: nord, est, ouest\n", "");
         assert!(parse(&no_entities).unwrap_err().message.contains("points_entity without any"));
     }

@@ -372,22 +372,26 @@ fn resolve_in_root(root: &Path, path: &str) -> PathBuf {
     panic!("symlink loop at {path}");
 }
 
-/// The demo prompts (`make prompts`) into the sandbox's French sounds, as `make install` would.
+/// The sample campaigns' prompts (`make prompts`) into the sandbox's French sounds, as `make
+/// install` would.
 fn install_prompts(root: &Path) {
-    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/prompts/fr/minibot/demo");
-    let Ok(entries) = fs::read_dir(&built) else { return };
-    let target = resolve_in_root(root, "/usr/share/asterisk/sounds/fr").join("minibot/demo");
-    fs::create_dir_all(&target).unwrap();
-    for entry in entries.flatten() {
-        let dest = target.join(entry.file_name());
-        let fresh = fs::metadata(&dest).and_then(|d| d.modified()).ok() >= entry.metadata().and_then(|m| m.modified()).ok();
-        if !fresh {
-            // Unique per process and call: tests of one binary install at the same time on a fresh machine.
-            static COPIES: AtomicU32 = AtomicU32::new(0);
-            let n = COPIES.fetch_add(1, Ordering::SeqCst);
-            let tmp = target.join(format!(".{}.tmp{}-{n}", entry.file_name().to_string_lossy(), std::process::id()));
-            fs::copy(entry.path(), &tmp).unwrap();
-            fs::rename(&tmp, &dest).unwrap();
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/prompts/fr/minibot");
+    let Ok(campaigns) = fs::read_dir(&built) else { return };
+    for campaign in campaigns.flatten() {
+        let Ok(entries) = fs::read_dir(campaign.path()) else { continue };
+        let target = resolve_in_root(root, "/usr/share/asterisk/sounds/fr").join("minibot").join(campaign.file_name());
+        fs::create_dir_all(&target).unwrap();
+        for entry in entries.flatten() {
+            let dest = target.join(entry.file_name());
+            let fresh = fs::metadata(&dest).and_then(|d| d.modified()).ok() >= entry.metadata().and_then(|m| m.modified()).ok();
+            if !fresh {
+                // Unique per process and call: tests of one binary install at the same time on a fresh machine.
+                static COPIES: AtomicU32 = AtomicU32::new(0);
+                let n = COPIES.fetch_add(1, Ordering::SeqCst);
+                let tmp = target.join(format!(".{}.tmp{}-{n}", entry.file_name().to_string_lossy(), std::process::id()));
+                fs::copy(entry.path(), &tmp).unwrap();
+                fs::rename(&tmp, &dest).unwrap();
+            }
         }
     }
 }
@@ -427,4 +431,15 @@ fn ensure_proc(root: &Path) {
         let status = Command::new("mount").args(["-t", "proc", "proc"]).arg(root.join("proc")).status().unwrap();
         assert!(status.success(), "cannot mount proc in the sandbox");
     }
+}
+
+/// A step's context as the sample campaigns describe it ("q1", or "renovation.q1"), read from
+/// asterisk-conf/minibot_scenarios.conf: tests speak the campaigns' own words, not copies.
+#[allow(dead_code)]
+pub fn sample_step(reference: &str) -> std::sync::Arc<res_minibot::vocab::StepContext> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/asterisk-conf/minibot_scenarios.conf");
+    let text = fs::read_to_string(path).expect("the sample scenarios");
+    let document = res_minibot::config::document::Document::parse_str(path, &text).expect("parses");
+    let scenarios = res_minibot::scenario::load(&document).expect("loads");
+    res_minibot::scenario::step_context(&scenarios, reference, "demo").unwrap_or_else(|| panic!("no step {reference}"))
 }
