@@ -109,7 +109,7 @@ fn run(channel: &Channel, data: &str) -> CallStatus {
         log::warn!("MiniBot on {}: module disabled in minibot.conf, campaign '{}' not run", channel.name(), args.campaign);
         return CallStatus::Disabled;
     }
-    let Some(scenario) = setup.scenarios.get(&args.campaign).cloned().map(Arc::new) else {
+    let Some(scenario) = setup.scenarios.get(&args.campaign).cloned() else {
         log::warn!("MiniBot on {}: no scenario for campaign '{}' in minibot_scenarios.conf", channel.name(), args.campaign);
         return CallStatus::NoCampaign;
     };

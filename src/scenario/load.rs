@@ -24,7 +24,7 @@ struct StepDraft {
 type Reference = (String, String, String, Entry);
 
 pub fn load(document: &Document) -> Result<Scenarios, ConfigError> {
-    let mut scenarios = Scenarios::new();
+    let mut scenarios = BTreeMap::new();
     let mut drafts: Vec<(String, StepDraft)> = Vec::new();
     let mut starts: Vec<(String, Entry)> = Vec::new();
     let mut references: Vec<Reference> = Vec::new();
@@ -50,7 +50,7 @@ pub fn load(document: &Document) -> Result<Scenarios, ConfigError> {
         add_step(scenario, draft);
     }
     check_references(&scenarios, &starts, &references)?;
-    Ok(scenarios)
+    Ok(scenarios.into_iter().map(|(name, scenario)| (name, Arc::new(scenario))).collect())
 }
 
 fn header_error(document: &Document, section: &Section, message: String) -> ConfigError {
@@ -58,7 +58,7 @@ fn header_error(document: &Document, section: &Section, message: String) -> Conf
 }
 
 /// `[campaign]`: what the whole campaign shares. Returns its `start` entry.
-fn read_campaign(document: &Document, section: &Section, scenarios: &mut Scenarios) -> Result<Entry, ConfigError> {
+fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMap<String, Scenario>) -> Result<Entry, ConfigError> {
     if !valid_name(&section.name) {
         return Err(header_error(document, section, "a scenario name uses letters, digits, '_' or '-'".into()));
     }
@@ -258,7 +258,7 @@ fn add_step(scenario: &mut Scenario, draft: StepDraft) {
     scenario.steps.insert(step.name.clone(), step);
 }
 
-fn check_references(scenarios: &Scenarios, starts: &[(String, Entry)], references: &[Reference]) -> Result<(), ConfigError> {
+fn check_references(scenarios: &BTreeMap<String, Scenario>, starts: &[(String, Entry)], references: &[Reference]) -> Result<(), ConfigError> {
     for (scenario, start) in starts {
         if !scenarios[scenario].steps.contains_key(start.value.trim()) {
             return Err(entry_error(scenario, start, format!("start step '{}' is not declared", start.value.trim())));

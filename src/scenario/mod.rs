@@ -142,7 +142,8 @@ impl Scenario {
     }
 }
 
-pub type Scenarios = BTreeMap<String, Scenario>;
+/// The campaigns by name; each shared (a call holds its campaign while a reload brings new ones).
+pub type Scenarios = BTreeMap<String, Arc<Scenario>>;
 
 /// The context of a step named "campaign.step", or "step" of `default_campaign` (the labelled
 /// sets' first column). The shared dev set's "closing" is the campaign's offer step.

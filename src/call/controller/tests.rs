@@ -19,7 +19,7 @@ const SCENARIO: &str = "[t]\nstart = hello\nreprompt = p-reprompt\nmax_reprompts
 
 fn scenario() -> Arc<Scenario> {
     let scenarios = crate::scenario::load(&Document::parse_str("s.conf", SCENARIO).unwrap()).unwrap();
-    Arc::new(scenarios["t"].clone())
+    scenarios["t"].clone()
 }
 
 /// A controller plus a clock, driving inputs the way the call loop does.
@@ -188,7 +188,7 @@ fn silence_is_reprompted_twice_then_follows_no_input() {
 fn silence_all_along_is_no_answer() {
     let scenario = "[s]\nstart = a\n[s.a]\nprompt = x\nlisten = 1\n";
     let scenarios = crate::scenario::load(&Document::parse_str("s.conf", scenario).unwrap()).unwrap();
-    let mut call = Call::with(Arc::new(scenarios["s"].clone()), true);
+    let mut call = Call::with(scenarios["s"].clone(), true);
     call.send(Input::PromptFinished);
     call.at(1000);
     call.send(Input::Tick);
@@ -263,7 +263,7 @@ fn hangups_record_how_far_the_call_got() {
 fn prompts_without_barge_in_play_to_their_end() {
     let text = SCENARIO.replace("start = hello", "start = notice");
     let scenarios = crate::scenario::load(&Document::parse_str("s.conf", &text).unwrap()).unwrap();
-    let mut call = Call::with(Arc::new(scenarios["t"].clone()), true);
+    let mut call = Call::with(scenarios["t"].clone(), true);
     call.say("allo");
     call.send(Input::Dtmf('1'));
     assert_eq!(call.c.phase(), Phase::Responding);
