@@ -86,15 +86,23 @@ fn load() -> Result<(), String> {
 /// Longest wait at unload for the recognizers of calls that just ended.
 const ASR_STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The order matters: first nothing new can start (application and CLI unregistered), then the
-/// unload is refused (the registrations restored) while any channel still runs MiniBot(), forced
-/// or not, and only then are the threads stopped and joined and the state dropped.
+/// The order matters. While any channel runs MiniBot() (`module unload -f` gets here with calls
+/// inside), the unload is refused before anything is touched: unregistering frees Asterisk's
+/// record of the application, whose name and module those channels still read (a crash under
+/// load). Otherwise nothing new can start (application and CLI unregistered), a call that
+/// slipped in meanwhile restores them, and only then are the threads stopped and joined and the
+/// state dropped.
 fn unload() -> Result<(), String> {
+    let busy = |running: usize| format!("{running} call(s) are running MiniBot(); hang them up (or wait) and unload again");
+    let running = ast::app::running();
+    if running > 0 {
+        return Err(busy(running));
+    }
     app::unregister();
     ast::cli::unregister_all();
     let running = ast::app::running();
     if running > 0 {
-        return refuse_unload(format!("{running} call(s) are running MiniBot(); hang them up (or wait) and unload again"));
+        return refuse_unload(busy(running));
     }
     // The workers of calls that just ended finish their last chunk; if they do not, nothing has
     // been stopped yet and the module goes on as it was.
