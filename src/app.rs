@@ -411,6 +411,7 @@ fn unix_ms() -> i64 {
 fn turn_record(t: &Turn) -> crate::store::record::TurnRecord {
     crate::store::record::TurnRecord {
         step: t.step.clone(),
+        question: t.question.clone(),
         text: t.text.clone(),
         intent: t.intent.map(|i| i.as_str().to_string()),
         confidence: t.intent.map(|_| t.confidence),

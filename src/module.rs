@@ -89,8 +89,9 @@ const ASR_STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// The order matters. While any channel runs MiniBot() (`module unload -f` gets here with calls
 /// inside), the unload is refused before anything is touched: unregistering frees Asterisk's
 /// record of the application, whose name and module those channels still read (a crash under
-/// load). Otherwise nothing new can start (application and CLI unregistered), a call that
-/// slipped in meanwhile restores them, and only then are the threads stopped and joined and the
+/// load). Otherwise nothing new can start (application and CLI unregistered); a call that slipped
+/// in between the check and the unregistration (a window of microseconds, which Asterisk leaves
+/// open for every module) restores them; only then are the threads stopped and joined and the
 /// state dropped.
 fn unload() -> Result<(), String> {
     let busy = |running: usize| format!("{running} call(s) are running MiniBot(); hang them up (or wait) and unload again");
@@ -153,6 +154,7 @@ fn reload() -> Result<(), String> {
     }
     bot.settings = Arc::new(settings);
     bot.scenarios = Arc::new(scenarios);
+    bot.intents.clear_cache();
     bot.reloaded_at = Some(Instant::now());
     log::info!("MiniBot configuration reloaded from {CONFIG_FILE} and {SCENARIO_FILE}");
     Ok(())

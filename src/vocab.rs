@@ -143,7 +143,7 @@ impl fmt::Display for CallStatus {
 /// How the conversation ended, for the campaign's records (MINIBOTOUTCOME).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Outcome {
-    /// The callee accepted an adviser's call or meeting.
+    /// The callee accepted the campaign's offer (a call back, a visit, a meeting).
     Appointment,
     /// The callee asked to be called at another time.
     Callback,
@@ -258,7 +258,8 @@ impl StepKind {
 }
 
 /// A named value an answer can yield ("livret_a", "owner"), with the French words that name it,
-/// normalized (lowercase, no accents or punctuation), as the campaign's scenario lists them.
+/// normalized (lowercase, no accents or punctuation) and padded (" plein sud ") for whole-word
+/// matching, as the campaign's scenario lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EntityCues {
     pub name: String,
@@ -291,8 +292,9 @@ impl StepContext {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Turn {
     pub step: String,
-    /// What the step asked (its kind), as the campaign describes it.
+    /// What the step asked (its kind and words), as the campaign describes it.
     pub kind: StepKind,
+    pub question: String,
     pub text: String,
     pub intent: Option<Intent>,
     pub confidence: f32,

@@ -160,6 +160,9 @@ fn renovation_campaign_scores_and_stores_a_call_from_its_description() {
     assert_eq!(count(&db, "SELECT count(*) FROM conversations"), 5);
     assert_eq!(count(&db, "SELECT count(*) FROM conversations WHERE step = 'q1' AND entities = '{owner}'"), 1);
     assert_eq!(count(&db, "SELECT count(*) FROM conversations WHERE step = 'q2' AND entities = '{bois}' AND intent = 'positive'"), 1);
+    // Each turn keeps the question as the campaign words it, in its row and the call's transcript.
+    assert_eq!(count(&db, "SELECT count(*) FROM conversations WHERE step = 'q1' AND question = 'Êtes-vous propriétaire ou locataire de votre logement ?'"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE transcript LIKE '%[q1] Êtes-vous propriétaire ou locataire de votre logement ? -> oui je suis propriétaire%'"), 1);
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! `make eval FILE=some.tsv [LLM=http://host:port]`: accuracy per intent, a confusion table and the
 //! misses of the local classifier on a labelled file, ending with `accuracy: 0.NNN (N/M)`.
 
-use res_minibot::config::document::Document;
 use res_minibot::nlp::classifier::classify;
 use res_minibot::nlp::eval::{evaluate, parse, Outcome};
 use res_minibot::nlp::llm::{Api, LlmConfig, LlmError, LlmPool};
@@ -27,14 +26,15 @@ fn main() {
     let scenarios_path = concat!(env!("CARGO_MANIFEST_DIR"), "/asterisk-conf/minibot_scenarios.conf");
     let scenarios = std::fs::read_to_string(scenarios_path)
         .map_err(|e| e.to_string())
-        .and_then(|text| Document::parse_str(scenarios_path, &text).map_err(|e| e.to_string()))
-        .and_then(|document| res_minibot::scenario::load(&document).map_err(|e| e.to_string()))
+        .and_then(|text| res_minibot::scenario::from_text(scenarios_path, &text).map_err(|e| e.to_string()))
         .unwrap_or_else(|e| {
             eprintln!("{e}");
             std::process::exit(2)
         });
     let context_of = |e: &res_minibot::nlp::eval::Example| {
-        res_minibot::scenario::step_context(&scenarios, &e.step, "demo").unwrap_or_else(|| {
+        // The shared dev set (../shared/data) calls the demo's offer step "closing".
+        let step = if e.step == "closing" { "is_leads" } else { e.step.as_str() };
+        res_minibot::scenario::step_context(&scenarios, step, "demo").unwrap_or_else(|| {
             eprintln!("{path} line {}: no step '{}' in {scenarios_path}", e.line, e.step);
             std::process::exit(2)
         })

@@ -24,9 +24,16 @@ fn layer_of(module: &str) -> Option<usize> {
     LAYERS.iter().position(|layer| layer.iter().any(|m| module == *m || module.starts_with(&format!("{m}::"))))
 }
 
-/// `crate::a::b::...` references in a file, as "a" or "a::b" (the latter for `config`).
+/// `crate::a::b::...` references in a file (also inside `use crate::{a, b::c}`), as "a" or "a::b"
+/// (the latter for `config`).
 fn references(text: &str) -> Vec<String> {
     let mut out = Vec::new();
+    for (i, _) in text.match_indices("crate::{") {
+        let group = &text[i + "crate::{".len()..];
+        let group = &group[..group.find('}').unwrap_or(group.len())];
+        let flat: String = group.split(',').map(|item| format!("crate::{} ", item.trim())).collect();
+        out.extend(references(&flat));
+    }
     for (i, _) in text.match_indices("crate::") {
         let rest = &text[i + "crate::".len()..];
         let path: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':').collect();

@@ -482,6 +482,7 @@ impl Controller {
 
     fn record(&mut self, mut turn: Turn, now: Instant) {
         turn.at_ms = ms(now - self.call_started);
+        turn.question = self.scenario.step(&turn.step).context.question.clone();
         self.turns.push(turn);
     }
 

@@ -82,7 +82,7 @@ const NEGATIVE: &[&str] = &[
     " non ", " nan ", " pas interesse ", " jamais ", " rien ", " aucun ", " aucune ", " pas du tout ",
     " pas vraiment ", " pas trop ", " pas le temps ", " je m en fiche ", " m en fous ", " ne vous regarde pas ",
     " mes affaires ", " c est personnel ", " prefere ne pas ", " reflechir ", " mail ", " email ",
-    " pas pour l instant ", " ca ira ", " pas de conseiller ", " change tout le temps ", " ne veux pas ",
+    " pas pour l instant ", " ca ira ", " n ai pas de ", " j ai pas de ", " ne veux pas ",
     " laissez moi tranquille ", " pas besoin ", " non merci ", " pas la peine ", " ca ne m interesse pas ",
     " m interesse pas ", " pas envie ", " pas question ",
 ];
@@ -161,12 +161,12 @@ fn decide(context: &StepContext, toks: &[String], text: &str) -> Classification 
         Some(t) if NO_LEAD.contains(&t) => negative += 2,
         _ => {}
     }
-    let mut entities = named_entities(context, text);
+    let mut entities = named_entities(context, toks, text);
     if !entities.is_empty() && !matches!(first, Some("non" | "nan")) {
         positive += 3; // naming what one has answers the question
     }
     if context.kind == StepKind::Offer && call_me {
-        positive += 2; // "rappelez-moi" answers "shall an adviser call you?" with yes
+        positive += 2; // "rappelez-moi" answers "shall we call you back?" with yes
     }
     let margin = positive - negative;
     let mut result = if margin > 0 {
@@ -209,9 +209,25 @@ fn question(toks: &[String], text: &str) -> Option<Classification> {
     None
 }
 
-/// The step's entities whose cues occur in the (padded, normalized) text, in the step's order.
-fn named_entities(context: &StepContext, text: &str) -> Vec<String> {
-    context.entities.iter().filter(|e| e.cues.iter().any(|cue| text.contains(&format!(" {cue} ")))).map(|e| e.name.clone()).collect()
+/// The step's entities named in the utterance, in the step's order. A word under a negation
+/// names nothing: "je ne suis pas propriétaire", "pas de livret", "sans chaudière".
+fn named_entities(context: &StepContext, toks: &[String], text: &str) -> Vec<String> {
+    context.entities.iter().filter(|e| e.cues.iter().any(|cue| affirmed(toks, text, cue))).map(|e| e.name.clone()).collect()
+}
+
+/// Words that negate what follows them closely. "plus" does, except in "en plus" / "de plus".
+const ENTITY_NEGATORS: &[&str] = &["ne", "n", "pas", "jamais", "aucun", "aucune", "sans", "plus"];
+
+/// Whether `cue` (padded: " plein sud ") occurs with no negator among the three words before it.
+fn affirmed(toks: &[String], text: &str, cue: &str) -> bool {
+    text.match_indices(cue).any(|(at, _)| {
+        let index = text[..at].split_whitespace().count(); // the cue's first word
+        let window = index.saturating_sub(3)..index;
+        !window.into_iter().any(|i| {
+            let word = toks[i].as_str();
+            ENTITY_NEGATORS.contains(&word) && !(word == "plus" && i > 0 && matches!(toks[i - 1].as_str(), "en" | "de"))
+        })
+    })
 }
 
 fn sentiment(intent: Intent, text: &str) -> Sentiment {
@@ -237,7 +253,7 @@ mod tests {
 
     /// A question with entities, like the demo's q1 (its real cues live in the scenario file).
     fn savings() -> StepContext {
-        let entity = |name: &str, cues: &[&str]| EntityCues { name: name.into(), cues: cues.iter().map(|c| c.to_string()).collect() };
+        let entity = |name: &str, cues: &[&str]| EntityCues { name: name.into(), cues: cues.iter().map(|c| format!(" {c} ")).collect() };
         StepContext {
             entities: vec![entity("livret_a", &["livret", "livret a"]), entity("assurance_vie", &["assurance vie"]), entity("actions", &["actions", "bourse"])],
             none_entity: Some("none".into()),
@@ -292,6 +308,11 @@ mod tests {
         assert_eq!((c.intent, c.entities.clone()), (Intent::Positive, vec!["assurance_vie".to_string(), "actions".to_string()]));
         assert_eq!(classify(savings(), "non rien du tout").entities, vec!["none".to_string()]);
         assert!(classify(step(StepKind::Question), "non rien du tout").entities.is_empty(), "no none_entity, no entity");
+        // A negated word names nothing; "en plus" is not a negation.
+        assert_eq!(classify(savings(), "je n'ai pas de livret mais des actions").entities, vec!["actions".to_string()]);
+        assert_eq!(classify(savings(), "non pas d'assurance vie").entities, vec!["none".to_string()]);
+        assert_eq!(classify(savings(), "un livret a et en plus des actions").entities, vec!["livret_a".to_string(), "actions".to_string()]);
+        assert_eq!(classify(savings(), "je n'ai qu'un livret").entities, vec!["livret_a".to_string()]);
         assert!(classify(savings(), "ça ne vous regarde pas").entities.is_empty());
     }
 

@@ -208,8 +208,12 @@ pub fn parse_response(api: Api, body: &str, context: &StepContext) -> Result<Cla
         .and_then(Value::as_array)
         .map(|list| {
             let known = context.entity_names();
-            let mut found: Vec<String> = list.iter().filter_map(Value::as_str).filter(|e| known.contains(e)).map(String::from).collect();
-            found.dedup();
+            let mut found: Vec<String> = Vec::new();
+            for name in list.iter().filter_map(Value::as_str).filter(|e| known.contains(e)) {
+                if !found.iter().any(|f| f == name) {
+                    found.push(name.to_string()); // each once: a repeated entity must not score twice
+                }
+            }
             found
         })
         .unwrap_or_default();
@@ -410,10 +414,10 @@ mod tests {
         assert_eq!(body["format"]["properties"]["entities"]["items"]["enum"], json!(["livret_a", "pel", "none"]));
         // The documented /api/chat response shape (stream false).
         let response = r#"{"model":"llama3.2:1b","created_at":"2026-11-25T12:00:00Z","message":{"role":"assistant",
-            "content":"{\"intent\": \"positive\", \"sentiment\": \"neutral\", \"entities\": [\"livret_a\", \"gold\"]}"},
+            "content":"{\"intent\": \"positive\", \"sentiment\": \"neutral\", \"entities\": [\"livret_a\", \"gold\", \"pel\", \"livret_a\"]}"},
             "done_reason":"stop","done":true,"total_duration":123,"eval_count":12}"#;
         let c = parse_response(Api::Ollama, response, &savings()).unwrap();
-        assert_eq!((c.intent, c.sentiment, c.entities), (Intent::Positive, Sentiment::Neutral, vec!["livret_a".to_string()]));
+        assert_eq!((c.intent, c.sentiment, c.entities), (Intent::Positive, Sentiment::Neutral, vec!["livret_a".to_string(), "pel".to_string()]));
     }
 
     #[test]

@@ -123,6 +123,12 @@ impl IntentService {
         }
     }
 
+    /// Forgets every cached answer: a reload may change what a step's words mean (its kind,
+    /// entities), and a step keeps its name.
+    pub fn clear_cache(&self) {
+        self.cache.lock().clear();
+    }
+
     fn remember(&self, key: CacheKey, classification: &Classification) {
         let mut cache = self.cache.lock();
         if cache.len() >= self.config.cache_size {
@@ -176,6 +182,10 @@ mod tests {
         assert_eq!(tier, Tier::Cache, "same words after normalization");
         let Understood::Ready { tier, .. } = service.understand(&q1, "oui allez y") else { panic!() };
         assert_eq!(tier, Tier::Local, "the cache is per step");
+        // A reload may change what a step's words mean: the cache starts over.
+        service.clear_cache();
+        let Understood::Ready { tier, .. } = service.understand(&hello, "oui allez y") else { panic!() };
+        assert_eq!(tier, Tier::Local);
     }
 
     #[test]

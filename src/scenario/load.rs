@@ -4,7 +4,7 @@
 
 use super::{Scenario, Scenarios, Step, Trigger};
 use crate::config::document::{parse_bool, ConfigError, Document, Entry, Section};
-use crate::nlp::normalize::tokens;
+use crate::nlp::normalize::{padded, tokens};
 use crate::qualify::{StepPoints, NOT_QUALIFIED};
 use crate::vocab::{EntityCues, Intent, Outcome, StepContext, StepKind, Topic};
 use std::collections::BTreeMap;
@@ -13,6 +13,10 @@ use std::sync::Arc;
 /// A step while its section is read: what only the whole file can settle comes later.
 struct StepDraft {
     step: Step,
+    /// The section's line, for errors found once the whole file is read.
+    line: u32,
+    /// `points_entity...` entries, checked against the step's entities once all are read.
+    entity_points: Vec<Entry>,
     kind: Option<StepKind>,
     question: String,
     entities: Vec<EntityCues>,
@@ -45,11 +49,15 @@ pub fn load(document: &Document) -> Result<Scenarios, ConfigError> {
     }
     for (campaign, draft) in drafts {
         let Some(scenario) = scenarios.get_mut(&campaign) else {
-            return Err(ConfigError::at(&document.file, 0, &campaign, "", "steps declared for a scenario without a [name] section"));
+            let section = format!("{campaign}.{}", draft.step.name);
+            return Err(ConfigError::at(&document.file, draft.line, &section, "", "steps declared for a scenario without a [name] section"));
         };
         add_step(scenario, draft);
     }
     check_references(&scenarios, &starts, &references)?;
+    for scenario in scenarios.values() {
+        check_scoring(document, scenario)?;
+    }
     Ok(scenarios.into_iter().map(|(name, scenario)| (name, Arc::new(scenario))).collect())
 }
 
@@ -87,6 +95,9 @@ fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMa
                     return Err(entry_error(&section.name, entry, format!("'{class}' cannot name a lead class")));
                 }
                 let from = points(&section.name, entry, 1)?;
+                if let Some((other, _)) = scenario.scoring.leads.iter().find(|(c, at)| *at == from && c != class) {
+                    return Err(entry_error(&section.name, entry, format!("lead class '{other}' already starts at {from}")));
+                }
                 scenario.scoring.leads.retain(|(c, _)| c != class);
                 scenario.scoring.leads.push((class.to_string(), from));
                 scenario.scoring.leads.sort_by(|a, b| b.1.cmp(&a.1));
@@ -128,6 +139,8 @@ fn read_step(
         return Err(header_error(document, section, "a step section is [scenario.step], names of letters, digits, '_' or '-'".into()));
     }
     let mut draft = StepDraft {
+        line: section.line,
+        entity_points: Vec::new(),
         step: Step {
             name: name.to_string(),
             prompt: String::new(),
@@ -172,19 +185,32 @@ fn read_step(
                 draft.kind = Some(StepKind::parse(value).ok_or_else(|| entry_error(section_name, entry, format!("'{value}' is not one of {names}")))?);
             }
             "question" => draft.question = value.to_string(),
-            "entity" => draft.entities.push(entity(section_name, entry)?),
+            "entity" => {
+                let read = entity(section_name, entry)?;
+                if draft.entities.iter().any(|e| e.name == read.name) {
+                    return Err(entry_error(section_name, entry, format!("entity '{}' is declared twice", read.name)));
+                }
+                draft.entities.push(read);
+            }
             "none_entity" => {
                 check_name(section_name, entry)?;
                 draft.none_entity = Some(value.to_string());
             }
+            "context" => {
+                return Err(entry_error(section_name, entry, "'context' is now 'kind' (greeting, question, offer or other)".into()))
+            }
             "label" => draft.points.label = value.to_string(),
-            "points_entity" => draft.points.per_entity = points(section_name, entry, 0)?,
+            "points_entity" => {
+                draft.points.per_entity = points(section_name, entry, 0)?;
+                draft.entity_points.push(entry.clone());
+            }
             "points_max" => draft.points.max = Some(points(section_name, entry, 0)?),
             _ if key.starts_with("points_entity_") => {
                 let name = &key["points_entity_".len()..];
                 let earned = points(section_name, entry, 0)?;
                 draft.points.per_named.retain(|(n, _)| n != name);
                 draft.points.per_named.push((name.to_string(), earned));
+                draft.entity_points.push(entry.clone());
             }
             "barge_in" => {
                 step.barge_in = parse_bool(value).ok_or_else(|| entry_error(section_name, entry, format!("'{value}' is not yes or no")))?;
@@ -195,11 +221,7 @@ fn read_step(
                         .ok_or_else(|| entry_error(section_name, entry, format!("'{value}' is not an outcome ({})", Outcome::names())))?,
                 )
             }
-            "next" => {
-                check_name(section_name, entry)?;
-                references.push((campaign.into(), section_name.into(), value.into(), entry.clone()));
-                step.next = Some(value.to_string());
-            }
+            "next" => step.next = Some(reference(campaign, section_name, entry, references)?),
             _ if key.starts_with("points_") => {
                 let intent = Intent::parse(&key["points_".len()..]).ok_or_else(|| {
                     entry_error(section_name, entry, format!("unknown key '{key}' (points_<intent>, points_entity or points_max)"))
@@ -210,9 +232,8 @@ fn read_step(
             }
             _ => match trigger_of(key) {
                 Some(trigger) => {
-                    check_name(section_name, entry)?;
-                    references.push((campaign.into(), section_name.into(), value.into(), entry.clone()));
-                    step.transitions.insert(trigger, value.to_string());
+                    let target = reference(campaign, section_name, entry, references)?;
+                    step.transitions.insert(trigger, target);
                 }
                 None => {
                     return Err(entry_error(
@@ -230,18 +251,47 @@ fn read_step(
     if draft.step.prompt.is_empty() {
         return Err(header_error(document, section, "step without 'prompt = <sound file>'".into()));
     }
-    if draft.points.per_entity > 0 && draft.entities.is_empty() {
-        return Err(header_error(document, section, "points_entity without any 'entity = name: words'".into()));
-    }
-    if let Some((name, _)) = draft.points.per_named.iter().find(|(name, _)| !draft.entities.iter().any(|e| &e.name == name)) {
-        return Err(header_error(document, section, format!("points_entity_{name}: the step has no entity '{name}'")));
-    }
+    check_entities(section_name, &draft)?;
     Ok(draft)
+}
+
+/// A step's entity points name its entities, and its "none" entity is not one of them.
+fn check_entities(section: &str, draft: &StepDraft) -> Result<(), ConfigError> {
+    let declared = |name: &str| draft.entities.iter().any(|e| e.name == name);
+    for entry in &draft.entity_points {
+        match entry.key.strip_prefix("points_entity_") {
+            Some(name) if !declared(name) => return Err(entry_error(section, entry, format!("the step has no entity '{name}'"))),
+            None if draft.entities.is_empty() => return Err(entry_error(section, entry, "points_entity without any 'entity = name: words'".into())),
+            _ => {}
+        }
+    }
+    if let Some(none) = draft.none_entity.as_deref().filter(|none| declared(none)) {
+        return Err(ConfigError::at(&draft.step.prompt_origin.0, draft.line, section, "none_entity", &format!("'{none}' is also one of the step's entities")));
+    }
+    Ok(())
+}
+
+/// A campaign that gives points sorts its calls into lead classes: otherwise every call would be
+/// "not_qualified" whatever it earned.
+fn check_scoring(document: &Document, scenario: &Scenario) -> Result<(), ConfigError> {
+    let gives_points = !scenario.scoring.steps.is_empty() || scenario.scoring.outcomes.iter().any(|(_, p)| *p > 0);
+    if gives_points && scenario.scoring.leads.is_empty() {
+        return Err(ConfigError::at(&document.file, scenario.origin.1, &scenario.name, "", "points are given but no lead class is declared (lead_<class> = lowest score)"));
+    }
+    Ok(())
+}
+
+/// A step named by `next` or `on_<intent>`, checked once the whole file is read.
+fn reference(campaign: &str, section: &str, entry: &Entry, references: &mut Vec<Reference>) -> Result<String, ConfigError> {
+    check_name(section, entry)?;
+    let target = entry.value.trim().to_string();
+    references.push((campaign.into(), section.into(), target.clone(), entry.clone()));
+    Ok(target)
 }
 
 /// Puts a read step into its scenario, with the context the intent service will see.
 fn add_step(scenario: &mut Scenario, draft: StepDraft) {
-    let StepDraft { mut step, kind, question, entities, none_entity, mut points } = draft;
+    let StepDraft { mut step, kind, question, entities, none_entity, mut points, .. } = draft;
     let kind = kind.unwrap_or(if step.listen_ms == 0 { StepKind::Other } else { StepKind::Question });
     step.context = Arc::new(StepContext {
         id: format!("{}.{}", scenario.name, step.name),
@@ -282,7 +332,7 @@ fn entity(section: &str, entry: &Entry) -> Result<EntityCues, ConfigError> {
     if !valid_name(name) {
         return Err(entry_error(section, entry, format!("'{name}' is not an entity name (letters, digits, '_' or '-')")));
     }
-    let cues: Vec<String> = words.split(',').map(|w| tokens(w).join(" ")).filter(|w| !w.is_empty()).collect();
+    let cues: Vec<String> = words.split(',').map(tokens).filter(|t| !t.is_empty()).map(|t| padded(&t)).collect();
     if cues.is_empty() {
         return Err(entry_error(section, entry, format!("entity '{name}' has no words")));
     }

@@ -40,6 +40,7 @@ mod load;
 
 pub use load::load;
 
+use crate::config::document::{ConfigError, Document};
 use crate::qualify::Scoring;
 use crate::vocab::{Intent, Outcome, StepContext, Topic};
 use std::collections::BTreeMap;
@@ -145,21 +146,22 @@ impl Scenario {
 /// The campaigns by name; each shared (a call holds its campaign while a reload brings new ones).
 pub type Scenarios = BTreeMap<String, Arc<Scenario>>;
 
+/// Reads scenarios from a file's text outside Asterisk (tests, `make eval`); inside Asterisk the
+/// module reads the file through Asterisk's config API.
+pub fn from_text(file: &str, text: &str) -> Result<Scenarios, ConfigError> {
+    load(&Document::parse_str(file, text)?)
+}
+
 /// The context of a step named "campaign.step", or "step" of `default_campaign` (the labelled
-/// sets' first column). The shared dev set's "closing" is the campaign's offer step.
+/// sets' first column).
 pub fn step_context(scenarios: &Scenarios, reference: &str, default_campaign: &str) -> Option<Arc<StepContext>> {
     let (campaign, step) = reference.split_once('.').unwrap_or((default_campaign, reference));
-    let scenario = scenarios.get(campaign)?;
-    let found = scenario.steps.get(step).or_else(|| {
-        (step == "closing").then(|| scenario.steps.values().find(|s| s.context.kind == crate::vocab::StepKind::Offer)).flatten()
-    });
-    found.map(|s| s.context.clone())
+    scenarios.get(campaign)?.steps.get(step).map(|s| s.context.clone())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::document::{ConfigError, Document};
     use crate::qualify::qualify;
     use crate::vocab::{StepKind, Turn};
 
@@ -168,7 +170,7 @@ mod tests {
         [demo.bye]\nprompt = minibot/bye\nlisten = 0\noutcome = not_interested\n";
 
     fn parse(text: &str) -> Result<Scenarios, ConfigError> {
-        load(&Document::parse_str("minibot_scenarios.conf", text).unwrap())
+        from_text("minibot_scenarios.conf", text)
     }
 
     #[test]
@@ -225,7 +227,7 @@ mod tests {
         let roof = &solar.step("roof").context;
         assert_eq!((roof.id.as_str(), roof.kind, roof.question.as_str()), ("solar.roof", StepKind::Question, "Votre toit est-il orienté au sud ?"));
         assert_eq!(roof.entity_names(), vec!["south", "other", "unknown"]);
-        assert_eq!(roof.entities[0].cues, vec!["sud", "plein sud"]);
+        assert_eq!(roof.entities[0].cues, vec![" sud ", " plein sud "]);
         assert_eq!(roof.llm_instructions, "Un installateur solaire appelle.", "a step declared before or after its campaign gets its words");
         assert_eq!(solar.step("offer").context.kind, StepKind::Offer);
         assert_eq!(solar.scoring.leads, vec![("hot".to_string(), 60), ("cold".to_string(), 1)]);
@@ -248,7 +250,17 @@ mod tests {
         assert!(parse(&CAMPAIGN.replace("points_positive", "points_maybe")).unwrap_err().message.contains("points_<intent>"));
         assert!(parse(&CAMPAIGN.replace("points_max = 15", "points_entity_west = 5")).unwrap_err().message.contains("no entity 'west'"));
         let no_entities = CAMPAIGN.replace("entity = south: sud, plein sud\n", "").replace("entity = other: nord, est, ouest\n", "");
-        assert!(parse(&no_entities).unwrap_err().message.contains("points_entity without any"));
+        let err = parse(&no_entities).unwrap_err();
+        assert!(err.message.contains("points_entity without any") && err.line == 11, "{err}");
+        let err = parse(&CAMPAIGN.replace("entity = other: nord", "entity = south: nord")).unwrap_err();
+        assert!(err.to_string().contains("line 11, section [solar.roof], key 'entity': entity 'south' is declared twice"), "{err}");
+        assert!(parse(&CAMPAIGN.replace("none_entity = unknown", "none_entity = other")).unwrap_err().message.contains("also one of"));
+        assert!(parse(&CAMPAIGN.replace("lead_cold = 1", "lead_cold = 60")).unwrap_err().message.contains("'hot' already starts at 60"));
+        let err = parse(&CAMPAIGN.replace("lead_hot = 60\n", "").replace("lead_cold = 1\n", "")).unwrap_err();
+        assert!(err.message.contains("no lead class") && err.line == 1, "{err}");
+        assert!(parse(&CAMPAIGN.replace("kind = offer", "context = closing")).unwrap_err().message.contains("'context' is now 'kind'"));
+        let err = parse("[x.a]\nprompt = p\n").unwrap_err();
+        assert_eq!((err.line, err.section.as_str()), (1, "x.a"), "{err}");
     }
 
     /// The sample campaigns, read from their file, with the local classifier on the labelled dev
@@ -257,7 +269,7 @@ mod tests {
     fn the_sample_campaigns_understand_their_dev_sets() {
         let root = env!("CARGO_MANIFEST_DIR");
         let text = std::fs::read_to_string(format!("{root}/asterisk-conf/minibot_scenarios.conf")).unwrap();
-        let scenarios = load(&Document::parse_str("minibot_scenarios.conf", &text).unwrap()).unwrap();
+        let scenarios = from_text("minibot_scenarios.conf", &text).unwrap();
         for (file, floor) in [("intents-dev.tsv", 0.95), ("intents-dev2.tsv", 0.90)] {
             let text = std::fs::read_to_string(format!("{root}/tests/data/{file}")).unwrap();
             let examples = crate::nlp::eval::parse(&text).unwrap();

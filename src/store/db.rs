@@ -205,8 +205,8 @@ fn insert_call(client: &mut Client, r: &CallRecord) -> Result<(), postgres::Erro
     for (i, t) in r.turns.iter().enumerate() {
         tx.execute(
             "INSERT INTO conversations (call_key, turn, step, text, intent, confidence, entities, sentiment, tier, asr_ms,
-                                        intent_ms, barge_in, dtmf, no_input, at_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                                        intent_ms, barge_in, dtmf, no_input, at_ms, question)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
              ON CONFLICT (call_key, turn) DO NOTHING",
             &[
                 &r.key,
@@ -224,6 +224,7 @@ fn insert_call(client: &mut Client, r: &CallRecord) -> Result<(), postgres::Erro
                 &t.dtmf,
                 &t.no_input,
                 &t.at_ms,
+                &t.question,
             ],
         )?;
     }

@@ -6,6 +6,8 @@ use serde_json::{json, Value};
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TurnRecord {
     pub step: String,
+    /// The step's question, as the campaign words it (empty when it has none).
+    pub question: String,
     pub text: String,
     pub intent: Option<String>,
     pub confidence: Option<f32>,
@@ -60,7 +62,11 @@ impl CallRecord {
                 } else {
                     t.text.clone()
                 };
-                format!("[{}] {said}", t.step)
+                if t.question.is_empty() {
+                    format!("[{}] {said}", t.step)
+                } else {
+                    format!("[{}] {} -> {said}", t.step, t.question)
+                }
             })
             .collect::<Vec<_>>()
             .join("\n")
@@ -73,7 +79,7 @@ impl CallRecord {
             "status": self.status, "outcome": self.outcome, "score": self.score, "lead_class": self.lead_class,
             "reasons": self.reasons, "callback_when": self.callback_when,
             "turns": self.turns.iter().map(|t| json!({
-                "step": t.step, "text": t.text, "intent": t.intent, "confidence": t.confidence, "entities": t.entities,
+                "step": t.step, "question": t.question, "text": t.text, "intent": t.intent, "confidence": t.confidence, "entities": t.entities,
                 "sentiment": t.sentiment, "tier": t.tier, "asr_ms": t.asr_ms, "intent_ms": t.intent_ms,
                 "barge_in": t.barge_in, "dtmf": t.dtmf, "no_input": t.no_input, "at_ms": t.at_ms,
             })).collect::<Vec<_>>(),
@@ -96,6 +102,7 @@ impl CallRecord {
             .map(|t| {
                 Ok(TurnRecord {
                     step: s(t, "step")?,
+                    question: opt(t, "question").unwrap_or_default(), // absent in older spool lines
                     text: s(t, "text")?,
                     intent: opt(t, "intent"),
                     confidence: f(t, "confidence"),

@@ -3,7 +3,8 @@
 //! Asterisk nodes starting at once apply each migration exactly once.
 
 /// (version, name, SQL). Never edit a released migration: add the next one.
-pub const MIGRATIONS: &[(i32, &str, &str)] = &[(
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
     1,
     "campaigns, contacts, opt-outs, call queue, calls, conversations",
     r#"
@@ -100,7 +101,13 @@ CREATE TABLE conversations (
     UNIQUE (call_key, turn)
 );
 "#,
-)];
+    ),
+    (
+        2,
+        "the question each turn answered, in the campaign's words",
+        "ALTER TABLE conversations ADD COLUMN question TEXT NOT NULL DEFAULT '';",
+    ),
+];
 
 /// Any fixed number: the lock's name among the database's advisory locks.
 const MIGRATION_LOCK: i64 = 0x4d69_6e69_426f_7401;

@@ -439,7 +439,6 @@ fn ensure_proc(root: &Path) {
 pub fn sample_step(reference: &str) -> std::sync::Arc<res_minibot::vocab::StepContext> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/asterisk-conf/minibot_scenarios.conf");
     let text = fs::read_to_string(path).expect("the sample scenarios");
-    let document = res_minibot::config::document::Document::parse_str(path, &text).expect("parses");
-    let scenarios = res_minibot::scenario::load(&document).expect("loads");
+    let scenarios = res_minibot::scenario::from_text(path, &text).expect("loads");
     res_minibot::scenario::step_context(&scenarios, reference, "demo").unwrap_or_else(|| panic!("no step {reference}"))
 }
