@@ -32,7 +32,7 @@ CAMPAIGN ?= demo
 
 SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 
-.PHONY: all build deps sandbox headers vosk model llm pg prompts install-model eval test unit-test integration-test soak demo bench install clean
+.PHONY: all build deps sandbox headers vosk model llm pg prompts install-model train eval test unit-test integration-test soak demo bench install clean
 
 all: build
 
@@ -105,9 +105,19 @@ soak: build sandbox model prompts llm pg
 demo: build sandbox model prompts llm pg
 	MINIBOT_DEMO_CAMPAIGN=$(CAMPAIGN) $(CARGO) run -q $(PURE) --example demo
 
-# Intent accuracy on a labelled file (dev-set format); ends with `accuracy: 0.NNN (N/M)`.
-FILE ?= $(firstword $(wildcard ../shared/data/intents-dev.tsv) tests/data/intents-dev.tsv)
-eval: vosk
+# The intent model, learned from the corpus (tests/data/corpus; deterministic, about a second).
+MODEL_FILE := target/models/intents.model
+TRAINING_DATA := tests/data/corpus/train.tsv tests/data/corpus/val.tsv tests/data/intents-dev.tsv tests/data/intents-dev2.tsv
+train: vosk
+	$(CARGO) run -q $(PURE) --example train -- $(MODEL_FILE)
+
+$(MODEL_FILE): $(TRAINING_DATA) src/nlp/model.rs src/nlp/normalize.rs asterisk-conf/minibot_scenarios.conf tests/train.rs
+	$(MAKE) train
+
+# The model measured: 5-fold cross-validation, then the frozen test split (or FILE=some.tsv, the
+# dev-set format): precision and recall per intent, confusion, latency, calibration, the rules for
+# comparison (LLM=http://host:port adds the LLM tier); ends with `accuracy: 0.NNN (N/M)`.
+eval: vosk $(MODEL_FILE)
 	@$(CARGO) run -q $(PURE) --example eval -- $(FILE) $(if $(LLM),--llm $(LLM))
 
 bench: build sandbox model prompts

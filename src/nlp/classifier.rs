@@ -5,6 +5,7 @@
 //!
 //! Order: answering machine, opt-out, callback, question, filler, then the answer's polarity.
 
+use super::model::IntentModel;
 use super::normalize::{padded, tokens};
 use crate::vocab::{Classification, Intent, Sentiment, StepContext, StepKind, Topic};
 
@@ -102,6 +103,33 @@ fn count(text: &str, phrases: &[&str]) -> usize {
     phrases.iter().filter(|p| text.contains(*p)).count()
 }
 
+/// With the learned model (src/nlp/model.rs): its intent and calibrated confidence. Rules keep
+/// only what is policy or the campaign's words: an opt-out cue always wins (a missed opt-out is a
+/// legal breach), entities come from the step's list, the frequent question's topic and the
+/// sentiment from their cues.
+pub fn classify_with(model: &IntentModel, context: &StepContext, utterance: &str) -> Classification {
+    let toks = tokens(utterance);
+    let text = padded(&toks);
+    let predicted = model.predict(context.kind, utterance);
+    let (intent, confidence) = if any(&text, DO_NOT_CALL) { (Intent::DoNotCall, 0.99) } else { (predicted.intent, predicted.confidence) };
+    let mut result = make(intent, confidence);
+    if matches!(intent, Intent::Positive | Intent::Negative) {
+        result.entities = named_entities(context, &toks, &text);
+        if let Some(none) = &context.none_entity {
+            if intent == Intent::Negative && result.entities.is_empty() && !any(&text, REFUSAL) {
+                result.entities.push(none.clone());
+            }
+        }
+    }
+    if intent == Intent::Question {
+        result.topic = topic(&text);
+    }
+    result.sentiment = sentiment(intent, &text);
+    result
+}
+
+/// The rules alone: the classifier before the learned model, kept as the fallback when no model
+/// file is configured and as the baseline `make eval` compares the model with.
 pub fn classify(context: &StepContext, utterance: &str) -> Classification {
     let toks = tokens(utterance);
     let text = padded(&toks);
@@ -187,8 +215,9 @@ fn decide(context: &StepContext, toks: &[String], text: &str) -> Classification 
     result
 }
 
-fn question(toks: &[String], text: &str) -> Option<Classification> {
-    let topic = if any(text, &[" mon numero ", " mes coordonnees ", " mon telephone "]) && !any(text, &[" supprimez ", " enlevez ", " retirez "]) {
+/// Which frequent question the words ask, if one the scenarios answer.
+fn topic(text: &str) -> Option<Topic> {
+    if any(text, &[" mon numero ", " mes coordonnees ", " mon telephone "]) && !any(text, &[" supprimez ", " enlevez ", " retirez "]) {
         Some(Topic::HowGotNumber)
     } else if any(text, &[" gratuit ", " payant ", " ca coute ", " combien ca coute ", " sans engagement ", " frais "]) {
         Some(Topic::IsItFree)
@@ -196,7 +225,11 @@ fn question(toks: &[String], text: &str) -> Option<Classification> {
         Some(Topic::WhoAreYou)
     } else {
         None
-    };
+    }
+}
+
+fn question(toks: &[String], text: &str) -> Option<Classification> {
+    let topic = topic(text);
     // After a leading yes, "qui"/"où" are relative pronouns: "oui avec les prix qui montent".
     let yes_first = YES_LEAD.contains(&toks[0].as_str());
     let asks = (toks.iter().any(|t| QUESTION_WORDS.contains(&t.as_str())) && !yes_first) || any(text, QUESTION_PHRASES);

@@ -45,10 +45,26 @@ pub struct Report {
     pub correct: usize,
     pub total: usize,
     pub text: String,
+    /// (expected, predicted) -> count.
+    pub confusion: BTreeMap<(Intent, Intent), usize>,
 }
 
-/// Scores `predict` on the examples: per-intent accuracy, a confusion table, entity accuracy,
-/// the misses, and a last line `accuracy: 0.NNN (N/M)`.
+impl Report {
+    /// Of the examples labelled `intent`, the share predicted as such (None without any).
+    pub fn recall(&self, intent: Intent) -> Option<f64> {
+        let n: usize = self.confusion.iter().filter(|((want, _), _)| *want == intent).map(|(_, c)| c).sum();
+        (n > 0).then(|| self.confusion.get(&(intent, intent)).copied().unwrap_or(0) as f64 / n as f64)
+    }
+
+    /// Of the examples predicted as `intent`, the share labelled so (None when never predicted).
+    pub fn precision(&self, intent: Intent) -> Option<f64> {
+        let n: usize = self.confusion.iter().filter(|((_, got), _)| *got == intent).map(|(_, c)| c).sum();
+        (n > 0).then(|| self.confusion.get(&(intent, intent)).copied().unwrap_or(0) as f64 / n as f64)
+    }
+}
+
+/// Scores `predict` on the examples: per-intent precision and recall, a confusion table, entity
+/// accuracy, the misses, and a last line `accuracy: 0.NNN (N/M)`.
 pub fn evaluate(examples: &[Example], mut predict: impl FnMut(&Example) -> Outcome) -> Report {
     let mut confusion: BTreeMap<(Intent, Intent), usize> = BTreeMap::new();
     let (mut correct, mut entity_ok, mut entity_total) = (0, 0, 0);
@@ -72,16 +88,15 @@ pub fn evaluate(examples: &[Example], mut predict: impl FnMut(&Example) -> Outco
             }
         }
     }
+    let mut report = Report { correct, total: examples.len(), text: String::new(), confusion };
     let mut text = String::new();
-    let _ = writeln!(text, "{:<18} {:>6} {:>8}", "intent", "n", "accuracy");
+    let _ = writeln!(text, "{:<18} {:>6} {:>9} {:>8}", "intent", "n", "precision", "recall");
+    let shown = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
     for intent in Intent::ALL {
-        let n: usize = confusion.iter().filter(|((want, _), _)| *want == intent).map(|(_, c)| c).sum();
-        if n == 0 {
-            continue;
-        }
-        let ok = confusion.get(&(intent, intent)).copied().unwrap_or(0);
-        let _ = writeln!(text, "{:<18} {:>6} {:>8.3}", intent.as_str(), n, ok as f64 / n as f64);
+        let n: usize = report.confusion.iter().filter(|((want, _), _)| *want == intent).map(|(_, c)| c).sum();
+        let _ = writeln!(text, "{:<18} {:>6} {:>9} {:>8}", intent.as_str(), n, shown(report.precision(intent)), shown(report.recall(intent)));
     }
+    let confusion = &report.confusion;
     let _ = writeln!(text, "\nconfusion (rows: expected, columns: predicted)");
     let short = |i: Intent| &i.as_str()[..i.as_str().len().min(8)];
     let _ = write!(text, "{:<18}", "");
@@ -104,7 +119,8 @@ pub fn evaluate(examples: &[Example], mut predict: impl FnMut(&Example) -> Outco
     }
     let total = examples.len();
     let _ = writeln!(text, "accuracy: {:.3} ({correct}/{total})", if total == 0 { 0.0 } else { correct as f64 / total as f64 });
-    Report { correct, total, text }
+    report.text = text;
+    report
 }
 
 #[cfg(test)]

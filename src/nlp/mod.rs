@@ -6,6 +6,7 @@
 pub mod classifier;
 pub mod eval;
 pub mod llm;
+pub mod model;
 pub mod normalize;
 pub mod service;
 pub mod when;

@@ -152,6 +152,18 @@ pub fn from_text(file: &str, text: &str) -> Result<Scenarios, ConfigError> {
     load(&Document::parse_str(file, text)?)
 }
 
+/// Labelled examples (the corpus's format) as training samples: each step named in the first
+/// column ("q1", "renovation.q2") gives its kind from the sample campaigns.
+pub fn corpus_samples(scenarios: &Scenarios, examples: &[crate::nlp::eval::Example]) -> Result<Vec<crate::nlp::model::Sample>, String> {
+    examples
+        .iter()
+        .map(|e| {
+            let context = step_context(scenarios, &e.step, "demo").ok_or_else(|| format!("line {}: no step '{}'", e.line, e.step))?;
+            Ok(crate::nlp::model::Sample { kind: context.kind, utterance: e.utterance.clone(), intent: e.intent })
+        })
+        .collect()
+}
+
 /// The context of a step named "campaign.step", or "step" of `default_campaign` (the labelled
 /// sets' first column).
 pub fn step_context(scenarios: &Scenarios, reference: &str, default_campaign: &str) -> Option<Arc<StepContext>> {

@@ -1,0 +1,42 @@
+//! `make train`: trains the intent model (src/nlp/model.rs) on the corpus's train split,
+//! calibrates its confidence on the validation split and the hand-written dev sets, and writes the versioned
+//! model file the module loads (target/models/intents.model unless given). Deterministic. The
+//! frozen test split (tests/data/corpus/test.tsv) is never read here.
+
+#[path = "support/corpus.rs"]
+mod corpus;
+
+use corpus::{examples, fail, sample_scenarios, samples, ROOT, TRAIN, VALIDATION};
+use res_minibot::nlp::model::{IntentModel, Sample, TrainOptions};
+use std::path::Path;
+
+fn accuracy(model: &IntentModel, samples: &[Sample]) -> f64 {
+    samples.iter().filter(|s| model.predict(s.kind, &s.utterance).intent == s.intent).count() as f64 / samples.len().max(1) as f64
+}
+
+fn main() {
+    let out = std::env::args().nth(1).unwrap_or_else(|| format!("{ROOT}/{}", corpus::MODEL));
+    let scenarios = sample_scenarios();
+    let train: Vec<Sample> = TRAIN.iter().flat_map(|f| samples(&scenarios, &examples(f))).collect();
+    let validation: Vec<Sample> = VALIDATION.iter().flat_map(|f| samples(&scenarios, &examples(f))).collect();
+    let started = std::time::Instant::now();
+    let mut model = IntentModel::train(&train, &TrainOptions::default());
+    let trained_in = started.elapsed();
+    let (nll_before, nll_after) = model.calibrate(&validation);
+    model.provenance = format!("{} training + {} validation utterances; git {}", train.len(), validation.len(), env!("MINIBOT_GIT_REV"));
+    println!(
+        "trained on {} utterances in {:.2} s; validation ({}): accuracy {:.3}",
+        train.len(),
+        trained_in.as_secs_f64(),
+        validation.len(),
+        accuracy(&model, &validation)
+    );
+    println!("calibration: temperature {:.2}, validation log-loss {nll_before:.3} -> {nll_after:.3}", model.temperature);
+    if let Some(dir) = Path::new(&out).parent() {
+        std::fs::create_dir_all(dir).unwrap_or_else(|e| fail(format!("{}: {e}", dir.display())));
+    }
+    // Written aside then renamed: a module loading at that moment never reads half a file.
+    let tmp = format!("{out}.tmp{}", std::process::id());
+    std::fs::write(&tmp, model.to_text()).and_then(|()| std::fs::rename(&tmp, &out)).unwrap_or_else(|e| fail(format!("{out}: {e}")));
+    println!("model written to {out}");
+}
