@@ -83,7 +83,7 @@ unit-test: vosk model
 	$(CARGO) test $(PURE) --lib
 
 # --no-fail-fast: every test binary runs and every failure is reported, not only the first.
-integration-test: build sandbox model prompts llm pg
+integration-test: build sandbox model prompts llm pg $(MODEL_FILE)
 	$(CARGO) test $(PURE) --no-fail-fast --test '*' -- --test-threads=2
 
 # The PostgreSQL clusters the tests start are stopped afterwards, whatever the result.
@@ -98,11 +98,11 @@ test: deps
 # The soak: MINIBOT_SOAK_CALLS calls (default 1000) with hangups, a database outage, an LLM outage and
 # unload attempts; prints a summary (figures in docs/soak.md). `make test` runs a 100-call one.
 SOAK_CALLS ?= 1000
-soak: build sandbox model prompts llm pg
+soak: build sandbox model prompts llm pg $(MODEL_FILE)
 	@rc=0; MINIBOT_SOAK_CALLS=$(SOAK_CALLS) $(CARGO) test $(PURE) --test soak || rc=$$?; \
 	MINIBOT_PG_DIR=$(MINIBOT_CACHE)/pg-soak MINIBOT_PG_PORT=55436 tests/sandbox/postgres.sh stop; exit $$rc
 
-demo: build sandbox model prompts llm pg
+demo: build sandbox model prompts llm pg $(MODEL_FILE)
 	MINIBOT_DEMO_CAMPAIGN=$(CAMPAIGN) $(CARGO) run -q $(PURE) --example demo
 
 # The intent model, learned from the corpus (tests/data/corpus; deterministic, about a second).
@@ -123,8 +123,10 @@ eval: vosk $(MODEL_FILE)
 bench: build sandbox model prompts
 	$(CARGO) run -q $(PURE) --example bench
 
-install: $(MODULE) prompts
-	install -d $(DESTDIR)$(ASTMODDIR) $(DESTDIR)$(ASTETCDIR)
+install: $(MODULE) prompts $(MODEL_FILE)
+	install -d $(DESTDIR)$(ASTMODDIR) $(DESTDIR)$(ASTETCDIR) $(DESTDIR)$(ASTDATADIR)/minibot
+	install -m 0644 $(MODEL_FILE) $(DESTDIR)$(ASTDATADIR)/minibot/.intents.model.new
+	mv -f $(DESTDIR)$(ASTDATADIR)/minibot/.intents.model.new $(DESTDIR)$(ASTDATADIR)/minibot/intents.model
 	@for c in $(CAMPAIGNS); do \
 		install -d $(DESTDIR)$(ASTDATADIR)/sounds/fr/minibot/$$c && \
 		install -m 0644 $(PROMPTS)/$$c/*.sln16 $(PROMPTS)/$$c/*.sln $(DESTDIR)$(ASTDATADIR)/sounds/fr/minibot/$$c/ || exit 1; \

@@ -9,6 +9,7 @@ use crate::call::live::Registry;
 use crate::config::document::Document;
 use crate::config::settings::{Settings, CONFIG_FILE};
 use crate::nlp::llm::LlmPool;
+use crate::nlp::model::IntentModel;
 use crate::nlp::service::IntentService;
 use crate::store::Store;
 use crate::obs::CallStats;
@@ -212,7 +213,22 @@ fn start_intents(settings: &Settings) -> Result<IntentService, String> {
         log::info!("LLM tier: {:?} API at {} (model {}), deadline {} ms", settings.llm.api, settings.llm.url, settings.llm.model, settings.intent.deadline_ms);
         Some(Arc::new(pool))
     };
-    Ok(IntentService::new(settings.intent.clone(), llm))
+    Ok(IntentService::new(settings.intent.clone(), llm, load_intent_model(&settings.intent.model)?))
+}
+
+/// The learned intent model named by `[intent] model`; one that cannot be read refuses the load
+/// (an operator who installed a model expects it to be used). Empty: the rules alone.
+fn load_intent_model(model: &str) -> Result<Option<Arc<IntentModel>>, String> {
+    if model.is_empty() {
+        log::warn!("{CONFIG_FILE} [intent] model is empty: intents come from the rules alone");
+        return Ok(None);
+    }
+    let path = if model.starts_with('/') { model.to_string() } else { format!("{}/{model}", ast::data_dir()) };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("{CONFIG_FILE} [intent] model: cannot read {path}: {e} (`make train` then `make install` puts it there)"))?;
+    let loaded = IntentModel::from_text(&text).map_err(|e| format!("{CONFIG_FILE} [intent] model: {path}: {e}"))?;
+    log::info!("intent model {path}: {} (temperature {:.2})", loaded.provenance, loaded.temperature);
+    Ok(Some(Arc::new(loaded)))
 }
 
 fn start_asr(settings: &Settings) -> Result<Option<Arc<Engine>>, String> {

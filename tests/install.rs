@@ -41,6 +41,7 @@ fn install_reads_asterisk_conf_and_keeps_existing_configs() {
     assert!(first.contains("installed") && etcdir.join("minibot.conf").exists(), "{first}");
     assert!(etcdir.join("extensions_minibot.conf").exists() && etcdir.join("minibot_scenarios.conf").exists());
     assert!(moddir.join("libvosk.so").exists(), "libvosk.so goes beside the module");
+    assert!(datadir.join("minibot/intents.model").exists(), "the intent model goes under astdatadir");
     for campaign in ["demo", "renovation"] {
         for prompt in ["hello.sln16", "hello.sln", "bye_failed.sln16"] {
             assert!(datadir.join("sounds/fr/minibot").join(campaign).join(prompt).exists(), "{campaign} prompt {prompt} not installed");

@@ -66,7 +66,7 @@ fn a_short_deadline_is_never_overrun() {
     let pool = LlmPool::start(LlmConfig { url: server.url(), api: Api::OpenAi, model: "gemma".into(), timeout_ms: 20_000, ..LlmConfig::default() }).unwrap();
     let pool = std::sync::Arc::new(pool);
     // 50 ms is far below what a CPU model needs.
-    let service = IntentService::new(IntentConfig { llm_below: 1.1, deadline_ms: 50, ..IntentConfig::default() }, Some(pool.clone()));
+    let service = IntentService::new(IntentConfig { llm_below: 1.1, deadline_ms: 50, ..IntentConfig::default() }, Some(pool.clone()), None);
     let Understood::Pending(pending) = service.understand(&support::sample_step("q1"), "j'ai un livret a et une assurance vie") else {
         panic!("llm_below > 1 asks the LLM")
     };

@@ -191,6 +191,34 @@ fn a_missing_model_declines_the_load_unless_dtmf_only_is_allowed() {
     assert_eq!(call_status(&asterisk, "demo", "demo"), "SUCCESS");
 }
 
+/// The learned intent model (`make train`) loads with the module and is what classifies; one that
+/// cannot be read refuses the load, naming the file.
+#[test]
+fn the_intent_model_loads_and_a_bad_one_declines_the_load() {
+    let asterisk = Asterisk::start(Options::default());
+    let status = asterisk.cli("minibot show status");
+    assert!(status.contains("Intent model:  minibot/intents.model (") && status.contains("training +"), "{status}");
+    asterisk.wait_log("intent model /usr/share/asterisk/minibot/intents.model:", Duration::from_secs(5));
+
+    asterisk.cli("module unload res_minibot.so");
+    std::fs::write(asterisk.host_path("etc/broken.model"), "minibot-intent-model 1\nbits 12\nclasses yes no\n").unwrap();
+    asterisk.write_config("minibot.conf", &format!("[intent]\nmodel = {}/etc/broken.model\n", asterisk.dir));
+    asterisk.cli("module load res_minibot.so");
+    assert!(!module_running(&asterisk));
+    asterisk.wait_log(&format!("minibot.conf [intent] model: {}/etc/broken.model: classes 'yes no' are not this module's intents", asterisk.dir), Duration::from_secs(5));
+
+    asterisk.write_config("minibot.conf", "[intent]\nmodel = minibot/none.model\n");
+    asterisk.cli("module load res_minibot.so");
+    assert!(!module_running(&asterisk));
+    asterisk.wait_log("cannot read /usr/share/asterisk/minibot/none.model", Duration::from_secs(5));
+
+    // Empty: the rules alone, said in the status.
+    asterisk.write_config("minibot.conf", "[intent]\nmodel =\n");
+    asterisk.cli("module load res_minibot.so");
+    assert!(module_running(&asterisk), "{}", asterisk.log());
+    assert!(asterisk.cli("minibot show status").contains("Intent model:  none (rules alone)"));
+}
+
 #[test]
 fn live_calls_are_listed_and_unload_is_refused_while_they_run() {
     let scenarios = "[demo]\nstart = hello\n[demo.hello]\nprompt = demo-congrats\nlisten = 1\n";

@@ -31,6 +31,12 @@ pub fn config_dir() -> String {
     unsafe { cstr_to_string(sys::ast_config_AST_CONFIG_DIR) }
 }
 
+/// Asterisk's data directory (astdatadir), e.g. "/usr/share/asterisk".
+pub fn data_dir() -> String {
+    // SAFETY: set by Asterisk at startup from asterisk.conf, before any module loads.
+    unsafe { cstr_to_string(sys::ast_config_AST_DATA_DIR) }
+}
+
 /// Whether a sound file exists, in some format, for `language`.
 pub fn sound_exists(file: &str, language: &str) -> bool {
     let (file, language) = (c_string(file), c_string(language));

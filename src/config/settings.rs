@@ -234,6 +234,12 @@ impl Settings {
                 self.limits.processing_timeout = std::time::Duration::from_millis(number(200, 120_000)? as u64)
             }
             ("intent", "deadline_ms") => self.intent.deadline_ms = number(50, 10_000)? as u64,
+            ("intent", "model") => {
+                if value.contains("..") {
+                    return Err(error(format!("'{value}' must not contain '..'")));
+                }
+                self.intent.model = value.to_string();
+            }
             ("intent", "cache_size") => self.intent.cache_size = number(0, 1_000_000)? as usize,
             ("llm", "url") => {
                 if !(value.is_empty() || value.starts_with("http://") || value.starts_with("https://")) {

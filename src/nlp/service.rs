@@ -2,7 +2,8 @@
 //! confident local classification, or hands back a [`Pending`] that the call's loop polls: the
 //! LLM's answer when it comes before the deadline, else the local answer (which always exists).
 
-use super::classifier::classify;
+use super::classifier::{classify, classify_with};
+use super::model::IntentModel;
 use super::llm::{LlmError, LlmPool};
 use super::normalize::{padded, tokens};
 use crate::vocab::{Classification, StepContext, Tier};
@@ -20,11 +21,17 @@ pub struct IntentConfig {
     /// How long a turn may wait for the LLM before the local answer stands.
     pub deadline_ms: u64,
     pub cache_size: usize,
+    /// The learned model's file (`make train`), relative to Asterisk's data directory unless
+    /// absolute; empty: the rules alone.
+    pub model: String,
 }
+
+/// Where `make install` puts the model, under Asterisk's data directory.
+pub const DEFAULT_MODEL: &str = "minibot/intents.model";
 
 impl Default for IntentConfig {
     fn default() -> Self {
-        IntentConfig { llm_below: 0.75, deadline_ms: 1200, cache_size: 2000 }
+        IntentConfig { llm_below: 0.75, deadline_ms: 1200, cache_size: 2000, model: DEFAULT_MODEL.into() }
     }
 }
 
@@ -41,6 +48,8 @@ pub struct IntentService {
     config: IntentConfig,
     cache: Mutex<HashMap<CacheKey, Classification>>,
     llm: Option<Arc<LlmPool>>,
+    /// The learned model; without one, the rules classify alone.
+    model: Option<Arc<IntentModel>>,
     pub counts: TierCounts,
 }
 
@@ -62,8 +71,12 @@ pub struct Pending {
 }
 
 impl IntentService {
-    pub fn new(config: IntentConfig, llm: Option<Arc<LlmPool>>) -> IntentService {
-        IntentService { config, cache: Mutex::new(HashMap::new()), llm, counts: TierCounts::default() }
+    pub fn new(config: IntentConfig, llm: Option<Arc<LlmPool>>, model: Option<Arc<IntentModel>>) -> IntentService {
+        IntentService { config, cache: Mutex::new(HashMap::new()), llm, model, counts: TierCounts::default() }
+    }
+
+    pub fn model(&self) -> Option<&Arc<IntentModel>> {
+        self.model.as_ref()
     }
 
     pub fn llm(&self) -> Option<&Arc<LlmPool>> {
@@ -77,7 +90,10 @@ impl IntentService {
             self.counts.cache.fetch_add(1, Ordering::Relaxed);
             return Understood::Ready { classification: hit, tier: Tier::Cache, latency: started.elapsed() };
         }
-        let local = classify(context, text);
+        let local = match &self.model {
+            Some(model) => classify_with(model, context, text),
+            None => classify(context, text),
+        };
         if local.confidence >= self.config.llm_below {
             self.remember(cache_key, &local);
             self.counts.local.fetch_add(1, Ordering::Relaxed);
@@ -174,7 +190,7 @@ mod tests {
 
     #[test]
     fn confident_local_answers_are_cached() {
-        let service = IntentService::new(IntentConfig::default(), None);
+        let service = IntentService::new(IntentConfig::default(), None, None);
         let (hello, q1) = (step("demo.hello", StepKind::Greeting), step("demo.q1", StepKind::Question));
         let Understood::Ready { tier, classification, .. } = service.understand(&hello, "Oui, allez-y !") else { panic!() };
         assert_eq!((tier, classification.intent), (Tier::Local, Intent::Positive));
@@ -191,7 +207,7 @@ mod tests {
     #[test]
     fn an_unreachable_llm_falls_back_to_the_local_answer_within_the_deadline() {
         let llm = LlmPool::start(LlmConfig { url: "http://127.0.0.1:9".into(), ..LlmConfig::default() }).unwrap();
-        let service = IntentService::new(IntentConfig { llm_below: 1.1, deadline_ms: 500, ..IntentConfig::default() }, Some(Arc::new(llm)));
+        let service = IntentService::new(IntentConfig { llm_below: 1.1, deadline_ms: 500, ..IntentConfig::default() }, Some(Arc::new(llm)), None);
         let Understood::Pending(pending) = service.understand(&step("demo.hello", StepKind::Greeting), "oui") else { panic!("should ask the LLM") };
         let started = Instant::now();
         let answer = loop {

@@ -180,6 +180,7 @@ impl Asterisk {
         fs::copy(vosk_library(), host_dir.join("modules/libvosk.so")).unwrap();
 
         install_prompts(&root);
+        install_intent_model(&root);
         let ami_port = free_port();
         let mut asterisk = Asterisk { root, dir, ami_port, child: None, env: options.env.clone() };
         asterisk.write_config("asterisk.conf", &asterisk.asterisk_conf());
@@ -393,6 +394,23 @@ fn install_prompts(root: &Path) {
                 fs::rename(&tmp, &dest).unwrap();
             }
         }
+    }
+}
+
+/// The intent model (`make train`) where `make install` puts it: the module refuses to load
+/// without it unless a test's minibot.conf says otherwise.
+fn install_intent_model(root: &Path) {
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/models/intents.model");
+    let target = resolve_in_root(root, "/usr/share/asterisk").join("minibot");
+    fs::create_dir_all(&target).unwrap();
+    let dest = target.join("intents.model");
+    let fresh = fs::metadata(&dest).and_then(|d| d.modified()).ok() >= fs::metadata(&built).and_then(|m| m.modified()).ok();
+    if !fresh {
+        static COPIES: AtomicU32 = AtomicU32::new(0);
+        let n = COPIES.fetch_add(1, Ordering::SeqCst);
+        let tmp = target.join(format!(".intents.model.tmp{}-{n}", std::process::id()));
+        fs::copy(&built, &tmp).unwrap_or_else(|e| panic!("{}: {e} (run `make train`)", built.display()));
+        fs::rename(&tmp, &dest).unwrap();
     }
 }
 
