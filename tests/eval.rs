@@ -109,7 +109,9 @@ fn main() {
         let llm_report = evaluate(&examples, |e| {
             let (tx, rx) = crossbeam_channel::bounded(1);
             let started = Instant::now();
-            let _ = pool.submit(&context_of(&scenarios, e), &e.utterance, started + Duration::from_secs(30), tx);
+            let context = context_of(&scenarios, e);
+            let examples = model.examples_for(context.kind).into_iter().map(|(i, w)| (i, w.to_string())).collect();
+            let _ = pool.submit(&context, &e.utterance, examples, started + Duration::from_secs(30), tx);
             let answer = rx.recv_timeout(Duration::from_secs(35)).unwrap_or(Err(LlmError::Timeout));
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);
             match answer {

@@ -24,7 +24,9 @@ fn one_server() -> std::sync::MutexGuard<'static, ()> {
 fn ask(pool: &LlmPool, text: &str, within: Duration) -> (Result<res_minibot::vocab::Classification, LlmError>, Duration) {
     let (tx, rx) = bounded(1);
     let started = Instant::now();
-    pool.submit(&support::sample_step("hello"), text, started + within, tx).unwrap();
+    // With examples, as the intent service sends them from the model's corpus.
+    let examples = vec![(res_minibot::vocab::Intent::Positive, "oui allez-y je vous écoute".to_string())];
+    pool.submit(&support::sample_step("hello"), text, examples, started + within, tx).unwrap();
     (rx.recv_timeout(within + Duration::from_secs(5)).expect("an answer or an error"), started.elapsed())
 }
 

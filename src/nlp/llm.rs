@@ -143,7 +143,7 @@ const SYSTEM_PROMPT: &str = "Tu analyses la réponse d'une personne appelée au 
     rappelé plus tard, question = pose une question, answering_machine = répondeur ou messagerie, do_not_call = ne \
     veut plus jamais être appelé, unclear = inaudible ou hésitant), sentiment (positive, neutral, negative), entities.";
 
-fn messages(context: &StepContext, text: &str) -> Value {
+fn messages(context: &StepContext, examples: &[(Intent, String)], text: &str) -> Value {
     let mut system = SYSTEM_PROMPT.to_string();
     if !context.llm_instructions.is_empty() {
         system = format!("{}\n{system}", context.llm_instructions);
@@ -154,6 +154,12 @@ fn messages(context: &StepContext, text: &str) -> Value {
     } else {
         format!(" Pour cette question, entities liste ce que la personne nomme parmi: {}.", names.join(", "))
     };
+    if !examples.is_empty() {
+        system += " Exemples de réponses à ce genre de question:";
+        for (intent, utterance) in examples {
+            system += &format!("\n\"{utterance}\" -> {intent}");
+        }
+    }
     let question = if context.question.is_empty() { "(question de qualification)" } else { context.question.as_str() };
     json!([
         {"role": "system", "content": system},
@@ -162,13 +168,13 @@ fn messages(context: &StepContext, text: &str) -> Value {
 }
 
 /// The request for `api`: path and JSON body.
-pub fn build_request(config: &LlmConfig, context: &StepContext, text: &str) -> (String, String) {
+pub fn build_request(config: &LlmConfig, context: &StepContext, examples: &[(Intent, String)], text: &str) -> (String, String) {
     match config.api {
         Api::Ollama => (
             "/api/chat".into(),
             json!({
                 "model": config.model,
-                "messages": messages(context, text),
+                "messages": messages(context, examples, text),
                 "stream": false,
                 "format": schema(context),
                 "keep_alive": config.keep_alive,
@@ -180,7 +186,7 @@ pub fn build_request(config: &LlmConfig, context: &StepContext, text: &str) -> (
             "/v1/chat/completions".into(),
             json!({
                 "model": config.model,
-                "messages": messages(context, text),
+                "messages": messages(context, examples, text),
                 "temperature": 0,
                 "max_tokens": 200,
                 "response_format": {"type": "json_schema", "json_schema": {"name": "intent", "strict": true, "schema": schema(context)}}
@@ -229,6 +235,8 @@ pub type Reply = Sender<Result<Classification, LlmError>>;
 
 struct Job {
     context: Arc<StepContext>,
+    /// Labelled utterances for this kind of step (from the intent model's corpus).
+    examples: Vec<(Intent, String)>,
     text: String,
     deadline: Instant,
     reply: Reply,
@@ -284,14 +292,14 @@ impl LlmPool {
     }
 
     /// Queues a question; the answer (or the error) arrives on `reply`. Never blocks.
-    pub fn submit(&self, context: &Arc<StepContext>, text: &str, deadline: Instant, reply: Reply) -> Result<(), LlmError> {
+    pub fn submit(&self, context: &Arc<StepContext>, text: &str, examples: Vec<(Intent, String)>, deadline: Instant, reply: Reply) -> Result<(), LlmError> {
         if self.breaker_open() {
             self.stats.breaker_skips.fetch_add(1, Ordering::Relaxed);
             return Err(LlmError::BreakerOpen);
         }
         let jobs = self.jobs.lock();
         let Some(jobs) = jobs.as_ref() else { return Err(LlmError::Busy) };
-        match jobs.try_send(Job { context: context.clone(), text: text.to_string(), deadline, reply }) {
+        match jobs.try_send(Job { context: context.clone(), examples, text: text.to_string(), deadline, reply }) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.stats.busy.fetch_add(1, Ordering::Relaxed);
@@ -317,7 +325,7 @@ impl Drop for LlmPool {
 }
 
 fn ask(agent: &ureq::Agent, config: &LlmConfig, job: &Job) -> Result<Classification, LlmError> {
-    let (path, body) = build_request(config, &job.context, &job.text);
+    let (path, body) = build_request(config, &job.context, &job.examples, &job.text);
     let url = format!("{}{path}", config.url.trim_end_matches('/'));
     // The request gets its full `timeout_ms` even when the turn's deadline comes first (the turn
     // then goes on with its local answer): cutting it at the deadline would make a slow but
@@ -398,7 +406,8 @@ mod tests {
     #[test]
     fn ollama_native_request_and_response() {
         let config = LlmConfig { url: "http://x".into(), model: "llama3.2:1b".into(), ..LlmConfig::default() };
-        let (path, body) = build_request(&config, &savings(), "j'ai un livret a");
+        let examples = vec![(Intent::Negative, "non rien du tout".to_string())];
+        let (path, body) = build_request(&config, &savings(), &examples, "j'ai un livret a");
         assert_eq!(path, "/api/chat");
         let body: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(body["model"], "llama3.2:1b");
@@ -412,6 +421,7 @@ mod tests {
         assert!(body["messages"][0]["content"].as_str().unwrap().contains("parmi: livret_a, pel, none."));
         assert!(body["messages"][1]["content"].as_str().unwrap().contains("Question posée: Quels placements avez-vous ?"));
         assert_eq!(body["format"]["properties"]["entities"]["items"]["enum"], json!(["livret_a", "pel", "none"]));
+        assert!(body["messages"][0]["content"].as_str().unwrap().ends_with("Exemples de réponses à ce genre de question:\n\"non rien du tout\" -> negative"));
         // The documented /api/chat response shape (stream false).
         let response = r#"{"model":"llama3.2:1b","created_at":"2026-11-25T12:00:00Z","message":{"role":"assistant",
             "content":"{\"intent\": \"positive\", \"sentiment\": \"neutral\", \"entities\": [\"livret_a\", \"gold\", \"pel\", \"livret_a\"]}"},
@@ -423,7 +433,7 @@ mod tests {
     #[test]
     fn openai_compatible_request_and_response() {
         let config = LlmConfig { api: Api::OpenAi, model: "gemma".into(), ..LlmConfig::default() };
-        let (path, body) = build_request(&config, &hello(), "oui");
+        let (path, body) = build_request(&config, &hello(), &[], "oui");
         assert_eq!(path, "/v1/chat/completions");
         let body: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(body["response_format"]["type"], "json_schema");
@@ -451,12 +461,12 @@ mod tests {
         let pool = LlmPool::start(config).unwrap();
         for _ in 0..2 {
             let (tx, rx) = crossbeam_channel::bounded(1);
-            pool.submit(&hello(), "oui", Instant::now() + Duration::from_secs(2), tx).unwrap();
+            pool.submit(&hello(), "oui", Vec::new(), Instant::now() + Duration::from_secs(2), tx).unwrap();
             assert!(matches!(rx.recv().unwrap(), Err(LlmError::Transport(_))));
         }
         assert!(pool.breaker_open());
         let (tx, _rx) = crossbeam_channel::bounded(1);
-        assert_eq!(pool.submit(&hello(), "oui", Instant::now() + Duration::from_secs(2), tx), Err(LlmError::BreakerOpen));
+        assert_eq!(pool.submit(&hello(), "oui", Vec::new(), Instant::now() + Duration::from_secs(2), tx), Err(LlmError::BreakerOpen));
         assert_eq!(pool.stats.breaker_opens.load(Ordering::Relaxed), 1);
         assert_eq!(pool.stats.breaker_skips.load(Ordering::Relaxed), 1);
         pool.shutdown();
@@ -489,7 +499,7 @@ mod tests {
             let (tx, rx) = crossbeam_channel::bounded(1);
             // The turn can wait 150 ms; the server needs 400: the turn goes on without it, and the
             // answer that comes later shows the server is alive.
-            pool.submit(&hello(), "oui", Instant::now() + Duration::from_millis(150), tx).unwrap();
+            pool.submit(&hello(), "oui", Vec::new(), Instant::now() + Duration::from_millis(150), tx).unwrap();
             assert!(rx.recv().unwrap().is_ok());
         }
         assert!(!pool.breaker_open(), "{}", pool.stats.report());
@@ -503,7 +513,7 @@ mod tests {
         let pool = LlmPool::start(config).unwrap();
         for _ in 0..2 {
             let (tx, rx) = crossbeam_channel::bounded(1);
-            pool.submit(&hello(), "oui", Instant::now() + Duration::from_secs(5), tx).unwrap();
+            pool.submit(&hello(), "oui", Vec::new(), Instant::now() + Duration::from_secs(5), tx).unwrap();
             assert_eq!(rx.recv().unwrap(), Err(LlmError::Timeout));
         }
         assert!(pool.breaker_open());

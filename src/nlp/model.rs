@@ -48,6 +48,8 @@ pub struct IntentModel {
     pub temperature: f32,
     /// What the model was trained on, for `minibot show status` and the eval's header.
     pub provenance: String,
+    /// A few training utterances per kind of step and intent, shown to the LLM as examples.
+    pub examples: Vec<(StepKind, Intent, String)>,
 }
 
 /// The model's answer: the most likely intent and its calibrated probability.
@@ -160,7 +162,13 @@ impl IntentModel {
     /// Trains on `samples` by stochastic gradient descent on the cross-entropy (with a small L2).
     pub fn train(samples: &[Sample], options: &TrainOptions) -> IntentModel {
         let size = 1usize << options.bits;
-        let mut model = IntentModel { bits: options.bits, weights: vec![0.0; size * CLASSES], temperature: 1.0, provenance: String::new() };
+        let mut model = IntentModel {
+            bits: options.bits,
+            weights: vec![0.0; size * CLASSES],
+            temperature: 1.0,
+            provenance: String::new(),
+            examples: pick_examples(samples),
+        };
         let encoded: Vec<(Vec<usize>, usize)> = samples
             .iter()
             .map(|s| (features(s.kind, &s.utterance, options.bits), Intent::ALL.iter().position(|i| *i == s.intent).unwrap_or(0)))
@@ -184,6 +192,11 @@ impl IntentModel {
             }
         }
         model
+    }
+
+    /// The examples for a step of `kind`: one per intent at most.
+    pub fn examples_for(&self, kind: StepKind) -> Vec<(Intent, &str)> {
+        self.examples.iter().filter(|(k, _, _)| *k == kind).map(|(_, i, u)| (*i, u.as_str())).collect()
     }
 
     /// Fits the softmax temperature that minimizes the validation split's negative log-likelihood,
@@ -215,10 +228,14 @@ impl IntentModel {
         (before, best.0)
     }
 
-    /// The versioned text form: header lines, then one line per feature row that is not all zero.
+    /// The versioned text form: header lines, the examples (`example <kind> <intent> <words>`),
+    /// then one line per feature row that is not all zero.
     pub fn to_text(&self) -> String {
         let mut out = format!("{FORMAT}\nbits {}\nclasses {}\ntemperature {}\nprovenance {}\n", self.bits,
             Intent::ALL.map(|i| i.as_str()).join(" "), self.temperature, self.provenance.replace('\n', " "));
+        for (kind, intent, utterance) in &self.examples {
+            let _ = writeln!(out, "example {} {} {}", kind.as_str(), intent.as_str(), utterance.replace('\n', " "));
+        }
         for (row, weights) in self.weights.chunks(CLASSES).enumerate() {
             if weights.iter().any(|w| *w != 0.0) {
                 let _ = write!(out, "{row}");
@@ -251,7 +268,18 @@ impl IntentModel {
         let provenance = header("provenance")?;
         let size = 1usize << bits;
         let mut weights = vec![0.0f32; size * CLASSES];
+        let mut examples = Vec::new();
         for (i, line) in lines {
+            if let Some(rest) = line.strip_prefix("example ") {
+                let mut fields = rest.splitn(3, ' ');
+                let kind = fields.next().and_then(StepKind::parse);
+                let intent = fields.next().and_then(Intent::parse);
+                match (kind, intent, fields.next()) {
+                    (Some(kind), Some(intent), Some(words)) => examples.push((kind, intent, words.to_string())),
+                    _ => return Err(format!("line {}: bad example", i + 1)),
+                }
+                continue;
+            }
             let mut fields = line.split_ascii_whitespace();
             let row: usize = fields.next().and_then(|r| r.parse().ok()).filter(|r| *r < size).ok_or_else(|| format!("line {}: bad row", i + 1))?;
             for class in 0..CLASSES {
@@ -259,8 +287,31 @@ impl IntentModel {
                 weights[row * CLASSES + class] = w;
             }
         }
-        Ok(IntentModel { bits, weights, temperature, provenance })
+        Ok(IntentModel { bits, weights, temperature, provenance, examples })
     }
+}
+
+/// For each kind of step and intent, a typical training utterance: of those with three words or
+/// more and no filler or repeated word, the one of median length (deterministic).
+fn pick_examples(samples: &[Sample]) -> Vec<(StepKind, Intent, String)> {
+    const FILLERS: [&str; 9] = ["euh", "ben", "bah", "ah", "oh", "alors", "bon", "hein", "hum"];
+    let clean = |utterance: &str| {
+        let words: Vec<&str> = utterance.split_whitespace().collect();
+        words.len() >= 3 && !words.iter().any(|w| FILLERS.contains(w)) && words.windows(2).all(|p| p[0] != p[1])
+    };
+    let mut out = Vec::new();
+    for kind in StepKind::ALL {
+        for intent in Intent::ALL {
+            let mut candidates: Vec<&str> =
+                samples.iter().filter(|s| s.kind == kind && s.intent == intent && clean(&s.utterance)).map(|s| s.utterance.as_str()).collect();
+            candidates.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+            candidates.dedup();
+            if let Some(typical) = candidates.get(candidates.len() / 2) {
+                out.push((kind, intent, typical.to_string()));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -308,6 +359,8 @@ mod tests {
         let back = IntentModel::from_text(&model.to_text()).unwrap();
         assert_eq!(back.predict(StepKind::Greeting, "non merci"), model.predict(StepKind::Greeting, "non merci"));
         assert_eq!((back.temperature, back.provenance.as_str()), (1.5, "tiny"));
+        assert_eq!(back.examples, model.examples);
+        assert!(back.examples_for(StepKind::Greeting).contains(&(Intent::Positive, "oui je vous écoute")), "{:?}", back.examples);
         assert!(IntentModel::from_text("minibot-intent-model 9\n").unwrap_err().contains("expected"));
         let text = model.to_text().replace("classes positive", "classes yes");
         assert!(IntentModel::from_text(&text).unwrap_err().contains("intents"));

@@ -105,7 +105,11 @@ impl IntentService {
         };
         let deadline = started + Duration::from_millis(self.config.deadline_ms);
         let (tx, rx) = bounded(1);
-        match llm.submit(context, text, deadline, tx) {
+        // The model's corpus shows the LLM how callees answer this kind of step.
+        let examples = self.model.as_ref().map_or_else(Vec::new, |m| {
+            m.examples_for(context.kind).into_iter().map(|(intent, words)| (intent, words.to_string())).collect()
+        });
+        match llm.submit(context, text, examples, deadline, tx) {
             Ok(()) => Understood::Pending(Pending { local, reply: rx, started, deadline, cache_key }),
             Err(_) => {
                 self.counts.fallbacks.fetch_add(1, Ordering::Relaxed);
