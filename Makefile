@@ -31,6 +31,10 @@ PROMPTS := target/prompts/fr/minibot
 CAMPAIGN ?= demo
 
 SOURCES := $(shell find src include -type f) Cargo.toml build.rs
+# The intent model (`make train`), and what it is learned from. Defined before the rules that need
+# it: make expands a rule's prerequisites as it reads the rule.
+MODEL_FILE := target/models/intents.model
+TRAINING_DATA := tests/data/corpus/train.tsv tests/data/corpus/val.tsv tests/data/intents-dev.tsv tests/data/intents-dev2.tsv
 
 .PHONY: all build deps sandbox headers vosk model llm pg prompts install-model train eval test unit-test integration-test soak demo bench install clean
 
@@ -106,12 +110,10 @@ demo: build sandbox model prompts llm pg $(MODEL_FILE)
 	MINIBOT_DEMO_CAMPAIGN=$(CAMPAIGN) $(CARGO) run -q $(PURE) --example demo
 
 # The intent model, learned from the corpus (tests/data/corpus; deterministic, about a second).
-MODEL_FILE := target/models/intents.model
-TRAINING_DATA := tests/data/corpus/train.tsv tests/data/corpus/val.tsv tests/data/intents-dev.tsv tests/data/intents-dev2.tsv
 train: vosk
 	$(CARGO) run -q $(PURE) --example train -- $(MODEL_FILE)
 
-$(MODEL_FILE): $(TRAINING_DATA) src/nlp/model.rs src/nlp/normalize.rs asterisk-conf/minibot_scenarios.conf tests/train.rs
+$(MODEL_FILE): $(TRAINING_DATA) $(SOURCES) asterisk-conf/minibot_scenarios.conf tests/train.rs tests/support/corpus.rs
 	$(MAKE) train
 
 # The model measured: 5-fold cross-validation, then the frozen test split (or FILE=some.tsv, the

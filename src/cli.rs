@@ -95,7 +95,7 @@ fn show_status(args: &CliArgs) -> CliResult {
             Some(engine) => format!("  ASR:           {} ({:?})\n", s.asr.model_path, engine.mode()),
             None => "  ASR:           none (DTMF and speech/no-speech only)\n".to_string(),
         };
-        out += &match bot.intents.model() {
+        out += &match &bot.intents.model() {
             Some(model) => format!("  Intent model:  {} ({})\n", s.intent.model, model.provenance),
             None => "  Intent model:  none (rules alone)\n".to_string(),
         };

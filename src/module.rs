@@ -138,6 +138,9 @@ fn refuse_unload(reason: String) -> Result<(), String> {
 fn reload() -> Result<(), String> {
     let settings = read_settings()?;
     let scenarios = read_scenarios(&settings)?;
+    // The model is read again (before the lock: parsing takes a few milliseconds): `make train`,
+    // `make install` then a reload is how a new one goes live.
+    let model = load_intent_model(&settings.intent.model)?;
     log::set_max_level(settings.log_level);
     let mut bot = BOT.write();
     let bot = bot.as_mut().ok_or("module is not loaded")?;
@@ -151,11 +154,11 @@ fn reload() -> Result<(), String> {
         log::warn!("[database] changes take effect at the next module load");
     }
     if bot.settings.llm != settings.llm || bot.settings.intent != settings.intent {
-        log::warn!("[llm] and [intent] changes take effect at the next module load");
+        log::warn!("[llm] and [intent] changes other than the model take effect at the next module load");
     }
     bot.settings = Arc::new(settings);
     bot.scenarios = Arc::new(scenarios);
-    bot.intents.clear_cache();
+    bot.intents.set_model(model);
     bot.reloaded_at = Some(Instant::now());
     log::info!("MiniBot configuration reloaded from {CONFIG_FILE} and {SCENARIO_FILE}");
     Ok(())

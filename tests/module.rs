@@ -217,6 +217,10 @@ fn the_intent_model_loads_and_a_bad_one_declines_the_load() {
     asterisk.cli("module load res_minibot.so");
     assert!(module_running(&asterisk), "{}", asterisk.log());
     assert!(asterisk.cli("minibot show status").contains("Intent model:  none (rules alone)"));
+    // A reload reads the model again (how a retrained one goes live).
+    asterisk.write_config("minibot.conf", "[intent]\nmodel = minibot/intents.model\n");
+    asterisk.cli("module reload res_minibot.so");
+    assert!(asterisk.cli("minibot show status").contains("Intent model:  minibot/intents.model ("), "{}", asterisk.log());
 }
 
 #[test]

@@ -6,7 +6,7 @@
 #[path = "support/corpus.rs"]
 mod corpus;
 
-use corpus::{examples, fail, sample_scenarios, samples, ROOT, TRAIN, VALIDATION};
+use corpus::{examples_without_test_repeats, fail, inputs_hash, sample_scenarios, samples, ROOT, TRAIN, VALIDATION};
 use res_minibot::nlp::model::{IntentModel, Sample, TrainOptions};
 use std::path::Path;
 
@@ -17,13 +17,14 @@ fn accuracy(model: &IntentModel, samples: &[Sample]) -> f64 {
 fn main() {
     let out = std::env::args().nth(1).unwrap_or_else(|| format!("{ROOT}/{}", corpus::MODEL));
     let scenarios = sample_scenarios();
-    let train: Vec<Sample> = TRAIN.iter().flat_map(|f| samples(&scenarios, &examples(f))).collect();
-    let validation: Vec<Sample> = VALIDATION.iter().flat_map(|f| samples(&scenarios, &examples(f))).collect();
+    let train: Vec<Sample> = TRAIN.iter().flat_map(|f| samples(&scenarios, &examples_without_test_repeats(f))).collect();
+    let validation: Vec<Sample> = VALIDATION.iter().flat_map(|f| samples(&scenarios, &examples_without_test_repeats(f))).collect();
     let started = std::time::Instant::now();
     let mut model = IntentModel::train(&train, &TrainOptions::default());
     let trained_in = started.elapsed();
     let (nll_before, nll_after) = model.calibrate(&validation);
-    model.provenance = format!("{} training + {} validation utterances; git {}", train.len(), validation.len(), env!("MINIBOT_GIT_REV"));
+    let inputs: Vec<&str> = TRAIN.iter().chain(VALIDATION).copied().chain(["asterisk-conf/minibot_scenarios.conf"]).collect();
+    model.provenance = format!("{} training + {} validation utterances; inputs {}", train.len(), validation.len(), inputs_hash(&inputs));
     println!(
         "trained on {} utterances in {:.2} s; validation ({}): accuracy {:.3}",
         train.len(),

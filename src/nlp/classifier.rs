@@ -109,8 +109,11 @@ fn count(text: &str, phrases: &[&str]) -> usize {
 /// sentiment from their cues.
 pub fn classify_with(model: &IntentModel, context: &StepContext, utterance: &str) -> Classification {
     let toks = tokens(utterance);
-    let text = padded(&toks);
     let predicted = model.predict(context.kind, utterance);
+    if toks.is_empty() || !predicted.confidence.is_finite() {
+        return classify(context, utterance); // no words ("?", "..."): unclear, as the rules say
+    }
+    let text = padded(&toks);
     let (intent, confidence) = if any(&text, DO_NOT_CALL) { (Intent::DoNotCall, 0.99) } else { (predicted.intent, predicted.confidence) };
     let mut result = make(intent, confidence);
     if matches!(intent, Intent::Positive | Intent::Negative) {

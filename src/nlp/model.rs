@@ -11,6 +11,11 @@ use std::fmt::Write as _;
 
 /// The file's first line; a model of another format version is refused at load.
 pub const FORMAT: &str = "minibot-intent-model 1";
+/// Bounds a file must respect: a bigger feature space than training ever uses, a weight or a
+/// temperature that would overflow a score to infinity, are a damaged or foreign file.
+const MAX_BITS: u32 = 20;
+const MAX_WEIGHT: f32 = 1e4;
+const TEMPERATURES: std::ops::RangeInclusive<f32> = 0.05..=20.0;
 const CLASSES: usize = Intent::ALL.len();
 
 /// One labelled utterance for training.
@@ -231,8 +236,14 @@ impl IntentModel {
     /// The versioned text form: header lines, the examples (`example <kind> <intent> <words>`),
     /// then one line per feature row that is not all zero.
     pub fn to_text(&self) -> String {
-        let mut out = format!("{FORMAT}\nbits {}\nclasses {}\ntemperature {}\nprovenance {}\n", self.bits,
-            Intent::ALL.map(|i| i.as_str()).join(" "), self.temperature, self.provenance.replace('\n', " "));
+        let mut out = format!(
+            "{FORMAT}\nbits {}\nclasses {}\nkinds {}\ntemperature {}\nprovenance {}\n",
+            self.bits,
+            Intent::ALL.map(|i| i.as_str()).join(" "),
+            StepKind::ALL.map(|k| k.as_str()).join(" "),
+            self.temperature,
+            self.provenance.replace('\n', " ")
+        );
         for (kind, intent, utterance) in &self.examples {
             let _ = writeln!(out, "example {} {} {}", kind.as_str(), intent.as_str(), utterance.replace('\n', " "));
         }
@@ -258,13 +269,20 @@ impl IntentModel {
             line.strip_prefix(name).map(|v| v.trim().to_string()).ok_or_else(|| format!("line {}: expected '{name} ...'", i + 1))
         };
         header("format")?;
-        let bits: u32 = header("bits")?.parse().ok().filter(|b| (8..=24).contains(b)).ok_or("bits must be 8 to 24")?;
+        let bits: u32 = header("bits")?.parse().ok().filter(|b| (8..=MAX_BITS).contains(b)).ok_or(format!("bits must be 8 to {MAX_BITS}"))?;
         let classes = header("classes")?;
         let expected = Intent::ALL.map(|i| i.as_str()).join(" ");
         if classes != expected {
             return Err(format!("classes '{classes}' are not this module's intents ({expected})"));
         }
-        let temperature: f32 = header("temperature")?.parse().ok().filter(|t: &f32| *t > 0.0 && t.is_finite()).ok_or("bad temperature")?;
+        // The step kinds are hashed into the features: a model of other kinds would load and be wrong.
+        let kinds = header("kinds")?;
+        let expected = StepKind::ALL.map(|k| k.as_str()).join(" ");
+        if kinds != expected {
+            return Err(format!("kinds '{kinds}' are not this module's step kinds ({expected})"));
+        }
+        let temperature: f32 =
+            header("temperature")?.parse().ok().filter(|t| TEMPERATURES.contains(t)).ok_or("the temperature must be from 0.05 to 20")?;
         let provenance = header("provenance")?;
         let size = 1usize << bits;
         let mut weights = vec![0.0f32; size * CLASSES];
@@ -283,7 +301,11 @@ impl IntentModel {
             let mut fields = line.split_ascii_whitespace();
             let row: usize = fields.next().and_then(|r| r.parse().ok()).filter(|r| *r < size).ok_or_else(|| format!("line {}: bad row", i + 1))?;
             for class in 0..CLASSES {
-                let w: f32 = fields.next().and_then(|w| w.parse().ok()).filter(|w: &f32| w.is_finite()).ok_or_else(|| format!("line {}: bad weight", i + 1))?;
+                let w: f32 = fields
+                    .next()
+                    .and_then(|w| w.parse().ok())
+                    .filter(|w: &f32| w.abs() <= MAX_WEIGHT)
+                    .ok_or_else(|| format!("line {}: bad weight", i + 1))?;
                 weights[row * CLASSES + class] = w;
             }
         }
@@ -366,6 +388,11 @@ mod tests {
         assert!(IntentModel::from_text(&text).unwrap_err().contains("intents"));
         let text = model.to_text() + "999999999 1 2 3\n";
         assert!(IntentModel::from_text(&text).unwrap_err().contains("bad row"));
+        // Damaged or foreign files never load: huge spaces, overflowing weights or temperatures, other kinds.
+        assert!(IntentModel::from_text(&model.to_text().replace("bits 12", "bits 24")).unwrap_err().contains("bits"));
+        assert!(IntentModel::from_text(&(model.to_text() + "7 3e38 0 0 0 0 0 0\n")).unwrap_err().contains("bad weight"));
+        assert!(IntentModel::from_text(&model.to_text().replace("temperature 1.5", "temperature 1e-40")).unwrap_err().contains("temperature"));
+        assert!(IntentModel::from_text(&model.to_text().replace("kinds greeting", "kinds hello")).unwrap_err().contains("kinds"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::llm::{LlmError, LlmPool};
 use super::normalize::{padded, tokens};
 use crate::vocab::{Classification, StepContext, Tier};
 use crossbeam_channel::{bounded, Receiver};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -48,8 +48,8 @@ pub struct IntentService {
     config: IntentConfig,
     cache: Mutex<HashMap<CacheKey, Classification>>,
     llm: Option<Arc<LlmPool>>,
-    /// The learned model; without one, the rules classify alone.
-    model: Option<Arc<IntentModel>>,
+    /// The learned model; without one, the rules classify alone. Replaced by a reload.
+    model: RwLock<Option<Arc<IntentModel>>>,
     pub counts: TierCounts,
 }
 
@@ -72,11 +72,18 @@ pub struct Pending {
 
 impl IntentService {
     pub fn new(config: IntentConfig, llm: Option<Arc<LlmPool>>, model: Option<Arc<IntentModel>>) -> IntentService {
-        IntentService { config, cache: Mutex::new(HashMap::new()), llm, model, counts: TierCounts::default() }
+        IntentService { config, cache: Mutex::new(HashMap::new()), llm, model: RwLock::new(model), counts: TierCounts::default() }
     }
 
-    pub fn model(&self) -> Option<&Arc<IntentModel>> {
-        self.model.as_ref()
+    pub fn model(&self) -> Option<Arc<IntentModel>> {
+        self.model.read().clone()
+    }
+
+    /// A reload's model (the file may have been retrained and installed since the load); the
+    /// cached answers were the old model's.
+    pub fn set_model(&self, model: Option<Arc<IntentModel>>) {
+        *self.model.write() = model;
+        self.clear_cache();
     }
 
     pub fn llm(&self) -> Option<&Arc<LlmPool>> {
@@ -90,7 +97,8 @@ impl IntentService {
             self.counts.cache.fetch_add(1, Ordering::Relaxed);
             return Understood::Ready { classification: hit, tier: Tier::Cache, latency: started.elapsed() };
         }
-        let local = match &self.model {
+        let model = self.model();
+        let local = match &model {
             Some(model) => classify_with(model, context, text),
             None => classify(context, text),
         };
@@ -106,7 +114,7 @@ impl IntentService {
         let deadline = started + Duration::from_millis(self.config.deadline_ms);
         let (tx, rx) = bounded(1);
         // The model's corpus shows the LLM how callees answer this kind of step.
-        let examples = self.model.as_ref().map_or_else(Vec::new, |m| {
+        let examples = model.as_ref().map_or_else(Vec::new, |m| {
             m.examples_for(context.kind).into_iter().map(|(intent, words)| (intent, words.to_string())).collect()
         });
         match llm.submit(context, text, examples, deadline, tx) {

@@ -41,6 +41,30 @@ pub fn examples(file: &str) -> Vec<Example> {
     examples
 }
 
+/// A training or validation file's examples, less any utterance of the frozen test split: the dev
+/// sets were written before the split and share a few short answers with it ("non merci").
+pub fn examples_without_test_repeats(file: &str) -> Vec<Example> {
+    let test: std::collections::HashSet<String> = examples(FROZEN_TEST).iter().map(|e| normalized(&e.utterance)).collect();
+    examples(file).into_iter().filter(|e| !test.contains(&normalized(&e.utterance))).collect()
+}
+
+pub fn normalized(utterance: &str) -> String {
+    res_minibot::nlp::normalize::tokens(utterance).join(" ")
+}
+
+/// What a model was learned from, as a hash of the files' bytes (a model names its inputs, not a
+/// commit that may not have been rebuilt).
+pub fn inputs_hash(files: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for file in files {
+        for byte in std::fs::read(format!("{ROOT}/{file}")).unwrap_or_default() {
+            hash ^= byte as u64;
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
 pub fn samples(scenarios: &Scenarios, examples: &[Example]) -> Vec<Sample> {
     corpus_samples(scenarios, examples).unwrap_or_else(|e| fail(e))
 }

@@ -403,15 +403,12 @@ fn install_intent_model(root: &Path) {
     let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/models/intents.model");
     let target = resolve_in_root(root, "/usr/share/asterisk").join("minibot");
     fs::create_dir_all(&target).unwrap();
-    let dest = target.join("intents.model");
-    let fresh = fs::metadata(&dest).and_then(|d| d.modified()).ok() >= fs::metadata(&built).and_then(|m| m.modified()).ok();
-    if !fresh {
-        static COPIES: AtomicU32 = AtomicU32::new(0);
-        let n = COPIES.fetch_add(1, Ordering::SeqCst);
-        let tmp = target.join(format!(".intents.model.tmp{}-{n}", std::process::id()));
-        fs::copy(&built, &tmp).unwrap_or_else(|e| panic!("{}: {e} (run `make train`)", built.display()));
-        fs::rename(&tmp, &dest).unwrap();
-    }
+    // Copied every time (about 1 MB): a model left in a warm sandbox must never stand in for the build.
+    static COPIES: AtomicU32 = AtomicU32::new(0);
+    let n = COPIES.fetch_add(1, Ordering::SeqCst);
+    let tmp = target.join(format!(".intents.model.tmp{}-{n}", std::process::id()));
+    fs::copy(&built, &tmp).unwrap_or_else(|e| panic!("{}: {e} (run `make train`)", built.display()));
+    fs::rename(&tmp, target.join("intents.model")).unwrap();
 }
 
 pub fn vosk_library() -> PathBuf {
