@@ -109,20 +109,19 @@ fn count(text: &str, phrases: &[&str]) -> usize {
 /// sentiment from their cues.
 pub fn classify_with(model: &IntentModel, context: &StepContext, utterance: &str) -> Classification {
     let toks = tokens(utterance);
-    let predicted = model.predict(context.kind, utterance);
-    if toks.is_empty() || !predicted.confidence.is_finite() {
+    if toks.is_empty() {
         return classify(context, utterance); // no words ("?", "..."): unclear, as the rules say
+    }
+    let predicted = model.predict_tokens(context.kind, &toks);
+    if !predicted.confidence.is_finite() {
+        return classify(context, utterance);
     }
     let text = padded(&toks);
     let (intent, confidence) = if any(&text, DO_NOT_CALL) { (Intent::DoNotCall, 0.99) } else { (predicted.intent, predicted.confidence) };
     let mut result = make(intent, confidence);
     if matches!(intent, Intent::Positive | Intent::Negative) {
         result.entities = named_entities(context, &toks, &text);
-        if let Some(none) = &context.none_entity {
-            if intent == Intent::Negative && result.entities.is_empty() && !any(&text, REFUSAL) {
-                result.entities.push(none.clone());
-            }
-        }
+        add_none_entity(context, intent, &text, &mut result.entities);
     }
     if intent == Intent::Question {
         result.topic = topic(&text);
@@ -209,13 +208,19 @@ fn decide(context: &StepContext, toks: &[String], text: &str) -> Classification 
     } else {
         make(Intent::Unclear, 0.45)
     };
+    add_none_entity(context, result.intent, text, &mut entities);
+    result.entities = entities;
+    result
+}
+
+/// A plain "no" that names nothing yields the step's "none" entity (no savings at all); a refusal
+/// to answer ("ça ne vous regarde pas") does not.
+fn add_none_entity(context: &StepContext, intent: Intent, text: &str, entities: &mut Vec<String>) {
     if let Some(none) = &context.none_entity {
-        if result.intent == Intent::Negative && entities.is_empty() && !any(text, REFUSAL) {
+        if intent == Intent::Negative && entities.is_empty() && !any(text, REFUSAL) {
             entities.push(none.clone());
         }
     }
-    result.entities = entities;
-    result
 }
 
 /// Which frequent question the words ask, if one the scenarios answer.

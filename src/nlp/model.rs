@@ -64,24 +64,33 @@ pub struct Prediction {
     pub confidence: f32,
 }
 
-fn fnv1a(parts: &[&str]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            hash ^= 0x1f;
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        for byte in part.bytes() {
-            hash ^= byte as u64;
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+/// FNV-1a's starting value.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over more bytes (the features' hash; also names a model's training inputs).
+pub fn fnv1a_update(mut hash: u64, bytes: &[u8]) -> u64 {
+    for byte in bytes {
+        hash ^= *byte as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
     hash
 }
 
+/// The parts of a feature, separated by a byte no token holds.
+fn fnv1a(parts: &[&str]) -> u64 {
+    parts.iter().enumerate().fold(FNV_OFFSET, |hash, (i, part)| {
+        let hash = if i > 0 { fnv1a_update(hash, &[0x1f]) } else { hash };
+        fnv1a_update(hash, part.as_bytes())
+    })
+}
+
 /// The hashed features of an utterance at a step of `kind` (duplicates kept: counts matter).
 pub fn features(kind: StepKind, utterance: &str, bits: u32) -> Vec<usize> {
-    let toks = tokens(utterance);
+    features_of_tokens(kind, &tokens(utterance), bits)
+}
+
+/// The same from the utterance's normalized tokens (the classifier has them already).
+fn features_of_tokens(kind: StepKind, toks: &[String], bits: u32) -> Vec<usize> {
     let mask = (1u64 << bits) - 1;
     let mut out = Vec::with_capacity(toks.len() * 12 + 4);
     let mut push = |parts: &[&str]| out.push((fnv1a(parts) & mask) as usize);
@@ -150,7 +159,11 @@ impl IntentModel {
 
     /// Calibrated probabilities of every intent, in `Intent::ALL` order.
     pub fn probabilities(&self, kind: StepKind, utterance: &str) -> [f32; CLASSES] {
-        let mut scores = self.scores(&features(kind, utterance, self.bits));
+        self.probabilities_of_tokens(kind, &tokens(utterance))
+    }
+
+    fn probabilities_of_tokens(&self, kind: StepKind, toks: &[String]) -> [f32; CLASSES] {
+        let mut scores = self.scores(&features_of_tokens(kind, toks, self.bits));
         for s in scores.iter_mut() {
             *s /= self.temperature;
         }
@@ -159,7 +172,12 @@ impl IntentModel {
     }
 
     pub fn predict(&self, kind: StepKind, utterance: &str) -> Prediction {
-        let p = self.probabilities(kind, utterance);
+        self.predict_tokens(kind, &tokens(utterance))
+    }
+
+    /// `predict` on an utterance already normalized into tokens.
+    pub fn predict_tokens(&self, kind: StepKind, toks: &[String]) -> Prediction {
+        let p = self.probabilities_of_tokens(kind, toks);
         let (best, confidence) = p.iter().enumerate().fold((0, f32::MIN), |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc });
         Prediction { intent: Intent::ALL[best], confidence }
     }

@@ -55,13 +55,8 @@ pub fn normalized(utterance: &str) -> String {
 /// What a model was learned from, as a hash of the files' bytes (a model names its inputs, not a
 /// commit that may not have been rebuilt).
 pub fn inputs_hash(files: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for file in files {
-        for byte in std::fs::read(format!("{ROOT}/{file}")).unwrap_or_default() {
-            hash ^= byte as u64;
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
+    use res_minibot::nlp::model::{fnv1a_update, FNV_OFFSET};
+    let hash = files.iter().fold(FNV_OFFSET, |hash, file| fnv1a_update(hash, &std::fs::read(format!("{ROOT}/{file}")).unwrap_or_default()));
     format!("{hash:016x}")
 }
 
