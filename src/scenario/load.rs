@@ -98,17 +98,14 @@ fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMa
                 if let Some((other, _)) = scenario.scoring.leads.iter().find(|(c, at)| *at == from && c != class) {
                     return Err(entry_error(&section.name, entry, format!("lead class '{other}' already starts at {from}")));
                 }
-                scenario.scoring.leads.retain(|(c, _)| c != class);
-                scenario.scoring.leads.push((class.to_string(), from));
+                set(&mut scenario.scoring.leads, class.to_string(), from);
                 scenario.scoring.leads.sort_by(|a, b| b.1.cmp(&a.1));
             }
             _ if key.starts_with("points_") => {
                 let outcome = Outcome::parse(&key["points_".len()..]).ok_or_else(|| {
                     entry_error(&section.name, entry, format!("'{key}': points_<outcome> names an outcome ({})", Outcome::names()))
                 })?;
-                let earned = points(&section.name, entry, 0)?;
-                scenario.scoring.outcomes.retain(|(o, _)| *o != outcome);
-                scenario.scoring.outcomes.push((outcome, earned));
+                set(&mut scenario.scoring.outcomes, outcome, points(&section.name, entry, 0)?);
             }
             other => {
                 return Err(entry_error(
@@ -207,9 +204,7 @@ fn read_step(
             "points_max" => draft.points.max = Some(points(section_name, entry, 0)?),
             _ if key.starts_with("points_entity_") => {
                 let name = &key["points_entity_".len()..];
-                let earned = points(section_name, entry, 0)?;
-                draft.points.per_named.retain(|(n, _)| n != name);
-                draft.points.per_named.push((name.to_string(), earned));
+                set(&mut draft.points.per_named, name.to_string(), points(section_name, entry, 0)?);
                 draft.entity_points.push(entry.clone());
             }
             "barge_in" => {
@@ -226,9 +221,7 @@ fn read_step(
                 let intent = Intent::parse(&key["points_".len()..]).ok_or_else(|| {
                     entry_error(section_name, entry, format!("unknown key '{key}' (points_<intent>, points_entity or points_max)"))
                 })?;
-                let earned = points(section_name, entry, 0)?;
-                draft.points.per_intent.retain(|(i, _)| *i != intent);
-                draft.points.per_intent.push((intent, earned));
+                set(&mut draft.points.per_intent, intent, points(section_name, entry, 0)?);
             }
             _ => match trigger_of(key) {
                 Some(trigger) => {
@@ -378,6 +371,13 @@ fn points(section: &str, entry: &Entry, min: u32) -> Result<u32, ConfigError> {
         .ok()
         .filter(|n| (min..=100).contains(n))
         .ok_or_else(|| entry_error(section, entry, format!("'{value}' is not a whole number from {min} to 100")))
+}
+
+/// Sets `key`'s value in a list of pairs: a key given twice keeps its last value, as elsewhere in
+/// Asterisk's files.
+fn set<K: PartialEq, V>(pairs: &mut Vec<(K, V)>, key: K, value: V) {
+    pairs.retain(|(k, _)| *k != key);
+    pairs.push((key, value));
 }
 
 fn trigger_of(key: &str) -> Option<Trigger> {

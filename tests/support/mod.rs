@@ -386,12 +386,7 @@ fn install_prompts(root: &Path) {
             let dest = target.join(entry.file_name());
             let fresh = fs::metadata(&dest).and_then(|d| d.modified()).ok() >= entry.metadata().and_then(|m| m.modified()).ok();
             if !fresh {
-                // Unique per process and call: tests of one binary install at the same time on a fresh machine.
-                static COPIES: AtomicU32 = AtomicU32::new(0);
-                let n = COPIES.fetch_add(1, Ordering::SeqCst);
-                let tmp = target.join(format!(".{}.tmp{}-{n}", entry.file_name().to_string_lossy(), std::process::id()));
-                fs::copy(entry.path(), &tmp).unwrap();
-                fs::rename(&tmp, &dest).unwrap();
+                copy_into(&entry.path(), &dest).unwrap();
             }
         }
     }
@@ -404,11 +399,19 @@ fn install_intent_model(root: &Path) {
     let target = resolve_in_root(root, "/usr/share/asterisk").join("minibot");
     fs::create_dir_all(&target).unwrap();
     // Copied every time (about 1 MB): a model left in a warm sandbox must never stand in for the build.
+    copy_into(&built, &target.join("intents.model")).unwrap_or_else(|e| panic!("{}: {e} (run `make train`)", built.display()));
+}
+
+/// Copies `from` to `dest` through a temporary name unique per process and call, then renames:
+/// tests of one binary install at the same time on a fresh machine, and an Asterisk reading the
+/// file never sees half of it.
+fn copy_into(from: &Path, dest: &Path) -> std::io::Result<()> {
     static COPIES: AtomicU32 = AtomicU32::new(0);
     let n = COPIES.fetch_add(1, Ordering::SeqCst);
-    let tmp = target.join(format!(".intents.model.tmp{}-{n}", std::process::id()));
-    fs::copy(&built, &tmp).unwrap_or_else(|e| panic!("{}: {e} (run `make train`)", built.display()));
-    fs::rename(&tmp, target.join("intents.model")).unwrap();
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dest.with_file_name(format!(".{name}.tmp{}-{n}", std::process::id()));
+    fs::copy(from, &tmp)?;
+    fs::rename(&tmp, dest)
 }
 
 pub fn vosk_library() -> PathBuf {
