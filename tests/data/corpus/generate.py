@@ -4,12 +4,11 @@ written by phenomenon: each list below is one way French callees say something (
 the verb "appeler", an acceptance that carries a negation word, a refusal by deflection...), and
 each phrasing is said in a few ways a callee and an ASR would (fillers, repetitions, politeness).
 
-The frozen test split (test.tsv) was written by hand before this file and is never read here
-except to leave out any line that would repeat one of its utterances. The second one (test2.tsv)
-was written after the committed train/val files, which share 18 short lines with it (`make eval`
-reports the lines seen nowhere else apart); the next regeneration must leave its lines out too.
-Whoever enriches the phrasings below must not have read either split: a phrasing remembered from a
-test split is a leak no filter catches. Deterministic (fixed seed):
+The frozen test splits (test.tsv, written by hand before this file; test2.tsv, written after the
+first model) are never read here except to leave out any line that would repeat one of their
+utterances. Whoever enriches the phrasings below must not have read either split: a phrasing
+remembered from a test split is a leak no filter catches (the second enrichment, below the first
+lists, was written in a session that had not read them). Deterministic (fixed seed):
   python3 tests/data/corpus/generate.py
 """
 import random
@@ -192,6 +191,152 @@ BILLS_NO = ["non ça va", "non pas vraiment", "non c'est stable", "pas trop", "n
             "non ça n'a pas bougé", "pas du tout"]
 
 
+# --- second enrichment (session 4), written by phenomenon without reading either test split -------
+
+DO_NOT_CALL += [
+    # without the verb "appeler": contact, disturbance, data, lists
+    "ne me contactez plus", "je ne souhaite plus être contacté", "merci de ne plus me contacter", "plus aucun contact",
+    "ne me dérangez plus", "arrêtez de me déranger", "cessez vos appels", "ne m'embêtez plus", "fichez-moi la paix",
+    "foutez-moi la paix une bonne fois pour toutes", "lâchez-moi avec vos appels", "laissez-moi tranquille définitivement",
+    "je veux plus de coups de fil", "arrêtez avec vos coups de fil", "je ne veux plus recevoir d'appels de votre part",
+    "je ne veux plus vous entendre", "je veux plus jamais entendre parler de vous", "ne revenez plus vers moi",
+    "retirez-moi de votre fichier", "sortez-moi de votre fichier", "virez mon numéro", "radiez-moi",
+    "retirez-moi de la liste d'appels", "mettez-moi sur votre liste d'exclusion", "inscrivez-moi sur la liste d'opposition",
+    "je suis inscrit sur la liste d'opposition", "gardez pas mon numéro", "merci de supprimer mon numéro",
+    "supprimez toutes mes données", "détruisez mes données", "j'exerce mon droit d'opposition", "rgpd supprimez mes données",
+    "je veux que vous effaciez mes données personnelles", "ce numéro ne doit plus être appelé", "ne composez plus ce numéro",
+    "aucun appel à ce numéro", "je refuse tout démarchage", "je refuse d'être démarché", "je ne veux plus être démarchée",
+    # about the number, the list, the law
+    "vous n'avez pas le droit de me démarcher", "le démarchage est interdit", "c'est illégal ce que vous faites",
+    "je suis sur la liste bloctel vous n'avez pas le droit", "j'ai refusé le démarchage retirez-moi",
+    # complaint, threat, repetition
+    "c'est du harcèlement téléphonique", "je vais appeler mon avocat", "je vais faire un signalement", "je vais déposer plainte",
+    "je signale ce numéro", "je note votre numéro pour la plainte", "vous rappelez encore une fois je porte plainte",
+    "c'est la police que je vais appeler", "ça fait dix fois que vous appelez", "vous êtes la cinquième fois cette semaine",
+    "je vous ai déjà dit de retirer mon numéro", "je vous l'ai déjà demandé supprimez-moi", "je bloque votre numéro",
+    "je vous mets sur liste noire", "vos robots ça suffit maintenant", "je veux plus entendre parler de votre boîte",
+    # for someone else
+    "arrêtez d'appeler ma mère", "c'est une personne âgée ne l'appelez plus", "mon mari ne veut plus être appelé",
+    # short and familiar
+    "stop", "stop stop", "stop au démarchage", "plus jamais", "jamais plus d'appel", "m'appelez plus", "appelez plus jamais",
+    "rappelez plus jamais", "rappelez plus", "me rappelez pas", "plus la peine de rappeler jamais",
+]
+ANSWERING_MACHINE += [
+    "bonjour vous êtes bien au cabinet", "vous êtes en relation avec la messagerie de", "merci de laisser vos coordonnées",
+    "laissez vos nom et numéro je vous rappellerai", "parlez après le bip sonore", "à la fin du message vous pouvez raccrocher",
+    "pour laisser un message tapez un", "appuyez sur la touche étoile", "l'abonné que vous cherchez à joindre n'est pas disponible",
+    "votre correspondant est en ligne", "votre correspondant est actuellement injoignable", "veuillez rappeler ultérieurement",
+    "le numéro de votre correspondant n'est plus attribué", "veuillez patienter", "tous nos conseillers sont occupés",
+    "votre appel est important pour nous", "bonjour et bienvenue chez", "nos horaires d'ouverture sont du lundi au vendredi",
+    "le cabinet est fermé", "pour joindre le service client tapez deux", "l'accès à votre correspondant est impossible",
+    "messagerie orange bonjour", "vous êtes sur la boîte vocale de", "votre message sera transmis",
+    "enregistrez votre message", "votre appel a été redirigé vers la messagerie", "la personne que vous appelez n'est pas joignable",
+    "je suis en congés jusqu'au lundi", "je suis absente jusqu'au quinze", "nous sommes actuellement fermés",
+    "en cas d'urgence composez le quinze", "bonjour c'est pierre laissez un message", "salut c'est moi laisse un message",
+    "coucou c'est julie je suis pas là", "hello c'est marc laisse-moi un petit message", "les services de votre correspondant sont restreints",
+    "le numéro demandé n'est pas disponible", "ce numéro n'est pas joignable actuellement", "un message après le bip merci",
+]
+CALLBACK += [
+    "rappelez-moi le douze", "rappelez le vingt-trois juin", "appelez-moi début avril", "plutôt fin mai", "rappelez en septembre",
+    "après le quinze août", "rappelez après mon opération", "après mon déménagement", "quand je serai rentré de vacances",
+    "après le mariage de ma fille", "rappelez après la toussaint", "après pâques", "après le nouvel an", "rappelez-moi en janvier",
+    "rappelez dans deux semaines", "dans un mois", "d'ici une semaine", "la semaine d'après", "après-demain", "lundi matin",
+    "mercredi après-midi ce serait mieux", "vers midi", "entre midi et deux", "à l'heure du déjeuner", "après dix-neuf heures",
+    "avant neuf heures", "un soir de la semaine", "en fin de matinée", "rappelez à quatorze heures", "à seize heures trente",
+    "dans une demi-heure", "dans dix minutes", "tout à l'heure", "un peu plus tard", "rappelez quand mon mari sera là",
+    "rappelez quand ma femme sera rentrée", "c'est mon mari qui gère rappelez ce soir", "voyez avec mon fils il rentre à six heures",
+    "je préfère qu'on en parle demain", "on se rappelle", "recontactez-moi plus tard", "rappelez une autre fois",
+    "pas aujourd'hui demain peut-être", "demain ça m'arrange mieux", "plutôt en soirée", "je suis dispo à partir de dix-huit heures",
+    "pouvez-vous me rappeler dans l'après-midi", "rappelle-moi ce soir", "tu peux rappeler plus tard", "rappelez après le boulot",
+]
+BUSY += [
+    "je suis en pleine réunion", "je suis au volant", "je suis aux urgences", "je suis à l'hôpital", "je suis avec mon bébé",
+    "je donne le bain aux enfants", "je suis en train de cuisiner", "on est à table", "on passe à table", "je suis au restaurant",
+    "je suis à l'étranger", "je suis en déplacement", "je suis sur un chantier", "je suis en train de bosser",
+    "j'ai du monde à la maison", "je suis sur l'autre ligne", "j'ai un double appel", "je suis pressé", "je cours là",
+    "je suis en retard", "je suis attendu", "je suis au téléphone avec quelqu'un", "je suis au guichet", "je suis à la caisse",
+]
+QUESTION += [
+    "vous êtes de quelle banque", "vous êtes une banque", "c'est une assurance", "vous êtes conseiller", "c'est pour une enquête",
+    "c'est un sondage", "vous connaissez mon nom", "vous m'appelez d'où", "vous avez un site internet", "je peux avoir votre nom",
+    "il faut payer quelque chose", "ça me coûtera rien", "et ça rapporte combien", "le taux c'est combien", "c'est garanti",
+    "il y a un risque", "vous êtes agréé", "c'est qui votre patron", "et après il se passe quoi", "il vient chez moi",
+    "faut que je me déplace", "ça se passe comment", "c'est quoi le principe", "expliquez-moi d'abord",
+    "j'aimerais en savoir plus", "dites-m'en plus", "c'est-à-dire", "dans quel but", "pour quoi faire",
+    "vous voulez savoir ça pourquoi", "il y a des aides de l'état", "c'est éligible à maprimerénov", "ma maison est concernée",
+    "ça marche aussi pour les appartements", "c'est vous qui faites les travaux", "c'est quoi votre société exactement",
+    "je vous connais pas vous êtes qui", "vous êtes un humain", "je parle à une machine là", "c'est une voix automatique",
+    "vous êtes une intelligence artificielle", "mon numéro vous l'avez eu par qui", "c'est gratuit alors",
+    "et c'est sans engagement", "donc vous êtes une banque", "vous êtes pas une arnaque au moins", "quel genre de placement",
+    "combien ça rapporte", "vous proposez quoi", "ça consiste en quoi", "et vous c'est quoi votre rôle", "c'est combien le devis",
+]
+UNCLEAR += [
+    "hmm", "hm hm", "mmh", "heu", "ah", "oh", "bah", "ben euh", "alors euh", "euh oui non je sais pas", "allô vous m'entendez",
+    "je capte mal", "il y a de la friture", "ça grésille", "parlez plus fort", "je comprends rien", "j'ai rien compris",
+    "vous parlez trop vite", "plus lentement", "répétez", "redites-moi ça", "pardon vous dites", "comment ça", "de quoi",
+    "hein quoi", "attendez deux secondes", "ouais euh", "oui euh", "non euh enfin", "c'est compliqué",
+    "je saurais pas vous dire", "aucune idée franchement", "je sais plus", "pourquoi pas enfin je sais pas", "mouais bof",
+    "pff", "oh là là", "ouh là", "chais pas", "j'sais pas trop", "je vous entends plus", "le réseau passe mal",
+]
+GREETING_YES += [
+    "non non pas de souci", "non non c'est bon allez-y", "non vous ne me dérangez pas", "vous me dérangez pas", "non pas du tout allez-y",
+    "pas de soucis je vous écoute", "y a pas de problème", "y a pas de souci", "aucun souci", "sans problème", "nickel allez-y",
+    "bah ouais", "ouais ouais", "ouais allez", "vas-y je t'écoute", "dites-moi tout", "je vous écoute allez", "oui oui je suis là",
+    "c'est bien moi oui", "lui-même", "elle-même", "moi-même", "en personne", "c'est moi-même oui", "oui c'est pour moi",
+    "oui oui vous pouvez", "non non je suis disponible", "j'ai le temps allez-y", "ça me dérange pas du tout",
+]
+GREETING_NO += [
+    "je suis pas la bonne personne", "c'est pas moi qui m'occupe de ça", "ça ne m'intéresse absolument pas", "j'ai pas besoin",
+    "on a déjà tout ce qu'il faut", "merci mais non", "non merci bonne journée", "je ne parle pas aux commerciaux",
+    "je ne traite rien par téléphone", "vous perdez votre temps", "vous tombez mal", "très peu pour moi", "ça va aller merci",
+    "nan", "nan merci", "nan c'est bon", "non mais non", "certainement pas", "hors de question", "absolument pas",
+    "même pas en rêve", "pas question", "je suis à la retraite ça m'intéresse pas", "je suis déjà équipé",
+    "j'ai déjà un conseiller", "ma banque s'en occupe", "non je vous arrête tout de suite", "c'est gentil mais non",
+]
+OFFER_YES += [
+    "ouais ça roule", "ça me va", "banco", "allez on fait comme ça", "oui je veux bien", "je veux bien oui",
+    "volontiers qu'il m'appelle", "oui envoyez-le jeudi", "oui mais après dix-sept heures", "oui le samedi matin ça m'arrange",
+    "ok pour moi", "c'est bon pour moi", "pas de problème pour le rendez-vous", "non non ça me dérange pas qu'il passe",
+    "il peut passer oui", "qu'il vienne", "je suis d'accord", "entendu", "parfait", "très bien", "super", "top",
+]
+OFFER_NO += [
+    "je ne prends pas de rendez-vous par téléphone", "non je préfère me renseigner moi-même", "je vais voir avec ma banque",
+    "je verrai avec mon conseiller", "non pas de visite", "pas de rendez-vous merci", "je n'ai besoin de personne",
+    "non je n'en vois pas l'intérêt", "ça ne servira à rien", "pas besoin", "non c'est pas la peine", "c'est inutile",
+    "nan merci", "non ça m'intéresse plus", "finalement non",
+]
+PRIVACY += [
+    "je ne parle pas de mes finances au téléphone", "je ne donne pas d'informations personnelles", "ça c'est entre moi et ma banque",
+    "je ne vais pas détailler", "je ne communique pas là-dessus", "c'est confidentiel", "occupez-vous de vos affaires",
+    "je vous dirai rien", "ça reste entre moi et moi",
+]
+UNSATISFIED += [  # describing the adviser, not asking the bot: "il ne me rappelle jamais" is no opt-out
+    "il ne me rappelle jamais", "mon conseiller ne rappelle jamais", "elle ne répond jamais", "on n'arrive jamais à le joindre",
+    "il ne m'appelle jamais pour me conseiller", "ils ne rappellent jamais quand on a un problème", "on le voit jamais",
+]
+UNCLEAR += ["je ne sais pas", "je ne sais pas trop", "je ne sais vraiment pas", "je sais pas c'est mon mari qui gère", "aucune idée c'est ma femme qui paie les factures", "faut voir avec mon mari je sais pas"]
+SAVINGS["actions"] += ["quelques actions", "des actions en bourse", "un peu d'actions"]
+SAVINGS["immobilier"] += ["dans la pierre", "investi dans la pierre", "un bien locatif"]
+DOUBLE = [  # two intents in one turn: the one the bot must act on
+    ("pas intéressé et retirez-moi de votre liste", "do_not_call"), ("oui non enfin ne me rappelez plus", "do_not_call"),
+    ("c'est qui et vous avez eu mon numéro comment", "question"), ("d'accord mais c'est gratuit", "question"),
+    ("oui je veux bien mais je suis en voiture rappelez ce soir", "callback"), ("oui mais pas maintenant rappelez demain", "callback"),
+    ("non merci et ne rappelez jamais", "do_not_call"), ("bonjour oui c'est à quel sujet", "question"),
+    ("allô oui c'est pour quoi", "question"), ("oui allô qui est à l'appareil", "question"),
+]
+
+FAMILIAR = [(r"\bne (?=\w)", ""), (r"\bn'", ""), (r"\bje suis\b", "chuis"), (r"\bje sais\b", "chais"), (r"\bil y a\b", "y a"),
+            (r"\boui\b", "ouais"), (r"\bnon\b", "nan"), (r"\bvous êtes\b", "z'êtes"), (r"\bcela\b", "ça")]
+
+
+def familiar(utterance):
+    """The same words as spoken familiarly: no "ne", "chuis", "y a", "ouais" (one or two at a time)."""
+    out = utterance
+    for pattern, replacement in rng.sample(FAMILIAR, 3):
+        out = re.sub(pattern, replacement, out)
+    return out
+
+
 def add_variations(utterance, intent):
     """The same answer as different callees and an ASR would give it."""
     out = [utterance]
@@ -199,6 +344,8 @@ def add_variations(utterance, intent):
         out.append(rng.choice(["euh ", "ben ", "bah ", "alors ", "écoutez ", "bon ", "oh ", "ah "]) + utterance)
     if rng.random() < 0.3:
         out.append(utterance + rng.choice([" merci", " hein", " voilà", " madame", " monsieur", " s'il vous plaît"]))
+    if rng.random() < 0.3:
+        out.append(familiar(utterance))
     words = utterance.split()
     if len(words) > 2 and rng.random() < 0.25:
         i = rng.randrange(len(words) - 1)
@@ -248,6 +395,8 @@ def examples():
     # Double intents: the opt-out wins, a question after a yes is still a question.
     add(ALL, ["oui mais ne me rappelez plus après", "d'accord mais retirez mon numéro ensuite", "non merci et supprimez mon numéro"],
         "do_not_call", per=2)
+    for text, intent in DOUBLE:
+        add(ALL, [text], intent, per=2)
     return groups
 
 
@@ -258,10 +407,11 @@ def normalized(text):
 
 
 def main():
-    test = set()
-    for line in (HERE / "test.tsv").read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            test.add(normalized(line.split("\t")[1]))
+    test = set()  # both frozen splits: a generated line never repeats one of their utterances
+    for split in ("test.tsv", "test2.tsv"):
+        for line in (HERE / split).read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                test.add(normalized(line.split("\t")[1]))
     seen = set()
     groups = []
     for group in examples():
