@@ -384,9 +384,8 @@ struct CallResult<'a> {
 
 /// Hands the call's record to the store's threads: no SQL on the channel thread.
 fn store_result(call: &CallInfo, result: &CallResult) {
-    let Some(store) = &call.setup.store else { return };
     let channel = call.channel;
-    store.submit(crate::store::record::CallRecord {
+    let record = crate::store::record::CallRecord {
         key: format!("{}/{}", call.setup.settings.node, channel.unique_id()),
         uniqueid: channel.unique_id(),
         channel: channel.name(),
@@ -400,8 +399,15 @@ fn store_result(call: &CallInfo, result: &CallResult) {
         lead_class: result.qualification.class.clone(),
         reasons: result.qualification.reasons.clone(),
         callback_when: result.callback.map(|w| w.describe()),
+        amd_verdict: None,
+        dial: None,
         turns: result.turns.iter().map(turn_record).collect(),
-    });
+    };
+    // A call the campaign dialer placed goes back to it (it adds what the contact's queue row becomes).
+    let Some(record) = crate::dialer::hand_over(&channel.unique_id(), record, result.callback) else { return };
+    if let Some(store) = &call.setup.store {
+        store.submit(record);
+    }
 }
 
 fn unix_ms() -> i64 {

@@ -8,6 +8,7 @@
 pub mod asr;
 pub mod audio;
 pub mod call;
+pub mod campaign;
 pub mod config;
 pub mod nlp;
 pub mod obs;
@@ -24,6 +25,8 @@ pub mod vocab;
 mod ast;
 #[cfg(feature = "asterisk")]
 mod app;
+#[cfg(feature = "asterisk")]
+mod dialer;
 #[cfg(feature = "asterisk")]
 mod cli;
 #[cfg(feature = "asterisk")]

@@ -11,6 +11,7 @@ use crate::config::settings::{Settings, CONFIG_FILE};
 use crate::nlp::llm::LlmPool;
 use crate::nlp::model::IntentModel;
 use crate::nlp::service::IntentService;
+use crate::dialer::Dialer;
 use crate::store::Store;
 use crate::obs::CallStats;
 use crate::scenario::{self, Scenarios, SCENARIO_FILE};
@@ -28,6 +29,8 @@ pub struct Bot {
     pub intents: Arc<IntentService>,
     /// None: no [database] url configured.
     pub store: Option<Arc<Store>>,
+    /// None: no database, or `[dialer] enabled = no`.
+    pub dialer: Option<Arc<Dialer>>,
     pub loaded_at: Instant,
     pub reloaded_at: Option<Instant>,
     pub stats: Arc<CallStats>,
@@ -62,6 +65,13 @@ fn load() -> Result<(), String> {
         // Never refuses the load for an outage: results wait in the spool until the database is back.
         Some(Arc::new(Store::start(settings.database.clone()).map_err(|e| format!("{CONFIG_FILE} [database]: {e}"))?))
     };
+    let dialer = match &store {
+        Some(store) if settings.dialer.enabled => Some(Arc::new(
+            Dialer::start(settings.dialer.clone(), settings.node.clone(), settings.database.clone(), store.clone())
+                .map_err(|e| format!("{CONFIG_FILE} [dialer]: {e}"))?,
+        )),
+        _ => None,
+    };
     let test_hooks = settings.test_hooks;
     *BOT.write() = Some(Bot {
         settings: Arc::new(settings),
@@ -69,6 +79,7 @@ fn load() -> Result<(), String> {
         asr,
         intents,
         store,
+        dialer,
         loaded_at: Instant::now(),
         reloaded_at: None,
         stats: Arc::default(),
@@ -100,6 +111,15 @@ fn unload() -> Result<(), String> {
     if running > 0 {
         return Err(busy(running));
     }
+    // Campaign calls ringing or in progress: no new one from here on; refuse while any is left.
+    let dialer = with_bot(|bot| bot.dialer.clone()).flatten();
+    if let Some(dialer) = &dialer {
+        let placed = dialer.hold();
+        if placed > 0 {
+            dialer.release();
+            return Err(format!("{placed} campaign call(s) are ringing or in progress: pause the campaigns (minibot campaign pause <name>), wait, and unload again"));
+        }
+    }
     app::unregister();
     ast::cli::unregister_all();
     let running = ast::app::running();
@@ -113,6 +133,9 @@ fn unload() -> Result<(), String> {
         return refuse_unload(reason);
     }
     let Some(bot) = BOT.write().take() else { return Ok(()) };
+    if let Some(dialer) = &bot.dialer {
+        dialer.shutdown(); // no call in progress (checked above): joins idle threads
+    }
     if let Some(engine) = &bot.asr {
         // No call runs and no worker is left: this only stops the warmer and joins the threads.
         if let Err(e) = engine.shutdown(ASR_STOP_TIMEOUT) {
@@ -129,6 +152,9 @@ fn unload() -> Result<(), String> {
 /// A refused unload: MiniBot() and the CLI come back as they were.
 fn refuse_unload(reason: String) -> Result<(), String> {
     let test_hooks = with_bot(|bot| bot.test_hooks).unwrap_or(false);
+    if let Some(dialer) = with_bot(|bot| bot.dialer.clone()).flatten() {
+        dialer.release();
+    }
     if let Err(e) = app::register().and_then(|()| cli::register(cli::commands(test_hooks))) {
         log::error!("MiniBot stays loaded but could not register again: {e}");
     }

@@ -159,10 +159,18 @@ pub enum Outcome {
     Failed,
     /// The scenario ran to an end that names no outcome.
     Completed,
+    /// Dialed by the campaign: it rang and nobody picked up.
+    Unanswered,
+    /// Dialed by the campaign: the line was busy.
+    Busy,
+    /// Dialed by the campaign: the network could not place the call (congestion, rejection).
+    Congestion,
+    /// Dialed by the campaign: the number does not exist or the dial string failed.
+    Unreachable,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 9] = [
+    pub const ALL: [Outcome; 13] = [
         Outcome::Appointment,
         Outcome::Callback,
         Outcome::NotInterested,
@@ -172,6 +180,10 @@ impl Outcome {
         Outcome::HangupEarly,
         Outcome::Failed,
         Outcome::Completed,
+        Outcome::Unanswered,
+        Outcome::Busy,
+        Outcome::Congestion,
+        Outcome::Unreachable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -185,6 +197,10 @@ impl Outcome {
             Outcome::HangupEarly => "hangup_early",
             Outcome::Failed => "failed",
             Outcome::Completed => "completed",
+            Outcome::Unanswered => "unanswered",
+            Outcome::Busy => "busy",
+            Outcome::Congestion => "congestion",
+            Outcome::Unreachable => "unreachable",
         }
     }
 

@@ -14,6 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["asr"],
     &["nlp"],
     &["qualify"],
+    &["campaign"],
     &["scenario"],
     &["call"],
     &["store"],

@@ -27,6 +27,8 @@ fn record(key: &str, turns: usize) -> CallRecord {
         lead_class: "hot".into(),
         reasons: vec!["outcome appointment (+30)".into()],
         callback_when: None,
+        amd_verdict: None,
+        dial: None,
         turns: (0..turns)
             .map(|i| TurnRecord { step: format!("q{i}"), text: "oui".into(), intent: Some("positive".into()), at_ms: i as i64 * 1000, ..Default::default() })
             .collect(),

@@ -12,6 +12,7 @@ pub mod config;
 pub mod guard;
 pub mod logger;
 pub mod manager;
+pub mod originate;
 #[macro_use]
 pub mod module;
 mod sys;

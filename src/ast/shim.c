@@ -11,6 +11,8 @@
 #include "asterisk/pbx.h"
 #include "asterisk/astobj2.h"
 #include "asterisk/format.h"
+#include "asterisk/format_cache.h"
+#include "asterisk/config.h"
 
 int minibot_rust_load(void);
 int minibot_rust_unload(void);
@@ -86,6 +88,50 @@ void minibot_party_numbers(struct ast_channel *chan, char *connected, char *dial
 	ast_copy_string(connected, line->id.number.valid && line->id.number.str ? line->id.number.str : "", len);
 	ast_copy_string(dialed, dial->number.str ? dial->number.str : "", len);
 	ast_channel_unlock(chan);
+}
+
+/*
+ * Places a call and, once answered, runs it into context/exten on the calling thread until it
+ * ends (AST_OUTGOING_WAIT_COMPLETE): the dialer's own thread carries the call, so it knows when
+ * the call is over and how dialing went (*reason: an AST_CONTROL_* value, ANSWER when answered).
+ * Variables (names[i]=values[i]) are set on the new channel; uniqueid is assigned to it.
+ * Returns 0 when the call was answered and has ended, -1 when it could not be placed or answered.
+ */
+int minibot_originate(const char *tech, const char *addr, int timeout_ms, const char *context, const char *exten,
+	const char *cid_num, const char *cid_name, const char *const *names, const char *const *values, int count,
+	const char *uniqueid, int *reason)
+{
+	struct ast_format_cap *cap;
+	struct ast_variable *vars = NULL, *var;
+	struct ast_assigned_ids ids = { .uniqueid = uniqueid, .uniqueid2 = NULL };
+	int i, res;
+
+	*reason = 0;
+	cap = ast_format_cap_alloc(AST_FORMAT_CAP_FLAG_DEFAULT);
+	if (!cap) {
+		return -1;
+	}
+	/* 16 kHz first: the recognizer's rate, never transcoded when the far end has it. */
+	ast_format_cap_append(cap, ast_format_slin16, 0);
+	ast_format_cap_append(cap, ast_format_g722, 0);
+	ast_format_cap_append(cap, ast_format_slin, 0);
+	ast_format_cap_append(cap, ast_format_alaw, 0);
+	ast_format_cap_append(cap, ast_format_ulaw, 0);
+	for (i = count - 1; i >= 0; i--) {
+		var = ast_variable_new(names[i], values[i], "");
+		if (!var) {
+			ast_variables_destroy(vars);
+			ao2_ref(cap, -1);
+			return -1;
+		}
+		var->next = vars;
+		vars = var;
+	}
+	res = ast_pbx_outgoing_exten(tech, cap, addr, timeout_ms, context, exten, 1, reason, AST_OUTGOING_WAIT_COMPLETE,
+		cid_num && *cid_num ? cid_num : NULL, cid_name && *cid_name ? cid_name : NULL, vars, NULL, NULL, 0, &ids);
+	ast_variables_destroy(vars);
+	ao2_ref(cap, -1);
+	return res;
 }
 
 AST_MODULE_INFO(ASTERISK_GPL_KEY, AST_MODFLAG_LOAD_ORDER, "MiniBot outbound voice bot",

@@ -5,6 +5,7 @@
 use crate::asr::{AsrConfig, AsrMode};
 use super::document::{parse_bool, ConfigError, Document, Entry};
 use crate::call::controller::CallLimits;
+use crate::campaign::DialerConfig;
 use crate::nlp::llm::{Api, LlmConfig};
 use crate::nlp::service::IntentConfig;
 use crate::store::StoreConfig;
@@ -41,6 +42,8 @@ pub struct Settings {
     pub node: String,
     /// Country code given to national numbers ("06 12 34 56 78" -> +33612345678).
     pub default_country: String,
+    /// The campaign dialer of this node.
+    pub dialer: DialerConfig,
 }
 
 impl Default for Settings {
@@ -59,6 +62,7 @@ impl Default for Settings {
             database: StoreConfig::default(),
             node: "asterisk".into(),
             default_country: "33".into(),
+            dialer: DialerConfig::default(),
         }
     }
 }
@@ -91,7 +95,7 @@ impl Settings {
                         settings.apply_vad(entry, &mut warnings)?;
                     }
                 }
-                "intent" | "llm" | "database" | "call" => {
+                "intent" | "llm" | "database" | "call" | "dialer" => {
                     for entry in &section.entries {
                         settings.apply_numbers(&section.name, entry, &mut warnings)?;
                     }
@@ -289,6 +293,18 @@ impl Settings {
                 }
                 self.node = value.to_string();
             }
+            ("dialer", "enabled") => self.dialer.enabled = parse_bool(value).ok_or_else(|| error(bool_message(value)))?,
+            ("dialer", "context") => {
+                if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                    return Err(error(format!("'{value}' is not a dialplan context name")));
+                }
+                self.dialer.context = value.to_string();
+            }
+            ("dialer", "max_calls") => self.dialer.max_calls = number(1, 10_000)?,
+            ("dialer", "lease_s") => self.dialer.lease_s = number(10, 3600)?,
+            ("dialer", "poll_ms") => self.dialer.poll_ms = number(50, 60_000)?,
+            ("dialer", "max_turn_ms") => self.dialer.max_turn_ms = number(50, 60_000)?,
+            ("dialer", "max_audio_gap_ms") => self.dialer.max_audio_gap_ms = number(20, 10_000)?,
             (_, other) => warnings.push(format!("{} line {}: unknown key '{other}' in [{section}] ignored", entry.file, entry.line)),
         }
         Ok(())

@@ -54,7 +54,17 @@ impl Qualification {
 
 /// Outcomes that disqualify whatever was said: nobody to qualify, or nobody to call again.
 fn disqualifies(outcome: Outcome) -> bool {
-    matches!(outcome, Outcome::DoNotCall | Outcome::AnsweringMachine | Outcome::NoAnswer | Outcome::Failed)
+    matches!(
+        outcome,
+        Outcome::DoNotCall
+            | Outcome::AnsweringMachine
+            | Outcome::NoAnswer
+            | Outcome::Failed
+            | Outcome::Unanswered
+            | Outcome::Busy
+            | Outcome::Congestion
+            | Outcome::Unreachable
+    )
 }
 
 pub fn qualify(turns: &[Turn], outcome: Outcome, scoring: &Scoring) -> Qualification {

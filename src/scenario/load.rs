@@ -107,16 +107,21 @@ fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMa
                 })?;
                 set(&mut scenario.scoring.outcomes, outcome, points(&section.name, entry, 0)?);
             }
-            other => {
-                return Err(entry_error(
-                    &section.name,
-                    entry,
-                    format!(
-                        "unknown key '{other}' (expected start, reprompt, max_reprompts, answer_who, answer_number, answer_free, \
-                         llm_instructions, points_<outcome>, lead_<class>)"
-                    ),
-                ))
-            }
+            other => match scenario.dialing.read(other, value) {
+                Some(Ok(())) => {}
+                Some(Err(message)) => return Err(entry_error(&section.name, entry, message)),
+                None => {
+                    return Err(entry_error(
+                        &section.name,
+                        entry,
+                        format!(
+                            "unknown key '{other}' (expected start, reprompt, max_reprompts, answer_who, answer_number, answer_free, \
+                             llm_instructions, points_<outcome>, lead_<class>, or a dialing key: {})",
+                            crate::campaign::KEYS
+                        ),
+                    ))
+                }
+            },
         }
     }
     start.ok_or_else(|| header_error(document, section, "scenario without 'start = <step>'".into())).inspect(|start| {
@@ -342,6 +347,7 @@ fn new_scenario(name: &str) -> Scenario {
         steps: BTreeMap::new(),
         scoring: Default::default(),
         llm_instructions: String::new(),
+        dialing: crate::campaign::Dialing::default(),
         origin: (String::new(), 0),
     }
 }

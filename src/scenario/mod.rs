@@ -40,6 +40,7 @@ mod load;
 
 pub use load::load;
 
+use crate::campaign::{Dialing, MachineAction};
 use crate::config::document::{ConfigError, Document};
 use crate::qualify::Scoring;
 use crate::vocab::{Intent, Outcome, StepContext, Topic};
@@ -99,6 +100,8 @@ pub struct Scenario {
     pub scoring: Scoring,
     /// Who calls and why, for the LLM.
     pub llm_instructions: String,
+    /// How the module dials this campaign's contacts, and the calling rules.
+    pub dialing: Dialing,
     origin: (String, u32),
 }
 
@@ -117,6 +120,22 @@ impl Scenario {
 
     pub fn max_reprompts_for(&self, step: &Step) -> u32 {
         step.max_reprompts.unwrap_or(self.max_reprompts)
+    }
+
+    /// Steps in the order a call meets them (breadth first from `start`), for reports.
+    pub fn flow_order(&self) -> Vec<&str> {
+        let mut order: Vec<&str> = vec![self.start.as_str()];
+        let mut i = 0;
+        while i < order.len() {
+            let step = &self.steps[order[i]];
+            for next in step.next.iter().chain(step.transitions.values()) {
+                if !order.contains(&next.as_str()) {
+                    order.push(next.as_str());
+                }
+            }
+            i += 1;
+        }
+        order
     }
 
     /// Every sound file the scenario plays: (section, key, file, where it was declared).
@@ -138,6 +157,9 @@ impl Scenario {
                 _ => "answer_free",
             };
             out.push((self.name.clone(), key, prompt.as_str(), self.origin.clone()));
+        }
+        if let MachineAction::LeaveMessage(prompt) = &self.dialing.on_machine {
+            out.push((self.name.clone(), "on_machine", prompt.as_str(), self.origin.clone()));
         }
         out
     }

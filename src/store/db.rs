@@ -180,10 +180,14 @@ pub fn insert(client: &mut Client, r: &CallRecord) -> Result<(), WriteError> {
 fn insert_call(client: &mut Client, r: &CallRecord) -> Result<(), postgres::Error> {
     let mut tx = client.transaction()?;
     let answered = (r.answered_at_ms > 0).then(|| timestamp(r.answered_at_ms));
+    let dial = r.dial.as_ref();
+    let dialed = dial.map(|d| timestamp(d.dialed_at_ms));
     tx.execute(
         "INSERT INTO calls (call_key, uniqueid, channel, campaign, campaign_id, phone, answered_at, ended_at, status, outcome,
-                            score, lead_class, reasons, callback_when, transcript)
-         VALUES ($1, $2, $3, $4, (SELECT id FROM campaigns WHERE name = $4), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                            score, lead_class, reasons, callback_when, transcript, amd_verdict, contact_id, queue_id, attempt,
+                            node, dialed_at)
+         VALUES ($1, $2, $3, $4, coalesce($15, (SELECT id FROM campaigns WHERE name = $4)), $5, $6, $7, $8, $9, $10, $11, $12, $13,
+                 $14, $16, $17, $18, $19, $20, $21)
          ON CONFLICT (call_key) DO NOTHING",
         &[
             &r.key,
@@ -200,8 +204,26 @@ fn insert_call(client: &mut Client, r: &CallRecord) -> Result<(), postgres::Erro
             &r.reasons,
             &r.callback_when,
             &r.transcript(),
+            &dial.map(|d| d.campaign_id),
+            &r.amd_verdict,
+            &dial.map(|d| d.contact_id),
+            &dial.map(|d| d.queue_id),
+            &dial.map(|d| d.attempt),
+            &dial.map(|d| d.node.as_str()),
+            &dialed,
         ],
     )?;
+    if let Some(d) = dial {
+        // Only while this node still holds the row for this attempt: after a lease expired and
+        // another node dialed again, the late result must not move the row back.
+        let next = d.next_attempt_at_ms.map(timestamp);
+        tx.execute(
+            "UPDATE call_queue SET status = $1, next_attempt_at = coalesce($2, next_attempt_at), last_outcome = $3,
+                    last_call_key = $4, lease_owner = NULL, lease_expires_at = NULL, waiting_for = NULL
+             WHERE id = $5 AND lease_owner = $6 AND attempts = $7",
+            &[&d.next_status, &next, &r.outcome, &r.key, &d.queue_id, &d.node, &d.attempt],
+        )?;
+    }
     for (i, t) in r.turns.iter().enumerate() {
         tx.execute(
             "INSERT INTO conversations (call_key, turn, step, text, intent, confidence, entities, sentiment, tier, asr_ms,

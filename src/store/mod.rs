@@ -5,6 +5,7 @@
 //! replay cut short by a crash is simply replayed. No record is dropped: one that cannot be queued
 //! is spooled by the caller, one the database refuses for good is set aside with its reason.
 
+pub mod campaigns;
 pub mod db;
 pub mod record;
 pub mod schema;

@@ -22,6 +22,23 @@ pub struct TurnRecord {
     pub at_ms: i64,
 }
 
+/// A call the campaign dialer placed: which queue row it answers, and what the row becomes
+/// (written with the call, in the same transaction, so a spooled call moves its row on replay).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DialAttempt {
+    pub queue_id: i64,
+    pub contact_id: i64,
+    pub campaign_id: i64,
+    /// 1 for the first call to this contact in this campaign.
+    pub attempt: i32,
+    /// The node that dialed (it holds the row's lease).
+    pub node: String,
+    pub dialed_at_ms: i64,
+    /// pending, done, failed or do_not_call.
+    pub next_status: String,
+    pub next_attempt_at_ms: Option<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CallRecord {
     /// Idempotency key: node name + channel uniqueid.
@@ -39,6 +56,10 @@ pub struct CallRecord {
     pub lead_class: String,
     pub reasons: Vec<String>,
     pub callback_when: Option<String>,
+    /// What decided that an answering machine picked up (Asterisk's AMD, the greeting's length,
+    /// its words, a beep), or that a person did.
+    pub amd_verdict: Option<String>,
+    pub dial: Option<DialAttempt>,
     pub turns: Vec<TurnRecord>,
 }
 
@@ -77,7 +98,11 @@ impl CallRecord {
             "key": self.key, "uniqueid": self.uniqueid, "channel": self.channel, "campaign": self.campaign,
             "phone": self.phone, "answered_at_ms": self.answered_at_ms, "ended_at_ms": self.ended_at_ms,
             "status": self.status, "outcome": self.outcome, "score": self.score, "lead_class": self.lead_class,
-            "reasons": self.reasons, "callback_when": self.callback_when,
+            "reasons": self.reasons, "callback_when": self.callback_when, "amd_verdict": self.amd_verdict,
+            "dial": self.dial.as_ref().map(|d| json!({
+                "queue_id": d.queue_id, "contact_id": d.contact_id, "campaign_id": d.campaign_id, "attempt": d.attempt,
+                "node": d.node, "dialed_at_ms": d.dialed_at_ms, "next_status": d.next_status, "next_attempt_at_ms": d.next_attempt_at_ms,
+            })),
             "turns": self.turns.iter().map(|t| json!({
                 "step": t.step, "question": t.question, "text": t.text, "intent": t.intent, "confidence": t.confidence, "entities": t.entities,
                 "sentiment": t.sentiment, "tier": t.tier, "asr_ms": t.asr_ms, "intent_ms": t.intent_ms,
@@ -118,6 +143,19 @@ impl CallRecord {
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
+        let dial = match v.get("dial").filter(|d| !d.is_null()) {
+            None => None, // absent in older spool lines, null for calls not dialed by the module
+            Some(d) => Some(DialAttempt {
+                queue_id: i(d, "queue_id")?,
+                contact_id: i(d, "contact_id")?,
+                campaign_id: i(d, "campaign_id")?,
+                attempt: i(d, "attempt")? as i32,
+                node: s(d, "node")?,
+                dialed_at_ms: i(d, "dialed_at_ms")?,
+                next_status: s(d, "next_status")?,
+                next_attempt_at_ms: d.get("next_attempt_at_ms").and_then(Value::as_i64),
+            }),
+        };
         Ok(CallRecord {
             key: s(v, "key")?,
             uniqueid: s(v, "uniqueid")?,
@@ -132,6 +170,8 @@ impl CallRecord {
             lead_class: s(v, "lead_class")?,
             reasons: list(v, "reasons"),
             callback_when: opt(v, "callback_when"),
+            amd_verdict: opt(v, "amd_verdict"),
+            dial,
             turns,
         })
     }
@@ -153,6 +193,11 @@ pub(crate) fn sample(key: &str) -> CallRecord {
         lead_class: "hot".into(),
         reasons: vec!["assets: livret_a (+10)".into()],
         callback_when: None,
+        amd_verdict: Some("human (amd: HUMAN/HUMAN-500-500)".into()),
+        dial: Some(DialAttempt {
+            queue_id: 7, contact_id: 3, campaign_id: 1, attempt: 2, node: "node1".into(), dialed_at_ms: 1_795_599_990_000,
+            next_status: "done".into(), next_attempt_at_ms: None,
+        }),
         turns: vec![
             TurnRecord { step: "hello".into(), text: "oui".into(), intent: Some("positive".into()), confidence: Some(0.95), tier: Some("local".into()), at_ms: 5000, ..Default::default() },
             TurnRecord { step: "q1".into(), no_input: true, at_ms: 20000, ..Default::default() },
@@ -170,5 +215,7 @@ mod tests {
         assert_eq!(CallRecord::from_json(&record.to_json()).unwrap(), record);
         assert_eq!(record.transcript(), "[hello] oui\n[q1] (silence)");
         assert!(CallRecord::from_json(&serde_json::json!({"key": "x"})).is_err());
+        let plain = CallRecord { dial: None, amd_verdict: None, ..record };
+        assert_eq!(CallRecord::from_json(&plain.to_json()).unwrap(), plain);
     }
 }

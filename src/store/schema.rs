@@ -107,6 +107,37 @@ CREATE TABLE conversations (
         "the question each turn answered, in the campaign's words",
         "ALTER TABLE conversations ADD COLUMN question TEXT NOT NULL DEFAULT '';",
     ),
+    (
+        3,
+        "campaign states, contact consent and zone, dial attempts linked to their queue row",
+        r#"
+ALTER TABLE campaigns DROP CONSTRAINT campaigns_status_check;
+UPDATE campaigns SET status = 'running' WHERE status = 'active';
+ALTER TABLE campaigns ALTER COLUMN status SET DEFAULT 'created';
+ALTER TABLE campaigns ADD CONSTRAINT campaigns_status_check
+    CHECK (status IN ('created', 'running', 'paused', 'stopped', 'finished'));
+-- Campaigns of one company share the frequency limits on a contact.
+ALTER TABLE campaigns ADD COLUMN company TEXT NOT NULL DEFAULT '';
+ALTER TABLE campaigns ADD COLUMN updated_at TIMESTAMPTZ NOT NULL DEFAULT now();
+
+-- Prior consent lifts calling hours and frequency limits (never an opt-out); the zone is IANA's.
+ALTER TABLE contacts ADD COLUMN consent BOOLEAN NOT NULL DEFAULT false;
+ALTER TABLE contacts ADD COLUMN timezone TEXT;
+
+ALTER TABLE call_queue ADD COLUMN created_at TIMESTAMPTZ NOT NULL DEFAULT now();
+ALTER TABLE call_queue ADD COLUMN last_attempt_at TIMESTAMPTZ;
+ALTER TABLE call_queue ADD COLUMN last_call_key TEXT;
+-- Why a due row waits (outside calling hours, call limit, refusal pause).
+ALTER TABLE call_queue ADD COLUMN waiting_for TEXT;
+CREATE INDEX call_queue_leases ON call_queue (lease_owner) WHERE status = 'leased';
+
+ALTER TABLE calls ADD COLUMN queue_id BIGINT REFERENCES call_queue (id);
+ALTER TABLE calls ADD COLUMN attempt INT;
+ALTER TABLE calls ADD COLUMN node TEXT;
+CREATE INDEX calls_phone_ended ON calls (phone, ended_at);
+CREATE INDEX calls_queue ON calls (queue_id);
+"#,
+    ),
 ];
 
 /// Any fixed number: the lock's name among the database's advisory locks.

@@ -1,5 +1,7 @@
 //! The `minibot ...` CLI commands.
 
+mod campaigns;
+
 use crate::ast::cli::{self, CliArgs, CliCommand, CliResult};
 use crate::module::with_bot;
 use crate::call::live;
@@ -51,6 +53,7 @@ pub fn commands(test_hooks: bool) -> Vec<CliCommand> {
             handler: db_migrate,
         },
     ];
+    commands.extend(campaigns::commands());
     if test_hooks {
         commands.push(CliCommand {
             command: "minibot test panic",
@@ -98,6 +101,22 @@ fn show_status(args: &CliArgs) -> CliResult {
         out += &match &bot.intents.model() {
             Some(model) => format!("  Intent model:  {} ({})\n", s.intent.model, model.provenance),
             None => "  Intent model:  none (rules alone)\n".to_string(),
+        };
+        out += &match &bot.dialer {
+            Some(dialer) => {
+                let d = dialer.stats();
+                let n = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+                format!(
+                    "  Dialer:        {} call(s) placed and not ended; dialed {}, answered {}, postponed by the rules {}, closed {}, held by capacity {}\n",
+                    dialer.in_flight(),
+                    n(&d.dialed),
+                    n(&d.answered),
+                    n(&d.postponed),
+                    n(&d.closed),
+                    n(&d.held_by_capacity)
+                )
+            }
+            None => "  Dialer:        off (no database, or [dialer] enabled = no)\n".to_string(),
         };
         out += &format!("  Calls active:  {}\n", snap.active);
         out += &format!("  Calls started: {}\n", snap.started);

@@ -1,0 +1,225 @@
+//! The campaign dialer against a real Asterisk 22 (Local channels stand for the callees) and a real
+//! PostgreSQL: contacts imported from CSV, calls placed by the module itself, outcomes and retries
+//! written with the queue row, two nodes sharing one campaign, a node killed mid-campaign, calling
+//! hours that exclude now, opposition lists blocking every campaign.
+
+mod support;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use support::pg::{count, fresh_database, SERVER};
+use support::{Asterisk, Options};
+
+/// The callees: the last digit says how they answer.
+const DIALPLAN: &str = r#"
+[minibot-dialer]
+exten => s,1,MiniBot(${MINIBOT_CAMPAIGN})
+ same => n,Hangup()
+
+[callees]
+; ...1 busy, ...2 congestion, ...3 rings and never answers, ...4 answers and stays on the line,
+; anything else answers, listens a second and hangs up.
+exten => _X.,1,GotoIf($[${EXTEN:-1} = 1]?busy)
+ same => n,GotoIf($[${EXTEN:-1} = 2]?congestion)
+ same => n,GotoIf($[${EXTEN:-1} = 3]?ring)
+ same => n,GotoIf($[${EXTEN:-1} = 4]?long)
+ same => n,Answer()
+ same => n,Wait(1)
+ same => n,Hangup()
+ same => n(busy),Busy(5)
+ same => n(congestion),Congestion(5)
+ same => n(ring),Ringing()
+ same => n,Wait(30)
+ same => n(long),Answer()
+ same => n,Wait(120)
+"#;
+
+fn scenario(name: &str, extra: &str) -> String {
+    format!(
+        "[{name}]\nstart = hello\ndial = Local/${{PHONE_DIGITS}}@callees\nring_timeout = 5s\ncalls_per_second = 20\n\
+         hours = always\nholidays = none\n{extra}\n\
+         [{name}.hello]\nprompt = hello-world\nlisten = 1\nnext = bye\n[{name}.bye]\nprompt = vm-goodbye\nlisten = 0\n"
+    )
+}
+
+fn node(db: &str, name: &str, scenarios: String, lease_s: u32) -> Asterisk {
+    let conf = format!(
+        "[general]\ntest_hooks = yes\n[database]\nurl = {db}\nretry_ms = 200\nnode = {name}\nspool = /tmp/minibot-dialer-{}-{name}/results.spool\n\
+         [dialer]\npoll_ms = 100\nlease_s = {lease_s}\nmax_calls = 40\n",
+        std::process::id()
+    );
+    Asterisk::start(Options { minibot_conf: Some(conf), scenarios, dialplan: DIALPLAN.into(), ..Options::default() })
+}
+
+/// Writes a file inside the instance's directory; returns its path as Asterisk sees it.
+fn file(asterisk: &Asterisk, name: &str, contents: &str) -> String {
+    std::fs::write(asterisk.host_path(name), contents).unwrap();
+    format!("{}/{name}", asterisk.dir)
+}
+
+fn wait_until(what: &str, timeout: Duration, mut done: impl FnMut() -> bool, context: impl Fn() -> String) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}:\n{}", context());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn rows(db: &str, sql: &str) -> Vec<Vec<String>> {
+    let mut client = postgres::Client::connect(db, postgres::NoTls).unwrap();
+    client.query(sql, &[]).unwrap().iter().map(|r| (0..r.len()).map(|i| r.get::<_, Option<String>>(i).unwrap_or_default()).collect()).collect()
+}
+
+#[test]
+fn contacts_are_imported_dialed_recorded_and_retried_by_outcome() {
+    let db = fresh_database(SERVER);
+    let asterisk = node(&db, "n1", scenario("demo", ""), 30);
+    let csv = "phone;first_name;last_name;consent\n\
+               06 00 00 00 10;Zoé;Lefèvre;oui\n\
+               0600000011;Jean;Busy;\n\
+               +33600000012;Ann;Congestion;\n\
+               +33600000013;Paul;NoAnswer;\n\
+               0600000010;Zoé;Again;\n\
+               12345;Bad;Number;\n\
+               +33600000015;Opted;Out;\n";
+    let path = file(&asterisk, "contacts.csv", csv);
+    assert!(asterisk.cli("minibot campaign create demo").contains("created"));
+    assert!(asterisk.cli("minibot campaign create demo").contains("already exists"));
+    // An opposition list first: its number is blocked for every campaign.
+    let list = file(&asterisk, "opposition.txt", "numero\n+33600000015\nnot a number\n");
+    let out = asterisk.cli(&format!("minibot optout import {list}"));
+    assert!(out.contains("1 new on the opt-out list") && out.contains("line 3"), "{out}");
+    let out = asterisk.cli(&format!("minibot contacts import demo {path}"));
+    assert!(out.contains("4 queued") && out.contains("1 on the opt-out list") && out.contains("1 duplicate"), "{out}");
+    assert!(out.contains("line 7:") && out.contains("E.164") && out.contains("line 6: duplicate of line 2") && out.contains("line 8: on the opt-out list"), "{out}");
+    assert!(!out.contains("12345"), "a bad number is masked in the report: {out}");
+    let again = asterisk.cli(&format!("minibot contacts import demo {path}"));
+    assert!(again.contains("0 queued") && again.contains("4 already in the campaign"), "{again}");
+    assert_eq!(count(&db, "SELECT count(*) FROM contacts WHERE consent"), 1);
+
+    assert!(asterisk.cli("minibot campaign start demo").contains("created -> running"));
+    wait_until("4 calls", Duration::from_secs(60), || count(&db, "SELECT count(*) FROM calls") >= 4, || asterisk.log());
+    wait_until("4 queue rows moved", Duration::from_secs(10), || count(&db, "SELECT count(*) FROM call_queue WHERE status <> 'leased'") == 4, || asterisk.log());
+    let calls: HashMap<String, Vec<String>> = rows(
+        &db,
+        "SELECT k.phone, k.outcome, k.status, q.status, (extract(epoch FROM q.next_attempt_at - k.ended_at) / 60)::INT::TEXT,
+                k.attempt::TEXT, k.node, (k.dialed_at IS NOT NULL)::TEXT, (k.contact_id = q.contact_id)::TEXT
+         FROM calls k JOIN call_queue q ON q.id = k.queue_id",
+    )
+    .into_iter()
+    .map(|r| (r[0].clone(), r[1..].to_vec()))
+    .collect();
+    let expect = |phone: &str, outcome: &str, status: &str, queue: &str, minutes: Option<&str>| {
+        let row = calls.get(phone).unwrap_or_else(|| panic!("no call to {phone}: {calls:?}"));
+        assert_eq!((row[0].as_str(), row[1].as_str(), row[2].as_str()), (outcome, status, queue), "{phone}: {row:?}");
+        if let Some(m) = minutes {
+            assert_eq!(row[3], m, "{phone}: minutes to the retry {row:?}");
+        }
+        assert_eq!((row[4].as_str(), row[5].as_str(), row[6].as_str(), row[7].as_str()), ("1", "n1", "true", "true"), "{phone}: {row:?}");
+    };
+    // The answered callee listens and hangs up: the bot heard nobody (no_answer, retried in 2 h).
+    expect("+33600000010", "hangup_early", "HANGUP", "pending", Some("1440"));
+    expect("+33600000011", "busy", "NOTREACHED", "pending", Some("20"));
+    expect("+33600000012", "congestion", "NOTREACHED", "pending", Some("10"));
+    expect("+33600000013", "unanswered", "NOTREACHED", "pending", Some("120"));
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE phone = '+33600000015'"), 0, "opted out: never dialed");
+
+    let report = asterisk.cli("minibot show campaign demo");
+    for needle in ["Campaign demo: running", "Contacts: 4", "busy 1", "congestion 1", "unanswered 1", "appointment"] {
+        assert!(report.contains(needle), "{needle}:\n{report}");
+    }
+    let listing = asterisk.cli("minibot show campaigns");
+    assert!(listing.contains("demo") && listing.contains("running"), "{listing}");
+    assert!(asterisk.cli("minibot show status").contains("Dialer:"), "status shows the dialer");
+    let export = format!("{}/calls.csv", asterisk.dir);
+    assert!(asterisk.cli(&format!("minibot export calls demo {export}")).contains("4 calls row(s)"));
+    let text = std::fs::read_to_string(asterisk.host_path("calls.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>()[..3], ["phone", "first_name", "last_name"]);
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 4);
+    assert!(records.iter().any(|r| &r[1] == "Zoé" && &r[2] == "Lefèvre"), "accents survive: {text}");
+
+    assert!(asterisk.cli("minibot campaign pause demo").contains("running -> paused"));
+    assert!(asterisk.cli("minibot campaign pause demo").contains("cannot become paused"));
+    // Unload with the dialer idle stops and joins its threads.
+    let out = asterisk.cli("module unload res_minibot.so");
+    assert!(out.contains("Unloaded") || asterisk.cli("module show like minibot").contains("0 modules"), "{out}");
+}
+
+#[test]
+fn calling_hours_that_exclude_now_place_no_call_and_say_why() {
+    let db = fresh_database(SERVER);
+    // Only tomorrow's weekday, in the morning: never now.
+    let tomorrow = ["tue", "wed", "thu", "fri", "sat", "sun", "mon"][chrono::Utc::now().with_timezone(&chrono_tz::Europe::Paris).format("%u").to_string().parse::<usize>().unwrap() - 1];
+    let conf = scenario("demo", "").replace("hours = always", &format!("hours = {tomorrow} 10:00-11:00"));
+    let asterisk = node(&db, "n1", conf, 30);
+    let path = file(&asterisk, "contacts.csv", "phone\n+33600000020\n+33600000030\n");
+    asterisk.cli("minibot campaign create demo");
+    assert!(asterisk.cli(&format!("minibot contacts import demo {path}")).contains("2 queued"));
+    asterisk.cli("minibot campaign start demo");
+    wait_until(
+        "rows postponed",
+        Duration::from_secs(20),
+        || count(&db, "SELECT count(*) FROM call_queue WHERE waiting_for = 'outside calling hours' AND next_attempt_at > now() + interval '10 hours'") == 2,
+        || format!("{:?}\n{}", rows(&db, "SELECT status, waiting_for, next_attempt_at::TEXT FROM call_queue"), asterisk.log()),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(count(&db, "SELECT count(*) FROM calls"), 0, "no call outside the calling hours");
+    assert_eq!(count(&db, "SELECT count(*) FROM call_queue WHERE attempts > 0"), 0, "a postponed row is no attempt");
+    assert!(asterisk.cli("minibot show campaign demo").contains("outside calling hours 2"));
+}
+
+#[test]
+fn two_nodes_dial_one_campaign_without_calling_anyone_twice() {
+    let db = fresh_database(SERVER);
+    let conf = scenario("demo", "max_concurrent = 5");
+    let a = node(&db, "a", conf.clone(), 30);
+    let b = node(&db, "b", conf, 30);
+    let contacts: String = (0..200).map(|i| format!("+3360010{i:04}0\n")).collect();
+    let path = file(&a, "contacts.csv", &format!("phone\n{contacts}"));
+    a.cli("minibot campaign create demo");
+    assert!(a.cli(&format!("minibot contacts import demo {path}")).contains("200 queued"));
+    let started = Instant::now();
+    b.cli("minibot campaign start demo"); // the state is in the database: node a sees it too
+    let mut peak: HashMap<String, i64> = HashMap::new();
+    let deadline = Instant::now() + Duration::from_secs(240);
+    while count(&db, "SELECT count(*) FROM calls") < 200 {
+        assert!(Instant::now() < deadline, "only {} calls:\n{}", count(&db, "SELECT count(*) FROM calls"), a.log());
+        for row in rows(&db, "SELECT lease_owner, count(*)::TEXT FROM call_queue WHERE status = 'leased' GROUP BY 1") {
+            let n: i64 = row[1].parse().unwrap();
+            let p = peak.entry(row[0].clone()).or_default();
+            *p = (*p).max(n);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("200 calls on 2 nodes in {:.1} s; peak rows in progress per node {peak:?}", started.elapsed().as_secs_f64());
+    assert_eq!(count(&db, "SELECT count(DISTINCT phone) FROM calls"), 200, "every contact called");
+    assert_eq!(count(&db, "SELECT count(*) FROM calls"), 200, "nobody called twice");
+    assert!(peak.values().all(|n| *n <= 5), "max_concurrent = 5 per node: {peak:?}");
+    let by_node = rows(&db, "SELECT node, count(*)::TEXT FROM calls GROUP BY 1");
+    assert_eq!(by_node.len(), 2, "both nodes dialed: {by_node:?}");
+    wait_until("every row moved on", Duration::from_secs(10), || count(&db, "SELECT count(*) FROM call_queue WHERE status = 'leased'") == 0, || a.log());
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE outcome IS NULL OR queue_id IS NULL"), 0, "every outcome recorded");
+}
+
+#[test]
+fn a_dead_node_s_contacts_are_dialed_by_another_once_its_lease_expires() {
+    let db = fresh_database(SERVER);
+    let mut a = node(&db, "a", scenario("demo", ""), 10);
+    // Callees who stay on the line: node a holds their rows when it dies.
+    let path = file(&a, "contacts.csv", "phone\n+33600000104\n+33600000204\n+33600000304\n");
+    a.cli("minibot campaign create demo");
+    a.cli(&format!("minibot contacts import demo {path}"));
+    a.cli("minibot campaign start demo");
+    wait_until("3 calls in progress on a", Duration::from_secs(20), || count(&db, "SELECT count(*) FROM call_queue WHERE lease_owner = 'a' AND attempts = 1") == 3, || a.log());
+    unsafe { libc::kill(a.pid() as i32, libc::SIGKILL) };
+    let killed = Instant::now();
+    a.stop();
+    let b = node(&db, "b", scenario("demo", "").replace("Local/${PHONE_DIGITS}@callees", "Local/${PHONE_DIGITS}0@callees"), 10);
+    wait_until("b dials a's contacts", Duration::from_secs(40), || count(&db, "SELECT count(*) FROM calls WHERE node = 'b'") == 3, || b.log());
+    let waited = killed.elapsed();
+    assert!(waited >= Duration::from_secs(8), "b took the rows only once the lease had expired ({waited:?})");
+    assert_eq!(count(&db, "SELECT count(*) FROM call_queue WHERE attempts = 2"), 3, "the lost attempt counts");
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE attempt = 2 AND node = 'b'"), 3);
+}
