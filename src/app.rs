@@ -2,6 +2,7 @@
 //! app_speech_utils' SpeechBackground. It plays the scenario's prompts while an audiohook feeds
 //! the callee's audio through VAD and the recognizer; speech stops the prompt (barge-in).
 
+use crate::amd::{AsteriskAmd, MachineDetector, Verdict};
 use crate::ast::app::{self, AppExit, Application};
 use crate::ast::audiohook::{AudioHook, AudioSink, Direction};
 use crate::ast::channel::{Channel, Input as ChannelInput};
@@ -163,7 +164,7 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
     let Some(media) = start_media(channel, native_rate, setup) else {
         // Every answered call leaves its row, even one gone before the bot could listen.
         let (status, outcome) = if channel.is_hung_up() { (CallStatus::Hangup, Outcome::HangupEarly) } else { (CallStatus::Error, Outcome::Failed) };
-        store_result(&call, &CallResult { status, outcome, qualification: Qualification::none(), callback: None, turns: &[] });
+        store_result(&call, &CallResult { status, outcome, qualification: Qualification::none(), callback: None, turns: &[], machine: None });
         return status;
     };
     let registered = setup.calls.add(channel.name(), campaign.to_string(), media.state.clone());
@@ -173,10 +174,108 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
         ("Format", channel.native_read_format_name()), ("Asr", if media.asr_enabled { "yes" } else { "no" }.into()),
         ("Phone", call.phone.as_deref().map_or_else(String::new, crate::phone::mask))]);
     let controller = Controller::new(scenario.clone(), media.asr_enabled, Instant::now()).with_limits(setup.settings.limits);
-    let (status, outcome, controller) = run_conversation(channel, setup, &live, controller, media);
+    // Answering machines: AMD()'s verdict (when the dialplan ran it) weighed with our own evidence.
+    let amd = AsteriskAmd::from_variables(&channel.variable("AMDSTATUS"), &channel.variable("AMDCAUSE"));
+    let had_amd = amd.is_some();
+    let mut machine = Machine { detector: MachineDetector::new(setup.settings.amd, amd), started: Instant::now() };
+    let first = if machine.detector.wait_first() { wait_for_machine_evidence(channel, &media, &mut machine) } else { Some(Verdict::Human) };
+    let (status, outcome, controller) = match first {
+        None => (CallStatus::Hangup, Outcome::HangupEarly, controller),
+        Some(Verdict::Machine) => (CallStatus::Success, Outcome::AnsweringMachine, controller),
+        Some(Verdict::Human) => run_conversation(channel, setup, &live, controller, &media, &mut machine),
+    };
+    if outcome == Outcome::AnsweringMachine && status != CallStatus::Hangup {
+        if let crate::campaign::MachineAction::LeaveMessage(prompt) = &scenario.dialing.on_machine {
+            live.view.lock().phase = "leaving a message";
+            leave_message(channel, &media, &mut machine, prompt, setup.settings.amd);
+        }
+    }
+    // Removing the hook drops the pipeline, whose recognizer session ends its worker.
+    drop(media);
+    let is_machine = outcome == Outcome::AnsweringMachine;
+    let verdict = (had_amd || is_machine).then(|| machine.detector.describe(is_machine));
+    if let Some(v) = &verdict {
+        log::info!("MiniBot on {}: {v}", channel.name());
+    }
     live.view.lock().phase = "qualifying";
-    conclude(&call, &scenario, status, outcome, &controller);
+    conclude(&call, &scenario, status, outcome, &controller, verdict);
     status
+}
+
+/// The answering-machine detector and the time it counts from.
+struct Machine {
+    detector: MachineDetector,
+    started: Instant,
+}
+
+impl Machine {
+    fn ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// What the media reports, as evidence.
+    fn observe(&mut self, event: &MediaEvent) {
+        let at = self.ms();
+        match event {
+            MediaEvent::SpeechStarted { onset_ms, .. } => self.detector.speech_started(at.saturating_sub(*onset_ms)),
+            MediaEvent::SpeechEnded { .. } => self.detector.speech_ended(at),
+            MediaEvent::Beep(hz) => self.detector.beep(at, *hz),
+            MediaEvent::Rate(_) => {}
+        }
+    }
+}
+
+/// AMD() heard a machine: the bot holds its first prompt and listens for a beep, the end of a
+/// greeting, or a person's short "allô ?". None: the callee hung up.
+fn wait_for_machine_evidence(channel: &Channel, media: &Media, machine: &mut Machine) -> Option<Verdict> {
+    loop {
+        if let ChannelInput::HungUp = channel.wait(WAIT_MS) {
+            return None;
+        }
+        media.hook.with_sink(|sink| sink.0.tick(Instant::now()));
+        for event in media.events.try_iter() {
+            machine.observe(&event);
+        }
+        for _ in media.recognized.try_iter() {} // the greeting's words are not answers
+        if let Some(verdict) = machine.detector.while_waiting(machine.ms()) {
+            return Some(verdict);
+        }
+    }
+}
+
+/// Leaves the campaign's message on a machine: after the beep (or once the greeting has ended),
+/// played in full, then the call ends.
+fn leave_message(channel: &Channel, media: &Media, machine: &mut Machine, prompt: &str, config: crate::amd::AmdConfig) {
+    let deadline = Instant::now() + std::time::Duration::from_millis(u64::from(config.max_wait_ms));
+    let mut quiet_since = (!media.state.speaking.load(Ordering::Relaxed)).then(Instant::now);
+    while !machine.detector.beep_heard() && Instant::now() < deadline {
+        if let ChannelInput::HungUp = channel.wait(WAIT_MS) {
+            return;
+        }
+        media.hook.with_sink(|sink| sink.0.tick(Instant::now()));
+        for event in media.events.try_iter() {
+            match event {
+                MediaEvent::SpeechStarted { .. } => quiet_since = None,
+                MediaEvent::SpeechEnded { .. } => quiet_since = Some(Instant::now()),
+                _ => {}
+            }
+            machine.observe(&event);
+        }
+        if quiet_since.is_some_and(|t| t.elapsed().as_millis() as u32 >= config.silence_ms) {
+            break;
+        }
+    }
+    event(channel, "MiniBotMessage", &[("File", prompt.to_string()), ("AfterBeep", if machine.detector.beep_heard() { "yes" } else { "no" }.into())]);
+    if let Err(reason) = channel.start_playback(prompt) {
+        log::error!("MiniBot on {}: {reason}", channel.name());
+        return;
+    }
+    while channel.is_playing() {
+        if let ChannelInput::HungUp = channel.wait(WAIT_MS) {
+            break;
+        }
+    }
+    channel.stop_playback();
 }
 
 /// What identifies a call in its record.
@@ -235,7 +334,8 @@ fn run_conversation(
     setup: &CallSetup,
     live: &LiveCall,
     mut controller: Controller,
-    media: Media,
+    media: &Media,
+    machine: &mut Machine,
 ) -> (CallStatus, Outcome, Controller) {
     let mut fixture = fixture_transcripts(channel, setup);
     let mut understanding: Option<Pending> = None;
@@ -298,11 +398,16 @@ fn run_conversation(
             inputs.push(Input::PromptFinished);
         }
         for event in media.events.try_iter() {
+            machine.observe(&event);
             match event {
                 MediaEvent::SpeechStarted { confirmed_at, .. } => inputs.push(Input::SpeechStarted { confirmed_at }),
                 MediaEvent::SpeechEnded { .. } => inputs.push(Input::SpeechEnded),
                 MediaEvent::Rate(r) => live.view.lock().rate = r,
+                MediaEvent::Beep(_) => {}
             }
+        }
+        if machine.detector.during_call(machine.ms()) == Some(Verdict::Machine) {
+            inputs.push(Input::MachineDetected);
         }
         for result in media.recognized.try_iter() {
             inputs.push(recognizer_input(channel, result, &mut fixture));
@@ -324,8 +429,6 @@ fn run_conversation(
     if playing {
         channel.stop_playback();
     }
-    // Removing the hook drops the pipeline, whose recognizer session ends its worker.
-    drop(media);
     (status.unwrap_or(CallStatus::Error), outcome, controller)
 }
 
@@ -346,7 +449,7 @@ fn recognizer_input(channel: &Channel, result: crate::asr::AsrEvent, fixture: &m
 
 /// The call's result: scored by the campaign's rules, then handed to the dialplan (variables),
 /// the store and AMI.
-fn conclude(call: &CallInfo, scenario: &Scenario, status: CallStatus, outcome: Outcome, controller: &Controller) {
+fn conclude(call: &CallInfo, scenario: &Scenario, status: CallStatus, outcome: Outcome, controller: &Controller, machine: Option<String>) {
     let turns = controller.turns();
     let qualification = crate::qualify::qualify(turns, outcome, &scenario.scoring);
     let callback = (outcome == Outcome::Callback)
@@ -367,7 +470,10 @@ fn conclude(call: &CallInfo, scenario: &Scenario, status: CallStatus, outcome: O
     if let Some(when) = callback {
         fields.push(("Callback", when.describe()));
     }
-    store_result(call, &CallResult { status, outcome, qualification, callback, turns });
+    if let Some(verdict) = &machine {
+        fields.push(("Machine", verdict.clone()));
+    }
+    store_result(call, &CallResult { status, outcome, qualification, callback, turns, machine });
     event(channel, "MiniBotResult", &fields);
     event(channel, "MiniBotCall", &[("State", "ended".into()), ("Campaign", call.campaign.into()), ("Status", status.as_str().into()),
         ("Outcome", outcome.as_str().into()), ("Turns", turns.len().to_string())]);
@@ -380,6 +486,8 @@ struct CallResult<'a> {
     qualification: Qualification,
     callback: Option<crate::nlp::when::When>,
     turns: &'a [Turn],
+    /// The answering-machine verdict and what decided it (calls where AMD ran or a machine answered).
+    machine: Option<String>,
 }
 
 /// Hands the call's record to the store's threads: no SQL on the channel thread.
@@ -399,7 +507,7 @@ fn store_result(call: &CallInfo, result: &CallResult) {
         lead_class: result.qualification.class.clone(),
         reasons: result.qualification.reasons.clone(),
         callback_when: result.callback.map(|w| w.describe()),
-        amd_verdict: None,
+        amd_verdict: result.machine.clone(),
         dial: None,
         turns: result.turns.iter().map(turn_record).collect(),
     };

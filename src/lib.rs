@@ -5,6 +5,7 @@
 //! knows nothing of Asterisk and is unit-tested on its own (`cargo test --no-default-features`).
 #![deny(unsafe_code)]
 
+pub mod amd;
 pub mod asr;
 pub mod audio;
 pub mod call;

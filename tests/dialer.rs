@@ -223,3 +223,79 @@ fn a_dead_node_s_contacts_are_dialed_by_another_once_its_lease_expires() {
     assert_eq!(count(&db, "SELECT count(*) FROM call_queue WHERE attempts = 2"), 3, "the lost attempt counts");
     assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE attempt = 2 AND node = 'b'"), 3);
 }
+
+#[test]
+fn answering_machines_are_told_from_people_by_amd_and_the_module() {
+    let db = fresh_database(SERVER);
+    let conf = format!(
+        "[general]\ntest_hooks = yes\n[database]\nurl = {db}\nretry_ms = 200\nnode = n1\nspool = /tmp/minibot-dialer-amd-{}/results.spool\n[dialer]\npoll_ms = 100\n",
+        std::process::id()
+    );
+    let dialplan = "[minibot-dialer]\nexten => s,1,AMD()\n same => n,MiniBot(${MINIBOT_CAMPAIGN})\n same => n,Hangup()\n";
+    let scenarios = scenario("demo", "on_machine = message vm-goodbye").replace("@callees", "@amd-callees");
+    let asterisk = Asterisk::start(Options {
+        minibot_conf: Some(conf),
+        scenarios,
+        dialplan: dialplan.into(),
+        extra_modules: vec!["app_amd.so".into()],
+        extra_configs: vec![("amd.conf".into(), include_str!("../asterisk-conf/amd.conf").into())],
+        ..Options::default()
+    });
+    // A voicemail: its greeting, then a beep; a person: "allô ?" then silence, waiting.
+    let (greeting, _) = support::speech(
+        &asterisk,
+        "greeting",
+        "fr",
+        "Bonjour, vous êtes bien sur la messagerie de Martine Durand. Je ne suis pas disponible pour le moment, laissez-moi un message après le bip.",
+    );
+    let (allo, _) = support::speech(&asterisk, "allo", "fr", "allô ?");
+    // A phone line is never digitally silent: the callee's side sends its room's faint noise
+    // between words (AMD measures silence on the frames it gets).
+    for (name, synth) in [("beep", "0.5 sine 1000 vol 0.5"), ("room", "20 whitenoise vol 0.003"), ("pause", "0.5 whitenoise vol 0.003")] {
+        for (ext, rate) in [("sln16", "16000"), ("sln", "8000")] {
+            let out = asterisk.host_path(&format!("sounds/{name}.{ext}"));
+            let status = std::process::Command::new("sox")
+                .args(["-n", "-t", "raw", "-r", rate, "-c", "1", "-b", "16", "-e", "signed-integer"])
+                .arg(&out)
+                .arg("synth")
+                .args(synth.split_whitespace())
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+    }
+    let sound = |name: &str| format!("{}/sounds/{name}", asterisk.dir);
+    let (beep, room, pause) = (sound("beep"), sound("room"), sound("pause"));
+    let callees = format!(
+        "[amd-callees]\nexten => 33600000007,1,Answer()\n same => n,Playback({greeting})\n same => n,Playback({beep})\n same => n,Playback({room})\n\
+         exten => 33600000008,1,Answer()\n same => n,Playback({pause})\n same => n,Playback({allo})\n same => n,Playback({room})\n"
+    );
+    let base = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
+    asterisk.write_config("extensions.conf", &format!("{base}\n{callees}"));
+    asterisk.cli("dialplan reload");
+    let mut ami = asterisk.ami();
+    let path = file(&asterisk, "contacts.csv", "phone\n+33600000007\n+33600000008\n");
+    asterisk.cli("minibot campaign create demo");
+    asterisk.cli(&format!("minibot contacts import demo {path}"));
+    asterisk.cli("minibot campaign start demo");
+    wait_until("2 calls", Duration::from_secs(90), || count(&db, "SELECT count(*) FROM calls") >= 2, || asterisk.log());
+    let verdicts: HashMap<String, Vec<String>> = rows(&db, "SELECT phone, outcome, coalesce(amd_verdict, ''), (SELECT count(*) FROM conversations v WHERE v.call_key = k.call_key)::TEXT FROM calls k")
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1..].to_vec()))
+        .collect();
+    let machine = &verdicts["+33600000007"];
+    assert_eq!(machine[0], "answering_machine", "{verdicts:?}");
+    assert!(machine[1].starts_with("machine: amd MACHINE") && machine[1].contains("beep"), "{verdicts:?}");
+    assert_eq!(machine[2], "0", "the bot never spoke to the machine: {verdicts:?}");
+    let person = &verdicts["+33600000008"];
+    assert!(person[1].starts_with("human: amd HUMAN"), "{verdicts:?}");
+    assert_ne!(person[0], "answering_machine");
+    assert_ne!(person[2], "0", "the bot ran its scenario with the person: {verdicts:?}");
+    // The message was left after the beep.
+    let message = ami.wait_event(Duration::from_secs(5), |e| e.is("MiniBotMessage")).expect("a message left");
+    assert_eq!(message.get("AfterBeep"), Some("yes"), "{message:?}");
+    assert_eq!(message.get("File"), Some("vm-goodbye"));
+    assert_eq!(count(&db, "SELECT count(*) FROM call_queue q JOIN contacts c ON c.id = q.contact_id WHERE c.phone = '+33600000007' AND q.status = 'pending' AND q.next_attempt_at > now() + interval '3 hours'"), 1, "a machine is retried later (4 h)");
+    let report = asterisk.cli("minibot show campaign demo");
+    assert!(report.contains("Answering machine verdicts:") && report.contains("machine: amd MACHINE (MAXWORDS") && report.contains("human: amd HUMAN"), "{report}");
+}

@@ -53,6 +53,9 @@ pub enum Input {
     /// Time passes (no-input timeouts, the call's bounds).
     Tick,
     HungUp,
+    /// The answering-machine detector heard a machine (a beep, a long greeting): the call ends
+    /// with that outcome, whatever the step.
+    MachineDetected,
 }
 
 /// Bounds on every state, so that no call can hang in dead air (from `[call]` in minibot.conf).
@@ -351,6 +354,10 @@ impl Controller {
                     // The text this turn waited for will not come.
                     self.retry_or(Trigger::Intent(Intent::Unclear), now, &mut actions);
                 }
+            }
+            Input::MachineDetected => {
+                self.sticky_outcome = Some(Outcome::AnsweringMachine);
+                self.end(CallStatus::Success, Outcome::AnsweringMachine, &mut actions);
             }
             Input::Tick => {
                 let elapsed = now.saturating_duration_since(self.call_started);

@@ -3,6 +3,7 @@
 //! the outgoing audio. Speech events go to the controller through a channel; nothing here blocks
 //! except, in inline mode, the recognizer itself.
 
+use crate::amd::tone::ToneDetector;
 use crate::asr::Session;
 use crate::audio::Resampler;
 use crate::obs::metrics::METRICS;
@@ -20,6 +21,8 @@ pub enum MediaEvent {
     SpeechEnded { at: Instant, stream_ms: u64, speech_ms: u64 },
     /// The channel's audio rate, first seen or changed.
     Rate(u32),
+    /// A voicemail beep in the callee's audio (its frequency, Hz).
+    Beep(u32),
 }
 
 /// Live view of the media path, read by the CLI from another thread.
@@ -36,6 +39,7 @@ pub struct MediaPipeline {
     resampled: Vec<i16>,
     classifier: Option<FrameClassifier>,
     segmenter: Option<Segmenter>,
+    tone: ToneDetector,
     asr: Option<Session>,
     events: Sender<MediaEvent>,
     state: Arc<MediaState>,
@@ -59,6 +63,7 @@ impl MediaPipeline {
             resampler: None,
             resampled: Vec::new(),
             segmenter: classifier.as_ref().map(|_| Segmenter::new(config, rate)),
+            tone: ToneDetector::new(rate),
             classifier,
             asr,
             events,
@@ -86,9 +91,12 @@ impl MediaPipeline {
         let resampler = self.resampler.as_mut().expect("set above");
         resampler.process(samples, &mut self.resampled);
         let (Some(classifier), Some(segmenter)) = (self.classifier.as_mut(), self.segmenter.as_mut()) else { return };
-        let scratch = &mut self.scratch;
+        let (scratch, tone, events) = (&mut self.scratch, &mut self.tone, &self.events);
         classifier.push(&self.resampled, |frame, voiced| {
             segmenter.push(frame, voiced, scratch);
+            if let Some(hz) = tone.push(frame) {
+                let _ = events.send(MediaEvent::Beep(hz));
+            }
         });
         let vad_elapsed = started.elapsed();
         self.dispatch();

@@ -2,6 +2,7 @@
 //! and key. Pure: it interprets a [`Document`] (read by Asterisk), so it is unit-tested on its own. Unknown keys and sections are warnings, not errors:
 //! a typo must not stop calls, but a wrong value must not silently become a default either.
 
+use crate::amd::AmdConfig;
 use crate::asr::{AsrConfig, AsrMode};
 use super::document::{parse_bool, ConfigError, Document, Entry};
 use crate::call::controller::CallLimits;
@@ -44,6 +45,8 @@ pub struct Settings {
     pub default_country: String,
     /// The campaign dialer of this node.
     pub dialer: DialerConfig,
+    /// Answering-machine detection: how AMD()'s verdict is weighed with the module's own evidence.
+    pub amd: AmdConfig,
 }
 
 impl Default for Settings {
@@ -63,6 +66,7 @@ impl Default for Settings {
             node: "asterisk".into(),
             default_country: "33".into(),
             dialer: DialerConfig::default(),
+            amd: AmdConfig::default(),
         }
     }
 }
@@ -95,7 +99,7 @@ impl Settings {
                         settings.apply_vad(entry, &mut warnings)?;
                     }
                 }
-                "intent" | "llm" | "database" | "call" | "dialer" => {
+                "intent" | "llm" | "database" | "call" | "dialer" | "amd" => {
                     for entry in &section.entries {
                         settings.apply_numbers(&section.name, entry, &mut warnings)?;
                     }
@@ -293,6 +297,10 @@ impl Settings {
                 }
                 self.node = value.to_string();
             }
+            ("amd", "long_greeting_ms") => self.amd.long_greeting_ms = number(500, 60_000)?,
+            ("amd", "human_answer_ms") => self.amd.human_answer_ms = number(100, 10_000)?,
+            ("amd", "silence_ms") => self.amd.silence_ms = number(100, 10_000)?,
+            ("amd", "max_wait_ms") => self.amd.max_wait_ms = number(1000, 120_000)?,
             ("dialer", "enabled") => self.dialer.enabled = parse_bool(value).ok_or_else(|| error(bool_message(value)))?,
             ("dialer", "context") => {
                 if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {

@@ -236,6 +236,13 @@ fn callback_opt_out_and_machines_set_the_outcome() {
     call.say("bonjour vous êtes bien sur la messagerie de");
     assert_eq!(call.take_log()[1..], ["stop", "barge-in speech", "intent answering_machine", "end SUCCESS answering_machine"]);
 
+    // The machine detector's verdict (a beep, a long greeting) ends the call mid-prompt, whatever the step.
+    let mut call = Call::new();
+    call.take_log();
+    call.send(Input::MachineDetected);
+    assert_eq!(call.take_log(), ["stop", "end SUCCESS answering_machine"]);
+    assert!(call.send(Input::Tick).is_empty(), "ended");
+
     // Opting out at q2 (no transition there) still ends the call as do_not_call.
     let mut call = Call::new();
     call.answer("oui");
