@@ -36,7 +36,7 @@ SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 MODEL_FILE := target/models/intents.model
 TRAINING_DATA := tests/data/corpus/train.tsv tests/data/corpus/val.tsv tests/data/intents-dev.tsv tests/data/intents-dev2.tsv
 
-.PHONY: all build deps sandbox headers vosk model llm pg prompts install-model train eval test unit-test integration-test soak demo bench install clean
+.PHONY: all build deps sandbox headers vosk model llm pg prompts install-model train eval test unit-test integration-test soak demo demo-call bench install clean
 
 all: build
 
@@ -107,6 +107,10 @@ soak: build sandbox model prompts llm pg $(MODEL_FILE)
 	MINIBOT_PG_DIR=$(MINIBOT_CACHE)/pg-soak MINIBOT_PG_PORT=55436 tests/sandbox/postgres.sh stop; exit $$rc
 
 demo: build sandbox model prompts llm pg $(MODEL_FILE)
+	$(CARGO) run -q $(PURE) --example campaign-demo
+
+# One call into MiniBot($(CAMPAIGN)), turn by turn (CAMPAIGN=renovation: the second sample campaign).
+demo-call: build sandbox model prompts llm pg $(MODEL_FILE)
 	MINIBOT_DEMO_CAMPAIGN=$(CAMPAIGN) $(CARGO) run -q $(PURE) --example demo
 
 # The intent model, learned from the corpus (tests/data/corpus; deterministic, about a second).

@@ -107,7 +107,7 @@ fn show_status(args: &CliArgs) -> CliResult {
                 let d = dialer.stats();
                 let n = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
                 format!(
-                    "  Dialer:        {} call(s) placed and not ended; dialed {}, answered {}, postponed by the rules {}, closed {}, held by capacity {}\n",
+                    "  Dialer:        {} call(s) placed and not ended; dialed {}, answered {}, postponed by the rules {}, closed {}; polls held by the capacity bound {}\n",
                     dialer.in_flight(),
                     n(&d.dialed),
                     n(&d.answered),
