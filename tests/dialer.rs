@@ -299,3 +299,30 @@ fn answering_machines_are_told_from_people_by_amd_and_the_module() {
     let report = asterisk.cli("minibot show campaign demo");
     assert!(report.contains("Answering machine verdicts:") && report.contains("machine: amd MACHINE (MAXWORDS") && report.contains("human: amd HUMAN"), "{report}");
 }
+
+#[test]
+fn twenty_thousand_contacts_import_at_once_and_campaign_state_survives_a_restart() {
+    let db = fresh_database(SERVER);
+    // No dial string: this node never dials; the campaign is only state.
+    let scenarios = scenario("demo", "").replace("dial = Local/${PHONE_DIGITS}@callees\n", "");
+    let mut asterisk = node(&db, "n1", scenarios.clone(), 30);
+    let rows: String = (0..20_000).map(|i| format!("+3361{i:07},Prénom {i},\"Nom, {i}\"\n")).collect();
+    let path = file(&asterisk, "big.csv", &format!("phone,first_name,last_name\n{rows}0600000000,Bad,\n"));
+    asterisk.cli("minibot campaign create demo");
+    let started = Instant::now();
+    let out = asterisk.cli(&format!("minibot contacts import demo {path}"));
+    let elapsed = started.elapsed();
+    eprintln!("20 000 contacts imported in {:.2} s through the CLI: {}", elapsed.as_secs_f64(), out.lines().next().unwrap_or(""));
+    assert!(out.contains("20001 good row(s), 20001 queued"), "{out}");
+    assert_eq!(count(&db, "SELECT count(*) FROM call_queue"), 20_001);
+    assert_eq!(count(&db, "SELECT count(*) FROM contacts WHERE last_name = 'Nom, 19999'"), 1, "quoted commas");
+    assert!(asterisk.cli("minibot campaign start demo").contains("no 'dial' string"), "nothing to dial with");
+    // The state lives in PostgreSQL: a restarted node (or another one) sees it.
+    let mut client = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+    client.execute("UPDATE campaigns SET status = 'paused' WHERE name = 'demo'", &[]).unwrap();
+    asterisk.stop();
+    let again = node(&db, "n1", scenarios, 30);
+    let listing = again.cli("minibot show campaigns");
+    assert!(listing.contains("demo") && listing.contains("paused") && listing.contains("20001"), "{listing}");
+    assert!(again.cli("minibot campaign resume demo").contains("no 'dial' string"));
+}
