@@ -213,13 +213,16 @@ impl Machine {
         self.started.elapsed().as_millis() as u64
     }
 
-    /// What the media reports, as evidence.
+    fn ms_at(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.started).as_millis() as u64
+    }
+
+    /// What the media reports, as evidence, at the time the media saw it (not when it is read).
     fn observe(&mut self, event: &MediaEvent) {
-        let at = self.ms();
         match event {
-            MediaEvent::SpeechStarted { onset_ms, .. } => self.detector.speech_started(at.saturating_sub(*onset_ms)),
-            MediaEvent::SpeechEnded { .. } => self.detector.speech_ended(at),
-            MediaEvent::Beep(hz) => self.detector.beep(at, *hz),
+            MediaEvent::SpeechStarted { confirmed_at, onset_ms, .. } => self.detector.speech_started(self.ms_at(*confirmed_at).saturating_sub(*onset_ms)),
+            MediaEvent::SpeechEnded { at, .. } => self.detector.speech_ended(self.ms_at(*at)),
+            MediaEvent::Beep(hz) => self.detector.beep(self.ms(), *hz),
             MediaEvent::Rate(_) => {}
         }
     }
@@ -343,6 +346,7 @@ fn run_conversation(
     let mut pending = controller.start(Instant::now());
     update_view(live, &controller);
     let mut playing = false;
+    let mut machine_detected = false;
     let mut status = None;
     while status.is_none() {
         let mut follow_up = Vec::new();
@@ -406,7 +410,8 @@ fn run_conversation(
                 MediaEvent::Beep(_) => {}
             }
         }
-        if machine.detector.during_call(machine.ms()) == Some(Verdict::Machine) {
+        if !machine_detected && machine.detector.during_call(machine.ms()) == Some(Verdict::Machine) {
+            machine_detected = true;
             inputs.push(Input::MachineDetected);
         }
         for result in media.recognized.try_iter() {
@@ -511,8 +516,8 @@ fn store_result(call: &CallInfo, result: &CallResult) {
         dial: None,
         turns: result.turns.iter().map(turn_record).collect(),
     };
-    // A call the campaign dialer placed goes back to it (it adds what the contact's queue row becomes).
-    let Some(record) = crate::dialer::hand_over(&channel.unique_id(), record, result.callback) else { return };
+    // A call the campaign dialer placed gets what its contact's queue row becomes.
+    let record = crate::dialer::hand_over(&channel.unique_id(), record, result.callback);
     if let Some(store) = &call.setup.store {
         store.submit(record);
     }

@@ -176,8 +176,11 @@ fn reload() -> Result<(), String> {
     if bot.settings.asr != settings.asr {
         log::warn!("[asr] changes take effect at the next module load");
     }
-    if bot.settings.database != settings.database {
-        log::warn!("[database] changes take effect at the next module load");
+    if bot.settings.database != settings.database || bot.settings.node != settings.node {
+        log::warn!("[database] changes (node included) take effect at the next module load");
+    }
+    if bot.settings.dialer != settings.dialer {
+        log::warn!("[dialer] changes take effect at the next module load");
     }
     if bot.settings.llm != settings.llm || bot.settings.intent != settings.intent {
         log::warn!("[llm] and [intent] changes other than the model take effect at the next module load");

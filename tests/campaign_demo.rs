@@ -149,7 +149,11 @@ fn main() {
     asterisk.write_config("extensions.conf", &format!("{base}\n{dialer}\n{transcripts}\n{callees}"));
     asterisk.cli("dialplan reload");
     let warm = Instant::now() + Duration::from_secs(30);
-    while !asterisk.cli("minibot show metrics").contains("(16000, ") && Instant::now() < warm {
+    while !asterisk.cli("minibot show metrics").contains("(16000, ") {
+        if Instant::now() > warm {
+            println!("(no warm recognizer after 30 s: the first calls will wait ~0.4 s for one)");
+            break;
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
 
@@ -174,7 +178,8 @@ fn main() {
             break; // every contact had its first call (retries are hours away)
         }
         if Instant::now() > deadline {
-            println!("the campaign did not finish within 6 minutes");
+            println!("the campaign did not finish within 6 minutes: {attempted} contacts called, {leased} rows in progress");
+            println!("{}\n{}", asterisk.cli("minibot show calls").trim_end(), asterisk.cli("minibot show status").trim_end());
             std::process::exit(1);
         }
         std::thread::sleep(Duration::from_millis(500));

@@ -95,7 +95,7 @@ fn contacts_are_imported_dialed_recorded_and_retried_by_outcome() {
     assert!(!out.contains("12345"), "a bad number is masked in the report: {out}");
     let again = asterisk.cli(&format!("minibot contacts import demo {path}"));
     assert!(again.contains("0 queued") && again.contains("4 already in the campaign"), "{again}");
-    assert_eq!(count(&db, "SELECT count(*) FROM contacts WHERE consent"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM call_queue WHERE consent"), 1, "consent is given to the campaign's company");
 
     assert!(asterisk.cli("minibot campaign start demo").contains("created -> running"));
     wait_until("4 calls", Duration::from_secs(60), || count(&db, "SELECT count(*) FROM calls") >= 4, || asterisk.log());
@@ -117,7 +117,7 @@ fn contacts_are_imported_dialed_recorded_and_retried_by_outcome() {
         }
         assert_eq!((row[4].as_str(), row[5].as_str(), row[6].as_str(), row[7].as_str()), ("1", "n1", "true", "true"), "{phone}: {row:?}");
     };
-    // The answered callee listens and hangs up: the bot heard nobody (no_answer, retried in 2 h).
+    // The answered callee listens a second and hangs up during the bot's greeting (retried in a day).
     expect("+33600000010", "hangup_early", "HANGUP", "pending", Some("1440"));
     expect("+33600000011", "busy", "NOTREACHED", "pending", Some("20"));
     expect("+33600000012", "congestion", "NOTREACHED", "pending", Some("10"));
@@ -150,9 +150,11 @@ fn contacts_are_imported_dialed_recorded_and_retried_by_outcome() {
 #[test]
 fn calling_hours_that_exclude_now_place_no_call_and_say_why() {
     let db = fresh_database(SERVER);
-    // Only tomorrow's weekday, in the morning: never now.
-    let tomorrow = ["tue", "wed", "thu", "fri", "sat", "sun", "mon"][chrono::Utc::now().with_timezone(&chrono_tz::Europe::Paris).format("%u").to_string().parse::<usize>().unwrap() - 1];
-    let conf = scenario("demo", "").replace("hours = always", &format!("hours = {tomorrow} 10:00-11:00"));
+    // Only the day after tomorrow, in the morning: never now, and more than a day away even if
+    // midnight passes during the test.
+    let weekday = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Paris).format("%u").to_string().parse::<usize>().unwrap(); // 1 = Monday
+    let day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][(weekday - 1 + 2) % 7];
+    let conf = scenario("demo", "").replace("hours = always", &format!("hours = {day} 10:00-11:00"));
     let asterisk = node(&db, "n1", conf, 30);
     let path = file(&asterisk, "contacts.csv", "phone\n+33600000020\n+33600000030\n");
     asterisk.cli("minibot campaign create demo");
@@ -182,20 +184,21 @@ fn two_nodes_dial_one_campaign_without_calling_anyone_twice() {
     assert!(a.cli(&format!("minibot contacts import demo {path}")).contains("200 queued"));
     let started = Instant::now();
     b.cli("minibot campaign start demo"); // the state is in the database: node a sees it too
-    let mut peak: HashMap<String, i64> = HashMap::new();
-    let deadline = Instant::now() + Duration::from_secs(240);
-    while count(&db, "SELECT count(*) FROM calls") < 200 {
-        assert!(Instant::now() < deadline, "only {} calls:\n{}", count(&db, "SELECT count(*) FROM calls"), a.log());
-        for row in rows(&db, "SELECT lease_owner, count(*)::TEXT FROM call_queue WHERE status = 'leased' GROUP BY 1") {
-            let n: i64 = row[1].parse().unwrap();
-            let p = peak.entry(row[0].clone()).or_default();
-            *p = (*p).max(n);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    eprintln!("200 calls on 2 nodes in {:.1} s; peak rows in progress per node {peak:?}", started.elapsed().as_secs_f64());
+    wait_until("200 calls", Duration::from_secs(300), || count(&db, "SELECT count(*) FROM calls") >= 200, || a.log());
+    eprintln!("200 calls on 2 nodes in {:.1} s", started.elapsed().as_secs_f64());
     assert_eq!(count(&db, "SELECT count(DISTINCT phone) FROM calls"), 200, "every contact called");
     assert_eq!(count(&db, "SELECT count(*) FROM calls"), 200, "nobody called twice");
+    // The most calls of one node in progress at once: at each call's dial, the node's calls dialed
+    // before it and not yet ended.
+    let peak: HashMap<String, i64> = rows(
+        &db,
+        "SELECT c.node, max((SELECT count(*) FROM calls d WHERE d.node = c.node AND d.dialed_at <= c.dialed_at AND d.ended_at > c.dialed_at))::TEXT
+         FROM calls c GROUP BY c.node",
+    )
+    .into_iter()
+    .map(|r| (r[0].clone(), r[1].parse().unwrap()))
+    .collect();
+    eprintln!("peak calls in progress per node: {peak:?}");
     assert!(peak.values().all(|n| *n <= 5), "max_concurrent = 5 per node: {peak:?}");
     let by_node = rows(&db, "SELECT node, count(*)::TEXT FROM calls GROUP BY 1");
     assert_eq!(by_node.len(), 2, "both nodes dialed: {by_node:?}");
@@ -217,7 +220,7 @@ fn a_dead_node_s_contacts_are_dialed_by_another_once_its_lease_expires() {
     let killed = Instant::now();
     a.stop();
     let b = node(&db, "b", scenario("demo", "").replace("Local/${PHONE_DIGITS}@callees", "Local/${PHONE_DIGITS}0@callees"), 10);
-    wait_until("b dials a's contacts", Duration::from_secs(40), || count(&db, "SELECT count(*) FROM calls WHERE node = 'b'") == 3, || b.log());
+    wait_until("b dials a's contacts", Duration::from_secs(90), || count(&db, "SELECT count(*) FROM calls WHERE node = 'b'") == 3, || b.log());
     let waited = killed.elapsed();
     assert!(waited >= Duration::from_secs(8), "b took the rows only once the lease had expired ({waited:?})");
     assert_eq!(count(&db, "SELECT count(*) FROM call_queue WHERE attempts = 2"), 3, "the lost attempt counts");
@@ -285,7 +288,7 @@ fn answering_machines_are_told_from_people_by_amd_and_the_module() {
         .collect();
     let machine = &verdicts["+33600000007"];
     assert_eq!(machine[0], "answering_machine", "{verdicts:?}");
-    assert!(machine[1].starts_with("machine: amd MACHINE") && machine[1].contains("beep"), "{verdicts:?}");
+    assert!(machine[1].starts_with("machine: amd MACHINE") && machine[1].contains("+ beep (1000 Hz)"), "{verdicts:?}");
     assert_eq!(machine[2], "0", "the bot never spoke to the machine: {verdicts:?}");
     let person = &verdicts["+33600000008"];
     assert!(person[1].starts_with("human: amd HUMAN"), "{verdicts:?}");
@@ -297,7 +300,7 @@ fn answering_machines_are_told_from_people_by_amd_and_the_module() {
     assert_eq!(message.get("File"), Some("vm-goodbye"));
     assert_eq!(count(&db, "SELECT count(*) FROM call_queue q JOIN contacts c ON c.id = q.contact_id WHERE c.phone = '+33600000007' AND q.status = 'pending' AND q.next_attempt_at > now() + interval '3 hours'"), 1, "a machine is retried later (4 h)");
     let report = asterisk.cli("minibot show campaign demo");
-    assert!(report.contains("Answering machine verdicts:") && report.contains("machine: amd MACHINE (MAXWORDS") && report.contains("human: amd HUMAN"), "{report}");
+    assert!(report.contains("Answering machine verdicts:") && report.contains("machine: amd MACHINE") && report.contains("human: amd HUMAN"), "{report}");
 }
 
 #[test]

@@ -53,18 +53,21 @@ fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
 fn migrations_apply_once_even_from_two_nodes_at_once() {
     let url = fresh_database(SERVER);
     let mut client = Client::connect(&url, NoTls).unwrap();
-    assert_eq!(schema::migrate(&mut client).unwrap(), [1, 2]);
+    assert_eq!(schema::migrate(&mut client).unwrap(), [1, 2, 3]);
     assert!(schema::migrate(&mut client).unwrap().is_empty(), "re-run applies nothing");
 
-    // A database of the previous release (migration 1 only) gets the next ones.
+    // A database of an earlier release (migration 1 only, with a campaign in the old 'active'
+    // state) gets the next ones.
     let url = fresh_database(SERVER);
     let mut client = Client::connect(&url, NoTls).unwrap();
     let (version, name, sql) = schema::MIGRATIONS[0];
     client.batch_execute(sql).unwrap();
     client.batch_execute("CREATE TABLE schema_migrations (version INT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())").unwrap();
     client.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[&version, &name]).unwrap();
-    assert_eq!(schema::migrate(&mut client).unwrap(), [2]);
+    client.execute("INSERT INTO campaigns (name, scenario) VALUES ('old', 'old')", &[]).unwrap();
+    assert_eq!(schema::migrate(&mut client).unwrap(), [2, 3]);
     assert_eq!(count(&url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'conversations' AND column_name = 'question'"), 1);
+    assert_eq!(count(&url, "SELECT count(*) FROM campaigns WHERE status = 'running'"), 1, "'active' became 'running'");
 
     let url = fresh_database(SERVER);
     let nodes: Vec<_> = (0..2)
@@ -74,8 +77,8 @@ fn migrations_apply_once_even_from_two_nodes_at_once() {
         })
         .collect();
     let applied: Vec<i32> = nodes.into_iter().flat_map(|n| n.join().unwrap()).collect();
-    assert_eq!(applied, [1, 2], "exactly one node applied each migration");
-    assert_eq!(count(&url, "SELECT count(*) FROM schema_migrations"), 2);
+    assert_eq!(applied, [1, 2, 3], "exactly one node applied each migration");
+    assert_eq!(count(&url, "SELECT count(*) FROM schema_migrations"), 3);
     // E.164 is enforced by the schema too.
     let mut client = Client::connect(&url, NoTls).unwrap();
     assert!(client.execute("INSERT INTO contacts (phone) VALUES ('0612345678')", &[]).is_err());
@@ -263,6 +266,35 @@ fn a_record_the_database_refuses_is_set_aside_and_never_blocks_the_others() {
     wait_for("r3", Duration::from_secs(10), || store.stats().written.load(Ordering::Relaxed) == 1);
     assert_eq!(store.stats().refused.load(Ordering::Relaxed), 2);
     assert!(!std::path::Path::new(&spool).exists(), "a refused record does not clog the spool");
+
+    // A dialed call refused for good still gives its queue row back (failed, with the reason):
+    // left leased, the row would be dialed again at every lease expiry.
+    let mut client = Client::connect(&url, NoTls).unwrap();
+    client
+        .batch_execute(
+            "INSERT INTO campaigns (name, scenario, status) VALUES ('demo', 'demo', 'running');
+             INSERT INTO contacts (phone) VALUES ('+33612345678');
+             INSERT INTO call_queue (campaign_id, contact_id, status, attempts, lease_owner, lease_expires_at)
+             SELECT p.id, c.id, 'leased', 1, 'node1', now() + interval '1 minute' FROM campaigns p, contacts c",
+        )
+        .unwrap();
+    let queue_id: i64 = client.query_one("SELECT id FROM call_queue", &[]).unwrap().get(0);
+    let mut dialed = bad.clone();
+    dialed.key = "node1/dialed".into();
+    dialed.dial = Some(res_minibot::store::record::DialAttempt {
+        queue_id,
+        contact_id: 1,
+        campaign_id: 1,
+        attempt: 1,
+        node: "node1".into(),
+        dialed_at_ms: 1_795_600_000_000,
+        next_status: "do_not_call".into(),
+        next_attempt_at_ms: None,
+    });
+    store.submit(dialed);
+    wait_for("the row given back", Duration::from_secs(10), || {
+        count(&url, "SELECT count(*) FROM call_queue WHERE status = 'failed' AND lease_owner IS NULL AND waiting_for LIKE '%refused%'") == 1
+    });
     store.shutdown();
 }
 

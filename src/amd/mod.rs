@@ -138,25 +138,31 @@ impl MachineDetector {
         None
     }
 
-    /// During the conversation: Machine as soon as the module's own evidence shows one (a beep,
-    /// or a first turn longer than a person's answer ever is).
+    /// During the conversation, on calls where AMD() ran (without it only voicemail words count,
+    /// through the classifier): Machine on a beep in the first seconds, or, when AMD() could not
+    /// decide, on a first turn that starts at once and runs on longer than a person's "allô" ever
+    /// does (a greeting). After AMD() said HUMAN a long first answer is a talkative person.
     pub fn during_call(&mut self, now_ms: u64) -> Option<Verdict> {
         if let Some(decided) = &self.decided {
             return Some(decided.0);
         }
-        let amd = self.amd_text();
+        let amd = self.amd.clone()?;
+        let c = self.config;
         // A beep in the first seconds; later, a tone is the callee's business (a notification).
-        if let Some((_, hz)) = self.beep.filter(|(at, _)| *at <= u64::from(self.config.max_wait_ms)) {
-            return self.decide(Verdict::Machine, format!("beep ({hz} Hz); {amd}"));
+        if let Some((_, hz)) = self.beep.filter(|(at, _)| *at <= u64::from(c.max_wait_ms)) {
+            return self.decide(Verdict::Machine, format!("beep ({hz} Hz); {}", amd.describe()));
+        }
+        if amd.status != "NOTSURE" {
+            return None;
         }
         let first_turn = match (self.turns.first(), self.speaking_since) {
-            (Some((_, len)), _) => Some(*len),
-            (None, Some(start)) => Some(now_ms.saturating_sub(start)),
+            (Some((start, len)), _) => Some((*start, *len)),
+            (None, Some(start)) => Some((start, now_ms.saturating_sub(start))),
             (None, None) => None,
         };
         match first_turn {
-            Some(len) if len >= u64::from(self.config.long_greeting_ms) => {
-                self.decide(Verdict::Machine, format!("long greeting ({len} ms); {amd}"))
+            Some((start, len)) if start <= u64::from(c.human_answer_ms) && len >= u64::from(c.long_greeting_ms) => {
+                self.decide(Verdict::Machine, format!("long greeting ({len} ms); {}", amd.describe()))
             }
             _ => None,
         }
@@ -239,15 +245,23 @@ mod tests {
         assert_eq!(greeting.during_call(4000), Some(Verdict::Machine), "still talking after 4 s");
         assert_eq!(greeting.describe(false), "machine: long greeting (4000 ms); amd NOTSURE (TOOLONG-5000)");
 
-        let mut beep = MachineDetector::new(AmdConfig::default(), None);
+        let mut beep = MachineDetector::new(AmdConfig::default(), amd("HUMAN", "HUMAN-300-800"));
         beep.beep(800, 425);
         assert_eq!(beep.during_call(820), Some(Verdict::Machine));
-        assert_eq!(beep.describe(false), "machine: beep (425 Hz); no amd");
-        // A long answer later in the call is no greeting.
-        let mut later = MachineDetector::new(AmdConfig::default(), None);
-        later.speech_started(0);
-        later.speech_ended(800);
-        later.speech_started(5000);
+        assert_eq!(beep.describe(false), "machine: beep (425 Hz); amd HUMAN (HUMAN-300-800)");
+        // After AMD said HUMAN, a long first answer is a talkative person.
+        let mut talkative = MachineDetector::new(AmdConfig::default(), amd("HUMAN", "HUMAN-300-800"));
+        talkative.speech_started(200);
+        assert_eq!(talkative.during_call(6000), None);
+        // A long turn that does not start at once is an answer, not a greeting.
+        let mut later = MachineDetector::new(AmdConfig::default(), amd("NOTSURE", "TOOLONG-5000"));
+        later.speech_started(3000);
         assert_eq!(later.during_call(12_000), None);
+        // Without AMD() only the classifier's voicemail words count.
+        let mut without = MachineDetector::new(AmdConfig::default(), None);
+        without.beep(800, 425);
+        without.speech_started(0);
+        assert_eq!(without.during_call(9000), None);
+        assert_eq!(without.describe(true), "machine: voicemail words; no amd");
     }
 }

@@ -89,29 +89,10 @@ fn show_campaigns(args: &CliArgs) -> CliResult {
     }
     run(args, || {
         let (mut client, _) = database()?;
-        let rows = client
-            .query(
-                "SELECT p.name, p.status, count(q.id), count(q.id) FILTER (WHERE q.status = 'pending'),
-                        count(q.id) FILTER (WHERE q.status = 'leased'), count(q.id) FILTER (WHERE q.status = 'done'),
-                        count(q.id) FILTER (WHERE q.status IN ('failed', 'do_not_call')),
-                        (SELECT count(*) FROM calls k WHERE k.campaign = p.name)
-                 FROM campaigns p LEFT JOIN call_queue q ON q.campaign_id = p.id GROUP BY p.id ORDER BY p.id",
-                &[],
-            )
-            .map_err(|e| crate::store::db::error_chain(&e))?;
+        let rows = db::progress(&mut client)?;
         let mut out = format!("{:<20} {:<9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "Campaign", "Status", "Contacts", "Pending", "Dialing", "Done", "Closed", "Calls");
-        for r in &rows {
-            out += &format!(
-                "{:<20} {:<9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
-                r.get::<_, String>(0),
-                r.get::<_, String>(1),
-                r.get::<_, i64>(2),
-                r.get::<_, i64>(3),
-                r.get::<_, i64>(4),
-                r.get::<_, i64>(5),
-                r.get::<_, i64>(6),
-                r.get::<_, i64>(7)
-            );
+        for (name, status, contacts, pending, leased, done, closed, calls) in &rows {
+            out += &format!("{name:<20} {status:<9} {contacts:>8} {pending:>8} {leased:>8} {done:>8} {closed:>8} {calls:>8}\n");
         }
         out += &format!("{} campaign(s)\n", rows.len());
         Ok(out)

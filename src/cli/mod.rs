@@ -107,13 +107,16 @@ fn show_status(args: &CliArgs) -> CliResult {
                 let d = dialer.stats();
                 let n = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
                 format!(
-                    "  Dialer:        {} call(s) placed and not ended; dialed {}, answered {}, postponed by the rules {}, closed {}; polls held by the capacity bound {}\n",
+                    "  Dialer:        {} call(s) placed and not ended; rows claimed {}, dialed {}, answered {}, postponed by the rules {}, closed {}\n                 polls held by the capacity bound {}, by results waiting in the spool {}; database errors {}\n",
                     dialer.in_flight(),
+                    n(&d.claimed),
                     n(&d.dialed),
                     n(&d.answered),
                     n(&d.postponed),
                     n(&d.closed),
-                    n(&d.held_by_capacity)
+                    n(&d.held_by_capacity),
+                    n(&d.held_by_store),
+                    n(&d.db_errors)
                 )
             }
             None => "  Dialer:        off (no database, or [dialer] enabled = no)\n".to_string(),

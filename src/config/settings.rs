@@ -134,6 +134,13 @@ impl Settings {
             );
             return Err(ConfigError::at(file, 0, "call", "processing_timeout_ms", &message));
         }
+        if u64::from(self.dialer.lease_s) * 1000 < 5 * u64::from(self.dialer.poll_ms) {
+            let message = format!(
+                "lease_s ({} s) must cover at least five polls (poll_ms = {}): a lease renewed too rarely lets another node dial a call in progress",
+                self.dialer.lease_s, self.dialer.poll_ms
+            );
+            return Err(ConfigError::at(file, 0, "dialer", "lease_s", &message));
+        }
         Ok(())
     }
 

@@ -3,11 +3,12 @@
 //! never dial one contact twice, and a dead node's rows come back when its lease expires), applies
 //! the calling rules, paces new calls, and hands each call to a pool of call threads. A call thread
 //! places the call through Asterisk and carries it through the dialplan (AMD, then MiniBot) until
-//! it ends; MiniBot() hands its record back here, the retry policy says what the queue row becomes,
-//! and the store writes both in one transaction (spooled while the database is down).
+//! it ends. MiniBot() completes its record at the end of its part of the call with what the queue
+//! row becomes (the retry policy), and the store writes both in one transaction (spooled while the
+//! database is down); a call that never reached MiniBot() gets its record from the call thread.
 
 use crate::ast::originate::{self, DialResult};
-use crate::campaign::retry::{callback_instant, Next};
+use crate::campaign::retry::{callback_instant, Next, RetryPolicy};
 use crate::campaign::rules::{self, Verdict};
 use crate::campaign::{pacing::Pacer, DialerConfig, Dialing};
 use crate::module::with_bot;
@@ -29,26 +30,69 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Results MiniBot() hands over for the calls this node placed, by channel uniqueid (None until
-/// the call ends). A process-wide map: MiniBot() finds it without holding the module's state.
-static AWAITING: Mutex<Option<HashMap<String, Option<Finished>>>> = Mutex::new(None);
+/// What a call placed by this node needs when it ends, by channel uniqueid; `reported` once
+/// MiniBot() has handed its record over. A process-wide map: MiniBot() finds it without holding
+/// the module's state.
+static AWAITING: Mutex<Option<HashMap<String, Attempt>>> = Mutex::new(None);
 
-struct Finished {
-    record: CallRecord,
-    callback: Option<When>,
+#[derive(Clone)]
+struct Attempt {
+    queue_id: i64,
+    contact_id: i64,
+    campaign_id: i64,
+    attempt: i32,
+    node: String,
+    dialed_at: DateTime<Utc>,
+    zone: Tz,
+    retry: RetryPolicy,
+    phone: String,
+    reported: bool,
 }
 
-/// Called by MiniBot() as a call ends: a call placed by this node's dialer gives its record to the
-/// dialer (which adds what the queue row becomes); any other call's record comes back, for the store.
-pub fn hand_over(uniqueid: &str, record: CallRecord, callback: Option<When>) -> Option<CallRecord> {
-    let mut awaiting = AWAITING.lock();
-    match awaiting.as_mut().and_then(|m| m.get_mut(uniqueid)) {
-        Some(slot) => {
-            *slot = Some(Finished { record, callback });
-            None
-        }
-        None => Some(record),
+impl Attempt {
+    /// Adds what the queue row becomes to the call's record.
+    fn complete(&self, record: &mut CallRecord, callback: Option<When>) {
+        let ended = Utc::now();
+        let outcome = Outcome::parse(&record.outcome).unwrap_or(Outcome::Failed);
+        let callback_at = callback.and_then(|w| callback_instant(w, ended, self.zone));
+        let next = self.retry.after(outcome, self.attempt as u32, ended, callback_at);
+        record.phone = Some(self.phone.clone());
+        record.dial = Some(DialAttempt {
+            queue_id: self.queue_id,
+            contact_id: self.contact_id,
+            campaign_id: self.campaign_id,
+            attempt: self.attempt,
+            node: self.node.clone(),
+            dialed_at_ms: self.dialed_at.timestamp_millis(),
+            next_status: next.status().to_string(),
+            next_attempt_at_ms: match next {
+                Next::RetryAt(at) => Some(at.timestamp_millis()),
+                _ => None,
+            },
+        });
+        log::info!(
+            "dialer: {} attempt {}: {} -> {}",
+            phone::mask(&self.phone),
+            self.attempt,
+            record.outcome,
+            match next {
+                Next::RetryAt(at) => format!("retry at {}", at.format("%Y-%m-%d %H:%M UTC")),
+                other => other.status().to_string(),
+            }
+        );
     }
+}
+
+/// Called by MiniBot() as its part of a call ends: a call this node's dialer placed gets what its
+/// queue row becomes added to the record, at once (a transfer to an agent afterwards does not keep
+/// the result waiting). The record then goes to the store as every other does.
+pub fn hand_over(uniqueid: &str, mut record: CallRecord, callback: Option<When>) -> CallRecord {
+    let mut awaiting = AWAITING.lock();
+    if let Some(attempt) = awaiting.as_mut().and_then(|m| m.get_mut(uniqueid)) {
+        attempt.reported = true;
+        attempt.complete(&mut record, callback);
+    }
+    record
 }
 
 #[derive(Default)]
@@ -59,6 +103,7 @@ pub struct DialerStats {
     pub postponed: AtomicU64,
     pub closed: AtomicU64,
     pub held_by_capacity: AtomicU64,
+    pub held_by_store: AtomicU64,
     pub db_errors: AtomicU64,
 }
 
@@ -76,10 +121,7 @@ struct Job {
     campaign: Campaign,
     dialing: Dialing,
     due: Due,
-    zone: Tz,
-    attempt: i32,
     uniqueid: String,
-    dialed_at: DateTime<Utc>,
 }
 
 struct Shared {
@@ -88,7 +130,7 @@ struct Shared {
     database: StoreConfig,
     store: Arc<Store>,
     flight: Mutex<Flight>,
-    pub stats: DialerStats,
+    stats: DialerStats,
 }
 
 pub struct Dialer {
@@ -104,16 +146,24 @@ impl Dialer {
         let shared = Arc::new(Shared { config: config.clone(), node, database, store, flight: Mutex::default(), stats: DialerStats::default() });
         let (stop_tx, stop_rx) = bounded::<()>(0);
         let (job_tx, job_rx) = bounded::<Job>(config.max_calls as usize);
-        let mut threads = Vec::new();
-        let spawn = |name: String, f: Box<dyn FnOnce() + Send>| std::thread::Builder::new().name(name).spawn(f).map_err(|e| format!("cannot start the dialer: {e}"));
-        for i in 0..config.max_calls {
-            let (shared, jobs) = (shared.clone(), job_rx.clone());
-            threads.push(spawn(format!("minibot-call-{i}"), Box::new(move || call_thread(&shared, &jobs)))?);
+        let dialer = Dialer { shared: shared.clone(), stop: Mutex::new(Some(stop_tx)), jobs: Mutex::new(Some(job_tx.clone())), threads: Mutex::default() };
+        let spawn = |name: String, f: Box<dyn FnOnce() + Send>| -> Result<(), String> {
+            let thread = std::thread::Builder::new().name(name).spawn(f).map_err(|e| format!("cannot start the dialer: {e}"))?;
+            dialer.threads.lock().push(thread);
+            Ok(())
+        };
+        let started = (0..config.max_calls)
+            .try_for_each(|i| {
+                let (shared, jobs) = (shared.clone(), job_rx.clone());
+                spawn(format!("minibot-call-{i}"), Box::new(move || call_thread(&shared, &jobs)))
+            })
+            .and_then(|()| spawn("minibot-dialer".into(), Box::new(move || control_thread(&shared, &job_tx, &stop_rx))));
+        if let Err(e) = started {
+            dialer.shutdown(); // joins what did start
+            return Err(e);
         }
-        let (control_shared, control_jobs) = (shared.clone(), job_tx.clone());
-        threads.push(spawn("minibot-dialer".into(), Box::new(move || control_thread(&control_shared, &control_jobs, &stop_rx)))?);
-        log::info!("dialer on node {}: up to {} calls, context {}", shared.node, config.max_calls, config.context);
-        Ok(Dialer { shared, stop: Mutex::new(Some(stop_tx)), jobs: Mutex::new(Some(job_tx)), threads: Mutex::new(threads) })
+        log::info!("dialer on node {}: up to {} calls, context {}", dialer.shared.node, config.max_calls, config.context);
+        Ok(dialer)
     }
 
     pub fn stats(&self) -> &DialerStats {
@@ -169,10 +219,13 @@ fn control_thread(shared: &Shared, jobs: &Sender<Job>, stop: &Receiver<()>) {
             }
         }
         let Some(db) = client.as_mut() else { continue };
-        if let Err(e) = tick(shared, db, jobs, &mut pacers, &mut warned) {
+        // A panic here must not end the thread: the leases of calls in progress depend on it.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tick(shared, db, jobs, &mut pacers, &mut warned)))
+            .unwrap_or_else(|_| Err("a dialer pass panicked (see the log); going on".to_string()));
+        if let Err(e) = result {
             shared.stats.db_errors.fetch_add(1, Ordering::Relaxed);
             log::warn!("dialer: {e}");
-            client = None; // reconnect (bounded) at the next tick
+            client = None; // a fresh connection at the next pass
         }
     }
 }
@@ -182,6 +235,12 @@ fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashM
     let lease_s = f64::from(shared.config.lease_s);
     let rows: Vec<i64> = shared.flight.lock().rows.iter().copied().collect();
     queue::renew(db, &shared.node, &rows, lease_s)?;
+    // While results wait in the spool, the database does not know every call or opt-out yet: the
+    // calling rules would judge on a stale history.
+    if !shared.store.connected() || shared.store.spool_lines() > 0 {
+        shared.stats.held_by_store.fetch_add(1, Ordering::Relaxed);
+        return Ok(());
+    }
     let campaigns = queue::running(db)?;
     let Some(scenarios) = with_bot(|bot| bot.scenarios.clone()) else { return Ok(()) };
     let now = Instant::now();
@@ -212,8 +271,15 @@ fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashM
         }
         let due = queue::claim(db, &campaign, &shared.node, i64::from(room), lease_s, dialing.rules.per_days as i32)?;
         shared.stats.claimed.fetch_add(due.len() as u64, Ordering::Relaxed);
-        for row in due {
+        let mut due = due.into_iter();
+        while let Some(row) = due.next() {
             let zone = row.timezone.as_deref().and_then(|z| z.parse::<Tz>().ok()).unwrap_or(dialing.timezone);
+            if row.called_elsewhere {
+                // One call at a time to a person, whatever the campaign: try again in a minute.
+                queue::postpone(db, row.queue_id, &shared.node, Utc::now() + chrono::Duration::seconds(60), "being called by another campaign")?;
+                shared.stats.postponed.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
             match rules::judge(Utc::now(), zone, &dialing.rules, &row.history) {
                 Verdict::Never { why } => {
                     let status = if row.history.opted_out { "do_not_call" } else { "failed" };
@@ -225,21 +291,39 @@ fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashM
                     shared.stats.postponed.fetch_add(1, Ordering::Relaxed);
                 }
                 Verdict::Dial => {
-                    let Some(attempt) = queue::start_attempt(db, row.queue_id, &shared.node)? else { continue };
                     if !take_slot(shared, campaign.id, row.queue_id) {
-                        queue::postpone(db, row.queue_id, &shared.node, Utc::now(), "unloading")?;
+                        // Unloading: this row and the rest of the batch go back, no attempt counted.
+                        for row in std::iter::once(row).chain(due) {
+                            queue::postpone(db, row.queue_id, &shared.node, Utc::now(), "the node is unloading")?;
+                        }
                         return Ok(());
                     }
+                    let Some(attempt) = queue::start_attempt(db, row.queue_id, &shared.node)? else {
+                        finish_slot(shared, campaign.id, row.queue_id); // no longer ours
+                        continue;
+                    };
                     pacer.take(1);
                     let uniqueid = format!("minibot-{}-{}-{}", shared.node, row.queue_id, attempt);
-                    AWAITING.lock().get_or_insert_with(HashMap::new).insert(uniqueid.clone(), None);
-                    let job = Job { campaign: campaign.clone(), dialing: dialing.clone(), due: row, zone, attempt, uniqueid, dialed_at: Utc::now() };
+                    let record = Attempt {
+                        queue_id: row.queue_id,
+                        contact_id: row.contact_id,
+                        campaign_id: campaign.id,
+                        attempt,
+                        node: shared.node.clone(),
+                        dialed_at: Utc::now(),
+                        zone,
+                        retry: dialing.retry.clone(),
+                        phone: row.phone.clone(),
+                        reported: false,
+                    };
+                    AWAITING.lock().get_or_insert_with(HashMap::new).insert(uniqueid.clone(), record);
+                    let job = Job { campaign: campaign.clone(), dialing: dialing.clone(), due: row, uniqueid };
                     if let Err(e) = jobs.try_send(job) {
                         // Cannot happen while slots <= threads; the row comes back when its lease expires.
                         let job = e.into_inner();
                         log::error!("dialer: no call thread free for queue row {}", job.due.queue_id);
-                        finish_slot(shared, job.campaign.id, job.due.queue_id);
                         AWAITING.lock().as_mut().map(|m| m.remove(&job.uniqueid));
+                        finish_slot(shared, job.campaign.id, job.due.queue_id);
                     }
                 }
             }
@@ -248,10 +332,11 @@ fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashM
     Ok(())
 }
 
-/// The node is saturated when, with calls in progress, recent recognition or outgoing audio is
-/// slower than the configured bounds.
+/// The node is saturated when, with calls in progress, its latest recognitions or outgoing audio
+/// are slower than the configured bounds.
 fn saturated(config: &DialerConfig) -> bool {
-    let over = |samples: &crate::obs::metrics::Samples, bound: u32| samples.summary().is_some_and(|s| s.count >= 5 && s.p95 > f64::from(bound));
+    const LATEST: usize = 200;
+    let over = |samples: &crate::obs::metrics::Samples, bound: u32| samples.recent(LATEST).is_some_and(|s| s.count >= 5 && s.p95 > f64::from(bound));
     over(&METRICS.turn_final_ms, config.max_turn_ms) || over(&METRICS.write_gap_talking_ms, config.max_audio_gap_ms)
 }
 
@@ -277,30 +362,39 @@ fn finish_slot(shared: &Shared, campaign: i64, row: i64) {
 
 fn call_thread(shared: &Shared, jobs: &Receiver<Job>) {
     for job in jobs {
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| place(shared, &job)));
-        if outcome.is_err() {
-            log::error!("dialer: a call thread panicked on queue row {}; the row comes back when its lease expires", job.due.queue_id);
+        let placed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| place(shared, &job)));
+        // Whatever happened, the attempt leaves a record (a panic counts as a failed call).
+        let result = placed.unwrap_or_else(|_| {
+            log::error!("dialer: a call thread panicked on queue row {}", job.due.queue_id);
+            DialResult::Failed
+        });
+        let attempt = AWAITING.lock().as_mut().and_then(|m| m.remove(&job.uniqueid));
+        if let Some(attempt) = attempt.filter(|a| !a.reported) {
+            let mut record = not_reached(shared, &job, result);
+            attempt.complete(&mut record, None);
+            shared.store.submit(record);
         }
         finish_slot(shared, job.campaign.id, job.due.queue_id);
     }
 }
 
-/// Places one call, waits for its end, and hands its record (with what the queue row becomes)
-/// to the store.
-fn place(shared: &Shared, job: &Job) {
+/// Places one call and carries it to its end.
+fn place(shared: &Shared, job: &Job) -> DialResult {
     let phone = &job.due.phone;
+    let attempt = AWAITING.lock().as_ref().and_then(|m| m.get(&job.uniqueid).map(|a| (a.attempt, a.zone)));
+    let (number, zone) = attempt.unwrap_or((0, job.dialing.timezone));
     let variables = vec![
         ("MINIBOT_CAMPAIGN".to_string(), job.campaign.name.clone()),
         ("MINIBOT_PHONE".to_string(), phone.clone()),
         ("MINIBOT_QUEUE_ID".to_string(), job.due.queue_id.to_string()),
         ("MINIBOT_CONTACT_ID".to_string(), job.due.contact_id.to_string()),
-        ("MINIBOT_ATTEMPT".to_string(), job.attempt.to_string()),
-        ("MINIBOT_TZ".to_string(), job.zone.name().to_string()),
+        ("MINIBOT_ATTEMPT".to_string(), number.to_string()),
+        ("MINIBOT_TZ".to_string(), zone.name().to_string()),
     ];
     let (cid_name, cid_number) = split_caller_id(&job.dialing.caller_id);
     let dial = job.dialing.dial_string_for(phone);
     shared.stats.dialed.fetch_add(1, Ordering::Relaxed);
-    log::info!("dialer: calling {} for campaign {} (attempt {})", phone::mask(phone), job.campaign.name, job.attempt);
+    log::info!("dialer: calling {} for campaign {} (attempt {number})", phone::mask(phone), job.campaign.name);
     let result = originate::dial_and_run(&originate::Call {
         dial: &dial,
         ring_timeout_ms: job.dialing.ring_timeout_s * 1000,
@@ -314,40 +408,7 @@ fn place(shared: &Shared, job: &Job) {
     if result == DialResult::Answered {
         shared.stats.answered.fetch_add(1, Ordering::Relaxed);
     }
-    let finished = AWAITING.lock().as_mut().and_then(|m| m.remove(&job.uniqueid)).flatten();
-    let ended = Utc::now();
-    let (mut record, callback) = match finished {
-        Some(f) => (f.record, f.callback.and_then(|w| callback_instant(w, ended, job.zone))),
-        None => (not_reached(shared, job, result, &dial, ended), None),
-    };
-    let outcome = Outcome::parse(&record.outcome).unwrap_or(Outcome::Failed);
-    let next = job.dialing.retry.after(outcome, job.attempt as u32, ended, callback);
-    record.phone = Some(phone.clone());
-    record.dial = Some(DialAttempt {
-        queue_id: job.due.queue_id,
-        contact_id: job.due.contact_id,
-        campaign_id: job.campaign.id,
-        attempt: job.attempt,
-        node: shared.node.clone(),
-        dialed_at_ms: job.dialed_at.timestamp_millis(),
-        next_status: next.status().to_string(),
-        next_attempt_at_ms: match next {
-            Next::RetryAt(at) => Some(at.timestamp_millis()),
-            _ => None,
-        },
-    });
-    log::info!(
-        "dialer: {} campaign {} attempt {}: {} -> {}",
-        phone::mask(phone),
-        job.campaign.name,
-        job.attempt,
-        record.outcome,
-        match next {
-            Next::RetryAt(at) => format!("retry at {}", at.format("%Y-%m-%d %H:%M UTC")),
-            other => other.status().to_string(),
-        }
-    );
-    shared.store.submit(record);
+    result
 }
 
 /// `calls.status` of an attempt nobody answered (MiniBot's own statuses are MINIBOTSTATUS values).
@@ -355,7 +416,7 @@ const NOT_REACHED: &str = "NOTREACHED";
 
 /// The record of an attempt that never reached MiniBot(): not answered, busy, failed, or
 /// answered and hung up before the bot started (during AMD).
-fn not_reached(shared: &Shared, job: &Job, result: DialResult, dial: &str, ended: DateTime<Utc>) -> CallRecord {
+fn not_reached(shared: &Shared, job: &Job, result: DialResult) -> CallRecord {
     let (status, outcome) = match result {
         DialResult::Answered => (CallStatus::Hangup.as_str(), Outcome::HangupEarly),
         DialResult::NoAnswer => (NOT_REACHED, Outcome::Unanswered),
@@ -366,11 +427,11 @@ fn not_reached(shared: &Shared, job: &Job, result: DialResult, dial: &str, ended
     CallRecord {
         key: format!("{}/{}", shared.node, job.uniqueid),
         uniqueid: job.uniqueid.clone(),
-        channel: dial.to_string(),
+        channel: job.dialing.dial_string_for(&job.due.phone),
         campaign: job.campaign.name.clone(),
         phone: Some(job.due.phone.clone()),
         answered_at_ms: 0,
-        ended_at_ms: ended.timestamp_millis(),
+        ended_at_ms: Utc::now().timestamp_millis(),
         status: status.to_string(),
         outcome: outcome.as_str().to_string(),
         score: 0,

@@ -50,6 +50,12 @@ impl Samples {
         let mut sorted: Vec<f64> = self.values.lock().iter().copied().collect();
         summarize(&mut sorted)
     }
+
+    /// The summary of the `n` latest values only: how things are going now.
+    pub fn recent(&self, n: usize) -> Option<Summary> {
+        let mut latest: Vec<f64> = self.values.lock().iter().rev().take(n).copied().collect();
+        summarize(&mut latest)
+    }
 }
 
 impl Default for Samples {
@@ -170,5 +176,8 @@ mod tests {
         let s = samples.summary().unwrap();
         assert_eq!(s.count, KEEP);
         assert_eq!(s.max, (KEEP + 9) as f64);
+        let recent = samples.recent(10).unwrap();
+        assert_eq!((recent.count, recent.max), (10, (KEEP + 9) as f64));
+        assert!(recent.median >= (KEEP - 1) as f64, "only the latest values");
     }
 }

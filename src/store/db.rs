@@ -261,6 +261,20 @@ fn insert_call(client: &mut Client, r: &CallRecord) -> Result<(), postgres::Erro
     tx.commit()
 }
 
+/// The queue row of a call whose record the database refused: failed, with the reason, and no
+/// longer leased (only while this node still holds it for that attempt).
+pub fn close_refused_attempt(client: &mut Client, dial: &super::record::DialAttempt) -> Result<(), String> {
+    client
+        .execute(
+            "UPDATE call_queue SET status = 'failed', waiting_for = 'its call record was refused by the database (see the spool''s .rejected file)',
+                    lease_owner = NULL, lease_expires_at = NULL
+             WHERE id = $1 AND lease_owner = $2 AND attempts = $3",
+            &[&dial.queue_id, &dial.node, &dial.attempt],
+        )
+        .map(|_| ())
+        .map_err(|e| error_chain(&e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -245,7 +245,7 @@ fn store_record(shared: &Shared, client: &mut Option<Client>, record: CallRecord
                 shared.stats.written.fetch_add(1, Ordering::Relaxed);
                 return;
             }
-            Err(WriteError::Refused(reason)) => return set_aside(shared, &record, &reason),
+            Err(WriteError::Refused(reason)) => return set_aside(shared, client, &record, &reason),
             Err(WriteError::Unavailable(e)) => log::warn!("database write of {} failed ({e}): spooled", record.key),
         }
     }
@@ -267,17 +267,28 @@ fn drain_at_stop(shared: &Shared, client: &mut Option<Client>, first: CallRecord
             Ok(()) => {
                 shared.stats.written.fetch_add(1, Ordering::Relaxed);
             }
-            Err(WriteError::Refused(reason)) => set_aside(shared, &record, &reason),
+            Err(WriteError::Refused(reason)) => set_aside(shared, client, &record, &reason),
             Err(WriteError::Unavailable(_)) => rest.push(record),
         }
     }
     spool_records(shared, rest);
 }
 
-fn set_aside(shared: &Shared, record: &CallRecord, reason: &str) {
+fn set_aside(shared: &Shared, client: &mut Option<Client>, record: &CallRecord, reason: &str) {
     shared.stats.refused.fetch_add(1, Ordering::Relaxed);
     log::error!("call {} refused by the database ({reason}): kept in {}", record.key, shared.spool.rejected_path().display());
     shared.spool.set_aside(record.to_json().to_string().as_bytes(), reason);
+    close_refused_attempt(client, record);
+}
+
+/// A dialed call whose record the database refused still gives its queue row back (as failed, for
+/// an operator to look at), or the row would be dialed again at every lease expiry.
+fn close_refused_attempt(client: &mut Option<Client>, record: &CallRecord) {
+    if let (Some(dial), Some(c)) = (&record.dial, client.as_mut()) {
+        if let Err(e) = db::close_refused_attempt(c, dial) {
+            log::error!("queue row {} of refused call {}: {e}", dial.queue_id, record.key);
+        }
+    }
 }
 
 /// Appends records to the spool with one write and one fsync; if the spool's disk fails, they
@@ -363,6 +374,7 @@ fn replay(shared: &Shared, client: &mut Option<Client>) {
             Err(WriteError::Refused(reason)) => {
                 shared.stats.refused.fetch_add(1, Ordering::Relaxed);
                 log::error!("spooled call {} refused by the database ({reason}): set aside", record.key);
+                close_refused_attempt(client, &record);
                 Disposition::SetAside(reason)
             }
             Err(WriteError::Unavailable(_)) => Disposition::Retry,

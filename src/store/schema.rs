@@ -120,10 +120,12 @@ ALTER TABLE campaigns ADD CONSTRAINT campaigns_status_check
 ALTER TABLE campaigns ADD COLUMN company TEXT NOT NULL DEFAULT '';
 ALTER TABLE campaigns ADD COLUMN updated_at TIMESTAMPTZ NOT NULL DEFAULT now();
 
--- Prior consent lifts calling hours and frequency limits (never an opt-out); the zone is IANA's.
-ALTER TABLE contacts ADD COLUMN consent BOOLEAN NOT NULL DEFAULT false;
+-- The contact's IANA zone, for calling hours.
 ALTER TABLE contacts ADD COLUMN timezone TEXT;
 
+-- Consent given to this campaign's company (from the contact file) lifts calling hours and
+-- frequency limits, never an opt-out.
+ALTER TABLE call_queue ADD COLUMN consent BOOLEAN NOT NULL DEFAULT false;
 ALTER TABLE call_queue ADD COLUMN created_at TIMESTAMPTZ NOT NULL DEFAULT now();
 ALTER TABLE call_queue ADD COLUMN last_attempt_at TIMESTAMPTZ;
 ALTER TABLE call_queue ADD COLUMN last_call_key TEXT;
