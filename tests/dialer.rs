@@ -81,7 +81,8 @@ fn contacts_are_imported_dialed_recorded_and_retried_by_outcome() {
                +33600000013;Paul;NoAnswer;\n\
                0600000010;Zoé;Again;\n\
                12345;Bad;Number;\n\
-               +33600000015;Opted;Out;\n";
+               +33600000015;Opted;Out;\n\
+               +33600000016;Later;Opposed;\n";
     let path = file(&asterisk, "contacts.csv", csv);
     assert!(asterisk.cli("minibot campaign create demo").contains("created"));
     assert!(asterisk.cli("minibot campaign create demo").contains("already exists"));
@@ -90,16 +91,20 @@ fn contacts_are_imported_dialed_recorded_and_retried_by_outcome() {
     let out = asterisk.cli(&format!("minibot optout import {list}"));
     assert!(out.contains("1 new on the opt-out list") && out.contains("line 3"), "{out}");
     let out = asterisk.cli(&format!("minibot contacts import demo {path}"));
-    assert!(out.contains("4 queued") && out.contains("1 on the opt-out list") && out.contains("1 duplicate"), "{out}");
+    assert!(out.contains("5 queued") && out.contains("1 on the opt-out list") && out.contains("1 duplicate"), "{out}");
     assert!(out.contains("line 7:") && out.contains("E.164") && out.contains("line 6: duplicate of line 2") && out.contains("line 8: on the opt-out list"), "{out}");
     assert!(!out.contains("12345"), "a bad number is masked in the report: {out}");
     let again = asterisk.cli(&format!("minibot contacts import demo {path}"));
-    assert!(again.contains("0 queued") && again.contains("4 already in the campaign"), "{again}");
+    assert!(again.contains("0 queued") && again.contains("5 already in the campaign"), "{again}");
+    // An opposition list imported after the contact was queued closes its row at once.
+    let later = file(&asterisk, "opposition2.txt", "+33600000016\n");
+    assert!(asterisk.cli(&format!("minibot optout import {later}")).contains("1 new on the opt-out list"));
+    assert_eq!(count(&db, "SELECT count(*) FROM call_queue WHERE status = 'do_not_call'"), 1);
     assert_eq!(count(&db, "SELECT count(*) FROM call_queue WHERE consent"), 1, "consent is given to the campaign's company");
 
     assert!(asterisk.cli("minibot campaign start demo").contains("created -> running"));
     wait_until("4 calls", Duration::from_secs(60), || count(&db, "SELECT count(*) FROM calls") >= 4, || asterisk.log());
-    wait_until("4 queue rows moved", Duration::from_secs(10), || count(&db, "SELECT count(*) FROM call_queue WHERE status <> 'leased'") == 4, || asterisk.log());
+    wait_until("4 queue rows moved", Duration::from_secs(10), || count(&db, "SELECT count(*) FROM call_queue WHERE status <> 'leased'") == 5, || asterisk.log());
     let calls: HashMap<String, Vec<String>> = rows(
         &db,
         "SELECT k.phone, k.outcome, k.status, q.status, (extract(epoch FROM q.next_attempt_at - k.ended_at) / 60)::INT::TEXT,
@@ -122,10 +127,10 @@ fn contacts_are_imported_dialed_recorded_and_retried_by_outcome() {
     expect("+33600000011", "busy", "NOTREACHED", "pending", Some("20"));
     expect("+33600000012", "congestion", "NOTREACHED", "pending", Some("10"));
     expect("+33600000013", "unanswered", "NOTREACHED", "pending", Some("120"));
-    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE phone = '+33600000015'"), 0, "opted out: never dialed");
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE phone IN ('+33600000015', '+33600000016')"), 0, "opted out: never dialed");
 
     let report = asterisk.cli("minibot show campaign demo");
-    for needle in ["Campaign demo: running", "Contacts: 4", "busy 1", "congestion 1", "unanswered 1", "appointment"] {
+    for needle in ["Campaign demo: running", "Contacts: 5", "do_not_call 1", "busy 1", "congestion 1", "unanswered 1", "appointment"] {
         assert!(report.contains(needle), "{needle}:\n{report}");
     }
     let listing = asterisk.cli("minibot show campaigns");
