@@ -36,7 +36,7 @@ SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 MODEL_FILE := target/models/intents.model
 TRAINING_DATA := tests/data/corpus/train.tsv tests/data/corpus/val.tsv tests/data/intents-dev.tsv tests/data/intents-dev2.tsv
 
-.PHONY: all build deps sandbox headers vosk model llm pg prompts install-model train eval test unit-test integration-test soak demo demo-call bench install clean
+.PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval test unit-test integration-test soak demo demo-call bench install clean
 
 all: build
 
@@ -53,6 +53,10 @@ vosk:
 # The LLM server of the tests and the demo: llama-server + Gemma 3 270M in the sandbox.
 llm: sandbox
 	@tests/sandbox/fetch-llm.sh
+
+# Independent judges the tests run: the Prometheus client's parser (a PyPI wheel).
+pytools: deps
+	@tests/sandbox/fetch-pytools.sh >/dev/null
 
 # The private PostgreSQL cluster of the tests and the demo (127.0.0.1:55432).
 pg: deps
@@ -87,12 +91,12 @@ unit-test: vosk model
 	$(CARGO) test $(PURE) --lib
 
 # --no-fail-fast: every test binary runs and every failure is reported, not only the first.
-integration-test: build sandbox model prompts llm pg $(MODEL_FILE)
+integration-test: build sandbox model prompts llm pg pytools $(MODEL_FILE)
 	$(CARGO) test $(PURE) --no-fail-fast --test '*' -- --test-threads=2
 
 # The PostgreSQL clusters the tests start are stopped afterwards, whatever the result.
 PG_CLUSTERS := $(MINIBOT_CACHE)/pg:55432 $(MINIBOT_CACHE)/pg-outage:55433 $(MINIBOT_CACHE)/pg-calls:55434 \
-	$(MINIBOT_CACHE)/pg-tls:55435 $(MINIBOT_CACHE)/pg-soak:55436
+	$(MINIBOT_CACHE)/pg-tls:55435 $(MINIBOT_CACHE)/pg-soak:55436 $(MINIBOT_CACHE)/pg-web:55437
 test: deps
 	$(MAKE) unit-test
 	@rc=0; $(MAKE) integration-test || rc=$$?; \

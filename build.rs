@@ -104,7 +104,7 @@ fn generate_bindings(include_dir: &Path) {
         .clang_arg("-fblocks")
         .allowlist_function(
             "ast_log|__ast_verbose|ast_get_version|minibot_module_self|minibot_audiohook_lock|minibot_audiohook_unlock|minibot_getvar\
-             |minibot_read_format_ref|minibot_format_unref|minibot_party_numbers|minibot_originate\
+             |minibot_read_format_ref|minibot_format_unref|minibot_party_numbers|minibot_originate|minibot_http_send|minibot_http_remote\
              |ast_register_application2|ast_unregister_application\
              |__ast_cli_register|ast_cli_unregister|ast_cli\
              |ast_config_load2|ast_config_destroy|ast_category_browse|ast_variable_browse\
@@ -113,18 +113,19 @@ fn generate_bindings(include_dir: &Path) {
              |ast_channel_rawreadformat|ast_set_read_format|ast_format_get_sample_rate|ast_format_get_name\
              |ast_streamfile|ast_stopstream|ast_fileexists|ast_waitfor|ast_read|ast_frame_free|ast_sched_runq|ast_sched_wait\
              |ast_audiohook_init|ast_audiohook_attach|ast_audiohook_remove|ast_audiohook_destroy\
-             |__ast_manager_event_multichan",
+             |__ast_manager_event_multichan|ast_http_uri_link|ast_http_uri_unlink|ast_http_error",
         )
-        .allowlist_type("ast_cli_entry|ast_cli_args|ast_variable|ast_flags|ast_channel|ast_frame|ast_audiohook")
+        .allowlist_type("ast_cli_entry|ast_cli_args|ast_variable|ast_flags|ast_channel|ast_frame|ast_audiohook|ast_http_uri")
         .allowlist_var(
             "__LOG_.*|ast_config_AST_CONFIG_DIR|ast_config_AST_DATA_DIR|ast_format_slin16|EVENT_FLAG_CALL|AST_CONTROL_HANGUP",
         )
         .allowlist_item(
-            "ast_module_load_result|ast_cli_command|ast_frame_type|ast_control_frame_type\
+            "ast_module_load_result|ast_cli_command|ast_frame_type|ast_control_frame_type|ast_http_method\
              |ast_audiohook_type|ast_audiohook_init_flags|ast_audiohook_direction",
         )
         .default_enum_style(bindgen::EnumVariation::Consts)
         .opaque_type("ast_channel")
+        .opaque_type("ast_tcptls_session_instance")
         .layout_tests(false)
         .generate_comments(false)
         .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()));

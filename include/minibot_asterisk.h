@@ -12,6 +12,8 @@
 #include "asterisk/format.h"
 #include "asterisk/format_cache.h"
 #include "asterisk/frame.h"
+#include "asterisk/http.h"
+#include "asterisk/tcptls.h"
 #include "asterisk/logger.h"
 #include "asterisk/manager.h"
 #include "asterisk/module.h"
@@ -30,3 +32,6 @@ void minibot_party_numbers(struct ast_channel *chan, char *connected, char *dial
 int minibot_originate(const char *tech, const char *addr, int timeout_ms, const char *context, const char *exten,
 	const char *cid_num, const char *cid_name, const char *const *names, const char *const *values, int count,
 	const char *uniqueid, int *reason);
+void minibot_http_send(struct ast_tcptls_session_instance *ser, enum ast_http_method method, int status,
+	const char *title, const char *headers, const char *body, size_t len);
+void minibot_http_remote(struct ast_tcptls_session_instance *ser, char *buf, size_t len);

@@ -194,6 +194,10 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
     drop(media);
     let is_machine = outcome == Outcome::AnsweringMachine;
     let verdict = (had_amd || is_machine).then(|| machine.detector.describe(is_machine));
+    if had_amd || is_machine {
+        let (verdict, evidence) = machine.detector.evidence(is_machine);
+        crate::obs::prom::RECORDED.amd_verdicts.inc(&[verdict, evidence]);
+    }
     if let Some(v) = &verdict {
         log::info!("MiniBot on {}: {v}", channel.name());
     }
@@ -347,13 +351,22 @@ fn run_conversation(
     update_view(live, &controller);
     let mut playing = false;
     let mut machine_detected = false;
+    // When the callee's last turn ended, and which tier understood it, for the reaction histogram.
+    let mut speech_ended_at: Option<Instant> = None;
+    let mut last_tier: &'static str = "none";
     let mut status = None;
     while status.is_none() {
         let mut follow_up = Vec::new();
         for action in std::mem::take(&mut pending) {
             match action {
                 Action::Play(file) => match channel.start_playback(&file) {
-                    Ok(()) => playing = true,
+                    Ok(()) => {
+                        playing = true;
+                        // The callee's turn ended, the bot speaks again: the reaction the callee hears.
+                        if let Some(ended) = speech_ended_at.take() {
+                            crate::obs::prom::RECORDED.reaction.observe(&[last_tier], ended.elapsed().as_secs_f64());
+                        }
+                    }
                     Err(reason) => {
                         log::error!("MiniBot on {}: {reason}", channel.name());
                         playing = false;
@@ -366,6 +379,7 @@ fn run_conversation(
                 Action::Event(e) => emit(channel, live, e),
                 Action::Classify { text, context } => match setup.intents.understand(&context, &text) {
                     Understood::Ready { classification, tier, latency } => {
+                        last_tier = tier.as_str();
                         follow_up.extend(controller.handle(Input::Classified { classification, tier, latency }, Instant::now()));
                     }
                     Understood::Pending(waiting) => understanding = Some(waiting),
@@ -405,7 +419,11 @@ fn run_conversation(
             machine.observe(&event);
             match event {
                 MediaEvent::SpeechStarted { confirmed_at, .. } => inputs.push(Input::SpeechStarted { confirmed_at }),
-                MediaEvent::SpeechEnded { .. } => inputs.push(Input::SpeechEnded),
+                MediaEvent::SpeechEnded { at, .. } => {
+                    speech_ended_at = Some(at);
+                    last_tier = "none"; // until the turn is understood (silence, DTMF: no tier)
+                    inputs.push(Input::SpeechEnded)
+                }
                 MediaEvent::Rate(r) => live.view.lock().rate = r,
                 MediaEvent::Beep(_) => {}
             }
@@ -420,6 +438,7 @@ fn run_conversation(
         if let Some(waiting) = &understanding {
             if let Some((classification, tier, latency)) = setup.intents.poll(waiting, Instant::now()) {
                 understanding = None;
+                last_tier = tier.as_str();
                 inputs.push(Input::Classified { classification, tier, latency });
             }
         }
@@ -478,6 +497,8 @@ fn conclude(call: &CallInfo, scenario: &Scenario, status: CallStatus, outcome: O
     if let Some(verdict) = &machine {
         fields.push(("Machine", verdict.clone()));
     }
+    crate::obs::prom::RECORDED.calls_ended.inc(&[status.as_str(), outcome.as_str()]);
+    crate::obs::prom::RECORDED.leads.inc(&[&qualification.class]);
     store_result(call, &CallResult { status, outcome, qualification, callback, turns, machine });
     event(channel, "MiniBotResult", &fields);
     event(channel, "MiniBotCall", &[("State", "ended".into()), ("Campaign", call.campaign.into()), ("Status", status.as_str().into()),
@@ -579,6 +600,7 @@ fn emit(channel: &Channel, live: &LiveCall, e: CallEvent) {
         ),
         CallEvent::BargeIn { step, file, played_ms, stop_delay_ms, by } => {
             METRICS.barge_in_stop_ms.record(stop_delay_ms);
+            crate::obs::prom::RECORDED.barge_ins.inc(&[by]);
             live.view.lock().barge_ins += 1;
             event(
                 channel,

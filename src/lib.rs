@@ -32,6 +32,8 @@ mod dialer;
 mod cli;
 #[cfg(feature = "asterisk")]
 mod module;
+#[cfg(feature = "asterisk")]
+mod web;
 
 /// "0.1.0 (git abc1234567)".
 pub fn version() -> String {

@@ -15,7 +15,7 @@ use crate::dialer::Dialer;
 use crate::store::Store;
 use crate::obs::CallStats;
 use crate::scenario::{self, Scenarios, SCENARIO_FILE};
-use crate::{app, cli};
+use crate::{app, cli, web};
 use parking_lot::RwLock;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -86,7 +86,7 @@ fn load() -> Result<(), String> {
         calls: Arc::default(),
         test_hooks,
     });
-    let registered = app::register().and_then(|()| cli::register(cli::commands(test_hooks)));
+    let registered = app::register().and_then(|()| cli::register(cli::commands(test_hooks))).and_then(|()| web::register());
     if let Err(reason) = registered {
         let _ = unload();
         return Err(reason);
@@ -122,6 +122,7 @@ fn unload() -> Result<(), String> {
     }
     app::unregister();
     ast::cli::unregister_all();
+    web::unregister();
     let running = ast::app::running();
     if running > 0 {
         return refuse_unload(busy(running));
@@ -155,7 +156,7 @@ fn refuse_unload(reason: String) -> Result<(), String> {
     if let Some(dialer) = with_bot(|bot| bot.dialer.clone()).flatten() {
         dialer.release();
     }
-    if let Err(e) = app::register().and_then(|()| cli::register(cli::commands(test_hooks))) {
+    if let Err(e) = app::register().and_then(|()| cli::register(cli::commands(test_hooks))).and_then(|()| web::register()) {
         log::error!("MiniBot stays loaded but could not register again: {e}");
     }
     Err(reason)

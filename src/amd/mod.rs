@@ -65,7 +65,8 @@ pub struct MachineDetector {
     turns: Vec<(u64, u64)>,
     last_end: Option<u64>,
     beep: Option<(u64, u32)>,
-    decided: Option<(Verdict, String)>,
+    /// The verdict, what decided it (for the record) and a short name of that evidence (metrics).
+    decided: Option<(Verdict, String, &'static str)>,
 }
 
 impl MachineDetector {
@@ -101,39 +102,39 @@ impl MachineDetector {
         self.amd.as_ref().map_or_else(|| "no amd".to_string(), AsteriskAmd::describe)
     }
 
-    fn decide(&mut self, verdict: Verdict, why: String) -> Option<Verdict> {
-        self.decided = Some((verdict, why));
+    fn decide(&mut self, verdict: Verdict, evidence: &'static str, why: String) -> Option<Verdict> {
+        self.decided = Some((verdict, why, evidence));
         Some(verdict)
     }
 
     /// While the bot holds its first prompt (AMD() said MACHINE): the verdict once the evidence
     /// is in, None to keep listening.
     pub fn while_waiting(&mut self, now_ms: u64) -> Option<Verdict> {
-        if let Some(decided) = &self.decided {
-            return Some(decided.0);
+        if let Some((verdict, ..)) = &self.decided {
+            return Some(*verdict);
         }
         let amd = self.amd_text();
         let c = self.config;
         if let Some((_, hz)) = self.beep {
-            return self.decide(Verdict::Machine, format!("{amd} + beep ({hz} Hz)"));
+            return self.decide(Verdict::Machine, "amd+beep", format!("{amd} + beep ({hz} Hz)"));
         }
         let quiet_for = self.last_end.map(|end| now_ms.saturating_sub(end));
         if self.speaking_since.is_none() {
             match (self.turns.as_slice(), quiet_for) {
                 ([(_, len)], Some(quiet)) if *len <= u64::from(c.human_answer_ms) && quiet >= u64::from(c.silence_ms) => {
-                    return self.decide(Verdict::Human, format!("{amd} overruled: a short answer ({len} ms) then silence"));
+                    return self.decide(Verdict::Human, "short_answer", format!("{amd} overruled: a short answer ({len} ms) then silence"));
                 }
                 ([.., (_, len)], Some(quiet)) if *len > u64::from(c.human_answer_ms) && quiet >= u64::from(c.silence_ms) => {
-                    return self.decide(Verdict::Machine, format!("{amd} + the greeting ended ({len} ms)"));
+                    return self.decide(Verdict::Machine, "amd+greeting_end", format!("{amd} + the greeting ended ({len} ms)"));
                 }
                 ([], None) if now_ms >= 2 * u64::from(c.silence_ms) => {
-                    return self.decide(Verdict::Machine, format!("{amd} + silence"));
+                    return self.decide(Verdict::Machine, "amd+silence", format!("{amd} + silence"));
                 }
                 _ => {}
             }
         }
         if now_ms >= u64::from(c.max_wait_ms) {
-            return self.decide(Verdict::Machine, format!("{amd} (no beep within {} s)", c.max_wait_ms / 1000));
+            return self.decide(Verdict::Machine, "amd", format!("{amd} (no beep within {} s)", c.max_wait_ms / 1000));
         }
         None
     }
@@ -143,14 +144,14 @@ impl MachineDetector {
     /// decide, on a first turn that starts at once and runs on longer than a person's "allô" ever
     /// does (a greeting). After AMD() said HUMAN a long first answer is a talkative person.
     pub fn during_call(&mut self, now_ms: u64) -> Option<Verdict> {
-        if let Some(decided) = &self.decided {
-            return Some(decided.0);
+        if let Some((verdict, ..)) = &self.decided {
+            return Some(*verdict);
         }
         let amd = self.amd.clone()?;
         let c = self.config;
         // A beep in the first seconds; later, a tone is the callee's business (a notification).
         if let Some((_, hz)) = self.beep.filter(|(at, _)| *at <= u64::from(c.max_wait_ms)) {
-            return self.decide(Verdict::Machine, format!("beep ({hz} Hz); {}", amd.describe()));
+            return self.decide(Verdict::Machine, "beep", format!("beep ({hz} Hz); {}", amd.describe()));
         }
         if amd.status != "NOTSURE" {
             return None;
@@ -162,7 +163,7 @@ impl MachineDetector {
         };
         match first_turn {
             Some((start, len)) if start <= u64::from(c.human_answer_ms) && len >= u64::from(c.long_greeting_ms) => {
-                self.decide(Verdict::Machine, format!("long greeting ({len} ms); {}", amd.describe()))
+                self.decide(Verdict::Machine, "long_greeting", format!("long greeting ({len} ms); {}", amd.describe()))
             }
             _ => None,
         }
@@ -172,10 +173,20 @@ impl MachineDetector {
     /// voicemail words (the call's outcome is answering_machine).
     pub fn describe(&self, words: bool) -> String {
         match (&self.decided, words) {
-            (Some((Verdict::Machine, why)), _) => format!("machine: {why}"),
+            (Some((Verdict::Machine, why, _)), _) => format!("machine: {why}"),
             (_, true) => format!("machine: voicemail words; {}", self.amd_text()),
-            (Some((Verdict::Human, why)), false) => format!("human: {why}"),
+            (Some((Verdict::Human, why, _)), false) => format!("human: {why}"),
             (None, false) => format!("human: {}", self.amd_text()),
+        }
+    }
+
+    /// ("machine" or "human", the evidence that decided) for metrics.
+    pub fn evidence(&self, words: bool) -> (&'static str, &'static str) {
+        match (&self.decided, words) {
+            (Some((Verdict::Machine, _, by)), _) => ("machine", by),
+            (_, true) => ("machine", "words"),
+            (Some((Verdict::Human, _, by)), false) => ("human", by),
+            (None, false) => ("human", if self.amd.is_some() { "amd" } else { "none" }),
         }
     }
 }
@@ -198,6 +209,7 @@ mod tests {
         d.beep(3400, 1000);
         assert_eq!(d.while_waiting(3420), Some(Verdict::Machine));
         assert_eq!(d.describe(false), "machine: amd MACHINE (LONGGREETING-1600-1500) + beep (1000 Hz)");
+        assert_eq!(d.evidence(false), ("machine", "amd+beep"));
 
         let mut no_beep = MachineDetector::new(AmdConfig::default(), amd("MACHINE", "LONGGREETING-1600-1500"));
         no_beep.speech_started(0);
@@ -238,6 +250,7 @@ mod tests {
         assert_eq!(human.during_call(5000), None);
         assert_eq!(human.describe(false), "human: amd HUMAN (HUMAN-300-800)");
         assert_eq!(human.describe(true), "machine: voicemail words; amd HUMAN (HUMAN-300-800)");
+        assert_eq!((human.evidence(false), human.evidence(true)), (("human", "amd"), ("machine", "words")));
 
         let mut greeting = MachineDetector::new(AmdConfig::default(), amd("NOTSURE", "TOOLONG-5000"));
         greeting.speech_started(0);

@@ -378,6 +378,7 @@ impl Decoder {
         let text = recognizer.final_result().single().map(|r| r.text.to_string()).unwrap_or_default();
         let latency = turn_ended.elapsed();
         METRICS.turn_final_ms.record_ms(latency);
+        crate::obs::prom::RECORDED.asr_final.observe(&[], latency.as_secs_f64());
         self.fed_since_partial = 0;
         self.last_partial.clear();
         events.push(AsrEvent::Final { text, latency });

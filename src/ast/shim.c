@@ -13,6 +13,10 @@
 #include "asterisk/format.h"
 #include "asterisk/format_cache.h"
 #include "asterisk/config.h"
+#include "asterisk/http.h"
+#include "asterisk/tcptls.h"
+#include "asterisk/netsock2.h"
+#include "asterisk/strings.h"
 
 int minibot_rust_load(void);
 int minibot_rust_unload(void);
@@ -132,6 +136,30 @@ int minibot_originate(const char *tech, const char *addr, int timeout_ms, const 
 	ast_variables_destroy(vars);
 	ao2_ref(cap, -1);
 	return res;
+}
+
+/* An HTTP response: ast_str is a C-side type built with macros; ast_http_send frees both strings. */
+void minibot_http_send(struct ast_tcptls_session_instance *ser, enum ast_http_method method, int status,
+	const char *title, const char *headers, const char *body, size_t len)
+{
+	struct ast_str *head = ast_str_create(128);
+	struct ast_str *out = ast_str_create(len + 1);
+
+	if (!head || !out) {
+		ast_free(head);
+		ast_free(out);
+		ast_http_error(ser, 500, "Internal Server Error", "out of memory");
+		return;
+	}
+	ast_str_set(&head, 0, "%s", headers);
+	ast_str_set(&out, 0, "%.*s", (int) len, body); /* text bodies: JSON, Prometheus, HTML */
+	ast_http_send(ser, method, status, title, head, out, 0, 0); /* fd 0: no file (any other value is read) */
+}
+
+/* The client's address, without the port. */
+void minibot_http_remote(struct ast_tcptls_session_instance *ser, char *buf, size_t len)
+{
+	ast_copy_string(buf, ast_sockaddr_stringify_addr(&ser->remote_address), len);
 }
 
 AST_MODULE_INFO(ASTERISK_GPL_KEY, AST_MODFLAG_LOAD_ORDER, "MiniBot outbound voice bot",

@@ -88,6 +88,8 @@ pub struct LlmStats {
     pub breaker_skips: AtomicU64,
     pub busy: AtomicU64,
     pub breaker_opens: AtomicU64,
+    /// The latest request's duration (microseconds), answered or not.
+    pub last_latency_us: AtomicU64,
     pub stale: AtomicU64,
 }
 
@@ -267,7 +269,12 @@ impl LlmPool {
                             stats.stale.fetch_add(1, Ordering::Relaxed);
                             Err(LlmError::Deadline)
                         } else {
+                            let asked = Instant::now();
                             let result = ask(&agent, &config, &job);
+                            let took = asked.elapsed();
+                            stats.last_latency_us.store(took.as_micros() as u64, Ordering::Relaxed);
+                            let label = if result.is_ok() { "answered" } else { "failed" };
+                            crate::obs::prom::RECORDED.llm_request.observe(&[label], took.as_secs_f64());
                             record(&breaker, &stats, &config, &result);
                             if result.is_ok() && Instant::now() > job.deadline {
                                 stats.late.fetch_add(1, Ordering::Relaxed); // the local answer stood

@@ -1,6 +1,7 @@
 //! Observability: counters shared by calls and the CLI, timing metrics, and the text the CLI prints.
 
 pub mod metrics;
+pub mod prom;
 
 use crate::vocab::CallStatus;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -72,9 +72,16 @@ pub fn redact(url: &str) -> String {
 /// `sslmode=require`; otherwise plain TCP (a local or private-network server), even if the server
 /// offers TLS: unlike libpq's `prefer`, a failed certificate check never silently downgrades.
 pub fn open(config: &StoreConfig) -> Result<Client, String> {
+    let mut client = connect(config)?;
+    schema::migrate(&mut client).map_err(|e| format!("migration: {}", error_chain(&e)))?;
+    Ok(client)
+}
+
+/// Connects with every wait bounded, without touching the schema (a health probe).
+pub fn connect(config: &StoreConfig) -> Result<Client, String> {
     let pg = parse_url(config)?;
     probe(&pg, Duration::from_millis(config.connect_timeout_ms))?;
-    let mut client = if pg.get_ssl_mode() == SslMode::Require {
+    let client = if pg.get_ssl_mode() == SslMode::Require {
         let tls = native_tls::TlsConnector::builder()
             .danger_accept_invalid_certs(!config.tls_verify)
             .danger_accept_invalid_hostnames(!config.tls_verify)
@@ -85,7 +92,6 @@ pub fn open(config: &StoreConfig) -> Result<Client, String> {
         pg.connect(postgres::NoTls)
     }
     .map_err(|e| error_chain(&e))?;
-    schema::migrate(&mut client).map_err(|e| format!("migration: {}", error_chain(&e)))?;
     Ok(client)
 }
 
