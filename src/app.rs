@@ -581,8 +581,13 @@ fn update_view(live: &LiveCall, controller: &Controller) {
     }
 }
 
+/// An AMI event, and the same as a line of the per-call JSON log (without transcripts); values
+/// have their phone numbers masked (AMI and logs reach dashboards and other people's disks).
 fn event(channel: &Channel, name: &str, fields: &[(&str, String)]) {
-    manager::call_event(channel, name, fields);
+    let masked: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, crate::phone::mask_in_text(v))).collect();
+    manager::call_event(channel, name, &masked);
+    let short = name.strip_prefix("MiniBot").unwrap_or(name).to_lowercase();
+    crate::obs::calllog::event(&channel.unique_id(), &short, &masked);
 }
 
 /// Sends a controller event to AMI (and keeps the live view's counters).

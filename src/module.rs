@@ -13,6 +13,7 @@ use crate::nlp::model::IntentModel;
 use crate::nlp::service::IntentService;
 use crate::dialer::Dialer;
 use crate::store::Store;
+use crate::obs::calllog::{self, CallLog};
 use crate::obs::CallStats;
 use crate::scenario::{self, Scenarios, SCENARIO_FILE};
 use crate::{app, cli, web};
@@ -31,6 +32,8 @@ pub struct Bot {
     pub store: Option<Arc<Store>>,
     /// None: no database, or `[dialer] enabled = no`.
     pub dialer: Option<Arc<Dialer>>,
+    /// None: `[calllog] file` is empty.
+    pub calllog: Option<Arc<CallLog>>,
     pub loaded_at: Instant,
     pub reloaded_at: Option<Instant>,
     pub stats: Arc<CallStats>,
@@ -72,6 +75,8 @@ fn load() -> Result<(), String> {
         )),
         _ => None,
     };
+    let calllog = start_calllog(&settings)?;
+    calllog::set_current(calllog.clone());
     let test_hooks = settings.test_hooks;
     *BOT.write() = Some(Bot {
         settings: Arc::new(settings),
@@ -80,6 +85,7 @@ fn load() -> Result<(), String> {
         intents,
         store,
         dialer,
+        calllog,
         loaded_at: Instant::now(),
         reloaded_at: None,
         stats: Arc::default(),
@@ -144,6 +150,10 @@ fn unload() -> Result<(), String> {
         }
     }
     bot.intents.shutdown(); // joins the LLM workers (each bounded by its request timeout)
+    calllog::set_current(None);
+    if let Some(log) = &bot.calllog {
+        log.shutdown(); // writes what is queued, joins the writer
+    }
     if let Some(store) = &bot.store {
         store.shutdown(); // writes or spools what is queued (bounded by [database] timeouts), joins the writers
     }
@@ -180,8 +190,8 @@ fn reload() -> Result<(), String> {
     if bot.settings.database != settings.database || bot.settings.node != settings.node {
         log::warn!("[database] changes (node included) take effect at the next module load");
     }
-    if bot.settings.dialer != settings.dialer {
-        log::warn!("[dialer] changes take effect at the next module load");
+    if bot.settings.dialer != settings.dialer || bot.settings.calllog != settings.calllog {
+        log::warn!("[dialer] and [calllog] changes take effect at the next module load");
     }
     if bot.settings.llm != settings.llm || bot.settings.intent != settings.intent {
         log::warn!("[llm] and [intent] changes other than the model take effect at the next module load");
@@ -262,6 +272,19 @@ fn load_intent_model(model: &str) -> Result<Option<Arc<IntentModel>>, String> {
     let loaded = IntentModel::from_text(&text).map_err(|e| format!("{CONFIG_FILE} [intent] model: {path}: {e}"))?;
     log::info!("intent model {path}: {} (temperature {:.2})", loaded.provenance, loaded.temperature);
     Ok(Some(Arc::new(loaded)))
+}
+
+/// The per-call JSON log; a relative path is under Asterisk's log directory. A file that cannot
+/// be opened refuses the load (an operator who configured it relies on it).
+fn start_calllog(settings: &Settings) -> Result<Option<Arc<CallLog>>, String> {
+    let config = &settings.calllog;
+    if config.path.is_empty() {
+        return Ok(None);
+    }
+    let path = if config.path.starts_with('/') { config.path.clone() } else { format!("{}/{}", ast::log_dir(), config.path) };
+    let log = CallLog::start(&calllog::CallLogConfig { path, ..config.clone() }).map_err(|e| format!("{CONFIG_FILE} [calllog] file: {e}"))?;
+    log::info!("per-call JSON log: {} (rotated at {} MB, {} kept)", log.path.display(), config.max_bytes / 1024 / 1024, config.keep);
+    Ok(Some(Arc::new(log)))
 }
 
 fn start_asr(settings: &Settings) -> Result<Option<Arc<Engine>>, String> {

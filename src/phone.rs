@@ -45,6 +45,41 @@ pub fn mask(number: &str) -> String {
     }
 }
 
+/// Masks every phone number inside free text (a log line, an AMI field, a channel name such as
+/// "Local/33612345678@trunk-0000002a;1"): runs of 7 to 15 digits, with an optional '+', standing
+/// on their own. Left alone: digits glued to letters, after '-' or '.' (channel sequence numbers,
+/// call keys), and runs followed by '.' and a digit (Asterisk uniqueids, "1795600000.12").
+pub fn mask_in_text(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let plus = chars[i] == '+' && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+        if !(chars[i].is_ascii_digit() || plus) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut end = if plus { i + 1 } else { i };
+        while end < chars.len() && chars[end].is_ascii_digit() {
+            end += 1;
+        }
+        let digits = end - start - usize::from(plus);
+        let glued_before = start > 0 && (chars[start - 1].is_alphanumeric() || matches!(chars[start - 1], '-' | '.' | '_'));
+        let glued_after = chars.get(end).is_some_and(|c| c.is_alphanumeric() || *c == '_')
+            || (chars.get(end) == Some(&'.') && chars.get(end + 1).is_some_and(char::is_ascii_digit));
+        let run: String = chars[start..end].iter().collect();
+        if (7..=15).contains(&digits) && !glued_before && !glued_after {
+            out += &mask(&run);
+        } else {
+            out += &run;
+        }
+        i = end;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +106,13 @@ mod tests {
             let digits: String = number.chars().filter(char::is_ascii_digit).collect();
             assert!(!mask(number).contains(&digits[digits.len() - 8..digits.len() - 2]), "{number} -> {}", mask(number));
         }
+        // Inside text: numbers masked, channel sequence numbers, uniqueids and keys kept.
+        assert_eq!(
+            mask_in_text("MiniBot on Local/33612345678@callees-00000000;1 (uniqueid 1795600000.12): callee +33612345678, key n1/1795600000.12"),
+            "MiniBot on Local/33 .. .. .. .. 78@callees-00000000;1 (uniqueid 1795600000.12): callee +33 6 .. .. .. 78, key n1/1795600000.12"
+        );
+        assert_eq!(mask_in_text("minibot-n1-42-1 attempt 2, 20001 rows, 0612345678"), "minibot-n1-42-1 attempt 2, 20001 rows, 06 .. .. .. 78");
+        assert_eq!(mask_in_text("é+33612345678é"), "é+33612345678é", "glued to letters");
         // An error about a bad number does not print it either.
         assert!(!normalize("0612345678", None).unwrap_err().contains("12345"));
     }

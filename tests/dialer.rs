@@ -334,3 +334,44 @@ fn twenty_thousand_contacts_import_at_once_and_campaign_state_survives_a_restart
     assert!(listing.contains("demo") && listing.contains("paused") && listing.contains("20001"), "{listing}");
     assert!(again.cli("minibot campaign resume demo").contains("no 'dial' string"));
 }
+
+
+#[test]
+fn no_full_phone_number_in_the_module_s_log_lines_json_log_or_ami_events() {
+    let db = fresh_database(SERVER);
+    let asterisk = node(&db, "n1", scenario("demo", ""), 30);
+    let mut ami = asterisk.ami();
+    let numbers = ["+33600000020", "+33600000011", "+33600000030"];
+    let path = file(&asterisk, "contacts.csv", &format!("phone\n{}\n", numbers.join("\n")));
+    asterisk.cli("minibot campaign create demo");
+    asterisk.cli(&format!("minibot contacts import demo {path}"));
+    asterisk.cli("minibot campaign start demo");
+    wait_until("3 calls", Duration::from_secs(60), || count(&db, "SELECT count(*) FROM calls") >= 3, || asterisk.log());
+    let events = ami.collect_until(Duration::from_secs(2), |_| false);
+    asterisk.cli("minibot show status"); // a CLI line too
+    // Every form a number takes: E.164, without '+', national.
+    let forms: Vec<String> = numbers.iter().flat_map(|n| [n.to_string(), n[1..].to_string(), format!("0{}", &n[3..])]).collect();
+    let leaks = |text: &str| forms.iter().filter(|f| text.contains(f.as_str())).cloned().collect::<Vec<_>>();
+    // The module's own lines in Asterisk's log (Asterisk's core logs the dial string it runs).
+    let log = asterisk.log();
+    let ours: Vec<&str> = log.lines().filter(|l| l.contains("src/")).collect();
+    assert!(ours.len() > 10 && ours.iter().any(|l| l.contains("dialer: calling +33 6 .. .. .. 20")), "{}", ours.join("\n"));
+    for line in &ours {
+        assert!(leaks(line).is_empty(), "a full number in the module's log: {line}");
+    }
+    let minibot_events: Vec<String> = events.iter().filter(|e| e.get("Event").is_some_and(|n| n.starts_with("MiniBot"))).map(|e| format!("{:?}", e.0)).collect();
+    assert!(!minibot_events.is_empty());
+    for e in &minibot_events {
+        assert!(leaks(e).is_empty(), "a full number in an AMI event: {e}");
+    }
+    // The per-call JSON log: one JSON object per line, the dialer's and the bot's events, masked.
+    let json = std::fs::read_to_string(asterisk.host_path("log/minibot/calls.jsonl")).expect("the per-call JSON log");
+    let lines: Vec<serde_json::Value> = json.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    let kinds: std::collections::BTreeSet<&str> = lines.iter().filter_map(|l| l["event"].as_str()).collect();
+    for kind in ["dial", "attempt", "call", "step", "prompt"] {
+        assert!(kinds.contains(kind), "no '{kind}' event in the JSON log: {kinds:?}");
+    }
+    assert!(lines.iter().all(|l| l["ts"].is_string() && l["call"].as_str().is_some_and(|c| c.starts_with("minibot-n1-"))), "{json}");
+    assert!(leaks(&json).is_empty(), "a full number in the JSON log: {:?}", leaks(&json));
+    assert!(asterisk.cli("minibot show status").contains("Call log:"));
+}

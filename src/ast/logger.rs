@@ -26,7 +26,9 @@ impl Log for AsteriskLogger {
         };
         let file = c_string(record.file().unwrap_or("minibot"));
         let function = c_string(record.module_path().unwrap_or("minibot"));
-        let message = c_string(&record.args().to_string());
+        // Every line the module logs has its phone numbers masked, wherever they come from
+        // (a channel name carries the dialed number on many trunks).
+        let message = c_string(&crate::phone::mask_in_text(&record.args().to_string()));
         // SAFETY: all pointers are valid NUL-terminated strings for the call; "%s" consumes one argument.
         unsafe {
             sys::ast_log(

@@ -39,6 +39,12 @@ pub fn data_dir() -> String {
     unsafe { cstr_to_string(sys::ast_config_AST_DATA_DIR) }
 }
 
+/// Asterisk's log directory (astlogdir), e.g. "/var/log/asterisk".
+pub fn log_dir() -> String {
+    // SAFETY: set by Asterisk at startup from asterisk.conf, before any module loads.
+    unsafe { cstr_to_string(sys::ast_config_AST_LOG_DIR) }
+}
+
 /// Whether a sound file exists, in some format, for `language`.
 pub fn sound_exists(file: &str, language: &str) -> bool {
     let (file, language) = (c_string(file), c_string(language));

@@ -121,6 +121,14 @@ fn show_status(args: &CliArgs) -> CliResult {
             }
             None => "  Dialer:        off (no database, or [dialer] enabled = no)\n".to_string(),
         };
+        out += &match &bot.calllog {
+            Some(log) => {
+                let st = &log.stats;
+                let n = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+                format!("  Call log:      {} ({} lines, {} dropped, {} rotations)\n", log.path.display(), n(&st.written), n(&st.dropped), n(&st.rotations))
+            }
+            None => "  Call log:      off\n".to_string(),
+        };
         out += &format!("  Calls active:  {}\n", snap.active);
         out += &format!("  Calls started: {}\n", snap.started);
         for (status, count) in snap.ended {

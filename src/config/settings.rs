@@ -3,6 +3,7 @@
 //! a typo must not stop calls, but a wrong value must not silently become a default either.
 
 use crate::amd::AmdConfig;
+use crate::obs::calllog::CallLogConfig;
 use crate::asr::{AsrConfig, AsrMode};
 use super::document::{parse_bool, ConfigError, Document, Entry};
 use crate::call::controller::CallLimits;
@@ -47,6 +48,8 @@ pub struct Settings {
     pub dialer: DialerConfig,
     /// Answering-machine detection: how AMD()'s verdict is weighed with the module's own evidence.
     pub amd: AmdConfig,
+    /// The per-call JSON log; a relative path is under Asterisk's log directory.
+    pub calllog: CallLogConfig,
 }
 
 impl Default for Settings {
@@ -67,6 +70,7 @@ impl Default for Settings {
             default_country: "33".into(),
             dialer: DialerConfig::default(),
             amd: AmdConfig::default(),
+            calllog: CallLogConfig::default(),
         }
     }
 }
@@ -99,7 +103,7 @@ impl Settings {
                         settings.apply_vad(entry, &mut warnings)?;
                     }
                 }
-                "intent" | "llm" | "database" | "call" | "dialer" | "amd" => {
+                "intent" | "llm" | "database" | "call" | "dialer" | "amd" | "calllog" => {
                     for entry in &section.entries {
                         settings.apply_numbers(&section.name, entry, &mut warnings)?;
                     }
@@ -304,6 +308,14 @@ impl Settings {
                 }
                 self.node = value.to_string();
             }
+            ("calllog", "file") => {
+                if value.contains("..") {
+                    return Err(error(format!("'{value}' must not contain '..'")));
+                }
+                self.calllog.path = value.to_string();
+            }
+            ("calllog", "max_mb") => self.calllog.max_bytes = u64::from(number(1, 100_000)?) * 1024 * 1024,
+            ("calllog", "keep") => self.calllog.keep = number(0, 1000)?,
             ("amd", "long_greeting_ms") => self.amd.long_greeting_ms = number(500, 60_000)?,
             ("amd", "human_answer_ms") => self.amd.human_answer_ms = number(100, 10_000)?,
             ("amd", "silence_ms") => self.amd.silence_ms = number(100, 10_000)?,

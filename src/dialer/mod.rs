@@ -70,15 +70,15 @@ impl Attempt {
                 _ => None,
             },
         });
-        log::info!(
-            "dialer: {} attempt {}: {} -> {}",
-            phone::mask(&self.phone),
-            self.attempt,
-            record.outcome,
-            match next {
-                Next::RetryAt(at) => format!("retry at {}", at.format("%Y-%m-%d %H:%M UTC")),
-                other => other.status().to_string(),
-            }
+        let then = match next {
+            Next::RetryAt(at) => format!("retry at {}", at.format("%Y-%m-%d %H:%M UTC")),
+            other => other.status().to_string(),
+        };
+        log::info!("dialer: {} attempt {}: {} -> {then}", phone::mask(&self.phone), self.attempt, record.outcome);
+        crate::obs::calllog::event(
+            &record.uniqueid,
+            "attempt",
+            &[("Phone", phone::mask(&self.phone)), ("Attempt", self.attempt.to_string()), ("Outcome", record.outcome.clone()), ("Next", then)],
         );
     }
 }
@@ -395,6 +395,11 @@ fn place(shared: &Shared, job: &Job) -> DialResult {
     let dial = job.dialing.dial_string_for(phone);
     shared.stats.dialed.fetch_add(1, Ordering::Relaxed);
     log::info!("dialer: calling {} for campaign {} (attempt {number})", phone::mask(phone), job.campaign.name);
+    crate::obs::calllog::event(
+        &job.uniqueid,
+        "dial",
+        &[("Campaign", job.campaign.name.clone()), ("Phone", phone::mask(phone)), ("Attempt", number.to_string())],
+    );
     let result = originate::dial_and_run(&originate::Call {
         dial: &dial,
         ring_timeout_ms: job.dialing.ring_timeout_s * 1000,

@@ -2,6 +2,7 @@
 
 pub mod metrics;
 pub mod prom;
+pub mod calllog;
 
 use crate::vocab::CallStatus;
 use std::sync::atomic::{AtomicU64, Ordering};
