@@ -45,7 +45,7 @@ fn scenario(name: &str, extra: &str) -> String {
 fn node(db: &str, name: &str, scenarios: String, lease_s: u32) -> Asterisk {
     let conf = format!(
         "[general]\ntest_hooks = yes\n[database]\nurl = {db}\nretry_ms = 200\nnode = {name}\nspool = /tmp/minibot-dialer-{}-{name}/results.spool\n\
-         [dialer]\npoll_ms = 100\nlease_s = {lease_s}\nmax_calls = 40\n",
+         [dialer]\npoll_ms = 100\nlease_s = {lease_s}\nmax_calls = 40\n[calllog]\nfile = minibot/calls.jsonl\n",
         std::process::id()
     );
     Asterisk::start(Options { minibot_conf: Some(conf), scenarios, dialplan: DIALPLAN.into(), ..Options::default() })

@@ -21,9 +21,11 @@ pub struct CallLogConfig {
     pub keep: u32,
 }
 
+/// Off unless configured (the sample minibot.conf turns it on): a call log is a file an operator
+/// decides to keep.
 impl Default for CallLogConfig {
     fn default() -> CallLogConfig {
-        CallLogConfig { path: "minibot/calls.jsonl".into(), max_bytes: 100 * 1024 * 1024, keep: 5 }
+        CallLogConfig { path: String::new(), max_bytes: 100 * 1024 * 1024, keep: 5 }
     }
 }
 
@@ -79,7 +81,7 @@ fn snake_case(key: &str) -> String {
 }
 
 /// Lines waiting for the writer before new ones are dropped.
-const QUEUE: usize = 10_000;
+const QUEUE: usize = 100;
 
 impl CallLog {
     pub fn start(config: &CallLogConfig) -> Result<CallLog, String> {
@@ -226,3 +228,4 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
