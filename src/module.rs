@@ -12,6 +12,7 @@ use crate::nlp::llm::LlmPool;
 use crate::nlp::model::IntentModel;
 use crate::nlp::service::IntentService;
 use crate::dialer::Dialer;
+use crate::store::retention::Retention;
 use crate::store::Store;
 use crate::obs::calllog::{self, CallLog};
 use crate::obs::CallStats;
@@ -34,6 +35,8 @@ pub struct Bot {
     pub dialer: Option<Arc<Dialer>>,
     /// None: `[calllog] file` is empty.
     pub calllog: Option<Arc<CallLog>>,
+    /// The scheduled retention purge; None without a database or with retention_days = 0.
+    pub retention: Option<Retention>,
     pub loaded_at: Instant,
     pub reloaded_at: Option<Instant>,
     pub stats: Arc<CallStats>,
@@ -75,6 +78,14 @@ fn load() -> Result<(), String> {
         )),
         _ => None,
     };
+    let retention = match &store {
+        Some(_) if settings.retention_days > 0 => Some(Retention::start(
+            settings.database.clone(),
+            settings.retention_days,
+            Duration::from_secs(u64::from(settings.purge_interval_min) * 60),
+        )?),
+        _ => None,
+    };
     let calllog = start_calllog(&settings)?;
     calllog::set_current(calllog.clone());
     let test_hooks = settings.test_hooks;
@@ -86,6 +97,7 @@ fn load() -> Result<(), String> {
         store,
         dialer,
         calllog,
+        retention,
         loaded_at: Instant::now(),
         reloaded_at: None,
         stats: Arc::default(),
@@ -150,6 +162,9 @@ fn unload() -> Result<(), String> {
         }
     }
     bot.intents.shutdown(); // joins the LLM workers (each bounded by its request timeout)
+    if let Some(retention) = &bot.retention {
+        retention.shutdown(); // a purge in progress finishes (bounded by [database] timeouts)
+    }
     calllog::set_current(None);
     if let Some(log) = &bot.calllog {
         log.shutdown(); // writes what is queued, joins the writer
@@ -190,8 +205,8 @@ fn reload() -> Result<(), String> {
     if bot.settings.database != settings.database || bot.settings.node != settings.node {
         log::warn!("[database] changes (node included) take effect at the next module load");
     }
-    if bot.settings.dialer != settings.dialer || bot.settings.calllog != settings.calllog {
-        log::warn!("[dialer] and [calllog] changes take effect at the next module load");
+    if bot.settings.dialer != settings.dialer || bot.settings.calllog != settings.calllog || bot.settings.retention_days != settings.retention_days {
+        log::warn!("[dialer], [calllog] and [gdpr] changes take effect at the next module load");
     }
     if bot.settings.llm != settings.llm || bot.settings.intent != settings.intent {
         log::warn!("[llm] and [intent] changes other than the model take effect at the next module load");

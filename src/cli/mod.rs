@@ -1,6 +1,7 @@
 //! The `minibot ...` CLI commands.
 
 mod campaigns;
+mod gdpr;
 
 use crate::ast::cli::{self, CliArgs, CliCommand, CliResult};
 use crate::module::with_bot;
@@ -54,6 +55,7 @@ pub fn commands(test_hooks: bool) -> Vec<CliCommand> {
         },
     ];
     commands.extend(campaigns::commands());
+    commands.extend(gdpr::commands());
     if test_hooks {
         commands.push(CliCommand {
             command: "minibot test panic",

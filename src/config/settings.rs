@@ -50,6 +50,9 @@ pub struct Settings {
     pub amd: AmdConfig,
     /// The per-call JSON log; a relative path is under Asterisk's log directory.
     pub calllog: CallLogConfig,
+    /// After this many days what callees said (transcripts, turns) is purged; 0 keeps it.
+    pub retention_days: u32,
+    pub purge_interval_min: u32,
 }
 
 impl Default for Settings {
@@ -71,6 +74,8 @@ impl Default for Settings {
             dialer: DialerConfig::default(),
             amd: AmdConfig::default(),
             calllog: CallLogConfig::default(),
+            retention_days: 0,
+            purge_interval_min: 60,
         }
     }
 }
@@ -103,7 +108,7 @@ impl Settings {
                         settings.apply_vad(entry, &mut warnings)?;
                     }
                 }
-                "intent" | "llm" | "database" | "call" | "dialer" | "amd" | "calllog" => {
+                "intent" | "llm" | "database" | "call" | "dialer" | "amd" | "calllog" | "gdpr" => {
                     for entry in &section.entries {
                         settings.apply_numbers(&section.name, entry, &mut warnings)?;
                     }
@@ -308,6 +313,8 @@ impl Settings {
                 }
                 self.node = value.to_string();
             }
+            ("gdpr", "retention_days") => self.retention_days = number(0, 36_500)?,
+            ("gdpr", "purge_interval_min") => self.purge_interval_min = number(1, 10_080)?,
             ("calllog", "file") => {
                 if value.contains("..") {
                     return Err(error(format!("'{value}' must not contain '..'")));

@@ -7,7 +7,9 @@
 
 pub mod campaigns;
 pub mod db;
+pub mod gdpr;
 pub mod record;
+pub mod retention;
 pub mod schema;
 pub mod spool;
 

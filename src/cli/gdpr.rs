@@ -1,0 +1,103 @@
+//! `minibot gdpr purge|forget|export`: the data-protection officer's commands.
+
+use crate::ast::cli::{CliArgs, CliCommand, CliResult};
+use crate::module::with_bot;
+use crate::phone;
+use crate::store::gdpr;
+
+pub fn commands() -> Vec<CliCommand> {
+    vec![
+        CliCommand {
+            command: "minibot gdpr purge",
+            summary: "Purge transcripts older than the retention period",
+            usage: "Usage: minibot gdpr purge [days]\n       Blanks transcripts and deletes the turns of calls that ended more than [gdpr] retention_days\n       (or <days>) ago; outcomes and scores stay.\n",
+            handler: purge,
+        },
+        CliCommand {
+            command: "minibot gdpr forget",
+            summary: "Erase everything about a phone number and block it",
+            usage: "Usage: minibot gdpr forget <phone>\n       Deletes the contact, its queue rows, calls and turns, and puts the number on the opt-out list.\n",
+            handler: forget,
+        },
+        CliCommand {
+            command: "minibot gdpr export",
+            summary: "Write everything held about a phone number",
+            usage: "Usage: minibot gdpr export <phone> <file.json>\n       The contact, campaigns, calls with their turns, opt-out: the right of access.\n",
+            handler: export,
+        },
+    ]
+}
+
+fn database() -> Result<(postgres::Client, String, u32), String> {
+    let (config, country, days) = with_bot(|bot| (bot.settings.database.clone(), bot.settings.default_country.clone(), bot.settings.retention_days))
+        .ok_or("MiniBot is not loaded")?;
+    if config.url.is_empty() {
+        return Err("no database configured ([database] url in minibot.conf)".into());
+    }
+    Ok((crate::store::db::open(&config)?, country, days))
+}
+
+fn run(args: &CliArgs, f: impl FnOnce() -> Result<String, String>) -> CliResult {
+    match f() {
+        Ok(text) => args.print(&text),
+        Err(e) => args.print(&format!("Error: {e}\n")),
+    }
+    CliResult::Success
+}
+
+fn purge(args: &CliArgs) -> CliResult {
+    if !(3..=4).contains(&args.argv.len()) {
+        return CliResult::ShowUsage;
+    }
+    let days = args.argv.get(3).cloned();
+    run(args, || {
+        let (mut client, _, configured) = database()?;
+        let days = match days {
+            Some(d) => d.parse::<u32>().map_err(|_| format!("'{d}' is not a number of days"))?,
+            None if configured > 0 => configured,
+            None => return Err("no retention period: [gdpr] retention_days is 0 (keep); give the days".into()),
+        };
+        let purged = gdpr::purge(&mut client, days)?;
+        log::info!("gdpr purge ({days} days) from the CLI: {} transcripts blanked, {} turns deleted", purged.calls, purged.turns);
+        Ok(format!("Calls older than {days} days: {} transcripts blanked, {} turns deleted\n", purged.calls, purged.turns))
+    })
+}
+
+fn forget(args: &CliArgs) -> CliResult {
+    if args.argv.len() < 4 {
+        return CliResult::ShowUsage;
+    }
+    let raw = args.argv[3..].concat(); // "06 12 34 56 78" arrives as five words
+    run(args, || {
+        let (mut client, country, _) = database()?;
+        let number = phone::normalize(&raw, Some(&country))?;
+        let gone = gdpr::forget(&mut client, &number)?;
+        log::info!("gdpr forget {}: {} calls, {} turns, {} queue rows, {} contact(s) erased; opted out", phone::mask(&number), gone.calls, gone.turns, gone.queue_rows, gone.contacts);
+        Ok(format!(
+            "{}: {} call(s), {} turn(s), {} queue row(s), {} contact(s) erased; the number is on the opt-out list\n",
+            phone::mask(&number),
+            gone.calls,
+            gone.turns,
+            gone.queue_rows,
+            gone.contacts
+        ))
+    })
+}
+
+fn export(args: &CliArgs) -> CliResult {
+    if args.argv.len() < 5 {
+        return CliResult::ShowUsage;
+    }
+    let last = args.argv.len() - 1;
+    let (raw, path) = (args.argv[3..last].concat(), args.argv[last].clone());
+    run(args, || {
+        let (mut client, country, _) = database()?;
+        let number = phone::normalize(&raw, Some(&country))?;
+        let document = gdpr::export(&mut client, &number)?;
+        let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
+        std::fs::write(&path, text + "\n").map_err(|e| format!("{path}: {e}"))?;
+        log::info!("gdpr export of {} written to {path}", phone::mask(&number));
+        let calls = document["calls"].as_array().map_or(0, Vec::len);
+        Ok(format!("{}: {calls} call(s) and the contact's data written to {path}\n", phone::mask(&number)))
+    })
+}

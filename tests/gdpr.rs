@@ -1,0 +1,76 @@
+//! Personal data against the sandbox: the retention purge the module schedules itself removes
+//! only what is older than the period; `gdpr export` writes what is held about a person;
+//! `gdpr forget` erases it everywhere and blocks the number for every campaign.
+
+mod support;
+
+use std::time::{Duration, Instant};
+use support::pg::{count, fresh_database, SERVER};
+use support::{Asterisk, Options};
+
+#[test]
+fn retention_purges_only_old_transcripts_and_forget_erases_and_blocks() {
+    let db = fresh_database(SERVER);
+    let mut client = res_minibot::store::connect(&db, false).expect("schema");
+    // A call from 400 days ago and one from today, each with two turns; today's callee is a
+    // contact queued in a campaign.
+    client
+        .batch_execute(
+            "INSERT INTO campaigns (name, scenario, status) VALUES ('demo', 'demo', 'paused');
+             INSERT INTO contacts (phone, first_name, last_name) VALUES ('+33600000002', 'Zoé', 'Lefèvre');
+             INSERT INTO call_queue (campaign_id, contact_id) SELECT p.id, c.id FROM campaigns p, contacts c;
+             INSERT INTO calls (call_key, uniqueid, channel, campaign, phone, ended_at, status, outcome, transcript, reasons)
+             VALUES ('n1/old', 'old', 'PJSIP/x', 'demo', '+33600000001', now() - interval '400 days', 'SUCCESS', 'appointment',
+                     '[q1] -> j''ai un livret A', '{\"assets: livret_a (+10)\"}'),
+                    ('n1/new', 'new', 'PJSIP/y', 'demo', '+33600000002', now(), 'SUCCESS', 'callback',
+                     '[hello] -> rappelez-moi demain', '{}');
+             INSERT INTO conversations (call_key, turn, step, text) VALUES ('n1/old', 0, 'hello', 'oui'), ('n1/old', 1, 'q1', 'un livret A'),
+                    ('n1/new', 0, 'hello', 'rappelez-moi demain'), ('n1/new', 1, 'bye', '');",
+        )
+        .unwrap();
+    let conf = format!(
+        "[general]\ntest_hooks = yes\n[database]\nurl = {db}\nspool = /tmp/minibot-gdpr-{}/results.spool\n[gdpr]\nretention_days = 365\npurge_interval_min = 60\n",
+        std::process::id()
+    );
+    let asterisk = Asterisk::start(Options { minibot_conf: Some(conf), ..Options::default() });
+
+    // The module purges at load, on its own: the old call keeps its outcome, loses what was said.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count(&db, "SELECT count(*) FROM conversations WHERE call_key = 'n1/old'") > 0 {
+        assert!(Instant::now() < deadline, "no purge at load:\n{}", asterisk.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE call_key = 'n1/old' AND transcript = '' AND reasons = '{}' AND outcome = 'appointment'"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM conversations WHERE call_key = 'n1/new'"), 2, "recent turns stay");
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE call_key = 'n1/new' AND transcript <> ''"), 1);
+    assert!(asterisk.cli("minibot gdpr purge").contains("0 transcripts blanked, 0 turns deleted"));
+    assert!(asterisk.cli("minibot gdpr purge 0").contains("1 transcripts blanked, 2 turns deleted"), "0 days: everything until now");
+    client.batch_execute("INSERT INTO conversations (call_key, turn, step, text) VALUES ('n1/new', 0, 'hello', 'rappelez-moi demain')").unwrap();
+
+    // Right of access: everything held about the person, in one file.
+    let export = format!("{}/export.json", asterisk.dir);
+    let out = asterisk.cli(&format!("minibot gdpr export 06 00 00 00 02 {export}"));
+    assert!(out.contains("1 call(s)") && !out.contains("0600000002") && !out.contains("+33600000002"), "{out}");
+    let document: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(asterisk.host_path("export.json")).unwrap()).unwrap();
+    assert_eq!(document["contact"]["first_name"], "Zoé");
+    assert_eq!(document["campaigns"][0]["campaign"], "demo");
+    assert_eq!(document["calls"][0]["outcome"], "callback");
+    assert_eq!(document["calls"][0]["turns"][0]["text"], "rappelez-moi demain");
+
+    // Right to erasure: nothing left but the opt-out, which blocks every campaign.
+    let out = asterisk.cli("minibot gdpr forget +33600000002");
+    assert!(out.contains("1 call(s), 1 turn(s), 1 queue row(s), 1 contact(s) erased"), "{out}");
+    for sql in [
+        "SELECT count(*) FROM contacts WHERE phone = '+33600000002'",
+        "SELECT count(*) FROM calls WHERE phone = '+33600000002'",
+        "SELECT count(*) FROM conversations WHERE call_key = 'n1/new'",
+        "SELECT count(*) FROM call_queue",
+    ] {
+        assert_eq!(count(&db, sql), 0, "{sql}");
+    }
+    assert_eq!(count(&db, "SELECT count(*) FROM do_not_call WHERE phone = '+33600000002'"), 1);
+    std::fs::write(asterisk.host_path("again.csv"), "phone,first_name\n+33600000002,Zoé\n").unwrap();
+    let again = asterisk.cli(&format!("minibot contacts import demo {}/again.csv", asterisk.dir));
+    assert!(again.contains("0 queued") && again.contains("1 on the opt-out list"), "{again}");
+    assert!(!asterisk.log().lines().filter(|l| l.contains("src/")).any(|l| l.contains("600000002")), "the module never logs the number");
+}
