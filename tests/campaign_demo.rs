@@ -61,14 +61,7 @@ fn main() {
     println!("starting PostgreSQL's demo database and the LLM server (llama-server + Gemma 3 270M) ...");
     let db = fresh_database(SERVER);
     let llm = LlmServer::start();
-    let conf = include_str!("../asterisk-conf/minibot.conf")
-        .replace("/usr/share/vosk/vosk-model-small-fr-0.22", TEST_MODEL)
-        .replace("test_hooks = no", "test_hooks = yes")
-        .replace("url = http://127.0.0.1:11434", &format!("url = {}", llm.url()))
-        .replace("api = ollama", "api = openai")
-        .replace("model = llama3.2:1b", "model = gemma")
-        .replace("url = host=127.0.0.1 port=5432 user=minibot dbname=minibot", &format!("url = {db}"))
-        .replace("spool = /var/spool/asterisk/minibot/results.spool", "spool = /tmp/minibot-campaign-demo-spool/results.spool")
+    let conf = support::demo_conf(&llm.url(), &db, "/tmp/minibot-campaign-demo-spool")
         .replace("poll_ms = 500", "poll_ms = 200");
     // The sample campaign as shipped, but dialing the simulated contacts, and at any hour.
     let scenarios = include_str!("../asterisk-conf/minibot_scenarios.conf")

@@ -31,14 +31,7 @@ fn main() {
     println!("starting the LLM server (llama-server + Gemma 3 270M, OpenAI-compatible API) ...");
     let db = fresh_database(SERVER);
     let llm = LlmServer::start();
-    let conf = include_str!("../asterisk-conf/minibot.conf")
-        .replace("/usr/share/vosk/vosk-model-small-fr-0.22", TEST_MODEL)
-        .replace("test_hooks = no", "test_hooks = yes")
-        .replace("url = http://127.0.0.1:11434", &format!("url = {}", llm.url()))
-        .replace("api = ollama", "api = openai")
-        .replace("model = llama3.2:1b", "model = gemma")
-        .replace("url = host=127.0.0.1 port=5432 user=minibot dbname=minibot", &format!("url = {db}"))
-        .replace("spool = /var/spool/asterisk/minibot/results.spool", "spool = /tmp/minibot-demo-spool/results.spool");
+    let conf = support::demo_conf(&llm.url(), &db, "/tmp/minibot-demo-spool");
     let asterisk = Asterisk::start(Options {
         minibot_conf: Some(conf),
         scenarios: include_str!("../asterisk-conf/minibot_scenarios.conf").into(),

@@ -1,13 +1,12 @@
 //! Campaign commands: create and drive campaigns, import contacts and opposition lists, report,
 //! export. Each opens its own bounded database connection on the CLI's thread (never a channel's).
 
+use super::{database, run};
 use crate::ast::cli::{CliArgs, CliCommand, CliResult};
 use crate::campaign::{contacts, export, transition};
 use crate::module::with_bot;
 use crate::phone;
 use crate::store::campaigns::{self as db, Counts, Report};
-use crate::store::StoreConfig;
-use postgres::Client;
 
 pub fn commands() -> Vec<CliCommand> {
     let verb = |command, summary, usage| CliCommand { command, summary, usage, handler: campaign_verb };
@@ -39,24 +38,6 @@ pub fn commands() -> Vec<CliCommand> {
         CliCommand { command: "minibot export leads", summary: "Export a campaign's leads", usage: "Usage: minibot export leads <campaign> <file.csv>\n", handler: export_csv },
         CliCommand { command: "minibot export calls", summary: "Export a campaign's calls", usage: "Usage: minibot export calls <campaign> <file.csv>\n", handler: export_csv },
     ]
-}
-
-/// The database and this node's country code, or what to tell the operator.
-fn database() -> Result<(Client, String), String> {
-    let (config, country): (StoreConfig, String) =
-        with_bot(|bot| (bot.settings.database.clone(), bot.settings.default_country.clone())).ok_or("MiniBot is not loaded")?;
-    if config.url.is_empty() {
-        return Err("no database configured ([database] url in minibot.conf): campaigns live in PostgreSQL".into());
-    }
-    Ok((crate::store::db::open(&config)?, country))
-}
-
-fn run(args: &CliArgs, f: impl FnOnce() -> Result<String, String>) -> CliResult {
-    match f() {
-        Ok(text) => args.print(&text),
-        Err(e) => args.print(&format!("Error: {e}\n")),
-    }
-    CliResult::Success
 }
 
 fn campaign_verb(args: &CliArgs) -> CliResult {
@@ -168,7 +149,8 @@ fn contacts_import(args: &CliArgs) -> CliResult {
     run(args, || {
         let started = std::time::Instant::now();
         let file = std::fs::File::open(&path).map_err(|e| format!("{path}: {e}"))?;
-        let (mut client, country) = database()?;
+        let (mut client, settings) = database()?;
+        let country = settings.default_country.clone();
         let campaign = db::get(&mut client, &name)?.ok_or_else(|| format!("no campaign '{name}' (minibot campaign create {name})"))?;
         let parsed = contacts::parse(std::io::BufReader::new(file), Some(&country)).map_err(|e| format!("{path}: {e}"))?;
         let counts = db::import_contacts(&mut client, campaign.id, &parsed.rows)?;
@@ -210,7 +192,8 @@ fn optout_import(args: &CliArgs) -> CliResult {
     let path = args.argv[3].clone();
     run(args, || {
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-        let (mut client, country) = database()?;
+        let (mut client, settings) = database()?;
+        let country = settings.default_country.clone();
         let mut phones = Vec::new();
         let mut bad = Vec::new();
         for (i, line) in text.lines().enumerate() {

@@ -1,7 +1,7 @@
 //! `minibot gdpr purge|forget|export`: the data-protection officer's commands.
 
+use super::{database, run};
 use crate::ast::cli::{CliArgs, CliCommand, CliResult};
-use crate::module::with_bot;
 use crate::phone;
 use crate::store::gdpr;
 
@@ -28,30 +28,14 @@ pub fn commands() -> Vec<CliCommand> {
     ]
 }
 
-fn database() -> Result<(postgres::Client, String, u32), String> {
-    let (config, country, days) = with_bot(|bot| (bot.settings.database.clone(), bot.settings.default_country.clone(), bot.settings.retention_days))
-        .ok_or("MiniBot is not loaded")?;
-    if config.url.is_empty() {
-        return Err("no database configured ([database] url in minibot.conf)".into());
-    }
-    Ok((crate::store::db::open(&config)?, country, days))
-}
-
-fn run(args: &CliArgs, f: impl FnOnce() -> Result<String, String>) -> CliResult {
-    match f() {
-        Ok(text) => args.print(&text),
-        Err(e) => args.print(&format!("Error: {e}\n")),
-    }
-    CliResult::Success
-}
-
 fn purge(args: &CliArgs) -> CliResult {
     if !(3..=4).contains(&args.argv.len()) {
         return CliResult::ShowUsage;
     }
     let days = args.argv.get(3).cloned();
     run(args, || {
-        let (mut client, _, configured) = database()?;
+        let (mut client, settings) = database()?;
+        let configured = settings.retention_days;
         let days = match days {
             Some(d) => d.parse::<u32>().map_err(|_| format!("'{d}' is not a number of days"))?,
             None if configured > 0 => configured,
@@ -69,7 +53,8 @@ fn forget(args: &CliArgs) -> CliResult {
     }
     let raw = args.argv[3..].concat(); // "06 12 34 56 78" arrives as five words
     run(args, || {
-        let (mut client, country, _) = database()?;
+        let (mut client, settings) = database()?;
+        let country = settings.default_country.clone();
         let number = phone::normalize(&raw, Some(&country))?;
         let gone = gdpr::forget(&mut client, &number)?;
         log::info!("gdpr forget {}: {} calls, {} turns, {} queue rows, {} contact(s) erased; opted out", phone::mask(&number), gone.calls, gone.turns, gone.queue_rows, gone.contacts);
@@ -91,7 +76,8 @@ fn export(args: &CliArgs) -> CliResult {
     let last = args.argv.len() - 1;
     let (raw, path) = (args.argv[3..last].concat(), args.argv[last].clone());
     run(args, || {
-        let (mut client, country, _) = database()?;
+        let (mut client, settings) = database()?;
+        let country = settings.default_country.clone();
         let number = phone::normalize(&raw, Some(&country))?;
         let document = gdpr::export(&mut client, &number)?;
         let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;

@@ -67,6 +67,25 @@ pub fn commands(test_hooks: bool) -> Vec<CliCommand> {
     commands
 }
 
+/// Runs a command's body: its text on the console, or "Error: ..." when it failed.
+fn run(args: &CliArgs, f: impl FnOnce() -> Result<String, String>) -> CliResult {
+    match f() {
+        Ok(text) => args.print(&text),
+        Err(e) => args.print(&format!("Error: {e}\n")),
+    }
+    CliResult::Success
+}
+
+/// A command's own bounded database connection (on the CLI's thread, never a channel's) and the
+/// settings in force.
+fn database() -> Result<(postgres::Client, std::sync::Arc<crate::config::settings::Settings>), String> {
+    let settings = with_bot(|bot| bot.settings.clone()).ok_or("MiniBot is not loaded")?;
+    if settings.database.url.is_empty() {
+        return Err("no database configured ([database] url in minibot.conf)".into());
+    }
+    Ok((crate::store::db::open(&settings.database)?, settings))
+}
+
 pub fn register(commands: Vec<CliCommand>) -> Result<(), String> {
     cli::register(commands)
 }

@@ -460,3 +460,17 @@ pub fn sample_step(reference: &str) -> std::sync::Arc<res_minibot::vocab::StepCo
     let scenarios = res_minibot::scenario::from_text(path, &text).expect("loads");
     res_minibot::scenario::step_context(&scenarios, reference, "demo").unwrap_or_else(|| panic!("no step {reference}"))
 }
+
+/// The sample minibot.conf as the demos run it: the Korean test model, the test fixture allowed,
+/// the sandbox's LLM server (OpenAI API) and a database of the demo's own, a spool under /tmp.
+#[allow(dead_code)]
+pub fn demo_conf(llm_url: &str, db: &str, spool_dir: &str) -> String {
+    include_str!("../../asterisk-conf/minibot.conf")
+        .replace("/usr/share/vosk/vosk-model-small-fr-0.22", TEST_MODEL)
+        .replace("test_hooks = no", "test_hooks = yes")
+        .replace("url = http://127.0.0.1:11434", &format!("url = {llm_url}"))
+        .replace("api = ollama", "api = openai")
+        .replace("model = llama3.2:1b", "model = gemma")
+        .replace("url = host=127.0.0.1 port=5432 user=minibot dbname=minibot", &format!("url = {db}"))
+        .replace("spool = /var/spool/asterisk/minibot/results.spool", &format!("spool = {spool_dir}/results.spool"))
+}
