@@ -359,15 +359,15 @@ fn run_conversation(
         let mut follow_up = Vec::new();
         for action in std::mem::take(&mut pending) {
             match action {
-                Action::Play(file) => match channel.start_playback(&file) {
-                    Ok(()) => {
+                Action::Play(file) => match (channel.start_playback(&file), speech_ended_at.take()) {
+                    (Ok(()), ended) => {
                         playing = true;
-                        // The callee's turn ended, the bot speaks again: the reaction the callee hears.
-                        if let Some(ended) = speech_ended_at.take() {
+                        // The callee's answer ended, the bot speaks again: the reaction the callee hears.
+                        if let Some(ended) = ended {
                             crate::obs::prom::RECORDED.reaction.observe(&[last_tier], ended.elapsed().as_secs_f64());
                         }
                     }
-                    Err(reason) => {
+                    (Err(reason), _) => {
                         log::error!("MiniBot on {}: {reason}", channel.name());
                         playing = false;
                     }
@@ -420,8 +420,11 @@ fn run_conversation(
             match event {
                 MediaEvent::SpeechStarted { confirmed_at, .. } => inputs.push(Input::SpeechStarted { confirmed_at }),
                 MediaEvent::SpeechEnded { at, .. } => {
-                    speech_ended_at = Some(at);
-                    last_tier = "none"; // until the turn is understood (silence, DTMF: no tier)
+                    // Only an answer the bot waits for: not speech over a prompt it did not stop.
+                    if controller.phase() != Phase::Responding {
+                        speech_ended_at = Some(at);
+                        last_tier = "none"; // until the turn is understood
+                    }
                     inputs.push(Input::SpeechEnded)
                 }
                 MediaEvent::Rate(r) => live.view.lock().rate = r,
@@ -497,7 +500,7 @@ fn conclude(call: &CallInfo, scenario: &Scenario, status: CallStatus, outcome: O
     if let Some(verdict) = &machine {
         fields.push(("Machine", verdict.clone()));
     }
-    crate::obs::prom::RECORDED.calls_ended.inc(&[status.as_str(), outcome.as_str()]);
+    crate::obs::prom::RECORDED.calls_ended.inc(&[outcome.as_str(), status.as_str()]);
     crate::obs::prom::RECORDED.leads.inc(&[&qualification.class]);
     store_result(call, &CallResult { status, outcome, qualification, callback, turns, machine });
     event(channel, "MiniBotResult", &fields);

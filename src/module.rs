@@ -62,42 +62,24 @@ fn load() -> Result<(), String> {
     let settings = read_settings()?;
     log::set_max_level(settings.log_level);
     let scenarios = read_scenarios(&settings)?;
-    let asr = start_asr(&settings)?;
-    let intents = Arc::new(start_intents(&settings)?);
-    let store = if settings.database.url.is_empty() {
-        log::warn!("no [database] url: call results go to the log and AMI only");
-        None
-    } else {
-        // Never refuses the load for an outage: results wait in the spool until the database is back.
-        Some(Arc::new(Store::start(settings.database.clone()).map_err(|e| format!("{CONFIG_FILE} [database]: {e}"))?))
-    };
-    let dialer = match &store {
-        Some(store) if settings.dialer.enabled => Some(Arc::new(
-            Dialer::start(settings.dialer.clone(), settings.node.clone(), settings.database.clone(), store.clone())
-                .map_err(|e| format!("{CONFIG_FILE} [dialer]: {e}"))?,
-        )),
-        _ => None,
-    };
-    let retention = match &store {
-        Some(_) if settings.retention_days > 0 => Some(Retention::start(
-            settings.database.clone(),
-            settings.retention_days,
-            Duration::from_secs(u64::from(settings.purge_interval_min) * 60),
-        )?),
-        _ => None,
-    };
-    let calllog = start_calllog(&settings)?;
-    calllog::set_current(calllog.clone());
+    let mut parts = Parts::default();
+    if let Err(reason) = start_parts(&settings, &mut parts) {
+        parts.shutdown(); // what did start is stopped and joined: a declined load leaves nothing behind
+        return Err(reason);
+    }
+    let Some(intents) = parts.intents.take() else { return Err("intents did not start".into()) };
+    calllog::set_current(parts.calllog.clone());
+    crate::obs::prom::RECORDED.reset(); // counters start with the load, like the module's others
     let test_hooks = settings.test_hooks;
     *BOT.write() = Some(Bot {
         settings: Arc::new(settings),
         scenarios: Arc::new(scenarios),
-        asr,
+        asr: parts.asr,
         intents,
-        store,
-        dialer,
-        calllog,
-        retention,
+        store: parts.store,
+        dialer: parts.dialer,
+        calllog: parts.calllog,
+        retention: parts.retention,
         loaded_at: Instant::now(),
         reloaded_at: None,
         stats: Arc::default(),
@@ -111,6 +93,68 @@ fn load() -> Result<(), String> {
     }
     log::info!("MiniBot {} loaded (Asterisk {})", crate::version(), ast::asterisk_version());
     Ok(())
+}
+
+/// What runs threads, as it starts; stopped in the reverse order.
+#[derive(Default)]
+struct Parts {
+    calllog: Option<Arc<CallLog>>,
+    asr: Option<Arc<Engine>>,
+    intents: Option<Arc<IntentService>>,
+    store: Option<Arc<Store>>,
+    dialer: Option<Arc<Dialer>>,
+    retention: Option<Retention>,
+}
+
+fn start_parts(settings: &Settings, parts: &mut Parts) -> Result<(), String> {
+    parts.calllog = start_calllog(settings)?;
+    parts.asr = start_asr(settings)?;
+    parts.intents = Some(Arc::new(start_intents(settings)?));
+    if settings.database.url.is_empty() {
+        log::warn!("no [database] url: call results go to the log and AMI only");
+        return Ok(());
+    }
+    // Never refuses the load for an outage: results wait in the spool until the database is back.
+    let store = Arc::new(Store::start(settings.database.clone()).map_err(|e| format!("{CONFIG_FILE} [database]: {e}"))?);
+    parts.store = Some(store.clone());
+    if settings.dialer.enabled {
+        let dialer = Dialer::start(settings.dialer.clone(), settings.node.clone(), settings.database.clone(), store)
+            .map_err(|e| format!("{CONFIG_FILE} [dialer]: {e}"))?;
+        parts.dialer = Some(Arc::new(dialer));
+    }
+    if settings.retention_days > 0 {
+        let every = Duration::from_secs(u64::from(settings.purge_interval_min) * 60);
+        parts.retention = Some(Retention::start(settings.database.clone(), settings.retention_days, every)?);
+    }
+    Ok(())
+}
+
+impl Parts {
+    /// Stops and joins everything that started (no call runs: checked by the caller).
+    fn shutdown(&self) {
+        if let Some(dialer) = &self.dialer {
+            dialer.shutdown(); // no call in progress: joins idle threads
+        }
+        if let Some(engine) = &self.asr {
+            // No call runs and no worker is left: this only stops the warmer and joins the threads.
+            if let Err(e) = engine.shutdown(ASR_STOP_TIMEOUT) {
+                log::error!("{e}");
+            }
+        }
+        if let Some(intents) = &self.intents {
+            intents.shutdown(); // joins the LLM workers (each bounded by its request timeout)
+        }
+        if let Some(retention) = &self.retention {
+            retention.shutdown(); // a purge in progress finishes (bounded by [database] timeouts)
+        }
+        calllog::set_current(None);
+        if let Some(log) = &self.calllog {
+            log.shutdown(); // writes what is queued, joins the writer
+        }
+        if let Some(store) = &self.store {
+            store.shutdown(); // writes or spools what is queued (bounded by [database] timeouts), joins the writers
+        }
+    }
 }
 
 /// Longest wait at unload for the recognizers of calls that just ended.
@@ -152,26 +196,15 @@ fn unload() -> Result<(), String> {
         return refuse_unload(reason);
     }
     let Some(bot) = BOT.write().take() else { return Ok(()) };
-    if let Some(dialer) = &bot.dialer {
-        dialer.shutdown(); // no call in progress (checked above): joins idle threads
+    Parts {
+        calllog: bot.calllog.clone(),
+        asr: bot.asr.clone(),
+        intents: Some(bot.intents.clone()),
+        store: bot.store.clone(),
+        dialer: bot.dialer.clone(),
+        retention: bot.retention,
     }
-    if let Some(engine) = &bot.asr {
-        // No call runs and no worker is left: this only stops the warmer and joins the threads.
-        if let Err(e) = engine.shutdown(ASR_STOP_TIMEOUT) {
-            log::error!("{e}");
-        }
-    }
-    bot.intents.shutdown(); // joins the LLM workers (each bounded by its request timeout)
-    if let Some(retention) = &bot.retention {
-        retention.shutdown(); // a purge in progress finishes (bounded by [database] timeouts)
-    }
-    calllog::set_current(None);
-    if let Some(log) = &bot.calllog {
-        log.shutdown(); // writes what is queued, joins the writer
-    }
-    if let Some(store) = &bot.store {
-        store.shutdown(); // writes or spools what is queued (bounded by [database] timeouts), joins the writers
-    }
+    .shutdown();
     Ok(())
 }
 

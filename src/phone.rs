@@ -61,12 +61,19 @@ pub fn mask_in_text(text: &str) -> String {
             continue;
         }
         let start = i;
+        let glued_before = start > 0 && (chars[start - 1].is_alphanumeric() || matches!(chars[start - 1], '-' | '.' | '_'));
+        if !glued_before {
+            if let Some(end) = grouped_number(&chars, start) {
+                out += &mask(&chars[start..end].iter().collect::<String>());
+                i = end;
+                continue;
+            }
+        }
         let mut end = if plus { i + 1 } else { i };
         while end < chars.len() && chars[end].is_ascii_digit() {
             end += 1;
         }
         let digits = end - start - usize::from(plus);
-        let glued_before = start > 0 && (chars[start - 1].is_alphanumeric() || matches!(chars[start - 1], '-' | '.' | '_'));
         let glued_after = chars.get(end).is_some_and(|c| c.is_alphanumeric() || *c == '_')
             || (chars.get(end) == Some(&'.') && chars.get(end + 1).is_some_and(char::is_ascii_digit));
         let run: String = chars[start..end].iter().collect();
@@ -78,6 +85,34 @@ pub fn mask_in_text(text: &str) -> String {
         i = end;
     }
     out
+}
+
+/// A number written in groups ("06 12 34 56 78", "+33 6 12 34 56 78", "06.12.34.56.78"): a first
+/// group of 1 to 4 digits (after an optional '+'), then at least three groups of 1 to 3 digits,
+/// each after one space, dot or dash, 9 to 15 digits in all. Returns where it ends. Dates, times,
+/// versions and addresses have too few digits or groups; a uniqueid's first group is too long.
+fn grouped_number(chars: &[char], start: usize) -> Option<usize> {
+    let mut i = start + usize::from(chars[start] == '+');
+    let mut groups = Vec::new();
+    loop {
+        let from = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == from {
+            return None; // a separator not followed by a digit: not part of the number
+        }
+        groups.push(i - from);
+        let separated = i + 1 < chars.len() && matches!(chars[i], ' ' | '.' | '-') && chars[i + 1].is_ascii_digit();
+        if !separated {
+            break;
+        }
+        i += 1;
+    }
+    let digits: usize = groups.iter().sum();
+    let shaped = groups[0] <= 4 && groups.len() >= 4 && groups[1..].iter().all(|g| *g <= 3);
+    let glued_after = chars.get(i).is_some_and(|c| c.is_alphanumeric() || *c == '_');
+    (shaped && (9..=15).contains(&digits) && !glued_after).then_some(i)
 }
 
 #[cfg(test)]
@@ -113,6 +148,13 @@ mod tests {
         );
         assert_eq!(mask_in_text("minibot-n1-42-1 attempt 2, 20001 rows, 0612345678"), "minibot-n1-42-1 attempt 2, 20001 rows, 06 .. .. .. 78");
         assert_eq!(mask_in_text("é+33612345678é"), "é+33612345678é", "glued to letters");
+        // Written in groups, as people and forms write them.
+        assert_eq!(mask_in_text("rappelez le 06 12 34 56 78 demain"), "rappelez le 06 .. .. .. 78 demain");
+        assert_eq!(mask_in_text("+33 6 12 34 56 78"), "+33 6 .. .. .. 78");
+        assert_eq!(mask_in_text("06.12.34.56.78, ok"), "06 .. .. .. 78, ok");
+        for kept in ["le 2026-11-26 à 10:00", "Asterisk 22.10.1", "127.0.0.1:5060", "uniqueid 1795600000.12", "score 90, 3 tours"] {
+            assert_eq!(mask_in_text(kept), kept);
+        }
         // An error about a bad number does not print it either.
         assert!(!normalize("0612345678", None).unwrap_err().contains("12345"));
     }

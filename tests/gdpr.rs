@@ -44,8 +44,7 @@ fn retention_purges_only_old_transcripts_and_forget_erases_and_blocks() {
     assert_eq!(count(&db, "SELECT count(*) FROM conversations WHERE call_key = 'n1/new'"), 2, "recent turns stay");
     assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE call_key = 'n1/new' AND transcript <> ''"), 1);
     assert!(asterisk.cli("minibot gdpr purge").contains("0 transcripts blanked, 0 turns deleted"));
-    assert!(asterisk.cli("minibot gdpr purge 0").contains("1 transcripts blanked, 2 turns deleted"), "0 days: everything until now");
-    client.batch_execute("INSERT INTO conversations (call_key, turn, step, text) VALUES ('n1/new', 0, 'hello', 'rappelez-moi demain')").unwrap();
+    assert!(asterisk.cli("minibot gdpr purge 0").contains("not a number of days from 1"), "0 would erase everything");
 
     // Right of access: everything held about the person, in one file.
     let export = format!("{}/export.json", asterisk.dir);
@@ -56,10 +55,13 @@ fn retention_purges_only_old_transcripts_and_forget_erases_and_blocks() {
     assert_eq!(document["campaigns"][0]["campaign"], "demo");
     assert_eq!(document["calls"][0]["outcome"], "callback");
     assert_eq!(document["calls"][0]["turns"][0]["text"], "rappelez-moi demain");
+    assert_eq!(document["calls"][0]["channel"], "PJSIP/y", "every column");
+    let mode = std::fs::metadata(asterisk.host_path("export.json")).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777).unwrap();
+    assert_eq!(mode, 0o600, "personal data readable by Asterisk's user only");
 
     // Right to erasure: nothing left but the opt-out, which blocks every campaign.
     let out = asterisk.cli("minibot gdpr forget +33600000002");
-    assert!(out.contains("1 call(s), 1 turn(s), 1 queue row(s), 1 contact(s) erased"), "{out}");
+    assert!(out.contains("1 call(s), 2 turn(s), 1 queue row(s), 1 contact(s) erased"), "{out}");
     for sql in [
         "SELECT count(*) FROM contacts WHERE phone = '+33600000002'",
         "SELECT count(*) FROM calls WHERE phone = '+33600000002'",

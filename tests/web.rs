@@ -113,10 +113,17 @@ fn health_and_metrics_answer_on_asterisk_s_http_server() {
     ami.originate_local("minibot-test", "demo", "callee");
     let ended = |e: &support::ami::Message| e.is("MiniBotCall") && e.get("State") == Some("ended");
     assert!(ami.wait_event(Duration::from_secs(30), ended).is_some(), "the call did not end");
-    std::thread::sleep(Duration::from_millis(300));
-    let after = parse_metrics(&web.get("/metrics").1);
+    // The call's counters move once MiniBot() has returned, just after its last event.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let after = loop {
+        let now = parse_metrics(&web.get("/metrics").1);
+        if value(&now, "minibot_calls_total", success) == Some(calls_before + 1.0) || std::time::Instant::now() > deadline {
+            break now;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert_eq!(value(&after, "minibot_calls_total", success), Some(calls_before + 1.0), "{after:?}");
-    assert_eq!(value(&after, "minibot_calls_ended_total", r#"{"outcome": "no_answer", "status": "SUCCESS"}"#), Some(1.0), "{after:?}");
+    assert_eq!(value(&after, "minibot_call_outcomes_total", r#"{"outcome": "no_answer", "status": "SUCCESS"}"#), Some(1.0), "{after:?}");
     assert_eq!(value(&after, "minibot_leads_total", r#"{"class": "not_qualified"}"#), Some(1.0));
     assert!(value(&after, "minibot_db_written_total", "{}").is_some());
     let families: std::collections::BTreeSet<&str> = after.iter().map(|(f, ..)| f.as_str()).collect();

@@ -1,8 +1,7 @@
 //! URIs served by Asterisk's own HTTP server (http.conf): one handler for everything under
 //! `/<prefix>/minibot/`, as a safe request and response. Asterisk calls the handler on its HTTP
-//! threads after releasing its list of URIs, so unload unlinks, then waits until no request is
-//! inside the handler (plus a short grace for one that found the URI just before) before the entry
-//! is freed and the library may go.
+//! threads after releasing its list of URIs, so unload unlinks, waits until no request is inside
+//! the handler, and never frees the entry a late request may still read.
 
 use super::guard::ffi_guard;
 use super::{c_string, cstr_to_string, sys};
@@ -53,10 +52,8 @@ struct Entry {
     handler: Handler,
 }
 
-// SAFETY: the raw pointers inside point at the entry's own CStrings.
-unsafe impl Send for Entry {}
-
-static REGISTERED: Mutex<Option<Box<Entry>>> = Mutex::new(None);
+/// The registered entry, as the address Asterisk holds (an owned `Box<Entry>` turned raw).
+static REGISTERED: Mutex<Option<usize>> = Mutex::new(None);
 static INSIDE: AtomicUsize = AtomicUsize::new(0);
 
 fn reason(status: u16) -> &'static str {
@@ -85,8 +82,11 @@ unsafe extern "C" fn dispatch(
 ) -> c_int {
     INSIDE.fetch_add(1, Ordering::SeqCst);
     let rc = ffi_guard("HTTP request", -1, || {
-        // SAFETY: `urih` is our entry's first field (only our entry names this callback).
-        let entry = unsafe { &*(urih as *const Entry) };
+        // SAFETY: `urih` points at the first field of one of our entries (only they name this
+        // callback), made from the whole entry's pointer; entries are never freed. Fields are
+        // read through the raw pointer: Asterisk writes to `raw` (its list link) meanwhile.
+        let entry = urih as *const Entry;
+        let (handler, base) = unsafe { ((*entry).handler, (*entry).uri.to_string_lossy().into_owned()) };
         let mut remote = [0 as c_char; 64];
         // SAFETY: valid session and buffer of the given length; the strings and lists are
         // Asterisk's for the duration of the callback.
@@ -103,8 +103,8 @@ unsafe extern "C" fn dispatch(
                 remote: cstr_to_string(remote.as_ptr()),
             }
         };
-        let response = (entry.handler)(&request);
-        log::debug!("HTTP {:?} /{}/{} from {}: {}", request.method, entry.uri.to_string_lossy(), request.path, request.remote, response.status);
+        let response = handler(&request);
+        log::debug!("HTTP {:?} /{base}/{} from {}: {}", request.method, request.path, request.remote, response.status);
         let mut extra = response.headers.iter().map(|h| format!("{h}\r\n")).collect::<String>();
         extra.insert_str(0, &format!("Content-Type: {}\r\n", response.content_type));
         let (extra, title) = (c_string(&extra), c_string(reason(response.status)));
@@ -133,41 +133,44 @@ unsafe extern "C" fn dispatch(
 /// Serves everything under `uri` (e.g. "minibot") with `handler`.
 pub fn register(uri: &str, description: &str, handler: Handler) -> Result<(), String> {
     unregister();
-    let mut entry = Box::new(Entry {
+    let entry = Box::into_raw(Box::new(Entry {
         // SAFETY: ast_http_uri is plain data; all-zero is its unset state.
         raw: unsafe { std::mem::zeroed() },
         uri: c_string(uri),
         description: c_string(description),
         key: c_string("res_minibot"),
         handler,
-    });
-    entry.raw.uri = entry.uri.as_ptr();
-    entry.raw.description = entry.description.as_ptr();
-    entry.raw.key = entry.key.as_ptr();
-    entry.raw.callback = Some(dispatch);
-    entry.raw.set_has_subtree(1);
-    // SAFETY: the entry is boxed (its address is stable) and kept in REGISTERED until unlinked.
-    let rc = unsafe { sys::ast_http_uri_link(&mut entry.raw) };
+    }));
+    // SAFETY: `entry` is a valid, never freed allocation; `raw` is reached through it so that
+    // Asterisk's pointer to `raw` is a pointer to the whole entry.
+    let rc = unsafe {
+        let raw = std::ptr::addr_of_mut!((*entry).raw);
+        (*raw).uri = (*entry).uri.as_ptr();
+        (*raw).description = (*entry).description.as_ptr();
+        (*raw).key = (*entry).key.as_ptr();
+        (*raw).callback = Some(dispatch);
+        (*raw).set_has_subtree(1);
+        sys::ast_http_uri_link(raw)
+    };
     if rc != 0 {
         return Err(format!("cannot register the HTTP URI /{uri}"));
     }
-    *REGISTERED.lock() = Some(entry);
+    *REGISTERED.lock() = Some(entry as usize);
     Ok(())
 }
 
-/// Unlinks the URI, then waits (bounded) for requests still inside the handler.
+/// Unlinks the URI, then waits (bounded) for requests still inside the handler. The entry itself
+/// is never freed (a hundred bytes a load): Asterisk reads it after releasing its list, so a
+/// request that found it just before the unlink may still read it, however long it is delayed.
 pub fn unregister() {
-    let Some(mut entry) = REGISTERED.lock().take() else { return };
-    // SAFETY: registered above and still alive.
-    unsafe { sys::ast_http_uri_unlink(&mut entry.raw) };
-    // A request may have found the URI just before it was unlinked and not be inside yet.
-    std::thread::sleep(Duration::from_millis(50));
+    let Some(entry) = REGISTERED.lock().take() else { return };
+    // SAFETY: registered above; never freed.
+    unsafe { sys::ast_http_uri_unlink(std::ptr::addr_of_mut!((*(entry as *mut Entry)).raw)) };
     let deadline = Instant::now() + Duration::from_secs(10);
     while INSIDE.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
     if INSIDE.load(Ordering::SeqCst) > 0 {
-        log::error!("an HTTP request is still inside MiniBot at unload: its URI entry is kept in memory");
-        std::mem::forget(entry);
+        log::error!("an HTTP request is still inside MiniBot after 10 s at unload");
     }
 }

@@ -37,7 +37,8 @@ fn purge(args: &CliArgs) -> CliResult {
         let (mut client, settings) = database()?;
         let configured = settings.retention_days;
         let days = match days {
-            Some(d) => d.parse::<u32>().map_err(|_| format!("'{d}' is not a number of days"))?,
+            // 0 would purge everything up to now: a typo must not erase a campaign's history.
+            Some(d) => d.parse::<u32>().ok().filter(|n| (1..=36_500).contains(n)).ok_or_else(|| format!("'{d}' is not a number of days from 1 to 36500"))?,
             None if configured > 0 => configured,
             None => return Err("no retention period: [gdpr] retention_days is 0 (keep); give the days".into()),
         };
@@ -81,7 +82,11 @@ fn export(args: &CliArgs) -> CliResult {
         let number = phone::normalize(&raw, Some(&country))?;
         let document = gdpr::export(&mut client, &number)?;
         let text = serde_json::to_string_pretty(&document).map_err(|e| e.to_string())?;
-        std::fs::write(&path, text + "\n").map_err(|e| format!("{path}: {e}"))?;
+        // Personal data: readable by Asterisk's user only.
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&path).map_err(|e| format!("{path}: {e}"))?;
+        file.write_all((text + "\n").as_bytes()).map_err(|e| format!("{path}: {e}"))?;
         log::info!("gdpr export of {} written to {path}", phone::mask(&number));
         let calls = document["calls"].as_array().map_or(0, Vec::len);
         Ok(format!("{}: {calls} call(s) and the contact's data written to {path}\n", phone::mask(&number)))

@@ -23,6 +23,10 @@ impl CounterVec {
         *self.values.lock().entry(values.iter().map(|v| v.to_string()).collect()).or_default() += 1;
     }
 
+    fn reset(&self) {
+        self.values.lock().clear();
+    }
+
     pub fn render(&self, out: &mut String) {
         header(out, self.name, self.help, "counter");
         for (values, n) in self.values.lock().iter() {
@@ -50,6 +54,10 @@ pub struct HistogramVec {
 impl HistogramVec {
     pub const fn new(name: &'static str, help: &'static str, labels: &'static [&'static str], bounds: &'static [f64]) -> HistogramVec {
         HistogramVec { name, help, labels, bounds, values: Mutex::new(BTreeMap::new()) }
+    }
+
+    fn reset(&self) {
+        self.values.lock().clear();
     }
 
     pub fn observe(&self, values: &[&str], value: f64) {
@@ -132,7 +140,7 @@ pub struct Recorded {
 }
 
 pub static RECORDED: Recorded = Recorded {
-    calls_ended: CounterVec::new("minibot_calls_ended_total", "Calls that ended inside MiniBot(), by MINIBOTSTATUS and outcome.", &["status", "outcome"]),
+    calls_ended: CounterVec::new("minibot_call_outcomes_total", "Calls MiniBot() ran to a result, by outcome and MINIBOTSTATUS.", &["outcome", "status"]),
     leads: CounterVec::new("minibot_leads_total", "Calls by lead class (not_qualified included).", &["class"]),
     reaction: HistogramVec::new(
         "minibot_turn_reaction_seconds",
@@ -147,6 +155,17 @@ pub static RECORDED: Recorded = Recorded {
 };
 
 impl Recorded {
+    /// A new load starts from zero, as the module's other counters do (the library may stay
+    /// mapped across unload and load, with its statics).
+    pub fn reset(&self) {
+        for c in [&self.calls_ended, &self.leads, &self.barge_ins, &self.amd_verdicts] {
+            c.reset();
+        }
+        for h in [&self.reaction, &self.asr_final, &self.llm_request] {
+            h.reset();
+        }
+    }
+
     pub fn render(&self, out: &mut String) {
         self.calls_ended.render(out);
         self.leads.render(out);

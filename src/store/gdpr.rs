@@ -21,7 +21,7 @@ pub struct Purged {
 /// Blanks the transcripts and deletes the turns of calls that ended more than `days` ago; the
 /// call rows stay (outcome, score, times: the campaign's statistics, without what was said).
 pub fn purge(client: &mut Client, days: u32) -> Result<Purged, String> {
-    let days = days as i32;
+    let days = i32::try_from(days.min(36_500)).expect("bounded");
     let mut tx = client.transaction().map_err(err)?;
     let turns = tx
         .execute(
@@ -33,7 +33,7 @@ pub fn purge(client: &mut Client, days: u32) -> Result<Purged, String> {
     let calls = tx
         .execute(
             "UPDATE calls SET transcript = '', reasons = '{}', callback_when = NULL
-             WHERE ended_at < now() - make_interval(days => $1) AND (transcript <> '' OR reasons <> '{}')",
+             WHERE ended_at < now() - make_interval(days => $1) AND (transcript <> '' OR reasons <> '{}' OR callback_when IS NOT NULL)",
             &[&days],
         )
         .map_err(err)?;
@@ -53,10 +53,25 @@ pub struct Forgotten {
 /// the number on the opt-out list (the one thing kept: without it the number would be called again).
 pub fn forget(client: &mut Client, phone: &str) -> Result<Forgotten, String> {
     let mut tx = client.transaction().map_err(err)?;
-    let turns = tx
-        .execute("DELETE FROM conversations v USING calls k WHERE v.call_key = k.call_key AND k.phone = $1", &[&phone])
-        .map_err(err)?;
-    let calls = tx.execute("DELETE FROM calls WHERE phone = $1", &[&phone]).map_err(err)?;
+    // A call in progress would write its record after the erasure: wait for it to end.
+    let live: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM call_queue q JOIN contacts c ON c.id = q.contact_id
+             WHERE c.phone = $1 AND q.status = 'leased' AND q.lease_expires_at > now()",
+            &[&phone],
+        )
+        .map_err(err)?
+        .get(0);
+    if live > 0 {
+        return Err("a campaign is calling this number right now: try again once the call has ended".into());
+    }
+    // Every call of the person: by number, and by contact or queue row (a call row may carry
+    // another spelling of the number, or none).
+    let person = "SELECT k.call_key FROM calls k LEFT JOIN contacts c ON c.id = k.contact_id
+                  LEFT JOIN call_queue q ON q.id = k.queue_id LEFT JOIN contacts qc ON qc.id = q.contact_id
+                  WHERE k.phone = $1 OR c.phone = $1 OR qc.phone = $1";
+    let turns = tx.execute(&format!("DELETE FROM conversations WHERE call_key IN ({person})"), &[&phone]).map_err(err)?;
+    let calls = tx.execute(&format!("DELETE FROM calls WHERE call_key IN ({person})"), &[&phone]).map_err(err)?;
     let queue_rows = tx
         .execute("DELETE FROM call_queue q USING contacts c WHERE q.contact_id = c.id AND c.phone = $1", &[&phone])
         .map_err(err)?;
@@ -71,32 +86,25 @@ pub fn forget(client: &mut Client, phone: &str) -> Result<Forgotten, String> {
     Ok(Forgotten { calls, turns, queue_rows, contacts })
 }
 
-/// Everything held about `phone`, as one JSON document (right of access).
+/// Everything held about `phone`, as one JSON document (right of access): every column, read in
+/// one consistent snapshot.
 pub fn export(client: &mut Client, phone: &str) -> Result<Value, String> {
-    let rows = |client: &mut Client, sql: &str| -> Result<Vec<Value>, String> {
-        Ok(client
+    let mut tx = client.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start().map_err(err)?;
+    let mut rows = |sql: &str| -> Result<Vec<Value>, String> {
+        Ok(tx
             .query(&format!("SELECT row_to_json(t)::TEXT FROM ({sql}) t"), &[&phone])
             .map_err(err)?
             .iter()
             .map(|r| serde_json::from_str::<Value>(&r.get::<_, String>(0)).unwrap_or(Value::Null))
             .collect())
     };
-    let contact = rows(client, "SELECT phone, first_name, last_name, timezone, created_at FROM contacts WHERE phone = $1")?;
-    let campaigns = rows(
-        client,
-        "SELECT p.name AS campaign, q.status, q.attempts, q.consent, q.next_attempt_at, q.last_outcome
-         FROM call_queue q JOIN contacts c ON c.id = q.contact_id JOIN campaigns p ON p.id = q.campaign_id WHERE c.phone = $1",
-    )?;
+    let contact = rows("SELECT c.* FROM contacts c WHERE c.phone = $1")?;
+    let campaigns = rows("SELECT p.name AS campaign, q.* FROM call_queue q JOIN contacts c ON c.id = q.contact_id JOIN campaigns p ON p.id = q.campaign_id WHERE c.phone = $1")?;
     let calls = rows(
-        client,
-        "SELECT k.campaign, k.dialed_at, k.answered_at, k.ended_at, k.outcome, k.score, k.lead_class, k.reasons, k.callback_when,
-                k.amd_verdict, k.transcript,
-                coalesce((SELECT json_agg(json_build_object('turn', v.turn, 'step', v.step, 'question', v.question, 'text', v.text,
-                                                          'intent', v.intent, 'entities', v.entities) ORDER BY v.turn)
-                          FROM conversations v WHERE v.call_key = k.call_key), '[]') AS turns
-         FROM calls k WHERE k.phone = $1 ORDER BY k.ended_at",
+        "SELECT k.*, coalesce((SELECT json_agg(row_to_json(v) ORDER BY v.turn) FROM conversations v WHERE v.call_key = k.call_key), '[]') AS turns
+         FROM calls k LEFT JOIN contacts c ON c.id = k.contact_id WHERE k.phone = $1 OR c.phone = $1 ORDER BY k.ended_at",
     )?;
-    let opt_out = rows(client, "SELECT reason, created_at FROM do_not_call WHERE phone = $1")?;
+    let opt_out = rows("SELECT d.* FROM do_not_call d WHERE d.phone = $1")?;
     Ok(json!({
         "phone": phone,
         "contact": contact.into_iter().next(),

@@ -5,12 +5,13 @@
 use super::json_response;
 use crate::ast::http::Response;
 use crate::module::{with_bot, Bot};
+use std::sync::Arc;
 use serde_json::{json, Value};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// Probes are short: a health check must answer while the thing it checks hangs.
-const PROBE_TIMEOUT: Duration = Duration::from_millis(1000);
+const PROBE_TIMEOUT: Duration = Duration::from_millis(2000);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum State {
@@ -35,7 +36,31 @@ impl State {
 
 const COMPONENTS: [&str; 4] = ["asr", "llm", "db", "asterisk"];
 
-fn check(bot: &Bot, name: &str) -> Option<(State, Value)> {
+/// What the probes need, copied out of the module's state: probes take up to seconds, and the
+/// module's lock must not be held meanwhile (a reload waiting for it would stall new calls).
+struct Parts {
+    settings: Arc<crate::config::settings::Settings>,
+    asr: Option<Arc<crate::asr::Engine>>,
+    intents: Arc<crate::nlp::service::IntentService>,
+    store: Option<Arc<crate::store::Store>>,
+    dialer: Option<Arc<crate::dialer::Dialer>>,
+    stats: Arc<crate::obs::CallStats>,
+    loaded_at: Instant,
+}
+
+fn parts(bot: &Bot) -> Parts {
+    Parts {
+        settings: bot.settings.clone(),
+        asr: bot.asr.clone(),
+        intents: bot.intents.clone(),
+        store: bot.store.clone(),
+        dialer: bot.dialer.clone(),
+        stats: bot.stats.clone(),
+        loaded_at: bot.loaded_at,
+    }
+}
+
+fn check(bot: &Parts, name: &str) -> Option<(State, Value)> {
     Some(match name {
         "asr" => asr(bot),
         "llm" => llm(bot),
@@ -50,9 +75,10 @@ fn respond(state: State, body: Value) -> Response {
 }
 
 pub fn overall() -> Response {
-    let Some(results) = with_bot(|bot| COMPONENTS.map(|c| (c, check(bot, c).expect("known component")))) else {
+    let Some(bot) = with_bot(parts) else {
         return respond(State::Down, json!({"status": "down", "reason": "MiniBot is not loaded"}));
     };
+    let results = COMPONENTS.map(|c| (c, check(&bot, c).expect("known component")));
     let worst = results.iter().map(|(_, (s, _))| *s).max().unwrap_or(State::Ok);
     let state = if worst == State::Disabled { State::Ok } else { worst };
     let components: serde_json::Map<String, Value> =
@@ -61,14 +87,16 @@ pub fn overall() -> Response {
 }
 
 pub fn component(name: &str) -> Response {
-    match with_bot(|bot| check(bot, name)) {
-        None => respond(State::Down, json!({"status": "down", "reason": "MiniBot is not loaded"})),
-        Some(None) => json_response(404, &json!({"error": format!("no component '{name}'"), "components": COMPONENTS})),
-        Some(Some((state, details))) => respond(state, json!({"component": name, "status": state.name(), "details": details})),
+    let Some(bot) = with_bot(parts) else {
+        return respond(State::Down, json!({"status": "down", "reason": "MiniBot is not loaded"}));
+    };
+    match check(&bot, name) {
+        None => json_response(404, &json!({"error": format!("no component '{name}'"), "components": COMPONENTS})),
+        Some((state, details)) => respond(state, json!({"component": name, "status": state.name(), "details": details})),
     }
 }
 
-fn asr(bot: &Bot) -> (State, Value) {
+fn asr(bot: &Parts) -> (State, Value) {
     let model = &bot.settings.asr.model_path;
     match &bot.asr {
         Some(engine) => {
@@ -80,7 +108,7 @@ fn asr(bot: &Bot) -> (State, Value) {
     }
 }
 
-fn llm(bot: &Bot) -> (State, Value) {
+fn llm(bot: &Parts) -> (State, Value) {
     let url = &bot.settings.llm.url;
     let Some(pool) = bot.intents.llm() else {
         return (State::Disabled, json!({"url": null, "note": "no [llm] url: the local model alone"}));
@@ -112,7 +140,7 @@ fn llm(bot: &Bot) -> (State, Value) {
     )
 }
 
-fn db(bot: &Bot) -> (State, Value) {
+fn db(bot: &Parts) -> (State, Value) {
     let Some(store) = &bot.store else {
         return (State::Disabled, json!({"url": null, "note": "no [database] url: results go to the log and AMI"}));
     };
@@ -141,7 +169,7 @@ fn db(bot: &Bot) -> (State, Value) {
     )
 }
 
-fn asterisk(bot: &Bot) -> (State, Value) {
+fn asterisk(bot: &Parts) -> (State, Value) {
     let snap = bot.stats.snapshot();
     (
         State::Ok,
