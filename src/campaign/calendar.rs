@@ -3,7 +3,7 @@
 //! Friday, 10:00-13:00 and 14:00-20:00, never on public holidays; campaigns may set stricter or,
 //! with the callee's consent, other hours.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
 /// Weekdays and daily windows (minutes after local midnight, end excluded).
@@ -207,11 +207,6 @@ fn to_utc(date: NaiveDate, minute: u32, tz: Tz) -> Option<DateTime<Utc>> {
         }
     }
     None
-}
-
-/// Monday 0 .. Sunday 6, for the callback parser's local "now".
-pub fn weekday_index(weekday: Weekday) -> u32 {
-    weekday.num_days_from_monday()
 }
 
 #[cfg(test)]

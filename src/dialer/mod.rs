@@ -122,6 +122,8 @@ struct Job {
     dialing: Dialing,
     due: Due,
     uniqueid: String,
+    attempt: i32,
+    zone: Tz,
 }
 
 struct Shared {
@@ -317,7 +319,7 @@ fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashM
                         reported: false,
                     };
                     AWAITING.lock().get_or_insert_with(HashMap::new).insert(uniqueid.clone(), record);
-                    let job = Job { campaign: campaign.clone(), dialing: dialing.clone(), due: row, uniqueid };
+                    let job = Job { campaign: campaign.clone(), dialing: dialing.clone(), due: row, uniqueid, attempt, zone };
                     if let Err(e) = jobs.try_send(job) {
                         // Cannot happen while slots <= threads; the row comes back when its lease expires.
                         let job = e.into_inner();
@@ -381,8 +383,7 @@ fn call_thread(shared: &Shared, jobs: &Receiver<Job>) {
 /// Places one call and carries it to its end.
 fn place(shared: &Shared, job: &Job) -> DialResult {
     let phone = &job.due.phone;
-    let attempt = AWAITING.lock().as_ref().and_then(|m| m.get(&job.uniqueid).map(|a| (a.attempt, a.zone)));
-    let (number, zone) = attempt.unwrap_or((0, job.dialing.timezone));
+    let (number, zone) = (job.attempt, job.zone);
     let variables = vec![
         ("MINIBOT_CAMPAIGN".to_string(), job.campaign.name.clone()),
         ("MINIBOT_PHONE".to_string(), phone.clone()),
