@@ -117,7 +117,7 @@ fn generate_bindings(include_dir: &Path) {
         )
         .allowlist_type("ast_cli_entry|ast_cli_args|ast_variable|ast_flags|ast_channel|ast_frame|ast_audiohook|ast_http_uri")
         .allowlist_var(
-            "__LOG_.*|ast_config_AST_CONFIG_DIR|ast_config_AST_DATA_DIR|ast_config_AST_LOG_DIR|ast_format_slin16|EVENT_FLAG_CALL|AST_CONTROL_HANGUP",
+            "__LOG_.*|ast_config_AST_CONFIG_DIR|ast_config_AST_DATA_DIR|ast_config_AST_LOG_DIR|ast_config_AST_SPOOL_DIR|ast_format_slin16|EVENT_FLAG_CALL|AST_CONTROL_HANGUP",
         )
         .allowlist_item(
             "ast_module_load_result|ast_cli_command|ast_frame_type|ast_control_frame_type|ast_http_method\

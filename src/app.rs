@@ -15,6 +15,7 @@ use crate::module::{with_bot, Bot};
 use crate::nlp::service::{Pending, Understood};
 use crate::obs::metrics::METRICS;
 use crate::qualify::Qualification;
+use crate::recording::Tap;
 use crate::scenario::Scenario;
 use crate::vocab::{CallStatus, Outcome, Turn};
 use crossbeam_channel::{unbounded, Receiver};
@@ -77,6 +78,7 @@ struct CallSetup {
     intents: Arc<crate::nlp::service::IntentService>,
     store: Option<Arc<crate::store::Store>>,
     calls: Arc<crate::call::live::Registry>,
+    recorder: Arc<crate::recording::Recorder>,
     test_hooks: bool,
 }
 
@@ -88,6 +90,7 @@ fn setup(bot: &Bot) -> CallSetup {
         intents: bot.intents.clone(),
         store: bot.store.clone(),
         calls: bot.calls.clone(),
+        recorder: bot.recorder.clone(),
         test_hooks: bot.test_hooks,
     }
 }
@@ -138,16 +141,30 @@ fn callee_number(channel: &Channel, default_country: &str) -> Option<String> {
     number
 }
 
-/// Feeds the audiohook's frames to the media pipeline.
-struct Sink(MediaPipeline);
+/// Feeds the audiohook's frames to the media pipeline, and a copy to the call's recording.
+struct Sink(MediaPipeline, Option<Tap>);
 
 impl AudioSink for Sink {
     fn frame(&mut self, direction: Direction, samples: &[i16], sample_rate: u32) {
+        if let Some(tap) = &self.1 {
+            tap.frame(direction == Direction::Read, samples, sample_rate);
+        }
         match direction {
             Direction::Read => self.0.on_read(samples, sample_rate),
             Direction::Write => self.0.on_write(samples, sample_rate),
         }
     }
+}
+
+/// The call's recording, when its campaign records and the node allows it (None otherwise, or
+/// when the recorder cannot start: the call goes on unrecorded).
+fn start_recording(channel: &Channel, campaign: &str, scenario: &Scenario, rate: u32, setup: &CallSetup) -> Option<Tap> {
+    if !(setup.settings.recording_enabled && scenario.record) {
+        return None;
+    }
+    let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let path = crate::recording::path_for(setup.recorder.dir(), campaign, &date, &channel.unique_id());
+    setup.recorder.start(path, rate).map_err(|reason| log::error!("MiniBot on {}: {reason}; not recorded", channel.name())).ok()
 }
 
 /// A call inside MiniBot(): media wired to the channel, the conversation, then its result.
@@ -160,8 +177,9 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
         log::warn!("MiniBot on {}: cannot read slin16", channel.name());
     }
     let answered_at_ms = unix_ms();
-    let call = CallInfo { channel, campaign, phone, answered_at_ms, setup };
-    let Some(media) = start_media(channel, native_rate, setup) else {
+    let mut call = CallInfo { channel, campaign, phone, answered_at_ms, setup, recording: None };
+    let tap = start_recording(channel, campaign, &scenario, crate::audio::processing_rate(native_rate), setup);
+    let Some(media) = start_media(channel, native_rate, setup, tap) else {
         // Every answered call leaves its row, even one gone before the bot could listen.
         let (status, outcome) = if channel.is_hung_up() { (CallStatus::Hangup, Outcome::HangupEarly) } else { (CallStatus::Error, Outcome::Failed) };
         store_result(&call, &CallResult { status, outcome, qualification: Qualification::none(), callback: None, turns: &[], machine: None });
@@ -170,7 +188,7 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
     let registered = setup.calls.add(channel.name(), campaign.to_string(), media.state.clone());
     let live = registered.call.clone();
     live.view.lock().rate = native_rate;
-    event(channel, "MiniBotCall", &[("State", "started".into()), ("Campaign", campaign.into()), ("Rate", native_rate.to_string()),
+    event(channel, "MiniBotCall", &[("State", "started".into()), ("Uniqueid", channel.unique_id()), ("Campaign", campaign.into()), ("Rate", native_rate.to_string()),
         ("Format", channel.native_read_format_name()), ("Asr", if media.asr_enabled { "yes" } else { "no" }.into()),
         ("Phone", call.phone.as_deref().map_or_else(String::new, crate::phone::mask))]);
     let controller = Controller::new(scenario.clone(), media.asr_enabled, Instant::now()).with_limits(setup.settings.limits);
@@ -182,7 +200,10 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
     let (status, outcome, controller) = match first {
         None => (CallStatus::Hangup, Outcome::HangupEarly, controller),
         Some(Verdict::Machine) => (CallStatus::Success, Outcome::AnsweringMachine, controller),
-        Some(Verdict::Human) => run_conversation(channel, setup, &live, controller, &media, &mut machine),
+        Some(Verdict::Human) => match recording_notice(&scenario, &media) {
+            Some(notice) if !play_notice(channel, &media, notice) => (CallStatus::Hangup, Outcome::HangupEarly, controller),
+            _ => run_conversation(channel, setup, &live, controller, &media, &mut machine),
+        },
     };
     if outcome == Outcome::AnsweringMachine && status != CallStatus::Hangup {
         if let crate::campaign::MachineAction::LeaveMessage(prompt) = &scenario.dialing.on_machine {
@@ -190,7 +211,11 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
             leave_message(channel, &media, &mut machine, prompt, setup.settings.amd);
         }
     }
-    // Removing the hook drops the pipeline, whose recognizer session ends its worker.
+    // The recording's path goes in the record if the file was written (the writer closes it
+    // once the hook is gone).
+    call.recording = media.hook.with_sink(|sink| sink.1.as_ref().filter(|t| t.healthy()).map(|t| t.path().to_string_lossy().into_owned()));
+    // Removing the hook drops the pipeline, whose recognizer session ends its worker, and the
+    // recording's tap, which closes the file.
     drop(media);
     let is_machine = outcome == Outcome::AnsweringMachine;
     let verdict = (had_amd || is_machine).then(|| machine.detector.describe(is_machine));
@@ -285,6 +310,34 @@ fn leave_message(channel: &Channel, media: &Media, machine: &mut Machine, prompt
     channel.stop_playback();
 }
 
+/// The legal notice to play before the first question: the campaign's, on a recorded call.
+fn recording_notice<'a>(scenario: &'a Scenario, media: &Media) -> Option<&'a str> {
+    let recorded = media.hook.with_sink(|sink| sink.1.is_some());
+    scenario.recording_notice.as_deref().filter(|_| recorded)
+}
+
+/// Plays the recording notice in full (the callee is told before anything else is said; what
+/// they say meanwhile is not an answer). False: the callee hung up.
+fn play_notice(channel: &Channel, media: &Media, notice: &str) -> bool {
+    event(channel, "MiniBotPrompt", &[("Step", "recording_notice".into()), ("File", notice.to_string()), ("State", "started".into())]);
+    if let Err(reason) = channel.start_playback(notice) {
+        log::error!("MiniBot on {}: recording notice: {reason}", channel.name());
+        return !channel.is_hung_up();
+    }
+    let mut hung_up = false;
+    while channel.is_playing() {
+        if let ChannelInput::HungUp = channel.wait(WAIT_MS) {
+            hung_up = true;
+            break;
+        }
+        media.hook.with_sink(|sink| sink.0.tick(Instant::now()));
+        for _ in media.events.try_iter() {}
+        for _ in media.recognized.try_iter() {}
+    }
+    channel.stop_playback();
+    !hung_up
+}
+
 /// What identifies a call in its record.
 struct CallInfo<'a> {
     channel: &'a Channel,
@@ -292,6 +345,8 @@ struct CallInfo<'a> {
     phone: Option<String>,
     answered_at_ms: i64,
     setup: &'a CallSetup,
+    /// The recording's path, once it is known to have been written.
+    recording: Option<String>,
 }
 
 /// The call's media: the audiohook feeding VAD and the recognizer, and what comes back.
@@ -303,7 +358,7 @@ struct Media {
     asr_enabled: bool,
 }
 
-fn start_media(channel: &Channel, native_rate: u32, setup: &CallSetup) -> Option<Media> {
+fn start_media(channel: &Channel, native_rate: u32, setup: &CallSetup, tap: Option<Tap>) -> Option<Media> {
     let rate = crate::audio::processing_rate(native_rate);
     let (media_tx, events) = unbounded();
     let (asr_tx, recognized) = unbounded();
@@ -313,7 +368,7 @@ fn start_media(channel: &Channel, native_rate: u32, setup: &CallSetup) -> Option
     let asr_enabled = asr.is_some();
     let state = Arc::new(MediaState::default());
     let pipeline = MediaPipeline::new(setup.settings.vad, rate, asr, media_tx, state.clone());
-    match AudioHook::attach(channel, c"MiniBot", Sink(pipeline)) {
+    match AudioHook::attach(channel, c"MiniBot", Sink(pipeline, tap)) {
         Ok(hook) => Some(Media { hook, events, recognized, state, asr_enabled }),
         Err(reason) => {
             log::warn!("MiniBot on {}: {reason}", channel.name());
@@ -537,6 +592,7 @@ fn store_result(call: &CallInfo, result: &CallResult) {
         reasons: result.qualification.reasons.clone(),
         callback_when: result.callback.map(|w| w.describe()),
         amd_verdict: result.machine.clone(),
+        recording: call.recording.clone(),
         dial: None,
         turns: result.turns.iter().map(turn_record).collect(),
     };

@@ -15,6 +15,7 @@ pub mod nlp;
 pub mod obs;
 pub mod phone;
 pub mod qualify;
+pub mod recording;
 pub mod scenario;
 pub mod store;
 pub mod vad;

@@ -16,6 +16,7 @@ use crate::store::retention::Retention;
 use crate::store::Store;
 use crate::obs::calllog::{self, CallLog};
 use crate::obs::CallStats;
+use crate::recording::{Recorder, RecordingConfig};
 use crate::scenario::{self, Scenarios, SCENARIO_FILE};
 use crate::{app, cli, web};
 use parking_lot::RwLock;
@@ -37,6 +38,8 @@ pub struct Bot {
     pub calllog: Option<Arc<CallLog>>,
     /// The scheduled retention purge; None without a database or with retention_days = 0.
     pub retention: Option<Retention>,
+    /// Call recordings (its thread starts with the first recorded call).
+    pub recorder: Arc<Recorder>,
     pub loaded_at: Instant,
     pub reloaded_at: Option<Instant>,
     pub stats: Arc<CallStats>,
@@ -68,6 +71,7 @@ fn load() -> Result<(), String> {
         return Err(reason);
     }
     let Some(intents) = parts.intents.take() else { return Err("intents did not start".into()) };
+    let Some(recorder) = parts.recorder.clone() else { return Err("the recorder did not start".into()) };
     calllog::set_current(parts.calllog.clone());
     crate::obs::prom::RECORDED.reset(); // counters start with the load, like the module's others
     let test_hooks = settings.test_hooks;
@@ -80,6 +84,7 @@ fn load() -> Result<(), String> {
         dialer: parts.dialer,
         calllog: parts.calllog,
         retention: parts.retention,
+        recorder,
         loaded_at: Instant::now(),
         reloaded_at: None,
         stats: Arc::default(),
@@ -104,10 +109,12 @@ struct Parts {
     store: Option<Arc<Store>>,
     dialer: Option<Arc<Dialer>>,
     retention: Option<Retention>,
+    recorder: Option<Arc<Recorder>>,
 }
 
 fn start_parts(settings: &Settings, parts: &mut Parts) -> Result<(), String> {
     parts.calllog = start_calllog(settings)?;
+    parts.recorder = Some(Arc::new(Recorder::new(RecordingConfig { dir: recording_dir(settings), ..RecordingConfig::default() })));
     parts.asr = start_asr(settings)?;
     parts.intents = Some(Arc::new(start_intents(settings)?));
     if settings.database.url.is_empty() {
@@ -124,7 +131,7 @@ fn start_parts(settings: &Settings, parts: &mut Parts) -> Result<(), String> {
     }
     if settings.retention_days > 0 {
         let every = Duration::from_secs(u64::from(settings.purge_interval_min) * 60);
-        parts.retention = Some(Retention::start(settings.database.clone(), settings.retention_days, every)?);
+        parts.retention = Some(Retention::start(settings.database.clone(), settings.retention_days, every, recording_dir(settings))?);
     }
     Ok(())
 }
@@ -146,6 +153,9 @@ impl Parts {
         }
         if let Some(retention) = &self.retention {
             retention.shutdown(); // a purge in progress finishes (bounded by [database] timeouts)
+        }
+        if let Some(recorder) = &self.recorder {
+            recorder.shutdown(); // no call runs: writes what is queued, closes the files, joins the writer
         }
         calllog::set_current(None);
         if let Some(log) = &self.calllog {
@@ -203,6 +213,7 @@ fn unload() -> Result<(), String> {
         store: bot.store.clone(),
         dialer: bot.dialer.clone(),
         retention: bot.retention,
+        recorder: Some(bot.recorder.clone()),
     }
     .shutdown();
     Ok(())
@@ -238,8 +249,12 @@ fn reload() -> Result<(), String> {
     if bot.settings.database != settings.database || bot.settings.node != settings.node {
         log::warn!("[database] changes (node included) take effect at the next module load");
     }
-    if bot.settings.dialer != settings.dialer || bot.settings.calllog != settings.calllog || bot.settings.retention_days != settings.retention_days {
-        log::warn!("[dialer], [calllog] and [gdpr] changes take effect at the next module load");
+    if bot.settings.dialer != settings.dialer
+        || bot.settings.calllog != settings.calllog
+        || bot.settings.retention_days != settings.retention_days
+        || bot.settings.recording_dir != settings.recording_dir
+    {
+        log::warn!("[dialer], [calllog], [gdpr] and [recording] dir changes take effect at the next module load");
     }
     if bot.settings.llm != settings.llm || bot.settings.intent != settings.intent {
         log::warn!("[llm] and [intent] changes other than the model take effect at the next module load");
@@ -333,6 +348,16 @@ fn start_calllog(settings: &Settings) -> Result<Option<Arc<CallLog>>, String> {
     let log = CallLog::start(&calllog::CallLogConfig { path, ..config.clone() }).map_err(|e| format!("{CONFIG_FILE} [calllog] file: {e}"))?;
     log::info!("per-call JSON log: {} (rotated at {} MB, {} kept)", log.path.display(), config.max_bytes / 1024 / 1024, config.keep);
     Ok(Some(Arc::new(log)))
+}
+
+/// Where recordings go; a relative `[recording] dir` is under Asterisk's spool directory.
+pub fn recording_dir(settings: &Settings) -> String {
+    let dir = &settings.recording_dir;
+    if dir.starts_with('/') {
+        dir.clone()
+    } else {
+        format!("{}/{dir}", ast::spool_dir())
+    }
 }
 
 fn start_asr(settings: &Settings) -> Result<Option<Arc<Engine>>, String> {

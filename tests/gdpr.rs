@@ -11,6 +11,15 @@ use support::{Asterisk, Options};
 #[test]
 fn retention_purges_only_old_transcripts_and_forget_erases_and_blocks() {
     let db = fresh_database(SERVER);
+    // Recordings of both calls, and a file outside the recording directory that a row points at.
+    let recordings = format!("/tmp/minibot-gdpr-rec-{}", std::process::id());
+    let on_host = |p: &str| support::sandbox_root().join(p.trim_start_matches('/'));
+    let _ = std::fs::remove_dir_all(on_host(&recordings));
+    std::fs::create_dir_all(on_host(&format!("{recordings}/demo"))).unwrap();
+    let (old_wav, new_wav, outside) = (format!("{recordings}/demo/old.wav"), format!("{recordings}/demo/new.wav"), format!("{recordings}-outside.wav"));
+    for f in [&old_wav, &new_wav, &outside] {
+        std::fs::write(on_host(f), b"RIFF").unwrap();
+    }
     let mut client = res_minibot::store::connect(&db, false).expect("schema");
     // A call from 400 days ago and one from today, each with two turns; today's callee is a
     // contact queued in a campaign.
@@ -23,13 +32,18 @@ fn retention_purges_only_old_transcripts_and_forget_erases_and_blocks() {
              VALUES ('n1/old', 'old', 'PJSIP/x', 'demo', '+33600000001', now() - interval '400 days', 'SUCCESS', 'appointment',
                      '[q1] -> j''ai un livret A', '{\"assets: livret_a (+10)\"}'),
                     ('n1/new', 'new', 'PJSIP/y', 'demo', '+33600000002', now(), 'SUCCESS', 'callback',
-                     '[hello] -> rappelez-moi demain', '{}');
+                     '[hello] -> rappelez-moi demain', '{}'),
+                    ('n1/old2', 'old2', 'PJSIP/z', 'demo', '+33600000003', now() - interval '400 days', 'SUCCESS', 'refused', '', '{}');
              INSERT INTO conversations (call_key, turn, step, text) VALUES ('n1/old', 0, 'hello', 'oui'), ('n1/old', 1, 'q1', 'un livret A'),
                     ('n1/new', 0, 'hello', 'rappelez-moi demain'), ('n1/new', 1, 'bye', '');",
         )
         .unwrap();
+    for (key, path) in [("n1/old", &old_wav), ("n1/new", &new_wav), ("n1/old2", &outside)] {
+        client.execute("UPDATE calls SET recording_path = $2 WHERE call_key = $1", &[&key, path]).unwrap();
+    }
     let conf = format!(
-        "[general]\ntest_hooks = yes\n[database]\nurl = {db}\nspool = /tmp/minibot-gdpr-{}/results.spool\n[gdpr]\nretention_days = 365\npurge_interval_min = 60\n",
+        "[general]\ntest_hooks = yes\n[database]\nurl = {db}\nspool = /tmp/minibot-gdpr-{}/results.spool\n[gdpr]\nretention_days = 365\npurge_interval_min = 60\n\
+         [recording]\ndir = {recordings}\n",
         std::process::id()
     );
     let asterisk = Asterisk::start(Options { minibot_conf: Some(conf), ..Options::default() });
@@ -43,7 +57,14 @@ fn retention_purges_only_old_transcripts_and_forget_erases_and_blocks() {
     assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE call_key = 'n1/old' AND transcript = '' AND reasons = '{}' AND outcome = 'appointment'"), 1);
     assert_eq!(count(&db, "SELECT count(*) FROM conversations WHERE call_key = 'n1/new'"), 2, "recent turns stay");
     assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE call_key = 'n1/new' AND transcript <> ''"), 1);
-    assert!(asterisk.cli("minibot gdpr purge").contains("0 transcripts blanked, 0 turns deleted"));
+    // The old recording is deleted with the transcript; the recent one stays; a path outside the
+    // recording directory is never deleted, whatever the database says.
+    assert!(!on_host(&old_wav).exists(), "the old recording is purged");
+    assert!(on_host(&new_wav).exists() && on_host(&outside).exists());
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE call_key = 'n1/old' AND recording_path IS NULL"), 1);
+    assert!(asterisk.log().contains("is not under"), "the outside path is reported");
+    let out = asterisk.cli("minibot gdpr purge");
+    assert!(out.contains("0 transcripts blanked, 0 turns and 0 recordings deleted"), "{out}");
     assert!(asterisk.cli("minibot gdpr purge 0").contains("not a number of days from 1"), "0 would erase everything");
 
     // Right of access: everything held about the person, in one file.
@@ -61,7 +82,10 @@ fn retention_purges_only_old_transcripts_and_forget_erases_and_blocks() {
 
     // Right to erasure: nothing left but the opt-out, which blocks every campaign.
     let out = asterisk.cli("minibot gdpr forget +33600000002");
-    assert!(out.contains("1 call(s), 2 turn(s), 1 queue row(s), 1 contact(s) erased"), "{out}");
+    assert!(out.contains("1 call(s), 2 turn(s), 1 recording(s), 1 queue row(s), 1 contact(s) erased"), "{out}");
+    assert!(!on_host(&new_wav).exists(), "forget deletes the person's recordings");
+    let _ = std::fs::remove_dir_all(on_host(&recordings));
+    let _ = std::fs::remove_file(on_host(&outside));
     for sql in [
         "SELECT count(*) FROM contacts WHERE phone = '+33600000002'",
         "SELECT count(*) FROM calls WHERE phone = '+33600000002'",

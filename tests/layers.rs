@@ -10,7 +10,7 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     &["vocab"],
     &["config::document", "phone", "audio", "obs"],
-    &["vad", "amd"],
+    &["vad", "amd", "recording"],
     &["asr"],
     &["nlp"],
     &["qualify"],

@@ -45,6 +45,12 @@ pub fn log_dir() -> String {
     unsafe { cstr_to_string(sys::ast_config_AST_LOG_DIR) }
 }
 
+/// Asterisk's spool directory (astspooldir), e.g. "/var/spool/asterisk".
+pub fn spool_dir() -> String {
+    // SAFETY: set by Asterisk at startup from asterisk.conf, before any module loads.
+    unsafe { cstr_to_string(sys::ast_config_AST_SPOOL_DIR) }
+}
+
 /// Whether a sound file exists, in some format, for `language`.
 pub fn sound_exists(file: &str, language: &str) -> bool {
     let (file, language) = (c_string(file), c_string(language));

@@ -10,13 +10,13 @@ pub fn commands() -> Vec<CliCommand> {
         CliCommand {
             command: "minibot gdpr purge",
             summary: "Purge transcripts older than the retention period",
-            usage: "Usage: minibot gdpr purge [days]\n       Blanks transcripts and deletes the turns of calls that ended more than [gdpr] retention_days\n       (or <days>) ago; outcomes and scores stay.\n",
+            usage: "Usage: minibot gdpr purge [days]\n       Blanks transcripts and deletes the turns and recordings of calls that ended more than [gdpr] retention_days\n       (or <days>) ago; outcomes and scores stay.\n",
             handler: purge,
         },
         CliCommand {
             command: "minibot gdpr forget",
             summary: "Erase everything about a phone number and block it",
-            usage: "Usage: minibot gdpr forget <phone>\n       Deletes the contact, its queue rows, calls and turns, and puts the number on the opt-out list.\n",
+            usage: "Usage: minibot gdpr forget <phone>\n       Deletes the contact, its queue rows, calls, turns and recordings, and puts the number on the opt-out list.\n",
             handler: forget,
         },
         CliCommand {
@@ -26,6 +26,11 @@ pub fn commands() -> Vec<CliCommand> {
             handler: export,
         },
     ]
+}
+
+/// The directory the running recorder writes to (recordings are deleted only under it).
+fn recordings_dir() -> String {
+    crate::module::with_bot(|bot| bot.recorder.dir().to_string()).unwrap_or_default()
 }
 
 fn purge(args: &CliArgs) -> CliResult {
@@ -42,9 +47,9 @@ fn purge(args: &CliArgs) -> CliResult {
             None if configured > 0 => configured,
             None => return Err("no retention period: [gdpr] retention_days is 0 (keep); give the days".into()),
         };
-        let purged = gdpr::purge(&mut client, days)?;
-        log::info!("gdpr purge ({days} days) from the CLI: {} transcripts blanked, {} turns deleted", purged.calls, purged.turns);
-        Ok(format!("Calls older than {days} days: {} transcripts blanked, {} turns deleted\n", purged.calls, purged.turns))
+        let purged = gdpr::purge(&mut client, days, &recordings_dir())?;
+        log::info!("gdpr purge ({days} days) from the CLI: {} transcripts blanked, {} turns and {} recordings deleted", purged.calls, purged.turns, purged.recordings);
+        Ok(format!("Calls older than {days} days: {} transcripts blanked, {} turns and {} recordings deleted\n", purged.calls, purged.turns, purged.recordings))
     })
 }
 
@@ -57,13 +62,17 @@ fn forget(args: &CliArgs) -> CliResult {
         let (mut client, settings) = database()?;
         let country = settings.default_country.clone();
         let number = phone::normalize(&raw, Some(&country))?;
-        let gone = gdpr::forget(&mut client, &number)?;
-        log::info!("gdpr forget {}: {} calls, {} turns, {} queue rows, {} contact(s) erased; opted out", phone::mask(&number), gone.calls, gone.turns, gone.queue_rows, gone.contacts);
+        let gone = gdpr::forget(&mut client, &number, &recordings_dir())?;
+        log::info!(
+            "gdpr forget {}: {} calls, {} turns, {} recordings, {} queue rows, {} contact(s) erased; opted out",
+            phone::mask(&number), gone.calls, gone.turns, gone.recordings, gone.queue_rows, gone.contacts
+        );
         Ok(format!(
-            "{}: {} call(s), {} turn(s), {} queue row(s), {} contact(s) erased; the number is on the opt-out list\n",
+            "{}: {} call(s), {} turn(s), {} recording(s), {} queue row(s), {} contact(s) erased; the number is on the opt-out list\n",
             phone::mask(&number),
             gone.calls,
             gone.turns,
+            gone.recordings,
             gone.queue_rows,
             gone.contacts
         ))

@@ -36,6 +36,12 @@ pub fn commands(test_hooks: bool) -> Vec<CliCommand> {
             handler: show_call,
         },
         CliCommand {
+            command: "minibot show transcript",
+            summary: "Show a stored call's transcript",
+            usage: "Usage: minibot show transcript <call>\n       A call from the database (its key node/uniqueid, its uniqueid or its id): the turns with\n       speaker, time offset, text and intent, the result and the recording's path.\n",
+            handler: show_transcript,
+        },
+        CliCommand {
             command: "minibot show metrics",
             summary: "Show media and recognition timings",
             usage: "Usage: minibot show metrics\n       Per-frame CPU of VAD and Vosk, turn-end-to-final latency, outgoing audio gaps, barge-in stop delay.\n",
@@ -84,6 +90,18 @@ fn database() -> Result<(postgres::Client, std::sync::Arc<crate::config::setting
         return Err("no database configured ([database] url in minibot.conf)".into());
     }
     Ok((crate::store::db::open(&settings.database)?, settings))
+}
+
+fn show_transcript(args: &CliArgs) -> CliResult {
+    if args.argv.len() != 4 {
+        return CliResult::ShowUsage;
+    }
+    let call = args.argv[3].clone();
+    run(args, || {
+        let (mut client, _) = database()?;
+        let stored = crate::store::transcript::read(&mut client, &call)?.ok_or_else(|| format!("no call '{call}' in the database"))?;
+        Ok(crate::store::transcript::format(&stored, crate::phone::mask))
+    })
 }
 
 pub fn register(commands: Vec<CliCommand>) -> Result<(), String> {

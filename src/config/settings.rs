@@ -53,6 +53,10 @@ pub struct Settings {
     /// After this many days what callees said (transcripts, turns) is purged; 0 keeps it.
     pub retention_days: u32,
     pub purge_interval_min: u32,
+    /// `[recording]`: the node's switch (campaigns choose with `record`), and where files go
+    /// (a relative path is under Asterisk's spool directory).
+    pub recording_enabled: bool,
+    pub recording_dir: String,
 }
 
 impl Default for Settings {
@@ -76,6 +80,8 @@ impl Default for Settings {
             calllog: CallLogConfig::default(),
             retention_days: 0,
             purge_interval_min: 60,
+            recording_enabled: true,
+            recording_dir: "monitor/minibot".into(),
         }
     }
 }
@@ -108,7 +114,7 @@ impl Settings {
                         settings.apply_vad(entry, &mut warnings)?;
                     }
                 }
-                "intent" | "llm" | "database" | "call" | "dialer" | "amd" | "calllog" | "gdpr" => {
+                "intent" | "llm" | "database" | "call" | "dialer" | "amd" | "calllog" | "gdpr" | "recording" => {
                     for entry in &section.entries {
                         settings.apply_numbers(&section.name, entry, &mut warnings)?;
                     }
@@ -320,6 +326,13 @@ impl Settings {
                     return Err(error(format!("'{value}' must not contain '..'")));
                 }
                 self.calllog.path = value.to_string();
+            }
+            ("recording", "enabled") => self.recording_enabled = parse_bool(value).ok_or_else(|| error(bool_message(value)))?,
+            ("recording", "dir") => {
+                if value.is_empty() || value.contains("..") {
+                    return Err(error(format!("'{value}' is not a directory for recordings (no '..')")));
+                }
+                self.recording_dir = value.to_string();
             }
             ("calllog", "max_mb") => self.calllog.max_bytes = u64::from(number(1, 100_000)?) * 1024 * 1024,
             ("calllog", "keep") => self.calllog.keep = number(0, 1000)?,

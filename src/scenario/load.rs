@@ -89,6 +89,10 @@ fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMa
                 scenario.answers.insert(topic.as_str(), sound_name(&section.name, entry)?);
             }
             "llm_instructions" => scenario.llm_instructions = value.to_string(),
+            "record" => {
+                scenario.record = parse_bool(value).ok_or_else(|| entry_error(&section.name, entry, format!("'{value}' is not yes or no")))?;
+            }
+            "recording_notice" => scenario.recording_notice = Some(sound_name(&section.name, entry)?),
             _ if key.starts_with("lead_") => {
                 let class = &key["lead_".len()..];
                 if !valid_name(class) || class == NOT_QUALIFIED {
@@ -116,7 +120,7 @@ fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMa
                         entry,
                         format!(
                             "unknown key '{other}' (expected start, reprompt, max_reprompts, answer_who, answer_number, answer_free, \
-                             llm_instructions, points_<outcome>, lead_<class>, or a dialing key: {})",
+                             llm_instructions, record, recording_notice, points_<outcome>, lead_<class>, or a dialing key: {})",
                             crate::campaign::KEYS
                         ),
                     ))
@@ -348,6 +352,8 @@ fn new_scenario(name: &str) -> Scenario {
         scoring: Default::default(),
         llm_instructions: String::new(),
         dialing: crate::campaign::Dialing::default(),
+        record: true,
+        recording_notice: None,
         origin: (String::new(), 0),
     }
 }

@@ -102,6 +102,10 @@ pub struct Scenario {
     pub llm_instructions: String,
     /// How the module dials this campaign's contacts, and the calling rules.
     pub dialing: Dialing,
+    /// `record`: each call recorded (stereo WAV), unless the node turns recording off.
+    pub record: bool,
+    /// `recording_notice`: the legal notice played before the first question of a recorded call.
+    pub recording_notice: Option<String>,
     origin: (String, u32),
 }
 
@@ -157,6 +161,9 @@ impl Scenario {
                 _ => "answer_free",
             };
             out.push((self.name.clone(), key, prompt.as_str(), self.origin.clone()));
+        }
+        if let Some(notice) = &self.recording_notice {
+            out.push((self.name.clone(), "recording_notice", notice.as_str(), self.origin.clone()));
         }
         if let MachineAction::LeaveMessage(prompt) = &self.dialing.on_machine {
             out.push((self.name.clone(), "on_machine", prompt.as_str(), self.origin.clone()));

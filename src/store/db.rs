@@ -191,9 +191,9 @@ fn insert_call(client: &mut Client, r: &CallRecord) -> Result<(), postgres::Erro
     tx.execute(
         "INSERT INTO calls (call_key, uniqueid, channel, campaign, campaign_id, phone, answered_at, ended_at, status, outcome,
                             score, lead_class, reasons, callback_when, transcript, amd_verdict, contact_id, queue_id, attempt,
-                            node, dialed_at)
+                            node, dialed_at, recording_path)
          VALUES ($1, $2, $3, $4, coalesce($15, (SELECT id FROM campaigns WHERE name = $4)), $5, $6, $7, $8, $9, $10, $11, $12, $13,
-                 $14, $16, $17, $18, $19, $20, $21)
+                 $14, $16, $17, $18, $19, $20, $21, $22)
          ON CONFLICT (call_key) DO NOTHING",
         &[
             &r.key,
@@ -217,6 +217,7 @@ fn insert_call(client: &mut Client, r: &CallRecord) -> Result<(), postgres::Erro
             &dial.map(|d| d.attempt),
             &dial.map(|d| d.node.as_str()),
             &dialed,
+            &r.recording,
         ],
     )?;
     if let Some(d) = dial {

@@ -1,7 +1,9 @@
 //! Personal data and the GDPR: a retention period after which what callees said (transcripts and
 //! turns) is purged, the right to erasure (`forget`: everything about a number, which then goes
 //! on the opt-out list so it is never called again), and the right of access (`export`).
-//! Synchronous, on the caller's connection: the purge thread or a CLI command.
+//! Synchronous, on the caller's connection: the purge thread or a CLI command. Recordings are
+//! deleted with their rows, and only files under the recording directory (a path in the database
+//! is never enough to delete anything else).
 
 use postgres::Client;
 use serde_json::{json, Value};
@@ -16,13 +18,51 @@ pub struct Purged {
     pub calls: u64,
     /// Turns deleted.
     pub turns: u64,
+    /// Recording files deleted.
+    pub recordings: u64,
+}
+
+/// Deletes the recordings at `paths` (those under `dir` only); a file already gone counts as done.
+fn delete_recordings(paths: &[String], dir: &str) -> Result<u64, String> {
+    let dir = std::path::Path::new(dir);
+    let mut deleted = 0;
+    for path in paths {
+        let file = std::path::Path::new(path);
+        let inside = !dir.as_os_str().is_empty()
+            && file.starts_with(dir)
+            && file.extension().is_some_and(|e| e == "wav")
+            && !file.components().any(|c| c == std::path::Component::ParentDir);
+        if !inside {
+            log::warn!("recording {path} is not under {}: left in place", dir.display());
+            continue;
+        }
+        match std::fs::remove_file(file) {
+            Ok(()) => deleted += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot delete the recording {path}: {e}")),
+        }
+    }
+    Ok(deleted)
 }
 
 /// Blanks the transcripts and deletes the turns of calls that ended more than `days` ago; the
 /// call rows stay (outcome, score, times: the campaign's statistics, without what was said).
-pub fn purge(client: &mut Client, days: u32) -> Result<Purged, String> {
+pub fn purge(client: &mut Client, days: u32, recordings_dir: &str) -> Result<Purged, String> {
     let days = i32::try_from(days.min(36_500)).expect("bounded");
     let mut tx = client.transaction().map_err(err)?;
+    // Files first, inside the transaction: a failed deletion leaves the rows pointing at them.
+    let paths: Vec<String> = tx
+        .query(
+            "WITH old AS (SELECT call_key, recording_path FROM calls
+                          WHERE ended_at < now() - make_interval(days => $1) AND recording_path IS NOT NULL FOR UPDATE)
+             UPDATE calls k SET recording_path = NULL FROM old WHERE k.call_key = old.call_key RETURNING old.recording_path",
+            &[&days],
+        )
+        .map_err(err)?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let recordings = delete_recordings(&paths, recordings_dir)?;
     let turns = tx
         .execute(
             "DELETE FROM conversations v USING calls k
@@ -38,7 +78,7 @@ pub fn purge(client: &mut Client, days: u32) -> Result<Purged, String> {
         )
         .map_err(err)?;
     tx.commit().map_err(err)?;
-    Ok(Purged { calls, turns })
+    Ok(Purged { calls, turns, recordings })
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -47,11 +87,12 @@ pub struct Forgotten {
     pub turns: u64,
     pub queue_rows: u64,
     pub contacts: u64,
+    pub recordings: u64,
 }
 
 /// Erases everything held about `phone` (E.164): turns, calls, queue rows, the contact; then puts
 /// the number on the opt-out list (the one thing kept: without it the number would be called again).
-pub fn forget(client: &mut Client, phone: &str) -> Result<Forgotten, String> {
+pub fn forget(client: &mut Client, phone: &str, recordings_dir: &str) -> Result<Forgotten, String> {
     let mut tx = client.transaction().map_err(err)?;
     // A call in progress would write its record after the erasure: wait for it to end.
     let live: i64 = tx
@@ -70,6 +111,13 @@ pub fn forget(client: &mut Client, phone: &str) -> Result<Forgotten, String> {
     let person = "SELECT k.call_key FROM calls k LEFT JOIN contacts c ON c.id = k.contact_id
                   LEFT JOIN call_queue q ON q.id = k.queue_id LEFT JOIN contacts qc ON qc.id = q.contact_id
                   WHERE k.phone = $1 OR c.phone = $1 OR qc.phone = $1";
+    let paths: Vec<String> = tx
+        .query(&format!("SELECT recording_path FROM calls WHERE call_key IN ({person}) AND recording_path IS NOT NULL"), &[&phone])
+        .map_err(err)?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let recordings = delete_recordings(&paths, recordings_dir)?;
     let turns = tx.execute(&format!("DELETE FROM conversations WHERE call_key IN ({person})"), &[&phone]).map_err(err)?;
     let calls = tx.execute(&format!("DELETE FROM calls WHERE call_key IN ({person})"), &[&phone]).map_err(err)?;
     let queue_rows = tx
@@ -83,7 +131,7 @@ pub fn forget(client: &mut Client, phone: &str) -> Result<Forgotten, String> {
     )
     .map_err(err)?;
     tx.commit().map_err(err)?;
-    Ok(Forgotten { calls, turns, queue_rows, contacts })
+    Ok(Forgotten { calls, turns, queue_rows, contacts, recordings })
 }
 
 /// Everything held about `phone`, as one JSON document (right of access): every column, read in

@@ -12,6 +12,7 @@ pub mod record;
 pub mod retention;
 pub mod schema;
 pub mod spool;
+pub mod transcript;
 
 use db::WriteError;
 

@@ -60,6 +60,8 @@ pub struct CallRecord {
     /// its words, a beep), or that a person did.
     pub amd_verdict: Option<String>,
     pub dial: Option<DialAttempt>,
+    /// The call's recording (stereo WAV), when it was recorded.
+    pub recording: Option<String>,
     pub turns: Vec<TurnRecord>,
 }
 
@@ -99,6 +101,7 @@ impl CallRecord {
             "phone": self.phone, "answered_at_ms": self.answered_at_ms, "ended_at_ms": self.ended_at_ms,
             "status": self.status, "outcome": self.outcome, "score": self.score, "lead_class": self.lead_class,
             "reasons": self.reasons, "callback_when": self.callback_when, "amd_verdict": self.amd_verdict,
+            "recording": self.recording,
             "dial": self.dial.as_ref().map(|d| json!({
                 "queue_id": d.queue_id, "contact_id": d.contact_id, "campaign_id": d.campaign_id, "attempt": d.attempt,
                 "node": d.node, "dialed_at_ms": d.dialed_at_ms, "next_status": d.next_status, "next_attempt_at_ms": d.next_attempt_at_ms,
@@ -171,6 +174,7 @@ impl CallRecord {
             reasons: list(v, "reasons"),
             callback_when: opt(v, "callback_when"),
             amd_verdict: opt(v, "amd_verdict"),
+            recording: opt(v, "recording"),
             dial,
             turns,
         })
@@ -198,6 +202,7 @@ pub(crate) fn sample(key: &str) -> CallRecord {
             queue_id: 7, contact_id: 3, campaign_id: 1, attempt: 2, node: "node1".into(), dialed_at_ms: 1_795_599_990_000,
             next_status: "done".into(), next_attempt_at_ms: None,
         }),
+        recording: Some("/var/spool/asterisk/monitor/minibot/demo/2026-11-26/1795600000.1.wav".into()),
         turns: vec![
             TurnRecord { step: "hello".into(), text: "oui".into(), intent: Some("positive".into()), confidence: Some(0.95), tier: Some("local".into()), at_ms: 5000, ..Default::default() },
             TurnRecord { step: "q1".into(), no_input: true, at_ms: 20000, ..Default::default() },
@@ -215,7 +220,7 @@ mod tests {
         assert_eq!(CallRecord::from_json(&record.to_json()).unwrap(), record);
         assert_eq!(record.transcript(), "[hello] oui\n[q1] (silence)");
         assert!(CallRecord::from_json(&serde_json::json!({"key": "x"})).is_err());
-        let plain = CallRecord { dial: None, amd_verdict: None, ..record };
+        let plain = CallRecord { dial: None, amd_verdict: None, recording: None, ..record };
         assert_eq!(CallRecord::from_json(&plain.to_json()).unwrap(), plain);
     }
 }

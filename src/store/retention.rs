@@ -15,14 +15,14 @@ pub struct Retention {
 }
 
 impl Retention {
-    pub fn start(database: StoreConfig, days: u32, every: Duration) -> Result<Retention, String> {
+    pub fn start(database: StoreConfig, days: u32, every: Duration, recordings_dir: String) -> Result<Retention, String> {
         let (stop, stopped) = bounded::<()>(0);
         let thread = std::thread::Builder::new()
             .name("minibot-retention".into())
             .spawn(move || loop {
-                match super::db::open(&database).and_then(|mut c| gdpr::purge(&mut c, days)) {
-                    Ok(p) if p.calls + p.turns > 0 => {
-                        log::info!("retention ({days} days): {} transcripts blanked, {} turns deleted", p.calls, p.turns)
+                match super::db::open(&database).and_then(|mut c| gdpr::purge(&mut c, days, &recordings_dir)) {
+                    Ok(p) if p.calls + p.turns + p.recordings > 0 => {
+                        log::info!("retention ({days} days): {} transcripts blanked, {} turns and {} recordings deleted", p.calls, p.turns, p.recordings)
                     }
                     Ok(_) => {}
                     Err(e) => log::warn!("retention purge ({days} days) failed: {e}; tried again later"),

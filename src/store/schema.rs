@@ -140,6 +140,13 @@ CREATE INDEX calls_phone_ended ON calls (phone, ended_at);
 CREATE INDEX calls_queue ON calls (queue_id);
 "#,
     ),
+    (
+        4,
+        "call recordings",
+        r#"
+ALTER TABLE calls ADD COLUMN recording_path TEXT;
+"#,
+    ),
 ];
 
 /// Any fixed number: the lock's name among the database's advisory locks.

@@ -73,6 +73,12 @@ fn collect(bot: &Bot, out: &mut String) {
         counter(out, "minibot_db_refused_total", "Records the database refused for good (set aside).", n(&s.refused));
     }
 
+    let r = &crate::recording::STATS;
+    counter(out, "minibot_recordings_total", "Call recordings started (files created).", n(&r.recordings));
+    counter(out, "minibot_recording_failures_total", "Recordings that could not be created or written.", n(&r.failures));
+    counter(out, "minibot_recording_dropped_frames_total", "Frames left out of recordings because the writer fell behind.", n(&r.dropped_frames));
+    counter(out, "minibot_recorded_seconds_total", "Seconds of audio in closed recordings.", n(&r.seconds_written));
+
     if let Some(dialer) = &bot.dialer {
         let d = dialer.stats();
         gauge(out, "minibot_dialer_calls_in_progress", "Campaign calls ringing or in progress on this node.", f64::from(dialer.in_flight()));

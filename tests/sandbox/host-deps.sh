@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 host packages the build, the tests and the demo need (only the missing ones).
 set -euo pipefail
-PACKAGES="libclang-dev clang debootstrap espeak-ng sox postgresql libssl-dev pkg-config openssl"
+PACKAGES="libclang-dev clang debootstrap espeak-ng sox postgresql libssl-dev pkg-config openssl chromium"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

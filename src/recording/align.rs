@@ -1,0 +1,151 @@
+//! Puts the two directions of a call side by side in time. Each direction arrives as frames on
+//! the media thread, stamped with when they arrived; the bot's side is silent between prompts
+//! (no frames at all), and either side may pause (silence suppression, a hold). Each side is
+//! kept contiguous while its frames keep coming, padded with silence across a gap, and the
+//! quiet side is padded up to the clock (less a margin for late frames) so the file can be
+//! written as the call goes.
+
+use std::collections::VecDeque;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The callee's audio: the left channel.
+    Callee = 0,
+    /// The bot's audio: the right channel.
+    Bot = 1,
+}
+
+pub struct Aligner {
+    /// Samples per millisecond.
+    per_ms: u64,
+    /// A frame starting less than this after its side's end joins it without a gap (jitter).
+    join: u64,
+    /// A side without frames is filled with silence up to this far behind the clock.
+    margin: u64,
+    /// Per side: samples placed so far (from the recording's start).
+    end: [u64; 2],
+    /// Per side: placed samples not yet written, from `written` on.
+    pending: [VecDeque<i16>; 2],
+    written: u64,
+}
+
+impl Aligner {
+    pub fn new(rate: u32) -> Aligner {
+        let per_ms = u64::from(rate / 1000).max(1);
+        Aligner { per_ms, join: 60 * per_ms, margin: 200 * per_ms, end: [0, 0], pending: [VecDeque::new(), VecDeque::new()], written: 0 }
+    }
+
+    /// A frame of `side` (already at the recording's rate) that arrived `at_ms` after the start.
+    pub fn push(&mut self, side: Side, at_ms: u64, samples: &[i16]) {
+        let s = side as usize;
+        let clock = at_ms * self.per_ms;
+        let start = clock.saturating_sub(samples.len() as u64);
+        if start > self.end[s] + self.join {
+            self.pad(s, start);
+        }
+        self.pending[s].extend(samples);
+        self.end[s] += samples.len() as u64;
+        self.keep_up(at_ms);
+    }
+
+    /// Fills each side's silence up to `now_ms` less the margin for frames still on their way.
+    pub fn keep_up(&mut self, now_ms: u64) {
+        let target = (now_ms * self.per_ms).saturating_sub(self.margin);
+        for s in 0..2 {
+            if self.end[s] < target {
+                self.pad(s, target);
+            }
+        }
+    }
+
+    fn pad(&mut self, s: usize, to: u64) {
+        let n = to.saturating_sub(self.end[s]);
+        self.pending[s].extend(std::iter::repeat(0).take(n as usize));
+        self.end[s] = to.max(self.end[s]);
+    }
+
+    /// What both sides have, interleaved (left, right), appended to `out`.
+    pub fn take_ready(&mut self, out: &mut Vec<i16>) {
+        let n = self.end[0].min(self.end[1]) - self.written;
+        out.reserve(2 * n as usize);
+        for _ in 0..n {
+            out.push(self.pending[0].pop_front().unwrap_or(0));
+            out.push(self.pending[1].pop_front().unwrap_or(0));
+        }
+        self.written += n;
+    }
+
+    /// Everything left, the shorter side padded: the end of the recording.
+    pub fn finish(&mut self, out: &mut Vec<i16>) {
+        let end = self.end[0].max(self.end[1]);
+        for s in 0..2 {
+            self.pad(s, end);
+        }
+        self.take_ready(out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 16 kHz: 320 samples per 20 ms frame.
+    fn frame(value: i16) -> Vec<i16> {
+        vec![value; 320]
+    }
+
+    fn channel(out: &[i16], side: Side) -> Vec<i16> {
+        out.iter().skip(side as usize).step_by(2).copied().collect()
+    }
+
+    #[test]
+    fn the_bot_s_prompt_lands_where_it_was_played_beside_the_callee() {
+        let mut a = Aligner::new(16000);
+        let mut out = Vec::new();
+        // The callee talks for 1 s (frames every 20 ms); the bot starts at 500 ms for 200 ms.
+        for i in 1..=50u64 {
+            a.push(Side::Callee, i * 20, &frame(1000));
+            if (26..=35).contains(&i) {
+                a.push(Side::Bot, i * 20, &frame(-500));
+            }
+            a.take_ready(&mut out);
+        }
+        a.finish(&mut out);
+        let (left, right) = (channel(&out, Side::Callee), channel(&out, Side::Bot));
+        assert_eq!(left.len(), 16000);
+        assert_eq!(right.len(), 16000);
+        assert!(left.iter().all(|s| *s == 1000));
+        let first = right.iter().position(|s| *s != 0).unwrap();
+        let last = right.iter().rposition(|s| *s != 0).unwrap();
+        assert_eq!((first, last + 1), (500 * 16, 700 * 16), "bot audio at 500-700 ms");
+    }
+
+    #[test]
+    fn jitter_joins_and_gaps_pad() {
+        let mut a = Aligner::new(8000);
+        let mut out = Vec::new();
+        // Frames 30 ms late then on time: joined, no gap inserted.
+        a.push(Side::Callee, 50, &vec![1; 160]);
+        a.push(Side::Callee, 60, &vec![1; 160]);
+        // Then a 1 s pause (silence suppression): padded.
+        a.push(Side::Callee, 1080, &vec![2; 160]);
+        a.finish(&mut out);
+        let left = channel(&out, Side::Callee);
+        assert_eq!(&left[..320], &[1; 320][..]);
+        let second = left.iter().position(|s| *s == 2).unwrap();
+        assert_eq!(second, 1060 * 8);
+        assert_eq!(left.len(), 1080 * 8);
+    }
+
+    #[test]
+    fn a_quiet_side_lets_the_file_grow_behind_the_clock() {
+        let mut a = Aligner::new(16000);
+        let mut out = Vec::new();
+        for i in 1..=100u64 {
+            a.push(Side::Callee, i * 20, &frame(7));
+        }
+        a.take_ready(&mut out);
+        // 2 s of callee audio; the silent bot side is filled up to 200 ms behind the clock.
+        assert_eq!(out.len() / 2, 1800 * 16);
+    }
+}
