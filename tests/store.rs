@@ -28,6 +28,7 @@ fn record(key: &str, turns: usize) -> CallRecord {
         reasons: vec!["outcome appointment (+30)".into()],
         callback_when: None,
         amd_verdict: None,
+        recording: None,
         dial: None,
         turns: (0..turns)
             .map(|i| TurnRecord { step: format!("q{i}"), text: "oui".into(), intent: Some("positive".into()), at_ms: i as i64 * 1000, ..Default::default() })
@@ -65,7 +66,7 @@ fn migrations_apply_once_even_from_two_nodes_at_once() {
     client.batch_execute("CREATE TABLE schema_migrations (version INT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())").unwrap();
     client.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[&version, &name]).unwrap();
     client.execute("INSERT INTO campaigns (name, scenario) VALUES ('old', 'old')", &[]).unwrap();
-    assert_eq!(schema::migrate(&mut client).unwrap(), [2, 3]);
+    assert_eq!(schema::migrate(&mut client).unwrap(), [2, 3, 4]);
     assert_eq!(count(&url, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'conversations' AND column_name = 'question'"), 1);
     assert_eq!(count(&url, "SELECT count(*) FROM campaigns WHERE status = 'running'"), 1, "'active' became 'running'");
 
@@ -78,7 +79,7 @@ fn migrations_apply_once_even_from_two_nodes_at_once() {
         .collect();
     let applied: Vec<i32> = nodes.into_iter().flat_map(|n| n.join().unwrap()).collect();
     assert_eq!(applied, [1, 2, 3, 4], "exactly one node applied each migration");
-    assert_eq!(count(&url, "SELECT count(*) FROM schema_migrations"), 3);
+    assert_eq!(count(&url, "SELECT count(*) FROM schema_migrations"), 4);
     // E.164 is enforced by the schema too.
     let mut client = Client::connect(&url, NoTls).unwrap();
     assert!(client.execute("INSERT INTO contacts (phone) VALUES ('0612345678')", &[]).is_err());
