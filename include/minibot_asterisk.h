@@ -35,3 +35,5 @@ int minibot_originate(const char *tech, const char *addr, int timeout_ms, const 
 void minibot_http_send(struct ast_tcptls_session_instance *ser, enum ast_http_method method, int status,
 	const char *title, const char *headers, const char *body, size_t len);
 void minibot_http_remote(struct ast_tcptls_session_instance *ser, char *buf, size_t len);
+char *minibot_http_json_body(struct ast_tcptls_session_instance *ser, struct ast_variable *headers, int *error);
+void minibot_json_free(char *text);

@@ -5,6 +5,7 @@
 //! knows nothing of Asterisk and is unit-tested on its own (`cargo test --no-default-features`).
 #![deny(unsafe_code)]
 
+pub mod access;
 pub mod amd;
 pub mod asr;
 pub mod audio;
@@ -31,6 +32,8 @@ mod app;
 mod dialer;
 #[cfg(feature = "asterisk")]
 mod cli;
+#[cfg(feature = "asterisk")]
+mod control;
 #[cfg(feature = "asterisk")]
 mod module;
 #[cfg(feature = "asterisk")]

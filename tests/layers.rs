@@ -9,7 +9,7 @@ use std::path::Path;
 /// neighbours or anything above. The Asterisk-facing glue (ast, app, module, cli) is on top.
 const LAYERS: &[&[&str]] = &[
     &["vocab"],
-    &["config::document", "phone", "audio", "obs"],
+    &["config::document", "phone", "audio", "obs", "access"],
     &["vad", "amd", "recording"],
     &["asr"],
     &["nlp"],

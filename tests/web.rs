@@ -7,7 +7,7 @@ mod support;
 use serde_json::Value;
 use std::time::Duration;
 use support::llm::LlmServer;
-use support::pg::fresh_database;
+use support::pg::{count, fresh_database};
 use support::{free_port, Asterisk, Options};
 
 const PG_PORT: u16 = 55437;
@@ -20,14 +20,49 @@ struct Web {
     base: String,
 }
 
+/// A response: status, the headers asked for, body.
+struct Answer {
+    status: u16,
+    retry_after: Option<String>,
+    www_authenticate: Option<String>,
+    content_type: String,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
 impl Web {
     /// (status, body)
     fn get(&self, path: &str) -> (u16, String) {
-        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
-        match agent.get(&format!("{}{path}", self.base)).call() {
-            Ok(r) => (r.status(), r.into_string().unwrap()),
-            Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap_or_default()),
-            Err(e) => panic!("GET {path}: {e}"),
+        let answer = self.request("GET", path, None, None);
+        (answer.status, answer.body)
+    }
+
+    /// Any request, with an optional bearer token and JSON body.
+    fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Answer {
+        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(20)).build();
+        let mut request = agent.request(method, &format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.set("Authorization", &format!("Bearer {token}"));
+        }
+        let result = match body {
+            Some(body) => request.set("Content-Type", "application/json").send_string(&body.to_string()),
+            None => request.call(),
+        };
+        let response = match result {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{method} {path}: {e}"),
+        };
+        Answer {
+            status: response.status(),
+            retry_after: response.header("Retry-After").map(str::to_string),
+            www_authenticate: response.header("WWW-Authenticate").map(str::to_string),
+            content_type: response.content_type().to_string(),
+            body: response.into_string().unwrap_or_default(),
         }
     }
 
@@ -148,4 +183,174 @@ fn health_and_metrics_answer_on_asterisk_s_http_server() {
     assert_eq!(web.get("/health").0, 404);
     asterisk.cli("module load res_minibot.so");
     assert_eq!(web.json("/health/asterisk").0, 200);
+}
+
+const SECRET: &str = "test-secret-for-minibot-web-tests-0123456789";
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// A JWT (HS256) for `sub` with `role`, expiring `ttl_s` from now (negative: already expired).
+fn token(secret: &str, sub: &str, role: &str, ttl_s: i64) -> String {
+    let claims = serde_json::json!({"sub": sub, "role": role, "exp": (now() as i64 + ttl_s) as u64, "iat": now()});
+    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes())).unwrap()
+}
+
+fn http_conf(port: u16) -> (String, String) {
+    ("http.conf".into(), format!("[general]\nenabled = yes\nbindaddr = 127.0.0.1\nbindport = {port}\n"))
+}
+
+#[test]
+fn control_endpoints_need_a_valid_token_of_the_right_role_within_a_budget() {
+    cluster("start");
+    let db = fresh_database(&format!("host=127.0.0.1 port={PG_PORT} user=minibot"));
+    let http_port = free_port();
+    let conf = format!(
+        "[general]\ntest_hooks = yes\n[database]\nurl = {db}\nspool = /tmp/minibot-web-api-{}/results.spool\n[dialer]\nenabled = no\n\
+         [http]\njwt_secret = {SECRET}\nrate_limit = 40\n",
+        std::process::id()
+    );
+    let asterisk = Asterisk::start(Options { minibot_conf: Some(conf), extra_configs: vec![http_conf(http_port)], ..Options::default() });
+    let web = Web { base: format!("http://127.0.0.1:{http_port}/minibot") };
+    let (viewer, operator, admin) = (token(SECRET, "vera", "viewer", 600), token(SECRET, "alice", "operator", 600), token(SECRET, "root", "admin", 600));
+
+    // Refused: no token, an expired one, a forged one, a role too low.
+    let missing = web.request("POST", "/api/campaigns/demo/create", None, None);
+    assert_eq!(missing.status, 401, "{}", missing.body);
+    assert!(missing.www_authenticate.as_deref().is_some_and(|h| h.starts_with("Bearer")));
+    let expired = web.request("POST", "/api/campaigns/demo/create", Some(&token(SECRET, "alice", "operator", -120)), None);
+    assert_eq!((expired.status, expired.json()["error"].as_str()), (401, Some("invalid token: expired")));
+    let forged = web.request("POST", "/api/campaigns/demo/create", Some(&token("another-secret-another-secret-another-secret", "eve", "admin", 600)), None);
+    assert_eq!((forged.status, forged.json()["error"].as_str()), (401, Some("invalid token: bad signature")));
+    let low = web.request("POST", "/api/campaigns/demo/create", Some(&viewer), None);
+    assert_eq!(low.status, 403, "{}", low.body);
+    assert_eq!(count(&db, "SELECT count(*) FROM campaigns"), 0, "nothing done by a refused request");
+
+    // An operator drives the campaign; stopping it takes an admin.
+    let created = web.request("POST", "/api/campaigns/demo/create", Some(&operator), None);
+    assert_eq!(created.status, 200, "{}", created.body);
+    let start = web.request("POST", "/api/campaigns/demo/start", Some(&operator), None);
+    assert_eq!(start.status, 409, "no dial string: {}", start.body);
+    assert_eq!(web.request("POST", "/api/campaigns/nosuch/create", Some(&operator), None).status, 404);
+    assert_eq!(web.request("POST", "/api/campaigns/demo/stop", Some(&operator), None).status, 403);
+    let stopped = web.request("POST", "/api/campaigns/demo/stop", Some(&admin), None);
+    assert_eq!((stopped.status, stopped.json()["result"].as_str()), (200, Some("Campaign 'demo': created -> stopped")), "{}", stopped.body);
+
+    // Contacts in the body (bad lines reported by number), reports for viewers, exports for operators.
+    let csv = serde_json::json!({"csv": "phone,first_name\n06 12 34 56 78,Zoé\nabc,Paul\n"});
+    let imported = web.request("POST", "/api/campaigns/demo/contacts", Some(&operator), Some(&csv));
+    assert_eq!(imported.status, 200, "{}", imported.body);
+    let imported = imported.json();
+    assert_eq!((imported["good"].as_u64(), imported["queued"].as_u64(), imported["errors"][0]["line"].as_u64()), (Some(1), Some(1), Some(3)), "{imported}");
+    let big = serde_json::json!({"csv": "x".repeat(50_000)});
+    assert_eq!(web.request("POST", "/api/campaigns/demo/contacts", Some(&operator), Some(&big)).status, 413);
+    let list = web.request("GET", "/api/campaigns", Some(&viewer), None);
+    assert_eq!((list.status, list.json()[0]["name"].as_str(), list.json()[0]["contacts"].as_i64()), (200, Some("demo"), Some(1)), "{}", list.body);
+    let report = web.request("GET", "/api/campaigns/demo", Some(&viewer), None).json();
+    assert_eq!(report["status"], "stopped", "{report}");
+    assert_eq!(report["funnel"][0][0], "answered");
+    assert_eq!(web.request("GET", "/api/campaigns/demo/export/leads", Some(&viewer), None).status, 403, "exports hold personal data");
+    let export = web.request("GET", "/api/campaigns/demo/export/calls", Some(&operator), None);
+    assert_eq!(export.status, 200);
+    assert!(export.content_type.starts_with("text/csv") && export.body.starts_with("phone,"), "{} {}", export.content_type, export.body);
+    assert_eq!(web.request("GET", "/api/nothing", Some(&admin), None).status, 404);
+    // Health and metrics stay open (metrics_auth = no).
+    assert_eq!(web.get("/metrics").0, 200);
+
+    // Every access is logged with who and the answer; no token or secret ever is.
+    let log = asterisk.log();
+    assert!(log.contains("HTTP access: 127.0.0.1 Post /minibot/api/campaigns/demo/create -> 200 (alice as operator"), "{log}");
+    assert!(log.contains("/minibot/api/campaigns/demo/stop -> 403 (refused: role operator cannot do this (needs admin)"), "{log}");
+    assert!(log.contains("-> 401 (refused: invalid token: bad signature"));
+    for secret in [SECRET, operator.as_str(), admin.as_str()] {
+        assert!(!log.contains(secret), "a secret or token in the log");
+    }
+
+    // The budget per address trips (40 a minute), with Retry-After.
+    let mut limited = None;
+    for i in 0..60 {
+        let answer = web.request("GET", "/api/campaigns", Some(&viewer), None);
+        if answer.status == 429 {
+            limited = Some((i, answer));
+            break;
+        }
+        assert_eq!(answer.status, 200);
+    }
+    let (after, answer) = limited.expect("no 429 within 60 requests at 40 a minute");
+    assert!(after < 40, "tripped after {after} more requests");
+    assert!(answer.retry_after.as_deref().and_then(|s| s.parse::<u64>().ok()).is_some_and(|s| s >= 1), "Retry-After");
+    assert!(asterisk.log().contains("(rate limited"));
+}
+
+#[test]
+fn the_live_page_shows_a_running_call_in_headless_chromium() {
+    cluster("start");
+    let db = fresh_database(&format!("host=127.0.0.1 port={PG_PORT} user=minibot"));
+    let http_port = free_port();
+    let conf = format!(
+        "[general]\ntest_hooks = yes\n[database]\nurl = {db}\nspool = /tmp/minibot-web-live-{}/results.spool\n[dialer]\nenabled = no\n[http]\njwt_secret = {SECRET}\n",
+        std::process::id()
+    );
+    let scenarios = "[live]\nstart = hello\n[live.hello]\nprompt = hello-world\nlisten = 30\nnext = bye\n[live.bye]\nprompt = vm-goodbye\nlisten = 0\n";
+    let dialplan = "[minibot-live]\nexten => bot,1,MiniBot(live)\n same => n,Hangup()\nexten => callee,1,Answer()\n same => n,Wait(60)\n";
+    let asterisk = Asterisk::start(Options {
+        minibot_conf: Some(conf),
+        scenarios: scenarios.into(),
+        dialplan: dialplan.into(),
+        extra_configs: vec![http_conf(http_port)],
+        ..Options::default()
+    });
+    let web = Web { base: format!("http://127.0.0.1:{http_port}/minibot") };
+    let page = web.request("GET", "/", None, None);
+    assert_eq!(page.status, 200);
+    assert!(page.content_type.starts_with("text/html") && page.body.contains("MiniBot"), "{}", page.content_type);
+    assert_eq!(web.request("GET", "/api/live", None, None).status, 401, "the page's data needs a token");
+
+    let created = web.request("POST", "/api/campaigns/live/create", Some(&token(SECRET, "alice", "operator", 600)), None);
+    assert_eq!(created.status, 200, "{}", created.body);
+    let mut ami = asterisk.ami();
+    let response = ami.action(
+        "Originate",
+        &[("Channel", "Local/bot@minibot-live/n"), ("Context", "minibot-live"), ("Exten", "callee"), ("Priority", "1"), ("Async", "true")],
+    );
+    assert_eq!(response.get("Response"), Some("Success"));
+    let listening = |e: &support::ami::Message| e.is("MiniBotPrompt") && e.get("State") == Some("finished");
+    assert!(ami.wait_event(Duration::from_secs(20), listening).is_some(), "the bot did not reach listening:\n{}", asterisk.log());
+    let live = web.request("GET", "/api/live", Some(&token(SECRET, "vera", "viewer", 600)), None).json();
+    assert_eq!(live["calls"][0]["campaign"], "live", "{live}");
+
+    // The page as a browser shows it: the call, its campaign and state, rendered by the page's script.
+    let page_token = token(SECRET, "vera", "viewer", 600);
+    let url = format!("http://127.0.0.1:{http_port}/minibot/#token={page_token}");
+    let profile = std::env::temp_dir().join(format!("minibot-chromium-{}", std::process::id()));
+    let chromium = |extra: &[&str]| {
+        let output = std::process::Command::new("chromium")
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--window-size=1280,900", "--virtual-time-budget=5000"])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(extra)
+            .arg(&url)
+            .output()
+            .expect("chromium (Debian's chromium package: tests/sandbox/host-deps.sh)");
+        assert!(output.status.success(), "chromium failed: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let dom = chromium(&["--dump-dom"]);
+    assert!(dom.contains("data-loaded=\"yes\""), "the page did not load its data:\n{dom}");
+    let calls = dom.split("id=\"calls\"").nth(1).and_then(|rest| rest.split("</tbody>").next()).unwrap_or_default();
+    assert!(calls.contains("<td>live</td>") && calls.contains("<td>hello</td>") && calls.contains("listening"), "the running call is not shown:\n{calls}");
+    assert!(!dom.contains(&page_token), "the token left the address bar and the page");
+    let campaigns = dom.split("id=\"campaigns\"").nth(1).and_then(|rest| rest.split("</tbody>").next()).unwrap_or_default();
+    assert!(campaigns.contains("<td>live</td><td>created</td>"), "the campaign's progress is not shown:\n{campaigns}");
+    assert!(dom.contains("answered") && dom.contains("appointment"), "the funnel is not shown:\n{dom}");
+    // A screenshot, kept as the test's artifact.
+    let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let shot = artifacts.join("live-page.png");
+    let _ = std::fs::remove_file(&shot);
+    chromium(&[&format!("--screenshot={}", shot.display())]);
+    let png = std::fs::read(&shot).expect("the screenshot");
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{} bytes", png.len());
+    eprintln!("live page screenshot: {}", shot.display());
+    let _ = std::fs::remove_dir_all(&profile);
 }

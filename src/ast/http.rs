@@ -25,6 +25,54 @@ pub struct Request {
     pub path: String,
     /// The client's address (no port).
     pub remote: String,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The session and headers, to read the body while the request is being handled (a Request
+    /// lives only inside the callback that made it).
+    session: *mut sys::ast_tcptls_session_instance,
+    raw_headers: *mut sys::ast_variable,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The JSON body (application/json, at most Asterisk's 40 KB), compact; None without one.
+    /// Read once: a second call finds nothing.
+    pub fn json_body(&self) -> Result<Option<String>, String> {
+        let mut error: c_int = 0;
+        // SAFETY: the session and headers are Asterisk's for the duration of the callback, which
+        // outlives this Request; the returned text is ours to free with minibot_json_free.
+        unsafe {
+            let text = sys::minibot_http_json_body(self.session, self.raw_headers, &mut error);
+            if text.is_null() {
+                return match error {
+                    0 => Ok(None),
+                    libc::EFBIG => Err("the body is over Asterisk's 40 KB limit".into()),
+                    _ => Err("the body could not be read as JSON".into()),
+                };
+            }
+            let body = cstr_to_string(text);
+            sys::minibot_json_free(text);
+            Ok(Some(body))
+        }
+    }
+}
+
+/// A list of Asterisk variables (headers, query parameters) as pairs.
+///
+/// # Safety
+/// `list` is NULL or a valid list whose strings live for the call.
+unsafe fn variables(mut list: *const sys::ast_variable) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    while !list.is_null() && out.len() < 200 {
+        // SAFETY: per the contract, each node is valid until `next` is NULL.
+        let node = unsafe { &*list };
+        out.push((unsafe { cstr_to_string(node.name) }.to_ascii_lowercase(), unsafe { cstr_to_string(node.value) }));
+        list = node.next;
+    }
+    out
 }
 
 pub struct Response {
@@ -65,6 +113,8 @@ fn reason(status: u16) -> &'static str {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        409 => "Conflict",
+        413 => "Payload Too Large",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
@@ -78,7 +128,7 @@ unsafe extern "C" fn dispatch(
     uri: *const c_char,
     method: sys::ast_http_method,
     _get_params: *mut sys::ast_variable,
-    _headers: *mut sys::ast_variable,
+    headers: *mut sys::ast_variable,
 ) -> c_int {
     INSIDE.fetch_add(1, Ordering::SeqCst);
     let rc = ffi_guard("HTTP request", -1, || {
@@ -101,6 +151,9 @@ unsafe extern "C" fn dispatch(
                 },
                 path: cstr_to_string(uri),
                 remote: cstr_to_string(remote.as_ptr()),
+                headers: variables(headers),
+                session: ser,
+                raw_headers: headers,
             }
         };
         let response = handler(&request);

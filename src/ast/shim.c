@@ -13,7 +13,9 @@
 #include "asterisk/format.h"
 #include "asterisk/format_cache.h"
 #include "asterisk/config.h"
+#include <errno.h>
 #include "asterisk/http.h"
+#include "asterisk/json.h"
 #include "asterisk/tcptls.h"
 #include "asterisk/netsock2.h"
 #include "asterisk/strings.h"
@@ -160,6 +162,41 @@ void minibot_http_send(struct ast_tcptls_session_instance *ser, enum ast_http_me
 void minibot_http_remote(struct ast_tcptls_session_instance *ser, char *buf, size_t len)
 {
 	ast_copy_string(buf, ast_sockaddr_stringify_addr(&ser->remote_address), len);
+}
+
+/* The request's JSON body, compact, or NULL: *error is 0 when there is none (or it is not
+ * application/json), else errno (EFBIG over Asterisk's 40 KB limit, EIO when unreadable or not JSON).
+ * Free with minibot_json_free. */
+char *minibot_http_json_body(struct ast_tcptls_session_instance *ser, struct ast_variable *headers, int *error)
+{
+	struct ast_json *body;
+	struct ast_variable *h;
+	char *text;
+
+	/* Over main/http.c's MAX_CONTENT_LENGTH (40960, not exported), Asterisk would refuse the body
+	 * and close with it unread: the client would see a reset instead of our answer. Read it away. */
+	for (h = headers; h; h = h->next) {
+		if (!strcasecmp(h->name, "Content-Length") && strtol(h->value, NULL, 10) > 40960) {
+			ast_http_body_discard(ser);
+			*error = EFBIG;
+			return NULL;
+		}
+	}
+	errno = 0;
+	body = ast_http_get_json(ser, headers);
+	if (!body) {
+		*error = errno;
+		return NULL;
+	}
+	text = ast_json_dump_string(body);
+	ast_json_unref(body);
+	*error = text ? 0 : ENOMEM;
+	return text;
+}
+
+void minibot_json_free(char *text)
+{
+	ast_json_free(text);
 }
 
 AST_MODULE_INFO(ASTERISK_GPL_KEY, AST_MODFLAG_LOAD_ORDER, "MiniBot outbound voice bot",

@@ -3,10 +3,9 @@
 
 use super::{database, run};
 use crate::ast::cli::{CliArgs, CliCommand, CliResult};
-use crate::campaign::{contacts, export, transition};
-use crate::module::with_bot;
+use crate::control;
 use crate::phone;
-use crate::store::campaigns::{self as db, Counts, Report};
+use crate::store::campaigns as db;
 
 pub fn commands() -> Vec<CliCommand> {
     let verb = |command, summary, usage| CliCommand { command, summary, usage, handler: campaign_verb };
@@ -44,24 +43,8 @@ fn campaign_verb(args: &CliArgs) -> CliResult {
     if args.argv.len() != 4 {
         return CliResult::ShowUsage;
     }
-    let (verb, name) = (args.argv[2].as_str(), args.argv[3].as_str());
-    run(args, || {
-        let dialing = with_bot(|bot| bot.scenarios.get(name).map(|s| s.dialing.clone()))
-            .flatten()
-            .ok_or_else(|| format!("no scenario '{name}' in minibot_scenarios.conf"))?;
-        let (mut client, _) = database()?;
-        if verb == "create" {
-            db::create(&mut client, name, &dialing.company)?;
-            let hint = if dialing.dial.is_empty() { " (its scenario has no 'dial' string: add one before starting it)" } else { "" };
-            return Ok(format!("Campaign '{name}' created{hint}\n"));
-        }
-        let (from, to) = transition(verb).ok_or("unknown command")?;
-        if to == "running" && dialing.dial.is_empty() {
-            return Err(format!("campaign '{name}' has no 'dial' string in minibot_scenarios.conf: nothing to dial with"));
-        }
-        let was = db::set_status(&mut client, name, from, to, &dialing.company)?;
-        Ok(format!("Campaign '{name}': {was} -> {to}\n"))
-    })
+    let (verb, name) = (args.argv[2].clone(), args.argv[3].clone());
+    run(args, || control::campaign_verb(&verb, &name).map(|said| said + "\n"))
 }
 
 fn show_campaigns(args: &CliArgs) -> CliResult {
@@ -69,8 +52,7 @@ fn show_campaigns(args: &CliArgs) -> CliResult {
         return CliResult::ShowUsage;
     }
     run(args, || {
-        let (mut client, _) = database()?;
-        let rows = db::progress(&mut client)?;
+        let rows = control::progress()?;
         let mut out = format!("{:<20} {:<9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "Campaign", "Status", "Contacts", "Pending", "Dialing", "Done", "Closed", "Calls");
         for (name, status, contacts, pending, leased, done, closed, calls) in &rows {
             out += &format!("{name:<20} {status:<9} {contacts:>8} {pending:>8} {leased:>8} {done:>8} {closed:>8} {calls:>8}\n");
@@ -86,59 +68,9 @@ fn show_campaign(args: &CliArgs) -> CliResult {
     }
     let name = args.argv[3].clone();
     run(args, || {
-        let (mut client, _) = database()?;
-        let report = db::report(&mut client, &name)?.ok_or_else(|| format!("no campaign '{name}'"))?;
-        let flow: Vec<String> = with_bot(|bot| {
-            bot.scenarios.get(&name).map(|s| {
-                s.flow_order()
-                    .into_iter()
-                    .filter(|step| s.steps[*step].listen_ms > 0)
-                    .map(str::to_string)
-                    .collect()
-            })
-        })
-        .flatten()
-        .unwrap_or_default();
-        Ok(format_report(&name, &report, &flow))
+        let (report, flow) = control::report(&name)?;
+        Ok(control::format_report(&name, &report, &flow))
     })
-}
-
-fn count_of(counts: &Counts, key: &str) -> i64 {
-    counts.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n)
-}
-
-fn format_counts(title: &str, counts: &Counts) -> String {
-    if counts.is_empty() {
-        return format!("  {title}: none\n");
-    }
-    let items: Vec<String> = counts.iter().map(|(k, n)| format!("{} {n}", if k.is_empty() { "-" } else { k })).collect();
-    format!("  {title}: {}\n", items.join(", "))
-}
-
-/// The campaign report: progress, outcomes, leads, the funnel from the first question to the
-/// appointment, answering machines, turn latency.
-pub fn format_report(name: &str, r: &Report, flow: &[String]) -> String {
-    let mut out = format!("Campaign {name}: {}{}\n", r.status, if r.company.is_empty() { String::new() } else { format!(" (company {})", r.company) });
-    let contacts: i64 = r.queue.iter().map(|(_, n)| n).sum();
-    out += &format!("  Contacts: {contacts} ({})\n", r.queue.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", "));
-    out += &format_counts("Waiting for", &r.waiting);
-    out += &format!("  Calls: {} ({} answered)\n", r.calls, r.answered);
-    out += &format_counts("Outcomes", &r.outcomes);
-    out += &format_counts("Lead classes", &r.leads);
-    out += &format_counts("Answering machine verdicts", &r.amd);
-    out += "  Funnel:\n";
-    out += &format!("    {:<24} {:>6}\n", "answered", r.answered);
-    for step in flow {
-        out += &format!("    {:<24} {:>6}\n", step, count_of(&r.steps, step));
-    }
-    let leads: i64 = r.leads.iter().filter(|(k, _)| k != crate::qualify::NOT_QUALIFIED).map(|(_, n)| n).sum();
-    out += &format!("    {:<24} {:>6}\n", "lead", leads);
-    out += &format!("    {:<24} {:>6}\n", "appointment", count_of(&r.outcomes, "appointment"));
-    match r.mean_turn_ms {
-        Some(ms) => out += &format!("  Mean turn latency (end of speech -> intent): {ms:.0} ms\n"),
-        None => out += "  Mean turn latency: no turn yet\n",
-    }
-    out
 }
 
 fn contacts_import(args: &CliArgs) -> CliResult {
@@ -147,41 +79,9 @@ fn contacts_import(args: &CliArgs) -> CliResult {
     }
     let (name, path) = (args.argv[3].clone(), args.argv[4].clone());
     run(args, || {
-        let started = std::time::Instant::now();
         let file = std::fs::File::open(&path).map_err(|e| format!("{path}: {e}"))?;
-        let (mut client, settings) = database()?;
-        let country = settings.default_country.clone();
-        let campaign = db::get(&mut client, &name)?.ok_or_else(|| format!("no campaign '{name}' (minibot campaign create {name})"))?;
-        let parsed = contacts::parse(std::io::BufReader::new(file), Some(&country)).map_err(|e| format!("{path}: {e}"))?;
-        let counts = db::import_contacts(&mut client, campaign.id, &parsed.rows)?;
-        let mut out = format!(
-            "{path}: {} good row(s), {} queued in '{name}', {} already in the campaign, {} on the opt-out list, {} duplicate(s) in the file, {} bad row(s) ({} ms)\n",
-            parsed.rows.len(),
-            counts.queued,
-            counts.already_queued.len(),
-            counts.opted_out.len(),
-            parsed.duplicates.len(),
-            parsed.errors.len(),
-            started.elapsed().as_millis()
-        );
-        const SHOWN: usize = 50;
-        for (line, reason) in parsed.errors.iter().take(SHOWN) {
-            out += &format!("  line {line}: {reason}\n");
-        }
-        for (line, first) in parsed.duplicates.iter().take(SHOWN) {
-            out += &format!("  line {line}: duplicate of line {first}\n");
-        }
-        for line in counts.opted_out.iter().take(SHOWN) {
-            out += &format!("  line {line}: on the opt-out list, not queued\n");
-        }
-        for line in counts.already_queued.iter().take(SHOWN) {
-            out += &format!("  line {line}: already in the campaign\n");
-        }
-        let listed = [parsed.errors.len(), parsed.duplicates.len(), counts.opted_out.len(), counts.already_queued.len()];
-        if listed.iter().any(|n| *n > SHOWN) {
-            out += &format!("  (the first {SHOWN} of each kind are listed)\n");
-        }
-        Ok(out)
+        let imported = control::import_contacts(&name, std::io::BufReader::new(file), &path)?;
+        Ok(imported.describe(&path, &name, 50))
     })
 }
 
@@ -217,11 +117,8 @@ fn export_csv(args: &CliArgs) -> CliResult {
     }
     let (what, name, path) = (args.argv[2].clone(), args.argv[3].clone(), args.argv[4].clone());
     run(args, || {
-        let (mut client, _) = database()?;
-        db::get(&mut client, &name)?.ok_or_else(|| format!("no campaign '{name}'"))?;
-        let rows = db::export_rows(&mut client, &name, what == "leads")?;
         let file = std::fs::File::create(&path).map_err(|e| format!("{path}: {e}"))?;
-        let written = export::write_csv(std::io::BufWriter::new(file), export::LEAD_COLUMNS, rows).map_err(|e| format!("{path}: {e}"))?;
+        let written = control::export_csv(&name, what == "leads", std::io::BufWriter::new(file))?;
         Ok(format!("{written} {what} row(s) of '{name}' written to {path}\n"))
     })
 }

@@ -82,15 +82,7 @@ fn run(args: &CliArgs, f: impl FnOnce() -> Result<String, String>) -> CliResult 
     CliResult::Success
 }
 
-/// A command's own bounded database connection (on the CLI's thread, never a channel's) and the
-/// settings in force.
-fn database() -> Result<(postgres::Client, std::sync::Arc<crate::config::settings::Settings>), String> {
-    let settings = with_bot(|bot| bot.settings.clone()).ok_or("MiniBot is not loaded")?;
-    if settings.database.url.is_empty() {
-        return Err("no database configured ([database] url in minibot.conf)".into());
-    }
-    Ok((crate::store::db::open(&settings.database)?, settings))
-}
+use crate::control::database;
 
 fn show_transcript(args: &CliArgs) -> CliResult {
     if args.argv.len() != 4 {

@@ -57,6 +57,24 @@ pub struct Settings {
     /// (a relative path is under Asterisk's spool directory).
     pub recording_enabled: bool,
     pub recording_dir: String,
+    /// `[http]`: who may use the control endpoints on Asterisk's HTTP server.
+    pub http: HttpConfig,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpConfig {
+    /// HS256 key of the bearer tokens; unset turns the control endpoints off (503).
+    pub jwt_secret: crate::access::Secret,
+    /// `/minibot/metrics` needs a viewer token too.
+    pub metrics_auth: bool,
+    /// Control requests per client address and minute.
+    pub rate_limit_per_min: u32,
+}
+
+impl Default for HttpConfig {
+    fn default() -> HttpConfig {
+        HttpConfig { jwt_secret: crate::access::Secret::default(), metrics_auth: false, rate_limit_per_min: 120 }
+    }
 }
 
 impl Default for Settings {
@@ -82,6 +100,7 @@ impl Default for Settings {
             purge_interval_min: 60,
             recording_enabled: true,
             recording_dir: "monitor/minibot".into(),
+            http: HttpConfig::default(),
         }
     }
 }
@@ -114,7 +133,7 @@ impl Settings {
                         settings.apply_vad(entry, &mut warnings)?;
                     }
                 }
-                "intent" | "llm" | "database" | "call" | "dialer" | "amd" | "calllog" | "gdpr" | "recording" => {
+                "intent" | "llm" | "database" | "call" | "dialer" | "amd" | "calllog" | "gdpr" | "recording" | "http" => {
                     for entry in &section.entries {
                         settings.apply_numbers(&section.name, entry, &mut warnings)?;
                     }
@@ -327,6 +346,9 @@ impl Settings {
                 }
                 self.calllog.path = value.to_string();
             }
+            ("http", "jwt_secret") => self.http.jwt_secret = crate::access::Secret::new(value).map_err(error)?,
+            ("http", "metrics_auth") => self.http.metrics_auth = parse_bool(value).ok_or_else(|| error(bool_message(value)))?,
+            ("http", "rate_limit") => self.http.rate_limit_per_min = number(1, 100_000)?,
             ("recording", "enabled") => self.recording_enabled = parse_bool(value).ok_or_else(|| error(bool_message(value)))?,
             ("recording", "dir") => {
                 if value.is_empty() || value.contains("..") {

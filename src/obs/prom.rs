@@ -70,6 +70,22 @@ impl HistogramVec {
         series.count += 1;
     }
 
+    /// All label sets together: the count in each bucket (not cumulative; the last is above the
+    /// highest bound), the number of observations and their sum.
+    pub fn merged(&self) -> (Vec<u64>, u64, f64) {
+        let mut buckets = vec![0u64; self.bounds.len() + 1];
+        let (mut count, mut sum) = (0, 0.0);
+        for s in self.values.lock().values() {
+            for (total, n) in buckets.iter_mut().zip(&s.counts) {
+                *total += n;
+            }
+            buckets[self.bounds.len()] += s.count - s.counts.iter().sum::<u64>();
+            count += s.count;
+            sum += s.sum;
+        }
+        (buckets, count, sum)
+    }
+
     pub fn render(&self, out: &mut String) {
         header(out, self.name, self.help, "histogram");
         for (values, s) in self.values.lock().iter() {

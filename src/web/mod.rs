@@ -1,11 +1,16 @@
-//! What the module serves on Asterisk's HTTP server (http.conf), under `/minibot/`: health
-//! (overall and per component, with active probes) and Prometheus metrics. Runs on Asterisk's
-//! HTTP threads, never on a channel's; every probe is bounded.
+//! What the module serves on Asterisk's HTTP server (http.conf), under `/minibot/`: the live
+//! page, health (overall and per component, with active probes), Prometheus metrics (a viewer
+//! token when `[http] metrics_auth = yes`) and the control endpoints under `api/` (bearer tokens,
+//! roles, a budget per client, an access line each). Runs on Asterisk's HTTP threads, never on a
+//! channel's; every probe and database call is bounded.
 
+mod api;
 mod health;
+mod live;
 mod metrics;
 
 use crate::ast::http::{self, Method, Request, Response};
+use crate::module::with_bot;
 use serde_json::json;
 
 pub const URI: &str = "minibot";
@@ -19,15 +24,31 @@ pub fn unregister() {
 }
 
 fn handle(request: &Request) -> Response {
+    let path = request.path.trim_matches('/');
+    let parts: Vec<&str> = path.split('/').collect();
+    if let ["api", rest @ ..] = parts.as_slice() {
+        return api::handle(request, rest);
+    }
     if !matches!(request.method, Method::Get | Method::Head) {
         return json_response(405, &json!({"error": "only GET"}));
     }
-    let path = request.path.trim_matches('/');
-    match path.split('/').collect::<Vec<_>>().as_slice() {
+    match parts.as_slice() {
+        [""] | ["index.html"] => live::page(),
         ["health"] => health::overall(),
         ["health", component] => health::component(component),
-        ["metrics"] => Response::new(200, "text/plain; version=0.0.4; charset=utf-8", metrics::render()),
-        _ => json_response(404, &json!({"error": format!("no such page: /{URI}/{path}"), "pages": ["health", "health/{asr,llm,db,asterisk}", "metrics"]})),
+        ["metrics"] => {
+            if with_bot(|bot| bot.settings.http.metrics_auth).unwrap_or(false) {
+                if let Err((refused, who)) = api::admit(request, crate::access::Role::Viewer) {
+                    log::info!("HTTP access: {} GET /minibot/metrics -> {} ({who})", request.remote, refused.status);
+                    return refused;
+                }
+            }
+            Response::new(200, "text/plain; version=0.0.4; charset=utf-8", metrics::render())
+        }
+        _ => json_response(
+            404,
+            &json!({"error": format!("no such page: /{URI}/{path}"), "pages": ["", "health", "health/{asr,llm,db,asterisk}", "metrics", "api/..."]}),
+        ),
     }
 }
 
