@@ -62,13 +62,18 @@ fn forget(args: &CliArgs) -> CliResult {
         let (mut client, settings) = database()?;
         let country = settings.default_country.clone();
         let number = phone::normalize(&raw, Some(&country))?;
+        // The spool first: a record waiting there would otherwise come back after the erasure.
+        let spooled = match crate::module::with_bot(|bot| bot.store.clone()).flatten() {
+            Some(store) => store.erase_from_spool(&number, &gdpr::contact_ids(&mut client, &number)?)?,
+            None => 0,
+        };
         let gone = gdpr::forget(&mut client, &number, &recordings_dir())?;
         log::info!(
-            "gdpr forget {}: {} calls, {} turns, {} recordings, {} queue rows, {} contact(s) erased; opted out",
+            "gdpr forget {}: {} calls, {} turns, {} recordings, {} queue rows, {} contact(s), {spooled} spooled record(s) erased; opted out",
             phone::mask(&number), gone.calls, gone.turns, gone.recordings, gone.queue_rows, gone.contacts
         );
         Ok(format!(
-            "{}: {} call(s), {} turn(s), {} recording(s), {} queue row(s), {} contact(s) erased; the number is on the opt-out list\n",
+            "{}: {} call(s), {} turn(s), {} recording(s), {} queue row(s), {} contact(s), {spooled} spooled record(s) erased; the number is on the opt-out list\n",
             phone::mask(&number),
             gone.calls,
             gone.turns,

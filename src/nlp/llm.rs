@@ -385,7 +385,15 @@ fn record(breaker: &Breaker, stats: &LlmStats, config: &LlmConfig, result: &Resu
         breaker.failures.store(0, Ordering::Relaxed);
         *breaker.open_until.lock() = Some(Instant::now() + Duration::from_millis(config.breaker_cooldown_ms));
         stats.breaker_opens.fetch_add(1, Ordering::Relaxed);
-        log::warn!("LLM at {} failed {} times in a row: not asked for {} ms", config.url, config.breaker_failures, config.breaker_cooldown_ms);
+        log::warn!("LLM at {} failed {} times in a row: not asked for {} ms", without_credentials(&config.url), config.breaker_failures, config.breaker_cooldown_ms);
+    }
+}
+
+/// A URL for the log: `user:password@` left out.
+fn without_credentials(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}{}", &url[..scheme + 3], &url[at + 1..]),
+        _ => url.to_string(),
     }
 }
 
@@ -408,6 +416,12 @@ mod tests {
 
     fn hello() -> Arc<StepContext> {
         Arc::new(StepContext { id: "demo.hello".into(), kind: StepKind::Greeting, ..StepContext::default() })
+    }
+
+    #[test]
+    fn urls_are_logged_without_credentials() {
+        assert_eq!(without_credentials("http://bot:s3cret@llm:11434/api"), "http://llm:11434/api");
+        assert_eq!(without_credentials("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
     }
 
     #[test]

@@ -90,6 +90,11 @@ pub struct Forgotten {
     pub recordings: u64,
 }
 
+/// The dialer's contact ids of `phone` (to find its records where only the contact is named).
+pub fn contact_ids(client: &mut Client, phone: &str) -> Result<Vec<i64>, String> {
+    Ok(client.query("SELECT id FROM contacts WHERE phone = $1", &[&phone]).map_err(err)?.iter().map(|r| r.get(0)).collect())
+}
+
 /// Erases everything held about `phone` (E.164): turns, calls, queue rows, the contact; then puts
 /// the number on the opt-out list (the one thing kept: without it the number would be called again).
 pub fn forget(client: &mut Client, phone: &str, recordings_dir: &str) -> Result<Forgotten, String> {

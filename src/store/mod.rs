@@ -163,6 +163,22 @@ impl Store {
         &self.shared.stats
     }
 
+    /// The right to erasure in the spool: removes records of `phone` (or of the dialer's contacts
+    /// `contact_ids`) that wait there, and set-aside lines that name the number.
+    pub fn erase_from_spool(&self, phone: &str, contact_ids: &[i64]) -> Result<usize, String> {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        let national = &digits[digits.len().saturating_sub(9)..];
+        let record_of_person = |line: &[u8]| match CallRecord::from_spool_line(line) {
+            Ok(r) => r.phone.as_deref() == Some(phone) || r.dial.as_ref().is_some_and(|d| contact_ids.contains(&d.contact_id)),
+            Err(_) => !national.is_empty() && line.windows(national.len()).any(|w| w == national.as_bytes()),
+        };
+        let names_person = |line: &[u8]| !national.is_empty() && line.windows(national.len()).any(|w| w == national.as_bytes());
+        self.shared
+            .spool
+            .erase(record_of_person, names_person)
+            .map_err(|e| format!("spool {}: {e}", self.shared.spool.path().display()))
+    }
+
     /// Records waiting in the spool.
     pub fn spool_lines(&self) -> usize {
         self.shared.spool.waiting()

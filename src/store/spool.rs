@@ -148,6 +148,60 @@ impl Spool {
         }
     }
 
+    /// Removes the waiting lines `matches` picks (and the set-aside entries `matches_rejected`
+    /// picks, with their reason lines): the right to erasure reaches records not yet in the
+    /// database. Waits for a replay in progress; appends wait meanwhile. Returns the lines removed.
+    pub fn erase(&self, matches: impl Fn(&[u8]) -> bool, matches_rejected: impl Fn(&[u8]) -> bool) -> io::Result<usize> {
+        let _replaying = self.replay.lock();
+        let _appending = self.append.lock();
+        let mut removed = 0;
+        if let Ok(text) = fs::read(&self.path) {
+            let offset = (self.read_offset() as usize).min(text.len());
+            let mut kept = Vec::with_capacity(text.len() - offset);
+            for line in text[offset..].split_inclusive(|b| *b == b'\n') {
+                let record = line.strip_suffix(b"\n").unwrap_or(line);
+                if matches(record) {
+                    removed += 1;
+                } else {
+                    kept.extend_from_slice(line);
+                }
+            }
+            if removed > 0 {
+                // The unreplayed rest, rewritten whole and renamed over, its offset dropped first: a
+                // crash in between replays the old file from its start (writes are idempotent),
+                // never skips into the new one.
+                let _ = fs::remove_file(&self.offset_path);
+                replace_file(&self.path, &kept)?;
+                if kept.is_empty() {
+                    self.remove_files();
+                }
+            }
+        }
+        if let Ok(text) = fs::read(&self.rejected_path) {
+            let mut kept = Vec::with_capacity(text.len());
+            let mut reason: Option<&[u8]> = None;
+            let mut scrubbed = 0;
+            for line in text.split_inclusive(|b| *b == b'\n') {
+                if line.starts_with(b"# ") && reason.is_none() {
+                    reason = Some(line);
+                    continue;
+                }
+                if matches_rejected(line) {
+                    scrubbed += 1;
+                } else {
+                    kept.extend_from_slice(reason.unwrap_or_default());
+                    kept.extend_from_slice(line);
+                }
+                reason = None;
+            }
+            if scrubbed > 0 {
+                replace_file(&self.rejected_path, &kept)?;
+                removed += scrubbed;
+            }
+        }
+        Ok(removed)
+    }
+
     /// Hands each waiting line, in order, to `write`. Returns None when another thread replays.
     pub fn replay(&self, mut write: impl FnMut(&[u8]) -> Disposition) -> Option<io::Result<ReplayOutcome>> {
         let _replaying = self.replay.try_lock()?;
@@ -263,6 +317,15 @@ impl Spool {
         file.sync_all()?;
         Ok(fragment.len())
     }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it over `path`.
+fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = with_suffix(path, ".tmp");
+    let mut file = File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    fs::rename(&tmp, path)
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
@@ -421,6 +484,25 @@ mod tests {
         let (seen, outcome) = replay_all(&spool);
         assert_eq!((seen, outcome.finished), (vec![b"whole".to_vec()], false));
         assert!(spool.pending());
+    }
+
+    #[test]
+    fn erasure_removes_a_person_s_waiting_and_set_aside_records_only() {
+        let path = temp_spool("erase");
+        let (spool, _) = Spool::open(&path).unwrap();
+        for line in ["{\"n\":1,\"phone\":\"+33600000001\"}", "{\"n\":2,\"phone\":\"+33600000002\"}", "{\"n\":3,\"phone\":\"+33600000001\"}"] {
+            spool.append(line.as_bytes()).unwrap();
+        }
+        spool.set_aside(b"{\"phone\":\"+33600000002\", broken", "not JSON");
+        spool.set_aside(b"{\"phone\":\"+33600000009\", broken", "not JSON");
+        let person = |l: &[u8]| l.windows(9).any(|w| w == b"600000002");
+        assert_eq!(spool.erase(person, person).unwrap(), 2);
+        let (lines, _) = replay_all(&spool);
+        assert_eq!(lines.len(), 2);
+        assert!(lines.iter().all(|l| !person(l)));
+        let rejected = fs::read_to_string(spool.rejected_path()).unwrap();
+        assert!(!rejected.contains("600000002") && rejected.contains("600000009"), "{rejected}");
+        assert_eq!(rejected.lines().filter(|l| l.starts_with("# ")).count(), 1, "the reason went with its record");
     }
 
     #[test]
