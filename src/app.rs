@@ -211,9 +211,9 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
             leave_message(channel, &media, &mut machine, prompt, setup.settings.amd);
         }
     }
-    // The recording's path goes in the record if the file was written (the writer closes it
-    // once the hook is gone).
-    call.recording = media.hook.with_sink(|sink| sink.1.as_ref().filter(|t| t.healthy()).map(|t| t.path().to_string_lossy().into_owned()));
+    // The recording's path goes in the record unless its file could not be created (the writer
+    // closes it once the hook is gone).
+    call.recording = media.hook.with_sink(|sink| sink.1.as_ref().filter(|t| t.has_file()).map(|t| t.path().to_string_lossy().into_owned()));
     // Removing the hook drops the pipeline, whose recognizer session ends its worker, and the
     // recording's tap, which closes the file.
     drop(media);

@@ -350,6 +350,16 @@ fn start_calllog(settings: &Settings) -> Result<Option<Arc<CallLog>>, String> {
     Ok(Some(Arc::new(log)))
 }
 
+/// Where contact files imported over HTTP by name are; relative to Asterisk's spool directory.
+pub fn import_dir(settings: &Settings) -> String {
+    let dir = &settings.http.import_dir;
+    if dir.starts_with('/') {
+        dir.clone()
+    } else {
+        format!("{}/{dir}", ast::spool_dir())
+    }
+}
+
 /// Where recordings go; a relative `[recording] dir` is under Asterisk's spool directory.
 pub fn recording_dir(settings: &Settings) -> String {
     let dir = &settings.recording_dir;

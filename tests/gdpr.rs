@@ -62,6 +62,7 @@ fn retention_purges_only_old_transcripts_and_forget_erases_and_blocks() {
     assert!(!on_host(&old_wav).exists(), "the old recording is purged");
     assert!(on_host(&new_wav).exists() && on_host(&outside).exists());
     assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE call_key = 'n1/old' AND recording_path IS NULL"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE call_key = 'n1/old2' AND recording_path IS NOT NULL"), 1, "a file left keeps its row's path");
     assert!(asterisk.log().contains("is not under"), "the outside path is reported");
     let out = asterisk.cli("minibot gdpr purge");
     assert!(out.contains("0 transcripts blanked, 0 turns and 0 recordings deleted"), "{out}");

@@ -79,9 +79,17 @@ fn recording_of(db: &str, uniqueid: &str, asterisk: &Asterisk) -> (String, PathB
             let path: Option<String> = row.get(0);
             let path = path.expect("the call's row has its recording's path");
             let host = support::sandbox_root().join(path.trim_start_matches('/'));
-            // The writer closes the file just after the call's end.
-            std::thread::sleep(Duration::from_millis(600));
-            return (path, host);
+            // The writer closes the file just after the call's end: wait until it stops growing.
+            let mut last = 0;
+            loop {
+                let size = std::fs::metadata(&host).map_or(0, |m| m.len());
+                if size > 44 && size == last {
+                    return (path, host);
+                }
+                assert!(Instant::now() < deadline, "the recording {} is not complete", host.display());
+                last = size;
+                std::thread::sleep(Duration::from_millis(300));
+            }
         }
         assert!(Instant::now() < deadline, "no row for {uniqueid}:\n{}", asterisk.log());
         std::thread::sleep(Duration::from_millis(100));
@@ -159,11 +167,17 @@ fn calls_are_recorded_in_stereo_with_each_side_where_it_spoke() {
     let events = originate(&asterisk, "rec", "drop");
     let started = event(&events, |e| e.is("MiniBotCall") && e.get("State") == Some("started"), "MiniBotCall started");
     let uniqueid = started.get("Uniqueid").unwrap().to_string();
+    let notice = event(&events, |e| e.is("MiniBotPrompt") && e.get("Step") == Some("recording_notice"), "notice prompt");
+    let ended = event(&events, |e| e.is("MiniBotCall") && e.get("State") == Some("ended"), "MiniBotCall ended");
+    let (notice_at, ended_at) = (notice.timestamp() - started.timestamp(), ended.timestamp() - started.timestamp());
     let (_, file) = recording_of(&db, &uniqueid, &asterisk);
     let (channels, _, seconds) = info(&file);
     assert_eq!(channels, 2);
-    assert!((1.5..4.0).contains(&seconds), "{seconds:.2} s recorded for a 2.5 s call");
-    let right = rms(&file, 2, 0.5, 1.0);
+    assert!(seconds > 1.0 && seconds < ended_at + 1.0, "{seconds:.2} s recorded for a call of {ended_at:.2} s");
+    // The notice from its start to (nearly) the hangup.
+    let (from, length) = (notice_at + 0.3, (seconds - notice_at - 0.6).min(1.0));
+    assert!(length > 0.3, "the notice played {:.2} s before the hangup", seconds - notice_at);
+    let right = rms(&file, 2, from, length);
     assert!(right > 0.02, "the notice up to the hangup is in the file (right {right:.4})");
     assert_eq!(count(&db, &format!("SELECT count(*) FROM calls WHERE uniqueid = '{uniqueid}' AND status = 'HANGUP'")), 1);
 

@@ -155,15 +155,21 @@ fn describe(kind: &jsonwebtoken::errors::ErrorKind) -> String {
 /// a burst up to the whole minute's budget, then one every 60/per_minute s).
 pub struct RateLimiter {
     per_minute: u32,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    buckets: Mutex<Buckets>,
 }
 
-/// Addresses remembered at most; beyond, full buckets (idle clients) are forgotten.
+struct Buckets {
+    by_address: HashMap<String, (f64, Instant)>,
+    swept: Option<Instant>,
+}
+
+/// Addresses remembered at most. Past it, idle clients (full buckets) are forgotten, at most
+/// once a second; a new address that still finds no room waits like an over-budget one.
 const MAX_CLIENTS: usize = 10_000;
 
 impl RateLimiter {
     pub fn new(per_minute: u32) -> RateLimiter {
-        RateLimiter { per_minute: per_minute.max(1), buckets: Mutex::new(HashMap::new()) }
+        RateLimiter { per_minute: per_minute.max(1), buckets: Mutex::new(Buckets { by_address: HashMap::new(), swept: None }) }
     }
 
     /// Ok, or how long the client should wait.
@@ -171,10 +177,17 @@ impl RateLimiter {
         let capacity = f64::from(self.per_minute);
         let per_second = capacity / 60.0;
         let mut buckets = self.buckets.lock();
-        if buckets.len() >= MAX_CLIENTS && !buckets.contains_key(address) {
-            buckets.retain(|_, (tokens, at)| *tokens + now.saturating_duration_since(*at).as_secs_f64() * per_second < capacity);
+        let Buckets { by_address, swept } = &mut *buckets;
+        if by_address.len() >= MAX_CLIENTS && !by_address.contains_key(address) {
+            if swept.is_none_or(|t| now.saturating_duration_since(t) >= Duration::from_secs(1)) {
+                *swept = Some(now);
+                by_address.retain(|_, (tokens, at)| *tokens + now.saturating_duration_since(*at).as_secs_f64() * per_second < capacity);
+            }
+            if by_address.len() >= MAX_CLIENTS {
+                return Err(Duration::from_secs(1));
+            }
         }
-        let (tokens, at) = buckets.entry(address.to_string()).or_insert((capacity, now));
+        let (tokens, at) = by_address.entry(address.to_string()).or_insert((capacity, now));
         *tokens = (*tokens + now.saturating_duration_since(*at).as_secs_f64() * per_second).min(capacity);
         *at = now;
         if *tokens >= 1.0 {
@@ -247,5 +260,18 @@ mod tests {
         assert!((19.0..=20.1).contains(&wait.as_secs_f64()), "{wait:?}");
         assert!(limiter.allow("10.0.0.2", t).is_ok(), "another client has its own budget");
         assert!(limiter.allow("10.0.0.1", t + Duration::from_secs(21)).is_ok(), "refilled");
+    }
+
+    #[test]
+    fn many_addresses_do_not_grow_the_limiter_without_bound() {
+        let limiter = RateLimiter::new(60);
+        let t = Instant::now();
+        for i in 0..MAX_CLIENTS {
+            assert!(limiter.allow(&format!("2001:db8::{i:x}"), t).is_ok());
+        }
+        // Every bucket is in use: a new address waits; once the others are idle it gets room.
+        assert!(limiter.allow("2001:db8::ffff:1", t).is_err());
+        assert!(limiter.allow("2001:db8::ffff:1", t + Duration::from_secs(5)).is_ok());
+        assert!(limiter.buckets.lock().by_address.len() <= MAX_CLIENTS);
     }
 }

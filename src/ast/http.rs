@@ -33,6 +33,15 @@ pub struct Request {
     raw_headers: *mut sys::ast_variable,
 }
 
+/// Why a request's body could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyError {
+    /// Over Asterisk's 40 KB limit (read away, so the answer reaches the client).
+    TooLarge,
+    /// Unreadable, or not JSON.
+    Unreadable,
+}
+
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
@@ -40,7 +49,7 @@ impl Request {
 
     /// The JSON body (application/json, at most Asterisk's 40 KB), compact; None without one.
     /// Read once: a second call finds nothing.
-    pub fn json_body(&self) -> Result<Option<String>, String> {
+    pub fn json_body(&self) -> Result<Option<String>, BodyError> {
         let mut error: c_int = 0;
         // SAFETY: the session and headers are Asterisk's for the duration of the callback, which
         // outlives this Request; the returned text is ours to free with minibot_json_free.
@@ -49,8 +58,8 @@ impl Request {
             if text.is_null() {
                 return match error {
                     0 => Ok(None),
-                    libc::EFBIG => Err("the body is over Asterisk's 40 KB limit".into()),
-                    _ => Err("the body could not be read as JSON".into()),
+                    libc::EFBIG => Err(BodyError::TooLarge),
+                    _ => Err(BodyError::Unreadable),
                 };
             }
             let body = cstr_to_string(text);

@@ -63,11 +63,13 @@ fn forget(args: &CliArgs) -> CliResult {
         let country = settings.default_country.clone();
         let number = phone::normalize(&raw, Some(&country))?;
         // The spool first: a record waiting there would otherwise come back after the erasure.
-        let spooled = match crate::module::with_bot(|bot| bot.store.clone()).flatten() {
+        let (spooled, spooled_recordings) = match crate::module::with_bot(|bot| bot.store.clone()).flatten() {
             Some(store) => store.erase_from_spool(&number, &gdpr::contact_ids(&mut client, &number)?)?,
-            None => 0,
+            None => (0, Vec::new()),
         };
-        let gone = gdpr::forget(&mut client, &number, &recordings_dir())?;
+        let (spooled_files, _) = gdpr::delete_recordings(&spooled_recordings, &recordings_dir())?;
+        let mut gone = gdpr::forget(&mut client, &number, &recordings_dir())?;
+        gone.recordings += spooled_files;
         log::info!(
             "gdpr forget {}: {} calls, {} turns, {} recordings, {} queue rows, {} contact(s), {spooled} spooled record(s) erased; opted out",
             phone::mask(&number), gone.calls, gone.turns, gone.recordings, gone.queue_rows, gone.contacts

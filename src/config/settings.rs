@@ -69,11 +69,14 @@ pub struct HttpConfig {
     pub metrics_auth: bool,
     /// Control requests per client address and minute.
     pub rate_limit_per_min: u32,
+    /// Where contact files imported over HTTP by name must be (relative: under Asterisk's spool
+    /// directory).
+    pub import_dir: String,
 }
 
 impl Default for HttpConfig {
     fn default() -> HttpConfig {
-        HttpConfig { jwt_secret: crate::access::Secret::default(), metrics_auth: false, rate_limit_per_min: 120 }
+        HttpConfig { jwt_secret: crate::access::Secret::default(), metrics_auth: false, rate_limit_per_min: 120, import_dir: "minibot/imports".into() }
     }
 }
 
@@ -349,6 +352,12 @@ impl Settings {
             ("http", "jwt_secret") => self.http.jwt_secret = crate::access::Secret::new(value).map_err(error)?,
             ("http", "metrics_auth") => self.http.metrics_auth = parse_bool(value).ok_or_else(|| error(bool_message(value)))?,
             ("http", "rate_limit") => self.http.rate_limit_per_min = number(1, 100_000)?,
+            ("http", "import_dir") => {
+                if value.is_empty() || value.contains("..") {
+                    return Err(error(format!("'{value}' is not a directory for contact files (no '..')")));
+                }
+                self.http.import_dir = value.trim_end_matches('/').to_string();
+            }
             ("recording", "enabled") => self.recording_enabled = parse_bool(value).ok_or_else(|| error(bool_message(value)))?,
             ("recording", "dir") => {
                 if value.is_empty() || value.contains("..") {

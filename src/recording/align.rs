@@ -27,12 +27,23 @@ pub struct Aligner {
     /// Per side: placed samples not yet written, from `written` on.
     pending: [VecDeque<i16>; 2],
     written: u64,
+    /// Per side: the latest silence put in (position, length), while not yet written:
+    /// if the frames after it come in a burst, the gap was a stall of the channel, not silence.
+    last_gap: [Option<(u64, u64)>; 2],
 }
 
 impl Aligner {
     pub fn new(rate: u32) -> Aligner {
         let per_ms = u64::from(rate / 1000).max(1);
-        Aligner { per_ms, join: 60 * per_ms, margin: 200 * per_ms, end: [0, 0], pending: [VecDeque::new(), VecDeque::new()], written: 0 }
+        Aligner {
+            per_ms,
+            join: 60 * per_ms,
+            margin: 200 * per_ms,
+            end: [0, 0],
+            pending: [VecDeque::new(), VecDeque::new()],
+            written: 0,
+            last_gap: [None, None],
+        }
     }
 
     /// A frame of `side` (already at the recording's rate) that arrived `at_ms` after the start.
@@ -45,7 +56,24 @@ impl Aligner {
         }
         self.pending[s].extend(samples);
         self.end[s] += samples.len() as u64;
+        self.take_back_stall(s, clock);
         self.keep_up(at_ms);
+    }
+
+    /// A side now ahead of the clock came in a burst after a stall (frames held up on their way,
+    /// then delivered at once): the silence put in for the gap before it is taken back, up to the
+    /// lead, so the side does not stay late for the rest of the call.
+    fn take_back_stall(&mut self, s: usize, clock: u64) {
+        let Some((at, length)) = self.last_gap[s] else { return };
+        // More than a frame ahead (a frame ends when it arrives, give or take jitter).
+        if self.end[s] <= clock + 20 * self.per_ms || at < self.written {
+            return;
+        }
+        let excess = (self.end[s] - clock).min(length);
+        let from = (at - self.written) as usize;
+        self.pending[s].drain(from..from + excess as usize);
+        self.end[s] -= excess;
+        self.last_gap[s] = (length > excess).then_some((at, length - excess));
     }
 
     /// Fills each side's silence up to `now_ms` less the margin for frames still on their way.
@@ -58,15 +86,24 @@ impl Aligner {
         }
     }
 
+    /// Silence up to `to`, remembered as the side's latest gap (joined to the previous one when
+    /// it follows it) so that a burst can take it back.
     fn pad(&mut self, s: usize, to: u64) {
         let n = to.saturating_sub(self.end[s]);
+        if n == 0 {
+            return;
+        }
         self.pending[s].extend(std::iter::repeat(0).take(n as usize));
-        self.end[s] = to.max(self.end[s]);
+        self.last_gap[s] = match self.last_gap[s] {
+            Some((at, length)) if at + length == self.end[s] => Some((at, length + n)),
+            _ => Some((self.end[s], n)),
+        };
+        self.end[s] = to;
     }
 
     /// What both sides have, interleaved (left, right), appended to `out`.
     pub fn take_ready(&mut self, out: &mut Vec<i16>) {
-        let n = self.end[0].min(self.end[1]) - self.written;
+        let n = self.end[0].min(self.end[1]).saturating_sub(self.written);
         out.reserve(2 * n as usize);
         for _ in 0..n {
             out.push(self.pending[0].pop_front().unwrap_or(0));
@@ -135,6 +172,27 @@ mod tests {
         let second = left.iter().position(|s| *s == 2).unwrap();
         assert_eq!(second, 1060 * 8);
         assert_eq!(left.len(), 1080 * 8);
+    }
+
+    #[test]
+    fn a_burst_after_a_stall_does_not_leave_the_side_late() {
+        let mut a = Aligner::new(16000);
+        let mut out = Vec::new();
+        // Callee frames every 20 ms, except that frames 26-40 (500-800 ms of audio) are held up
+        // and delivered together at 800 ms; the bot plays from 0 to 1200 ms without a hitch.
+        for i in 1..=60u64 {
+            let at = if (26..=40).contains(&i) { 800 } else { i * 20 };
+            a.push(Side::Callee, at, &vec![i as i16; 320]);
+            a.push(Side::Bot, i * 20, &frame(-1));
+        }
+        a.finish(&mut out);
+        let left = channel(&out, Side::Callee);
+        // Within a frame (the lead tolerated before taking silence back): not the 300 ms stall.
+        assert!((1200 * 16..=1220 * 16).contains(&left.len()), "silence left in for the stall: {} samples", left.len());
+        for i in 1..=60usize {
+            let at = left.iter().position(|v| *v == i as i16).unwrap();
+            assert!(at.abs_diff((i - 1) * 320) <= 320, "frame {i} at {at}, expected {}", (i - 1) * 320);
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -36,8 +36,17 @@ impl Default for RecordingConfig {
 /// How often the writer appends what both sides have (and how late a frame may be written).
 const APPEND_EVERY: Duration = Duration::from_millis(250);
 
+/// A recording's state, shared by its tap and the writer.
+const WRITING: u8 = 0;
+/// A write failed: the file holds the call up to there (it stays the call's recording).
+const STOPPED: u8 = 1;
+/// The file could not be created: there is no recording.
+const NOT_CREATED: u8 = 2;
+
+type State = Arc<AtomicU8>;
+
 enum Message {
-    Open { id: u64, path: PathBuf, rate: u32, started: Instant, healthy: Arc<AtomicBool> },
+    Open { id: u64, path: PathBuf, rate: u32, started: Instant, state: State },
     Frame { id: u64, side: Side, rate: u32, at: Instant, samples: Vec<i16> },
     Close { id: u64 },
 }
@@ -78,7 +87,7 @@ impl Recorder {
     }
 
     /// Starts recording a call into `path` at `rate` Hz. The file is created by the writer; the
-    /// returned tap says whether that went well ([`Tap::healthy`]).
+    /// returned tap says how that went ([`Tap::healthy`], [`Tap::has_file`]).
     pub fn start(&self, path: PathBuf, rate: u32) -> Result<Tap, String> {
         let sender = {
             let mut running = self.running.lock();
@@ -94,11 +103,11 @@ impl Recorder {
             running.as_ref().map(|r| r.sender.clone()).ok_or("no recording thread")?
         };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let healthy = Arc::new(AtomicBool::new(true));
+        let state: State = Arc::new(AtomicU8::new(WRITING));
         sender
-            .send(Message::Open { id, path: path.clone(), rate, started: Instant::now(), healthy: healthy.clone() })
+            .send(Message::Open { id, path: path.clone(), rate, started: Instant::now(), state: state.clone() })
             .map_err(|_| "the recording thread has stopped".to_string())?;
-        Ok(Tap { id, sender, queued: self.queued.clone(), limit: self.config.queue, healthy, path })
+        Ok(Tap { id, sender, queued: self.queued.clone(), limit: self.config.queue, state, path })
     }
 
     /// Writes what is still queued, closes every file and joins the thread.
@@ -117,14 +126,14 @@ pub struct Tap {
     sender: Sender<Message>,
     queued: Arc<AtomicUsize>,
     limit: usize,
-    healthy: Arc<AtomicBool>,
+    state: State,
     path: PathBuf,
 }
 
 impl Tap {
     /// One frame (copied; never blocks). `callee`: the callee's audio, else the bot's.
     pub fn frame(&self, callee: bool, samples: &[i16], rate: u32) {
-        if !self.healthy.load(Ordering::Relaxed) || samples.is_empty() || rate == 0 {
+        if self.state.load(Ordering::Relaxed) != WRITING || samples.is_empty() || rate == 0 {
             return;
         }
         if self.queued.load(Ordering::Relaxed) >= self.limit {
@@ -139,9 +148,16 @@ impl Tap {
         }
     }
 
-    /// False once the file could not be created or written (the call's record then has no path).
+    /// False once the file could not be created or written.
     pub fn healthy(&self) -> bool {
-        self.healthy.load(Ordering::Relaxed)
+        self.state.load(Ordering::Relaxed) == WRITING
+    }
+
+    /// Whether the call's record should name the file: unless it could not be created (a file
+    /// cut short by a write error still holds the call up to there, and must be purged with it;
+    /// one not created yet when the call ends is about to be).
+    pub fn has_file(&self) -> bool {
+        self.state.load(Ordering::Relaxed) != NOT_CREATED
     }
 
     pub fn path(&self) -> &Path {
@@ -170,7 +186,7 @@ struct Open {
     started: Instant,
     aligner: Aligner,
     resamplers: [Option<Resampler>; 2],
-    healthy: Arc<AtomicBool>,
+    state: State,
 }
 
 impl Open {
@@ -186,9 +202,11 @@ impl Open {
         self.aligner.push(side, at_ms, scratch);
     }
 
+    /// Writes what both sides have. The quiet side is filled from the frames' own times (in
+    /// `push`), never from the writer's clock: a writer running behind must not put silence
+    /// before frames still queued for it.
     fn append(&mut self, interleaved: &mut Vec<i16>) -> bool {
         interleaved.clear();
-        self.aligner.keep_up(self.started.elapsed().as_millis() as u64);
         self.aligner.take_ready(interleaved);
         self.write(interleaved)
     }
@@ -198,7 +216,7 @@ impl Open {
             Ok(()) => true,
             Err(e) => {
                 log::error!("recording {}: {e}; the recording stops here", self.path.display());
-                self.healthy.store(false, Ordering::Relaxed);
+                self.state.store(STOPPED, Ordering::Relaxed);
                 false
             }
         }
@@ -216,23 +234,23 @@ impl Open {
             }
             Ok(()) => {}
             Err(e) => {
-                self.healthy.store(false, Ordering::Relaxed);
+                self.state.store(STOPPED, Ordering::Relaxed);
                 log::error!("recording {}: {e}", self.path.display());
             }
         }
     }
 }
 
-fn open(path: &Path, rate: u32, started: Instant, healthy: Arc<AtomicBool>) -> Option<Open> {
+fn open(path: &Path, rate: u32, started: Instant, state: State) -> Option<Open> {
     let created = path.parent().map_or(Ok(()), std::fs::create_dir_all).and_then(|()| WavWriter::create(path, 2, rate));
     match created {
         Ok(file) => {
             STATS.recordings.fetch_add(1, Ordering::Relaxed);
-            Some(Open { file, path: path.to_path_buf(), rate, started, aligner: Aligner::new(rate), resamplers: [None, None], healthy })
+            Some(Open { file, path: path.to_path_buf(), rate, started, aligner: Aligner::new(rate), resamplers: [None, None], state })
         }
         Err(e) => {
             STATS.failures.fetch_add(1, Ordering::Relaxed);
-            healthy.store(false, Ordering::Relaxed);
+            state.store(NOT_CREATED, Ordering::Relaxed);
             log::error!("cannot create the recording {}: {e}; this call is not recorded", path.display());
             None
         }
@@ -245,8 +263,8 @@ fn writer(receiver: Receiver<Message>, queued: Arc<AtomicUsize>) {
     let mut last_append = Instant::now();
     loop {
         match receiver.recv_timeout(APPEND_EVERY) {
-            Ok(Message::Open { id, path, rate, started, healthy }) => {
-                if let Some(call) = open(&path, rate, started, healthy) {
+            Ok(Message::Open { id, path, rate, started, state }) => {
+                if let Some(call) = open(&path, rate, started, state) {
                     calls.insert(id, call);
                 }
             }
@@ -315,8 +333,11 @@ mod tests {
         // Unwritable: the tap says so, nothing panics.
         let recorder = Recorder::new(RecordingConfig { dir: "/proc/minibot".into(), queue: 1000 });
         let tap = recorder.start(PathBuf::from("/proc/minibot/x/y.wav"), 8000).unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-        assert!(!tap.healthy());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while tap.has_file() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(!tap.healthy() && !tap.has_file());
         drop(tap);
         recorder.shutdown();
         std::fs::remove_dir_all(&dir).unwrap();

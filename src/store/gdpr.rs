@@ -22,10 +22,12 @@ pub struct Purged {
     pub recordings: u64,
 }
 
-/// Deletes the recordings at `paths` (those under `dir` only); a file already gone counts as done.
-fn delete_recordings(paths: &[String], dir: &str) -> Result<u64, String> {
+/// Deletes the recordings at `paths` (those under `dir` only). Returns how many files were
+/// deleted and the paths now gone (deleted, or already missing); the others are left, logged.
+pub fn delete_recordings(paths: &[String], dir: &str) -> Result<(u64, Vec<String>), String> {
     let dir = std::path::Path::new(dir);
     let mut deleted = 0;
+    let mut gone = Vec::new();
     for path in paths {
         let file = std::path::Path::new(path);
         let inside = !dir.as_os_str().is_empty()
@@ -41,8 +43,9 @@ fn delete_recordings(paths: &[String], dir: &str) -> Result<u64, String> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(format!("cannot delete the recording {path}: {e}")),
         }
+        gone.push(path.clone());
     }
-    Ok(deleted)
+    Ok((deleted, gone))
 }
 
 /// Blanks the transcripts and deletes the turns of calls that ended more than `days` ago; the
@@ -50,19 +53,20 @@ fn delete_recordings(paths: &[String], dir: &str) -> Result<u64, String> {
 pub fn purge(client: &mut Client, days: u32, recordings_dir: &str) -> Result<Purged, String> {
     let days = i32::try_from(days.min(36_500)).expect("bounded");
     let mut tx = client.transaction().map_err(err)?;
-    // Files first, inside the transaction: a failed deletion leaves the rows pointing at them.
+    // Files first, inside the transaction: a failed deletion leaves the rows pointing at them,
+    // and a file left in place (outside the recording directory) keeps its row's path.
     let paths: Vec<String> = tx
         .query(
-            "WITH old AS (SELECT call_key, recording_path FROM calls
-                          WHERE ended_at < now() - make_interval(days => $1) AND recording_path IS NOT NULL FOR UPDATE)
-             UPDATE calls k SET recording_path = NULL FROM old WHERE k.call_key = old.call_key RETURNING old.recording_path",
+            "SELECT recording_path FROM calls
+             WHERE ended_at < now() - make_interval(days => $1) AND recording_path IS NOT NULL FOR UPDATE",
             &[&days],
         )
         .map_err(err)?
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let recordings = delete_recordings(&paths, recordings_dir)?;
+    let (recordings, gone) = delete_recordings(&paths, recordings_dir)?;
+    tx.execute("UPDATE calls SET recording_path = NULL WHERE recording_path = ANY($1)", &[&gone]).map_err(err)?;
     let turns = tx
         .execute(
             "DELETE FROM conversations v USING calls k
@@ -122,7 +126,7 @@ pub fn forget(client: &mut Client, phone: &str, recordings_dir: &str) -> Result<
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let recordings = delete_recordings(&paths, recordings_dir)?;
+    let (recordings, _) = delete_recordings(&paths, recordings_dir)?;
     let turns = tx.execute(&format!("DELETE FROM conversations WHERE call_key IN ({person})"), &[&phone]).map_err(err)?;
     let calls = tx.execute(&format!("DELETE FROM calls WHERE call_key IN ({person})"), &[&phone]).map_err(err)?;
     let queue_rows = tx

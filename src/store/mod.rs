@@ -163,20 +163,24 @@ impl Store {
         &self.shared.stats
     }
 
-    /// The right to erasure in the spool: removes records of `phone` (or of the dialer's contacts
-    /// `contact_ids`) that wait there, and set-aside lines that name the number.
-    pub fn erase_from_spool(&self, phone: &str, contact_ids: &[i64]) -> Result<usize, String> {
-        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-        let national = &digits[digits.len().saturating_sub(9)..];
-        let record_of_person = |line: &[u8]| match CallRecord::from_spool_line(line) {
+    /// The right to erasure in the spool: removes the records of `phone` (or of the dialer's
+    /// contacts `contact_ids`) that wait there, and set-aside lines that name the number. Returns
+    /// how many went and the recordings the removed records named.
+    pub fn erase_from_spool(&self, phone: &str, contact_ids: &[i64]) -> Result<(usize, Vec<String>), String> {
+        let digits = phone.trim_start_matches('+');
+        let names = |line: &[u8], text: &str| !text.is_empty() && line.windows(text.len()).any(|w| w == text.as_bytes());
+        // A record that parses is judged by its fields; anything else by the number written in full.
+        let of_person = |line: &[u8]| match CallRecord::from_spool_line(line) {
             Ok(r) => r.phone.as_deref() == Some(phone) || r.dial.as_ref().is_some_and(|d| contact_ids.contains(&d.contact_id)),
-            Err(_) => !national.is_empty() && line.windows(national.len()).any(|w| w == national.as_bytes()),
+            Err(_) => names(line, digits),
         };
-        let names_person = |line: &[u8]| !national.is_empty() && line.windows(national.len()).any(|w| w == national.as_bytes());
-        self.shared
+        let (removed, scrubbed) = self
+            .shared
             .spool
-            .erase(record_of_person, names_person)
-            .map_err(|e| format!("spool {}: {e}", self.shared.spool.path().display()))
+            .erase(of_person, |line| of_person(line.strip_suffix(b"\n").unwrap_or(line)))
+            .map_err(|e| format!("spool {}: {e}", self.shared.spool.path().display()))?;
+        let recordings = removed.iter().filter_map(|line| CallRecord::from_spool_line(line).ok()?.recording).collect();
+        Ok((removed.len() + scrubbed, recordings))
     }
 
     /// Records waiting in the spool.

@@ -44,6 +44,8 @@ pub struct Spool {
     rejected_path: PathBuf,
     append: Mutex<()>,
     replay: Mutex<()>,
+    /// Held while `<spool>.rejected` is appended to or rewritten.
+    rejected: Mutex<()>,
     pending: AtomicBool,
 }
 
@@ -60,6 +62,7 @@ impl Spool {
             rejected_path: with_suffix(path, ".rejected"),
             append: Mutex::new(()),
             replay: Mutex::new(()),
+            rejected: Mutex::new(()),
             pending: AtomicBool::new(false),
         };
         let cut = spool.cut_torn_tail()?;
@@ -138,6 +141,7 @@ impl Spool {
         let mut entry = format!("# {}: {}\n", unix_seconds(), reason.replace('\n', " ")).into_bytes();
         entry.extend_from_slice(line);
         entry.push(b'\n');
+        let _rejected = self.rejected.lock();
         let written = OpenOptions::new()
             .create(true)
             .append(true)
@@ -150,37 +154,64 @@ impl Spool {
 
     /// Removes the waiting lines `matches` picks (and the set-aside entries `matches_rejected`
     /// picks, with their reason lines): the right to erasure reaches records not yet in the
-    /// database. Waits for a replay in progress; appends wait meanwhile. Returns the lines removed.
-    pub fn erase(&self, matches: impl Fn(&[u8]) -> bool, matches_rejected: impl Fn(&[u8]) -> bool) -> io::Result<usize> {
-        let _replaying = self.replay.lock();
-        let _appending = self.append.lock();
-        let mut removed = 0;
-        if let Ok(text) = fs::read(&self.path) {
-            let offset = (self.read_offset() as usize).min(text.len());
-            let mut kept = Vec::with_capacity(text.len() - offset);
-            for line in text[offset..].split_inclusive(|b| *b == b'\n') {
+    /// database. Waits for a replay in progress; appends wait only while the lines appended
+    /// since the start are filtered and the file is renamed. Returns the waiting lines removed
+    /// (the caller deletes what they point at) and how many set-aside entries went.
+    pub fn erase(&self, matches: impl Fn(&[u8]) -> bool, matches_rejected: impl Fn(&[u8]) -> bool) -> io::Result<(Vec<Vec<u8>>, usize)> {
+        let _replaying = self.replay.lock(); // the offset stays put meanwhile
+        let mut removed = Vec::new();
+        // Complete lines `matches` picks go to `removed`, everything else to `kept`.
+        let keep = |bytes: &[u8], kept: &mut Vec<u8>, removed: &mut Vec<Vec<u8>>| {
+            for line in bytes.split_inclusive(|b| *b == b'\n') {
                 let record = line.strip_suffix(b"\n").unwrap_or(line);
-                if matches(record) {
-                    removed += 1;
+                if line.ends_with(b"\n") && matches(record) {
+                    removed.push(record.to_vec());
                 } else {
                     kept.extend_from_slice(line);
                 }
             }
-            if removed > 0 {
-                // The unreplayed rest, rewritten whole and renamed over, its offset dropped first: a
-                // crash in between replays the old file from its start (writes are idempotent),
-                // never skips into the new one.
-                let _ = fs::remove_file(&self.offset_path);
-                replace_file(&self.path, &kept)?;
-                if kept.is_empty() {
-                    self.remove_files();
+        };
+        match fs::read(&self.path) {
+            Ok(snapshot) => {
+                let offset = (self.read_offset() as usize).min(snapshot.len());
+                let mut kept = Vec::with_capacity(snapshot.len() - offset);
+                // A last line still being appended is kept whole: only complete lines are judged.
+                let complete = snapshot.iter().rposition(|b| *b == b'\n').map_or(offset, |i| (i + 1).max(offset));
+                keep(&snapshot[offset..complete], &mut kept, &mut removed);
+                if !removed.is_empty() {
+                    let tmp = with_suffix(&self.path, ".tmp");
+                    let mut file = File::create(&tmp)?;
+                    file.write_all(&kept)?;
+                    let _appending = self.append.lock();
+                    // What was appended since the snapshot (and the partial line it ended with).
+                    let mut tail = Vec::new();
+                    File::open(&self.path)?.read_at_end_from(complete as u64, &mut tail)?;
+                    let mut more = Vec::new();
+                    keep(&tail, &mut more, &mut removed);
+                    file.write_all(&more)?;
+                    file.sync_all()?;
+                    // The offset goes first: a crash before the rename replays the old file from
+                    // its start (writes are idempotent), never skips into the new one.
+                    let offset_before = self.read_offset();
+                    let _ = fs::remove_file(&self.offset_path);
+                    if let Err(e) = fs::rename(&tmp, &self.path) {
+                        let _ = fs::write(&self.offset_path, format!("{offset_before:020}\n"));
+                        let _ = fs::remove_file(&tmp);
+                        return Err(e);
+                    }
+                    if kept.is_empty() && more.is_empty() {
+                        self.remove_files();
+                    }
                 }
             }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
         }
+        let _rejected = self.rejected.lock();
+        let mut scrubbed = 0;
         if let Ok(text) = fs::read(&self.rejected_path) {
             let mut kept = Vec::with_capacity(text.len());
             let mut reason: Option<&[u8]> = None;
-            let mut scrubbed = 0;
             for line in text.split_inclusive(|b| *b == b'\n') {
                 if line.starts_with(b"# ") && reason.is_none() {
                     reason = Some(line);
@@ -196,10 +227,9 @@ impl Spool {
             }
             if scrubbed > 0 {
                 replace_file(&self.rejected_path, &kept)?;
-                removed += scrubbed;
             }
         }
-        Ok(removed)
+        Ok((removed, scrubbed))
     }
 
     /// Hands each waiting line, in order, to `write`. Returns None when another thread replays.
@@ -316,6 +346,18 @@ impl Spool {
         file.set_len(keep)?;
         file.sync_all()?;
         Ok(fragment.len())
+    }
+}
+
+trait ReadFrom {
+    /// Reads everything from byte `from` to the end into `out`.
+    fn read_at_end_from(&mut self, from: u64, out: &mut Vec<u8>) -> io::Result<()>;
+}
+
+impl ReadFrom for File {
+    fn read_at_end_from(&mut self, from: u64, out: &mut Vec<u8>) -> io::Result<()> {
+        self.seek(SeekFrom::Start(from))?;
+        self.read_to_end(out).map(|_| ())
     }
 }
 
@@ -496,7 +538,9 @@ mod tests {
         spool.set_aside(b"{\"phone\":\"+33600000002\", broken", "not JSON");
         spool.set_aside(b"{\"phone\":\"+33600000009\", broken", "not JSON");
         let person = |l: &[u8]| l.windows(9).any(|w| w == b"600000002");
-        assert_eq!(spool.erase(person, person).unwrap(), 2);
+        let (removed, scrubbed) = spool.erase(person, person).unwrap();
+        assert_eq!((removed.len(), scrubbed), (1, 1));
+        assert!(person(&removed[0]));
         let (lines, _) = replay_all(&spool);
         assert_eq!(lines.len(), 2);
         assert!(lines.iter().all(|l| !person(l)));

@@ -6,7 +6,7 @@
 
 use super::{json_response, live};
 use crate::access::{self, Caller, RateLimiter, Role};
-use crate::ast::http::{Method, Request, Response};
+use crate::ast::http::{BodyError, Method, Request, Response};
 use crate::control;
 use crate::module::with_bot;
 use parking_lot::Mutex;
@@ -32,11 +32,12 @@ fn limiter(per_minute: u32) -> std::sync::Arc<RateLimiter> {
 pub fn handle(request: &Request, path: &[&str]) -> Response {
     let started = Instant::now();
     let (response, who) = serve(request, path);
+    // The path arrives URL-decoded: escaped, it cannot forge log lines.
     log::info!(
         "HTTP access: {} {:?} /minibot/api/{} -> {} ({who}, {} ms)",
-        request.remote,
+        request.remote.escape_debug(),
         request.method,
-        path.join("/"),
+        path.join("/").escape_debug(),
         response.status,
         started.elapsed().as_millis()
     );
@@ -94,7 +95,8 @@ fn serve(request: &Request, path: &[&str]) -> (Response, String) {
     };
     let who = format!("{} as {}", caller.subject, caller.role.as_str());
     let response = match path {
-        ["live"] => json_response(200, &live::snapshot()),
+        // What callees say is for operators; viewers see the calls' states.
+        ["live"] => json_response(200, &live::snapshot(caller.role >= Role::Operator)),
         ["campaigns"] => match control::progress() {
             Ok(rows) => json_response(
                 200,
@@ -142,16 +144,19 @@ fn import(request: &Request, name: &str) -> Response {
     let body = match request.json_body() {
         Ok(Some(body)) => body,
         Ok(None) => return error(400, "send application/json: {\"csv\": \"phone,first_name\\n...\"} or {\"file\": \"/path/on/server.csv\"}"),
-        Err(e) => return error(413, &format!("{e}: copy the file to the server and send {{\"file\": \"/path\"}}")),
+        Err(BodyError::TooLarge) => {
+            return error(413, "the body is over Asterisk's 40 KB limit: copy the file into the import directory ([http] import_dir) and send {\"file\": \"name.csv\"}")
+        }
+        Err(BodyError::Unreadable) => return error(400, "the body is not JSON"),
     };
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     let result = match (body["csv"].as_str(), body["file"].as_str()) {
         (Some(csv), None) => control::import_contacts(name, csv.as_bytes(), "request body"),
-        (None, Some(file)) if file.starts_with('/') => match std::fs::File::open(file) {
-            Ok(f) => control::import_contacts(name, std::io::BufReader::new(f), file),
-            Err(e) => return error(400, &format!("{file}: {e}")),
+        (None, Some(file)) => match import_file(file) {
+            Ok((path, f)) => control::import_contacts(name, std::io::BufReader::new(f), &path),
+            Err(e) => return error(400, &e),
         },
-        _ => return error(400, "give either \"csv\" (the file's text) or \"file\" (an absolute path on the server)"),
+        _ => return error(400, "give either \"csv\" (the file's text) or \"file\" (a file name in [http] import_dir)"),
     };
     match result {
         Ok(imported) => json_response(
@@ -168,19 +173,44 @@ fn import(request: &Request, name: &str) -> Response {
     }
 }
 
+/// Largest contact file imported over HTTP.
+const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A contact file named by the request: a regular file directly in the import directory, of a
+/// bounded size (an HTTP client must not make the module read anything else Asterisk can).
+fn import_file(name: &str) -> Result<(String, std::fs::File), String> {
+    let dir = with_bot(|bot| crate::module::import_dir(&bot.settings)).ok_or("MiniBot is not loaded")?;
+    if name.is_empty() || name.contains('/') || name.starts_with('.') {
+        return Err(format!("'{}' is not a file name in the import directory {dir}", name.escape_debug()));
+    }
+    let path = format!("{dir}/{name}");
+    let file = std::fs::File::open(&path).map_err(|e| format!("{path}: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("{path}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!("{path} is not a regular file"));
+    }
+    if meta.len() > MAX_IMPORT_BYTES {
+        return Err(format!("{path} is over {} MB", MAX_IMPORT_BYTES / 1024 / 1024));
+    }
+    Ok((path, file))
+}
+
 fn error(status: u16, message: &str) -> Response {
     json_response(status, &json!({"error": message}))
 }
 
-/// A failed operation: unknown campaign 404, database unreachable 503, otherwise a conflict
-/// with the campaign's state or its configuration (409).
+/// A failed operation: unknown campaign 404; a verb the campaign's state or configuration does
+/// not allow 409; a contact file that cannot be read 400; anything else is the database's
+/// (unreachable, timed out, refusing) 503.
 fn failure(message: String) -> Response {
     let status = if message.starts_with("no campaign") || message.starts_with("no scenario") {
         404
-    } else if message.starts_with("no database") || message.contains("connect") || message.contains("timed out") {
-        503
-    } else {
+    } else if message.contains("already exists") || message.contains("cannot become") || message.contains("nothing to dial with") {
         409
+    } else if message.starts_with("request body:") {
+        400
+    } else {
+        503
     };
     error(status, &message)
 }

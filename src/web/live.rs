@@ -1,5 +1,5 @@
-//! The live campaign page: `/minibot/` serves one static HTML file (its script inline, no build
-//! step), which polls `/minibot/api/live` with the operator's bearer token for the calls in
+//! The live campaign page: `/minibot/` serves one static HTML file and its script (`live.js`; no
+//! build step), which polls `/minibot/api/live` with the operator's bearer token for the calls in
 //! progress (state, step, last words), each campaign's progress, outcome and lead funnel, and
 //! the reaction-latency histogram.
 
@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 use std::sync::atomic::Ordering;
 
 const PAGE: &str = include_str!("live.html");
+const SCRIPT: &str = include_str!("live.js");
 
 /// Campaigns shown on the page at most (the most recent first, as `progress` lists them).
 const CAMPAIGNS_SHOWN: usize = 10;
@@ -20,11 +21,18 @@ const CAMPAIGNS_SHOWN: usize = 10;
 pub fn page() -> Response {
     let mut response = Response::new(200, "text/html; charset=utf-8", PAGE);
     response.headers.push("Cache-Control: no-store".into());
-    // The page's own script and styles only; it talks to this server only.
+    // Only the page's own script (no inline code can run) and styles; it talks to this server only.
     response
         .headers
-        .push("Content-Security-Policy: default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:".into());
+        .push("Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'".into());
     response.headers.push("X-Frame-Options: DENY".into());
+    response.headers.push("Referrer-Policy: no-referrer".into());
+    response
+}
+
+pub fn script() -> Response {
+    let mut response = Response::new(200, "text/javascript; charset=utf-8", SCRIPT);
+    response.headers.push("Cache-Control: no-store".into());
     response
 }
 
@@ -51,8 +59,8 @@ pub fn report_json(name: &str, r: &Report, flow: &[String]) -> Value {
     })
 }
 
-/// What the page shows, now.
-pub fn snapshot() -> Value {
+/// What the page shows, now; the callees' words only when `with_words` (operators).
+pub fn snapshot(with_words: bool) -> Value {
     let Some((calls, node, flows)) = with_bot(|bot| {
         let flows: Vec<(String, Vec<String>)> = bot
             .scenarios
@@ -78,8 +86,8 @@ pub fn snapshot() -> Value {
                 "duration_s": call.started.elapsed().as_secs(),
                 "turns": view.turns.len(),
                 "barge_ins": view.barge_ins,
-                "partial": view.last_partial,
-                "last_text": last.map(|t| t.text.clone()),
+                "partial": with_words.then(|| view.last_partial.clone()),
+                "last_text": if with_words { last.map(|t| t.text.clone()) } else { None },
                 "last_intent": last.and_then(|t| t.intent).map(|i| i.as_str()),
             })
         })

@@ -34,12 +34,13 @@ fn handle(request: &Request) -> Response {
     }
     match parts.as_slice() {
         [""] | ["index.html"] => live::page(),
+        ["live.js"] => live::script(),
         ["health"] => health::overall(),
         ["health", component] => health::component(component),
         ["metrics"] => {
             if with_bot(|bot| bot.settings.http.metrics_auth).unwrap_or(false) {
                 if let Err((refused, who)) = api::admit(request, crate::access::Role::Viewer) {
-                    log::info!("HTTP access: {} GET /minibot/metrics -> {} ({who})", request.remote, refused.status);
+                    log::info!("HTTP access: {} GET /minibot/metrics -> {} ({who})", request.remote.escape_debug(), refused.status);
                     return refused;
                 }
             }
