@@ -106,6 +106,7 @@ test: deps
 # The soak: MINIBOT_SOAK_CALLS calls (default 1000) with hangups, a database outage, an LLM outage and
 # unload attempts; prints a summary (figures in docs/soak.md). `make test` runs a 100-call one.
 SOAK_CALLS ?= 1000
+BENCH_N ?=
 soak: build sandbox model prompts llm pg $(MODEL_FILE)
 	@rc=0; MINIBOT_SOAK_CALLS=$(SOAK_CALLS) $(CARGO) test $(PURE) --test soak || rc=$$?; \
 	MINIBOT_PG_DIR=$(MINIBOT_CACHE)/pg-soak MINIBOT_PG_PORT=55436 tests/sandbox/postgres.sh stop; exit $$rc
@@ -130,8 +131,11 @@ $(MODEL_FILE): $(TRAINING_DATA) $(SOURCES) asterisk-conf/minibot_scenarios.conf 
 eval: vosk $(MODEL_FILE)
 	@$(CARGO) run -q $(PURE) --example eval -- $(FILE) $(if $(LLM),--llm $(LLM))
 
-bench: build sandbox model prompts
-	$(CARGO) run -q $(PURE) --example bench
+# MiniBot against the seed's websocket architecture (chan_websocket -> a Python Vosk server),
+# N = 1, 10, 20, 40, 60, 100 concurrent calls (BENCH_N=1,10 to choose); writes docs/benchmarks.md.
+bench: build sandbox model prompts pg
+	@tests/sandbox/fetch-seed.sh >/dev/null
+	MINIBOT_BENCH_N=$(BENCH_N) $(CARGO) run -q $(PURE) --example bench
 
 install: $(MODULE) prompts $(MODEL_FILE)
 	install -d $(DESTDIR)$(ASTMODDIR) $(DESTDIR)$(ASTETCDIR) $(DESTDIR)$(ASTDATADIR)/minibot

@@ -1,130 +1,581 @@
-//! `make bench`: figures for the media path on this machine, printed as a table.
-//! - per-frame CPU of VAD and of Vosk's accept_waveform (median, p99, max);
-//! - outgoing-audio gaps while the callee talks over a prompt (a prompt with barge_in = no),
-//!   worker vs inline decoding: the jitter Vosk's decode spikes would cause on the media thread;
-//! - turn-end-to-final latency, reaction latency (callee stops -> next prompt starts);
-//! - Asterisk CPU per call and memory per call at several concurrencies.
+//! `make bench`: MiniBot against the seed's architecture, measured side by side in one run on
+//! this machine, with the same callee audio and the same VAD settings, at rising concurrency.
+//!
+//! - MiniBot: Local calls into `MiniBot(bench)`, the module doing what it does in production
+//!   (VAD, Vosk on its workers, the intent model, prompts, PostgreSQL writes). The callee side
+//!   plays generated French speech with pauses (it talks about a third of the time) and records
+//!   both directions (MixMonitor r()/t()): the reaction is measured from that audio, from the
+//!   callee's last voiced frame to the first frame of the bot's reply, and split by the tier
+//!   that understood the turn (from the call's stored turns).
+//! - The seed: the same callee audio leaves Asterisk over a WebSocket (chan_websocket, one
+//!   connection per call) to a separate Vosk server process (tests/bench/seed_vosk_server.py,
+//!   built like vosk-server) with the same VAD; it reports turn end -> final transcript.
+//! - For each N, CPU per call (the whole Asterisk process, plus the server's for the seed) and
+//!   memory per call; outgoing frames more than 20 ms late and frame jitter for MiniBot.
+//!
+//! The Korean Vosk model stands in until a French one is installed (the bench prints which);
+//! the recognizer's words are replaced by the TEST FIXTURE so the conversation follows the
+//! scenario. `MINIBOT_BENCH_N=1,10,20` picks the concurrencies. Figures go to the table printed
+//! and to docs/benchmarks.md (between its `bench:side-by-side` markers).
 
 mod support;
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::ami::Message;
-use support::{speech, Asterisk, Options};
+use support::ami::{Ami, Message};
+use support::{free_port, sandbox_root, Asterisk, Options, TEST_MODEL};
 
-const SCENARIO: &str = "[bench]\nstart = notice\n\
-    [bench.notice]\nprompt = demo-congrats\nbarge_in = no\nlisten = 1\nnext = bye\n\
-    [bench.bye]\nprompt = vm-goodbye\nlisten = 0\n\
-    [react]\nstart = q\n\
-    [react.q]\nprompt = beep\nlisten = 5\nnext = q2\n\
-    [react.q2]\nprompt = beep\nlisten = 5\nnext = bye\n\
-    [react.bye]\nprompt = vm-goodbye\nlisten = 0\n";
+/// What the callee says, turn by turn (spoken by espeak-ng's French voice), and what the
+/// recognizer is said to have heard (TEST FIXTURE: the Korean model cannot read French).
+const CALLEE: &[(&str, &str)] = &[
+    ("oui bonjour, je vous écoute", "oui je vous écoute"),
+    ("oui, j'ai un livret A et un peu d'épargne", "oui j'ai un livret A"),
+    ("je trouve que l'inflation mange mon épargne", "l'inflation mange mon épargne"),
+    ("non, je n'ai pas de conseiller à la banque", "non je n'ai pas de conseiller"),
+    ("d'accord, ça m'intéresse", "d'accord ça m'intéresse"),
+    ("oui, ce serait parfait", "oui c'est parfait"),
+];
 
-const DIALPLAN: &str = "[bench]\nexten => bench,1,MiniBot(bench)\nexten => react,1,MiniBot(react)\n";
+/// The bot's prompts (about two seconds each), in the bench campaign's order.
+const PROMPTS: &[(&str, &str)] = &[
+    ("hello", "Bonjour, ici Julie. Avez-vous deux minutes ?"),
+    ("q1", "Avez-vous déjà un peu d'épargne ?"),
+    ("q2", "Que pensez-vous de l'inflation ?"),
+    ("q3", "Avez-vous un conseiller bancaire ?"),
+    ("q4", "Voulez-vous en parler avec un expert ?"),
+    ("q5", "Quel moment vous conviendrait ?"),
+    ("bye", "Merci, à bientôt."),
+];
+
+/// Seconds the callee waits after each utterance (the bot answers within it).
+const PAUSE_S: f64 = 4.0;
+/// An utterance's end is followed by the bot's reply within this (else it is not a reaction).
+const REPLY_WITHIN_MS: f64 = 3000.0;
+/// A run "breaks" past this p95 (reaction for MiniBot, turn end -> final for the seed).
+const BREAK_P95_MS: f64 = 2000.0;
+
+fn scenario() -> String {
+    let mut s = String::from("[bench]\nstart = hello\n");
+    for (i, (name, _)) in PROMPTS.iter().enumerate() {
+        s += &format!("[bench.{name}]\nprompt = minibot/bench/{name}\n");
+        match PROMPTS.get(i + 1) {
+            Some((next, _)) => s += &format!("listen = 8\nnext = {next}\n"),
+            None => s += "listen = 0\n",
+        }
+    }
+    s
+}
+
+fn espeak(text: &str, wav: &Path, rate: &str, out: &Path) {
+    let ok = Command::new("espeak-ng").args(["-v", "fr", "-s", "160", "-w"]).arg(wav).arg(text).status().expect("espeak-ng").success();
+    assert!(ok, "espeak-ng");
+    let trim = ["silence", "1", "0.02", "0.5%", "reverse", "silence", "1", "0.02", "0.5%", "reverse"];
+    let ok = Command::new("sox")
+        .arg(wav)
+        .args(["-t", "raw", "-r", rate, "-c", "1", "-b", "16", "-e", "signed-integer"])
+        .arg(out)
+        .args(trim)
+        .status()
+        .expect("sox")
+        .success();
+    assert!(ok, "sox");
+}
+
+/// The bot's prompts and the callee's utterances, as Asterisk sound files in the sandbox.
+/// Returns the utterances' sound names (as Asterisk sees them) and lengths in ms.
+fn sounds() -> Vec<(String, u64)> {
+    // sounds/fr is a symbolic link inside the sandbox (Debian's alternatives): resolved there.
+    let dir = support::resolve_in_root(&sandbox_root(), "/usr/share/asterisk/sounds/fr").join("minibot/bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = std::env::temp_dir().join(format!("minibot-bench-{}.wav", std::process::id()));
+    for (name, text) in PROMPTS {
+        espeak(text, &tmp, "16000", &dir.join(format!("{name}.sln16")));
+    }
+    let mut utterances = Vec::new();
+    for (i, (said, _)) in CALLEE.iter().enumerate() {
+        let file = dir.join(format!("callee{i}.sln16"));
+        espeak(said, &tmp, "16000", &file);
+        let ms = std::fs::metadata(&file).unwrap().len() / 32;
+        utterances.push((format!("minibot/bench/callee{i}"), ms));
+    }
+    let _ = std::fs::remove_file(&tmp);
+    // The callee's pauses are played silence, not Wait(): a line carries audio all the time
+    // (trunks do), and the callee-side recording keeps its timeline (MixMonitor writes only
+    // when frames pass).
+    for (name, seconds) in [("pause", PAUSE_S), ("lead", 3.0)] {
+        std::fs::write(dir.join(format!("{name}.sln16")), vec![0u8; (seconds * 32000.0) as usize]).unwrap();
+    }
+    utterances
+}
+
+/// The callee: answers, records both directions, then talks and pauses.
+fn callee_dialplan(utterances: &[(String, u64)], records: &str) -> String {
+    let mut d = format!(
+        "[bench-callee]\nexten => talk,1,Answer()\n same => n,MixMonitor({records}/c${{BENCH_ID}}.wav,r({records}/c${{BENCH_ID}}-heard.wav)t({records}/c${{BENCH_ID}}-said.wav))\n same => n,Playback(minibot/bench/lead)\n"
+    );
+    for (file, _) in utterances {
+        d += &format!(" same => n,Playback({file})\n same => n,Playback(minibot/bench/pause)\n");
+    }
+    d += " same => n,Hangup()\n";
+    d
+}
+
+const BOT_DIALPLAN: &str = "[bench-bot]\n\
+    exten => minibot,1,Set(MINIBOT_TEST_TRANSCRIPTS=${FIXTURE})\n same => n,UserEvent(BenchCall,Id: ${BENCH_ID})\n same => n,MiniBot(bench)\n same => n,Hangup()\n\
+    exten => seed,1,Dial(WebSocket/vosk/c(slin16)d(in))\n same => n,Hangup()\n";
 
 fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap().split_whitespace().collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap() // utime + stime
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
 }
 
-fn start(mode: &str) -> Asterisk {
-    let mut options = Options::with_asr(&format!("mode = {mode}\nprewarm = 2"));
-    options.scenarios = SCENARIO.into();
-    options.dialplan = DIALPLAN.into();
-    let asterisk = Asterisk::start(options);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !asterisk.cli("minibot show metrics").contains("(16000, 2)") {
-        assert!(Instant::now() < deadline, "recognizers never warmed");
-        std::thread::sleep(Duration::from_millis(200));
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()).unwrap_or(0)
+}
+
+fn percentile(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
     }
-    asterisk
+    let mut v = values.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() - 1) as f64 * q).round() as usize]
 }
 
-/// The callee talks in three utterances with 1 s pauses over the bot's 29 s notice, then hangs up.
-fn callee(asterisk: &Asterisk) {
-    let lines = ["bonjour oui je vous écoute", "j'ai un livret A et une assurance vie", "rappelez moi demain matin"];
-    let mut dialplan = String::from("[callee]\nexten => talk,1,Answer()\n same => n,Wait(1)\n");
-    for (i, text) in lines.iter().enumerate() {
-        let (file, _) = speech(asterisk, &format!("b{i}"), "fr", text);
-        dialplan += &format!(" same => n,UserEvent(CalleeTalk,State: start)\n same => n,Playback({file})\n same => n,UserEvent(CalleeTalk,State: stop)\n same => n,Wait(1.2)\n");
+fn triple(values: &[f64]) -> String {
+    if values.is_empty() {
+        return "-".into();
     }
-    dialplan += " same => n,Hangup()\n";
-    let conf = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
-    asterisk.write_config("extensions.conf", &format!("{conf}\n{dialplan}"));
-    asterisk.cli("dialplan reload");
+    format!("{:.0} / {:.0} / {:.0}", percentile(values, 0.5), percentile(values, 0.95), percentile(values, 0.99))
 }
 
-fn originate(ami: &mut support::ami::Ami, bot: &str) {
-    ami.action(
-        "Originate",
-        &[("Channel", &format!("Local/{bot}@bench/n")), ("Context", "callee"), ("Exten", "talk"), ("Priority", "1"), ("Async", "true"), ("Codecs", "slin16")],
-    );
-}
-
-fn metric(report: &str, name: &str) -> String {
-    report.lines().find(|l| l.starts_with(name)).map(|l| l.split_whitespace().skip(2).collect::<Vec<_>>().join(" ")).unwrap_or_else(|| "-".into())
-}
-
-fn load_run(mode: &str, concurrency: usize) {
-    let asterisk = start(mode);
-    callee(&asterisk);
-    let rss_before = asterisk.rss_kib();
-    let cpu_before = cpu_ticks(asterisk.pid());
-    let wall = Instant::now();
-    let mut ami = asterisk.ami();
-    for _ in 0..concurrency {
-        originate(&mut ami, "bench");
+/// 20 ms frames of a WAV file (8 or 16 kHz mono 16-bit) as "voiced" flags (energy over a floor:
+/// the recordings are generated speech and digital silence).
+fn voiced_frames(path: &Path) -> Vec<bool> {
+    let bytes = std::fs::read(path).unwrap_or_default();
+    if bytes.len() < 44 {
+        return Vec::new();
     }
-    let mut ended = 0;
-    let mut peak_rss = rss_before;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while ended < concurrency && Instant::now() < deadline {
-        if ami.wait_event(Duration::from_millis(500), |e| e.is("MiniBotCall") && e.get("State") == Some("ended")).is_some() {
+    let rate = u32::from_le_bytes(bytes[24..28].try_into().unwrap()) as usize;
+    let samples: Vec<i16> = bytes[44..].chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect();
+    samples
+        .chunks(rate / 50)
+        .map(|f| (f.iter().map(|s| (*s as f64).powi(2)).sum::<f64>() / f.len() as f64).sqrt() > 200.0)
+        .collect()
+}
+
+/// Reactions in one call's recordings, one per callee utterance (voiced frames with pauses under
+/// 400 ms): from its last voiced frame to the bot's first voiced frame after it, when the bot was
+/// silent as the callee stopped and replied within REPLY_WITHIN_MS (None otherwise).
+fn reactions(said: &[bool], heard: &[bool]) -> Vec<Option<f64>> {
+    let mut ends = Vec::new();
+    let mut last_voiced: Option<usize> = None;
+    for (i, v) in said.iter().enumerate() {
+        if *v {
+            if let Some(last) = last_voiced {
+                if i - last > 20 {
+                    ends.push(last);
+                }
+            }
+            last_voiced = Some(i);
+        }
+    }
+    ends.extend(last_voiced);
+    let mut out = Vec::new();
+    for end in ends {
+        let quiet_before = (end.saturating_sub(5)..=end).all(|i| !heard.get(i).copied().unwrap_or(false));
+        let reply = (end + 1..heard.len()).find(|i| heard[*i]);
+        out.push(match (quiet_before, reply) {
+            (true, Some(start)) => Some((start - end) as f64 * 20.0).filter(|ms| *ms <= REPLY_WITHIN_MS),
+            _ => None,
+        });
+    }
+    out
+}
+
+fn metric_line<'a>(report: &'a str, name: &str) -> Option<&'a str> {
+    report.lines().find(|l| l.starts_with(name))
+}
+
+/// (median, p95, p99, max) of a `minibot show metrics` line.
+fn metric(report: &str, name: &str) -> Option<[f64; 4]> {
+    let line = metric_line(report, name)?;
+    let v: Vec<f64> = line.split_whitespace().rev().take(4).filter_map(|x| x.parse().ok()).collect();
+    (v.len() == 4).then(|| [v[3], v[2], v[1], v[0]])
+}
+
+#[derive(Default, Debug)]
+struct Row {
+    n: usize,
+    completed: usize,
+    seconds: f64,
+    cpu_per_call: f64,
+    mb_per_call: f64,
+    /// MiniBot: reaction from audio, all tiers and by tier.
+    reaction: Vec<f64>,
+    by_tier: BTreeMap<String, Vec<f64>>,
+    frames_out: u64,
+    late_frames: u64,
+    write_gap: Option<[f64; 4]>,
+    /// Turn end -> final: the module's own measure (MiniBot) or the server's (seed).
+    final_ms: Vec<f64>,
+    final_module: Option<[f64; 4]>,
+    server_cpu_per_call: f64,
+}
+
+impl Row {
+    /// Past the p95 bound, calls lost, or turns lost (fewer than 90% of the callees' utterances
+    /// answered by the bot, or finalized by the seed's server before the call ended).
+    fn broke(&self, seed: bool) -> bool {
+        let (p95, turns) = if seed { (percentile(&self.final_ms, 0.95), self.final_ms.len()) } else { (percentile(&self.reaction, 0.95), self.reaction.len()) };
+        self.completed < self.n || p95.is_nan() || p95 > BREAK_P95_MS || (turns as f64) < 0.9 * (self.n * CALLEE.len()) as f64
+    }
+}
+
+fn place_calls(ami: &mut Ami, n: usize, exten: &str, fixture_for: impl Fn(usize) -> String) {
+    // Spread over one talk cycle so the callees do not all talk at once.
+    let cycle = Duration::from_secs_f64(2.0 + PAUSE_S);
+    for id in 0..n {
+        let fixture = format!("_FIXTURE={}", fixture_for(id));
+        let response = ami.action(
+            "Originate",
+            &[
+                ("Channel", &format!("Local/{exten}@bench-bot/n")),
+                ("Context", "bench-callee"),
+                ("Exten", "talk"),
+                ("Priority", "1"),
+                ("Async", "true"),
+                ("Codecs", "slin16"),
+                ("Variable", &format!("_BENCH_ID={id}")),
+                ("Variable", &fixture),
+            ],
+        );
+        assert_eq!(response.get("Response"), Some("Success"), "{response:?}");
+        std::thread::sleep(cycle / n as u32);
+    }
+}
+
+/// Waits for `n` calls to end (Hangup events of the callee side), sampling RSS meanwhile.
+fn wait_calls(ami: &mut Ami, n: usize, pid: u32, timeout: Duration) -> (usize, u64) {
+    let deadline = Instant::now() + timeout;
+    let (mut ended, mut peak) = (0, 0);
+    while ended < n && Instant::now() < deadline {
+        let hangup = |e: &Message| e.is("Hangup") && e.get("Context") == Some("bench-callee");
+        if ami.wait_event(Duration::from_millis(500), hangup).is_some() {
             ended += 1;
         }
-        peak_rss = peak_rss.max(asterisk.rss_kib());
+        peak = peak.max(rss_kib(pid));
     }
-    let seconds = wall.elapsed().as_secs_f64();
-    let ticks = cpu_ticks(asterisk.pid()) - cpu_before;
-    let cpu_s = ticks as f64 / 100.0; // USER_HZ
-    let report = asterisk.cli("minibot show metrics");
-    println!(
-        "{mode:<6} {concurrency:>3} calls  {seconds:5.1}s  CPU {:5.1}% of a core per call  mem/call {:6.1} MB  \
-         vad {}  asr_feed {}  write_gap_talking {}  turn_to_final {}  queue drops: {}",
-        100.0 * cpu_s / seconds / concurrency as f64,
-        (peak_rss.saturating_sub(rss_before)) as f64 / 1024.0 / concurrency as f64,
-        metric(&report, "vad_frame"),
-        metric(&report, "asr_feed"),
-        metric(&report, "write_gap_talking"),
-        metric(&report, "turn_to_final"),
-        report.split("queue drops ").nth(1).unwrap_or("?").trim(),
-    );
-    assert_eq!(ended, concurrency, "not every call ended:\n{}", asterisk.log());
+    (ended, peak)
 }
 
-/// Callee stops talking -> the bot's next prompt starts (hangover + final result + prompt start).
-fn reaction_run() {
-    let asterisk = start("worker");
-    callee(&asterisk);
+fn run_time() -> Duration {
+    Duration::from_secs_f64(3.0 + CALLEE.len() as f64 * (2.5 + PAUSE_S) + 60.0)
+}
+
+fn minibot_run(n: usize, utterances: &[(String, u64)], db: &str) -> Row {
+    let records = format!("/tmp/minibot-bench-rec-{}-{n}", std::process::id());
+    let conf = format!(
+        "[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = {}\nmax_recognizers = {}\n\
+         [database]\nurl = {db}\nspool = /tmp/minibot-bench-{}/results.spool\n",
+        n.min(20),
+        n + 4,
+        std::process::id()
+    );
+    let asterisk = Asterisk::start(Options {
+        minibot_conf: Some(conf),
+        scenarios: scenario(),
+        dialplan: format!("{BOT_DIALPLAN}\n{}", callee_dialplan(utterances, &records)),
+        extra_modules: vec!["app_mixmonitor.so".into()],
+        ..Options::default()
+    });
+    std::fs::create_dir_all(sandbox_root().join(records.trim_start_matches('/'))).unwrap();
+    let pid = asterisk.pid();
+    std::thread::sleep(Duration::from_secs(3)); // recognizers warm
+    let (rss0, cpu0, wall) = (rss_kib(pid), cpu_ticks(pid), Instant::now());
     let mut ami = asterisk.ami();
-    originate(&mut ami, "react");
-    let events: Vec<Message> = ami.collect_until(Duration::from_secs(60), |e| e.is("MiniBotCall") && e.get("State") == Some("ended"));
-    let stops: Vec<&Message> = events.iter().filter(|e| e.get("UserEvent") == Some("CalleeTalk") && e.get("State") == Some("stop")).collect();
-    let prompts: Vec<&Message> = events.iter().filter(|e| e.is("MiniBotPrompt") && e.get("State") == Some("started")).collect();
-    let mut reactions = Vec::new();
-    for stop in stops {
-        if let Some(next) = prompts.iter().find(|p| p.timestamp() > stop.timestamp()) {
-            reactions.push((next.timestamp() - stop.timestamp()) * 1000.0);
+    // Half the calls say the campaign's usual words (the cache answers after the first), half
+    // their own (the model does).
+    let fixture = |id: usize| CALLEE.iter().map(|(_, heard)| if id % 2 == 0 { heard.to_string() } else { format!("{heard} {id}") }).collect::<Vec<_>>().join("|");
+    let mut bench_calls = Vec::new();
+    place_calls(&mut ami, n, "minibot", fixture);
+    let (completed, peak) = {
+        let deadline = Instant::now() + run_time();
+        let (mut ended, mut peak) = (0, 0);
+        while ended < n && Instant::now() < deadline {
+            if let Some(e) = ami.wait_event(Duration::from_millis(500), |e| {
+                (e.is("UserEvent") && e.get("UserEvent") == Some("BenchCall")) || (e.is("MiniBotCall") && e.get("State") == Some("ended"))
+            }) {
+                if e.is("UserEvent") {
+                    bench_calls.push((e.get("Id").unwrap_or("?").to_string(), e.get("Uniqueid").unwrap_or("").to_string()));
+                } else {
+                    ended += 1;
+                }
+            }
+            peak = peak.max(rss_kib(pid));
+        }
+        (ended, peak)
+    };
+    let seconds = wall.elapsed().as_secs_f64();
+    let cpu_s = (cpu_ticks(pid) - cpu0) as f64 / 100.0;
+    std::thread::sleep(Duration::from_secs(2)); // MixMonitor closes its files
+    let report = asterisk.cli("minibot show metrics");
+    let number = |prefix: &str, nth: usize| -> u64 {
+        metric_line(&report, prefix).and_then(|l| l.split_whitespace().filter_map(|w| w.trim_end_matches(',').parse().ok()).nth(nth)).unwrap_or(0)
+    };
+    let mut row = Row {
+        n,
+        completed,
+        seconds,
+        cpu_per_call: 100.0 * cpu_s / seconds / n as f64,
+        mb_per_call: peak.saturating_sub(rss0) as f64 / 1024.0 / n as f64,
+        frames_out: number("outgoing frames:", 0),
+        late_frames: number("outgoing frames:", 1),
+        write_gap: metric(&report, "write_gap (ms)"),
+        final_module: metric(&report, "turn_to_final (ms)"),
+        ..Row::default()
+    };
+    let mut client = postgres::Client::connect(db, postgres::NoTls).unwrap();
+    let host_records = sandbox_root().join(records.trim_start_matches('/'));
+    for (id, uniqueid) in &bench_calls {
+        let said = voiced_frames(&host_records.join(format!("c{id}-said.wav")));
+        let heard = voiced_frames(&host_records.join(format!("c{id}-heard.wav")));
+        let call_reactions = reactions(&said, &heard);
+        let tiers: Vec<String> = client
+            .query(
+                "SELECT coalesce(v.tier, 'none') FROM conversations v JOIN calls k ON k.call_key = v.call_key
+                 WHERE k.uniqueid = $1 AND NOT v.no_input AND v.dtmf IS NULL ORDER BY v.turn",
+                &[uniqueid],
+            )
+            .map(|rows| rows.iter().map(|r| r.get(0)).collect())
+            .unwrap_or_default();
+        for (i, ms) in call_reactions.iter().enumerate() {
+            let Some(ms) = ms else { continue };
+            // Utterance i is turn i when the bot heard each utterance as one turn.
+            let tier = if call_reactions.len() == tiers.len() { tiers[i].clone() } else { "unmatched".into() };
+            row.by_tier.entry(tier).or_default().push(*ms);
+            row.reaction.push(*ms);
         }
     }
-    println!("reaction latency (callee stops -> next prompt starts), ms: {reactions:.0?}");
+    if std::env::var_os("MINIBOT_BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&host_records);
+    }
+    row
+}
+
+fn seed_run(n: usize, utterances: &[(String, u64)], python_path: &Path) -> Row {
+    let records = format!("/tmp/minibot-bench-seed-{}-{n}", std::process::id());
+    let port = free_port();
+    let out = std::env::temp_dir().join(format!("minibot-bench-seed-{}-{n}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&out);
+    let model = sandbox_root().join(TEST_MODEL.trim_start_matches('/'));
+    let mut server: Child = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bench/seed_vosk_server.py"))
+        .args(["--port", &port.to_string(), "--model"])
+        .arg(&model)
+        .arg("--out")
+        .arg(&out)
+        .env("PYTHONPATH", python_path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("python3");
+    {
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::io::BufReader::new(server.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready", "the seed's Vosk server did not start");
+    }
+    let asterisk = Asterisk::start(Options {
+        minibot_conf: None,
+        load_minibot: false,
+        scenarios: String::new(),
+        dialplan: format!("{BOT_DIALPLAN}\n{}", callee_dialplan(utterances, &records)),
+        extra_modules: ["app_mixmonitor.so", "app_dial.so", "bridge_simple.so", "res_sorcery_config.so", "res_http_websocket.so", "res_websocket_client.so", "chan_websocket.so"]
+            .iter()
+            .map(|m| m.to_string())
+            .collect(),
+        extra_configs: vec![(
+            "websocket_client.conf".into(),
+            format!("[vosk]\ntype = websocket_client\nuri = ws://127.0.0.1:{port}/\nconnection_type = per_call_config\n"),
+        )],
+        ..Options::default()
+    });
+    std::fs::create_dir_all(sandbox_root().join(records.trim_start_matches('/'))).unwrap();
+    let pid = asterisk.pid();
+    let (rss0, cpu0, server_cpu0, wall) = (rss_kib(pid) + rss_kib(server.id()), cpu_ticks(pid), cpu_ticks(server.id()), Instant::now());
+    let mut ami = asterisk.ami();
+    place_calls(&mut ami, n, "seed", |_| String::new());
+    let (completed, peak_asterisk) = wait_calls(&mut ami, n, pid, run_time());
+    let seconds = wall.elapsed().as_secs_f64();
+    let cpu_s = (cpu_ticks(pid) - cpu0) as f64 / 100.0;
+    let server_cpu_s = (cpu_ticks(server.id()) - server_cpu0) as f64 / 100.0;
+    let peak = peak_asterisk + rss_kib(server.id());
+    let _ = Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+    let _ = server.wait();
+    let final_ms: Vec<f64> = std::fs::read_to_string(&out)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()?["final_ms"].as_f64())
+        .collect();
+    let _ = std::fs::remove_file(&out);
+    let _ = std::fs::remove_dir_all(sandbox_root().join(records.trim_start_matches('/')));
+    Row {
+        n,
+        completed,
+        seconds,
+        cpu_per_call: 100.0 * (cpu_s + server_cpu_s) / seconds / n as f64,
+        server_cpu_per_call: 100.0 * server_cpu_s / seconds / n as f64,
+        mb_per_call: peak.saturating_sub(rss0) as f64 / 1024.0 / n as f64,
+        final_ms,
+        ..Row::default()
+    }
+}
+
+fn concurrencies() -> Vec<usize> {
+    let chosen: Vec<usize> = std::env::var("MINIBOT_BENCH_N").unwrap_or_default().split(',').filter_map(|n| n.trim().parse().ok()).collect();
+    if chosen.is_empty() {
+        vec![1, 10, 20, 40, 60, 100]
+    } else {
+        chosen
+    }
 }
 
 fn main() {
-    println!("== MiniBot media benchmark ({} cores)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    println!("measures: median p95 p99 max (vad/asr_feed in us per 20 ms frame; gaps and latencies in ms)\n");
-    reaction_run();
-    for (mode, concurrency) in [("inline", 1), ("worker", 1), ("inline", 4), ("worker", 4), ("worker", 8)] {
-        load_run(mode, concurrency);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let model = sandbox_root().join(TEST_MODEL.trim_start_matches('/'));
+    assert!(model.exists(), "the Korean test model (make model)");
+    let python_path = PathBuf::from(
+        String::from_utf8(Command::new("tests/sandbox/fetch-seed.sh").output().expect("fetch-seed.sh").stdout).unwrap().trim(),
+    );
+    let utterances = sounds();
+    let talk_ms: u64 = utterances.iter().map(|(_, ms)| ms).sum();
+    let cycle_ms = 3000.0 + utterances.len() as f64 * PAUSE_S * 1000.0 + talk_ms as f64;
+    let header = format!(
+        "== MiniBot vs the seed's websocket architecture: {cores} cores, Vosk model {TEST_MODEL} (Korean: no French model here), \
+         callee talks {:.0}% of the call ({} utterances, {:.1} s of speech)",
+        100.0 * talk_ms as f64 / cycle_ms,
+        utterances.len(),
+        talk_ms as f64 / 1000.0
+    );
+    println!("{header}");
+    support::pg::cluster("pg", 55432, "start");
+    let only = std::env::var("MINIBOT_BENCH_ONLY").unwrap_or_default(); // "minibot" or "seed"
+    let mut minibot_rows = Vec::new();
+    for n in concurrencies().into_iter().filter(|_| only != "seed") {
+        let db = support::pg::fresh_database(support::pg::SERVER);
+        let row = minibot_run(n, &utterances, &db);
+        println!(
+            "minibot N={:>3} ({:.0} s): {}/{} calls, reaction ms (median/p95/p99) {} over {} of {} turns [{}], late frames {}/{}, gap p99 {:?}, turn->final {:?}, CPU {:.1}% of a core/call, {:.1} MB/call",
+            row.n,
+            row.seconds,
+            row.completed,
+            row.n,
+            triple(&row.reaction),
+            row.reaction.len(),
+            row.n * CALLEE.len(),
+            row.by_tier.iter().map(|(t, v)| format!("{t}: {}", triple(v))).collect::<Vec<_>>().join(", "),
+            row.late_frames,
+            row.frames_out,
+            row.write_gap.map(|g| g[2]),
+            row.final_module.map(|f| (f[0], f[1])),
+            row.cpu_per_call,
+            row.mb_per_call
+        );
+        let broke = row.broke(false);
+        minibot_rows.push(row);
+        if broke {
+            println!("minibot: stops at N={n} (p95 over {BREAK_P95_MS} ms or calls lost)");
+            break;
+        }
     }
+    let mut seed_rows = Vec::new();
+    for n in concurrencies().into_iter().filter(|_| only != "minibot") {
+        let row = seed_run(n, &utterances, &python_path);
+        println!(
+            "seed    N={:>3} ({:.0} s): {}/{} calls, turn end -> final ms (median/p95/p99) {} over {} of {} turns, CPU {:.1}% of a core/call ({:.1}% in the server), {:.1} MB/call",
+            row.n,
+            row.seconds,
+            row.completed,
+            row.n,
+            triple(&row.final_ms),
+            row.final_ms.len(),
+            row.n * CALLEE.len(),
+            row.cpu_per_call,
+            row.server_cpu_per_call,
+            row.mb_per_call
+        );
+        let broke = row.broke(true);
+        seed_rows.push(row);
+        if broke {
+            println!("seed: stops at N={n}");
+            break;
+        }
+    }
+    let table = markdown(&header, &minibot_rows, &seed_rows);
+    println!("\n{table}");
+    write_docs(&table);
+}
+
+fn markdown(header: &str, minibot: &[Row], seed: &[Row]) -> String {
+    let mut t = format!("{}\n\n", header.trim_start_matches("== "));
+    t += "MiniBot (reaction from the callee-side recording: callee's last voiced frame -> bot's first; ms median / p95 / p99):\n\n";
+    t += "| N | calls done | turns answered | reaction | by tier | late frames | gap p99 (ms) | turn end -> final (module, median / p95) | CPU per call | MB per call |\n";
+    t += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+    for r in minibot {
+        t += &format!(
+            "| {} | {}/{} | {}/{} | {} | {} | {} of {} | {} | {} | {:.1}% | {:.1} |\n",
+            r.n,
+            r.completed,
+            r.n,
+            r.reaction.len(),
+            r.n * CALLEE.len(),
+            triple(&r.reaction),
+            r.by_tier.iter().map(|(k, v)| format!("{k} {} ({})", triple(v), v.len())).collect::<Vec<_>>().join("; "),
+            r.late_frames,
+            r.frames_out,
+            r.write_gap.map_or("-".into(), |g| format!("{:.1}", g[2])),
+            r.final_module.map_or("-".into(), |f| format!("{:.0} / {:.0}", f[0], f[1])),
+            r.cpu_per_call,
+            r.mb_per_call
+        );
+    }
+    let ok = minibot.iter().filter(|r| r.completed == r.n && percentile(&r.reaction, 0.95) < 450.0 && r.late_frames == 0).map(|r| r.n).max();
+    t += &format!("\nLargest N with p95 reaction under 450 ms and no late frame: {}\n\n", ok.map_or("none".into(), |n| n.to_string()));
+    t += "The seed's architecture (chan_websocket -> a separate Python Vosk server, same VAD):\n\n";
+    t += "| N | calls done | turn end -> final (median / p95 / p99 ms) | turns finalized | CPU per call (Asterisk + server) | of which the server | MB per call |\n";
+    t += "| --- | --- | --- | --- | --- | --- | --- |\n";
+    for r in seed {
+        t += &format!(
+            "| {} | {}/{} | {} | {}/{} | {:.1}% | {:.1}% | {:.1} |\n",
+            r.n,
+            r.completed,
+            r.n,
+            triple(&r.final_ms),
+            r.final_ms.len(),
+            r.n * CALLEE.len(),
+            r.cpu_per_call,
+            r.server_cpu_per_call,
+            r.mb_per_call
+        );
+    }
+    t
+}
+
+/// Replaces the text between the markers in docs/benchmarks.md (added at the end if missing).
+fn write_docs(table: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/benchmarks.md");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let (begin, end) = ("<!-- bench:side-by-side:begin -->", "<!-- bench:side-by-side:end -->");
+    let block = format!("{begin}\n{table}{end}");
+    let updated = match (text.find(begin), text.find(end)) {
+        (Some(b), Some(e)) if e > b => format!("{}{block}{}", &text[..b], &text[e + end.len()..]),
+        _ => format!("{text}\n## Side by side (`make bench`)\n\n{block}\n"),
+    };
+    std::fs::write(&path, updated).unwrap();
+    println!("written to {}", path.display());
 }

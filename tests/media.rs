@@ -172,6 +172,14 @@ fn conversation_checks(asr_extra: &str) {
     let ended = find(&events, "MiniBotCall", |e| e.get("State") == Some("ended"));
     assert_eq!(ended[0].get("Status"), Some("SUCCESS"), "{trace}");
     assert!(asterisk.cli("minibot show calls").contains("0 active MiniBot call(s)"));
+    // The prompts' outgoing frames are counted, with those that left late (the bench's figure).
+    let metrics = asterisk.cli("minibot show metrics");
+    let sent: u64 = metrics
+        .split("outgoing frames: ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no outgoing frame count: {metrics}"));
+    assert!(sent > 50, "{sent} prompt frames counted: {metrics}");
 }
 
 #[test]

@@ -164,15 +164,24 @@ impl MediaPipeline {
         }
     }
 
-    /// Audio to the callee: measures how regularly it leaves while the callee talks.
-    pub fn on_write(&mut self, _samples: &[i16], _rate: u32) {
+    /// Audio to the callee: measures how regularly it leaves (and while the callee talks).
+    pub fn on_write(&mut self, samples: &[i16], rate: u32) {
         let now = Instant::now();
         if let Some(last) = self.last_write.replace(now) {
             let gap_ms = (now - last).as_secs_f64() * 1000.0;
             // Gaps over 200 ms are pauses between prompts, not jitter.
-            if self.state.speaking.load(Ordering::Relaxed) && gap_ms < 200.0 {
-                METRICS.write_gap_talking_ms.record(gap_ms);
-                self.max_write_gap_talking_ms = self.max_write_gap_talking_ms.max(gap_ms);
+            if gap_ms < 200.0 {
+                // A frame's own length is its due interval (20 ms on every common codec).
+                let due_ms = if rate > 0 { samples.len() as f64 * 1000.0 / rate as f64 } else { 20.0 };
+                METRICS.write_gap_ms.record(gap_ms);
+                METRICS.frames_out.fetch_add(1, Ordering::Relaxed);
+                if gap_ms > due_ms + 20.0 {
+                    METRICS.late_frames.fetch_add(1, Ordering::Relaxed);
+                }
+                if self.state.speaking.load(Ordering::Relaxed) {
+                    METRICS.write_gap_talking_ms.record(gap_ms);
+                    self.max_write_gap_talking_ms = self.max_write_gap_talking_ms.max(gap_ms);
+                }
             }
         }
     }

@@ -85,6 +85,12 @@ pub struct Metrics {
     pub turn_final_ms: Samples,
     /// Interval between consecutive outgoing (prompt) frames while the callee speaks, milliseconds.
     pub write_gap_talking_ms: Samples,
+    /// Interval between consecutive outgoing frames of a prompt (pauses between prompts left
+    /// out), milliseconds: the jitter the callee hears.
+    pub write_gap_ms: Samples,
+    /// Outgoing frames of a prompt, and those that left more than 20 ms late (a gap over 40 ms).
+    pub frames_out: AtomicU64,
+    pub late_frames: AtomicU64,
     /// From the onset decision to the prompt being stopped, milliseconds.
     pub barge_in_stop_ms: Samples,
     /// Recognizers that failed during a call (the call went on DTMF-only).
@@ -103,6 +109,9 @@ impl Metrics {
             read_hook_us: Samples::new(),
             turn_final_ms: Samples::new(),
             write_gap_talking_ms: Samples::new(),
+            write_gap_ms: Samples::new(),
+            frames_out: AtomicU64::new(0),
+            late_frames: AtomicU64::new(0),
             barge_in_stop_ms: Samples::new(),
             asr_failures: AtomicU64::new(0),
             processing_timeouts: AtomicU64::new(0),
@@ -110,13 +119,14 @@ impl Metrics {
         }
     }
 
-    pub fn all(&self) -> [(&'static str, &'static str, &Samples); 6] {
+    pub fn all(&self) -> [(&'static str, &'static str, &Samples); 7] {
         [
             ("vad_frame", "us", &self.vad_frame_us),
             ("asr_feed", "us", &self.asr_feed_us),
             ("read_hook", "us", &self.read_hook_us),
             ("turn_to_final", "ms", &self.turn_final_ms),
             ("write_gap_talking", "ms", &self.write_gap_talking_ms),
+            ("write_gap", "ms", &self.write_gap_ms),
             ("barge_in_stop", "ms", &self.barge_in_stop_ms),
         ]
     }
@@ -140,6 +150,7 @@ impl Metrics {
             }
         }
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        out += &format!("outgoing frames: {} sent in prompts, {} more than 20 ms late\n", g(&self.frames_out), g(&self.late_frames));
         out += &format!(
             "bounds: asr failures {} | processing timeouts {} | calls ended at max duration {}\n",
             g(&self.asr_failures),

@@ -360,7 +360,7 @@ impl Drop for Asterisk {
 }
 
 /// Resolves `path` (absolute, inside the chroot) following symlinks as the chroot would.
-fn resolve_in_root(root: &Path, path: &str) -> PathBuf {
+pub fn resolve_in_root(root: &Path, path: &str) -> PathBuf {
     let mut current = PathBuf::from(path);
     for _ in 0..16 {
         let host = root.join(current.strip_prefix("/").unwrap());
