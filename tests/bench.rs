@@ -280,10 +280,11 @@ fn run_time() -> Duration {
 fn minibot_run(n: usize, utterances: &[(String, u64)], db: &str) -> Row {
     let records = format!("/tmp/minibot-bench-rec-{}-{n}", std::process::id());
     let conf = format!(
-        "[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = {}\nmax_recognizers = {}\n\
+        "[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = {}\nmax_recognizers = {}\ndecoders = {}\n\
          [database]\nurl = {db}\nspool = /tmp/minibot-bench-{}/results.spool\n",
         n.min(20),
         n + 4,
+        std::env::var("MINIBOT_BENCH_DECODERS").unwrap_or_else(|_| "0".into()), // 0: no limit
         std::process::id()
     );
     let asterisk = Asterisk::start(Options {

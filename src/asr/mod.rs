@@ -39,6 +39,10 @@ pub struct AsrConfig {
     /// Most recognizers alive at once, idle and in use (0: no limit). Memory is then bounded by
     /// the model plus this many recognizers; a call beyond it runs without ASR (DTMF only).
     pub max_recognizers: usize,
+    /// Worker mode: most calls decoding at the same moment (0: no limit). Every call keeps its
+    /// worker and its queue; beyond the limit a worker waits its turn instead of contending for
+    /// the cores. Measured on 2 cores, 10 calls (docs/benchmarks.md): no gain over no limit.
+    pub decoders: usize,
 }
 
 impl Default for AsrConfig {
@@ -50,6 +54,7 @@ impl Default for AsrConfig {
             rates: vec![8000, 16000],
             partial_interval_ms: 200,
             max_recognizers: 0,
+            decoders: 0,
         }
     }
 }
@@ -93,6 +98,10 @@ struct Shared {
     workers: Mutex<usize>,
     workers_done: Condvar,
     queue_drops: AtomicU64,
+    /// Workers decoding now, and the limit (see `AsrConfig::decoders`).
+    decoding: Mutex<usize>,
+    decoder_free: Condvar,
+    max_decoding: usize,
 }
 
 /// The loaded model and its recognizer pool. Dropping it stops the warmer; call
@@ -112,9 +121,19 @@ impl Engine {
         let model = Model::new(config.model_path.as_str())
             .ok_or_else(|| format!("Vosk could not load the model in {}", config.model_path))?;
         log::info!("Vosk model {} loaded in {:.2} s", config.model_path, started.elapsed().as_secs_f64());
+        let max_decoding = match config.decoders {
+            0 => usize::MAX,
+            n => {
+                log::info!("Vosk: at most {n} call(s) decoding at once ([asr] decoders)");
+                n
+            }
+        };
         let shared = Arc::new(Shared {
             model,
             config,
+            decoding: Mutex::new(0),
+            decoder_free: Condvar::new(),
+            max_decoding,
             pools: Mutex::new(HashMap::new()),
             wake: Condvar::new(),
             stopping: Mutex::new(false),
@@ -423,21 +442,52 @@ enum WorkerInput {
     EndOfTurn(Instant),
 }
 
+/// A turn at decoding: held while a worker decodes what its call has queued.
+struct DecodingTurn<'a>(&'a Shared);
+
+impl<'a> DecodingTurn<'a> {
+    /// Waits for a free decoder; None once the call is closed meanwhile.
+    fn take(shared: &'a Shared, closed: &AtomicBool) -> Option<DecodingTurn<'a>> {
+        let mut decoding = shared.decoding.lock();
+        while *decoding >= shared.max_decoding {
+            shared.decoder_free.wait_for(&mut decoding, Duration::from_millis(100));
+            if closed.load(Ordering::Relaxed) {
+                return None;
+            }
+        }
+        *decoding += 1;
+        Some(DecodingTurn(shared))
+    }
+}
+
+impl Drop for DecodingTurn<'_> {
+    fn drop(&mut self) {
+        *self.0.decoding.lock() -= 1;
+        self.0.decoder_free.notify_one();
+    }
+}
+
 fn worker_loop(decoder: &mut Decoder, input: &Receiver<WorkerInput>, output: &Sender<AsrEvent>, closed: &AtomicBool) {
     let mut events = Vec::new();
+    let shared = decoder.shared.clone();
     // Ends when the call is over: decoding what a hung-up callee said last would only keep the
     // recognizer (and a core) from the next call.
-    for message in input.iter() {
-        if closed.load(Ordering::Relaxed) {
-            return;
-        }
-        match message {
-            WorkerInput::Audio(audio) => decoder.accept(&audio, &mut events),
-            WorkerInput::EndOfTurn(at) => decoder.finish(at, &mut events),
-        }
-        for event in events.drain(..) {
-            if output.send(event).is_err() {
+    for first in input.iter() {
+        // One turn decodes everything the call has queued by then, in order.
+        let Some(_turn) = DecodingTurn::take(&shared, closed) else { return };
+        let mut next = Some(first);
+        while let Some(message) = next.take().or_else(|| input.try_recv().ok()) {
+            if closed.load(Ordering::Relaxed) {
                 return;
+            }
+            match message {
+                WorkerInput::Audio(audio) => decoder.accept(&audio, &mut events),
+                WorkerInput::EndOfTurn(at) => decoder.finish(at, &mut events),
+            }
+            for event in events.drain(..) {
+                if output.send(event).is_err() {
+                    return;
+                }
             }
         }
     }
@@ -572,6 +622,37 @@ mod tests {
             engine.shutdown(Duration::from_secs(10)).unwrap();
             assert_eq!(engine.active_workers(), 0);
         }
+    }
+
+    #[test]
+    fn calls_beyond_the_decoder_limit_wait_their_turn_and_all_get_their_final() {
+        let engine = Engine::load(AsrConfig { model_path: model_path(), prewarm: 0, decoders: 1, ..AsrConfig::default() }).unwrap();
+        let speech = korean_speech(16000);
+        let calls: Vec<_> = (0..3)
+            .map(|_| {
+                let (tx, rx) = crossbeam_channel::unbounded();
+                let mut session = engine.session(16000, tx).unwrap();
+                for chunk in speech.chunks(320) {
+                    session.feed(chunk.to_vec());
+                }
+                session.end_turn(Instant::now());
+                (session, rx)
+            })
+            .collect();
+        for (i, (_session, rx)) in calls.iter().enumerate() {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let text = loop {
+                match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                    Ok(AsrEvent::Final { text, .. }) => break text,
+                    Ok(_) => {}
+                    Err(e) => panic!("call {i}: no final ({e})"),
+                }
+            };
+            assert!(text.chars().count() >= 2, "call {i}: {text:?}");
+        }
+        drop(calls);
+        engine.shutdown(Duration::from_secs(10)).unwrap();
+        assert_eq!(engine.active_workers(), 0);
     }
 
     #[test]
