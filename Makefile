@@ -36,7 +36,7 @@ SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 MODEL_FILE := target/models/intents.model
 TRAINING_DATA := tests/data/corpus/train.tsv tests/data/corpus/val.tsv tests/data/intents-dev.tsv tests/data/intents-dev2.tsv
 
-.PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval test unit-test integration-test soak demo demo-call bench install clean
+.PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval test unit-test integration-test soak demo demo-call bench levers install clean
 
 all: build
 
@@ -136,6 +136,11 @@ eval: vosk $(MODEL_FILE)
 bench: build sandbox model prompts pg
 	@tests/sandbox/fetch-seed.sh >/dev/null
 	MINIBOT_BENCH_N=$(BENCH_N) $(CARGO) run -q $(PURE) --example bench
+
+# The recognizer's levers (beam, max-active, partial interval, 8 vs 16 kHz, recognizer reuse): CPU
+# per second of speech and character error rate on espeak-ng Korean; writes docs/benchmarks.md.
+levers: vosk model
+	$(CARGO) run -q $(PURE) --example levers
 
 install: $(MODULE) prompts $(MODEL_FILE)
 	install -d $(DESTDIR)$(ASTMODDIR) $(DESTDIR)$(ASTETCDIR) $(DESTDIR)$(ASTDATADIR)/minibot
