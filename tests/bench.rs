@@ -281,11 +281,13 @@ fn minibot_run(n: usize, utterances: &[(String, u64)], db: &str) -> Row {
     let records = format!("/tmp/minibot-bench-rec-{}-{n}", std::process::id());
     let conf = format!(
         "[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = {}\nmax_recognizers = {}\ndecoders = {}\n\
-         [database]\nurl = {db}\nspool = /tmp/minibot-bench-{}/results.spool\n",
+         [database]\nurl = {db}\nspool = /tmp/minibot-bench-{}/results.spool\n[vad]\n{}\n",
         n.min(20),
         n + 4,
         std::env::var("MINIBOT_BENCH_DECODERS").unwrap_or_else(|_| "0".into()), // 0: no limit
-        std::process::id()
+        std::process::id(),
+        // A lever under test, e.g. "hangover_ms = 200" (the defaults otherwise).
+        std::env::var("MINIBOT_BENCH_VAD").unwrap_or_default().replace(';', "\n"),
     );
     let asterisk = Asterisk::start(Options {
         minibot_conf: Some(conf),
