@@ -521,7 +521,7 @@ fn main() {
     }
     let table = markdown(&header, &minibot_rows, &seed_rows);
     println!("\n{table}");
-    write_docs(&table);
+    support::write_benchmarks("side-by-side", "Side by side (`make bench`)", &table);
 }
 
 fn markdown(header: &str, minibot: &[Row], seed: &[Row]) -> String {
@@ -567,18 +567,4 @@ fn markdown(header: &str, minibot: &[Row], seed: &[Row]) -> String {
         );
     }
     t
-}
-
-/// Replaces the text between the markers in docs/benchmarks.md (added at the end if missing).
-fn write_docs(table: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/benchmarks.md");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let (begin, end) = ("<!-- bench:side-by-side:begin -->", "<!-- bench:side-by-side:end -->");
-    let block = format!("{begin}\n{table}{end}");
-    let updated = match (text.find(begin), text.find(end)) {
-        (Some(b), Some(e)) if e > b => format!("{}{block}{}", &text[..b], &text[e + end.len()..]),
-        _ => format!("{text}\n## Side by side (`make bench`)\n\n{block}\n"),
-    };
-    std::fs::write(&path, updated).unwrap();
-    println!("written to {}", path.display());
 }

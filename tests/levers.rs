@@ -7,6 +7,8 @@
 //! model whose conf/model.conf says so), the partial-result interval, 8 vs 16 kHz input, and a
 //! recognizer reused (reset) vs one built per turn. Writes docs/benchmarks.md (`bench:levers`).
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -45,11 +47,13 @@ const SETTINGS: &[Setting] = &[
     Setting { name: "beam 4, max-active 500", search: Some((4.0, 500)), rate: 16000, partial_ms: 200, reuse: true },
 ];
 
+/// This thread's CPU time (user + system), in seconds (clock ticks of 10 ms: each setting
+/// decodes seconds of CPU, so the resolution is ample).
 fn thread_cpu_s() -> f64 {
-    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: a valid timespec for the calling thread's clock.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn speech(text: &str, rate: u32, dir: &Path) -> Vec<i16> {
@@ -219,14 +223,5 @@ fn main() {
         "{header}\n\n| setting | decoding CPU per second of speech | character error rate vs the text | characters changed vs the shipped setting's result | slowest final (ms) |\n| --- | --- | --- | --- | --- |\n{}\n",
         rows.join("\n")
     );
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/benchmarks.md");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let (begin, end) = ("<!-- bench:levers:begin -->", "<!-- bench:levers:end -->");
-    let block = format!("{begin}\n{table}{end}");
-    let updated = match (text.find(begin), text.find(end)) {
-        (Some(b), Some(e)) if e > b => format!("{}{block}{}", &text[..b], &text[e + end.len()..]),
-        _ => format!("{text}\n## Recognizer levers (`make levers`)\n\n{block}\n"),
-    };
-    std::fs::write(&path, updated).unwrap();
-    println!("written to {}", path.display());
+    support::write_benchmarks("levers", "Recognizer levers (`make levers`)", &table);
 }

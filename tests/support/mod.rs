@@ -474,3 +474,19 @@ pub fn demo_conf(llm_url: &str, db: &str, spool_dir: &str) -> String {
         .replace("url = host=127.0.0.1 port=5432 user=minibot dbname=minibot", &format!("url = {db}"))
         .replace("spool = /var/spool/asterisk/minibot/results.spool", &format!("spool = {spool_dir}/results.spool"))
 }
+
+/// Puts `table` between the `<!-- bench:<name>:begin/end -->` markers of docs/benchmarks.md (a
+/// new section titled `title` at the end if they are missing): what `make bench` and `make
+/// levers` measured replaces what they measured last time, the prose around it stays.
+pub fn write_benchmarks(name: &str, title: &str, table: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/benchmarks.md");
+    let text = fs::read_to_string(&path).unwrap_or_default();
+    let (begin, end) = (format!("<!-- bench:{name}:begin -->"), format!("<!-- bench:{name}:end -->"));
+    let block = format!("{begin}\n{table}{end}");
+    let updated = match (text.find(&begin), text.find(&end)) {
+        (Some(b), Some(e)) if e > b => format!("{}{block}{}", &text[..b], &text[e + end.len()..]),
+        _ => format!("{text}\n## {title}\n\n{block}\n"),
+    };
+    fs::write(&path, updated).unwrap();
+    println!("written to {}", path.display());
+}
