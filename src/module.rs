@@ -329,7 +329,7 @@ fn load_intent_model(model: &str) -> Result<Option<Arc<IntentModel>>, String> {
         log::warn!("{CONFIG_FILE} [intent] model is empty: intents come from the rules alone");
         return Ok(None);
     }
-    let path = if model.starts_with('/') { model.to_string() } else { format!("{}/{model}", ast::data_dir()) };
+    let path = under(&ast::data_dir(), model);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("{CONFIG_FILE} [intent] model: cannot read {path}: {e} (`make train` then `make install` puts it there)"))?;
     let loaded = IntentModel::from_text(&text).map_err(|e| format!("{CONFIG_FILE} [intent] model: {path}: {e}"))?;
@@ -344,7 +344,7 @@ fn start_calllog(settings: &Settings) -> Result<Option<Arc<CallLog>>, String> {
     if config.path.is_empty() {
         return Ok(None);
     }
-    let path = if config.path.starts_with('/') { config.path.clone() } else { format!("{}/{}", ast::log_dir(), config.path) };
+    let path = under(&ast::log_dir(), &config.path);
     let log = CallLog::start(&calllog::CallLogConfig { path, ..config.clone() }).map_err(|e| format!("{CONFIG_FILE} [calllog] file: {e}"))?;
     log::info!("per-call JSON log: {} (rotated at {} MB, {} kept)", log.path.display(), config.max_bytes / 1024 / 1024, config.keep);
     Ok(Some(Arc::new(log)))
@@ -352,21 +352,20 @@ fn start_calllog(settings: &Settings) -> Result<Option<Arc<CallLog>>, String> {
 
 /// Where contact files imported over HTTP by name are; relative to Asterisk's spool directory.
 pub fn import_dir(settings: &Settings) -> String {
-    let dir = &settings.http.import_dir;
-    if dir.starts_with('/') {
-        dir.clone()
-    } else {
-        format!("{}/{dir}", ast::spool_dir())
-    }
+    under(&ast::spool_dir(), &settings.http.import_dir)
 }
 
 /// Where recordings go; a relative `[recording] dir` is under Asterisk's spool directory.
 pub fn recording_dir(settings: &Settings) -> String {
-    let dir = &settings.recording_dir;
-    if dir.starts_with('/') {
-        dir.clone()
+    under(&ast::spool_dir(), &settings.recording_dir)
+}
+
+/// A configured path: as it is when absolute, else under `base` (one of Asterisk's directories).
+fn under(base: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        path.to_string()
     } else {
-        format!("{}/{dir}", ast::spool_dir())
+        format!("{base}/{path}")
     }
 }
 

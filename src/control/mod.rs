@@ -48,11 +48,7 @@ pub fn progress() -> Result<Vec<Progress>, String> {
 pub fn report(name: &str) -> Result<(Report, Vec<String>), String> {
     let (mut client, _) = database()?;
     let report = db::report(&mut client, name)?.ok_or_else(|| format!("no campaign '{name}'"))?;
-    let flow: Vec<String> = with_bot(|bot| {
-        bot.scenarios.get(name).map(|s| s.flow_order().into_iter().filter(|step| s.steps[*step].listen_ms > 0).map(str::to_string).collect())
-    })
-    .flatten()
-    .unwrap_or_default();
+    let flow = with_bot(|bot| bot.scenarios.get(name).map(|s| s.funnel_steps())).flatten().unwrap_or_default();
     Ok((report, flow))
 }
 

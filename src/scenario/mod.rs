@@ -142,6 +142,11 @@ impl Scenario {
         order
     }
 
+    /// The steps that wait for an answer, in the order a call meets them: a report's funnel.
+    pub fn funnel_steps(&self) -> Vec<String> {
+        self.flow_order().into_iter().filter(|step| self.steps[*step].listen_ms > 0).map(str::to_string).collect()
+    }
+
     /// Every sound file the scenario plays: (section, key, file, where it was declared).
     pub fn prompts(&self) -> Vec<(String, &'static str, &str, (String, u32))> {
         let mut out = Vec::new();

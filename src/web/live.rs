@@ -61,14 +61,7 @@ pub fn report_json(name: &str, r: &Report, flow: &[String]) -> Value {
 
 /// What the page shows, now; the callees' words only when `with_words` (operators).
 pub fn snapshot(with_words: bool) -> Value {
-    let Some((calls, node, flows)) = with_bot(|bot| {
-        let flows: Vec<(String, Vec<String>)> = bot
-            .scenarios
-            .iter()
-            .map(|(name, s)| (name.clone(), s.flow_order().into_iter().filter(|step| s.steps[*step].listen_ms > 0).map(str::to_string).collect()))
-            .collect();
-        (bot.calls.list(), bot.settings.node.clone(), flows)
-    }) else {
+    let Some((calls, node, scenarios)) = with_bot(|bot| (bot.calls.list(), bot.settings.node.clone(), bot.scenarios.clone())) else {
         return json!({"error": "MiniBot is not loaded"});
     };
     let calls: Vec<Value> = calls
@@ -92,7 +85,7 @@ pub fn snapshot(with_words: bool) -> Value {
             })
         })
         .collect();
-    let (campaigns, db_error) = match campaign_reports(&flows) {
+    let (campaigns, db_error) = match campaign_reports(&scenarios) {
         Ok(c) => (c, None),
         Err(e) => (Vec::new(), Some(e)),
     };
@@ -110,7 +103,7 @@ pub fn snapshot(with_words: bool) -> Value {
 }
 
 /// The campaigns' reports on one connection (none without a database).
-fn campaign_reports(flows: &[(String, Vec<String>)]) -> Result<Vec<Value>, String> {
+fn campaign_reports(scenarios: &crate::scenario::Scenarios) -> Result<Vec<Value>, String> {
     if with_bot(|bot| bot.settings.database.url.is_empty()).unwrap_or(true) {
         return Ok(Vec::new());
     }
@@ -118,8 +111,8 @@ fn campaign_reports(flows: &[(String, Vec<String>)]) -> Result<Vec<Value>, Strin
     let mut out = Vec::new();
     for (name, ..) in db::progress(&mut client)?.into_iter().take(CAMPAIGNS_SHOWN) {
         if let Some(report) = db::report(&mut client, &name)? {
-            let flow = flows.iter().find(|(n, _)| *n == name).map(|(_, f)| f.as_slice()).unwrap_or(&[]);
-            out.push(report_json(&name, &report, flow));
+            let flow = scenarios.get(&name).map(|s| s.funnel_steps()).unwrap_or_default();
+            out.push(report_json(&name, &report, &flow));
         }
     }
     Ok(out)
