@@ -36,7 +36,7 @@ SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 MODEL_FILE := target/models/intents.model
 TRAINING_DATA := tests/data/corpus/train.tsv tests/data/corpus/val.tsv tests/data/intents-dev.tsv tests/data/intents-dev2.tsv
 
-.PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval test unit-test integration-test soak demo demo-call bench levers install clean
+.PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval test unit-test integration-test soak demo demo-call bench levers asr-memory install clean
 
 all: build
 
@@ -141,6 +141,10 @@ bench: build sandbox model prompts pg
 # per second of speech and character error rate on espeak-ng Korean; writes docs/benchmarks.md.
 levers: vosk model
 	$(CARGO) run -q $(PURE) --example levers
+
+# The recognizer path's memory over hundreds of calls outside Asterisk (RSS every 50 calls).
+asr-memory: vosk model
+	$(CARGO) run -q $(PURE) --example asr-memory
 
 install: $(MODULE) prompts $(MODEL_FILE)
 	install -d $(DESTDIR)$(ASTMODDIR) $(DESTDIR)$(ASTETCDIR) $(DESTDIR)$(ASTDATADIR)/minibot

@@ -143,7 +143,7 @@ impl Parts {
             dialer.shutdown(); // no call in progress: joins idle threads
         }
         if let Some(engine) = &self.asr {
-            // No call runs and no worker is left: this only stops the warmer and joins the threads.
+            // No call runs and no recognizer is in use: this ends and joins the decoder threads.
             if let Err(e) = engine.shutdown(ASR_STOP_TIMEOUT) {
                 log::error!("{e}");
             }

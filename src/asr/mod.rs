@@ -1,13 +1,20 @@
-//! Speech recognition with Vosk. One model per module load; recognizers are per call, pre-warmed
-//! (a fresh recognizer stalls ~0.4 s once, early in its first stream) and recycled after a call;
-//! they are fed only speech (VAD-gated, with pre-roll) and finalized when the segmenter ends
-//! the turn, which answers ~0.6 s sooner than Vosk's own endpointing.
+//! Speech recognition with Vosk. One model per module load. In worker mode (the default) each
+//! recognizer belongs to one decoder thread for its whole life: a call is handed to an idle
+//! thread, whose recognizer decodes that call's speech on a queue fed by the media thread, so
+//! Vosk's decode spikes (30-160 ms) never delay the outgoing audio; when the call ends the thread
+//! resets its recognizer and waits for the next call. A recognizer that never changes threads
+//! keeps its memory in one allocator arena: recognizers handed from thread to thread (a thread
+//! per call, as before) let every arena grow to each recognizer's high-water mark, and RSS crept
+//! up over hundreds of calls (docs/soak.md). Threads are started ahead of need (`prewarm` idle
+//! per rate: a fresh recognizer stalls ~0.4 s once, on its warm-up, not on a call), kept up to
+//! the busiest moment, bounded by `max_recognizers`, and joined at unload.
 //!
-//! Decoding runs either inline on the media thread, or (default) on a per-call worker thread fed
-//! through a bounded queue, so Vosk's decode spikes (30-160 ms) never delay the outgoing audio.
+//! Recognizers are fed only speech (VAD-gated, with pre-roll) and finalized when the segmenter
+//! ends the turn, which answers ~0.6 s sooner than Vosk's own endpointing. Inline mode decodes on
+//! the media thread instead, from a plain pool of recognizers (kept for measurements).
 
 use crate::obs::metrics::METRICS;
-use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
+use crossbeam_channel::{bounded, select, unbounded, Receiver, Sender, TrySendError};
 
 use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
@@ -22,7 +29,7 @@ use vosk::{Model, Recognizer};
 pub enum AsrMode {
     /// Decode on the thread that reads the channel (the original design).
     Inline,
-    /// Decode on a per-call worker; the media thread only queues audio.
+    /// Decode on a decoder thread; the media thread only queues audio.
     Worker,
 }
 
@@ -30,7 +37,7 @@ pub enum AsrMode {
 pub struct AsrConfig {
     pub model_path: String,
     pub mode: AsrMode,
-    /// Recognizers kept warm per sample rate.
+    /// Idle recognizers kept ready per sample rate (worker mode: idle decoder threads).
     pub prewarm: usize,
     /// Sample rates recognizers are pre-warmed for (the model resamples internally).
     pub rates: Vec<u32>,
@@ -40,9 +47,15 @@ pub struct AsrConfig {
     /// the model plus this many recognizers; a call beyond it runs without ASR (DTMF only).
     pub max_recognizers: usize,
     /// Worker mode: most calls decoding at the same moment (0: no limit). Every call keeps its
-    /// worker and its queue; beyond the limit a worker waits its turn instead of contending for
-    /// the cores. Measured on 2 cores, 10 calls (docs/benchmarks.md): no gain over no limit.
+    /// decoder thread and its queue; beyond the limit a thread waits its turn instead of
+    /// contending for the cores. Measured on 2 cores, 10 calls (docs/benchmarks.md): no gain.
     pub decoders: usize,
+    /// Worker mode: a decoder thread builds itself a new recognizer after this many calls (0:
+    /// never). A recognizer's memory grows with what it has heard (Vosk expands its decoding
+    /// graph lazily and keeps the expansion for the recognizer's life): +950 MiB over 400 calls of
+    /// varied French on 7 recognizers, still rising (docs/soak.md). Rebuilding it on its own
+    /// thread, between calls, puts a ceiling on that.
+    pub rebuild_after_calls: usize,
 }
 
 impl Default for AsrConfig {
@@ -55,6 +68,7 @@ impl Default for AsrConfig {
             partial_interval_ms: 200,
             max_recognizers: 0,
             decoders: 0,
+            rebuild_after_calls: 50,
         }
     }
 }
@@ -89,28 +103,83 @@ pub fn check_model_dir(path: &str) -> Result<(), String> {
 struct Shared {
     model: Model,
     config: AsrConfig,
-    /// Per sample rate: recognizers ready, and how many calls use one.
+    /// Per sample rate: decoder threads (worker mode) or idle recognizers (inline), and calls.
     pools: Mutex<HashMap<u32, RatePool>>,
-    /// Wakes the warmer (a recognizer was taken, or shutdown).
-    wake: Condvar,
-    stopping: Mutex<bool>,
-    /// Worker threads alive; unload waits for zero before the library can go.
-    workers: Mutex<usize>,
-    workers_done: Condvar,
+    /// Signalled when a call gives its recognizer back (unload waits for none in use).
+    call_done: Condvar,
+    /// Disconnected at shutdown: idle decoder threads end.
+    stop: Receiver<()>,
     queue_drops: AtomicU64,
-    /// Workers decoding now, and the limit (see `AsrConfig::decoders`).
+    /// Recognizers rebuilt after `rebuild_after_calls` calls.
+    rebuilds: AtomicU64,
+    /// Threads decoding now, and the limit (see `AsrConfig::decoders`).
     decoding: Mutex<usize>,
     decoder_free: Condvar,
     max_decoding: usize,
 }
 
-/// The loaded model and its recognizer pool. Dropping it stops the warmer; call
-/// [`Engine::shutdown`] to also wait for the calls' workers.
+/// The recognizers of one sample rate.
+struct RatePool {
+    /// Worker mode: decoder threads alive (each owns one recognizer; being built included).
+    threads: usize,
+    /// Worker mode: threads still building their recognizer.
+    building: usize,
+    /// Calls holding a recognizer (worker mode: handed to a thread or waiting for one).
+    in_use: usize,
+    /// Most calls at once since the load.
+    peak: usize,
+    /// Calls waiting for an idle decoder thread of this rate.
+    handoff: (Sender<Handoff>, Receiver<Handoff>),
+    /// Inline mode: recognizers ready.
+    idle: Vec<Recognizer>,
+}
+
+impl Default for RatePool {
+    fn default() -> Self {
+        RatePool { threads: 0, building: 0, in_use: 0, peak: 0, handoff: unbounded(), idle: Vec::new() }
+    }
+}
+
+impl RatePool {
+    /// Recognizers ready for a call.
+    fn ready(&self, mode: AsrMode) -> usize {
+        match mode {
+            AsrMode::Worker => self.threads.saturating_sub(self.in_use),
+            AsrMode::Inline => self.idle.len(),
+        }
+    }
+
+    /// Recognizers built and idle (a thread still building its own is not warm yet).
+    fn warm(&self, mode: AsrMode) -> usize {
+        match mode {
+            AsrMode::Worker => self.threads.saturating_sub(self.building).saturating_sub(self.in_use),
+            AsrMode::Inline => self.idle.len(),
+        }
+    }
+
+    fn alive(&self, mode: AsrMode) -> usize {
+        match mode {
+            AsrMode::Worker => self.threads,
+            AsrMode::Inline => self.idle.len() + self.in_use,
+        }
+    }
+}
+
+/// One call handed to a decoder thread.
+struct Handoff {
+    input: Receiver<WorkerInput>,
+    output: Sender<AsrEvent>,
+    /// Set when the call drops its session: the thread stops decoding it at once.
+    closed: Arc<AtomicBool>,
+}
+
+/// The loaded model and its recognizers. Dropping it ends the decoder threads; call
+/// [`Engine::shutdown`] to first wait for the calls using them.
 pub struct Engine {
     shared: Arc<Shared>,
-    warmer: Mutex<Option<JoinHandle<()>>>,
-    /// The calls' worker threads, joined once finished (at the next session, and at shutdown).
-    workers: Mutex<Vec<JoinHandle<()>>>,
+    /// Dropped to stop the idle decoder threads.
+    stop: Mutex<Option<Sender<()>>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Engine {
@@ -128,37 +197,51 @@ impl Engine {
                 n
             }
         };
-        let shared = Arc::new(Shared {
-            model,
-            config,
-            decoding: Mutex::new(0),
-            decoder_free: Condvar::new(),
-            max_decoding,
-            pools: Mutex::new(HashMap::new()),
-            wake: Condvar::new(),
-            stopping: Mutex::new(false),
-            workers: Mutex::new(0),
-            workers_done: Condvar::new(),
-            queue_drops: AtomicU64::new(0),
-        });
-        let warmer = {
-            let shared = shared.clone();
-            std::thread::Builder::new()
-                .name("minibot-asr-warm".into())
-                .spawn(move || warm_loop(&shared))
-                .map_err(|e| format!("cannot start the recognizer warmer: {e}"))?
+        let (stop_tx, stop) = bounded(0);
+        let rates = config.rates.clone();
+        let engine = Engine {
+            shared: Arc::new(Shared {
+                model,
+                config,
+                pools: Mutex::new(HashMap::new()),
+                call_done: Condvar::new(),
+                stop,
+                queue_drops: AtomicU64::new(0),
+                rebuilds: AtomicU64::new(0),
+                decoding: Mutex::new(0),
+                decoder_free: Condvar::new(),
+                max_decoding,
+            }),
+            stop: Mutex::new(Some(stop_tx)),
+            threads: Mutex::new(Vec::new()),
         };
-        Ok(Engine { shared, warmer: Mutex::new(Some(warmer)), workers: Mutex::new(Vec::new()) })
+        for rate in rates {
+            match engine.shared.config.mode {
+                AsrMode::Worker => {
+                    let wanted = engine.top_up(&mut engine.shared.pools.lock(), rate);
+                    engine.spawn(rate, wanted);
+                }
+                // Built here, once: in inline mode a fresh recognizer would stall the media thread.
+                AsrMode::Inline => {
+                    for _ in 0..engine.shared.config.prewarm {
+                        let recognizer = new_warm_recognizer(&engine.shared.model, rate).ok_or_else(|| format!("Vosk refused a recognizer at {rate} Hz"))?;
+                        engine.shared.pools.lock().entry(rate).or_default().idle.push(recognizer);
+                    }
+                }
+            }
+        }
+        Ok(engine)
     }
 
     pub fn mode(&self) -> AsrMode {
         self.shared.config.mode
     }
 
-    /// Recognizers ready per rate (for `minibot show status`).
+    /// Recognizers built and idle per rate (for `minibot show metrics`).
     pub fn idle_counts(&self) -> Vec<(u32, usize)> {
         let pools = self.shared.pools.lock();
-        let mut counts: Vec<_> = self.shared.config.rates.iter().map(|r| (*r, pools.get(r).map_or(0, |p| p.idle.len()))).collect();
+        let mode = self.mode();
+        let mut counts: Vec<_> = self.shared.config.rates.iter().map(|r| (*r, pools.get(r).map_or(0, |p| p.warm(mode)))).collect();
         counts.sort();
         counts
     }
@@ -167,92 +250,134 @@ impl Engine {
     pub fn recognizers(&self) -> (usize, usize) {
         let pools = self.shared.pools.lock();
         let in_use: usize = pools.values().map(|p| p.in_use).sum();
-        (in_use, live(&pools))
+        (in_use, live(&pools, self.mode()))
     }
 
+    /// Calls holding a decoder thread (worker mode).
     pub fn active_workers(&self) -> usize {
-        *self.shared.workers.lock()
+        match self.mode() {
+            AsrMode::Worker => self.shared.pools.lock().values().map(|p| p.in_use).sum(),
+            AsrMode::Inline => 0,
+        }
     }
 
-    /// Audio chunks dropped because a call's worker queue was full (the worker fell behind).
+    /// Audio chunks dropped because a call's queue was full (its decoder fell behind).
     pub fn queue_drops(&self) -> u64 {
         self.shared.queue_drops.load(Ordering::Relaxed)
     }
 
-    /// Starts recognition for one call whose audio arrives at `sample_rate`; results go to `events`.
+    /// Recognizers rebuilt by their thread after `rebuild_after_calls` calls.
+    pub fn rebuilds(&self) -> u64 {
+        self.shared.rebuilds.load(Ordering::Relaxed)
+    }
+
+    /// Starts recognition for one call whose audio arrives at `sample_rate`; results go to
+    /// `events`. Never blocks: a call beyond `max_recognizers` is told through `events`.
     pub fn session(&self, sample_rate: u32, events: Sender<AsrEvent>) -> Result<Session, String> {
         match self.shared.config.mode {
             AsrMode::Inline => {
-                let decoder = Decoder::new(self.shared.clone(), sample_rate)?;
+                let decoder = InlineDecoder::take(self.shared.clone(), sample_rate)?;
                 Ok(Session { inner: SessionKind::Inline { decoder, pending: Vec::new(), events } })
             }
             AsrMode::Worker => {
-                // 10 s of 20 ms chunks: a worker that falls that far behind is broken, not slow.
-                let (audio_tx, audio_rx) = bounded::<WorkerInput>(500);
-                let event_tx = events.clone();
-                let shared = self.shared.clone();
+                // 10 s of 20 ms chunks: a decoder that falls that far behind is broken, not slow.
+                let (audio_tx, input) = bounded::<WorkerInput>(500);
                 let closed = Arc::new(AtomicBool::new(false));
-                let worker_closed = closed.clone();
-                *shared.workers.lock() += 1;
-                // 1 MiB of stack: Kaldi decodes on the heap; small stacks keep glibc's stack cache small.
-                let spawned = std::thread::Builder::new().name("minibot-asr".into()).stack_size(1 << 20).spawn(move || {
-                    let done = WorkerExit(shared.clone());
-                    let failure = match Decoder::new(shared, sample_rate) {
-                        Ok(mut decoder) => {
-                            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker_loop(&mut decoder, &audio_rx, &event_tx, &worker_closed)));
-                            run.err().map(|_| "the recognizer's thread panicked".to_string())
-                        }
-                        Err(reason) => Some(reason),
-                    };
-                    if let Some(reason) = failure {
-                        let _ = event_tx.send(AsrEvent::Failed { reason });
-                    }
-                    drop(done);
-                });
-                let handle = match spawned {
-                    Ok(handle) => handle,
-                    Err(e) => {
-                        worker_ended(&self.shared);
-                        return Err(format!("cannot start an ASR worker: {e}"));
+                let handoff = Handoff { input, output: events.clone(), closed: closed.clone() };
+                let mut failed = false;
+                let wanted = {
+                    let mut pools = self.shared.pools.lock();
+                    let max = self.shared.config.max_recognizers;
+                    let (alive, mode) = (live(&pools, AsrMode::Worker), AsrMode::Worker);
+                    let pool = pools.entry(sample_rate).or_default();
+                    if pool.ready(mode) == 0 && max > 0 && alive >= max {
+                        failed = true;
+                        let _ = events.send(AsrEvent::Failed { reason: format!("all {max} recognizers ([asr] max_recognizers) are in use") });
+                        0
+                    } else {
+                        let needed = usize::from(pool.ready(mode) == 0);
+                        pool.threads += needed;
+                        pool.building += needed;
+                        pool.in_use += 1;
+                        pool.peak = pool.peak.max(pool.in_use);
+                        let _ = pool.handoff.0.send(handoff);
+                        needed + self.top_up(&mut pools, sample_rate)
                     }
                 };
-                let mut workers = self.workers.lock();
-                join_finished(&mut workers);
-                workers.push(handle);
-                Ok(Session { inner: SessionKind::Worker { audio_tx, shared: self.shared.clone(), events, failed: false, closed } })
+                self.spawn(sample_rate, wanted);
+                Ok(Session { inner: SessionKind::Worker { audio_tx, shared: self.shared.clone(), events, failed, closed } })
             }
         }
     }
 
-    /// Waits (bounded) for the workers of calls that ended to finish, stopping nothing: a
-    /// refused unload leaves the engine as it was.
+    /// Counts the threads to start so that `prewarm` stay idle at `rate` (within the limit).
+    fn top_up(&self, pools: &mut HashMap<u32, RatePool>, rate: u32) -> usize {
+        let (max, mode) = (self.shared.config.max_recognizers, AsrMode::Worker);
+        let mut alive = live(pools, mode);
+        let pool = pools.entry(rate).or_default();
+        let mut wanted = 0;
+        while pool.ready(mode) < self.shared.config.prewarm && (max == 0 || alive < max) {
+            pool.threads += 1;
+            pool.building += 1;
+            alive += 1;
+            wanted += 1;
+        }
+        wanted
+    }
+
+    /// Starts `count` decoder threads at `rate` (already counted in the pool, as building).
+    fn spawn(&self, rate: u32, count: usize) {
+        if count == 0 {
+            return;
+        }
+        let mut threads = self.threads.lock();
+        join_finished(&mut threads);
+        for _ in 0..count {
+            let shared = self.shared.clone();
+            let handoffs = shared.pools.lock().entry(rate).or_default().handoff.1.clone();
+            // 1 MiB of stack: Kaldi decodes on the heap; small stacks keep glibc's stack cache small.
+            let spawned = std::thread::Builder::new()
+                .name(format!("minibot-asr-{}k", rate / 1000))
+                .stack_size(1 << 20)
+                .spawn(move || decoder_thread(&shared, rate, &handoffs));
+            match spawned {
+                Ok(handle) => threads.push(handle),
+                Err(e) => {
+                    log::error!("cannot start an ASR decoder thread: {e}");
+                    built(&self.shared, rate);
+                    thread_lost(&self.shared, rate, &format!("cannot start an ASR decoder thread: {e}"));
+                }
+            }
+        }
+    }
+
+    /// Waits (bounded) for the calls that ended to give their recognizer back, stopping
+    /// nothing: a refused unload leaves the engine as it was.
     pub fn wait_workers(&self, timeout: Duration) -> Result<(), String> {
         let deadline = Instant::now() + timeout;
-        let mut workers = self.shared.workers.lock();
-        while *workers > 0 {
-            if self.shared.workers_done.wait_until(&mut workers, deadline).timed_out() {
-                return Err(format!("{} ASR worker(s) still running after {} ms", *workers, timeout.as_millis()));
+        let mut pools = self.shared.pools.lock();
+        loop {
+            let in_use: usize = pools.values().map(|p| p.in_use).sum();
+            if in_use == 0 {
+                return Ok(());
+            }
+            if self.shared.call_done.wait_until(&mut pools, deadline).timed_out() {
+                return Err(format!("{in_use} recognizer(s) still in use after {} ms", timeout.as_millis()));
             }
         }
-        Ok(())
     }
 
-    /// Waits (bounded) for every call's worker, then stops the warmer and joins every thread.
+    /// Waits (bounded) for every call's recognizer, then ends and joins every decoder thread.
     pub fn shutdown(&self, timeout: Duration) -> Result<(), String> {
         self.wait_workers(timeout)?;
-        self.stop_warmer();
-        // Every worker has counted itself out: what is left of each thread is its exit.
-        for handle in self.workers.lock().drain(..) {
-            let _ = handle.join();
-        }
+        self.stop_threads();
         Ok(())
     }
 
-    fn stop_warmer(&self) {
-        *self.shared.stopping.lock() = true;
-        self.shared.wake.notify_all();
-        if let Some(warmer) = self.warmer.lock().take() {
-            let _ = warmer.join();
+    fn stop_threads(&self) {
+        self.stop.lock().take();
+        for handle in self.threads.lock().drain(..) {
+            let _ = handle.join();
         }
         self.shared.pools.lock().clear();
     }
@@ -260,31 +385,88 @@ impl Engine {
 
 impl Drop for Engine {
     fn drop(&mut self) {
-        self.stop_warmer();
+        self.stop_threads();
     }
 }
 
-fn join_finished(workers: &mut Vec<JoinHandle<()>>) {
-    let (finished, running): (Vec<_>, Vec<_>) = workers.drain(..).partition(|h| h.is_finished());
-    *workers = running;
+fn join_finished(threads: &mut Vec<JoinHandle<()>>) {
+    let (finished, running): (Vec<_>, Vec<_>) = threads.drain(..).partition(|h| h.is_finished());
+    *threads = running;
     for handle in finished {
         let _ = handle.join();
     }
 }
 
-/// Decrements the worker count when a worker thread ends, however it ends.
-struct WorkerExit(Arc<Shared>);
-
-impl Drop for WorkerExit {
-    fn drop(&mut self) {
-        worker_ended(&self.0);
+/// A decoder thread: builds its recognizer, then decodes one call after another until shutdown.
+fn decoder_thread(shared: &Shared, rate: u32, handoffs: &Receiver<Handoff>) {
+    let recognizer = new_warm_recognizer(&shared.model, rate);
+    built(shared, rate);
+    let Some(recognizer) = recognizer else {
+        log::error!("Vosk refused a recognizer at {rate} Hz");
+        return thread_lost(shared, rate, &format!("Vosk refused a recognizer at {rate} Hz"));
+    };
+    let mut decoder = Decoder::new(recognizer, rate, shared.config.partial_interval_ms);
+    let mut calls = 0;
+    loop {
+        let handoff = select! {
+            recv(handoffs) -> handoff => match handoff {
+                Ok(handoff) => handoff,
+                Err(_) => return,
+            },
+            recv(shared.stop) -> _ => return thread_lost(shared, rate, "the recognizer is shutting down"),
+        };
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker_loop(&mut decoder, shared, &handoff)));
+        decoder.reset();
+        calls += 1;
+        let rebuild = shared.config.rebuild_after_calls > 0 && calls >= shared.config.rebuild_after_calls;
+        let mut pools = shared.pools.lock();
+        if let Some(pool) = pools.get_mut(&rate) {
+            pool.in_use = pool.in_use.saturating_sub(1);
+            // Not warm while it rebuilds: a call handed over meanwhile goes to another idle thread first.
+            pool.building += usize::from(rebuild && run.is_ok());
+        }
+        shared.call_done.notify_all();
+        drop(pools);
+        if run.is_err() {
+            // The recognizer's state is unknown: this thread and its recognizer end.
+            let _ = handoff.output.send(AsrEvent::Failed { reason: "the recognizer's thread panicked".into() });
+            return thread_lost(shared, rate, "the recognizer's thread panicked");
+        }
+        if rebuild {
+            // The old one goes first, so the new one reuses its memory in this thread's arena.
+            drop(decoder);
+            let recognizer = new_warm_recognizer(&shared.model, rate);
+            built(shared, rate);
+            let Some(recognizer) = recognizer else {
+                log::error!("Vosk refused a recognizer at {rate} Hz");
+                return thread_lost(shared, rate, &format!("Vosk refused a recognizer at {rate} Hz"));
+            };
+            shared.rebuilds.fetch_add(1, Ordering::Relaxed);
+            decoder = Decoder::new(recognizer, rate, shared.config.partial_interval_ms);
+            calls = 0;
+        }
     }
 }
 
-fn worker_ended(shared: &Shared) {
-    let mut workers = shared.workers.lock();
-    *workers = workers.saturating_sub(1);
-    shared.workers_done.notify_all();
+/// A decoder thread is done building its recognizer (or gave up).
+fn built(shared: &Shared, rate: u32) {
+    if let Some(pool) = shared.pools.lock().get_mut(&rate) {
+        pool.building = pool.building.saturating_sub(1);
+    }
+}
+
+/// A decoder thread ends (or never started): it leaves the count, and a call that was waiting
+/// for it is told rather than left waiting.
+fn thread_lost(shared: &Shared, rate: u32, reason: &str) {
+    let mut pools = shared.pools.lock();
+    let Some(pool) = pools.get_mut(&rate) else { return };
+    pool.threads = pool.threads.saturating_sub(1);
+    while pool.in_use > pool.threads {
+        let Ok(waiting) = pool.handoff.1.try_recv() else { break };
+        let _ = waiting.output.send(AsrEvent::Failed { reason: reason.to_string() });
+        pool.in_use -= 1;
+    }
+    shared.call_done.notify_all();
 }
 
 fn new_warm_recognizer(model: &Model, sample_rate: u32) -> Option<Recognizer> {
@@ -299,92 +481,29 @@ fn new_warm_recognizer(model: &Model, sample_rate: u32) -> Option<Recognizer> {
     Some(recognizer)
 }
 
-fn warm_loop(shared: &Shared) {
-    loop {
-        if *shared.stopping.lock() {
-            return;
-        }
-        let missing = {
-            let pools = shared.pools.lock();
-            let room = shared.config.max_recognizers == 0 || live(&pools) < shared.config.max_recognizers;
-            shared.config.rates.iter().copied().filter(|_| room).find(|r| pools.get(r).map_or(0, |p| p.idle.len()) < shared.config.prewarm)
-        };
-        match missing {
-            Some(rate) => match new_warm_recognizer(&shared.model, rate) {
-                Some(recognizer) => {
-                    let mut pools = shared.pools.lock();
-                    // Calls may have taken the room while this one was being built.
-                    if shared.config.max_recognizers == 0 || live(&pools) < shared.config.max_recognizers {
-                        pools.entry(rate).or_default().idle.push(recognizer);
-                    }
-                }
-                None => {
-                    log::error!("Vosk refused a recognizer at {rate} Hz; not pre-warming");
-                    return;
-                }
-            },
-            None => {
-                let mut stopping = shared.stopping.lock();
-                if !*stopping {
-                    shared.wake.wait_for(&mut stopping, Duration::from_secs(1));
-                }
-            }
-        }
-    }
-}
-
-/// One recognizer in use by one call, with the partial-result bookkeeping.
+/// A recognizer with the partial-result bookkeeping of the call it decodes.
 struct Decoder {
-    shared: Arc<Shared>,
-    recognizer: Option<Recognizer>,
-    sample_rate: u32,
+    recognizer: Recognizer,
+    /// Samples between partial results.
+    partial_every: usize,
     fed_since_partial: usize,
     last_partial: String,
 }
 
 impl Decoder {
-    fn new(shared: Arc<Shared>, sample_rate: u32) -> Result<Decoder, String> {
-        let pooled = {
-            let mut pools = shared.pools.lock();
-            let max = shared.config.max_recognizers;
-            let pool = pools.entry(sample_rate).or_default();
-            pool.in_use += 1;
-            pool.peak = pool.peak.max(pool.in_use);
-            let pooled = pool.idle.pop();
-            if pooled.is_none() && max > 0 && live(&pools) > max {
-                if let Some(pool) = pools.get_mut(&sample_rate) {
-                    pool.in_use -= 1;
-                }
-                return Err(format!("all {max} recognizers ([asr] max_recognizers) are in use"));
-            }
-            pooled
-        };
-        shared.wake.notify_all();
-        let recognizer = match pooled {
-            Some(r) => r,
-            None => match new_warm_recognizer(&shared.model, sample_rate) {
-                Some(r) => r,
-                None => {
-                    if let Some(pool) = shared.pools.lock().get_mut(&sample_rate) {
-                        pool.in_use = pool.in_use.saturating_sub(1);
-                    }
-                    return Err(format!("Vosk refused a recognizer at {sample_rate} Hz"));
-                }
-            },
-        };
-        Ok(Decoder { shared, recognizer: Some(recognizer), sample_rate, fed_since_partial: 0, last_partial: String::new() })
+    fn new(recognizer: Recognizer, sample_rate: u32, partial_interval_ms: u32) -> Decoder {
+        let partial_every = (sample_rate as usize * partial_interval_ms as usize) / 1000;
+        Decoder { recognizer, partial_every, fed_since_partial: 0, last_partial: String::new() }
     }
 
     fn accept(&mut self, audio: &[i16], events: &mut Vec<AsrEvent>) {
-        let Some(recognizer) = self.recognizer.as_mut() else { return };
         let started = Instant::now();
-        let _ = recognizer.accept_waveform(audio);
+        let _ = self.recognizer.accept_waveform(audio);
         METRICS.asr_feed_us.record_us(started.elapsed());
         self.fed_since_partial += audio.len();
-        let interval = (self.sample_rate as usize * self.shared.config.partial_interval_ms as usize) / 1000;
-        if self.fed_since_partial >= interval {
+        if self.fed_since_partial >= self.partial_every {
             self.fed_since_partial = 0;
-            let partial = recognizer.partial_result().partial.to_string();
+            let partial = self.recognizer.partial_result().partial.to_string();
             if !partial.is_empty() && partial != self.last_partial {
                 self.last_partial = partial.clone();
                 events.push(AsrEvent::Partial { text: partial });
@@ -393,8 +512,7 @@ impl Decoder {
     }
 
     fn finish(&mut self, turn_ended: Instant, events: &mut Vec<AsrEvent>) {
-        let Some(recognizer) = self.recognizer.as_mut() else { return };
-        let text = recognizer.final_result().single().map(|r| r.text.to_string()).unwrap_or_default();
+        let text = self.recognizer.final_result().single().map(|r| r.text.to_string()).unwrap_or_default();
         let latency = turn_ended.elapsed();
         METRICS.turn_final_ms.record_ms(latency);
         crate::obs::prom::RECORDED.asr_final.observe(&[], latency.as_secs_f64());
@@ -402,39 +520,66 @@ impl Decoder {
         self.last_partial.clear();
         events.push(AsrEvent::Final { text, latency });
     }
+
+    /// Ready for the next call (a hung-up callee may have left a turn half decoded).
+    fn reset(&mut self) {
+        self.recognizer.reset();
+        self.fed_since_partial = 0;
+        self.last_partial.clear();
+    }
 }
 
-impl Drop for Decoder {
-    /// Recycles the recognizer (reset) into the pool. The pool keeps as many as the busiest
-    /// moment needed (at least twice `prewarm`): freeing a recognizer only to build another at
-    /// the next busy moment costs a 0.4 s stall on that call and churns the allocator, whose
-    /// freed memory glibc rarely gives back, so RSS would creep up instead of levelling off.
+/// Inline mode: a recognizer taken from the pool for one call, given back (reset) at its end.
+struct InlineDecoder {
+    shared: Arc<Shared>,
+    sample_rate: u32,
+    decoder: Option<Decoder>,
+}
+
+impl InlineDecoder {
+    fn take(shared: Arc<Shared>, sample_rate: u32) -> Result<InlineDecoder, String> {
+        let pooled = {
+            let mut pools = shared.pools.lock();
+            let (max, alive) = (shared.config.max_recognizers, live(&pools, AsrMode::Inline));
+            let pool = pools.entry(sample_rate).or_default();
+            if pool.idle.is_empty() && max > 0 && alive >= max {
+                return Err(format!("all {max} recognizers ([asr] max_recognizers) are in use"));
+            }
+            pool.in_use += 1;
+            pool.peak = pool.peak.max(pool.in_use);
+            pool.idle.pop()
+        };
+        let recognizer = match pooled.or_else(|| new_warm_recognizer(&shared.model, sample_rate)) {
+            Some(r) => r,
+            None => {
+                if let Some(pool) = shared.pools.lock().get_mut(&sample_rate) {
+                    pool.in_use = pool.in_use.saturating_sub(1);
+                }
+                return Err(format!("Vosk refused a recognizer at {sample_rate} Hz"));
+            }
+        };
+        let decoder = Decoder::new(recognizer, sample_rate, shared.config.partial_interval_ms);
+        Ok(InlineDecoder { shared, sample_rate, decoder: Some(decoder) })
+    }
+}
+
+impl Drop for InlineDecoder {
+    /// Recycles the recognizer into the pool, which keeps what the busiest moment needed:
+    /// freeing one only to build another at the next busy moment stalls that call 0.4 s.
     fn drop(&mut self) {
-        let Some(mut recognizer) = self.recognizer.take() else { return };
-        let stopping = *self.shared.stopping.lock();
-        recognizer.reset();
+        let Some(mut decoder) = self.decoder.take() else { return };
+        decoder.reset();
         let mut pools = self.shared.pools.lock();
-        let pool = pools.entry(self.sample_rate).or_default();
+        let Some(pool) = pools.get_mut(&self.sample_rate) else { return };
         pool.in_use = pool.in_use.saturating_sub(1);
-        let keep = pool.peak.max(self.shared.config.prewarm * 2);
-        if !stopping && pool.idle.len() + pool.in_use < keep {
-            pool.idle.push(recognizer);
-        }
+        pool.idle.push(decoder.recognizer);
+        self.shared.call_done.notify_all();
     }
 }
 
 /// Recognizers alive (idle and in use, being built included) across rates.
-fn live(pools: &HashMap<u32, RatePool>) -> usize {
-    pools.values().map(|p| p.idle.len() + p.in_use).sum()
-}
-
-/// The recognizers of one sample rate.
-#[derive(Default)]
-struct RatePool {
-    idle: Vec<Recognizer>,
-    in_use: usize,
-    /// Most recognizers in use at once since the load: what the pool keeps ready.
-    peak: usize,
+fn live(pools: &HashMap<u32, RatePool>, mode: AsrMode) -> usize {
+    pools.values().map(|p| p.alive(mode)).sum()
 }
 
 enum WorkerInput {
@@ -442,7 +587,7 @@ enum WorkerInput {
     EndOfTurn(Instant),
 }
 
-/// A turn at decoding: held while a worker decodes what its call has queued.
+/// A turn at decoding: held while a thread decodes what its call has queued.
 struct DecodingTurn<'a>(&'a Shared);
 
 impl<'a> DecodingTurn<'a> {
@@ -467,17 +612,17 @@ impl Drop for DecodingTurn<'_> {
     }
 }
 
-fn worker_loop(decoder: &mut Decoder, input: &Receiver<WorkerInput>, output: &Sender<AsrEvent>, closed: &AtomicBool) {
+/// Decodes one call until it ends.
+fn worker_loop(decoder: &mut Decoder, shared: &Shared, call: &Handoff) {
     let mut events = Vec::new();
-    let shared = decoder.shared.clone();
     // Ends when the call is over: decoding what a hung-up callee said last would only keep the
     // recognizer (and a core) from the next call.
-    for first in input.iter() {
+    for first in call.input.iter() {
         // One turn decodes everything the call has queued by then, in order.
-        let Some(_turn) = DecodingTurn::take(&shared, closed) else { return };
+        let Some(_turn) = DecodingTurn::take(shared, &call.closed) else { return };
         let mut next = Some(first);
-        while let Some(message) = next.take().or_else(|| input.try_recv().ok()) {
-            if closed.load(Ordering::Relaxed) {
+        while let Some(message) = next.take().or_else(|| call.input.try_recv().ok()) {
+            if call.closed.load(Ordering::Relaxed) {
                 return;
             }
             match message {
@@ -485,7 +630,7 @@ fn worker_loop(decoder: &mut Decoder, input: &Receiver<WorkerInput>, output: &Se
                 WorkerInput::EndOfTurn(at) => decoder.finish(at, &mut events),
             }
             for event in events.drain(..) {
-                if output.send(event).is_err() {
+                if call.output.send(event).is_err() {
                     return;
                 }
             }
@@ -499,13 +644,13 @@ pub struct Session {
 }
 
 enum SessionKind {
-    Inline { decoder: Decoder, pending: Vec<AsrEvent>, events: Sender<AsrEvent> },
+    Inline { decoder: InlineDecoder, pending: Vec<AsrEvent>, events: Sender<AsrEvent> },
     Worker {
         audio_tx: Sender<WorkerInput>,
         shared: Arc<Shared>,
         events: Sender<AsrEvent>,
         failed: bool,
-        /// Set when the call drops its session: the worker stops at once, whatever is queued.
+        /// Set when the call drops its session: its decoder thread stops at once, whatever is queued.
         closed: Arc<AtomicBool>,
     },
 }
@@ -522,22 +667,27 @@ impl Session {
     pub fn feed(&mut self, audio: Vec<i16>) {
         match &mut self.inner {
             SessionKind::Inline { decoder, pending, events } => {
-                decoder.accept(&audio, pending);
+                if let Some(decoder) = decoder.decoder.as_mut() {
+                    decoder.accept(&audio, pending);
+                }
                 pending.drain(..).for_each(|e| drop(events.send(e)));
             }
-            SessionKind::Worker { audio_tx, shared, events, failed, .. } => match audio_tx.try_send(WorkerInput::Audio(audio)) {
-                Ok(()) => {}
-                Err(TrySendError::Full(_)) => {
-                    shared.queue_drops.fetch_add(1, Ordering::Relaxed);
+            SessionKind::Worker { audio_tx, shared, events, failed, .. } => {
+                if *failed {
+                    return;
                 }
-                Err(TrySendError::Disconnected(_)) => {
-                    // The worker is gone (it reported why, or died): say so once.
-                    if !*failed {
+                match audio_tx.try_send(WorkerInput::Audio(audio)) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(_)) => {
+                        shared.queue_drops.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(TrySendError::Disconnected(_)) => {
+                        // The decoder thread is gone (it reported why, or died): say so once.
                         *failed = true;
-                        let _ = events.send(AsrEvent::Failed { reason: "the recognizer's worker stopped".into() });
+                        let _ = events.send(AsrEvent::Failed { reason: "the recognizer's thread stopped".into() });
                     }
                 }
-            },
+            }
         }
     }
 
@@ -545,7 +695,9 @@ impl Session {
     pub fn end_turn(&mut self, at: Instant) {
         match &mut self.inner {
             SessionKind::Inline { decoder, pending, events } => {
-                decoder.finish(at, pending);
+                if let Some(decoder) = decoder.decoder.as_mut() {
+                    decoder.finish(at, pending);
+                }
                 pending.drain(..).for_each(|e| drop(events.send(e)));
             }
             SessionKind::Worker { audio_tx, .. } => {
@@ -622,6 +774,50 @@ mod tests {
             engine.shutdown(Duration::from_secs(10)).unwrap();
             assert_eq!(engine.active_workers(), 0);
         }
+    }
+
+    #[test]
+    fn recognizers_stay_on_their_decoder_threads_call_after_call_and_every_thread_is_joined() {
+        let engine = Engine::load(AsrConfig { model_path: model_path(), prewarm: 1, rates: vec![16000], ..AsrConfig::default() }).unwrap();
+        let speech = korean_speech(16000);
+        for call in 0..4 {
+            let events = recognize(&engine, 16000, &speech);
+            assert!(matches!(events.last(), Some(AsrEvent::Final { text, .. }) if !text.is_empty()), "call {call}: {events:?}");
+            // The call's thread took it, one more stands ready: two threads, whatever the number of calls.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while engine.recognizers() != (0, 2) {
+                assert!(Instant::now() < deadline, "call {call}: {:?}", engine.recognizers());
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        let handles = engine.threads.lock().len();
+        assert_eq!(handles, 2, "one thread per recognizer, kept from call to call");
+        engine.shutdown(Duration::from_secs(10)).unwrap();
+        assert_eq!(engine.threads.lock().len(), 0, "shutdown joins every decoder thread");
+    }
+
+    #[test]
+    fn a_decoder_thread_rebuilds_its_recognizer_after_the_configured_number_of_calls() {
+        let config = AsrConfig { model_path: model_path(), prewarm: 0, rates: vec![16000], rebuild_after_calls: 2, ..AsrConfig::default() };
+        let engine = Engine::load(config).unwrap();
+        let speech = korean_speech(16000);
+        let mut heard = Vec::new();
+        for call in 0..5 {
+            let events = recognize(&engine, 16000, &speech);
+            let Some(AsrEvent::Final { text, .. }) = events.last() else { panic!("call {call}: {events:?}") };
+            heard.push(text.clone());
+            // The call gives its thread back before the next one starts: one thread serves them all.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while engine.recognizers().0 != 0 {
+                assert!(Instant::now() < deadline, "call {call}: {:?}", engine.recognizers());
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        assert_eq!(engine.rebuilds(), 2, "rebuilt after calls 2 and 4");
+        assert_eq!(engine.recognizers(), (0, 1));
+        // (Vosk's words for one recording vary a little from call to call, rebuilt or not.)
+        assert!(heard.iter().all(|h| h.chars().count() >= 10), "every call heard, rebuilt or not: {heard:?}");
+        engine.shutdown(Duration::from_secs(10)).unwrap();
     }
 
     #[test]

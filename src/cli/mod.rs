@@ -202,11 +202,12 @@ fn show_metrics(args: &CliArgs) -> CliResult {
     if let Some(Some(engine)) = with_bot(|bot| bot.asr.clone()) {
         let (in_use, live) = engine.recognizers();
         text += &format!(
-            "ASR: mode {:?}, warm recognizers {:?}, in use {in_use}, alive {live}, workers {}, queue drops {}\n",
+            "ASR: mode {:?}, warm recognizers {:?}, in use {in_use}, alive {live}, workers {}, queue drops {}, rebuilt {}\n",
             engine.mode(),
             engine.idle_counts(),
             engine.active_workers(),
-            engine.queue_drops()
+            engine.queue_drops(),
+            engine.rebuilds()
         );
     }
     args.print(&text);

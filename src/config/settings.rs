@@ -230,6 +230,9 @@ impl Settings {
             "prewarm" => self.asr.prewarm = parse_number(value, 0, 50).ok_or_else(|| error(range_message(value, 0, 50)))? as usize,
             "max_recognizers" => self.asr.max_recognizers = parse_number(value, 0, 10_000).ok_or_else(|| error(range_message(value, 0, 10_000)))? as usize,
             "decoders" => self.asr.decoders = parse_number(value, 0, 1024).ok_or_else(|| error(range_message(value, 0, 1024)))? as usize,
+            "rebuild_after_calls" => {
+                self.asr.rebuild_after_calls = parse_number(value, 0, 1_000_000).ok_or_else(|| error(range_message(value, 0, 1_000_000)))? as usize
+            }
             "partial_interval_ms" => {
                 self.asr.partial_interval_ms = parse_number(value, 20, 5000).ok_or_else(|| error(range_message(value, 20, 5000)))?
             }
