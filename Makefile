@@ -107,6 +107,7 @@ test: deps
 # unload attempts; prints a summary (figures in docs/soak.md). `make test` runs a 100-call one.
 SOAK_CALLS ?= 1000
 BENCH_N ?=
+BENCH_RUNS ?= 3
 soak: build sandbox model prompts llm pg $(MODEL_FILE)
 	@rc=0; MINIBOT_SOAK_CALLS=$(SOAK_CALLS) $(CARGO) test $(PURE) --test soak || rc=$$?; \
 	MINIBOT_PG_DIR=$(MINIBOT_CACHE)/pg-soak MINIBOT_PG_PORT=55436 tests/sandbox/postgres.sh stop; exit $$rc
@@ -132,10 +133,11 @@ eval: vosk $(MODEL_FILE)
 	@$(CARGO) run -q $(PURE) --example eval -- $(FILE) $(if $(LLM),--llm $(LLM))
 
 # MiniBot against the seed's websocket architecture (chan_websocket -> a Python Vosk server),
-# N = 1, 10, 20, 40, 60, 100 concurrent calls (BENCH_N=1,10 to choose); writes docs/benchmarks.md.
+# N = 1, 10, 20, 40, 60, 100 concurrent calls (BENCH_N=1,10 to choose), each BENCH_RUNS times (median
+# run shown); writes docs/benchmarks.md.
 bench: build sandbox model prompts pg
 	@tests/sandbox/fetch-seed.sh >/dev/null
-	MINIBOT_BENCH_N=$(BENCH_N) $(CARGO) run -q $(PURE) --example bench
+	MINIBOT_BENCH_N=$(BENCH_N) MINIBOT_BENCH_RUNS=$(BENCH_RUNS) $(CARGO) run -q $(PURE) --example bench
 
 # The recognizer's levers (beam, max-active, partial interval, 8 vs 16 kHz, recognizer reuse): CPU
 # per second of speech and character error rate on espeak-ng Korean; writes docs/benchmarks.md.

@@ -1,6 +1,6 @@
 //! `make asr-memory`: does the recognizer path leak, or does its memory settle? Drives the
 //! module's own ASR engine (res_minibot::asr, worker mode as in production) outside Asterisk with
-//! calls of three espeak-ng Korean turns each, `CALLS` calls `AT_ONCE` at a time, and prints the
+//! calls of three espeak-ng turns each, `CALLS` calls `AT_ONCE` at a time, and prints the
 //! process's RSS every `EVERY` calls. Without Asterisk in the process, what grows is the engine:
 //! the recognizers, the threads that decode, and glibc's arenas.
 //!   MINIBOT_ASR_MEMORY="calls=600 at_once=4 every=50 inline=0 varied=0 rebuild=50"   (defaults;
@@ -100,6 +100,10 @@ fn main() {
     );
     println!("calls   RSS MiB   recognizers alive");
     println!("{:>5}   {:>7.1}   {}", 0, rss_mib(), engine.recognizers().1);
+    // The prewarmed threads finish building first: their warm-up is not a call's cost.
+    while engine.idle_counts().iter().map(|(_, n)| n).sum::<usize>() < AsrConfig::default().prewarm {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let (started, cpu_before) = (Instant::now(), process_cpu_s());
     // The same words every call: a check that nothing is lost on the way (queue drops, a reset).
     let expected = call(&engine, &turns_of(0));
@@ -122,6 +126,10 @@ fn main() {
         if !varied {
             differing += heard.iter().filter(|h| **h != expected).count();
         }
+        // Every thread lets go of its call before the next batch, as between real calls.
+        while engine.recognizers().0 != 0 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let before = done;
         done += batch;
         if done / every != before / every || done == calls {
@@ -130,7 +138,7 @@ fn main() {
     }
     engine.shutdown(Duration::from_secs(10)).expect("workers finish");
     let cpu_per_call = (process_cpu_s() - cpu_before) / (calls + 1) as f64;
-    let speech_s = (0..calls + 1).flat_map(turns_of).map(|t| t.len()).sum::<usize>() as f64 / 16000.0 / (calls + 1) as f64;
+    let speech_s = std::iter::once(0).chain(0..calls).flat_map(turns_of).map(|t| t.len()).sum::<usize>() as f64 / 16000.0 / (calls + 1) as f64;
     println!(
         "{calls} calls in {:.0} s; CPU {cpu_per_call:.2} s per call ({:.1}% of a core per second of speech); \
          {differing} heard differently from the first; {} audio chunks dropped; {} recognizers rebuilt",

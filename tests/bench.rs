@@ -15,8 +15,11 @@
 //!
 //! The Korean Vosk model stands in until a French one is installed (the bench prints which);
 //! the recognizer's words are replaced by the TEST FIXTURE so the conversation follows the
-//! scenario. `MINIBOT_BENCH_N=1,10,20` picks the concurrencies. Figures go to the table printed
-//! and to docs/benchmarks.md (between its `bench:side-by-side` markers).
+//! scenario. `MINIBOT_BENCH_N=1,10,20` picks the concurrencies. Each N runs `MINIBOT_BENCH_RUNS`
+//! times (default 3), the two designs alternating: this VM's run-to-run variance at the edge of
+//! its cores is larger than most levers, so a row is the run with the median p95 (the p95 of
+//! every run beside it). Figures go to the table printed and to docs/benchmarks.md (between its
+//! `bench:side-by-side` markers).
 
 mod support;
 
@@ -225,9 +228,31 @@ struct Row {
     final_ms: Vec<f64>,
     final_module: Option<[f64; 4]>,
     server_cpu_per_call: f64,
+    /// The p95 (reaction, or the seed's turn end -> final) of every run at this N.
+    p95_runs: Vec<f64>,
 }
 
 impl Row {
+    /// The figure runs are ranked by: p95 reaction (MiniBot) or turn end -> final (seed); a lost
+    /// turn counts as infinitely late.
+    fn p95(&self, seed: bool) -> f64 {
+        let p95 = percentile(if seed { &self.final_ms } else { &self.reaction }, 0.95);
+        if p95.is_nan() {
+            f64::INFINITY
+        } else {
+            p95
+        }
+    }
+
+    /// Of several runs at one N, the one with the median p95, carrying every run's p95.
+    fn median_run(mut runs: Vec<Row>, seed: bool) -> Row {
+        runs.sort_by(|a, b| a.p95(seed).total_cmp(&b.p95(seed)));
+        let p95_runs: Vec<f64> = runs.iter().map(|r| r.p95(seed)).collect();
+        let mut median = runs.swap_remove((runs.len() - 1) / 2);
+        median.p95_runs = p95_runs;
+        median
+    }
+
     /// Past the p95 bound, calls lost, or turns lost (fewer than 90% of the callees' utterances
     /// answered by the bot, or finalized by the seed's server before the call ended).
     fn broke(&self, seed: bool) -> bool {
@@ -468,54 +493,43 @@ fn main() {
     println!("{header}");
     support::pg::cluster("pg", 55432, "start");
     let only = std::env::var("MINIBOT_BENCH_ONLY").unwrap_or_default(); // "minibot" or "seed"
-    let mut minibot_rows = Vec::new();
-    for n in concurrencies().into_iter().filter(|_| only != "seed") {
-        let db = support::pg::fresh_database(support::pg::SERVER);
-        let row = minibot_run(n, &utterances, &db);
-        println!(
-            "minibot N={:>3} ({:.0} s): {}/{} calls, reaction ms (median/p95/p99) {} over {} of {} turns [{}], late frames {}/{}, gap p99 {:?}, turn->final {:?}, CPU {:.1}% of a core/call, {:.1} MB/call",
-            row.n,
-            row.seconds,
-            row.completed,
-            row.n,
-            triple(&row.reaction),
-            row.reaction.len(),
-            row.n * CALLEE.len(),
-            row.by_tier.iter().map(|(t, v)| format!("{t}: {}", triple(v))).collect::<Vec<_>>().join(", "),
-            row.late_frames,
-            row.frames_out,
-            row.write_gap.map(|g| g[2]),
-            row.final_module.map(|f| (f[0], f[1])),
-            row.cpu_per_call,
-            row.mb_per_call
-        );
-        let broke = row.broke(false);
-        minibot_rows.push(row);
-        if broke {
-            println!("minibot: stops at N={n} (p95 over {BREAK_P95_MS} ms or calls lost)");
-            break;
+    let runs: usize = std::env::var("MINIBOT_BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(3).max(1);
+    let (mut minibot_rows, mut seed_rows) = (Vec::new(), Vec::new());
+    let (mut minibot_going, mut seed_going) = (only != "seed", only != "minibot");
+    for n in concurrencies() {
+        let (mut minibot_runs, mut seed_runs) = (Vec::new(), Vec::new());
+        for run in 1..=runs {
+            if minibot_going {
+                let db = support::pg::fresh_database(support::pg::SERVER);
+                let row = minibot_run(n, &utterances, &db);
+                print_minibot(&row, &format!("run {run}/{runs}"));
+                minibot_runs.push(row);
+            }
+            if seed_going {
+                let row = seed_run(n, &utterances, &python_path);
+                print_seed(&row, &format!("run {run}/{runs}"));
+                seed_runs.push(row);
+            }
         }
-    }
-    let mut seed_rows = Vec::new();
-    for n in concurrencies().into_iter().filter(|_| only != "minibot") {
-        let row = seed_run(n, &utterances, &python_path);
-        println!(
-            "seed    N={:>3} ({:.0} s): {}/{} calls, turn end -> final ms (median/p95/p99) {} over {} of {} turns, CPU {:.1}% of a core/call ({:.1}% in the server), {:.1} MB/call",
-            row.n,
-            row.seconds,
-            row.completed,
-            row.n,
-            triple(&row.final_ms),
-            row.final_ms.len(),
-            row.n * CALLEE.len(),
-            row.cpu_per_call,
-            row.server_cpu_per_call,
-            row.mb_per_call
-        );
-        let broke = row.broke(true);
-        seed_rows.push(row);
-        if broke {
-            println!("seed: stops at N={n}");
+        if minibot_going {
+            let row = Row::median_run(minibot_runs, false);
+            print_minibot(&row, "median run");
+            if row.broke(false) {
+                println!("minibot: stops at N={n} (p95 over {BREAK_P95_MS} ms or calls lost)");
+                minibot_going = false;
+            }
+            minibot_rows.push(row);
+        }
+        if seed_going {
+            let row = Row::median_run(seed_runs, true);
+            print_seed(&row, "median run");
+            if row.broke(true) {
+                println!("seed: stops at N={n}");
+                seed_going = false;
+            }
+            seed_rows.push(row);
+        }
+        if !minibot_going && !seed_going {
             break;
         }
     }
@@ -524,15 +538,58 @@ fn main() {
     support::write_benchmarks("side-by-side", "Side by side (`make bench`)", &table);
 }
 
+fn print_minibot(row: &Row, which: &str) {
+    println!(
+        "minibot N={:>3} {which} ({:.0} s): {}/{} calls, reaction ms (median/p95/p99) {} over {} of {} turns [{}], late frames {}/{}, gap p99 {:?}, turn->final {:?}, CPU {:.1}% of a core/call, {:.1} MB/call",
+        row.n,
+        row.seconds,
+        row.completed,
+        row.n,
+        triple(&row.reaction),
+        row.reaction.len(),
+        row.n * CALLEE.len(),
+        row.by_tier.iter().map(|(t, v)| format!("{t}: {}", triple(v))).collect::<Vec<_>>().join(", "),
+        row.late_frames,
+        row.frames_out,
+        row.write_gap.map(|g| g[2]),
+        row.final_module.map(|f| (f[0], f[1])),
+        row.cpu_per_call,
+        row.mb_per_call
+    );
+}
+
+fn print_seed(row: &Row, which: &str) {
+    println!(
+        "seed    N={:>3} {which} ({:.0} s): {}/{} calls, turn end -> final ms (median/p95/p99) {} over {} of {} turns, CPU {:.1}% of a core/call ({:.1}% in the server), {:.1} MB/call",
+        row.n,
+        row.seconds,
+        row.completed,
+        row.n,
+        triple(&row.final_ms),
+        row.final_ms.len(),
+        row.n * CALLEE.len(),
+        row.cpu_per_call,
+        row.server_cpu_per_call,
+        row.mb_per_call
+    );
+}
+
+/// Every run's p95, in ms ("lost" for a run that lost turns' answers entirely).
+fn p95_list(row: &Row) -> String {
+    row.p95_runs.iter().map(|p| if p.is_finite() { format!("{p:.0}") } else { "lost".into() }).collect::<Vec<_>>().join(", ")
+}
+
 fn markdown(header: &str, minibot: &[Row], seed: &[Row]) -> String {
     let mut t = format!("{}\n\n", header.trim_start_matches("== "));
-    t += "MiniBot (reaction from the callee-side recording: callee's last voiced frame -> bot's first; ms median / p95 / p99):\n\n";
-    t += "| N | calls done | turns answered | reaction | by tier | late frames | gap p99 (ms) | turn end -> final (module, median / p95) | CPU per call | MB per call |\n";
-    t += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+    t += "MiniBot (reaction from the callee-side recording: callee's last voiced frame -> bot's first; ms median / p95 / p99; \
+          each row is the run with the median p95 of those listed):\n\n";
+    t += "| N | p95 of each run | calls done | turns answered | reaction | by tier | late frames | gap p99 (ms) | turn end -> final (module, median / p95) | CPU per call | MB per call |\n";
+    t += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
     for r in minibot {
         t += &format!(
-            "| {} | {}/{} | {}/{} | {} | {} | {} of {} | {} | {} | {:.1}% | {:.1} |\n",
+            "| {} | {} | {}/{} | {}/{} | {} | {} | {} of {} | {} | {} | {:.1}% | {:.1} |\n",
             r.n,
+            p95_list(r),
             r.completed,
             r.n,
             r.reaction.len(),
@@ -550,12 +607,13 @@ fn markdown(header: &str, minibot: &[Row], seed: &[Row]) -> String {
     let ok = minibot.iter().filter(|r| r.completed == r.n && percentile(&r.reaction, 0.95) < 450.0 && r.late_frames == 0).map(|r| r.n).max();
     t += &format!("\nLargest N with p95 reaction under 450 ms and no late frame: {}\n\n", ok.map_or("none".into(), |n| n.to_string()));
     t += "The seed's architecture (chan_websocket -> a separate Python Vosk server, same VAD):\n\n";
-    t += "| N | calls done | turn end -> final (median / p95 / p99 ms) | turns finalized | CPU per call (Asterisk + server) | of which the server | MB per call |\n";
-    t += "| --- | --- | --- | --- | --- | --- | --- |\n";
+    t += "| N | p95 of each run | calls done | turn end -> final (median / p95 / p99 ms) | turns finalized | CPU per call (Asterisk + server) | of which the server | MB per call |\n";
+    t += "| --- | --- | --- | --- | --- | --- | --- | --- |\n";
     for r in seed {
         t += &format!(
-            "| {} | {}/{} | {} | {}/{} | {:.1}% | {:.1}% | {:.1} |\n",
+            "| {} | {} | {}/{} | {} | {}/{} | {:.1}% | {:.1}% | {:.1} |\n",
             r.n,
+            p95_list(r),
             r.completed,
             r.n,
             triple(&r.final_ms),

@@ -112,11 +112,11 @@ fn soak(run: Run) {
          [intent]\nllm_below = 1.01\ndeadline_ms = 1200\n\
          [llm]\nurl = {}\napi = openai\nmodel = gemma\nworkers = 1\nqueue = 4\ntimeout_ms = 4000\nbreaker_failures = 3\nbreaker_cooldown_ms = 5000\n\
          [database]\nurl = {db}\nretry_ms = 200\nnode = soak\nspool = {spool_dir}/results.spool\n",
-        // MINIBOT_SOAK_ASR=no: the same run without a recognizer (a memory study's control).
-        if std::env::var("MINIBOT_SOAK_ASR").as_deref() == Ok("no") {
-            String::new()
-        } else {
-            format!("[asr]\nmodel = {TEST_MODEL}\nprewarm = 2\nmax_recognizers = {}", run.concurrency + 4)
+        // MINIBOT_SOAK_ASR=no: the same run without a recognizer (a memory study's control);
+        // otherwise more [asr] lines for a study, e.g. MINIBOT_SOAK_ASR="rebuild_after_calls = 10".
+        match std::env::var("MINIBOT_SOAK_ASR").unwrap_or_default().as_str() {
+            "no" => String::new(),
+            extra => format!("[asr]\nmodel = {TEST_MODEL}\nprewarm = 2\nmax_recognizers = {}\n{}", run.concurrency + 4, extra.replace(';', "\n")),
         },
         llm.url()
     );
@@ -146,7 +146,7 @@ fn soak(run: Run) {
     let (mut placed, mut ended) = (0usize, 0usize);
     let mut ran: BTreeSet<String> = BTreeSet::new(); // uniqueids of the calls MiniBot() ran
     let mut never_ran = 0usize;
-    let (mut rss_warm, mut anon_warm) = (0u64, 0u64);
+    let (mut rss_warm, mut anon_warm, mut heap_warm) = (0u64, 0u64, 0f64);
     let mut rss_curve = Vec::new();
     let mut events_done = Vec::new();
     let at = |fraction: f64| (run.calls as f64 * fraction) as usize;
@@ -181,10 +181,10 @@ fn soak(run: Run) {
         assert!(asterisk.is_running(), "Asterisk died after {ended} calls:\n{}", tail(&asterisk.console(), 60));
         // The injected faults, each once, at fixed points of the run.
         if ended == warm_up {
-            (rss_warm, anon_warm) = (asterisk.rss_kib(), asterisk.rss_anon_kib());
+            (rss_warm, anon_warm, heap_warm) = (asterisk.rss_kib(), asterisk.rss_anon_kib(), heap_in_use_mib(&asterisk));
         }
         if ended % (run.calls / 10).max(1) == 0 {
-            rss_curve.push((ended, asterisk.rss_kib(), recognizers(&asterisk)));
+            rss_curve.push((ended, asterisk.rss_kib(), recognizers(&asterisk), heap_in_use_mib(&asterisk)));
         }
         if ended == at(0.25) {
             let out = asterisk.cli("module unload res_minibot.so");
@@ -230,7 +230,7 @@ fn soak(run: Run) {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let (rss_end, anon_end) = (asterisk.rss_kib(), asterisk.rss_anon_kib());
+    let (rss_end, anon_end, heap_end) = (asterisk.rss_kib(), asterisk.rss_anon_kib(), heap_in_use_mib(&asterisk));
     let growth_mib = rss_end.saturating_sub(rss_warm) as f64 / 1024.0;
     let anon_growth_mib = anon_end.saturating_sub(anon_warm) as f64 / 1024.0;
     // Each recognizer grows to its working size over its first uses, the allocator settling with
@@ -239,6 +239,10 @@ fn soak(run: Run) {
     // fails the 1000-call soak, of more than ~3 MiB per call the 100-call one.
     let alive = recognizers(&asterisk) as f64;
     let bound_mib = 64.0 + 24.0 * alive;
+    // The sharper leak detector: bytes allocated and never freed. RSS also counts what the
+    // allocator holds after frees, and recognizers growing with what they hear until rebuilt
+    // (docs/soak.md: in use went 1242 -> 1196 MiB over calls 200-1000 while RSS rose 113 MiB).
+    let heap_bound_mib = 32.0 + 8.0 * alive;
     let db_report = asterisk.cli("minibot show db");
     let metrics = asterisk.cli("minibot show metrics");
     println!("\n=== soak: {} calls, {} at a time, {seconds:.0} s ({:.2} calls/s) ===", run.calls, run.concurrency, run.calls as f64 / seconds);
@@ -250,13 +254,18 @@ fn soak(run: Run) {
     println!("  RSS after warm-up ({warm_up} calls): {:.1} MiB; at the end: {:.1} MiB; growth {growth_mib:.1} MiB (bound {bound_mib} MiB)", rss_warm as f64 / 1024.0, rss_end as f64 / 1024.0);
     println!("  anonymous memory: {:.1} MiB after warm-up, {:.1} MiB at the end (+{anon_growth_mib:.1} MiB)", anon_warm as f64 / 1024.0, anon_end as f64 / 1024.0);
     println!(
-        "  RSS curve (calls ended: MiB, recognizers alive): {}",
-        rss_curve.iter().map(|(n, kib, r)| format!("{n}: {:.0} ({r})", *kib as f64 / 1024.0)).collect::<Vec<_>>().join(", ")
+        "  heap in use (allocated, not freed): {heap_warm:.1} MiB after warm-up, {heap_end:.1} MiB at the end ({:+.1} MiB, bound {heap_bound_mib} MiB)",
+        heap_end - heap_warm
+    );
+    println!(
+        "  RSS curve (calls ended: RSS MiB / heap in use MiB, recognizers alive): {}",
+        rss_curve.iter().map(|(n, kib, r, heap)| format!("{n}: {:.0} / {heap:.0} ({r})", *kib as f64 / 1024.0)).collect::<Vec<_>>().join(", ")
     );
     println!("{db_report}{metrics}");
     assert_eq!(rows, distinct, "a call stored twice");
     assert_eq!(stored, ran, "rows must match the calls MiniBot() ran, one each");
     assert!(growth_mib < bound_mib, "RSS grew {growth_mib:.1} MiB after the warm-up");
+    assert!(heap_end - heap_warm < heap_bound_mib, "the heap in use grew {:.1} MiB after the warm-up: a leak", heap_end - heap_warm);
     assert!(db_report.contains("Spool:         0 record(s)"), "{db_report}");
     drop(llm);
     drop(asterisk);
@@ -292,6 +301,12 @@ fn module_loaded(asterisk: &mut Asterisk) -> bool {
         tail(&asterisk.console(), 40),
         tail(&asterisk.log(), 40)
     );
+}
+
+/// The C heap's bytes in use (allocated, not freed) in MiB, from `minibot show metrics`.
+fn heap_in_use_mib(asterisk: &Asterisk) -> f64 {
+    let metrics = asterisk.cli("minibot show metrics");
+    metrics.split("heap: ").nth(1).and_then(|h| h.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(0.0)
 }
 
 /// Recognizers alive in the module (idle and in use).

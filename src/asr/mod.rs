@@ -5,9 +5,11 @@
 //! resets its recognizer and waits for the next call. A recognizer that never changes threads
 //! keeps its memory in one allocator arena: recognizers handed from thread to thread (a thread
 //! per call, as before) let every arena grow to each recognizer's high-water mark, and RSS crept
-//! up over hundreds of calls (docs/soak.md). Threads are started ahead of need (`prewarm` idle
-//! per rate: a fresh recognizer stalls ~0.4 s once, on its warm-up, not on a call), kept up to
-//! the busiest moment, bounded by `max_recognizers`, and joined at unload.
+//! up over hundreds of calls (docs/soak.md). A recognizer also grows with what it has heard, so
+//! its thread rebuilds it every `rebuild_after_calls` calls, between calls. Threads are started
+//! ahead of need (`prewarm` idle per rate: a fresh recognizer stalls ~0.4 s once, on its warm-up,
+//! not on a call), kept up to the busiest moment, bounded by `max_recognizers` (at the bound an
+//! idle thread of another rate is retired to make room), and joined at unload.
 //!
 //! Recognizers are fed only speech (VAD-gated, with pre-roll) and finalized when the segmenter
 //! ends the turn, which answers ~0.6 s sooner than Vosk's own endpointing. Inline mode decodes on
@@ -19,7 +21,7 @@ use crossbeam_channel::{bounded, select, unbounded, Receiver, Sender, TrySendErr
 use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -54,7 +56,8 @@ pub struct AsrConfig {
     /// never). A recognizer's memory grows with what it has heard (Vosk expands its decoding
     /// graph lazily and keeps the expansion for the recognizer's life): +950 MiB over 400 calls of
     /// varied French on 7 recognizers, still rising (docs/soak.md). Rebuilding it on its own
-    /// thread, between calls, puts a ceiling on that.
+    /// thread, between calls, puts a ceiling on that (every 20 calls: RSS stayed within
+    /// 1.9-2.3 GiB from call 120 to 400 of the same run; CPU per call +12%).
     pub rebuild_after_calls: usize,
 }
 
@@ -68,7 +71,7 @@ impl Default for AsrConfig {
             partial_interval_ms: 200,
             max_recognizers: 0,
             decoders: 0,
-            rebuild_after_calls: 50,
+            rebuild_after_calls: 20,
         }
     }
 }
@@ -126,17 +129,18 @@ struct RatePool {
     building: usize,
     /// Calls holding a recognizer (worker mode: handed to a thread or waiting for one).
     in_use: usize,
-    /// Most calls at once since the load.
-    peak: usize,
-    /// Calls waiting for an idle decoder thread of this rate.
-    handoff: (Sender<Handoff>, Receiver<Handoff>),
+    /// Worker mode: of those, calls already ended whose thread has not let go yet (it will
+    /// within a chunk's decoding): their threads count as ready for the next call.
+    closing: usize,
+    /// Calls waiting for an idle decoder thread of this rate, and retirements.
+    jobs: (Sender<Job>, Receiver<Job>),
     /// Inline mode: recognizers ready.
     idle: Vec<Recognizer>,
 }
 
 impl Default for RatePool {
     fn default() -> Self {
-        RatePool { threads: 0, building: 0, in_use: 0, peak: 0, handoff: unbounded(), idle: Vec::new() }
+        RatePool { threads: 0, building: 0, in_use: 0, closing: 0, jobs: unbounded(), idle: Vec::new() }
     }
 }
 
@@ -144,8 +148,16 @@ impl RatePool {
     /// Recognizers ready for a call.
     fn ready(&self, mode: AsrMode) -> usize {
         match mode {
-            AsrMode::Worker => self.threads.saturating_sub(self.in_use),
+            AsrMode::Worker => (self.threads + self.closing).saturating_sub(self.in_use),
             AsrMode::Inline => self.idle.len(),
+        }
+    }
+
+    /// A decoder thread lets go of its call (under the pools lock, like every change of state).
+    fn release(&mut self, call: &CallState) {
+        self.in_use = self.in_use.saturating_sub(1);
+        if call.swap(RELEASED, Ordering::Relaxed) == CLOSED {
+            self.closing = self.closing.saturating_sub(1);
         }
     }
 
@@ -165,13 +177,25 @@ impl RatePool {
     }
 }
 
+/// What a decoder thread is given: a call, or notice to end (its slot went to another rate).
+enum Job {
+    Call(Handoff),
+    Retire,
+}
+
 /// One call handed to a decoder thread.
 struct Handoff {
     input: Receiver<WorkerInput>,
     output: Sender<AsrEvent>,
-    /// Set when the call drops its session: the thread stops decoding it at once.
-    closed: Arc<AtomicBool>,
+    state: CallState,
 }
+
+/// ACTIVE, then CLOSED when the call drops its session (the thread stops decoding it at once),
+/// RELEASED when the thread lets go; changed under the pools lock so `closing` stays exact.
+type CallState = Arc<AtomicU8>;
+const ACTIVE: u8 = 0;
+const CLOSED: u8 = 1;
+const RELEASED: u8 = 2;
 
 /// The loaded model and its recognizers. Dropping it ends the decoder threads; call
 /// [`Engine::shutdown`] to first wait for the calls using them.
@@ -272,7 +296,7 @@ impl Engine {
     }
 
     /// Starts recognition for one call whose audio arrives at `sample_rate`; results go to
-    /// `events`. Never blocks: a call beyond `max_recognizers` is told through `events`.
+    /// `events`. Never blocks; a call beyond `max_recognizers` gets an error (it runs on DTMF).
     pub fn session(&self, sample_rate: u32, events: Sender<AsrEvent>) -> Result<Session, String> {
         match self.shared.config.mode {
             AsrMode::Inline => {
@@ -282,35 +306,31 @@ impl Engine {
             AsrMode::Worker => {
                 // 10 s of 20 ms chunks: a decoder that falls that far behind is broken, not slow.
                 let (audio_tx, input) = bounded::<WorkerInput>(500);
-                let closed = Arc::new(AtomicBool::new(false));
-                let handoff = Handoff { input, output: events.clone(), closed: closed.clone() };
-                let mut failed = false;
+                let state: CallState = Arc::new(AtomicU8::new(ACTIVE));
+                let handoff = Handoff { input, output: events.clone(), state: state.clone() };
                 let wanted = {
                     let mut pools = self.shared.pools.lock();
-                    let max = self.shared.config.max_recognizers;
-                    let (alive, mode) = (live(&pools, AsrMode::Worker), AsrMode::Worker);
-                    let pool = pools.entry(sample_rate).or_default();
-                    if pool.ready(mode) == 0 && max > 0 && alive >= max {
-                        failed = true;
-                        let _ = events.send(AsrEvent::Failed { reason: format!("all {max} recognizers ([asr] max_recognizers) are in use") });
-                        0
-                    } else {
-                        let needed = usize::from(pool.ready(mode) == 0);
-                        pool.threads += needed;
-                        pool.building += needed;
-                        pool.in_use += 1;
-                        pool.peak = pool.peak.max(pool.in_use);
-                        let _ = pool.handoff.0.send(handoff);
-                        needed + self.top_up(&mut pools, sample_rate)
+                    let (max, mode) = (self.shared.config.max_recognizers, AsrMode::Worker);
+                    let needed = usize::from(pools.entry(sample_rate).or_default().ready(mode) == 0);
+                    if needed == 1 && max > 0 && live(&pools, mode) >= max && !retire_idle_elsewhere(&mut pools, sample_rate) {
+                        return Err(format!("all {max} recognizers ([asr] max_recognizers) are in use"));
                     }
+                    let pool = pools.entry(sample_rate).or_default();
+                    pool.threads += needed;
+                    pool.building += needed;
+                    pool.in_use += 1;
+                    let _ = pool.jobs.0.send(Job::Call(handoff));
+                    needed + self.top_up(&mut pools, sample_rate)
                 };
                 self.spawn(sample_rate, wanted);
-                Ok(Session { inner: SessionKind::Worker { audio_tx, shared: self.shared.clone(), events, failed, closed } })
+                Ok(Session { inner: SessionKind::Worker { audio_tx, shared: self.shared.clone(), rate: sample_rate, events, failed: false, state } })
             }
         }
     }
 
-    /// Counts the threads to start so that `prewarm` stay idle at `rate` (within the limit).
+    /// Counts the threads to start so that `prewarm` stay idle at `rate` (within the limit). A
+    /// thread rebuilding its recognizer counts as idle: the rebuild (~0.5 s) ends long before a
+    /// new call's callee answers the greeting, and the call's audio waits in its queue meanwhile.
     fn top_up(&self, pools: &mut HashMap<u32, RatePool>, rate: u32) -> usize {
         let (max, mode) = (self.shared.config.max_recognizers, AsrMode::Worker);
         let mut alive = live(pools, mode);
@@ -334,17 +354,19 @@ impl Engine {
         join_finished(&mut threads);
         for _ in 0..count {
             let shared = self.shared.clone();
-            let handoffs = shared.pools.lock().entry(rate).or_default().handoff.1.clone();
+            let jobs = shared.pools.lock().entry(rate).or_default().jobs.1.clone();
             // 1 MiB of stack: Kaldi decodes on the heap; small stacks keep glibc's stack cache small.
             let spawned = std::thread::Builder::new()
                 .name(format!("minibot-asr-{}k", rate / 1000))
                 .stack_size(1 << 20)
-                .spawn(move || decoder_thread(&shared, rate, &handoffs));
+                .spawn(move || decoder_thread(&shared, rate, &jobs));
             match spawned {
                 Ok(handle) => threads.push(handle),
                 Err(e) => {
                     log::error!("cannot start an ASR decoder thread: {e}");
-                    built(&self.shared, rate);
+                    if let Some(pool) = self.shared.pools.lock().get_mut(&rate) {
+                        pool.building = pool.building.saturating_sub(1);
+                    }
                     thread_lost(&self.shared, rate, &format!("cannot start an ASR decoder thread: {e}"));
                 }
             }
@@ -376,7 +398,9 @@ impl Engine {
 
     fn stop_threads(&self) {
         self.stop.lock().take();
-        for handle in self.threads.lock().drain(..) {
+        // Joined outside the lock: a session started meanwhile must not wait for the joins.
+        let threads = std::mem::take(&mut *self.threads.lock());
+        for handle in threads {
             let _ = handle.join();
         }
         self.shared.pools.lock().clear();
@@ -384,9 +408,21 @@ impl Engine {
 }
 
 impl Drop for Engine {
+    /// Ends the idle decoder threads and joins them all; a thread still decoding a call ends
+    /// when that call drops its session (unload checks that none is in use first).
     fn drop(&mut self) {
         self.stop_threads();
     }
+}
+
+/// At `max_recognizers`: makes room for a call at `rate` by retiring an idle decoder thread of
+/// another rate (counted out now; it ends when it takes the notice). False if none is idle.
+fn retire_idle_elsewhere(pools: &mut HashMap<u32, RatePool>, rate: u32) -> bool {
+    let idle = pools.iter_mut().find(|(r, p)| **r != rate && p.ready(AsrMode::Worker) > 0 && p.closing == 0);
+    let Some((_, pool)) = idle else { return false };
+    pool.threads -= 1;
+    let _ = pool.jobs.0.send(Job::Retire);
+    true
 }
 
 fn join_finished(threads: &mut Vec<JoinHandle<()>>) {
@@ -398,48 +434,62 @@ fn join_finished(threads: &mut Vec<JoinHandle<()>>) {
 }
 
 /// A decoder thread: builds its recognizer, then decodes one call after another until shutdown.
-fn decoder_thread(shared: &Shared, rate: u32, handoffs: &Receiver<Handoff>) {
+fn decoder_thread(shared: &Shared, rate: u32, jobs: &Receiver<Job>) {
+    // However the thread ends (a panic in Vosk included), it leaves the count and a call
+    // waiting for it is told; unless it retired, whose count was settled when it was told to.
+    let mut exit = ThreadExit { shared, rate, building: true, counted: true, reason: "the recognizer's thread stopped" };
     let recognizer = new_warm_recognizer(&shared.model, rate);
-    built(shared, rate);
+    exit.built();
     let Some(recognizer) = recognizer else {
         log::error!("Vosk refused a recognizer at {rate} Hz");
-        return thread_lost(shared, rate, &format!("Vosk refused a recognizer at {rate} Hz"));
+        exit.reason = "Vosk refused a recognizer";
+        return;
     };
     let mut decoder = Decoder::new(recognizer, rate, shared.config.partial_interval_ms);
     let mut calls = 0;
     loop {
-        let handoff = select! {
-            recv(handoffs) -> handoff => match handoff {
-                Ok(handoff) => handoff,
-                Err(_) => return,
-            },
-            recv(shared.stop) -> _ => return thread_lost(shared, rate, "the recognizer is shutting down"),
+        let job = select! {
+            recv(jobs) -> job => job,
+            recv(shared.stop) -> _ => return,
         };
-        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker_loop(&mut decoder, shared, &handoff)));
-        decoder.reset();
-        calls += 1;
-        let rebuild = shared.config.rebuild_after_calls > 0 && calls >= shared.config.rebuild_after_calls;
+        let call = match job {
+            Ok(Job::Call(call)) => call,
+            Ok(Job::Retire) => {
+                exit.counted = false;
+                return;
+            }
+            Err(_) => return,
+        };
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker_loop(&mut decoder, shared, &call)));
+        if run.is_err() {
+            // The recognizer's state is unknown: this thread and its recognizer end.
+            let _ = call.output.send(AsrEvent::Failed { reason: "the recognizer's thread panicked".into() });
+        } else {
+            decoder.reset();
+            calls += 1;
+        }
+        let rebuild = run.is_ok() && shared.config.rebuild_after_calls > 0 && calls >= shared.config.rebuild_after_calls;
         let mut pools = shared.pools.lock();
         if let Some(pool) = pools.get_mut(&rate) {
-            pool.in_use = pool.in_use.saturating_sub(1);
-            // Not warm while it rebuilds: a call handed over meanwhile goes to another idle thread first.
-            pool.building += usize::from(rebuild && run.is_ok());
+            pool.release(&call.state);
+            pool.building += usize::from(rebuild);
         }
         shared.call_done.notify_all();
         drop(pools);
         if run.is_err() {
-            // The recognizer's state is unknown: this thread and its recognizer end.
-            let _ = handoff.output.send(AsrEvent::Failed { reason: "the recognizer's thread panicked".into() });
-            return thread_lost(shared, rate, "the recognizer's thread panicked");
+            exit.reason = "the recognizer's thread panicked";
+            return;
         }
         if rebuild {
             // The old one goes first, so the new one reuses its memory in this thread's arena.
             drop(decoder);
+            exit.building = true;
             let recognizer = new_warm_recognizer(&shared.model, rate);
-            built(shared, rate);
+            exit.built();
             let Some(recognizer) = recognizer else {
                 log::error!("Vosk refused a recognizer at {rate} Hz");
-                return thread_lost(shared, rate, &format!("Vosk refused a recognizer at {rate} Hz"));
+                exit.reason = "Vosk refused a recognizer";
+                return;
             };
             shared.rebuilds.fetch_add(1, Ordering::Relaxed);
             decoder = Decoder::new(recognizer, rate, shared.config.partial_interval_ms);
@@ -448,23 +498,52 @@ fn decoder_thread(shared: &Shared, rate: u32, handoffs: &Receiver<Handoff>) {
     }
 }
 
-/// A decoder thread is done building its recognizer (or gave up).
-fn built(shared: &Shared, rate: u32) {
-    if let Some(pool) = shared.pools.lock().get_mut(&rate) {
-        pool.building = pool.building.saturating_sub(1);
+/// Settles a decoder thread's counts however it ends.
+struct ThreadExit<'a> {
+    shared: &'a Shared,
+    rate: u32,
+    /// Still building its recognizer.
+    building: bool,
+    /// Still counted in `threads` (false once retired).
+    counted: bool,
+    reason: &'static str,
+}
+
+impl ThreadExit<'_> {
+    fn built(&mut self) {
+        if std::mem::take(&mut self.building) {
+            if let Some(pool) = self.shared.pools.lock().get_mut(&self.rate) {
+                pool.building = pool.building.saturating_sub(1);
+            }
+        }
     }
 }
 
-/// A decoder thread ends (or never started): it leaves the count, and a call that was waiting
-/// for it is told rather than left waiting.
+impl Drop for ThreadExit<'_> {
+    fn drop(&mut self) {
+        self.built();
+        if self.counted {
+            thread_lost(self.shared, self.rate, self.reason);
+        }
+    }
+}
+
+/// A decoder thread ends (or never started): it leaves the count, and calls that were waiting
+/// for a thread are told rather than left waiting.
 fn thread_lost(shared: &Shared, rate: u32, reason: &str) {
     let mut pools = shared.pools.lock();
     let Some(pool) = pools.get_mut(&rate) else { return };
     pool.threads = pool.threads.saturating_sub(1);
     while pool.in_use > pool.threads {
-        let Ok(waiting) = pool.handoff.1.try_recv() else { break };
-        let _ = waiting.output.send(AsrEvent::Failed { reason: reason.to_string() });
-        pool.in_use -= 1;
+        match pool.jobs.1.try_recv() {
+            Ok(Job::Call(waiting)) => {
+                let _ = waiting.output.send(AsrEvent::Failed { reason: reason.to_string() });
+                pool.release(&waiting.state);
+            }
+            // A retirement no thread will now take: the thread it counted out stays.
+            Ok(Job::Retire) => pool.threads += 1,
+            Err(_) => break,
+        }
     }
     shared.call_done.notify_all();
 }
@@ -546,7 +625,6 @@ impl InlineDecoder {
                 return Err(format!("all {max} recognizers ([asr] max_recognizers) are in use"));
             }
             pool.in_use += 1;
-            pool.peak = pool.peak.max(pool.in_use);
             pool.idle.pop()
         };
         let recognizer = match pooled.or_else(|| new_warm_recognizer(&shared.model, sample_rate)) {
@@ -592,11 +670,11 @@ struct DecodingTurn<'a>(&'a Shared);
 
 impl<'a> DecodingTurn<'a> {
     /// Waits for a free decoder; None once the call is closed meanwhile.
-    fn take(shared: &'a Shared, closed: &AtomicBool) -> Option<DecodingTurn<'a>> {
+    fn take(shared: &'a Shared, call: &CallState) -> Option<DecodingTurn<'a>> {
         let mut decoding = shared.decoding.lock();
         while *decoding >= shared.max_decoding {
             shared.decoder_free.wait_for(&mut decoding, Duration::from_millis(100));
-            if closed.load(Ordering::Relaxed) {
+            if call.load(Ordering::Relaxed) != ACTIVE {
                 return None;
             }
         }
@@ -619,10 +697,10 @@ fn worker_loop(decoder: &mut Decoder, shared: &Shared, call: &Handoff) {
     // recognizer (and a core) from the next call.
     for first in call.input.iter() {
         // One turn decodes everything the call has queued by then, in order.
-        let Some(_turn) = DecodingTurn::take(shared, &call.closed) else { return };
+        let Some(_turn) = DecodingTurn::take(shared, &call.state) else { return };
         let mut next = Some(first);
         while let Some(message) = next.take().or_else(|| call.input.try_recv().ok()) {
-            if call.closed.load(Ordering::Relaxed) {
+            if call.state.load(Ordering::Relaxed) != ACTIVE {
                 return;
             }
             match message {
@@ -648,17 +726,23 @@ enum SessionKind {
     Worker {
         audio_tx: Sender<WorkerInput>,
         shared: Arc<Shared>,
+        rate: u32,
         events: Sender<AsrEvent>,
         failed: bool,
-        /// Set when the call drops its session: its decoder thread stops at once, whatever is queued.
-        closed: Arc<AtomicBool>,
+        /// CLOSED when the call drops its session: its decoder thread stops at once, whatever is queued.
+        state: CallState,
     },
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
-        if let SessionKind::Worker { closed, .. } = &self.inner {
-            closed.store(true, Ordering::Relaxed);
+        if let SessionKind::Worker { shared, rate, state, .. } = &self.inner {
+            let mut pools = shared.pools.lock();
+            if state.compare_exchange(ACTIVE, CLOSED, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+                if let Some(pool) = pools.get_mut(rate) {
+                    pool.closing += 1;
+                }
+            }
         }
     }
 }
@@ -723,7 +807,9 @@ mod tests {
 
     /// Korean speech from espeak-ng at `rate`, as the recognizer would get it.
     fn korean_speech(rate: u32) -> Vec<i16> {
-        let dir = std::env::temp_dir().join(format!("minibot-asr-{}-{rate}", std::process::id()));
+        // One directory per call: tests run in parallel and each removes its own.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!("minibot-asr-{}-{rate}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
         std::fs::create_dir_all(&dir).unwrap();
         let wav = dir.join("ko.wav");
         let raw = dir.join("ko.raw");
@@ -851,26 +937,34 @@ mod tests {
         assert_eq!(engine.active_workers(), 0);
     }
 
+    fn wait_until_free(engine: &Engine) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while engine.recognizers().0 != 0 {
+            assert!(Instant::now() < deadline, "{:?}", engine.recognizers());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     #[test]
-    fn recognizers_beyond_the_limit_are_refused_and_calls_told() {
+    fn recognizers_beyond_the_limit_are_refused_and_an_idle_one_of_another_rate_makes_room() {
         let config = AsrConfig { model_path: model_path(), prewarm: 0, max_recognizers: 1, ..AsrConfig::default() };
         let engine = Engine::load(config).unwrap();
         let (tx1, _rx1) = crossbeam_channel::unbounded();
-        let mut first = engine.session(16000, tx1).unwrap();
-        first.feed(vec![0; 320]);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while engine.recognizers() != (1, 1) {
-            assert!(Instant::now() < deadline, "{:?}", engine.recognizers());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let (tx2, rx2) = crossbeam_channel::unbounded();
-        let _second = engine.session(16000, tx2).unwrap();
-        match rx2.recv_timeout(Duration::from_secs(10)) {
-            Ok(AsrEvent::Failed { reason }) => assert!(reason.contains("max_recognizers"), "{reason}"),
-            other => panic!("{other:?}"),
-        }
+        let first = engine.session(16000, tx1).unwrap();
+        assert_eq!(engine.recognizers(), (1, 1));
+        let (tx2, _rx2) = crossbeam_channel::unbounded();
+        let refused = engine.session(16000, tx2.clone()).err().expect("a second recognizer is over the limit");
+        assert!(refused.contains("max_recognizers"), "{refused}");
+        assert!(engine.session(8000, tx2).is_err(), "the only thread is busy: no rate gets one");
         drop(first);
-        drop(_second);
+        wait_until_free(&engine);
+        // The 16 kHz thread is idle: an 8 kHz call gets the slot (the idle thread is retired).
+        let speech = korean_speech(8000);
+        let events = recognize(&engine, 8000, &speech);
+        assert!(matches!(events.last(), Some(AsrEvent::Final { text, .. }) if !text.is_empty()), "{events:?}");
+        wait_until_free(&engine);
+        assert_eq!(engine.recognizers(), (0, 1), "one thread in all, now at 8 kHz");
+        assert_eq!(engine.idle_counts(), vec![(8000, 1), (16000, 0)]);
         engine.shutdown(Duration::from_secs(10)).unwrap();
         assert_eq!(engine.recognizers(), (0, 0));
     }

@@ -10,6 +10,7 @@ pub mod channel;
 pub mod cli;
 pub mod config;
 pub mod guard;
+pub mod heap;
 pub mod http;
 pub mod logger;
 pub mod manager;

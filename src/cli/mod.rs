@@ -199,6 +199,8 @@ fn show_metrics(args: &CliArgs) -> CliResult {
     if let Some(intents) = with_bot(|bot| bot.intents.clone()) {
         text += &intents.report();
     }
+    let heap = crate::ast::heap::heap();
+    text += &format!("heap: {:.1} MiB in use, {:.1} MiB held by the allocator\n", heap.in_use as f64 / 1048576.0, heap.held as f64 / 1048576.0);
     if let Some(Some(engine)) = with_bot(|bot| bot.asr.clone()) {
         let (in_use, live) = engine.recognizers();
         text += &format!(
