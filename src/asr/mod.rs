@@ -197,8 +197,8 @@ const ACTIVE: u8 = 0;
 const CLOSED: u8 = 1;
 const RELEASED: u8 = 2;
 
-/// The loaded model and its recognizers. Dropping it ends the decoder threads; call
-/// [`Engine::shutdown`] to first wait for the calls using them.
+/// The loaded model and its recognizers. Dropping it ends the idle decoder threads and waits for
+/// the busy ones' calls to end; [`Engine::shutdown`] first waits for those calls, bounded.
 pub struct Engine {
     shared: Arc<Shared>,
     /// Dropped to stop the idle decoder threads.
