@@ -56,8 +56,8 @@ pub struct AsrConfig {
     /// never). A recognizer's memory grows with what it has heard (Vosk expands its decoding
     /// graph lazily and keeps the expansion for the recognizer's life): +950 MiB over 400 calls of
     /// varied French on 7 recognizers, still rising (docs/soak.md). Rebuilding it on its own
-    /// thread, between calls, puts a ceiling on that (every 20 calls: RSS stayed within
-    /// 1.9-2.3 GiB from call 120 to 400 of the same run; CPU per call +12%).
+    /// thread, between calls, puts a ceiling on that (every 10 calls: RSS level from call 300 of
+    /// a 1000-call soak; CPU per call +19% offline).
     pub rebuild_after_calls: usize,
 }
 
@@ -71,7 +71,7 @@ impl Default for AsrConfig {
             partial_interval_ms: 200,
             max_recognizers: 0,
             decoders: 0,
-            rebuild_after_calls: 20,
+            rebuild_after_calls: 10,
         }
     }
 }
