@@ -438,14 +438,7 @@ fn decoder_thread(shared: &Shared, rate: u32, jobs: &Receiver<Job>) {
     // However the thread ends (a panic in Vosk included), it leaves the count and a call
     // waiting for it is told; unless it retired, whose count was settled when it was told to.
     let mut exit = ThreadExit { shared, rate, building: true, counted: true, reason: "the recognizer's thread stopped" };
-    let recognizer = new_warm_recognizer(&shared.model, rate);
-    exit.built();
-    let Some(recognizer) = recognizer else {
-        log::error!("Vosk refused a recognizer at {rate} Hz");
-        exit.reason = "Vosk refused a recognizer";
-        return;
-    };
-    let mut decoder = Decoder::new(recognizer, rate, shared.config.partial_interval_ms);
+    let Some(mut decoder) = build_decoder(&mut exit) else { return };
     let mut calls = 0;
     loop {
         let job = select! {
@@ -483,19 +476,25 @@ fn decoder_thread(shared: &Shared, rate: u32, jobs: &Receiver<Job>) {
         if rebuild {
             // The old one goes first, so the new one reuses its memory in this thread's arena.
             drop(decoder);
-            exit.building = true;
-            let recognizer = new_warm_recognizer(&shared.model, rate);
-            exit.built();
-            let Some(recognizer) = recognizer else {
-                log::error!("Vosk refused a recognizer at {rate} Hz");
-                exit.reason = "Vosk refused a recognizer";
-                return;
-            };
+            let Some(rebuilt) = build_decoder(&mut exit) else { return };
             shared.rebuilds.fetch_add(1, Ordering::Relaxed);
-            decoder = Decoder::new(recognizer, rate, shared.config.partial_interval_ms);
-            calls = 0;
+            (decoder, calls) = (rebuilt, 0);
         }
     }
+}
+
+/// Builds the thread's recognizer (at its start, or rebuilt); None if Vosk refuses, the thread
+/// then ending with that reason.
+fn build_decoder(exit: &mut ThreadExit) -> Option<Decoder> {
+    exit.building = true;
+    let recognizer = new_warm_recognizer(&exit.shared.model, exit.rate);
+    exit.built();
+    let Some(recognizer) = recognizer else {
+        log::error!("Vosk refused a recognizer at {} Hz", exit.rate);
+        exit.reason = "Vosk refused a recognizer";
+        return None;
+    };
+    Some(Decoder::new(recognizer, exit.rate, exit.shared.config.partial_interval_ms))
 }
 
 /// Settles a decoder thread's counts however it ends.
