@@ -128,6 +128,8 @@ fn run(channel: &Channel, data: &str) -> CallStatus {
 
 /// Where the dialer (or the dialplan) puts the callee's number.
 pub const PHONE_VARIABLE: &str = "MINIBOT_PHONE";
+/// Where the dialer puts the contact's time zone (callbacks are read in it).
+pub const ZONE_VARIABLE: &str = "MINIBOT_TZ";
 
 /// The callee's number in E.164: MINIBOT_PHONE, else the connected line, else the number dialed.
 fn callee_number(channel: &Channel, default_country: &str) -> Option<String> {
@@ -405,6 +407,7 @@ fn run_conversation(
     let mut pending = controller.start(Instant::now());
     update_view(live, &controller);
     let mut playing = false;
+    let mut hung_up = false;
     let mut machine_detected = false;
     // When the callee's last turn ended, and which tier understood it, for the reaction histogram.
     let mut speech_ended_at: Option<Instant> = None;
@@ -454,16 +457,26 @@ fn run_conversation(
             break;
         }
         let mut inputs = Vec::new();
-        match channel.wait(WAIT_MS) {
-            ChannelInput::HungUp => {
-                log::debug!("MiniBot on {}: channel hung up", channel.name());
-                inputs.push(Input::HungUp)
+        if hung_up {
+            // The callee is gone but their last turn is still being understood: the channel has
+            // nothing more to say, the media and the intent service do.
+            std::thread::sleep(std::time::Duration::from_millis(WAIT_MS as u64));
+        } else {
+            match channel.wait(WAIT_MS) {
+                ChannelInput::HungUp => {
+                    log::debug!("MiniBot on {}: channel hung up", channel.name());
+                    hung_up = true;
+                    playing = false;
+                    inputs.push(Input::HungUp)
+                }
+                ChannelInput::Dtmf(digit) => inputs.push(Input::Dtmf(digit)),
+                ChannelInput::Timeout | ChannelInput::Frame => {}
             }
-            ChannelInput::Dtmf(digit) => inputs.push(Input::Dtmf(digit)),
-            ChannelInput::Timeout | ChannelInput::Frame => {}
         }
         media.hook.with_sink(|sink| sink.0.tick(Instant::now()));
-        if controller.phase() == Phase::Responding && !playing {
+        if hung_up {
+            // Nothing plays any more.
+        } else if controller.phase() == Phase::Responding && !playing {
             inputs.push(Input::PromptFailed);
         } else if playing && !channel.is_playing() {
             channel.stop_playback();
@@ -534,10 +547,11 @@ fn recognizer_input(channel: &Channel, result: crate::asr::AsrEvent, fixture: &m
 fn conclude(call: &CallInfo, scenario: &Scenario, status: CallStatus, outcome: Outcome, controller: &Controller, machine: Option<String>) {
     let turns = controller.turns();
     let qualification = crate::qualify::qualify(turns, outcome, &scenario.scoring);
-    let callback = (outcome == Outcome::Callback)
-        .then(|| controller.callback_text().map(|t| crate::nlp::when::parse_callback(t, crate::nlp::when::LocalNow::now())))
-        .flatten();
     let channel = call.channel;
+    // One clock: the contact's zone (the dialer's MINIBOT_TZ), else the campaign's.
+    let zone = channel.variable(ZONE_VARIABLE).parse::<chrono_tz::Tz>().unwrap_or(scenario.dialing.timezone);
+    let local_now = crate::nlp::when::LocalNow::at(chrono::Utc::now(), zone);
+    let callback = (outcome == Outcome::Callback).then(|| controller.callback_text().map(|t| crate::nlp::when::parse_callback(t, local_now))).flatten();
     channel.set_variable("MINIBOTOUTCOME", outcome.as_str());
     channel.set_variable("MINIBOTSCORE", &qualification.score.to_string());
     channel.set_variable("MINIBOTLEAD", &qualification.class);
@@ -698,9 +712,17 @@ fn emit(channel: &Channel, live: &LiveCall, e: CallEvent) {
             METRICS.asr_failures.fetch_add(1, Ordering::Relaxed);
             event(channel, "MiniBotAsrFailed", &[("Step", step), ("Reason", reason)])
         }
+        CallEvent::LateResult { step, intent, how } => {
+            crate::obs::prom::RECORDED.late_results.inc(&[how]);
+            log::info!("MiniBot on {}: a late {intent} at step {step} counted ({how})", channel.name());
+            event(channel, "MiniBotLateResult", &[("Step", step), ("Intent", intent.as_str().into()), ("How", how.into())])
+        }
         CallEvent::Limit { step, limit, waited_ms } => {
-            let counter = if limit == "max_duration" { &METRICS.max_duration_ends } else { &METRICS.processing_timeouts };
-            counter.fetch_add(1, Ordering::Relaxed);
+            match limit {
+                "max_duration" => METRICS.max_duration_ends.fetch_add(1, Ordering::Relaxed),
+                "processing_timeout" => METRICS.processing_timeouts.fetch_add(1, Ordering::Relaxed),
+                _ => 0,
+            };
             log::warn!("MiniBot on {}: {limit} reached at step {step} after {waited_ms} ms", channel.name());
             event(channel, "MiniBotLimit", &[("Step", step), ("Limit", limit.into()), ("WaitedMs", waited_ms.to_string())])
         }

@@ -64,13 +64,17 @@ pub struct CallLimits {
     /// The whole call; then it ends as if the scenario had.
     pub max_duration: Duration,
     /// From the end of the callee's speech to its text and intent; then the answer counts as
-    /// unclear (the recognizer failed, or its end of turn was lost).
+    /// unclear (the recognizer failed, or its end of turn was lost). The text, if it comes later,
+    /// still counts (see `Controller::overdue`).
     pub processing_timeout: Duration,
+    /// After a hangup, how long the last turn's text and intent are awaited (an opt-out or a
+    /// callback said just before hanging up must reach the record).
+    pub last_words: Duration,
 }
 
 impl Default for CallLimits {
     fn default() -> Self {
-        CallLimits { max_duration: Duration::from_secs(600), processing_timeout: Duration::from_millis(5000) }
+        CallLimits { max_duration: Duration::from_secs(600), processing_timeout: Duration::from_millis(5000), last_words: Duration::from_millis(2000) }
     }
 }
 
@@ -100,8 +104,23 @@ pub enum CallEvent {
     Dtmf { step: String, digit: char },
     Reprompt { step: String, count: u32 },
     AsrFailed { step: String, reason: String },
-    /// A bound of [`CallLimits`] was reached: "processing_timeout" or "max_duration".
+    /// A bound of [`CallLimits`] was reached: "processing_timeout", "max_duration" or "last_words".
     Limit { step: String, limit: &'static str, waited_ms: u64 },
+    /// A turn's text or intent arrived after the turn was given up (`processing_timeout`) or after
+    /// the callee hung up, and was applied: `how` is "answer" (taken as the answer to the question
+    /// asked again), "sticky" (its opt-out or callback applied), "stored" (kept in the record
+    /// only) or "last_words" (after the hangup).
+    LateResult { step: String, intent: Intent, how: &'static str },
+}
+
+/// A turn's text waiting for its intent, and the step it answers.
+#[derive(Debug, Clone, PartialEq)]
+struct PendingTurn {
+    text: String,
+    asr_ms: f64,
+    step: String,
+    /// The turn was given up at `processing_timeout` (the call moved on meanwhile).
+    late: bool,
 }
 
 pub struct Controller {
@@ -124,7 +143,13 @@ pub struct Controller {
     reprompts: u32,
     questions: u32,
     /// The final text waiting for its intent.
-    pending: Option<(String, f64)>,
+    pending: Option<PendingTurn>,
+    /// The step of a turn given up at `processing_timeout` before its text came: the next final
+    /// result is that turn's (the recognizer answers in order), and still counts.
+    overdue: Option<String>,
+    /// Set at hangup while a turn is still being recognized or understood: until then the call
+    /// waits for that turn's text and intent (its last words), then ends.
+    last_words_until: Option<Instant>,
     turns: Vec<Turn>,
     last_partial: String,
     /// Set by answers that decide the outcome whatever the last step says.
@@ -151,6 +176,8 @@ impl Controller {
             reprompts: 0,
             questions: 0,
             pending: None,
+            overdue: None,
+            last_words_until: None,
             turns: Vec::new(),
             last_partial: String::new(),
             sticky_outcome: None,
@@ -203,153 +230,26 @@ impl Controller {
         if self.phase == Phase::Ended {
             return actions;
         }
-        let step = self.step.clone();
+        if self.last_words_until.is_some() {
+            self.after_hangup(input, now, &mut actions);
+            return actions;
+        }
         match input {
-            Input::HungUp => {
-                let outcome = if self.phase == Phase::Responding && self.is_last_step() {
-                    self.final_outcome() // gone during the goodbye: the call had reached its end
-                } else {
-                    self.sticky_outcome.unwrap_or(Outcome::HangupEarly)
-                };
-                self.end(CallStatus::Hangup, outcome, &mut actions)
-            }
-            Input::PromptFinished | Input::PromptFailed if self.phase == Phase::Responding => {
-                let file = self.playing.take().unwrap_or_default();
-                let played_ms = self.prompt_started.map_or(0, |t| ms(now - t));
-                actions.push(Action::Event(CallEvent::PromptFinished { step: step.clone(), file, played_ms }));
-                self.prompt_started = None;
-                if let Some(next) = self.queue.pop_front() {
-                    self.play(next, now, &mut actions);
-                } else if self.current().listen_ms == 0 {
-                    let next = self.current().next.clone();
-                    self.go(next.as_deref(), now, &mut actions);
-                } else {
-                    self.listen(now);
-                }
-            }
-            Input::PromptFinished | Input::PromptFailed => {}
-            Input::SpeechStarted { confirmed_at } => {
-                self.speaking = true;
-                self.listen_deadline = None;
-                actions.push(Action::Event(CallEvent::SpeechStarted { step: step.clone() }));
-                if self.phase == Phase::Responding && self.current().barge_in {
-                    self.barge_in(now, now.saturating_duration_since(confirmed_at), "speech", &mut actions);
-                }
-            }
-            Input::SpeechEnded => {
-                self.speaking = false;
-                actions.push(Action::Event(CallEvent::SpeechEnded { step: step.clone() }));
-                if self.phase == Phase::Listening {
-                    if self.asr_enabled {
-                        self.start_processing(now);
-                    } else {
-                        // No recognizer: speech that is not keys is an unclear answer.
-                        let unclear = Classification {
-                            intent: Intent::Unclear,
-                            confidence: 0.0,
-                            entities: Vec::new(),
-                            sentiment: Sentiment::Neutral,
-                            topic: None,
-                        };
-                        self.pending = Some((String::new(), 0.0));
-                        self.start_processing(now);
-                        return self.handle(Input::Classified { classification: unclear, tier: Tier::Local, latency: Duration::ZERO }, now);
-                    }
-                }
-            }
+            Input::HungUp => self.on_hangup(now, &mut actions),
+            Input::PromptFinished | Input::PromptFailed => self.on_prompt_done(now, &mut actions),
+            Input::SpeechStarted { confirmed_at } => self.on_speech_started(confirmed_at, now, &mut actions),
+            Input::SpeechEnded => return self.on_speech_ended(now, actions),
             Input::Partial(text) => {
                 self.last_partial = text.clone();
-                actions.push(Action::Event(CallEvent::Partial { step, text }));
+                actions.push(Action::Event(CallEvent::Partial { step: self.step.clone(), text }));
             }
-            Input::Final { text, latency } => {
-                let text = text.trim().to_string();
-                let latency_ms = latency.as_secs_f64() * 1000.0;
-                actions.push(Action::Event(CallEvent::Final { step: step.clone(), text: text.clone(), latency_ms }));
-                if self.phase == Phase::Responding {
-                    return actions; // said over a prompt that cannot be interrupted: not an answer to it
-                }
-                if text.is_empty() {
-                    // Noise that passed the onset: keep waiting for a real answer.
-                    if self.phase == Phase::Processing {
-                        self.listen(now);
-                    }
-                    return actions;
-                }
-                self.start_processing(now);
-                self.pending = Some((text.clone(), latency_ms));
-                actions.push(Action::Classify { text, context: self.current().context.clone() });
-            }
-            Input::Classified { classification, tier, latency } => {
-                let Some((text, asr_ms)) = self.pending.take() else { return actions };
-                if self.phase != Phase::Processing {
-                    return actions;
-                }
-                let latency_ms = latency.as_secs_f64() * 1000.0;
-                actions.push(Action::Event(CallEvent::Intent {
-                    step: step.clone(),
-                    intent: classification.intent,
-                    confidence: classification.confidence,
-                    tier,
-                    latency_ms,
-                    entities: classification.entities.clone(),
-                    sentiment: classification.sentiment,
-                }));
-                self.record(
-                    Turn {
-                        step: step.clone(),
-                        kind: self.current().context.kind,
-                        text: text.clone(),
-                        intent: Some(classification.intent),
-                        confidence: classification.confidence,
-                        entities: classification.entities.iter().map(|e| e.to_string()).collect(),
-                        sentiment: Some(classification.sentiment),
-                        tier: Some(tier),
-                        asr_ms,
-                        intent_ms: latency_ms,
-                        barged_in: self.barged_in,
-                        ..Turn::default()
-                    },
-                    now,
-                );
-                if classification.intent == Intent::Callback {
-                    self.callback_text = Some(text);
-                }
-                self.route(classification.intent, classification.topic, now, &mut actions);
-            }
-            Input::Dtmf(digit) => {
-                actions.push(Action::Event(CallEvent::Dtmf { step: step.clone(), digit }));
-                if self.phase == Phase::Responding && !self.current().barge_in {
-                    return actions; // keys pressed during a prompt that must play in full
-                }
-                if self.phase == Phase::Responding {
-                    self.barge_in(now, Duration::ZERO, "dtmf", &mut actions);
-                }
-                // The keypad convention of IVRs: 1 yes, 2 no, 9 never call me again.
-                let intent = match digit {
-                    '1' => Intent::Positive,
-                    '2' => Intent::Negative,
-                    '9' => Intent::DoNotCall,
-                    _ => Intent::Unclear,
-                };
-                self.pending = None;
-                self.record(
-                    Turn {
-                        step: step.clone(),
-                        kind: self.current().context.kind,
-                        intent: Some(intent),
-                        confidence: 1.0,
-                        tier: Some(Tier::Dtmf),
-                        dtmf: Some(digit),
-                        barged_in: self.barged_in,
-                        ..Turn::default()
-                    },
-                    now,
-                );
-                self.route(intent, None, now, &mut actions);
-            }
+            Input::Final { text, latency } => self.on_final(text, latency, now, &mut actions),
+            Input::Classified { classification, tier, latency } => self.on_classified(classification, tier, latency, now, &mut actions),
+            Input::Dtmf(digit) => self.on_dtmf(digit, now, &mut actions),
             Input::AsrFailed(reason) => {
                 self.asr_enabled = false;
-                actions.push(Action::Event(CallEvent::AsrFailed { step: step.clone(), reason }));
+                actions.push(Action::Event(CallEvent::AsrFailed { step: self.step.clone(), reason }));
+                self.overdue = None;
                 if self.phase == Phase::Processing && self.pending.is_none() {
                     // The text this turn waited for will not come.
                     self.retry_or(Trigger::Intent(Intent::Unclear), now, &mut actions);
@@ -359,39 +259,358 @@ impl Controller {
                 self.sticky_outcome = Some(Outcome::AnsweringMachine);
                 self.end(CallStatus::Success, Outcome::AnsweringMachine, &mut actions);
             }
-            Input::Tick => {
-                let elapsed = now.saturating_duration_since(self.call_started);
-                if elapsed >= self.limits.max_duration {
-                    actions.push(Action::Event(CallEvent::Limit { step: step.clone(), limit: "max_duration", waited_ms: ms(elapsed) }));
-                    let outcome = self.final_outcome();
-                    self.end(CallStatus::Success, outcome, &mut actions);
-                    return actions;
-                }
-                if let (Phase::Processing, Some(since)) = (self.phase, self.processing_since) {
-                    let waited = now.saturating_duration_since(since);
-                    if waited >= self.limits.processing_timeout {
-                        actions.push(Action::Event(CallEvent::Limit { step: step.clone(), limit: "processing_timeout", waited_ms: ms(waited) }));
-                        self.pending = None;
-                        self.retry_or(Trigger::Intent(Intent::Unclear), now, &mut actions);
-                        return actions;
-                    }
-                }
-                if let Some(deadline) = self.listen_deadline {
-                    if self.phase == Phase::Listening && !self.speaking && now >= deadline {
-                        let waited_ms = self.current().listen_ms as u64;
-                        actions.push(Action::Event(CallEvent::NoInput { step: step.clone(), waited_ms }));
-                        self.record(Turn { step: step.clone(), kind: self.current().context.kind, no_input: true, ..Turn::default() }, now);
-                        self.retry_or(Trigger::NoInput, now, &mut actions);
-                    }
-                }
-            }
+            Input::Tick => self.on_tick(now, &mut actions),
         }
         actions
     }
 
-    /// When `handle(Tick)` next has something to do.
+    fn on_hangup(&mut self, now: Instant, actions: &mut Vec<Action>) {
+        if self.turn_in_flight() {
+            // The last words may be an opt-out or a callback: wait (bounded) for their intent.
+            if self.prompt_started.take().is_some() {
+                actions.push(Action::StopPrompt);
+            }
+            self.queue.clear();
+            self.listen_deadline = None;
+            self.last_words_until = Some(now + self.limits.last_words);
+            return;
+        }
+        let outcome = if self.phase == Phase::Responding && self.is_last_step() {
+            self.final_outcome() // gone during the goodbye: the call had reached its end
+        } else {
+            self.sticky_outcome.unwrap_or(Outcome::HangupEarly)
+        };
+        self.end(CallStatus::Hangup, outcome, actions)
+    }
+
+    /// A turn the callee has started and whose intent is not known yet.
+    fn turn_in_flight(&self) -> bool {
+        (self.speaking && self.phase != Phase::Responding && self.asr_enabled)
+            || self.phase == Phase::Processing
+            || self.pending.is_some()
+            || self.overdue.is_some()
+    }
+
+    /// The callee hung up with a turn in flight: its text and intent still count, nothing more is
+    /// played, and the call ends once they are known or `last_words` has passed.
+    fn after_hangup(&mut self, input: Input, now: Instant, actions: &mut Vec<Action>) {
+        let step = self.step.clone();
+        match input {
+            Input::SpeechEnded => {
+                self.speaking = false;
+                actions.push(Action::Event(CallEvent::SpeechEnded { step }));
+                if self.asr_enabled && self.pending.is_none() {
+                    self.start_processing(now);
+                }
+            }
+            Input::Final { text, latency } => {
+                let text = text.trim().to_string();
+                actions.push(Action::Event(CallEvent::Final { step: step.clone(), text: text.clone(), latency_ms: latency.as_secs_f64() * 1000.0 }));
+                let answers = self.overdue.take().unwrap_or(step);
+                if !text.is_empty() {
+                    self.ask(PendingTurn { text, asr_ms: latency.as_secs_f64() * 1000.0, step: answers, late: false }, actions);
+                } else if self.phase == Phase::Processing {
+                    self.phase = Phase::Listening;
+                }
+            }
+            Input::Classified { classification, tier, latency } => {
+                let Some(turn) = self.pending.take() else { return };
+                let intent = classification.intent;
+                self.record_answer(&turn, &classification, tier, latency, now, actions);
+                actions.push(Action::Event(CallEvent::LateResult { step: turn.step.clone(), intent, how: "last_words" }));
+                let outcome = self.last_words_outcome(&turn.step, intent);
+                self.end(CallStatus::Hangup, outcome, actions);
+                return;
+            }
+            Input::AsrFailed(_) => {
+                self.asr_enabled = false;
+                self.overdue = None;
+                if self.phase == Phase::Processing && self.pending.is_none() {
+                    self.phase = Phase::Listening;
+                }
+            }
+            Input::Tick => {
+                if self.last_words_until.is_some_and(|until| now >= until) {
+                    let waited = self.limits.last_words;
+                    actions.push(Action::Event(CallEvent::Limit { step, limit: "last_words", waited_ms: ms(waited) }));
+                    let outcome = self.sticky_outcome.unwrap_or(Outcome::HangupEarly);
+                    self.end(CallStatus::Hangup, outcome, actions);
+                    return;
+                }
+            }
+            _ => {}
+        }
+        if self.phase != Phase::Ended && !self.turn_in_flight() {
+            let outcome = self.sticky_outcome.unwrap_or(Outcome::HangupEarly);
+            self.end(CallStatus::Hangup, outcome, actions);
+        }
+    }
+
+    /// What the callee's last words decide once they have hung up: an opt-out, a callback or a
+    /// machine whatever the step; an answer that leads the scenario to its end takes that end's
+    /// outcome (a "oui" to the adviser's visit is a lead even if the goodbye was not heard).
+    fn last_words_outcome(&mut self, answered: &str, intent: Intent) -> Outcome {
+        if let Some(sticky) = Self::sticky_for(intent) {
+            self.sticky_outcome = Some(sticky);
+            return sticky;
+        }
+        if answered == self.step && matches!(intent, Intent::Positive | Intent::Negative) {
+            match self.current().after(Trigger::Intent(intent)).map(str::to_string) {
+                None => return self.final_outcome(),
+                Some(target) => {
+                    let target = self.scenario.step(&target);
+                    if target.listen_ms == 0 && target.next.is_none() {
+                        if let Some(outcome) = target.outcome {
+                            return outcome;
+                        }
+                    }
+                }
+            }
+        }
+        self.sticky_outcome.unwrap_or(Outcome::HangupEarly)
+    }
+
+    /// Intents that decide the outcome whatever the step says.
+    fn sticky_for(intent: Intent) -> Option<Outcome> {
+        match intent {
+            Intent::DoNotCall => Some(Outcome::DoNotCall),
+            Intent::Callback => Some(Outcome::Callback),
+            Intent::AnsweringMachine => Some(Outcome::AnsweringMachine),
+            _ => None,
+        }
+    }
+
+    fn on_prompt_done(&mut self, now: Instant, actions: &mut Vec<Action>) {
+        if self.phase != Phase::Responding {
+            return;
+        }
+        let file = self.playing.take().unwrap_or_default();
+        let played_ms = self.prompt_started.map_or(0, |t| ms(now - t));
+        actions.push(Action::Event(CallEvent::PromptFinished { step: self.step.clone(), file, played_ms }));
+        self.prompt_started = None;
+        if let Some(next) = self.queue.pop_front() {
+            self.play(next, now, actions);
+        } else if self.current().listen_ms == 0 {
+            let next = self.current().next.clone();
+            self.go(next.as_deref(), now, actions);
+        } else {
+            self.listen(now);
+        }
+    }
+
+    fn on_speech_started(&mut self, confirmed_at: Instant, now: Instant, actions: &mut Vec<Action>) {
+        self.speaking = true;
+        self.listen_deadline = None;
+        actions.push(Action::Event(CallEvent::SpeechStarted { step: self.step.clone() }));
+        if self.phase == Phase::Responding && self.current().barge_in {
+            self.barge_in(now, now.saturating_duration_since(confirmed_at), "speech", actions);
+        }
+    }
+
+    fn on_speech_ended(&mut self, now: Instant, mut actions: Vec<Action>) -> Vec<Action> {
+        self.speaking = false;
+        actions.push(Action::Event(CallEvent::SpeechEnded { step: self.step.clone() }));
+        if self.phase != Phase::Listening {
+            return actions;
+        }
+        if self.asr_enabled {
+            self.start_processing(now);
+            return actions;
+        }
+        // No recognizer: speech that is not keys is an unclear answer.
+        let unclear = Classification { intent: Intent::Unclear, confidence: 0.0, entities: Vec::new(), sentiment: Sentiment::Neutral, topic: None };
+        self.pending = Some(PendingTurn { text: String::new(), asr_ms: 0.0, step: self.step.clone(), late: false });
+        self.start_processing(now);
+        actions.extend(self.handle(Input::Classified { classification: unclear, tier: Tier::Local, latency: Duration::ZERO }, now));
+        actions
+    }
+
+    fn on_final(&mut self, text: String, latency: Duration, now: Instant, actions: &mut Vec<Action>) {
+        let step = self.step.clone();
+        let text = text.trim().to_string();
+        let latency_ms = latency.as_secs_f64() * 1000.0;
+        actions.push(Action::Event(CallEvent::Final { step: step.clone(), text: text.clone(), latency_ms }));
+        if let Some(answered) = self.overdue.take() {
+            // The text of a turn given up earlier: it still counts (see `on_late_intent`).
+            if !text.is_empty() {
+                self.ask(PendingTurn { text, asr_ms: latency_ms, step: answered, late: true }, actions);
+            }
+            return;
+        }
+        if self.phase == Phase::Responding {
+            return; // said over a prompt that cannot be interrupted: not an answer to it
+        }
+        if text.is_empty() {
+            // Noise that passed the onset: keep waiting for a real answer.
+            if self.phase == Phase::Processing {
+                self.listen(now);
+            }
+            return;
+        }
+        self.start_processing(now);
+        self.ask(PendingTurn { text, asr_ms: latency_ms, step, late: false }, actions);
+    }
+
+    /// Asks the intent service what a turn means at the step it answers.
+    fn ask(&mut self, turn: PendingTurn, actions: &mut Vec<Action>) {
+        let context = self.scenario.step(&turn.step).context.clone();
+        actions.push(Action::Classify { text: turn.text.clone(), context });
+        self.pending = Some(turn);
+    }
+
+    fn on_classified(&mut self, classification: Classification, tier: Tier, latency: Duration, now: Instant, actions: &mut Vec<Action>) {
+        let Some(turn) = self.pending.take() else { return };
+        if turn.late {
+            return self.on_late_intent(turn, classification, tier, latency, now, actions);
+        }
+        if self.phase != Phase::Processing {
+            return;
+        }
+        self.record_answer(&turn, &classification, tier, latency, now, actions);
+        self.route(classification.intent, classification.topic, now, actions);
+    }
+
+    /// The intent of a turn given up at `processing_timeout`. The step it answered may still be
+    /// the one asked (its question is being asked again): then it is the answer and the call goes
+    /// on from it. If the call has moved on, an opt-out or a callback still applies and re-routes
+    /// the call; any other answer is kept in the record.
+    fn on_late_intent(&mut self, turn: PendingTurn, classification: Classification, tier: Tier, latency: Duration, now: Instant, actions: &mut Vec<Action>) {
+        let intent = classification.intent;
+        self.record_answer(&turn, &classification, tier, latency, now, actions);
+        if turn.step == self.step && self.phase != Phase::Processing {
+            actions.push(Action::Event(CallEvent::LateResult { step: turn.step, intent, how: "answer" }));
+            if self.prompt_started.take().is_some() {
+                actions.push(Action::StopPrompt);
+            }
+            self.playing = None;
+            self.queue.clear();
+            self.phase = Phase::Processing;
+            self.route(intent, classification.topic, now, actions);
+        } else if Self::sticky_for(intent).is_some() {
+            actions.push(Action::Event(CallEvent::LateResult { step: turn.step.clone(), intent, how: "sticky" }));
+            let target = self.scenario.step(&turn.step).explicit(Trigger::Intent(intent)).map(str::to_string);
+            if self.prompt_started.take().is_some() {
+                actions.push(Action::StopPrompt);
+            }
+            self.playing = None;
+            self.sticky_outcome = Self::sticky_for(intent);
+            self.go(target.as_deref(), now, actions);
+        } else {
+            actions.push(Action::Event(CallEvent::LateResult { step: turn.step, intent, how: "stored" }));
+        }
+    }
+
+    /// The Intent event and the turn's record; a callback keeps its words (for the time they name).
+    fn record_answer(&mut self, turn: &PendingTurn, classification: &Classification, tier: Tier, latency: Duration, now: Instant, actions: &mut Vec<Action>) {
+        let latency_ms = latency.as_secs_f64() * 1000.0;
+        actions.push(Action::Event(CallEvent::Intent {
+            step: turn.step.clone(),
+            intent: classification.intent,
+            confidence: classification.confidence,
+            tier,
+            latency_ms,
+            entities: classification.entities.clone(),
+            sentiment: classification.sentiment,
+        }));
+        self.record(
+            Turn {
+                step: turn.step.clone(),
+                kind: self.scenario.step(&turn.step).context.kind,
+                text: turn.text.clone(),
+                intent: Some(classification.intent),
+                confidence: classification.confidence,
+                entities: classification.entities.iter().map(|e| e.to_string()).collect(),
+                sentiment: Some(classification.sentiment),
+                tier: Some(tier),
+                asr_ms: turn.asr_ms,
+                intent_ms: latency_ms,
+                barged_in: self.barged_in,
+                ..Turn::default()
+            },
+            now,
+        );
+        if classification.intent == Intent::Callback {
+            self.callback_text = Some(turn.text.clone());
+        }
+    }
+
+    fn on_dtmf(&mut self, digit: char, now: Instant, actions: &mut Vec<Action>) {
+        let step = self.step.clone();
+        actions.push(Action::Event(CallEvent::Dtmf { step: step.clone(), digit }));
+        if self.phase == Phase::Responding && !self.current().barge_in {
+            return; // keys pressed during a prompt that must play in full
+        }
+        if self.phase == Phase::Responding {
+            self.barge_in(now, Duration::ZERO, "dtmf", actions);
+        }
+        // The keypad convention of IVRs: 1 yes, 2 no, 9 never call me again.
+        let intent = match digit {
+            '1' => Intent::Positive,
+            '2' => Intent::Negative,
+            '9' => Intent::DoNotCall,
+            _ => Intent::Unclear,
+        };
+        self.pending = None;
+        self.record(
+            Turn {
+                step: step.clone(),
+                kind: self.current().context.kind,
+                intent: Some(intent),
+                confidence: 1.0,
+                tier: Some(Tier::Dtmf),
+                dtmf: Some(digit),
+                barged_in: self.barged_in,
+                ..Turn::default()
+            },
+            now,
+        );
+        self.route(intent, None, now, actions);
+    }
+
+    fn on_tick(&mut self, now: Instant, actions: &mut Vec<Action>) {
+        let step = self.step.clone();
+        let elapsed = now.saturating_duration_since(self.call_started);
+        if elapsed >= self.limits.max_duration {
+            actions.push(Action::Event(CallEvent::Limit { step, limit: "max_duration", waited_ms: ms(elapsed) }));
+            let outcome = self.final_outcome();
+            self.end(CallStatus::Success, outcome, actions);
+            return;
+        }
+        if let Some(deadline) = self.processing_deadline() {
+            if now >= deadline {
+                let waited = now.saturating_duration_since(self.processing_since.unwrap_or(now));
+                actions.push(Action::Event(CallEvent::Limit { step: step.clone(), limit: "processing_timeout", waited_ms: ms(waited) }));
+                // The turn is given up, not forgotten: its text or intent still counts if it comes.
+                match self.pending.as_mut() {
+                    Some(turn) => turn.late = true,
+                    None => self.overdue = Some(step),
+                }
+                self.retry_or(Trigger::Intent(Intent::Unclear), now, actions);
+                return;
+            }
+        }
+        if let Some(deadline) = self.listen_deadline {
+            if self.phase == Phase::Listening && !self.speaking && now >= deadline {
+                let waited_ms = self.current().listen_ms as u64;
+                actions.push(Action::Event(CallEvent::NoInput { step: step.clone(), waited_ms }));
+                self.record(Turn { step, kind: self.current().context.kind, no_input: true, ..Turn::default() }, now);
+                self.retry_or(Trigger::NoInput, now, actions);
+            }
+        }
+    }
+
+    fn processing_deadline(&self) -> Option<Instant> {
+        match (self.phase, self.processing_since) {
+            (Phase::Processing, Some(since)) => Some(since + self.limits.processing_timeout),
+            _ => None,
+        }
+    }
+
+    /// When `handle(Tick)` next has something to do: the nearest of the listening, processing,
+    /// last-words and whole-call deadlines.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.listen_deadline
+        let whole_call = (self.phase != Phase::Ended).then(|| self.call_started + self.limits.max_duration);
+        [self.listen_deadline, self.processing_deadline(), self.last_words_until, whole_call].into_iter().flatten().min()
     }
 
     fn current(&self) -> &crate::scenario::Step {
@@ -553,6 +772,7 @@ impl Controller {
         }
         self.phase = Phase::Ended;
         self.listen_deadline = None;
+        self.last_words_until = None;
         actions.push(Action::End { status, outcome });
     }
 }

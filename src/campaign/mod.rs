@@ -9,7 +9,9 @@
 //! max_concurrent = 10            ; calls ringing or in progress, per node
 //! calls_per_second = 1           ; new calls per second, per node
 //! ring_timeout = 30s
-//! max_attempts = 4               ; attempts in all; a callback the callee asked for is always kept
+//! max_attempts = 4               ; attempts in all; a callback the callee asked for is kept past it,
+//! max_callbacks = 2              ; ... for at most this many more attempts
+//! callback_min_delay = 15m       ; a callback is never placed sooner (then: the next calling slot)
 //! retry_busy = 20m               ; retry_<outcome> = delay; an outcome without one is final
 //! hours = mon-fri 10:00-13:00 14:00-20:00   ; in the contact's zone ("always" with consent-only lists)
 //! holidays = fr                  ; fr, fr-alsace-moselle, none
@@ -75,7 +77,7 @@ impl Default for Dialing {
     }
 }
 
-pub const KEYS: &str = "dial, caller_id, max_concurrent, calls_per_second, ring_timeout, max_attempts, retry_<outcome>, hours, \
+pub const KEYS: &str = "dial, caller_id, max_concurrent, calls_per_second, ring_timeout, max_attempts, max_callbacks, callback_min_delay, retry_<outcome>, hours, \
                         holidays, closed, timezone, max_calls_per_contact, refusal_pause, company, on_machine";
 
 impl Dialing {
@@ -92,6 +94,11 @@ impl Dialing {
             },
             "ring_timeout" => seconds(value, 5, 300).map(|s| self.ring_timeout_s = s),
             "max_attempts" => bounded(value, 1, 50).map(|n| self.retry.max_attempts = n),
+            "max_callbacks" => bounded(value, 0, 20).map(|n| self.retry.max_callbacks = n),
+            "callback_min_delay" => parse_delay(value).and_then(|d| match d {
+                d if d >= Duration::minutes(1) && d <= Duration::days(7) => Ok(self.retry.callback_min_delay = d),
+                _ => Err(format!("'{value}': callback_min_delay is from 1m to 7d")),
+            }),
             "hours" => CallingHours::parse(value).map(|h| self.rules.calendar.hours = h),
             "holidays" => Holidays::parse(value).map(|h| self.rules.calendar.holidays = h),
             "closed" => dates(value).map(|d| self.rules.calendar.closed = d),

@@ -8,7 +8,8 @@
 //! database is down); a call that never reached MiniBot() gets its record from the call thread.
 
 use crate::ast::originate::{self, DialResult};
-use crate::campaign::retry::{callback_instant, Next, RetryPolicy};
+use crate::campaign::calendar::Calendar;
+use crate::campaign::retry::{callback_slot, Next, RetryPolicy};
 use crate::campaign::rules::{self, Verdict};
 use crate::campaign::{pacing::Pacer, DialerConfig, Dialing};
 use crate::module::with_bot;
@@ -45,6 +46,8 @@ struct Attempt {
     dialed_at: DateTime<Utc>,
     zone: Tz,
     retry: RetryPolicy,
+    /// Where a callback may land (the campaign's calling hours, in the contact's zone).
+    calendar: Calendar,
     phone: String,
     reported: bool,
 }
@@ -54,7 +57,7 @@ impl Attempt {
     fn complete(&self, record: &mut CallRecord, callback: Option<When>) {
         let ended = Utc::now();
         let outcome = Outcome::parse(&record.outcome).unwrap_or(Outcome::Failed);
-        let callback_at = callback.and_then(|w| callback_instant(w, ended, self.zone));
+        let callback_at = callback.and_then(|w| callback_slot(w, ended, self.zone, &self.calendar, self.retry.callback_min_delay));
         let next = self.retry.after(outcome, self.attempt as u32, ended, callback_at);
         record.phone = Some(self.phone.clone());
         record.dial = Some(DialAttempt {
@@ -235,8 +238,11 @@ fn control_thread(shared: &Shared, jobs: &Sender<Job>, stop: &Receiver<()>) {
 /// One pass: keep this node's leases, then start what each running campaign may start now.
 fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashMap<i64, Pacer>, warned: &mut HashSet<String>) -> Result<(), String> {
     let lease_s = f64::from(shared.config.lease_s);
-    let rows: Vec<i64> = shared.flight.lock().rows.iter().copied().collect();
-    queue::renew(db, &shared.node, &rows, lease_s)?;
+    // Calls in progress, and calls ended whose record is not committed yet (in the writers' queue,
+    // the spool or its replay): until then the row stays ours, so no node dials the person again.
+    let mut rows: HashSet<i64> = shared.flight.lock().rows.iter().copied().collect();
+    rows.extend(shared.store.uncommitted_rows());
+    queue::renew(db, &shared.node, &rows.into_iter().collect::<Vec<_>>(), lease_s)?;
     // While results wait in the spool, the database does not know every call or opt-out yet: the
     // calling rules would judge on a stale history.
     if !shared.store.connected() || shared.store.spool_lines() > 0 {
@@ -315,6 +321,7 @@ fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashM
                         dialed_at: Utc::now(),
                         zone,
                         retry: dialing.retry.clone(),
+                        calendar: dialing.rules.calendar.clone(),
                         phone: row.phone.clone(),
                         reported: false,
                     };

@@ -23,18 +23,12 @@ pub struct LocalNow {
 }
 
 impl LocalNow {
-    /// The local weekday and time, from the clock and [`utc_offset_seconds`].
-    pub fn now() -> LocalNow {
-        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
-        LocalNow::at_unix(secs + utc_offset_seconds())
-    }
-
-    fn at_unix(local_secs: i64) -> LocalNow {
-        let days = local_secs.div_euclid(86_400);
-        LocalNow {
-            weekday: (days + 3).rem_euclid(7) as u32, // 1970-01-01 was a Thursday (Monday = 0)
-            minute_of_day: (local_secs.rem_euclid(86_400) / 60) as u32,
-        }
+    /// The weekday and time at `instant` in the contact's zone: the one clock that callbacks,
+    /// calling hours and their records share.
+    pub fn at(instant: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> LocalNow {
+        use chrono::{Datelike, Timelike};
+        let local = instant.with_timezone(&zone);
+        LocalNow { weekday: local.weekday().num_days_from_monday(), minute_of_day: local.hour() * 60 + local.minute() }
     }
 }
 
@@ -190,15 +184,6 @@ fn day_window(days_ahead: u32, text: &str, clock: Option<u32>) -> When {
     When::At { days_ahead, from_minute, to_minute }
 }
 
-/// The local time zone's offset from UTC, from the TZ environment ("UTC", "Europe/Paris" via
-/// /etc/localtime is not parsed: campaigns set `TZ=UTC-1`-style or run in UTC), in seconds.
-pub fn utc_offset_seconds() -> i64 {
-    // POSIX TZ "CET-1" means UTC+1: the sign is inverted.
-    let Ok(tz) = std::env::var("TZ") else { return 0 };
-    let digits: String = tz.chars().skip_while(|c| c.is_alphabetic()).take_while(|c| *c == '-' || *c == '+' || c.is_ascii_digit()).collect();
-    digits.parse::<i64>().map_or(0, |h| -h * 3600)
-}
-
 impl When {
     /// "J+1 09:00-12:00", "in 60 min", "unspecified": for records and logs.
     pub fn describe(&self) -> String {
@@ -247,12 +232,17 @@ mod tests {
     }
 
     #[test]
-    fn local_time_from_the_epoch() {
-        let now = LocalNow::at_unix(0);
-        assert_eq!((now.weekday, now.minute_of_day), (3, 0));
-        // 2026-11-25 11:05 UTC is a Wednesday.
-        let now = LocalNow::at_unix(1_795_604_700);
-        assert_eq!((now.weekday, now.minute_of_day), (2, 11 * 60 + 5));
+    fn local_time_is_the_contact_s() {
+        use chrono::TimeZone;
+        // 2026-11-25 11:05 UTC is a Wednesday: 12:05 in Paris, 07:05 in Martinique.
+        let instant = chrono::Utc.with_ymd_and_hms(2026, 11, 25, 11, 5, 0).unwrap();
+        let paris = LocalNow::at(instant, chrono_tz::Europe::Paris);
+        assert_eq!((paris.weekday, paris.minute_of_day), (2, 12 * 60 + 5));
+        let martinique = LocalNow::at(instant, chrono_tz::America::Martinique);
+        assert_eq!((martinique.weekday, martinique.minute_of_day), (2, 7 * 60 + 5));
+        // Late on Sunday in Paris is already Monday in Réunion.
+        let sunday = chrono::Utc.with_ymd_and_hms(2026, 11, 29, 21, 30, 0).unwrap();
+        assert_eq!(LocalNow::at(sunday, chrono_tz::Indian::Reunion).weekday, 0);
     }
 
     #[test]

@@ -153,6 +153,7 @@ pub struct Recorded {
     pub llm_request: HistogramVec,
     pub barge_ins: CounterVec,
     pub amd_verdicts: CounterVec,
+    pub late_results: CounterVec,
 }
 
 pub static RECORDED: Recorded = Recorded {
@@ -168,13 +169,18 @@ pub static RECORDED: Recorded = Recorded {
     llm_request: HistogramVec::new("minibot_llm_request_seconds", "LLM requests, from submission to answer or failure.", &["result"], LLM_BUCKETS),
     barge_ins: CounterVec::new("minibot_barge_ins_total", "Prompts stopped by the callee, by what stopped them.", &["by"]),
     amd_verdicts: CounterVec::new("minibot_amd_verdicts_total", "Answering-machine verdicts and the evidence that decided them.", &["verdict", "evidence"]),
+    late_results: CounterVec::new(
+        "minibot_late_results_total",
+        "Turns understood after they were given up or after the callee hung up, by how they counted (answer, sticky, stored, last_words).",
+        &["how"],
+    ),
 };
 
 impl Recorded {
     /// A new load starts from zero, as the module's other counters do (the library may stay
     /// mapped across unload and load, with its statics).
     pub fn reset(&self) {
-        for c in [&self.calls_ended, &self.leads, &self.barge_ins, &self.amd_verdicts] {
+        for c in [&self.calls_ended, &self.leads, &self.barge_ins, &self.amd_verdicts, &self.late_results] {
             c.reset();
         }
         for h in [&self.reaction, &self.asr_final, &self.llm_request] {
@@ -189,6 +195,7 @@ impl Recorded {
         self.asr_final.render(out);
         self.llm_request.render(out);
         self.barge_ins.render(out);
+        self.late_results.render(out);
         self.amd_verdicts.render(out);
     }
 }

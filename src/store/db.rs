@@ -268,15 +268,28 @@ fn insert_call(client: &mut Client, r: &CallRecord) -> Result<(), postgres::Erro
     tx.commit()
 }
 
-/// The queue row of a call whose record the database refused: failed, with the reason, and no
-/// longer leased (only while this node still holds it for that attempt).
-pub fn close_refused_attempt(client: &mut Client, dial: &super::record::DialAttempt) -> Result<(), String> {
+/// The queue row of a call whose record the database refused: closed (as an opt-out when the
+/// callee opted out, else failed with the reason), and no longer leased (only while this node
+/// still holds it for that attempt).
+pub fn close_refused_attempt(client: &mut Client, dial: &super::record::DialAttempt, opted_out: bool) -> Result<(), String> {
+    let status = if opted_out { "do_not_call" } else { "failed" };
     client
         .execute(
-            "UPDATE call_queue SET status = 'failed', waiting_for = 'its call record was refused by the database (see the spool''s .rejected file)',
+            "UPDATE call_queue SET status = $4, waiting_for = 'its call record was refused by the database (see the spool''s .rejected file)',
                     lease_owner = NULL, lease_expires_at = NULL
              WHERE id = $1 AND lease_owner = $2 AND attempts = $3",
-            &[&dial.queue_id, &dial.node, &dial.attempt],
+            &[&dial.queue_id, &dial.node, &dial.attempt, &status],
+        )
+        .map(|_| ())
+        .map_err(|e| error_chain(&e))
+}
+
+/// An opt-out on its own, in its own transaction: kept even when the call's record is refused.
+pub fn record_opt_out(client: &mut Client, phone: &str, call_key: &str) -> Result<(), String> {
+    client
+        .execute(
+            "INSERT INTO do_not_call (phone, reason, source_call) VALUES ($1, 'asked during a call', $2) ON CONFLICT (phone) DO NOTHING",
+            &[&phone, &call_key],
         )
         .map(|_| ())
         .map_err(|e| error_chain(&e))

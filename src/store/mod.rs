@@ -21,6 +21,7 @@ use parking_lot::Mutex;
 use postgres::Client;
 use record::CallRecord;
 use spool::{Disposition, Spool};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -94,6 +95,19 @@ struct Shared {
     /// Records that could be neither written nor spooled (the spool's disk failing): kept in
     /// memory and tried again; logged in full at unload if still there.
     unsaved: Mutex<Vec<CallRecord>>,
+    /// Queue rows of dialed calls whose record is not committed yet (queued, being written,
+    /// spooled or waiting for replay): the dialer keeps their leases until it is, so no node
+    /// dials the person again meanwhile.
+    uncommitted: Mutex<HashSet<i64>>,
+}
+
+impl Shared {
+    /// The record reached the database, or was set aside with its queue row closed.
+    fn settled(&self, record: &CallRecord) {
+        if let Some(dial) = &record.dial {
+            self.uncommitted.lock().remove(&dial.queue_id);
+        }
+    }
 }
 
 pub struct Store {
@@ -115,8 +129,12 @@ impl Store {
             connected: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
             stop_deadline: Mutex::new(None),
-            spool,
             unsaved: Mutex::new(Vec::new()),
+            // Records a previous load left in the spool hold their rows too.
+            uncommitted: Mutex::new(
+                spool.waiting_lines().iter().filter_map(|l| CallRecord::from_spool_line(l).ok()?.dial.map(|d| d.queue_id)).collect(),
+            ),
+            spool,
         });
         shared.stats.corrupt.fetch_add(u64::from(torn > 0), Ordering::Relaxed);
         let (tx, rx) = bounded::<CallRecord>(config.queue.max(1));
@@ -139,6 +157,9 @@ impl Store {
     /// Hands a finished call to the writers without waiting. When the queue is full (the writers
     /// are far behind) or the store has stopped, the record goes to the spool from here instead.
     pub fn submit(&self, record: CallRecord) {
+        if let Some(dial) = &record.dial {
+            self.shared.uncommitted.lock().insert(dial.queue_id);
+        }
         let tx = self.tx.lock().clone();
         let (record, why) = match tx {
             Some(tx) => match tx.try_send(record) {
@@ -157,6 +178,11 @@ impl Store {
 
     pub fn connected(&self) -> bool {
         self.shared.connected.load(Ordering::Relaxed)
+    }
+
+    /// Queue rows whose call record is not in the database yet (their leases must be kept).
+    pub fn uncommitted_rows(&self) -> Vec<i64> {
+        self.shared.uncommitted.lock().iter().copied().collect()
     }
 
     pub fn stats(&self) -> &StoreStats {
@@ -266,6 +292,7 @@ fn store_record(shared: &Shared, client: &mut Option<Client>, record: CallRecord
         match write(shared, client, &record) {
             Ok(()) => {
                 shared.stats.written.fetch_add(1, Ordering::Relaxed);
+                shared.settled(&record);
                 return;
             }
             Err(WriteError::Refused(reason)) => return set_aside(shared, client, &record, &reason),
@@ -289,6 +316,7 @@ fn drain_at_stop(shared: &Shared, client: &mut Option<Client>, first: CallRecord
         match write(shared, client, &record) {
             Ok(()) => {
                 shared.stats.written.fetch_add(1, Ordering::Relaxed);
+                shared.settled(&record);
             }
             Err(WriteError::Refused(reason)) => set_aside(shared, client, &record, &reason),
             Err(WriteError::Unavailable(_)) => rest.push(record),
@@ -301,17 +329,29 @@ fn set_aside(shared: &Shared, client: &mut Option<Client>, record: &CallRecord, 
     shared.stats.refused.fetch_add(1, Ordering::Relaxed);
     log::error!("call {} refused by the database ({reason}): kept in {}", record.key, shared.spool.rejected_path().display());
     shared.spool.set_aside(record.to_json().to_string().as_bytes(), reason);
-    close_refused_attempt(client, record);
+    keep_what_a_refused_record_decided(shared, client, record);
 }
 
-/// A dialed call whose record the database refused still gives its queue row back (as failed, for
-/// an operator to look at), or the row would be dialed again at every lease expiry.
-fn close_refused_attempt(client: &mut Option<Client>, record: &CallRecord) {
-    if let (Some(dial), Some(c)) = (&record.dial, client.as_mut()) {
-        if let Err(e) = db::close_refused_attempt(c, dial) {
-            log::error!("queue row {} of refused call {}: {e}", dial.queue_id, record.key);
+/// A call whose record the database refused still keeps what it decided for the person: an
+/// opt-out is written on its own, and a dialed call gives its queue row back (closed as an
+/// opt-out, else as failed for an operator to look at), or the row would be dialed again at every
+/// lease expiry.
+fn keep_what_a_refused_record_decided(shared: &Shared, client: &mut Option<Client>, record: &CallRecord) {
+    let opted_out = record.outcome == crate::vocab::Outcome::DoNotCall.as_str();
+    if let Some(c) = client.as_mut() {
+        if let (true, Some(phone)) = (opted_out, &record.phone) {
+            match db::record_opt_out(c, phone, &record.key) {
+                Ok(()) => log::warn!("call {} refused, its opt-out kept", record.key),
+                Err(e) => log::error!("the opt-out of refused call {} could not be written ({e}); it is in {}", record.key, shared.spool.rejected_path().display()),
+            }
+        }
+        if let Some(dial) = &record.dial {
+            if let Err(e) = db::close_refused_attempt(c, dial, opted_out) {
+                log::error!("queue row {} of refused call {}: {e}", dial.queue_id, record.key);
+            }
         }
     }
+    shared.settled(record);
 }
 
 /// Appends records to the spool with one write and one fsync; if the spool's disk fails, they
@@ -392,12 +432,13 @@ fn replay(shared: &Shared, client: &mut Option<Client>) {
         match write(shared, client, &record) {
             Ok(()) => {
                 shared.stats.replayed.fetch_add(1, Ordering::Relaxed);
+                shared.settled(&record);
                 Disposition::Done
             }
             Err(WriteError::Refused(reason)) => {
                 shared.stats.refused.fetch_add(1, Ordering::Relaxed);
                 log::error!("spooled call {} refused by the database ({reason}): set aside", record.key);
-                close_refused_attempt(client, &record);
+                keep_what_a_refused_record_decided(shared, client, &record);
                 Disposition::SetAside(reason)
             }
             Err(WriteError::Unavailable(_)) => Disposition::Retry,

@@ -136,6 +136,16 @@ impl Spool {
         count
     }
 
+    /// The records not yet replayed, as lines without their newline.
+    pub fn waiting_lines(&self) -> Vec<Vec<u8>> {
+        let Ok(mut file) = File::open(&self.path) else { return Vec::new() };
+        let mut bytes = Vec::new();
+        if file.seek(SeekFrom::Start(self.read_offset())).is_err() || file.read_to_end(&mut bytes).is_err() {
+            return Vec::new();
+        }
+        bytes.split_inclusive(|b| *b == b'\n').filter_map(|l| l.strip_suffix(b"\n")).map(<[u8]>::to_vec).collect()
+    }
+
     /// Keeps a line that can never be written, with why, in `<spool>.rejected`.
     pub fn set_aside(&self, line: &[u8], reason: &str) {
         let mut entry = format!("# {}: {}\n", unix_seconds(), reason.replace('\n', " ")).into_bytes();

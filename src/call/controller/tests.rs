@@ -68,6 +68,7 @@ impl Call {
                 }
                 Action::Event(CallEvent::BargeIn { by, .. }) => self.log.push(format!("barge-in {by}")),
                 Action::Event(CallEvent::NoInput { .. }) => self.log.push("no input".into()),
+                Action::Event(CallEvent::LateResult { how, .. }) => self.log.push(format!("late {how}")),
                 Action::Event(_) => {}
             }
         }
@@ -91,6 +92,18 @@ impl Call {
         self.send(Input::SpeechStarted { confirmed_at: t });
         self.at(1000);
         self.send(Input::SpeechEnded);
+    }
+
+    /// The prompt playing ends and the callee stays silent through every reprompt, until the
+    /// flow moves on to another step.
+    fn answer_nothing_until_next_step(&mut self) {
+        let step = self.c.step().to_string();
+        while self.c.step() == step {
+            self.at(500);
+            self.send(Input::PromptFinished);
+            self.at(10_000);
+            self.send(Input::Tick);
+        }
     }
 
     fn take_log(&mut self) -> Vec<String> {
@@ -333,9 +346,9 @@ fn a_turn_whose_text_never_comes_is_unclear_after_the_processing_bound() {
     assert!(actions.iter().any(|a| matches!(a, Action::Event(CallEvent::Limit { limit: "processing_timeout", waited_ms: 5000, .. }))), "{actions:?}");
     // Unclear at hello: the scenario's reprompt.
     assert_eq!(call.take_log(), ["play p-reprompt"]);
-    // The late final, over the reprompt, is not taken as the answer.
+    // The late final, over the reprompt, is the answer to the question asked again.
     call.send(Input::Final { text: "oui".into(), latency: Duration::from_secs(6) });
-    assert_eq!(call.c.phase(), Phase::Responding);
+    assert_eq!(call.c.step(), "q1");
 }
 
 #[test]
@@ -375,4 +388,150 @@ fn no_call_outlives_its_maximum_duration() {
     assert!(actions.iter().any(|a| matches!(a, Action::Event(CallEvent::Limit { limit: "max_duration", .. }))), "{actions:?}");
     assert!(actions.iter().any(|a| matches!(a, Action::End { status: CallStatus::Success, .. })), "{actions:?}");
     assert_eq!(c.phase(), Phase::Ended);
+}
+
+/// The callee's turn ends and the recognizer is slow: the turn is given up at the bound, the
+/// reprompt starts, and the text arrives afterwards.
+fn given_up_turn(call: &mut Call) {
+    call.at(500);
+    call.send(Input::PromptFinished);
+    call.speak();
+    call.take_log();
+    call.at(5000);
+    call.send(Input::Tick);
+    assert_eq!(call.take_log(), ["play p-reprompt"]);
+}
+
+#[test]
+fn a_final_that_comes_after_the_turn_was_given_up_is_the_answer_to_the_question_asked_again() {
+    let mut call = Call::new();
+    given_up_turn(&mut call);
+    call.at(300);
+    call.send(Input::Final { text: "oui allez-y".into(), latency: Duration::from_millis(5300) });
+    assert_eq!(call.take_log(), ["intent positive", "late answer", "stop", "play p-q1"], "the reprompt stops, the call goes on from the answer");
+    assert_eq!(call.c.turns().last().map(|t| t.text.as_str()), Some("oui allez-y"));
+}
+
+#[test]
+fn a_late_opt_out_still_ends_the_call_as_an_opt_out_after_the_call_moved_on() {
+    let mut call = Call::new();
+    call.answer("oui");
+    assert_eq!(call.c.step(), "q1");
+    given_up_turn(&mut call);
+    // The reprompt ended unanswered, the flow went on to q2 ...
+    call.answer_nothing_until_next_step();
+    assert_eq!(call.c.step(), "q2");
+    call.take_log();
+    // ... and only then the recognizer's text of the turn at q1 arrives.
+    call.send(Input::Final { text: "ne m'appelez plus jamais".into(), latency: Duration::from_secs(9) });
+    assert_eq!(call.take_log(), ["intent do_not_call", "late sticky", "stop", "end SUCCESS do_not_call"]);
+}
+
+#[test]
+fn a_late_callback_is_kept_with_its_words() {
+    let mut call = Call::new();
+    given_up_turn(&mut call);
+    call.at(200);
+    call.send(Input::Final { text: "je suis au travail rappelez moi demain matin".into(), latency: Duration::from_millis(5200) });
+    assert_eq!(call.c.callback_text(), Some("je suis au travail rappelez moi demain matin"));
+    assert_eq!(call.c.step(), "cb");
+    call.at(500);
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log().last().unwrap(), "end SUCCESS callback");
+}
+
+#[test]
+fn a_late_ordinary_answer_after_the_call_moved_on_is_stored_only() {
+    let mut call = Call::new();
+    call.answer("oui");
+    given_up_turn(&mut call);
+    call.answer_nothing_until_next_step();
+    let turns = call.c.turns().len();
+    call.take_log();
+    call.send(Input::Final { text: "j'ai un livret a".into(), latency: Duration::from_secs(9) });
+    assert_eq!(call.take_log(), ["intent positive", "late stored"]);
+    assert_eq!(call.c.step(), "q2", "no re-route");
+    assert_eq!(call.c.turns().len(), turns + 1);
+    assert_eq!(call.c.turns().last().unwrap().step, "q1", "stored against the question it answered");
+}
+
+#[test]
+fn an_opt_out_said_just_before_hanging_up_is_applied() {
+    let mut call = Call::new();
+    call.answer("oui");
+    call.at(500);
+    call.send(Input::PromptFinished);
+    call.take_log();
+    // "ne m'appelez plus" then the hangup 200 ms later: the segmenter has not ended the turn yet.
+    let t = call.at(300);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.at(1200);
+    let actions = call.send(Input::HungUp);
+    assert!(!actions.iter().any(|a| matches!(a, Action::End { .. })), "the call waits for its last words: {actions:?}");
+    call.at(100);
+    assert!(call.send(Input::Tick).is_empty());
+    call.at(300);
+    call.send(Input::SpeechEnded);
+    call.at(150);
+    call.send(Input::Final { text: "ne m'appelez plus".into(), latency: Duration::from_millis(150) });
+    assert_eq!(call.take_log(), ["intent do_not_call", "late last_words", "end HANGUP do_not_call"]);
+    assert_eq!(call.c.turns().last().unwrap().text, "ne m'appelez plus");
+}
+
+#[test]
+fn a_yes_said_while_hanging_up_takes_the_end_it_leads_to() {
+    let mut call = Call::new();
+    for answer in ["oui", "j'ai un livret a", "oui", "non"] {
+        call.answer(answer);
+    }
+    assert_eq!(call.c.step(), "is_leads");
+    call.at(500);
+    call.send(Input::PromptFinished);
+    call.speak();
+    call.take_log();
+    call.send(Input::HungUp);
+    call.at(200);
+    call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(200) });
+    assert_eq!(call.take_log(), ["intent positive", "late last_words", "end HANGUP appointment"]);
+}
+
+#[test]
+fn last_words_are_awaited_for_a_bounded_time_only() {
+    let mut call = Call::new();
+    call.at(500);
+    call.send(Input::PromptFinished);
+    call.speak();
+    call.take_log();
+    call.send(Input::HungUp);
+    assert_eq!(call.c.next_deadline(), Some(call.now + Duration::from_secs(2)));
+    call.at(1999);
+    assert!(call.send(Input::Tick).is_empty());
+    call.at(1);
+    let actions = call.send(Input::Tick);
+    assert!(actions.iter().any(|a| matches!(a, Action::Event(CallEvent::Limit { limit: "last_words", .. }))), "{actions:?}");
+    assert_eq!(call.take_log(), ["end HANGUP hangup_early"]);
+    // Nothing in flight at the hangup: the call ends at once, as before.
+    let mut call = Call::new();
+    call.answer("oui");
+    call.send(Input::HungUp);
+    assert_eq!(call.take_log().last().unwrap(), "end HANGUP hangup_early");
+    // Empty text after the hangup: nothing to wait for any more.
+    let mut call = Call::new();
+    call.at(500);
+    call.send(Input::PromptFinished);
+    call.speak();
+    call.take_log();
+    call.send(Input::HungUp);
+    call.send(Input::Final { text: " ".into(), latency: Duration::from_millis(100) });
+    assert_eq!(call.take_log(), ["end HANGUP hangup_early"]);
+}
+
+#[test]
+fn the_next_deadline_is_the_nearest_watchdog() {
+    let mut call = Call::new();
+    call.at(500);
+    call.send(Input::PromptFinished);
+    assert_eq!(call.c.next_deadline(), Some(call.now + Duration::from_secs(3)), "listening");
+    call.speak();
+    assert_eq!(call.c.next_deadline(), Some(call.now + Duration::from_secs(5)), "processing");
 }
