@@ -50,6 +50,11 @@ fn place_call_with(asterisk: &Asterisk, answers: &[&str], before: &str) -> Vec<M
 }
 
 fn place_campaign_call(asterisk: &Asterisk, campaign: &str, answers: &[&str], before: &str) -> Vec<Message> {
+    place_call_ending(asterisk, campaign, answers, before, " same => n,Wait(60)\n")
+}
+
+/// `ending`: the callee's dialplan after its last answer.
+fn place_call_ending(asterisk: &Asterisk, campaign: &str, answers: &[&str], before: &str, ending: &str) -> Vec<Message> {
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let mut callee = format!("[conv-callee-{n}]\nexten => callee,1,Answer()\n");
@@ -57,7 +62,7 @@ fn place_campaign_call(asterisk: &Asterisk, campaign: &str, answers: &[&str], be
         let (file, _) = speech(asterisk, &format!("a{n}-{i}"), "fr", text);
         callee += &format!(" same => n,Wait(3)\n same => n,Playback({file})\n");
     }
-    callee += " same => n,Wait(60)\n";
+    callee += ending;
     let before: String = before.lines().map(|app| format!(" same => n,{app}\n")).collect();
     let bot = format!(
         "[conv-{n}]\nexten => demo,1,Set(MINIBOT_TEST_TRANSCRIPTS={})\n{before} same => n,MiniBot({campaign})\n\
@@ -258,6 +263,24 @@ fn an_opt_out_reaches_do_not_call_with_the_callee_number_masked_in_logs() {
     let calls: Vec<&Message> = events.iter().chain(seen.iter()).filter(|e| e.is("MiniBotCall")).collect();
     assert!(calls.iter().any(|e| e.get("Phone") == Some("+33 6 .. .. .. 78")), "{calls:?}");
     assert!(events.iter().all(|e| !format!("{e:?}").contains("612345678")));
+}
+
+#[test]
+fn an_opt_out_said_as_the_callee_hangs_up_reaches_do_not_call() {
+    let db = fresh_database(SERVER);
+    let asterisk = start(&format!("[database]\nurl = {db}\nspool = /tmp/minibot-spool-last-words-{}/results.spool\n", std::process::id()));
+    // The callee says it and hangs up 200 ms later, before the bot's end of turn (300 ms of silence).
+    let events = place_call_ending(&asterisk, "demo", &["ne m'appelez plus"], "Set(MINIBOT_PHONE=0612000001)", " same => n,Wait(0.2)\n same => n,Hangup()\n");
+    let order: Vec<&str> = events.iter().filter_map(|e| e.get("Event")).filter(|n| n.starts_with("MiniBot")).collect();
+    let result = events.iter().find(|e| e.is("MiniBotResult")).unwrap_or_else(|| panic!("{order:?}"));
+    assert_eq!(result.get("Outcome"), Some("do_not_call"), "{order:?}\n{}", asterisk.log());
+    let late = events.iter().find(|e| e.is("MiniBotLateResult")).unwrap_or_else(|| panic!("{order:?}"));
+    assert_eq!((late.get("Intent"), late.get("How")), (Some("do_not_call"), Some("last_words")));
+    // In this order: the callee's turn, its text and intent after the hangup, then the result.
+    let at = |name: &str| order.iter().position(|n| *n == name).unwrap_or_else(|| panic!("{name} in {order:?}"));
+    assert!(at("MiniBotFinal") < at("MiniBotIntent") && at("MiniBotIntent") < at("MiniBotResult"), "{order:?}");
+    wait_rows(&db, "SELECT count(*) FROM do_not_call WHERE phone = '+33612000001'", 1, &asterisk);
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE phone = '+33612000001' AND outcome = 'do_not_call' AND status = 'HANGUP'"), 1);
 }
 
 #[test]

@@ -289,6 +289,7 @@ impl Settings {
             ("call", "processing_timeout_ms") => {
                 self.limits.processing_timeout = std::time::Duration::from_millis(number(200, 120_000)? as u64)
             }
+            ("call", "last_words_ms") => self.limits.last_words = std::time::Duration::from_millis(number(0, 10_000)? as u64),
             ("intent", "deadline_ms") => self.intent.deadline_ms = number(50, 10_000)? as u64,
             ("intent", "model") => {
                 if value.contains("..") {
@@ -490,8 +491,10 @@ mod tests {
         assert!(err.to_string().contains("section [vad], key 'max_speech_ms'"), "{err}");
         let err = load("[intent]\ndeadline_ms = 2000\n[call]\nprocessing_timeout_ms = 1500\n").unwrap_err();
         assert!(err.message.contains("must be above [intent] deadline_ms (2000)"), "{err}");
-        let s = load("[call]\nmax_duration_s = 120\nprocessing_timeout_ms = 3000\n").unwrap().settings;
+        let s = load("[call]\nmax_duration_s = 120\nprocessing_timeout_ms = 3000\nlast_words_ms = 1500\n").unwrap().settings;
         assert_eq!((s.limits.max_duration.as_secs(), s.limits.processing_timeout.as_millis()), (120, 3000));
+        assert_eq!(s.limits.last_words.as_millis(), 1500);
+        assert!(load("[call]\nlast_words_ms = 60000\n").is_err(), "bounded: a hung-up call must end");
     }
 
     #[test]
