@@ -233,6 +233,43 @@ fn a_dead_node_s_contacts_are_dialed_by_another_once_its_lease_expires() {
 }
 
 #[test]
+fn writers_blocked_longer_than_the_lease_never_let_a_contact_be_dialed_twice() {
+    let db = fresh_database(SERVER);
+    let a = node(&db, "a", scenario("demo", ""), 10);
+    // Every call record blocks (a trigger waits for a lock this test holds), for many leases: the
+    // records wait in the writers, time out, go to the spool and are replayed once it lets go.
+    let mut holder = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+    wait_until("the schema", Duration::from_secs(30), || count(&db, "SELECT count(*) FROM pg_tables WHERE tablename = 'calls'") == 1, || a.log());
+    holder
+        .batch_execute(
+            "CREATE FUNCTION test_hold_records() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock(4242); RETURN NEW; END $$;
+             CREATE TRIGGER test_hold_records BEFORE INSERT ON calls FOR EACH ROW EXECUTE FUNCTION test_hold_records();
+             SELECT pg_advisory_lock(4242);",
+        )
+        .unwrap();
+    // Callees who answer, listen a second and hang up (a retry 24 h later).
+    let path = file(&a, "contacts.csv", "phone\n+33600000105\n+33600000205\n+33600000305\n");
+    a.cli("minibot campaign create demo");
+    a.cli(&format!("minibot contacts import demo {path}"));
+    a.cli("minibot campaign start demo");
+    wait_until("3 rows dialed by a", Duration::from_secs(20), || count(&db, "SELECT count(*) FROM call_queue WHERE lease_owner = 'a' AND attempts = 1") == 3, || a.log());
+    // A second node, with nothing of its own waiting, would take any row whose lease lapsed.
+    let b = node(&db, "b", scenario("demo", ""), 10);
+    let ended = Instant::now();
+    wait_until("a's records spooled", Duration::from_secs(60), || a.cli("minibot show db").contains("Spooled:       3"), || a.cli("minibot show db"));
+    while ended.elapsed() < Duration::from_secs(25) {
+        assert_eq!(count(&db, "SELECT count(*) FROM call_queue WHERE attempts > 1 OR lease_owner = 'b'"), 0, "a row was taken again:\n{}", b.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    holder.batch_execute("SELECT pg_advisory_unlock(4242); DROP TRIGGER test_hold_records ON calls;").unwrap();
+    wait_until("the records written", Duration::from_secs(60), || count(&db, "SELECT count(*) FROM calls") >= 3, || a.cli("minibot show db"));
+    wait_until("every row moved on", Duration::from_secs(20), || count(&db, "SELECT count(*) FROM call_queue WHERE status = 'leased'") == 0, || a.log());
+    assert_eq!(count(&db, "SELECT count(*) FROM calls"), 3, "nobody dialed twice");
+    assert_eq!(count(&db, "SELECT count(*) FROM call_queue WHERE attempts = 1 AND status = 'pending'"), 3, "each row: one attempt, its retry scheduled");
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE node = 'b'"), 0);
+}
+
+#[test]
 fn answering_machines_are_told_from_people_by_amd_and_the_module() {
     let db = fresh_database(SERVER);
     let conf = format!(
