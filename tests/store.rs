@@ -293,9 +293,22 @@ fn a_record_the_database_refuses_is_set_aside_and_never_blocks_the_others() {
         next_attempt_at_ms: None,
     });
     store.submit(dialed);
+    // An opt-out's row is closed as one: the person is not dialed again in this campaign.
     wait_for("the row given back", Duration::from_secs(10), || {
-        count(&url, "SELECT count(*) FROM call_queue WHERE status = 'failed' AND lease_owner IS NULL AND waiting_for LIKE '%refused%'") == 1
+        count(&url, "SELECT count(*) FROM call_queue WHERE status = 'do_not_call' AND lease_owner IS NULL AND waiting_for LIKE '%refused%'") == 1
     });
+    assert!(store.uncommitted_rows().is_empty(), "a record set aside no longer holds its lease");
+
+    // A call record refused for another reason (a NUL byte in a turn's text: 22021) still writes
+    // its opt-out on its own.
+    let mut garbled = record("node1/garbled", 1);
+    garbled.outcome = "do_not_call".into();
+    garbled.phone = Some("+33699000001".into());
+    garbled.turns[0].text = "ne m'appelez plus\0".into();
+    store.submit(garbled);
+    wait_for("the opt-out kept", Duration::from_secs(10), || count(&url, "SELECT count(*) FROM do_not_call WHERE phone = '+33699000001'") == 1);
+    assert_eq!(count(&url, "SELECT count(*) FROM calls WHERE call_key = 'node1/garbled'"), 0, "the record itself is set aside");
+    assert_eq!(store.stats().refused.load(Ordering::Relaxed), 4);
     store.shutdown();
 }
 
