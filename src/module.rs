@@ -125,7 +125,7 @@ fn start_parts(settings: &Settings, parts: &mut Parts) -> Result<(), String> {
     let store = Arc::new(Store::start(settings.database.clone()).map_err(|e| format!("{CONFIG_FILE} [database]: {e}"))?);
     parts.store = Some(store.clone());
     if settings.dialer.enabled {
-        let dialer = Dialer::start(settings.dialer.clone(), settings.node.clone(), settings.database.clone(), store)
+        let dialer = Dialer::start(settings.dialer.clone(), settings.node.clone(), settings.database.clone(), store, parts.asr.clone())
             .map_err(|e| format!("{CONFIG_FILE} [dialer]: {e}"))?;
         parts.dialer = Some(Arc::new(dialer));
     }

@@ -22,7 +22,7 @@ use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use vosk::{Model, Recognizer};
@@ -119,6 +119,9 @@ struct Shared {
     decoding: Mutex<usize>,
     decoder_free: Condvar,
     max_decoding: usize,
+    /// Per live call (worker mode): milliseconds of audio queued for its decoder and not decoded
+    /// yet. Read by the dialer: a node whose decoders are behind has no room for a new call.
+    backlogs: Mutex<Vec<Weak<AtomicU64>>>,
 }
 
 /// The recognizers of one sample rate.
@@ -188,6 +191,8 @@ struct Handoff {
     input: Receiver<WorkerInput>,
     output: Sender<AsrEvent>,
     state: CallState,
+    /// Audio queued and not decoded yet, in ms (see `Shared::backlogs`).
+    queued_ms: Arc<AtomicU64>,
 }
 
 /// ACTIVE, then CLOSED when the call drops its session (the thread stops decoding it at once),
@@ -235,6 +240,7 @@ impl Engine {
                 decoding: Mutex::new(0),
                 decoder_free: Condvar::new(),
                 max_decoding,
+                backlogs: Mutex::new(Vec::new()),
             }),
             stop: Mutex::new(Some(stop_tx)),
             threads: Mutex::new(Vec::new()),
@@ -286,6 +292,14 @@ impl Engine {
     }
 
     /// Audio chunks dropped because a call's queue was full (its decoder fell behind).
+    /// The longest wait, in ms of audio, of any live call's decoder (0 in inline mode): how far
+    /// behind real time recognition runs now.
+    pub fn backlog_ms(&self) -> u64 {
+        let mut backlogs = self.shared.backlogs.lock();
+        backlogs.retain(|b| b.strong_count() > 0);
+        backlogs.iter().filter_map(Weak::upgrade).map(|b| b.load(Ordering::Relaxed)).max().unwrap_or(0)
+    }
+
     pub fn queue_drops(&self) -> u64 {
         self.shared.queue_drops.load(Ordering::Relaxed)
     }
@@ -307,7 +321,13 @@ impl Engine {
                 // 10 s of 20 ms chunks: a decoder that falls that far behind is broken, not slow.
                 let (audio_tx, input) = bounded::<WorkerInput>(500);
                 let state: CallState = Arc::new(AtomicU8::new(ACTIVE));
-                let handoff = Handoff { input, output: events.clone(), state: state.clone() };
+                let queued_ms = Arc::new(AtomicU64::new(0));
+                {
+                    let mut backlogs = self.shared.backlogs.lock();
+                    backlogs.retain(|b| b.strong_count() > 0);
+                    backlogs.push(Arc::downgrade(&queued_ms));
+                }
+                let handoff = Handoff { input, output: events.clone(), state: state.clone(), queued_ms: queued_ms.clone() };
                 let wanted = {
                     let mut pools = self.shared.pools.lock();
                     let (max, mode) = (self.shared.config.max_recognizers, AsrMode::Worker);
@@ -323,7 +343,7 @@ impl Engine {
                     needed + self.top_up(&mut pools, sample_rate)
                 };
                 self.spawn(sample_rate, wanted);
-                Ok(Session { inner: SessionKind::Worker { audio_tx, shared: self.shared.clone(), rate: sample_rate, events, failed: false, state } })
+                Ok(Session { inner: SessionKind::Worker { audio_tx, shared: self.shared.clone(), rate: sample_rate, events, failed: false, state, queued_ms } })
             }
         }
     }
@@ -562,6 +582,7 @@ fn new_warm_recognizer(model: &Model, sample_rate: u32) -> Option<Recognizer> {
 /// A recognizer with the partial-result bookkeeping of the call it decodes.
 struct Decoder {
     recognizer: Recognizer,
+    sample_rate: u32,
     /// Samples between partial results.
     partial_every: usize,
     fed_since_partial: usize,
@@ -571,7 +592,11 @@ struct Decoder {
 impl Decoder {
     fn new(recognizer: Recognizer, sample_rate: u32, partial_interval_ms: u32) -> Decoder {
         let partial_every = (sample_rate as usize * partial_interval_ms as usize) / 1000;
-        Decoder { recognizer, partial_every, fed_since_partial: 0, last_partial: String::new() }
+        Decoder { recognizer, sample_rate, partial_every, fed_since_partial: 0, last_partial: String::new() }
+    }
+
+    fn rate(&self) -> u32 {
+        self.sample_rate
     }
 
     fn accept(&mut self, audio: &[i16], events: &mut Vec<AsrEvent>) {
@@ -664,6 +689,10 @@ enum WorkerInput {
     EndOfTurn(Instant),
 }
 
+fn audio_ms(samples: usize, rate: u32) -> u64 {
+    (samples as u64 * 1000) / u64::from(rate.max(1))
+}
+
 /// A turn at decoding: held while a thread decodes what its call has queued.
 struct DecodingTurn<'a>(&'a Shared);
 
@@ -703,7 +732,11 @@ fn worker_loop(decoder: &mut Decoder, shared: &Shared, call: &Handoff) {
                 return;
             }
             match message {
-                WorkerInput::Audio(audio) => decoder.accept(&audio, &mut events),
+                WorkerInput::Audio(audio) => {
+                    decoder.accept(&audio, &mut events);
+                    let ms = audio_ms(audio.len(), decoder.rate());
+                    let _ = call.queued_ms.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| Some(q.saturating_sub(ms)));
+                }
                 WorkerInput::EndOfTurn(at) => decoder.finish(at, &mut events),
             }
             for event in events.drain(..) {
@@ -730,6 +763,7 @@ enum SessionKind {
         failed: bool,
         /// CLOSED when the call drops its session: its decoder thread stops at once, whatever is queued.
         state: CallState,
+        queued_ms: Arc<AtomicU64>,
     },
 }
 
@@ -755,12 +789,15 @@ impl Session {
                 }
                 pending.drain(..).for_each(|e| drop(events.send(e)));
             }
-            SessionKind::Worker { audio_tx, shared, events, failed, .. } => {
+            SessionKind::Worker { audio_tx, shared, events, failed, rate, queued_ms, .. } => {
                 if *failed {
                     return;
                 }
+                let ms = audio_ms(audio.len(), *rate);
                 match audio_tx.try_send(WorkerInput::Audio(audio)) {
-                    Ok(()) => {}
+                    Ok(()) => {
+                        queued_ms.fetch_add(ms, Ordering::Relaxed);
+                    }
                     Err(TrySendError::Full(_)) => {
                         shared.queue_drops.fetch_add(1, Ordering::Relaxed);
                     }

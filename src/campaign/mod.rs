@@ -199,6 +199,13 @@ pub struct DialerConfig {
     /// outgoing audio gap p95 is over these bounds: the machine is saturated.
     pub max_turn_ms: u32,
     pub max_audio_gap_ms: u32,
+    /// No new call while any call's recognizer has more than this much audio waiting (ms): the
+    /// node has no room now, before latency is lost.
+    pub max_backlog_ms: u32,
+    /// Ramp-up: at most this many calls in their first `ramp_s` seconds at once (their greeting,
+    /// AMD and first answers), so a campaign starts gradually instead of in a burst.
+    pub ramp_calls: u32,
+    pub ramp_s: u32,
 }
 
 impl Default for DialerConfig {
@@ -211,6 +218,9 @@ impl Default for DialerConfig {
             poll_ms: 500,
             max_turn_ms: 1500,
             max_audio_gap_ms: 60,
+            max_backlog_ms: 400,
+            ramp_calls: 2,
+            ramp_s: 8,
         }
     }
 }

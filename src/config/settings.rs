@@ -388,6 +388,9 @@ impl Settings {
             ("dialer", "poll_ms") => self.dialer.poll_ms = number(50, 60_000)?,
             ("dialer", "max_turn_ms") => self.dialer.max_turn_ms = number(50, 60_000)?,
             ("dialer", "max_audio_gap_ms") => self.dialer.max_audio_gap_ms = number(20, 10_000)?,
+            ("dialer", "max_backlog_ms") => self.dialer.max_backlog_ms = number(100, 60_000)?,
+            ("dialer", "ramp_calls") => self.dialer.ramp_calls = number(1, 10_000)?,
+            ("dialer", "ramp_s") => self.dialer.ramp_s = number(0, 600)?,
             (_, other) => warnings.push(format!("{} line {}: unknown key '{other}' in [{section}] ignored", entry.file, entry.line)),
         }
         Ok(())

@@ -7,6 +7,7 @@
 //! row becomes (the retry policy), and the store writes both in one transaction (spooled while the
 //! database is down); a call that never reached MiniBot() gets its record from the call thread.
 
+use crate::asr::Engine;
 use crate::ast::originate::{self, DialResult};
 use crate::campaign::calendar::Calendar;
 use crate::campaign::retry::{callback_slot, Next, RetryPolicy};
@@ -118,6 +119,16 @@ struct Flight {
     total: u32,
     per_campaign: HashMap<i64, u32>,
     rows: HashSet<i64>,
+    /// When each recent call was placed (the ramp-up counts those still young).
+    placed: Vec<Instant>,
+}
+
+impl Flight {
+    /// Calls placed within `ramp` of `now`.
+    fn young(&mut self, now: Instant, ramp: Duration) -> u32 {
+        self.placed.retain(|t| now.saturating_duration_since(*t) < ramp);
+        self.placed.len() as u32
+    }
 }
 
 struct Job {
@@ -134,6 +145,8 @@ struct Shared {
     node: String,
     database: StoreConfig,
     store: Arc<Store>,
+    /// The recognizers' backlog says whether the node has room for one more call now.
+    asr: Option<Arc<Engine>>,
     flight: Mutex<Flight>,
     stats: DialerStats,
 }
@@ -146,9 +159,9 @@ pub struct Dialer {
 }
 
 impl Dialer {
-    pub fn start(config: DialerConfig, node: String, database: StoreConfig, store: Arc<Store>) -> Result<Dialer, String> {
+    pub fn start(config: DialerConfig, node: String, database: StoreConfig, store: Arc<Store>, asr: Option<Arc<Engine>>) -> Result<Dialer, String> {
         *AWAITING.lock() = Some(HashMap::new());
-        let shared = Arc::new(Shared { config: config.clone(), node, database, store, flight: Mutex::default(), stats: DialerStats::default() });
+        let shared = Arc::new(Shared { config: config.clone(), node, database, store, asr, flight: Mutex::default(), stats: DialerStats::default() });
         let (stop_tx, stop_rx) = bounded::<()>(0);
         let (job_tx, job_rx) = bounded::<Job>(config.max_calls as usize);
         let dialer = Dialer { shared: shared.clone(), stop: Mutex::new(Some(stop_tx)), jobs: Mutex::new(Some(job_tx.clone())), threads: Mutex::default() };
@@ -262,18 +275,22 @@ fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashM
         };
         let pacer = pacers.entry(campaign.id).or_insert_with(|| Pacer::new(dialing.calls_per_second, now));
         pacer.set_rate(dialing.calls_per_second);
-        let (held, total, mine) = {
-            let flight = shared.flight.lock();
-            (flight.held, flight.total, flight.per_campaign.get(&campaign.id).copied().unwrap_or(0))
+        let (held, total, mine, young) = {
+            let mut flight = shared.flight.lock();
+            let young = flight.young(now, Duration::from_secs(u64::from(shared.config.ramp_s)));
+            (flight.held, flight.total, flight.per_campaign.get(&campaign.id).copied().unwrap_or(0), young)
         };
         if held {
             return Ok(());
         }
-        if total > 0 && saturated(&shared.config) {
+        if total > 0 && (saturated(&shared.config) || behind(shared)) {
             shared.stats.held_by_capacity.fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
-        let room = pacer.available(now, mine, dialing.max_concurrent).min(shared.config.max_calls.saturating_sub(total));
+        let room = pacer
+            .available(now, mine, dialing.max_concurrent)
+            .min(shared.config.max_calls.saturating_sub(total))
+            .min(shared.config.ramp_calls.saturating_sub(young));
         if room == 0 {
             continue;
         }
@@ -349,11 +366,17 @@ fn saturated(config: &DialerConfig) -> bool {
     over(&METRICS.turn_final_ms, config.max_turn_ms) || over(&METRICS.write_gap_talking_ms, config.max_audio_gap_ms)
 }
 
+/// The recognizers are behind real time now: a new call would only add to the wait of the others.
+fn behind(shared: &Shared) -> bool {
+    shared.asr.as_ref().is_some_and(|asr| asr.backlog_ms() > u64::from(shared.config.max_backlog_ms))
+}
+
 fn take_slot(shared: &Shared, campaign: i64, row: i64) -> bool {
     let mut flight = shared.flight.lock();
     if flight.held {
         return false;
     }
+    flight.placed.push(Instant::now());
     flight.total += 1;
     *flight.per_campaign.entry(campaign).or_default() += 1;
     flight.rows.insert(row);
