@@ -412,3 +412,21 @@ fn no_full_phone_number_in_the_module_s_log_lines_json_log_or_ami_events() {
     assert!(leaks(&json).is_empty(), "a full number in the JSON log: {:?}", leaks(&json));
     assert!(asterisk.cli("minibot show status").contains("Call log:"));
 }
+
+#[test]
+fn persona_files_with_mistakes_are_refused_with_their_line() {
+    use support::callees::parse;
+    let err = parse("p\texpect\toutcome=won lead=hot queue=done next=none\n").unwrap_err();
+    assert!(err.contains("line 1") && err.contains("'won' is not an outcome"), "{err}");
+    let err = parse("# comment\np\tanswer\tsoon\toui\n").unwrap_err();
+    assert!(err.contains("line 2") && err.contains("not a delay"), "{err}");
+    let err = parse("p\tanswer\t0.5\toui\n").unwrap_err();
+    assert!(err.contains("an `expect` line"), "{err}");
+    let err = parse("p\texpect\toutcome=callback lead=cold queue=pending next=tomorrow\n").unwrap_err();
+    assert!(err.contains("HH:MM"), "{err}");
+    let err = parse("p\tshout\toui\n").unwrap_err();
+    assert!(err.contains("line 1") && err.contains("none of"), "{err}");
+    // The shipped file reads, and every persona says what it must end with.
+    let personas = parse(include_str!("data/campaign-personas.tsv")).unwrap();
+    assert!(personas.len() >= 15, "{:?}", personas.keys());
+}

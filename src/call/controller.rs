@@ -731,14 +731,16 @@ impl Controller {
         if let Some(sticky) = self.sticky_outcome.filter(|o| matches!(o, Outcome::DoNotCall | Outcome::AnsweringMachine)) {
             return sticky;
         }
+        // Nobody ever said a word (the no-input path led to a goodbye): nobody was reached, whatever
+        // that goodbye's outcome; a refusal would keep the person from being called for weeks.
+        if self.turns.iter().all(|t| t.no_input) && (!self.turns.is_empty() || self.current().outcome.is_none()) {
+            return Outcome::NoAnswer;
+        }
         if let Some(outcome) = self.current().outcome {
             return outcome;
         }
         if let Some(sticky) = self.sticky_outcome {
             return sticky;
-        }
-        if self.turns.iter().all(|t| t.no_input) {
-            return Outcome::NoAnswer;
         }
         Outcome::Completed
     }

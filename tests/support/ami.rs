@@ -37,13 +37,23 @@ pub struct Ami {
 
 impl Ami {
     pub fn connect(port: u16, user: &str, secret: &str) -> Ami {
+        Ami::login(port, user, secret, true)
+    }
+
+    /// A connection for actions only: no event is sent to it (none piles up unread).
+    #[allow(dead_code)]
+    pub fn connect_without_events(port: u16, user: &str, secret: &str) -> Ami {
+        Ami::login(port, user, secret, false)
+    }
+
+    fn login(port: u16, user: &str, secret: &str, events: bool) -> Ami {
         let stream = TcpStream::connect(("127.0.0.1", port)).expect("AMI connect");
         stream.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         let mut banner = String::new();
         reader.read_line(&mut banner).unwrap();
         let mut ami = Ami { writer: stream, reader, events: VecDeque::new(), next_id: 1 };
-        let response = ami.action("Login", &[("Username", user), ("Secret", secret)]);
+        let response = ami.action("Login", &[("Username", user), ("Secret", secret), ("Events", if events { "on" } else { "off" })]);
         assert_eq!(response.get("Response"), Some("Success"), "AMI login: {response:?}");
         ami
     }
@@ -69,6 +79,27 @@ impl Ami {
                 if message.get("Event").is_some() {
                     self.events.push_back(message);
                 }
+            }
+        }
+    }
+
+    /// How long a read waits for the next message (200 ms unless set).
+    #[allow(dead_code)]
+    pub fn set_read_timeout(&mut self, timeout: Duration) {
+        self.writer.set_read_timeout(Some(timeout)).unwrap();
+    }
+
+    /// The next event if one is there within the read timeout.
+    #[allow(dead_code)]
+    pub fn next_event(&mut self) -> Option<Message> {
+        if let Some(event) = self.events.pop_front() {
+            return Some(event);
+        }
+        loop {
+            match self.read_message() {
+                Some(m) if m.get("Event").is_some() => return Some(m),
+                Some(_) => continue,
+                None => return None,
             }
         }
     }

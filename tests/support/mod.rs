@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod ami;
+pub mod callees;
 pub mod llm;
 pub mod pg;
 
@@ -275,6 +276,12 @@ impl Asterisk {
 
     pub fn ami(&self) -> ami::Ami {
         ami::Ami::connect(self.ami_port, "minibot", "minibot-test")
+    }
+
+    /// An AMI connection for actions only (no event reaches it).
+    #[allow(dead_code)]
+    pub fn ami_without_events(&self) -> ami::Ami {
+        ami::Ami::connect_without_events(self.ami_port, "minibot", "minibot-test")
     }
 
     /// Asterisk's messages log so far.

@@ -194,7 +194,8 @@ fn silence_is_reprompted_twice_then_follows_no_input() {
     call.send(Input::Tick);
     assert_eq!(call.take_log()[1..], ["no input", "play p-reprompt", "no input", "play p-reprompt", "no input", "play p-bye-ko"]);
     call.send(Input::PromptFinished);
-    assert_eq!(call.take_log(), ["end SUCCESS not_interested"]);
+    // The goodbye says not_interested, but nobody said a word: nobody was reached.
+    assert_eq!(call.take_log(), ["end SUCCESS no_answer"]);
 }
 
 #[test]
@@ -534,4 +535,14 @@ fn the_next_deadline_is_the_nearest_watchdog() {
     assert_eq!(call.c.next_deadline(), Some(call.now + Duration::from_secs(3)), "listening");
     call.speak();
     assert_eq!(call.c.next_deadline(), Some(call.now + Duration::from_secs(5)), "processing");
+}
+
+#[test]
+fn a_callee_who_never_says_a_word_is_no_answer_even_when_the_goodbye_says_not_interested() {
+    let mut call = Call::new();
+    call.answer_nothing_until_next_step(); // hello: no_input = bye_failed (outcome not_interested)
+    assert_eq!(call.c.step(), "bye_failed");
+    call.at(500);
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log().last().unwrap(), "end SUCCESS no_answer");
 }
