@@ -658,9 +658,15 @@ fn update_view(live: &LiveCall, controller: &Controller) {
 /// have their phone numbers masked (AMI and logs reach dashboards and other people's disks).
 fn event(channel: &Channel, name: &str, fields: &[(&str, String)]) {
     let masked: Vec<(&str, String)> = fields.iter().map(|(k, v)| (*k, crate::phone::mask_in_text(v))).collect();
-    manager::call_event(channel, name, &masked);
     let short = name.strip_prefix("MiniBot").unwrap_or(name).to_lowercase();
     crate::obs::calllog::event(&channel.unique_id(), &short, &masked);
+    // Every AMI event names its call: with calls in parallel, a supervisor (or a test's callee)
+    // tells them apart by the channel's uniqueid (the channel's name carries the number).
+    let mut ami = masked;
+    if !ami.iter().any(|(k, _)| *k == "Uniqueid") {
+        ami.insert(0, ("Uniqueid", channel.unique_id()));
+    }
+    manager::call_event(channel, name, &ami);
 }
 
 /// Sends a controller event to AMI (and keeps the live view's counters).

@@ -240,11 +240,36 @@ impl Director {
         let thread = std::thread::spawn(move || {
             let mut calls: HashMap<String, Call> = HashMap::new();
             let mut by_callee: HashMap<String, String> = HashMap::new();
+            let mut channels: HashMap<String, String> = HashMap::new();
             let mut turn_ended: HashMap<String, f64> = HashMap::new();
             let mut reactions = Vec::new();
             while !flag.load(Ordering::Relaxed) {
                 while let Some(event) = events.next_event() {
-                    follow(&event, &personas, &mut calls, &mut by_callee, &mut turn_ended, &mut reactions);
+                    // Asterisk's own events name the channel; MiniBot's carry its uniqueid (the
+                    // channel's name holds the number, which MiniBot masks).
+                    if event.is("Newchannel") {
+                        if let (Some(id), Some(name)) = (event.get("Uniqueid"), event.get("Channel")) {
+                            channels.insert(id.to_string(), name.to_string());
+                        }
+                        continue;
+                    }
+                    if event.is("Hangup") {
+                        // Read after this event's own handling: the channel's last events are in order.
+                        let gone = event.get("Uniqueid").map(str::to_string);
+                        if let Some(channel) = event.get("Channel") {
+                            follow(&event, channel, &personas, &mut calls, &mut by_callee, &mut turn_ended, &mut reactions);
+                        }
+                        gone.map(|id| channels.remove(&id));
+                        continue;
+                    }
+                    let channel = if event.get("Event").is_some_and(|e| e.starts_with("MiniBot")) {
+                        event.get("Uniqueid").and_then(|id| channels.get(id)).cloned()
+                    } else {
+                        event.get("Channel").map(str::to_string)
+                    };
+                    if let Some(channel) = channel {
+                        follow(&event, &channel, &personas, &mut calls, &mut by_callee, &mut turn_ended, &mut reactions);
+                    }
                 }
                 act(&mut actions, &mut calls);
             }
@@ -276,13 +301,13 @@ fn digits(channel: &str) -> Option<&str> {
 
 fn follow(
     event: &Message,
+    channel: &str,
     personas: &HashMap<String, Persona>,
     calls: &mut HashMap<String, Call>,
     by_callee: &mut HashMap<String, String>,
     turn_ended: &mut HashMap<String, f64>,
     reactions: &mut Vec<f64>,
 ) {
-    let Some(channel) = event.get("Channel") else { return };
     let now = Instant::now();
     if event.get("Step") == Some("recording_notice") {
         return; // the legal notice plays in full: nobody answers it
