@@ -36,7 +36,7 @@ SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 MODEL_FILE := target/models/intents.model
 TRAINING_DATA := tests/data/corpus/train.tsv tests/data/corpus/val.tsv tests/data/intents-dev.tsv tests/data/intents-dev2.tsv
 
-.PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval test unit-test integration-test soak demo demo-call bench levers asr-memory install clean
+.PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval test unit-test integration-test soak demo demo-call bench campaign-bench levers asr-memory install clean
 
 all: build
 
@@ -114,6 +114,13 @@ soak: build sandbox model prompts llm pg $(MODEL_FILE)
 
 demo: build sandbox model prompts llm pg $(MODEL_FILE)
 	$(CARGO) run -q $(PURE) --example campaign-demo
+
+# Every persona of the demo (64 contacts) dialed at 1, 5 and 10 concurrent calls: the share of
+# right decisions and the reaction per N, written to docs/benchmarks.md (CAMPAIGN_BENCH_N=5,10).
+CAMPAIGN_BENCH_N ?=
+CAMPAIGN_BENCH_CONTACTS ?=
+campaign-bench: build sandbox model prompts llm pg $(MODEL_FILE)
+	MINIBOT_CAMPAIGN_BENCH_N=$(CAMPAIGN_BENCH_N) MINIBOT_CAMPAIGN_BENCH_CONTACTS=$(CAMPAIGN_BENCH_CONTACTS) $(CARGO) run -q $(PURE) --example campaign-bench
 
 # One call into MiniBot($(CAMPAIGN)), turn by turn (CAMPAIGN=renovation: the second sample campaign).
 demo-call: build sandbox model prompts llm pg $(MODEL_FILE)
