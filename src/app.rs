@@ -180,14 +180,14 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
     }
     let answered_at_ms = unix_ms();
     let mut call = CallInfo { channel, campaign, phone, answered_at_ms, setup, recording: None };
-    let tap = start_recording(channel, campaign, &scenario, crate::audio::processing_rate(native_rate), setup);
-    let Some(media) = start_media(channel, native_rate, setup, tap) else {
+    // Nothing is recorded before the callee has heard the notice (below).
+    let Some(media) = start_media(channel, native_rate, setup, None) else {
         // Every answered call leaves its row, even one gone before the bot could listen.
         let (status, outcome) = if channel.is_hung_up() { (CallStatus::Hangup, Outcome::HangupEarly) } else { (CallStatus::Error, Outcome::Failed) };
         store_result(&call, &CallResult { status, outcome, qualification: Qualification::none(), callback: None, turns: &[], machine: None });
         return status;
     };
-    let registered = setup.calls.add(channel.name(), campaign.to_string(), media.state.clone());
+    let registered = setup.calls.add(channel.name(), campaign.to_string(), call.phone.clone(), media.state.clone());
     let live = registered.call.clone();
     live.view.lock().rate = native_rate;
     event(channel, "MiniBotCall", &[("State", "started".into()), ("Uniqueid", channel.unique_id()), ("Campaign", campaign.into()), ("Rate", native_rate.to_string()),
@@ -202,9 +202,16 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
     let (status, outcome, controller) = match first {
         None => (CallStatus::Hangup, Outcome::HangupEarly, controller),
         Some(Verdict::Machine) => (CallStatus::Success, Outcome::AnsweringMachine, controller),
-        Some(Verdict::Human) => match recording_notice(&scenario, &media) {
+        Some(Verdict::Human) => match recording_notice(&scenario, setup) {
             Some(notice) if !play_notice(channel, &media, notice) => (CallStatus::Hangup, Outcome::HangupEarly, controller),
-            _ => run_conversation(channel, setup, &live, controller, &media, &mut machine),
+            notice => {
+                if notice.is_some() {
+                    // Told: from now on the call is recorded (a machine's greeting never is).
+                    let tap = start_recording(channel, campaign, &scenario, crate::audio::processing_rate(native_rate), setup);
+                    media.hook.with_sink(|sink| sink.1 = tap);
+                }
+                run_conversation(channel, setup, &live, controller, &media, &mut machine)
+            }
         },
     };
     if outcome == Outcome::AnsweringMachine && status != CallStatus::Hangup {
@@ -312,10 +319,18 @@ fn leave_message(channel: &Channel, media: &Media, machine: &mut Machine, prompt
     channel.stop_playback();
 }
 
-/// The legal notice to play before the first question: the campaign's, on a recorded call.
-fn recording_notice<'a>(scenario: &'a Scenario, media: &Media) -> Option<&'a str> {
-    let recorded = media.hook.with_sink(|sink| sink.1.is_some());
-    scenario.recording_notice.as_deref().filter(|_| recorded)
+/// The legal notice to play before the first question: the campaign's, when its calls are
+/// recorded on this node (a recording campaign always has one: checked at load).
+fn recording_notice<'a>(scenario: &'a Scenario, setup: &CallSetup) -> Option<&'a str> {
+    scenario.recording_notice.as_deref().filter(|_| setup.settings.recording_enabled && scenario.record)
+}
+
+/// The callee refused the recording: it stops and its file is deleted; the record names none.
+fn stop_recording(channel: &Channel, media: &Media) {
+    if let Some(tap) = media.hook.with_sink(|sink| sink.1.take()) {
+        tap.discard();
+        event(channel, "MiniBotRecording", &[("State", "deleted".into()), ("Reason", "objection".into())]);
+    }
 }
 
 /// Plays the recording notice in full (the callee is told before anything else is said; what
@@ -435,6 +450,7 @@ fn run_conversation(
                     playing = false;
                 }
                 Action::Event(e) => emit(channel, live, e),
+                Action::StopRecording => stop_recording(channel, media),
                 Action::Classify { text, context } => match setup.intents.understand(&context, &text) {
                     Understood::Ready { classification, tier, latency } => {
                         last_tier = tier.as_str();

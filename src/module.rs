@@ -32,6 +32,11 @@ pub struct Bot {
     pub intents: Arc<IntentService>,
     /// None: no [database] url configured.
     pub store: Option<Arc<Store>>,
+    /// The connections of the CLI, the control API, the live page and the health probe (bounded,
+    /// migrations once per load); None without a database.
+    pub pool: Option<Arc<crate::store::pool::Pool>>,
+    /// Health probes' last answers (at most one probe per component per second).
+    pub health: Arc<crate::web::ProbeCache>,
     /// None: no database, or `[dialer] enabled = no`.
     pub dialer: Option<Arc<Dialer>>,
     /// None: `[calllog] file` is empty.
@@ -49,6 +54,9 @@ pub struct Bot {
 }
 
 static BOT: RwLock<Option<Bot>> = RwLock::new(None);
+
+/// Connections of the pool: operators' commands and pages are few and short.
+const POOL_CONNECTIONS: usize = 4;
 
 /// Runs `f` with the running bot, or returns None when the module is not loaded.
 pub fn with_bot<R>(f: impl FnOnce(&Bot) -> R) -> Option<R> {
@@ -75,12 +83,15 @@ fn load() -> Result<(), String> {
     calllog::set_current(parts.calllog.clone());
     crate::obs::prom::RECORDED.reset(); // counters start with the load, like the module's others
     let test_hooks = settings.test_hooks;
+    let pool = parts.store.as_ref().map(|_| Arc::new(crate::store::pool::Pool::new(settings.database.clone(), POOL_CONNECTIONS)));
     *BOT.write() = Some(Bot {
         settings: Arc::new(settings),
         scenarios: Arc::new(scenarios),
         asr: parts.asr,
         intents,
+        pool,
         store: parts.store,
+        health: Arc::default(),
         dialer: parts.dialer,
         calllog: parts.calllog,
         retention: parts.retention,

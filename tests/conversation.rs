@@ -20,7 +20,8 @@ const ANSWERS: &[&str] = &[
 ];
 
 fn start(extra_conf: &str) -> Asterisk {
-    start_with(format!("[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = 1\n{extra_conf}\n"))
+    // Recording (and its notice) has its own tests: these callees speak on a timer from the start.
+    start_with(format!("[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = 1\n[recording]\nenabled = no\n{extra_conf}\n"))
 }
 
 fn start_with(conf: String) -> Asterisk {

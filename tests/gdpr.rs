@@ -101,3 +101,85 @@ fn retention_purges_only_old_transcripts_and_forget_erases_and_blocks() {
     assert!(again.contains("0 queued") && again.contains("1 on the opt-out list"), "{again}");
     assert!(!asterisk.log().lines().filter(|l| l.contains("src/")).any(|l| l.contains("600000002")), "the module never logs the number");
 }
+
+/// A WAV file's first bytes: what a recording looks like on disk.
+const WAV_HEAD: &[u8] = b"RIFF\x24\x00\x00\x00WAVEfmt ";
+
+#[test]
+fn forget_refuses_during_a_live_call_then_erases_set_aside_lines_recordings_anywhere_and_the_call_log() {
+    let db = fresh_database(SERVER);
+    let pid = std::process::id();
+    let on_host = |p: &str| support::sandbox_root().join(p.trim_start_matches('/'));
+    let (recordings, old_dir, log_dir, spool_dir) =
+        (format!("/tmp/minibot-gdpr2-rec-{pid}"), format!("/tmp/minibot-gdpr2-old-{pid}"), format!("/tmp/minibot-gdpr2-log-{pid}"), format!("/tmp/minibot-gdpr2-spool-{pid}"));
+    for d in [&recordings, &old_dir, &log_dir, &spool_dir] {
+        let _ = std::fs::remove_dir_all(on_host(d));
+        std::fs::create_dir_all(on_host(d)).unwrap();
+    }
+    // The person's recordings: one in a directory the node no longer uses (the rows still point
+    // there), one named by a set-aside record; and a file that is no recording, which a row of
+    // theirs names too: never deleted.
+    let (moved, set_aside_wav, not_a_recording) = (format!("{old_dir}/p1.wav"), format!("{old_dir}/p4.wav"), format!("{old_dir}/notes.wav"));
+    std::fs::write(on_host(&moved), WAV_HEAD).unwrap();
+    std::fs::write(on_host(&set_aside_wav), WAV_HEAD).unwrap();
+    std::fs::write(on_host(&not_a_recording), b"meeting notes").unwrap();
+    let mut client = res_minibot::store::connect(&db, false).expect("schema");
+    client
+        .batch_execute(&format!(
+            "INSERT INTO calls (call_key, uniqueid, channel, campaign, phone, ended_at, status, outcome, transcript, reasons, recording_path)
+             VALUES ('n1/p1', 'p1', 'PJSIP/a', 'g', '+33600000005', now(), 'SUCCESS', 'callback', '', '{{}}', '{moved}'),
+                    ('n1/p2', 'p2', 'PJSIP/b', 'g', '+33600000005', now(), 'SUCCESS', 'callback', '', '{{}}', '{not_a_recording}'),
+                    ('n1/q1', 'q1', 'PJSIP/c', 'g', '+33600000006', now(), 'SUCCESS', 'callback', '', '{{}}', NULL);"
+        ))
+        .unwrap();
+    // A record of theirs the database once refused, kept in the spool's .rejected file.
+    let mut refused = res_minibot::store::record::CallRecord { key: "n1/p4".into(), uniqueid: "p4".into(), phone: Some("+33600000005".into()), ..Default::default() };
+    refused.recording = Some(set_aside_wav.clone());
+    std::fs::write(on_host(&format!("{spool_dir}/results.spool.rejected")), format!("# 1795600000: 22021: invalid byte\n{}\n", refused.to_json())).unwrap();
+    // The call log, with lines of their calls and of someone else's.
+    let log = format!("{log_dir}/calls.jsonl");
+    let lines: String = ["p1", "p2", "p4", "q1", "p1"].iter().map(|c| format!("{{\"ts\":\"2026-12-03T10:00:00Z\",\"call\":\"{c}\",\"event\":\"step\"}}\n")).collect();
+    std::fs::write(on_host(&log), lines).unwrap();
+    let conf = format!(
+        "[general]\ntest_hooks = yes\n[database]\nurl = {db}\nspool = {spool_dir}/results.spool\n[recording]\ndir = {recordings}\n[calllog]\nfile = {log}\n"
+    );
+    let asterisk = Asterisk::start(Options {
+        minibot_conf: Some(conf),
+        scenarios: "[g]\nstart = hello\n[g.hello]\nprompt = hello-world\nlisten = 60\n".into(),
+        dialplan: "[gd]\nexten => bot,1,Set(MINIBOT_PHONE=06 00 00 00 05)\n same => n,MiniBot(g)\nexten => callee,1,Answer()\n same => n,Wait(60)\n".into(),
+        ..Options::default()
+    });
+
+    // An inbound call with the person in progress: refused, and nothing touched.
+    let mut ami = asterisk.ami();
+    ami.originate_local("gd", "bot", "callee");
+    ami.wait_event(Duration::from_secs(20), |e| e.is("MiniBotCall") && e.get("State") == Some("started")).expect("the call started");
+    let out = asterisk.cli("minibot gdpr forget 06 00 00 00 05");
+    assert!(out.contains("in progress"), "{out}");
+    assert!(std::fs::read_to_string(on_host(&format!("{spool_dir}/results.spool.rejected"))).unwrap().contains("p4"), "refused before anything was erased");
+    assert!(on_host(&moved).exists() && std::fs::read_to_string(on_host(&log)).unwrap().contains("\"p1\""));
+    asterisk.cli("channel request hangup all");
+    ami.wait_event(Duration::from_secs(20), |e| e.is("MiniBotCall") && e.get("State") == Some("ended")).expect("the call ended");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count(&db, "SELECT count(*) FROM calls WHERE campaign = 'g' AND uniqueid NOT IN ('p1', 'p2', 'q1')") == 0 {
+        assert!(Instant::now() < deadline, "the live call's record:\n{}", asterisk.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Then everywhere: the database (the live call's record included), the set-aside line, the
+    // recordings wherever the rows point (the file that is no recording stays), the call log.
+    let out = asterisk.cli("minibot gdpr forget 06 00 00 00 05");
+    assert!(out.contains("3 call(s)") && out.contains("2 recording(s)") && out.contains("1 spooled record(s)"), "{out}");
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE phone = '+33600000005'"), 0);
+    assert_eq!(count(&db, "SELECT count(*) FROM calls WHERE uniqueid = 'q1'"), 1, "someone else's call stays");
+    assert!(!std::fs::read_to_string(on_host(&format!("{spool_dir}/results.spool.rejected"))).unwrap_or_default().contains("p4"));
+    assert!(!on_host(&moved).exists() && !on_host(&set_aside_wav).exists(), "the recordings, wherever they are");
+    assert!(on_host(&not_a_recording).exists(), "a path in the database never deletes a file that is no recording");
+    let left = std::fs::read_to_string(on_host(&log)).unwrap();
+    for call in ["\"p1\"", "\"p2\"", "\"p4\""] {
+        assert!(!left.contains(call), "{call} still in the call log:\n{left}");
+    }
+    assert!(left.contains("\"q1\""), "{left}");
+    assert!(out.contains("call log line(s) erased"), "{out}");
+    assert_eq!(count(&db, "SELECT count(*) FROM do_not_call WHERE phone = '+33600000005'"), 1);
+}

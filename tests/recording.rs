@@ -1,6 +1,7 @@
 //! Call recordings against the sandbox: one stereo WAV per call, the callee on the left and the
 //! bot on the right, each where it spoke (sox statistics over windows placed by the call's own
-//! AMI events); the legal notice first; a hangup mid-prompt still leaves a complete file; the
+//! AMI events); the legal notice first and nothing recorded before it has played (a hangup during
+//! the notice leaves no file); a callee who objects has the recording stopped and deleted; the
 //! path in `calls`, `minibot show transcript`; a campaign with `record = no` leaves none.
 
 mod support;
@@ -12,12 +13,14 @@ use support::ami::Message;
 use support::pg::{count, fresh_database, SERVER};
 use support::{speech, Asterisk, Options};
 
-const SCENARIOS: &str = "[rec]\nstart = hello\nrecording_notice = minibot/demo/notice\n\
+const SCENARIOS: &str = "[rec]\nstart = hello\nrecord = yes\nrecording_notice = minibot/demo/notice\n\
+                         recording_objection = je ne veux pas être enregistré, pas d'enregistrement\n\
                          [rec.hello]\nprompt = hello-world\nlisten = 6\nnext = bye\n\
                          [rec.bye]\nprompt = vm-goodbye\nlisten = 0\n\
                          [norec]\nstart = hello\nrecord = no\n[norec.hello]\nprompt = hello-world\nlisten = 0\n";
 
-const DIALPLAN: &str = "[minibot-rec]\nexten => rec,1,MiniBot(rec)\n same => n,Hangup()\nexten => norec,1,MiniBot(norec)\n same => n,Hangup()\n";
+const DIALPLAN: &str = "[minibot-rec]\nexten => rec,1,MiniBot(rec)\n same => n,Hangup()\nexten => norec,1,MiniBot(norec)\n same => n,Hangup()\n\
+                        exten => object,1,Set(MINIBOT_TEST_TRANSCRIPTS=non je ne veux pas être enregistré)\n same => n,MiniBot(rec)\n same => n,Hangup()\n";
 
 /// RMS amplitude (0-1) of one channel (1 left, 2 right) of `file` over [start, start + length] s.
 fn rms(file: &Path, channel: u32, start: f64, length: f64) -> f64 {
@@ -141,18 +144,23 @@ fn calls_are_recorded_in_stereo_with_each_side_where_it_spoke() {
     let mode = std::fs::metadata(&file).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777).unwrap();
     assert_eq!(mode, 0o640);
 
-    // The bot speaking (the notice): energy on the right only.
-    let (from, to) = (at(notice) + 0.5, at(hello) - 0.5);
+    // Nothing before the notice has played: the file starts with the first prompt.
+    let rec0 = at(hello);
+    let ended = event(&events, |e| e.is("MiniBotCall") && e.get("State") == Some("ended"), "MiniBotCall ended");
+    eprintln!("recorded {seconds:.2} s of a call of {:.2} s whose notice ended at {rec0:.2} s", at(ended));
+    assert!(seconds <= at(ended) - rec0 + 0.5, "{seconds:.2} s recorded: the notice ({:.2}-{rec0:.2} s) is in the file", at(notice));
+    // The bot speaking (the first prompt): energy on the right only.
+    let (from, to) = (at(hello) - rec0 + 0.3, at(hello_done) - rec0 - 0.3);
     let (left, right) = (rms(&file, 1, from, to - from), rms(&file, 2, from, to - from));
-    eprintln!("notice {from:.2}-{to:.2} s: left {left:.4} right {right:.4}");
+    eprintln!("hello {from:.2}-{to:.2} s: left {left:.4} right {right:.4}");
     assert!(right > 0.02 && left < 0.002, "while the bot speaks: left {left:.4}, right {right:.4}");
     // The callee speaking: energy on the left only.
-    let (from, to) = (at(talk_start) + 0.3, at(talk_start) + talk_ms as f64 / 1000.0 - 0.3);
+    let (from, to) = (at(talk_start) - rec0 + 0.3, at(talk_start) - rec0 + talk_ms as f64 / 1000.0 - 0.3);
     let (left, right) = (rms(&file, 1, from, to - from), rms(&file, 2, from, to - from));
     eprintln!("callee {from:.2}-{to:.2} s: left {left:.4} right {right:.4}");
     assert!(left > 0.02 && right < 0.002, "while the callee speaks: left {left:.4}, right {right:.4}");
     // Silence on both sides between the bot's prompt and the callee's answer.
-    let (from, to) = (at(hello_done) + 0.3, at(talk_start) - 0.3);
+    let (from, to) = (at(hello_done) - rec0 + 0.3, at(talk_start) - rec0 - 0.3);
     if to - from > 0.3 {
         let (left, right) = (rms(&file, 1, from, to - from), rms(&file, 2, from, to - from));
         assert!(left < 0.002 && right < 0.002, "silence {from:.2}-{to:.2} s: left {left:.4}, right {right:.4}");
@@ -163,23 +171,38 @@ fn calls_are_recorded_in_stereo_with_each_side_where_it_spoke() {
     assert!(shown.contains(&format!("Recording: {path}")) && shown.contains("callee  [hello]"), "{shown}");
     assert!(asterisk.cli("minibot show transcript nosuchcall").contains("no call 'nosuchcall'"));
 
-    // A hangup in the middle of the notice: the file is complete up to the hangup.
+    // A hangup in the middle of the notice: the callee was not told yet, nothing is recorded.
     let events = originate(&asterisk, "rec", "drop");
     let started = event(&events, |e| e.is("MiniBotCall") && e.get("State") == Some("started"), "MiniBotCall started");
     let uniqueid = started.get("Uniqueid").unwrap().to_string();
-    let notice = event(&events, |e| e.is("MiniBotPrompt") && e.get("Step") == Some("recording_notice"), "notice prompt");
-    let ended = event(&events, |e| e.is("MiniBotCall") && e.get("State") == Some("ended"), "MiniBotCall ended");
-    let (notice_at, ended_at) = (notice.timestamp() - started.timestamp(), ended.timestamp() - started.timestamp());
-    let (_, file) = recording_of(&db, &uniqueid, &asterisk);
-    let (channels, _, seconds) = info(&file);
-    assert_eq!(channels, 2);
-    assert!(seconds > 1.0 && seconds < ended_at + 1.0, "{seconds:.2} s recorded for a call of {ended_at:.2} s");
-    // The notice from its start to (nearly) the hangup.
-    let (from, length) = (notice_at + 0.3, (seconds - notice_at - 0.6).min(1.0));
-    assert!(length > 0.3, "the notice played {:.2} s before the hangup", seconds - notice_at);
-    let right = rms(&file, 2, from, length);
-    assert!(right > 0.02, "the notice up to the hangup is in the file (right {right:.4})");
-    assert_eq!(count(&db, &format!("SELECT count(*) FROM calls WHERE uniqueid = '{uniqueid}' AND status = 'HANGUP'")), 1);
+    event(&events, |e| e.is("MiniBotPrompt") && e.get("Step") == Some("recording_notice"), "notice prompt");
+    assert!(!events.iter().any(|e| e.is("MiniBotPrompt") && e.get("Step") == Some("hello")), "the call ended during the notice");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count(&db, &format!("SELECT count(*) FROM calls WHERE uniqueid = '{uniqueid}'")) == 0 {
+        assert!(Instant::now() < deadline, "no row for the call that hung up during the notice");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(count(&db, &format!("SELECT count(*) FROM calls WHERE uniqueid = '{uniqueid}' AND status = 'HANGUP' AND recording_path IS NULL")), 1);
+
+    // A callee who objects: the recording stops and its file is deleted; the row names none.
+    let events = originate(&asterisk, "object", "talk");
+    let started = event(&events, |e| e.is("MiniBotCall") && e.get("State") == Some("started"), "MiniBotCall started");
+    let uniqueid = started.get("Uniqueid").unwrap().to_string();
+    let deleted = event(&events, |e| e.is("MiniBotRecording") && e.get("State") == Some("deleted"), "recording deleted");
+    assert_eq!(deleted.get("Reason"), Some("objection"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count(&db, &format!("SELECT count(*) FROM calls WHERE uniqueid = '{uniqueid}'")) == 0 {
+        assert!(Instant::now() < deadline, "no row for the call that objected");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(count(&db, &format!("SELECT count(*) FROM calls WHERE uniqueid = '{uniqueid}' AND recording_path IS NULL")), 1);
+    let dir = asterisk.host_path("spool/monitor/minibot/rec");
+    let of_call = || walk(&dir).into_iter().filter(|p| p.contains(&uniqueid.replace(['/', ' '], "_"))).collect::<Vec<_>>();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !of_call().is_empty() {
+        assert!(Instant::now() < deadline, "the objected recording is still on disk: {:?}", of_call());
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     // A campaign that does not record leaves no file and no path.
     let events = originate(&asterisk, "norec", "quiet");
@@ -194,4 +217,18 @@ fn calls_are_recorded_in_stereo_with_each_side_where_it_spoke() {
 
     // Unload closes everything and joins the writer.
     assert!(asterisk.cli("module unload res_minibot.so").contains("Unloaded"), "{}", asterisk.log());
+}
+
+/// Every file under `dir`, as strings.
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path.to_string_lossy().into_owned());
+        }
+    }
+    out
 }

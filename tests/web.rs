@@ -166,14 +166,51 @@ fn health_and_metrics_answer_on_asterisk_s_http_server() {
         assert!(families.contains(family), "{family} missing: {families:?}");
     }
 
-    // The LLM server down: its probe fails, the whole health is 503.
+    // A flood of health requests from many clients at once: at most one probe per component per
+    // second, through the module's pool: the database's connections stay as they were (within
+    // the pool's size), where every request used to open one.
+    let connections = |db: &str| count(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()");
+    let before = connections(&db);
+    let burst = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (db, burst) = (db.clone(), burst.clone());
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while burst.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(connections(&db));
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            peak
+        })
+    };
+    let clients: Vec<_> = (0..10)
+        .map(|_| {
+            let base = web.base.clone();
+            std::thread::spawn(move || (0..50).map(|_| Web { base: base.clone() }.get("/health").0).collect::<Vec<u16>>())
+        })
+        .collect();
+    let statuses: Vec<u16> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
+    burst.store(false, std::sync::atomic::Ordering::Relaxed);
+    let peak = sampler.join().unwrap();
+    let answered = statuses.iter().filter(|s| **s == 200).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    eprintln!("500 health requests: {answered} answered, {limited} over the budget; connections {before} before, peak {peak}");
+    assert_eq!(answered + limited, 500, "{statuses:?}");
+    assert!(answered >= 100 && limited > 0, "the budget (120 a minute per address) answers some and refuses the rest");
+    // +1: the sampler's own connection.
+    assert!(peak <= before + 1 + 4, "{peak} connections at the peak, {before} before");
+
+    // The LLM server down: its probe fails, the whole health is 503 (once the last answer, at
+    // most a second old, has aged, and the budget spent by the flood has refilled a little).
     llm.stop();
+    std::thread::sleep(Duration::from_secs(3));
     let (status, llm_down) = web.json("/health/llm");
     assert_eq!((status, llm_down["status"].as_str()), (503, Some("down")), "{llm_down}");
     let (status, overall) = web.json("/health");
     assert_eq!((status, overall["status"].as_str()), (503, Some("down")), "{overall}");
     // The database down: found by the probe, not by a failed write.
     cluster("stop");
+    std::thread::sleep(Duration::from_millis(1100));
     let (status, db_down) = web.json("/health/db");
     assert_eq!((status, db_down["status"].as_str(), db_down["details"]["reachable"].as_bool()), (503, Some("down"), Some(false)), "{db_down}");
     cluster("start");

@@ -85,6 +85,8 @@ pub enum Action {
     /// Ask the intent service what `text` means at this step.
     Classify { text: String, context: Arc<StepContext> },
     Event(CallEvent),
+    /// The callee refused the recording: stop it and delete what was recorded.
+    StopRecording,
     End { status: CallStatus, outcome: Outcome },
 }
 
@@ -155,6 +157,8 @@ pub struct Controller {
     /// Set by answers that decide the outcome whatever the last step says.
     sticky_outcome: Option<Outcome>,
     callback_text: Option<String>,
+    /// The callee refused the recording (said once is enough).
+    recording_refused: bool,
 }
 
 impl Controller {
@@ -182,6 +186,7 @@ impl Controller {
             last_partial: String::new(),
             sticky_outcome: None,
             callback_text: None,
+            recording_refused: false,
         }
     }
 
@@ -451,8 +456,13 @@ impl Controller {
         self.ask(PendingTurn { text, asr_ms: latency_ms, step, late: false }, actions);
     }
 
-    /// Asks the intent service what a turn means at the step it answers.
+    /// Asks the intent service what a turn means at the step it answers; words that refuse the
+    /// recording stop it, whatever else they mean.
     fn ask(&mut self, turn: PendingTurn, actions: &mut Vec<Action>) {
+        if !self.recording_refused && self.scenario.objects_to_recording(&turn.text) {
+            self.recording_refused = true;
+            actions.push(Action::StopRecording);
+        }
         let context = self.scenario.step(&turn.step).context.clone();
         actions.push(Action::Classify { text: turn.text.clone(), context });
         self.pending = Some(turn);

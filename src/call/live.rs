@@ -11,6 +11,8 @@ use std::time::Instant;
 pub struct LiveCall {
     pub channel: String,
     pub campaign: String,
+    /// The callee's number (E.164), when known: an erasure waits for the person's calls to end.
+    pub phone: Option<String>,
     pub started: Instant,
     pub media: Arc<MediaState>,
     pub view: Mutex<LiveView>,
@@ -44,14 +46,19 @@ impl Drop for Registered<'_> {
 }
 
 impl Registry {
-    pub fn add(&self, channel: String, campaign: String, media: Arc<MediaState>) -> Registered<'_> {
-        let call = Arc::new(LiveCall { channel, campaign, started: Instant::now(), media, view: Mutex::new(LiveView::default()) });
+    pub fn add(&self, channel: String, campaign: String, phone: Option<String>, media: Arc<MediaState>) -> Registered<'_> {
+        let call = Arc::new(LiveCall { channel, campaign, phone, started: Instant::now(), media, view: Mutex::new(LiveView::default()) });
         self.calls.lock().push(call.clone());
         Registered { registry: self, call }
     }
 
     pub fn list(&self) -> Vec<Arc<LiveCall>> {
         self.calls.lock().clone()
+    }
+
+    /// Whether a call with this person is in progress (inbound or dialed).
+    pub fn with_phone(&self, phone: &str) -> bool {
+        self.calls.lock().iter().any(|c| c.phone.as_deref() == Some(phone))
     }
 
     pub fn find(&self, channel: &str) -> Option<Arc<LiveCall>> {

@@ -62,20 +62,32 @@ fn forget(args: &CliArgs) -> CliResult {
         let (mut client, settings) = database()?;
         let country = settings.default_country.clone();
         let number = phone::normalize(&raw, Some(&country))?;
-        // The spool first: a record waiting there would otherwise come back after the erasure.
-        let (spooled, spooled_recordings) = match crate::module::with_bot(|bot| bot.store.clone()).flatten() {
+        // Refuse first, before anything is touched: a call with the person in progress (dialed or
+        // inbound) or a record of theirs in the writers' hands would come back after the erasure.
+        let (calls, store) = crate::module::with_bot(|bot| (bot.calls.clone(), bot.store.clone())).ok_or("MiniBot is not loaded")?;
+        if calls.with_phone(&number) {
+            return Err("a call with this number is in progress: try again once it has ended".into());
+        }
+        if store.as_ref().is_some_and(|s| s.queued_for(&number) > 0) {
+            return Err("a record of this number is being written to the database: try again in a moment".into());
+        }
+        gdpr::refuse_while_dialed(&mut client, &number)?;
+        // Then everywhere: the spool (a record waiting there would come back), the database, the
+        // recordings wherever their rows point, the call log.
+        let spooled = match &store {
             Some(store) => store.erase_from_spool(&number, &gdpr::contact_ids(&mut client, &number)?)?,
-            None => (0, Vec::new()),
+            None => Default::default(),
         };
-        let (spooled_files, _) = gdpr::delete_recordings(&spooled_recordings, &recordings_dir())?;
         let mut gone = gdpr::forget(&mut client, &number, &recordings_dir())?;
-        gone.recordings += spooled_files;
+        gone.recordings += gdpr::delete_person_recordings(&spooled.recordings, &recordings_dir())?;
+        let log_lines = crate::obs::calllog::erase_calls(&[spooled.calls.as_slice(), gone.call_ids.as_slice()].concat())?;
+        let spooled = spooled.lines;
         log::info!(
-            "gdpr forget {}: {} calls, {} turns, {} recordings, {} queue rows, {} contact(s), {spooled} spooled record(s) erased; opted out",
+            "gdpr forget {}: {} calls, {} turns, {} recordings, {} queue rows, {} contact(s), {spooled} spooled record(s), {log_lines} call log line(s) erased; opted out",
             phone::mask(&number), gone.calls, gone.turns, gone.recordings, gone.queue_rows, gone.contacts
         );
         Ok(format!(
-            "{}: {} call(s), {} turn(s), {} recording(s), {} queue row(s), {} contact(s), {spooled} spooled record(s) erased; the number is on the opt-out list\n",
+            "{}: {} call(s), {} turn(s), {} recording(s), {} queue row(s), {} contact(s), {spooled} spooled record(s), {log_lines} call log line(s) erased; the number is on the opt-out list\n",
             phone::mask(&number),
             gone.calls,
             gone.turns,

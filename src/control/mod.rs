@@ -1,6 +1,6 @@
 //! What an operator can do to campaigns, for both the CLI and the HTTP control endpoints: each
-//! operation opens its own bounded database connection on the caller's thread (the CLI's or an
-//! HTTP thread, never a channel's) and returns its result as text or data, or why it failed.
+//! operation borrows a connection of the module's bounded pool on the caller's thread (the CLI's
+//! or an HTTP thread, never a channel's) and returns its result as text or data, or why it failed.
 
 use crate::campaign::{contacts, export, transition};
 use crate::config::settings::Settings;
@@ -8,13 +8,11 @@ use crate::module::with_bot;
 use crate::store::campaigns::{self as db, Counts, Progress, Report};
 use std::sync::Arc;
 
-/// A bounded database connection and the settings in force.
-pub fn database() -> Result<(postgres::Client, Arc<Settings>), String> {
-    let settings = with_bot(|bot| bot.settings.clone()).ok_or("MiniBot is not loaded")?;
-    if settings.database.url.is_empty() {
-        return Err("no database configured ([database] url in minibot.conf)".into());
-    }
-    Ok((crate::store::db::open(&settings.database)?, settings))
+/// A connection of the module's pool and the settings in force.
+pub fn database() -> Result<(crate::store::pool::Pooled, Arc<Settings>), String> {
+    let (pool, settings) = with_bot(|bot| (bot.pool.clone(), bot.settings.clone())).ok_or("MiniBot is not loaded")?;
+    let pool = pool.ok_or("no database configured ([database] url in minibot.conf)")?;
+    Ok((pool.get()?, settings))
 }
 
 /// The verbs of a campaign's life: create, start, pause, resume, stop.

@@ -390,7 +390,7 @@ fn record(breaker: &Breaker, stats: &LlmStats, config: &LlmConfig, result: &Resu
 }
 
 /// A URL for the log: `user:password@` left out.
-fn without_credentials(url: &str) -> String {
+pub fn without_credentials(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => format!("{}{}", &url[..scheme + 3], &url[at + 1..]),
         _ => url.to_string(),

@@ -4,6 +4,7 @@
 //! phone numbers and leave transcripts out: they live in the database only.
 
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
+use std::collections::HashSet;
 use parking_lot::Mutex;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
@@ -38,8 +39,16 @@ pub struct CallLogStats {
     pub errors: AtomicU64,
 }
 
+/// What the writer thread is handed: a line, or the right to erasure.
+enum Work {
+    Line(String),
+    /// Removes every line of these calls (channel uniqueids) from the current and rotated files;
+    /// answers how many lines went.
+    Erase { calls: HashSet<String>, done: Sender<Result<usize, String>> },
+}
+
 pub struct CallLog {
-    tx: Mutex<Option<Sender<String>>>,
+    tx: Mutex<Option<Sender<Work>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
     pub stats: Arc<CallLogStats>,
     pub path: PathBuf,
@@ -68,6 +77,15 @@ pub fn event(call: &str, event: &str, fields: &[(&str, String)]) {
     log.write(serde_json::Value::Object(object).to_string());
 }
 
+/// The right to erasure in the call log: removes the lines of `calls` (their channels'
+/// uniqueids) from every file of the log, waiting (bounded) for the writer to do it.
+pub fn erase_calls(calls: &[String]) -> Result<usize, String> {
+    match CURRENT.read().clone() {
+        Some(log) => log.erase(calls),
+        None => Ok(0),
+    }
+}
+
 /// "StopDelayMs" -> "stop_delay_ms".
 fn snake_case(key: &str) -> String {
     let mut out = String::new();
@@ -90,7 +108,7 @@ impl CallLog {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
         let file = open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let (tx, rx) = bounded::<String>(QUEUE);
+        let (tx, rx) = bounded::<Work>(QUEUE);
         let stats = Arc::new(CallLogStats::default());
         let (writer_stats, writer_path, config) = (stats.clone(), path.clone(), config.clone());
         let thread = std::thread::Builder::new()
@@ -103,13 +121,25 @@ impl CallLog {
     /// Queues one line (a JSON object); never blocks.
     pub fn write(&self, line: String) {
         if let Some(tx) = self.tx.lock().as_ref() {
-            match tx.try_send(line) {
+            match tx.try_send(Work::Line(line)) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                     self.stats.dropped.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }
+    }
+
+    /// Removes the lines of `calls` from every file, after the lines queued before; bounded wait.
+    pub fn erase(&self, calls: &[String]) -> Result<usize, String> {
+        if calls.is_empty() {
+            return Ok(0);
+        }
+        let (done, answer) = bounded(1);
+        let tx = self.tx.lock().clone().ok_or("the call log is stopping")?;
+        let timeout = std::time::Duration::from_secs(30);
+        tx.send_timeout(Work::Erase { calls: calls.iter().cloned().collect(), done }, timeout).map_err(|_| "the call log's writer is not answering".to_string())?;
+        answer.recv_timeout(timeout).map_err(|_| "the call log's writer did not finish the erasure in time".to_string())?
     }
 
     /// Writes what is queued, then joins the writer.
@@ -129,11 +159,28 @@ fn rotated(path: &Path, n: u32) -> PathBuf {
     PathBuf::from(format!("{}.{n}", path.display()))
 }
 
-fn write_lines(rx: &Receiver<String>, file: File, path: &Path, config: &CallLogConfig, stats: &CallLogStats) {
+fn write_lines(rx: &Receiver<Work>, file: File, path: &Path, config: &CallLogConfig, stats: &CallLogStats) {
     let mut size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut out = BufWriter::new(file);
     while let Ok(first) = rx.recv() {
-        for line in std::iter::once(first).chain(rx.try_iter()) {
+        for work in std::iter::once(first).chain(rx.try_iter()) {
+            let line = match work {
+                Work::Line(line) => line,
+                Work::Erase { calls, done } => {
+                    let _ = out.flush();
+                    let erased = erase(path, config.keep, &calls);
+                    // The current file was replaced: append to the new one.
+                    match open(path) {
+                        Ok(file) => {
+                            size = file.metadata().map(|m| m.len()).unwrap_or(0);
+                            out = BufWriter::new(file);
+                        }
+                        Err(e) => log::error!("call log {}: {e}", path.display()),
+                    }
+                    let _ = done.send(erased);
+                    continue;
+                }
+            };
             if size > 0 && size + line.len() as u64 + 1 > config.max_bytes {
                 let _ = out.flush();
                 match rotate(path, config.keep) {
@@ -162,6 +209,32 @@ fn write_lines(rx: &Receiver<String>, file: File, path: &Path, config: &CallLogC
         let _ = out.flush(); // the queue is empty: what was written is on disk for readers
     }
     let _ = out.flush();
+}
+
+/// Rewrites the log's files without the lines of `calls` (each file replaced by a rename).
+fn erase(path: &Path, keep: u32, calls: &HashSet<String>) -> Result<usize, String> {
+    let mut erased = 0;
+    for file in std::iter::once(path.to_path_buf()).chain((1..=keep).map(|n| rotated(path, n))) {
+        let text = match std::fs::read(&file) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("{}: {e}", file.display())),
+        };
+        let mut kept = Vec::with_capacity(text.len());
+        for line in text.split_inclusive(|b| *b == b'\n') {
+            let call = serde_json::from_slice::<serde_json::Value>(line).ok().and_then(|v| v.get("call").and_then(|c| c.as_str()).map(str::to_string));
+            if call.is_some_and(|c| calls.contains(&c)) {
+                erased += 1;
+            } else {
+                kept.extend_from_slice(line);
+            }
+        }
+        if kept.len() != text.len() {
+            let tmp = PathBuf::from(format!("{}.erase", file.display()));
+            std::fs::write(&tmp, &kept).and_then(|()| std::fs::rename(&tmp, &file)).map_err(|e| format!("{}: {e}", file.display()))?;
+        }
+    }
+    Ok(erased)
 }
 
 /// calls.jsonl.(keep-1) -> .keep (the oldest falls off), ..., calls.jsonl -> .1, a new file.
@@ -199,6 +272,25 @@ mod tests {
         let line: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&path).unwrap().trim()).unwrap();
         assert_eq!((line["call"].as_str(), line["event"].as_str(), line["step"].as_str(), line["latency_ms"].as_str()), (Some("1795600000.1"), Some("final"), Some("q1"), Some("40.0")));
         assert!(line.get("text").is_none() && line["ts"].as_str().unwrap().ends_with('Z'));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_lines_of_a_person_s_calls_are_erased_from_every_file() {
+        let dir = std::env::temp_dir().join(format!("minibot-calllog-erase-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("calls.jsonl");
+        let log = CallLog::start(&CallLogConfig { path: path.to_string_lossy().into(), max_bytes: 400, keep: 3 }).unwrap();
+        for i in 0..30 {
+            log.write(format!("{{\"call\":\"{}\",\"event\":\"step\",\"n\":{i}}}", if i % 3 == 0 { "gone.1" } else { "kept.2" }));
+        }
+        // Lines queued before the erasure are written first: none of the person's survives.
+        let erased = log.erase(&["gone.1".to_string()]).unwrap();
+        log.write("{\"call\":\"kept.2\",\"event\":\"after\"}".into());
+        log.shutdown();
+        let all: String = std::iter::once(path.clone()).chain((1..=3).map(|n| rotated(&path, n))).filter_map(|p| std::fs::read_to_string(p).ok()).collect();
+        assert!(!all.contains("gone.1"), "{all}");
+        assert!(erased >= 1 && all.contains("\"event\":\"after\""), "{erased} {all}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -49,6 +49,8 @@ enum Message {
     Open { id: u64, path: PathBuf, rate: u32, started: Instant, state: State },
     Frame { id: u64, side: Side, rate: u32, at: Instant, samples: Vec<i16> },
     Close { id: u64 },
+    /// The callee refused the recording: closed and deleted.
+    Discard { id: u64 },
 }
 
 /// Counters for the metrics page.
@@ -58,10 +60,17 @@ pub struct RecorderStats {
     pub failures: AtomicU64,
     pub dropped_frames: AtomicU64,
     pub seconds_written: AtomicU64,
+    /// Recordings deleted because the callee objected.
+    pub discarded: AtomicU64,
 }
 
-pub static STATS: RecorderStats =
-    RecorderStats { recordings: AtomicU64::new(0), failures: AtomicU64::new(0), dropped_frames: AtomicU64::new(0), seconds_written: AtomicU64::new(0) };
+pub static STATS: RecorderStats = RecorderStats {
+    recordings: AtomicU64::new(0),
+    failures: AtomicU64::new(0),
+    dropped_frames: AtomicU64::new(0),
+    seconds_written: AtomicU64::new(0),
+    discarded: AtomicU64::new(0),
+};
 
 struct Running {
     sender: Sender<Message>,
@@ -162,6 +171,13 @@ impl Tap {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The callee objected: nothing more is recorded and the file is deleted (by the writer,
+    /// after what it holds of the call, so no later append recreates it).
+    pub fn discard(self) {
+        self.state.store(STOPPED, Ordering::Relaxed);
+        let _ = self.sender.send(Message::Discard { id: self.id });
     }
 }
 
@@ -277,6 +293,18 @@ fn writer(receiver: Receiver<Message>, queued: Arc<AtomicUsize>) {
             Ok(Message::Close { id }) => {
                 if let Some(call) = calls.remove(&id) {
                     call.close();
+                }
+            }
+            Ok(Message::Discard { id }) => {
+                if let Some(call) = calls.remove(&id) {
+                    let path = call.path.clone();
+                    call.close();
+                    match std::fs::remove_file(&path) {
+                        Ok(()) => log::info!("recording {} deleted: the callee objected", path.display()),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => log::error!("recording {} could not be deleted ({e}): the callee objected to it", path.display()),
+                    }
+                    STATS.discarded.fetch_add(1, Ordering::Relaxed);
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}

@@ -93,6 +93,12 @@ fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMa
                 scenario.record = parse_bool(value).ok_or_else(|| entry_error(&section.name, entry, format!("'{value}' is not yes or no")))?;
             }
             "recording_notice" => scenario.recording_notice = Some(sound_name(&section.name, entry)?),
+            "recording_objection" => {
+                scenario.recording_objection = value.split(',').map(tokens).filter(|t| !t.is_empty()).map(|t| padded(&t)).collect();
+                if scenario.recording_objection.is_empty() {
+                    return Err(entry_error(&section.name, entry, "recording_objection lists what a callee says to refuse the recording".into()));
+                }
+            }
             _ if key.starts_with("lead_") => {
                 let class = &key["lead_".len()..];
                 if !valid_name(class) || class == NOT_QUALIFIED {
@@ -120,13 +126,24 @@ fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMa
                         entry,
                         format!(
                             "unknown key '{other}' (expected start, reprompt, max_reprompts, answer_who, answer_number, answer_free, \
-                             llm_instructions, record, recording_notice, points_<outcome>, lead_<class>, or a dialing key: {})",
+                             llm_instructions, record, recording_notice, recording_objection, points_<outcome>, lead_<class>, or a dialing key: {})",
                             crate::campaign::KEYS
                         ),
                     ))
                 }
             },
         }
+    }
+    if scenario.record && scenario.recording_notice.is_none() {
+        // The callee is told before anything is recorded: no notice, no recording.
+        let at = section.entries.iter().find(|e| e.key == "record").map_or(section.line, |e| e.line);
+        return Err(ConfigError::at(
+            &document.file,
+            at,
+            &section.name,
+            "record",
+            "record = yes needs recording_notice = <sound> (the callee is told before anything is recorded)",
+        ));
     }
     start.ok_or_else(|| header_error(document, section, "scenario without 'start = <step>'".into())).inspect(|start| {
         scenario.start = start.value.trim().to_string();
@@ -352,8 +369,9 @@ fn new_scenario(name: &str) -> Scenario {
         scoring: Default::default(),
         llm_instructions: String::new(),
         dialing: crate::campaign::Dialing::default(),
-        record: true,
+        record: false,
         recording_notice: None,
+        recording_objection: Vec::new(),
         origin: (String::new(), 0),
     }
 }

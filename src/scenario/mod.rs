@@ -102,14 +102,24 @@ pub struct Scenario {
     pub llm_instructions: String,
     /// How the module dials this campaign's contacts, and the calling rules.
     pub dialing: Dialing,
-    /// `record`: each call recorded (stereo WAV), unless the node turns recording off.
+    /// `record = yes`: each call recorded (stereo WAV) once its notice has played, unless the node
+    /// turns recording off. Off unless the campaign says so; a recording campaign needs a notice.
     pub record: bool,
-    /// `recording_notice`: the legal notice played before the first question of a recorded call.
+    /// `recording_notice`: the legal notice played in full before anything is recorded or asked.
     pub recording_notice: Option<String>,
+    /// `recording_objection`: what a callee says to refuse the recording (normalized like speech):
+    /// said at any point of the call, the recording stops and its file is deleted.
+    pub recording_objection: Vec<String>,
     origin: (String, u32),
 }
 
 impl Scenario {
+    /// Whether the callee's words refuse the recording.
+    pub fn objects_to_recording(&self, text: &str) -> bool {
+        let said = crate::nlp::normalize::padded(&crate::nlp::normalize::tokens(text));
+        self.recording_objection.iter().any(|cue| said.contains(cue.as_str()))
+    }
+
     pub fn step(&self, name: &str) -> &Step {
         &self.steps[name] // references are checked at load
     }
@@ -217,6 +227,20 @@ mod tests {
 
     fn parse(text: &str) -> Result<Scenarios, ConfigError> {
         from_text("minibot_scenarios.conf", text)
+    }
+
+    #[test]
+    fn a_recording_campaign_needs_its_notice_and_hears_objections() {
+        let text = SAMPLE.replace("answer_who = who\n", "answer_who = who\nrecord = yes\n");
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.contains("minibot_scenarios.conf") && err.contains("line 5") && err.contains("recording_notice"), "{err}");
+        let text = text.replace("record = yes\n", "record = yes\nrecording_notice = minibot/notice\nrecording_objection = je ne veux pas être enregistré, pas d'enregistrement\n");
+        let demo = &parse(&text).unwrap()["demo"];
+        assert!(demo.record);
+        assert!(demo.objects_to_recording("Non, je ne veux pas etre enregistré !"));
+        assert!(demo.objects_to_recording("pas d'enregistrement merci"));
+        assert!(!demo.objects_to_recording("oui allez-y"));
+        assert!(!parse(SAMPLE).unwrap()["demo"].record, "a campaign records only when it says so");
     }
 
     #[test]

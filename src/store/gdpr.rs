@@ -30,11 +30,7 @@ pub fn delete_recordings(paths: &[String], dir: &str) -> Result<(u64, Vec<String
     let mut gone = Vec::new();
     for path in paths {
         let file = std::path::Path::new(path);
-        let inside = !dir.as_os_str().is_empty()
-            && file.starts_with(dir)
-            && file.extension().is_some_and(|e| e == "wav")
-            && !file.components().any(|c| c == std::path::Component::ParentDir);
-        if !inside {
+        if !under(dir, file) {
             log::warn!("recording {path} is not under {}: left in place", dir.display());
             continue;
         }
@@ -46,6 +42,14 @@ pub fn delete_recordings(paths: &[String], dir: &str) -> Result<(u64, Vec<String
         gone.push(path.clone());
     }
     Ok((deleted, gone))
+}
+
+/// A .wav file under the recording directory (no `..` to climb out of it).
+fn under(dir: &std::path::Path, file: &std::path::Path) -> bool {
+    !dir.as_os_str().is_empty()
+        && file.starts_with(dir)
+        && file.extension().is_some_and(|e| e == "wav")
+        && !file.components().any(|c| c == std::path::Component::ParentDir)
 }
 
 /// Blanks the transcripts and deletes the turns of calls that ended more than `days` ago; the
@@ -92,19 +96,14 @@ pub struct Forgotten {
     pub queue_rows: u64,
     pub contacts: u64,
     pub recordings: u64,
+    /// The erased calls' channel uniqueids (their lines in the call log go too).
+    pub call_ids: Vec<String>,
 }
 
-/// The dialer's contact ids of `phone` (to find its records where only the contact is named).
-pub fn contact_ids(client: &mut Client, phone: &str) -> Result<Vec<i64>, String> {
-    Ok(client.query("SELECT id FROM contacts WHERE phone = $1", &[&phone]).map_err(err)?.iter().map(|r| r.get(0)).collect())
-}
-
-/// Erases everything held about `phone` (E.164): turns, calls, queue rows, the contact; then puts
-/// the number on the opt-out list (the one thing kept: without it the number would be called again).
-pub fn forget(client: &mut Client, phone: &str, recordings_dir: &str) -> Result<Forgotten, String> {
-    let mut tx = client.transaction().map_err(err)?;
-    // A call in progress would write its record after the erasure: wait for it to end.
-    let live: i64 = tx
+/// Refuses an erasure while a campaign holds a queue row of the number (a call ringing or in
+/// progress, or its record not committed yet): what it writes would come back after the erasure.
+pub fn refuse_while_dialed(client: &mut Client, phone: &str) -> Result<(), String> {
+    let live: i64 = client
         .query_one(
             "SELECT count(*) FROM call_queue q JOIN contacts c ON c.id = q.contact_id
              WHERE c.phone = $1 AND q.status = 'leased' AND q.lease_expires_at > now()",
@@ -115,6 +114,50 @@ pub fn forget(client: &mut Client, phone: &str, recordings_dir: &str) -> Result<
     if live > 0 {
         return Err("a campaign is calling this number right now: try again once the call has ended".into());
     }
+    Ok(())
+}
+
+/// The person's recordings, wherever their rows point: under the recording directory as purge
+/// does, and elsewhere (an older directory) when the file is a WAV recording (a RIFF/WAVE header
+/// and the .wav name): a path in the database never deletes anything else.
+pub fn delete_person_recordings(paths: &[String], dir: &str) -> Result<u64, String> {
+    let (inside, outside): (Vec<String>, Vec<String>) = paths.iter().cloned().partition(|p| under(std::path::Path::new(dir), std::path::Path::new(p)));
+    let (mut deleted, _) = delete_recordings(&inside, dir)?;
+    for path in &outside {
+        let file = std::path::Path::new(path);
+        if !file.exists() {
+            continue;
+        }
+        let is_recording = file.is_absolute()
+            && file.extension().is_some_and(|e| e == "wav")
+            && !file.components().any(|c| c == std::path::Component::ParentDir)
+            && std::fs::symlink_metadata(file).is_ok_and(|m| m.file_type().is_file())
+            && std::fs::File::open(file).and_then(|mut f| {
+                let mut head = [0u8; 12];
+                std::io::Read::read_exact(&mut f, &mut head).map(|()| &head[..4] == b"RIFF" && &head[8..] == b"WAVE")
+            }).unwrap_or(false);
+        if !is_recording {
+            log::warn!("{path}: not a recording file, left in place");
+            continue;
+        }
+        std::fs::remove_file(file).map_err(|e| format!("cannot delete the recording {path}: {e}"))?;
+        deleted += 1;
+    }
+    Ok(deleted)
+}
+
+/// The dialer's contact ids of `phone` (to find its records where only the contact is named).
+pub fn contact_ids(client: &mut Client, phone: &str) -> Result<Vec<i64>, String> {
+    Ok(client.query("SELECT id FROM contacts WHERE phone = $1", &[&phone]).map_err(err)?.iter().map(|r| r.get(0)).collect())
+}
+
+/// Erases everything held about `phone` (E.164): turns, calls, queue rows, the contact; then puts
+/// the number on the opt-out list (the one thing kept: without it the number would be called again).
+pub fn forget(client: &mut Client, phone: &str, recordings_dir: &str) -> Result<Forgotten, String> {
+    // A call in progress would write its record after the erasure: wait for it to end (checked
+    // again here, inside the erasure's transaction).
+    refuse_while_dialed(client, phone)?;
+    let mut tx = client.transaction().map_err(err)?;
     // Every call of the person: by number, and by contact or queue row (a call row may carry
     // another spelling of the number, or none).
     let person = "SELECT k.call_key FROM calls k LEFT JOIN contacts c ON c.id = k.contact_id
@@ -126,7 +169,9 @@ pub fn forget(client: &mut Client, phone: &str, recordings_dir: &str) -> Result<
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let (recordings, _) = delete_recordings(&paths, recordings_dir)?;
+    let call_ids: Vec<String> =
+        tx.query(&format!("SELECT uniqueid FROM calls WHERE call_key IN ({person})"), &[&phone]).map_err(err)?.iter().map(|r| r.get(0)).collect();
+    let recordings = delete_person_recordings(&paths, recordings_dir)?;
     let turns = tx.execute(&format!("DELETE FROM conversations WHERE call_key IN ({person})"), &[&phone]).map_err(err)?;
     let calls = tx.execute(&format!("DELETE FROM calls WHERE call_key IN ({person})"), &[&phone]).map_err(err)?;
     let queue_rows = tx
@@ -140,7 +185,7 @@ pub fn forget(client: &mut Client, phone: &str, recordings_dir: &str) -> Result<
     )
     .map_err(err)?;
     tx.commit().map_err(err)?;
-    Ok(Forgotten { calls, turns, queue_rows, contacts, recordings })
+    Ok(Forgotten { calls, turns, queue_rows, contacts, recordings, call_ids })
 }
 
 /// Everything held about `phone`, as one JSON document (right of access): every column, read in

@@ -8,6 +8,7 @@
 pub mod campaigns;
 pub mod db;
 pub mod gdpr;
+pub mod pool;
 pub mod record;
 pub mod retention;
 pub mod schema;
@@ -21,7 +22,7 @@ use parking_lot::Mutex;
 use postgres::Client;
 use record::CallRecord;
 use spool::{Disposition, Spool};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -99,9 +100,34 @@ struct Shared {
     /// spooled or waiting for replay): the dialer keeps their leases until it is, so no node
     /// dials the person again meanwhile.
     uncommitted: Mutex<HashSet<i64>>,
+    /// Per phone: records in the writers' queue or hands, not yet written or spooled (an
+    /// erasure waits for them).
+    queued_phones: Mutex<HashMap<String, usize>>,
+}
+
+/// What `Store::erase_from_spool` removed.
+#[derive(Debug, Default)]
+pub struct SpoolErasure {
+    /// Waiting records and set-aside lines removed.
+    pub lines: usize,
+    /// Recordings the removed records named.
+    pub recordings: Vec<String>,
+    /// Their calls (channel uniqueids), for the call log.
+    pub calls: Vec<String>,
 }
 
 impl Shared {
+    /// Counts a record of a person into (`1`) or out of (`-1`) the writers' hands.
+    fn hold_phone(&self, phone: Option<&str>, delta: i64) {
+        let Some(phone) = phone else { return };
+        let mut held = self.queued_phones.lock();
+        let n = held.entry(phone.to_string()).or_default();
+        *n = (*n as i64 + delta).max(0) as usize;
+        if *n == 0 {
+            held.remove(phone);
+        }
+    }
+
     /// The record reached the database, or was set aside with its queue row closed.
     fn settled(&self, record: &CallRecord) {
         if let Some(dial) = &record.dial {
@@ -134,6 +160,7 @@ impl Store {
             uncommitted: Mutex::new(
                 spool.waiting_lines().iter().filter_map(|l| CallRecord::from_spool_line(l).ok()?.dial.map(|d| d.queue_id)).collect(),
             ),
+            queued_phones: Mutex::new(HashMap::new()),
             spool,
         });
         shared.stats.corrupt.fetch_add(u64::from(torn > 0), Ordering::Relaxed);
@@ -162,13 +189,20 @@ impl Store {
         }
         let tx = self.tx.lock().clone();
         let (record, why) = match tx {
-            Some(tx) => match tx.try_send(record) {
-                Ok(()) => {
-                    self.shared.stats.queued.fetch_add(1, Ordering::Relaxed);
-                    return;
+            Some(tx) => {
+                // Counted before it can reach a writer, which counts it out once done.
+                self.shared.hold_phone(record.phone.as_deref(), 1);
+                match tx.try_send(record) {
+                    Ok(()) => {
+                        self.shared.stats.queued.fetch_add(1, Ordering::Relaxed);
+                        return;
+                    }
+                    Err(TrySendError::Full(record) | TrySendError::Disconnected(record)) => {
+                        self.shared.hold_phone(record.phone.as_deref(), -1);
+                        (record, "the database queue is full")
+                    }
                 }
-                Err(TrySendError::Full(record) | TrySendError::Disconnected(record)) => (record, "the database queue is full"),
-            },
+            }
             None => (record, "the store has stopped"),
         };
         log::warn!("{why}: call {} goes to the spool", record.key);
@@ -190,9 +224,8 @@ impl Store {
     }
 
     /// The right to erasure in the spool: removes the records of `phone` (or of the dialer's
-    /// contacts `contact_ids`) that wait there, and set-aside lines that name the number. Returns
-    /// how many went and the recordings the removed records named.
-    pub fn erase_from_spool(&self, phone: &str, contact_ids: &[i64]) -> Result<(usize, Vec<String>), String> {
+    /// contacts `contact_ids`) that wait there, and set-aside lines that name the number.
+    pub fn erase_from_spool(&self, phone: &str, contact_ids: &[i64]) -> Result<SpoolErasure, String> {
         let digits = phone.trim_start_matches('+');
         let names = |line: &[u8], text: &str| !text.is_empty() && line.windows(text.len()).any(|w| w == text.as_bytes());
         // A record that parses is judged by its fields; anything else by the number written in full.
@@ -205,8 +238,19 @@ impl Store {
             .spool
             .erase(of_person, |line| of_person(line.strip_suffix(b"\n").unwrap_or(line)))
             .map_err(|e| format!("spool {}: {e}", self.shared.spool.path().display()))?;
-        let recordings = removed.iter().filter_map(|line| CallRecord::from_spool_line(line).ok()?.recording).collect();
-        Ok((removed.len() + scrubbed, recordings))
+        // What the erased lines point at: recordings to delete, calls whose log lines go too.
+        let records: Vec<CallRecord> = removed.iter().chain(scrubbed.iter()).filter_map(|l| CallRecord::from_spool_line(l).ok()).collect();
+        Ok(SpoolErasure {
+            lines: removed.len() + scrubbed.len(),
+            recordings: records.iter().filter_map(|r| r.recording.clone()).collect(),
+            calls: records.iter().map(|r| r.uniqueid.clone()).collect(),
+        })
+    }
+
+    /// Records of `phone` handed to the writers and not yet written or spooled: an erasure now
+    /// would be undone when they land.
+    pub fn queued_for(&self, phone: &str) -> usize {
+        self.shared.queued_phones.lock().get(phone).copied().unwrap_or(0)
     }
 
     /// Records waiting in the spool.
@@ -270,7 +314,9 @@ fn writer(shared: &Shared, rx: &Receiver<CallRecord>) {
         match rx.recv_timeout(retry) {
             Ok(record) if shared.stopping.load(Ordering::SeqCst) => drain_at_stop(shared, &mut client, record, rx),
             Ok(record) => {
+                let phone = record.phone.clone();
                 store_record(shared, &mut client, record);
+                shared.hold_phone(phone.as_deref(), -1); // written, spooled or set aside: out of our hands
                 if shared.spool.pending() && !shared.stopping.load(Ordering::SeqCst) {
                     replay(shared, &mut client);
                 }
@@ -302,12 +348,26 @@ fn store_record(shared: &Shared, client: &mut Option<Client>, record: CallRecord
     spool_records(shared, vec![record]);
 }
 
+/// Counts records out of the writers' hands when dropped (after they were written or spooled).
+struct Release<'a>(&'a Shared, Vec<Option<String>>);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        for phone in &self.1 {
+            self.0.hold_phone(phone.as_deref(), -1);
+        }
+    }
+}
+
 /// Unloading: writes what is queued while the connection holds and time remains, spools the
 /// rest with one append (thousands of queued calls must not cost one fsync each).
 fn drain_at_stop(shared: &Shared, client: &mut Option<Client>, first: CallRecord, rx: &Receiver<CallRecord>) {
     let deadline = *shared.stop_deadline.lock();
     let mut rest = Vec::new();
-    for record in std::iter::once(first).chain(rx.try_iter()) {
+    let records: Vec<CallRecord> = std::iter::once(first).chain(rx.try_iter()).collect();
+    let held: Vec<Option<String>> = records.iter().map(|r| r.phone.clone()).collect();
+    let _release = Release(shared, held);
+    for record in records {
         let in_time = deadline.map_or(true, |d| Instant::now() < d);
         if !rest.is_empty() || !in_time || client.is_none() || shared.spool.pending() {
             rest.push(record);

@@ -53,6 +53,14 @@ fn within_budget(request: &Request, per_minute: u32) -> Result<(), (Response, St
     })
 }
 
+/// A request over its address's budget (the 429 to send), for the pages without a token.
+pub fn over_budget(request: &Request) -> Option<Response> {
+    let per_minute = with_bot(|bot| bot.settings.http.rate_limit_per_min).unwrap_or(1);
+    let (refused, _) = within_budget(request, per_minute).err()?;
+    log::info!("HTTP access: {} GET /minibot/{} -> 429 (rate limited)", request.remote.escape_debug(), request.path.trim_matches('/').escape_debug());
+    Some(refused)
+}
+
 /// Admits a request: its address's budget, then its token against `need`. Err: the refusal
 /// and the access log's words for it.
 pub fn admit(request: &Request, need: Role) -> Result<Caller, (Response, String)> {

@@ -5,8 +5,9 @@
 use super::json_response;
 use crate::ast::http::Response;
 use crate::module::{with_bot, Bot};
-use std::sync::Arc;
+use parking_lot::Mutex;
 use serde_json::{json, Value};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -40,6 +41,8 @@ const COMPONENTS: [&str; 4] = ["asr", "llm", "db", "asterisk"];
 /// module's lock must not be held meanwhile (a reload waiting for it would stall new calls).
 struct Parts {
     settings: Arc<crate::config::settings::Settings>,
+    pool: Option<Arc<crate::store::pool::Pool>>,
+    cache: Arc<ProbeCache>,
     asr: Option<Arc<crate::asr::Engine>>,
     intents: Arc<crate::nlp::service::IntentService>,
     store: Option<Arc<crate::store::Store>>,
@@ -51,6 +54,8 @@ struct Parts {
 fn parts(bot: &Bot) -> Parts {
     Parts {
         settings: bot.settings.clone(),
+        pool: bot.pool.clone(),
+        cache: bot.health.clone(),
         asr: bot.asr.clone(),
         intents: bot.intents.clone(),
         store: bot.store.clone(),
@@ -60,14 +65,32 @@ fn parts(bot: &Bot) -> Parts {
     }
 }
 
+/// The last answer of each component's probe: a flood of requests runs at most one probe per
+/// component per second (the others wait for it, or reuse its answer).
+#[derive(Default)]
+pub struct ProbeCache {
+    slots: [Mutex<Option<(Instant, (State, Value))>>; COMPONENTS.len()],
+}
+
+/// How long a probe's answer stands.
+const PROBE_FRESH: Duration = Duration::from_secs(1);
+
 fn check(bot: &Parts, name: &str) -> Option<(State, Value)> {
-    Some(match name {
+    let index = COMPONENTS.iter().position(|c| *c == name)?;
+    let mut slot = bot.cache.slots[index].lock();
+    if let Some((at, answer)) = slot.as_ref().filter(|(at, _)| at.elapsed() < PROBE_FRESH) {
+        let mut answer = answer.clone();
+        answer.1["cached_ms"] = json!(at.elapsed().as_millis() as u64);
+        return Some(answer);
+    }
+    let answer = match name {
         "asr" => asr(bot),
         "llm" => llm(bot),
         "db" => db(bot),
-        "asterisk" => asterisk(bot),
-        _ => return None,
-    })
+        _ => asterisk(bot),
+    };
+    *slot = Some((Instant::now(), answer.clone()));
+    Some(answer)
 }
 
 fn respond(state: State, body: Value) -> Response {
@@ -133,7 +156,7 @@ fn llm(bot: &Parts) -> (State, Value) {
     (
         state,
         json!({
-            "url": url, "model": bot.settings.llm.model, "reachable": reachable.is_ok(), "error": reachable.err(),
+            "url": crate::nlp::llm::without_credentials(url), "model": bot.settings.llm.model, "reachable": reachable.is_ok(), "error": reachable.err(),
             "probe_ms": (probe_ms * 10.0).round() / 10.0, "last_request_ms": last, "breaker": if breaker_open { "open" } else { "closed" },
             "requests": g(&stats.requests), "answered": g(&stats.ok), "timeouts": g(&stats.timeouts), "breaker_opened": g(&stats.breaker_opens),
         }),
@@ -144,11 +167,14 @@ fn db(bot: &Parts) -> (State, Value) {
     let Some(store) = &bot.store else {
         return (State::Disabled, json!({"url": null, "note": "no [database] url: results go to the log and AMI"}));
     };
-    let mut config = bot.settings.database.clone();
-    config.connect_timeout_ms = config.connect_timeout_ms.min(PROBE_TIMEOUT.as_millis() as u64);
-    config.timeout_ms = config.timeout_ms.min(PROBE_TIMEOUT.as_millis() as u64);
+    let config = &bot.settings.database;
     let started = Instant::now();
-    let probe = crate::store::db::connect(&config).and_then(|mut c| c.simple_query("SELECT 1").map(|_| ()).map_err(|e| crate::store::db::error_chain(&e)));
+    // A connection of the module's pool (bounded by the database's own timeouts): a probe never
+    // opens a connection of its own.
+    let probe = bot.pool.as_ref().ok_or_else(|| "no pool".to_string()).and_then(|pool| {
+        let mut client = pool.get()?;
+        client.simple_query("SELECT 1").map(|_| ()).map_err(|e| crate::store::db::error_chain(&e))
+    });
     let probe_ms = started.elapsed().as_secs_f64() * 1000.0;
     let spooled = store.spool_lines();
     let state = match (&probe, spooled) {

@@ -6,6 +6,8 @@
 
 mod api;
 mod health;
+
+pub use health::ProbeCache;
 mod live;
 mod metrics;
 
@@ -31,6 +33,12 @@ fn handle(request: &Request) -> Response {
     }
     if !matches!(request.method, Method::Get | Method::Head) {
         return json_response(405, &json!({"error": "only GET"}));
+    }
+    // Health answers every client, within the same budget per address as the API.
+    if parts.first() == Some(&"health") {
+        if let Some(refused) = api::over_budget(request) {
+            return refused;
+        }
     }
     match parts.as_slice() {
         [""] | ["index.html"] => live::page(),

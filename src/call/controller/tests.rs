@@ -59,6 +59,7 @@ impl Call {
             match action {
                 Action::Play(f) => self.log.push(format!("play {f}")),
                 Action::StopPrompt => self.log.push("stop".into()),
+                Action::StopRecording => self.log.push("stop recording".into()),
                 Action::End { status, outcome } => self.log.push(format!("end {status} {outcome}")),
                 Action::Classify { text, context } => {
                     let classification = classify(&context, &text);
@@ -545,4 +546,17 @@ fn a_callee_who_never_says_a_word_is_no_answer_even_when_the_goodbye_says_not_in
     call.at(500);
     call.send(Input::PromptFinished);
     assert_eq!(call.take_log().last().unwrap(), "end SUCCESS no_answer");
+}
+
+#[test]
+fn words_that_refuse_the_recording_stop_it_once_and_the_call_goes_on() {
+    let text = SCENARIO.replace("answer_who = p-who\n", "answer_who = p-who\nrecord = yes\nrecording_notice = p-notice\nrecording_objection = pas d'enregistrement\n");
+    let scenarios = crate::scenario::load(&Document::parse_str("s.conf", &text).unwrap()).unwrap();
+    let mut call = Call::with(scenarios["t"].clone(), true);
+    call.answer("oui allez-y mais pas d'enregistrement");
+    let log = call.take_log();
+    assert_eq!(log[0], "stop recording", "before the turn is understood: {log:?}");
+    assert!(log[1].starts_with("intent "), "the turn is still an answer: {log:?}");
+    call.answer("pas d'enregistrement j'ai dit");
+    assert!(!call.take_log().contains(&"stop recording".to_string()), "once");
 }
