@@ -417,7 +417,7 @@ fn run_conversation(
     machine: &mut Machine,
 ) -> (CallStatus, Outcome, Controller) {
     let mut fixture = fixture_transcripts(channel, setup);
-    let mut understanding: Option<Pending> = None;
+    let mut understanding: Vec<(u64, Pending)> = Vec::new();
     let mut outcome = Outcome::Failed;
     let mut pending = controller.start(Instant::now());
     update_view(live, &controller);
@@ -451,12 +451,12 @@ fn run_conversation(
                 }
                 Action::Event(e) => emit(channel, live, e),
                 Action::StopRecording => stop_recording(channel, media),
-                Action::Classify { text, context } => match setup.intents.understand(&context, &text) {
+                Action::Classify { turn, text, context } => match setup.intents.understand(&context, &text) {
                     Understood::Ready { classification, tier, latency } => {
                         last_tier = tier.as_str();
-                        follow_up.extend(controller.handle(Input::Classified { classification, tier, latency }, Instant::now()));
+                        follow_up.extend(controller.handle(Input::Classified { turn, classification, tier, latency }, Instant::now()));
                     }
-                    Understood::Pending(waiting) => understanding = Some(waiting),
+                    Understood::Pending(waiting) => understanding.push((turn, waiting)),
                 },
                 Action::End { status: s, outcome: o } => {
                     status = Some(s);
@@ -522,13 +522,15 @@ fn run_conversation(
         for result in media.recognized.try_iter() {
             inputs.push(recognizer_input(channel, result, &mut fixture));
         }
-        if let Some(waiting) = &understanding {
-            if let Some((classification, tier, latency)) = setup.intents.poll(waiting, Instant::now()) {
-                understanding = None;
+        // Each turn's intent, as it comes (a late turn's and a new one's may both be awaited).
+        understanding.retain(|(turn, waiting)| match setup.intents.poll(waiting, Instant::now()) {
+            Some((classification, tier, latency)) => {
                 last_tier = tier.as_str();
-                inputs.push(Input::Classified { classification, tier, latency });
+                inputs.push(Input::Classified { turn: *turn, classification, tier, latency });
+                false
             }
-        }
+            None => true,
+        });
         inputs.push(Input::Tick);
         // After the wait: a barge-in's stop delay runs from the onset decision to now.
         let now = Instant::now();

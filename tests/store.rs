@@ -331,17 +331,19 @@ fn a_uri_form_url_connects() {
 fn an_erasure_knows_the_records_in_the_writers_hands_and_reaches_those_waiting_in_the_spool() {
     let (_silent, url) = silent_server();
     let spool = spool_path("erase");
-    let config = StoreConfig { url, spool_path: spool.clone(), writers: 1, connect_timeout_ms: 400, timeout_ms: 1000, retry_ms: 100, ..StoreConfig::default() };
+    // A long connect timeout: the record stays in the writer's hands for seconds, whatever the
+    // machine's load.
+    let config = StoreConfig { url, spool_path: spool.clone(), writers: 1, connect_timeout_ms: 4000, timeout_ms: 1000, retry_ms: 100, ..StoreConfig::default() };
     let store = Store::start(config).unwrap();
     let mut mine = record("node1/mine", 1);
     mine.phone = Some("+33600000007".into());
     mine.recording = Some("/var/spool/asterisk/monitor/minibot/g/mine.wav".into());
     store.submit(mine);
     store.submit(record("node1/other", 1));
-    // The writer cannot reach the database (it tries for connect_timeout_ms first): the record is
-    // in its hands, and an erasure must wait.
+    // The writer cannot reach the database (it tries for connect_timeout_ms first, at its start
+    // and again for the record): the record is in its hands, and an erasure must wait.
     assert_eq!(store.queued_for("+33600000007"), 1);
-    wait_for("both spooled", Duration::from_secs(10), || spool_records(&spool) == 2);
+    wait_for("both spooled", Duration::from_secs(30), || spool_records(&spool) == 2);
     assert_eq!(store.queued_for("+33600000007"), 0, "spooled: out of the writers' hands");
     let erased = store.erase_from_spool("+33600000007", &[]).unwrap();
     assert_eq!(erased.lines, 1);

@@ -793,11 +793,15 @@ impl Session {
                 if *failed {
                     return;
                 }
+                // Counted before the decoder can take it (and count it out), uncounted if refused.
                 let ms = audio_ms(audio.len(), *rate);
-                match audio_tx.try_send(WorkerInput::Audio(audio)) {
-                    Ok(()) => {
-                        queued_ms.fetch_add(ms, Ordering::Relaxed);
-                    }
+                queued_ms.fetch_add(ms, Ordering::Relaxed);
+                let sent = audio_tx.try_send(WorkerInput::Audio(audio));
+                if sent.is_err() {
+                    let _ = queued_ms.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| Some(q.saturating_sub(ms)));
+                }
+                match sent {
+                    Ok(()) => {}
                     Err(TrySendError::Full(_)) => {
                         shared.queue_drops.fetch_add(1, Ordering::Relaxed);
                     }

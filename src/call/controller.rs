@@ -45,8 +45,8 @@ pub enum Input {
     SpeechEnded,
     Partial(String),
     Final { text: String, latency: Duration },
-    /// The intent service's answer to the last `Action::Classify`.
-    Classified { classification: Classification, tier: Tier, latency: Duration },
+    /// The intent service's answer to the `Action::Classify` of turn `turn`.
+    Classified { turn: u64, classification: Classification, tier: Tier, latency: Duration },
     Dtmf(char),
     /// The recognizer stopped working: the call goes on with DTMF only.
     AsrFailed(String),
@@ -65,7 +65,7 @@ pub struct CallLimits {
     pub max_duration: Duration,
     /// From the end of the callee's speech to its text and intent; then the answer counts as
     /// unclear (the recognizer failed, or its end of turn was lost). The text, if it comes later,
-    /// still counts (see `Controller::overdue`).
+    /// still counts (see `Due`).
     pub processing_timeout: Duration,
     /// After a hangup, how long the last turn's text and intent are awaited (an opt-out or a
     /// callback said just before hanging up must reach the record).
@@ -82,8 +82,8 @@ impl Default for CallLimits {
 pub enum Action {
     Play(String),
     StopPrompt,
-    /// Ask the intent service what `text` means at this step.
-    Classify { text: String, context: Arc<StepContext> },
+    /// Ask the intent service what `text` means at this step; its answer names `turn`.
+    Classify { turn: u64, text: String, context: Arc<StepContext> },
     Event(CallEvent),
     /// The callee refused the recording: stop it and delete what was recorded.
     StopRecording,
@@ -118,11 +118,46 @@ pub enum CallEvent {
 /// A turn's text waiting for its intent, and the step it answers.
 #[derive(Debug, Clone, PartialEq)]
 struct PendingTurn {
+    id: u64,
     text: String,
     asr_ms: f64,
     step: String,
     /// The turn was given up at `processing_timeout` (the call moved on meanwhile).
     late: bool,
+}
+
+/// A speech segment whose final text has not come yet. The recognizer finalizes every segment,
+/// in order: the next final is the oldest segment's, whatever happened since.
+#[derive(Debug, Clone, PartialEq)]
+struct Due {
+    step: String,
+    kind: DueKind,
+    since: Instant,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum DueKind {
+    /// An answer the call waits for.
+    Answer,
+    /// Given up at `processing_timeout`: it still counts when it comes.
+    GivenUp,
+    /// Said over a prompt that cannot be interrupted: not an answer.
+    OverPrompt,
+}
+
+/// A segment whose final never came (an end of turn lost) is forgotten after this: later finals
+/// must not be taken for it.
+const DUE_FORGOTTEN: Duration = Duration::from_secs(30);
+
+/// The call is over (the callee hung up, or the scenario ended) but turns are still being
+/// recognized or understood: nothing more is played, and the call ends when they are known or at
+/// `until`, with `outcome` unless what they say decides otherwise.
+#[derive(Debug, Clone, PartialEq)]
+struct Closing {
+    until: Instant,
+    status: CallStatus,
+    outcome: Outcome,
+    hung_up: bool,
 }
 
 pub struct Controller {
@@ -144,14 +179,12 @@ pub struct Controller {
     barged_in: bool,
     reprompts: u32,
     questions: u32,
-    /// The final text waiting for its intent.
-    pending: Option<PendingTurn>,
-    /// The step of a turn given up at `processing_timeout` before its text came: the next final
-    /// result is that turn's (the recognizer answers in order), and still counts.
-    overdue: Option<String>,
-    /// Set at hangup while a turn is still being recognized or understood: until then the call
-    /// waits for that turn's text and intent (its last words), then ends.
-    last_words_until: Option<Instant>,
+    /// Turns whose text waits for its intent.
+    pending: Vec<PendingTurn>,
+    next_turn: u64,
+    /// Segments whose final text has not come yet, oldest first.
+    finals_due: VecDeque<Due>,
+    closing: Option<Closing>,
     turns: Vec<Turn>,
     last_partial: String,
     /// Set by answers that decide the outcome whatever the last step says.
@@ -179,9 +212,10 @@ impl Controller {
             barged_in: false,
             reprompts: 0,
             questions: 0,
-            pending: None,
-            overdue: None,
-            last_words_until: None,
+            pending: Vec::new(),
+            next_turn: 0,
+            finals_due: VecDeque::new(),
+            closing: None,
             turns: Vec::new(),
             last_partial: String::new(),
             sticky_outcome: None,
@@ -235,8 +269,8 @@ impl Controller {
         if self.phase == Phase::Ended {
             return actions;
         }
-        if self.last_words_until.is_some() {
-            self.after_hangup(input, now, &mut actions);
+        if self.closing.is_some() {
+            self.while_closing(input, now, &mut actions);
             return actions;
         }
         match input {
@@ -249,13 +283,13 @@ impl Controller {
                 actions.push(Action::Event(CallEvent::Partial { step: self.step.clone(), text }));
             }
             Input::Final { text, latency } => self.on_final(text, latency, now, &mut actions),
-            Input::Classified { classification, tier, latency } => self.on_classified(classification, tier, latency, now, &mut actions),
+            Input::Classified { turn, classification, tier, latency } => self.on_classified(turn, classification, tier, latency, now, &mut actions),
             Input::Dtmf(digit) => self.on_dtmf(digit, now, &mut actions),
             Input::AsrFailed(reason) => {
                 self.asr_enabled = false;
                 actions.push(Action::Event(CallEvent::AsrFailed { step: self.step.clone(), reason }));
-                self.overdue = None;
-                if self.phase == Phase::Processing && self.pending.is_none() {
+                self.finals_due.clear(); // no final will come any more
+                if self.phase == Phase::Processing && !self.pending.iter().any(|p| !p.late) {
                     // The text this turn waited for will not come.
                     self.retry_or(Trigger::Intent(Intent::Unclear), now, &mut actions);
                 }
@@ -270,109 +304,124 @@ impl Controller {
     }
 
     fn on_hangup(&mut self, now: Instant, actions: &mut Vec<Action>) {
-        if self.turn_in_flight() {
-            // The last words may be an opt-out or a callback: wait (bounded) for their intent.
-            if self.prompt_started.take().is_some() {
-                actions.push(Action::StopPrompt);
-            }
-            self.queue.clear();
-            self.listen_deadline = None;
-            self.last_words_until = Some(now + self.limits.last_words);
-            return;
-        }
         let outcome = if self.phase == Phase::Responding && self.is_last_step() {
             self.final_outcome() // gone during the goodbye: the call had reached its end
         } else {
             self.sticky_outcome.unwrap_or(Outcome::HangupEarly)
         };
-        self.end(CallStatus::Hangup, outcome, actions)
+        if self.prompt_started.take().is_some() {
+            actions.push(Action::StopPrompt);
+        }
+        self.close(CallStatus::Hangup, outcome, true, now, actions);
     }
 
-    /// A turn the callee has started and whose intent is not known yet.
+    /// Ends the call, or, while turns are still being recognized or understood (the last words
+    /// may be an opt-out or a callback), waits for them first (bounded by `last_words`).
+    fn close(&mut self, status: CallStatus, outcome: Outcome, hung_up: bool, now: Instant, actions: &mut Vec<Action>) {
+        if !self.turn_in_flight() || self.limits.last_words.is_zero() {
+            return self.end(status, outcome, actions);
+        }
+        self.queue.clear();
+        self.listen_deadline = None;
+        self.playing = None;
+        self.closing = Some(Closing { until: now + self.limits.last_words, status, outcome, hung_up });
+    }
+
+    /// Turns the callee has started whose intent is not known yet.
     fn turn_in_flight(&self) -> bool {
         (self.speaking && self.phase != Phase::Responding && self.asr_enabled)
-            || self.phase == Phase::Processing
-            || self.pending.is_some()
-            || self.overdue.is_some()
+            || !self.pending.is_empty()
+            || self.finals_due.iter().any(|d| d.kind != DueKind::OverPrompt)
     }
 
-    /// The callee hung up with a turn in flight: its text and intent still count, nothing more is
-    /// played, and the call ends once they are known or `last_words` has passed.
-    fn after_hangup(&mut self, input: Input, now: Instant, actions: &mut Vec<Action>) {
+    /// The call is over but turns are in flight: their text and intent still count, nothing more
+    /// is played, and the call ends once they are known or `last_words` has passed.
+    fn while_closing(&mut self, input: Input, now: Instant, actions: &mut Vec<Action>) {
         let step = self.step.clone();
         match input {
+            Input::HungUp => {
+                if let Some(closing) = self.closing.as_mut() {
+                    closing.hung_up = true;
+                }
+            }
             Input::SpeechEnded => {
                 self.speaking = false;
-                actions.push(Action::Event(CallEvent::SpeechEnded { step }));
-                if self.asr_enabled && self.pending.is_none() {
-                    self.start_processing(now);
+                actions.push(Action::Event(CallEvent::SpeechEnded { step: step.clone() }));
+                if self.asr_enabled {
+                    self.finals_due.push_back(Due { step, kind: DueKind::Answer, since: now });
                 }
             }
             Input::Final { text, latency } => {
                 let text = text.trim().to_string();
-                actions.push(Action::Event(CallEvent::Final { step: step.clone(), text: text.clone(), latency_ms: latency.as_secs_f64() * 1000.0 }));
-                let answers = self.overdue.take().unwrap_or(step);
-                if !text.is_empty() {
-                    self.ask(PendingTurn { text, asr_ms: latency.as_secs_f64() * 1000.0, step: answers, late: false }, actions);
-                } else if self.phase == Phase::Processing {
-                    self.phase = Phase::Listening;
+                let latency_ms = latency.as_secs_f64() * 1000.0;
+                actions.push(Action::Event(CallEvent::Final { step: step.clone(), text: text.clone(), latency_ms }));
+                let due = self.finals_due.pop_front().unwrap_or(Due { step, kind: DueKind::Answer, since: now });
+                if due.kind != DueKind::OverPrompt && !text.is_empty() {
+                    self.ask(PendingTurn { id: 0, text, asr_ms: latency_ms, step: due.step, late: due.kind == DueKind::GivenUp }, actions);
                 }
             }
-            Input::Classified { classification, tier, latency } => {
-                let Some(turn) = self.pending.take() else { return };
+            Input::Classified { turn, classification, tier, latency } => {
+                let Some(i) = self.pending.iter().position(|p| p.id == turn) else { return };
+                let turn = self.pending.remove(i);
                 let intent = classification.intent;
                 self.record_answer(&turn, &classification, tier, latency, now, actions);
                 actions.push(Action::Event(CallEvent::LateResult { step: turn.step.clone(), intent, how: "last_words" }));
-                let outcome = self.last_words_outcome(&turn.step, intent);
-                self.end(CallStatus::Hangup, outcome, actions);
-                return;
+                self.weigh_last_words(&turn.step, intent);
             }
             Input::AsrFailed(_) => {
                 self.asr_enabled = false;
-                self.overdue = None;
-                if self.phase == Phase::Processing && self.pending.is_none() {
-                    self.phase = Phase::Listening;
-                }
+                self.finals_due.clear();
             }
             Input::Tick => {
-                if self.last_words_until.is_some_and(|until| now >= until) {
-                    let waited = self.limits.last_words;
-                    actions.push(Action::Event(CallEvent::Limit { step, limit: "last_words", waited_ms: ms(waited) }));
-                    let outcome = self.sticky_outcome.unwrap_or(Outcome::HangupEarly);
-                    self.end(CallStatus::Hangup, outcome, actions);
-                    return;
+                if self.closing.as_ref().is_some_and(|c| now >= c.until) {
+                    actions.push(Action::Event(CallEvent::Limit { step, limit: "last_words", waited_ms: ms(self.limits.last_words) }));
+                    let Closing { status, outcome, .. } = self.closing.take().expect("closing");
+                    return self.end(status, outcome, actions);
                 }
             }
             _ => {}
         }
-        if self.phase != Phase::Ended && !self.turn_in_flight() {
-            let outcome = self.sticky_outcome.unwrap_or(Outcome::HangupEarly);
-            self.end(CallStatus::Hangup, outcome, actions);
+        if !self.turn_in_flight() {
+            if let Some(Closing { status, outcome, .. }) = self.closing.take() {
+                self.end(status, outcome, actions);
+            }
         }
     }
 
-    /// What the callee's last words decide once they have hung up: an opt-out, a callback or a
-    /// machine whatever the step; an answer that leads the scenario to its end takes that end's
-    /// outcome (a "oui" to the adviser's visit is a lead even if the goodbye was not heard).
-    fn last_words_outcome(&mut self, answered: &str, intent: Intent) -> Outcome {
-        if let Some(sticky) = Self::sticky_for(intent) {
-            self.sticky_outcome = Some(sticky);
-            return sticky;
-        }
-        if answered == self.step && matches!(intent, Intent::Positive | Intent::Negative) {
-            match self.current().after(Trigger::Intent(intent)).map(str::to_string) {
-                None => return self.final_outcome(),
-                Some(target) => {
-                    let target = self.scenario.step(&target);
-                    if target.listen_ms == 0 && target.next.is_none() {
-                        if let Some(outcome) = target.outcome {
-                            return outcome;
-                        }
+    /// What last words decide once the call is over: an opt-out, a machine or a callback whatever
+    /// the step (an opt-out above all); after a hangup, an answer that leads the scenario to its
+    /// end takes that end's outcome (a "oui" to the adviser's visit is a lead even if the goodbye
+    /// was not heard). Anything else leaves the outcome the call had.
+    fn weigh_last_words(&mut self, answered: &str, intent: Intent) {
+        let Some(closing) = self.closing.as_ref() else { return };
+        let (current, hung_up) = (closing.outcome, closing.hung_up);
+        let rank = |o: Outcome| match o {
+            Outcome::DoNotCall => 3,
+            Outcome::AnsweringMachine => 2,
+            Outcome::Callback => 1,
+            _ => 0,
+        };
+        let said = match Self::sticky_for(intent) {
+            Some(sticky) => {
+                self.sticky_outcome = Some(sticky);
+                Some(sticky)
+            }
+            None if hung_up && answered == self.step && current == Outcome::HangupEarly && matches!(intent, Intent::Positive | Intent::Negative) => {
+                match self.current().after(Trigger::Intent(intent)).map(str::to_string) {
+                    None => Some(self.final_outcome()),
+                    Some(target) => {
+                        let target = self.scenario.step(&target);
+                        (target.listen_ms == 0 && target.next.is_none()).then_some(target.outcome).flatten()
                     }
                 }
             }
+            None => None,
+        };
+        if let (Some(said), Some(closing)) = (said, self.closing.as_mut()) {
+            if rank(said) >= rank(closing.outcome) {
+                closing.outcome = said;
+            }
         }
-        self.sticky_outcome.unwrap_or(Outcome::HangupEarly)
     }
 
     /// Intents that decide the outcome whatever the step says.
@@ -414,19 +463,26 @@ impl Controller {
 
     fn on_speech_ended(&mut self, now: Instant, mut actions: Vec<Action>) -> Vec<Action> {
         self.speaking = false;
-        actions.push(Action::Event(CallEvent::SpeechEnded { step: self.step.clone() }));
-        if self.phase != Phase::Listening {
+        let step = self.step.clone();
+        actions.push(Action::Event(CallEvent::SpeechEnded { step: step.clone() }));
+        if self.asr_enabled {
+            // Every segment gets its final: say now what it will be.
+            let kind = if self.phase == Phase::Responding { DueKind::OverPrompt } else { DueKind::Answer };
+            self.finals_due.push_back(Due { step, kind, since: now });
+            if self.phase == Phase::Listening {
+                self.start_processing(now);
+            }
             return actions;
         }
-        if self.asr_enabled {
-            self.start_processing(now);
+        if self.phase != Phase::Listening {
             return actions;
         }
         // No recognizer: speech that is not keys is an unclear answer.
         let unclear = Classification { intent: Intent::Unclear, confidence: 0.0, entities: Vec::new(), sentiment: Sentiment::Neutral, topic: None };
-        self.pending = Some(PendingTurn { text: String::new(), asr_ms: 0.0, step: self.step.clone(), late: false });
+        let turn = self.new_turn_id();
+        self.pending.push(PendingTurn { id: turn, text: String::new(), asr_ms: 0.0, step, late: false });
         self.start_processing(now);
-        actions.extend(self.handle(Input::Classified { classification: unclear, tier: Tier::Local, latency: Duration::ZERO }, now));
+        actions.extend(self.handle(Input::Classified { turn, classification: unclear, tier: Tier::Local, latency: Duration::ZERO }, now));
         actions
     }
 
@@ -435,55 +491,66 @@ impl Controller {
         let text = text.trim().to_string();
         let latency_ms = latency.as_secs_f64() * 1000.0;
         actions.push(Action::Event(CallEvent::Final { step: step.clone(), text: text.clone(), latency_ms }));
-        if let Some(answered) = self.overdue.take() {
-            // The text of a turn given up earlier: it still counts (see `on_late_intent`).
-            if !text.is_empty() {
-                self.ask(PendingTurn { text, asr_ms: latency_ms, step: answered, late: true }, actions);
+        let default_kind = if self.phase == Phase::Responding { DueKind::OverPrompt } else { DueKind::Answer };
+        let due = self.finals_due.pop_front().unwrap_or(Due { step: step.clone(), kind: default_kind, since: now });
+        match due.kind {
+            DueKind::OverPrompt => {} // not an answer to the prompt it was said over
+            DueKind::GivenUp => {
+                // The text of a turn given up earlier: it still counts (see `on_late_intent`).
+                if !text.is_empty() {
+                    self.ask(PendingTurn { id: 0, text, asr_ms: latency_ms, step: due.step, late: true }, actions);
+                }
             }
-            return;
-        }
-        if self.phase == Phase::Responding {
-            return; // said over a prompt that cannot be interrupted: not an answer to it
-        }
-        if text.is_empty() {
-            // Noise that passed the onset: keep waiting for a real answer.
-            if self.phase == Phase::Processing {
-                self.listen(now);
+            DueKind::Answer if self.phase == Phase::Responding => {} // answered meanwhile (keys)
+            DueKind::Answer if text.is_empty() => {
+                // Noise that passed the onset: keep waiting for a real answer.
+                if self.phase == Phase::Processing && !self.awaits_answer() {
+                    self.listen(now);
+                }
             }
-            return;
+            DueKind::Answer => {
+                self.start_processing(now);
+                self.ask(PendingTurn { id: 0, text, asr_ms: latency_ms, step: due.step, late: false }, actions);
+            }
         }
-        self.start_processing(now);
-        self.ask(PendingTurn { text, asr_ms: latency_ms, step, late: false }, actions);
+    }
+
+    /// Whether an answer of the current turn is still on its way (a final due, an intent pending).
+    fn awaits_answer(&self) -> bool {
+        self.finals_due.iter().any(|d| d.kind == DueKind::Answer) || self.pending.iter().any(|p| !p.late)
+    }
+
+    fn new_turn_id(&mut self) -> u64 {
+        self.next_turn += 1;
+        self.next_turn
     }
 
     /// Asks the intent service what a turn means at the step it answers; words that refuse the
     /// recording stop it, whatever else they mean.
-    fn ask(&mut self, turn: PendingTurn, actions: &mut Vec<Action>) {
+    fn ask(&mut self, mut turn: PendingTurn, actions: &mut Vec<Action>) {
         if !self.recording_refused && self.scenario.objects_to_recording(&turn.text) {
             self.recording_refused = true;
             actions.push(Action::StopRecording);
         }
+        turn.id = self.new_turn_id();
         let context = self.scenario.step(&turn.step).context.clone();
-        actions.push(Action::Classify { text: turn.text.clone(), context });
-        self.pending = Some(turn);
+        actions.push(Action::Classify { turn: turn.id, text: turn.text.clone(), context });
+        self.pending.push(turn);
     }
 
-    fn on_classified(&mut self, classification: Classification, tier: Tier, latency: Duration, now: Instant, actions: &mut Vec<Action>) {
-        let Some(turn) = self.pending.take() else { return };
+    fn on_classified(&mut self, turn: u64, classification: Classification, tier: Tier, latency: Duration, now: Instant, actions: &mut Vec<Action>) {
+        let Some(i) = self.pending.iter().position(|p| p.id == turn) else { return };
+        let turn = self.pending.remove(i);
         if turn.late {
             return self.on_late_intent(turn, classification, tier, latency, now, actions);
         }
-        if self.phase != Phase::Processing {
-            return;
+        if self.phase != Phase::Processing || turn.step != self.step {
+            return; // the call moved on meanwhile (keys, or an earlier answer of this turn)
         }
         self.record_answer(&turn, &classification, tier, latency, now, actions);
         self.route(classification.intent, classification.topic, now, actions);
     }
 
-    /// The intent of a turn given up at `processing_timeout`. The step it answered may still be
-    /// the one asked (its question is being asked again): then it is the answer and the call goes
-    /// on from it. If the call has moved on, an opt-out or a callback still applies and re-routes
-    /// the call; any other answer is kept in the record.
     fn on_late_intent(&mut self, turn: PendingTurn, classification: Classification, tier: Tier, latency: Duration, now: Instant, actions: &mut Vec<Action>) {
         let intent = classification.intent;
         self.record_answer(&turn, &classification, tier, latency, now, actions);
@@ -560,7 +627,7 @@ impl Controller {
             '9' => Intent::DoNotCall,
             _ => Intent::Unclear,
         };
-        self.pending = None;
+        self.pending.retain(|p| p.late); // keys answer the turn; late ones still count
         self.record(
             Turn {
                 step: step.clone(),
@@ -579,6 +646,10 @@ impl Controller {
 
     fn on_tick(&mut self, now: Instant, actions: &mut Vec<Action>) {
         let step = self.step.clone();
+        // A segment whose final never came (its end of turn lost): later finals are not its.
+        while self.finals_due.front().is_some_and(|d| now.saturating_duration_since(d.since) >= DUE_FORGOTTEN) {
+            self.finals_due.pop_front();
+        }
         let elapsed = now.saturating_duration_since(self.call_started);
         if elapsed >= self.limits.max_duration {
             actions.push(Action::Event(CallEvent::Limit { step, limit: "max_duration", waited_ms: ms(elapsed) }));
@@ -591,9 +662,11 @@ impl Controller {
                 let waited = now.saturating_duration_since(self.processing_since.unwrap_or(now));
                 actions.push(Action::Event(CallEvent::Limit { step: step.clone(), limit: "processing_timeout", waited_ms: ms(waited) }));
                 // The turn is given up, not forgotten: its text or intent still counts if it comes.
-                match self.pending.as_mut() {
-                    Some(turn) => turn.late = true,
-                    None => self.overdue = Some(step),
+                for due in self.finals_due.iter_mut().filter(|d| d.kind == DueKind::Answer) {
+                    due.kind = DueKind::GivenUp;
+                }
+                for turn in &mut self.pending {
+                    turn.late = true;
                 }
                 self.retry_or(Trigger::Intent(Intent::Unclear), now, actions);
                 return;
@@ -620,7 +693,8 @@ impl Controller {
     /// last-words and whole-call deadlines.
     pub fn next_deadline(&self) -> Option<Instant> {
         let whole_call = (self.phase != Phase::Ended).then(|| self.call_started + self.limits.max_duration);
-        [self.listen_deadline, self.processing_deadline(), self.last_words_until, whole_call].into_iter().flatten().min()
+        let closing = self.closing.as_ref().map(|c| c.until);
+        [self.listen_deadline, self.processing_deadline(), closing, whole_call].into_iter().flatten().min()
     }
 
     fn current(&self) -> &crate::scenario::Step {
@@ -731,8 +805,9 @@ impl Controller {
         match next {
             Some(step) => self.enter(step, now, actions),
             None => {
+                // The scenario is over; an answer still on its way may yet be an opt-out.
                 let outcome = self.final_outcome();
-                self.end(CallStatus::Success, outcome, actions)
+                self.close(CallStatus::Success, outcome, false, now, actions)
             }
         }
     }
@@ -784,7 +859,7 @@ impl Controller {
         }
         self.phase = Phase::Ended;
         self.listen_deadline = None;
-        self.last_words_until = None;
+        self.closing = None;
         actions.push(Action::End { status, outcome });
     }
 }

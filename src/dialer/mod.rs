@@ -258,7 +258,7 @@ fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashM
     queue::renew(db, &shared.node, &rows.into_iter().collect::<Vec<_>>(), lease_s)?;
     // While results wait in the spool, the database does not know every call or opt-out yet: the
     // calling rules would judge on a stale history.
-    if !shared.store.connected() || shared.store.spool_lines() > 0 {
+    if !shared.store.connected() || shared.store.waiting_records() > 0 {
         shared.stats.held_by_store.fetch_add(1, Ordering::Relaxed);
         return Ok(());
     }

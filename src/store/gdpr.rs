@@ -154,10 +154,22 @@ pub fn contact_ids(client: &mut Client, phone: &str) -> Result<Vec<i64>, String>
 /// Erases everything held about `phone` (E.164): turns, calls, queue rows, the contact; then puts
 /// the number on the opt-out list (the one thing kept: without it the number would be called again).
 pub fn forget(client: &mut Client, phone: &str, recordings_dir: &str) -> Result<Forgotten, String> {
-    // A call in progress would write its record after the erasure: wait for it to end (checked
-    // again here, inside the erasure's transaction).
-    refuse_while_dialed(client, phone)?;
     let mut tx = client.transaction().map_err(err)?;
+    // A call in progress would write its record after the erasure: wait for it to end. The
+    // person's queue rows are locked first, so no dialer (which skips locked rows) claims one
+    // between this check and the commit.
+    let calling = tx
+        .query(
+            "SELECT coalesce(q.status = 'leased' AND q.lease_expires_at > now(), false) FROM call_queue q
+             JOIN contacts c ON c.id = q.contact_id WHERE c.phone = $1 FOR UPDATE OF q",
+            &[&phone],
+        )
+        .map_err(err)?
+        .iter()
+        .any(|r| r.get::<_, bool>(0));
+    if calling {
+        return Err("a campaign is calling this number right now: try again once the call has ended".into());
+    }
     // Every call of the person: by number, and by contact or queue row (a call row may carry
     // another spelling of the number, or none).
     let person = "SELECT k.call_key FROM calls k LEFT JOIN contacts c ON c.id = k.contact_id

@@ -250,7 +250,14 @@ impl Store {
     /// Records of `phone` handed to the writers and not yet written or spooled: an erasure now
     /// would be undone when they land.
     pub fn queued_for(&self, phone: &str) -> usize {
-        self.shared.queued_phones.lock().get(phone).copied().unwrap_or(0)
+        let unsaved = self.shared.unsaved.lock().iter().filter(|r| r.phone.as_deref() == Some(phone)).count();
+        self.shared.queued_phones.lock().get(phone).copied().unwrap_or(0) + unsaved
+    }
+
+    /// Records not in the database yet that the store holds outside its writers' queue: in the
+    /// spool, or in memory while the spool's disk fails.
+    pub fn waiting_records(&self) -> usize {
+        self.spool_lines() + self.shared.unsaved.lock().len()
     }
 
     /// Records waiting in the spool.

@@ -48,7 +48,14 @@ impl Pool {
     /// A connection: an idle one, a new one within `max`, or the first one returned within the
     /// database's own bounds (connect plus statement timeouts).
     pub fn get(self: &Arc<Self>) -> Result<Pooled, String> {
-        let deadline = Instant::now() + Duration::from_millis(self.config.connect_timeout_ms + self.config.timeout_ms);
+        let wait = Duration::from_millis(self.config.connect_timeout_ms + self.config.timeout_ms);
+        self.get_within(wait)?.ok_or_else(|| format!("all {} database connections are in use: try again", self.max))
+    }
+
+    /// A connection, or None when every one stays lent for `wait` (a health probe says "busy"
+    /// rather than wait on operators' exports).
+    pub fn get_within(self: &Arc<Self>, wait: Duration) -> Result<Option<Pooled>, String> {
+        let deadline = Instant::now() + wait;
         let mut state = self.state.lock();
         loop {
             while let Some(client) = state.idle.pop() {
@@ -56,13 +63,13 @@ impl Pool {
                     state.open -= 1;
                     continue;
                 }
-                return Ok(Pooled { pool: self.clone(), client: Some(client) });
+                return Ok(Some(Pooled { pool: self.clone(), client: Some(client) }));
             }
             if state.open < self.max {
                 state.open += 1;
                 drop(state);
                 return match self.connect() {
-                    Ok(client) => Ok(Pooled { pool: self.clone(), client: Some(client) }),
+                    Ok(client) => Ok(Some(Pooled { pool: self.clone(), client: Some(client) })),
                     Err(e) => {
                         self.state.lock().open -= 1;
                         self.returned.notify_one();
@@ -71,7 +78,7 @@ impl Pool {
                 };
             }
             if self.returned.wait_until(&mut state, deadline).timed_out() {
-                return Err(format!("all {} database connections are in use: try again", self.max));
+                return Ok(None);
             }
         }
     }

@@ -171,14 +171,18 @@ fn db(bot: &Parts) -> (State, Value) {
     let started = Instant::now();
     // A connection of the module's pool (bounded by the database's own timeouts): a probe never
     // opens a connection of its own.
-    let probe = bot.pool.as_ref().ok_or_else(|| "no pool".to_string()).and_then(|pool| {
-        let mut client = pool.get()?;
-        client.simple_query("SELECT 1").map(|_| ()).map_err(|e| crate::store::db::error_chain(&e))
+    // Ok(false): every connection is lent (operators' exports): busy, not down.
+    let probe = bot.pool.as_ref().ok_or_else(|| "no pool".to_string()).and_then(|pool| match pool.get_within(PROBE_TIMEOUT)? {
+        Some(mut client) => client.simple_query("SELECT 1").map(|_| true).map_err(|e| crate::store::db::error_chain(&e)),
+        None => Ok(false),
     });
     let probe_ms = started.elapsed().as_secs_f64() * 1000.0;
     let spooled = store.spool_lines();
+    let busy = probe == Ok(false);
+    let probe = probe.map(|_| ());
     let state = match (&probe, spooled) {
         (Err(_), _) => State::Down,
+        (Ok(()), _) if busy => State::Degraded,
         // Writers connect when they have something to write: the probe says whether they can.
         (Ok(()), n) if n > 0 => State::Degraded,
         _ => State::Ok,
@@ -188,7 +192,7 @@ fn db(bot: &Parts) -> (State, Value) {
     (
         state,
         json!({
-            "url": crate::store::db::redact(&config.url), "reachable": probe.is_ok(), "error": probe.err(), "probe_ms": (probe_ms * 10.0).round() / 10.0,
+            "url": crate::store::db::redact(&config.url), "reachable": probe.is_ok(), "pool_busy": busy, "error": probe.err(), "probe_ms": (probe_ms * 10.0).round() / 10.0,
             "writers_connected": store.connected(), "spool_records": spooled, "queued": g(&stats.queued), "written": g(&stats.written),
             "spooled": g(&stats.spooled), "replayed": g(&stats.replayed), "refused": g(&stats.refused),
         }),

@@ -37,23 +37,29 @@ pub struct Ami {
 
 impl Ami {
     pub fn connect(port: u16, user: &str, secret: &str) -> Ami {
-        Ami::login(port, user, secret, true)
+        Ami::login(port, user, secret, "on")
     }
 
     /// A connection for actions only: no event is sent to it (none piles up unread).
     #[allow(dead_code)]
     pub fn connect_without_events(port: u16, user: &str, secret: &str) -> Ami {
-        Ami::login(port, user, secret, false)
+        Ami::login(port, user, secret, "off")
     }
 
-    fn login(port: u16, user: &str, secret: &str, events: bool) -> Ami {
+    /// A connection that gets only the event classes `mask` names ("call,user").
+    #[allow(dead_code)]
+    pub fn connect_with_events(port: u16, user: &str, secret: &str, mask: &str) -> Ami {
+        Ami::login(port, user, secret, mask)
+    }
+
+    fn login(port: u16, user: &str, secret: &str, events: &str) -> Ami {
         let stream = TcpStream::connect(("127.0.0.1", port)).expect("AMI connect");
         stream.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         let mut banner = String::new();
         reader.read_line(&mut banner).unwrap();
         let mut ami = Ami { writer: stream, reader, events: VecDeque::new(), next_id: 1 };
-        let response = ami.action("Login", &[("Username", user), ("Secret", secret), ("Events", if events { "on" } else { "off" })]);
+        let response = ami.action("Login", &[("Username", user), ("Secret", secret), ("Events", events)]);
         assert_eq!(response.get("Response"), Some("Success"), "AMI login: {response:?}");
         ami
     }

@@ -233,7 +233,8 @@ impl Director {
     /// `personas`: by the contact's digits (the Local channel's extension).
     pub fn start(asterisk: &Asterisk, personas: HashMap<String, Persona>) -> Director {
         let stop = Arc::new(AtomicBool::new(false));
-        let mut events = asterisk.ami();
+        // Channels' and user events only (MiniBot's are call events): not every dialplan step.
+        let mut events = asterisk.ami_with_events("call,user");
         events.set_read_timeout(Duration::from_millis(10));
         let mut actions = asterisk.ami_without_events();
         let flag = stop.clone();
@@ -270,6 +271,8 @@ impl Director {
                     if let Some(channel) = channel {
                         follow(&event, &channel, &personas, &mut calls, &mut by_callee, &mut turn_ended, &mut reactions);
                     }
+                    // What is due is done at once, however busy the event stream is.
+                    act(&mut actions, &mut calls);
                 }
                 act(&mut actions, &mut calls);
             }

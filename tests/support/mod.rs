@@ -278,6 +278,12 @@ impl Asterisk {
         ami::Ami::connect(self.ami_port, "minibot", "minibot-test")
     }
 
+    /// An AMI connection that gets only the event classes `mask` names ("call,user").
+    #[allow(dead_code)]
+    pub fn ami_with_events(&self, mask: &str) -> ami::Ami {
+        ami::Ami::connect_with_events(self.ami_port, "minibot", "minibot-test", mask)
+    }
+
     /// An AMI connection for actions only (no event reaches it).
     #[allow(dead_code)]
     pub fn ami_without_events(&self) -> ami::Ami {

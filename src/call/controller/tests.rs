@@ -27,6 +27,8 @@ struct Call {
     c: Controller,
     now: Instant,
     log: Vec<String>,
+    /// When set, Classify actions wait here (turn, text, step context) for the test to answer.
+    deferred: Option<Vec<(u64, String, Arc<StepContext>)>>,
 }
 
 impl Call {
@@ -36,7 +38,7 @@ impl Call {
 
     fn with(scenario: Arc<Scenario>, asr: bool) -> Call {
         let now = Instant::now();
-        let mut call = Call { c: Controller::new(scenario, asr, now), now, log: Vec::new() };
+        let mut call = Call { c: Controller::new(scenario, asr, now), now, log: Vec::new(), deferred: None };
         let actions = call.c.start(now);
         call.apply(actions);
         call
@@ -61,10 +63,13 @@ impl Call {
                 Action::StopPrompt => self.log.push("stop".into()),
                 Action::StopRecording => self.log.push("stop recording".into()),
                 Action::End { status, outcome } => self.log.push(format!("end {status} {outcome}")),
-                Action::Classify { text, context } => {
+                Action::Classify { turn, text, context } if self.deferred.is_some() => {
+                    self.deferred.as_mut().unwrap().push((turn, text, context));
+                }
+                Action::Classify { turn, text, context } => {
                     let classification = classify(&context, &text);
                     self.log.push(format!("intent {}", classification.intent));
-                    let more = self.c.handle(Input::Classified { classification, tier: Tier::Local, latency: Duration::from_micros(20) }, self.now);
+                    let more = self.c.handle(Input::Classified { turn, classification, tier: Tier::Local, latency: Duration::from_micros(20) }, self.now);
                     self.apply(more);
                 }
                 Action::Event(CallEvent::BargeIn { by, .. }) => self.log.push(format!("barge-in {by}")),
@@ -105,6 +110,16 @@ impl Call {
             self.at(10_000);
             self.send(Input::Tick);
         }
+    }
+
+    /// Answers the deferred Classify whose text is `text` (the intent service's answer).
+    fn understand(&mut self, text: &str) {
+        let queue = self.deferred.as_mut().expect("deferred");
+        let i = queue.iter().position(|(_, t, _)| t == text).unwrap_or_else(|| panic!("no deferred turn '{text}'"));
+        let (turn, text, context) = queue.remove(i);
+        let classification = classify(&context, &text);
+        self.log.push(format!("intent {} ({text})", classification.intent));
+        self.send(Input::Classified { turn, classification, tier: Tier::Llm, latency: Duration::from_millis(900) });
     }
 
     fn take_log(&mut self) -> Vec<String> {
@@ -553,10 +568,86 @@ fn words_that_refuse_the_recording_stop_it_once_and_the_call_goes_on() {
     let text = SCENARIO.replace("answer_who = p-who\n", "answer_who = p-who\nrecord = yes\nrecording_notice = p-notice\nrecording_objection = pas d'enregistrement\n");
     let scenarios = crate::scenario::load(&Document::parse_str("s.conf", &text).unwrap()).unwrap();
     let mut call = Call::with(scenarios["t"].clone(), true);
+    call.take_log();
     call.answer("oui allez-y mais pas d'enregistrement");
     let log = call.take_log();
     assert_eq!(log[0], "stop recording", "before the turn is understood: {log:?}");
     assert!(log[1].starts_with("intent "), "the turn is still an answer: {log:?}");
     call.answer("pas d'enregistrement j'ai dit");
     assert!(!call.take_log().contains(&"stop recording".to_string()), "once");
+}
+
+#[test]
+fn each_intent_goes_to_its_own_turn_whatever_order_they_come_in() {
+    let mut call = Call::new();
+    given_up_turn(&mut call); // turn A at hello, given up; the reprompt plays
+    call.deferred = Some(Vec::new());
+    // A's text comes late and goes to the (slow) LLM; meanwhile the callee answers the reprompt.
+    call.send(Input::Final { text: "euh non".into(), latency: Duration::from_secs(6) });
+    call.at(400);
+    call.send(Input::PromptFinished);
+    call.speak();
+    call.send(Input::Final { text: "oui d'accord".into(), latency: Duration::from_millis(100) });
+    call.take_log();
+    // B's intent first, then A's: each is recorded with its own words.
+    call.understand("oui d'accord");
+    assert_eq!(call.c.step(), "q1", "B's yes moved the call on");
+    call.understand("euh non");
+    let turns: Vec<(&str, Option<Intent>)> = call.c.turns().iter().map(|t| (t.text.as_str(), t.intent)).collect();
+    assert!(turns.contains(&("oui d'accord", Some(Intent::Positive))), "{turns:?}");
+    assert!(turns.contains(&("euh non", Some(Intent::Negative))), "{turns:?}");
+    assert_eq!(call.c.step(), "q1", "A's late no, after the call moved on, is stored only");
+}
+
+#[test]
+fn finals_of_several_given_up_turns_are_credited_to_the_step_they_answered() {
+    let mut call = Call::new();
+    call.answer("oui");
+    assert_eq!(call.c.step(), "q1");
+    given_up_turn(&mut call); // A at q1
+    call.at(400);
+    call.send(Input::PromptFinished);
+    call.speak(); // B at q1, given up too
+    call.at(5000);
+    call.send(Input::Tick);
+    call.answer_nothing_until_next_step();
+    assert_eq!(call.c.step(), "q2");
+    call.take_log();
+    call.send(Input::Final { text: "j'ai un livret a".into(), latency: Duration::from_secs(12) });
+    call.send(Input::Final { text: "et une assurance vie".into(), latency: Duration::from_secs(9) });
+    let q1: Vec<&str> = call.c.turns().iter().filter(|t| t.step == "q1" && !t.no_input).map(|t| t.text.as_str()).collect();
+    assert_eq!(q1, ["j'ai un livret a", "et une assurance vie"], "both answered q1, not q2");
+    assert_eq!((call.c.step(), call.c.phase()), ("q2", Phase::Responding), "q2's question goes on: no re-route for ordinary late answers");
+}
+
+#[test]
+fn an_opt_out_after_a_late_answer_is_not_lost_when_the_callee_hangs_up() {
+    let mut call = Call::new();
+    given_up_turn(&mut call); // A at hello, given up
+    call.at(400);
+    call.send(Input::PromptFinished);
+    call.speak(); // B: "ne m'appelez plus"
+    call.take_log();
+    call.send(Input::HungUp);
+    call.send(Input::Final { text: "oui".into(), latency: Duration::from_secs(6) });
+    assert!(!call.take_log().iter().any(|l| l.starts_with("end")), "B is still in flight");
+    call.send(Input::Final { text: "ne m'appelez plus".into(), latency: Duration::from_millis(300) });
+    assert_eq!(call.take_log().last().unwrap(), "end HANGUP do_not_call");
+}
+
+#[test]
+fn a_scenario_that_ends_with_an_answer_still_on_its_way_waits_for_it() {
+    let mut call = Call::new();
+    for answer in ["oui", "j'ai un livret a", "oui", "non"] {
+        call.answer(answer);
+    }
+    assert_eq!(call.c.step(), "is_leads");
+    given_up_turn(&mut call); // the answer to the offer is late
+    call.answer_nothing_until_next_step(); // no answer in time: the goodbye
+    assert_eq!(call.c.step(), "bye_failed");
+    call.at(500);
+    call.send(Input::PromptFinished);
+    assert!(!call.take_log().iter().any(|l| l.starts_with("end")), "the call waits for the late answer");
+    call.send(Input::Final { text: "non et ne m'appelez plus jamais".into(), latency: Duration::from_secs(20) });
+    assert_eq!(call.take_log().last().unwrap(), "end SUCCESS do_not_call");
 }
