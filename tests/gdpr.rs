@@ -83,7 +83,7 @@ fn retention_purges_only_old_transcripts_and_forget_erases_and_blocks() {
 
     // Right to erasure: nothing left but the opt-out, which blocks every campaign.
     let out = asterisk.cli("minibot gdpr forget +33600000002");
-    assert!(out.contains("1 call(s), 2 turn(s), 1 recording(s), 1 queue row(s), 1 contact(s), 0 spooled record(s) erased"), "{out}");
+    assert!(out.contains("1 call(s), 2 turn(s), 1 recording(s), 1 queue row(s), 1 contact(s), 0 spooled record(s), 0 call log line(s) erased"), "{out}");
     assert!(!on_host(&new_wav).exists(), "forget deletes the person's recordings");
     let _ = std::fs::remove_dir_all(on_host(&recordings));
     let _ = std::fs::remove_file(on_host(&outside));

@@ -202,8 +202,9 @@ pub struct DialerConfig {
     /// No new call while any call's recognizer has more than this much audio waiting (ms): the
     /// node has no room now, before latency is lost.
     pub max_backlog_ms: u32,
-    /// Ramp-up: at most this many calls in their first `ramp_s` seconds at once (their greeting,
-    /// AMD and first answers), so a campaign starts gradually instead of in a burst.
+    /// Ramp-up: a node that gets busy may have `ramp_calls` calls in progress, and as many more
+    /// every `ramp_s` seconds (greetings, AMD and first answers all at once are the busiest
+    /// moment), so a campaign starts gradually instead of in a burst.
     pub ramp_calls: u32,
     pub ramp_s: u32,
 }

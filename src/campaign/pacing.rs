@@ -34,9 +34,33 @@ impl Pacer {
     }
 }
 
+/// Calls a node may have in progress now: `ramp_calls`, and as many more every `ramp_s` since it
+/// got busy (`busy_since`; None: idle). A burst is spread out; once ramped up, only the other
+/// bounds apply.
+pub fn ramped(busy_since: Option<std::time::Instant>, now: std::time::Instant, config: &super::DialerConfig) -> u32 {
+    let Some(since) = busy_since else { return config.ramp_calls };
+    if config.ramp_s == 0 {
+        return u32::MAX;
+    }
+    let steps = now.saturating_duration_since(since).as_secs() / u64::from(config.ramp_s);
+    config.ramp_calls.saturating_mul(1 + steps.min(u64::from(u32::MAX)) as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_busy_node_ramps_up_by_steps_and_an_idle_one_starts_over() {
+        use std::time::{Duration, Instant};
+        let config = crate::campaign::DialerConfig { ramp_calls: 2, ramp_s: 8, ..Default::default() };
+        let t0 = Instant::now();
+        assert_eq!(ramped(None, t0, &config), 2, "idle: two calls may start");
+        assert_eq!(ramped(Some(t0), t0 + Duration::from_secs(7), &config), 2);
+        assert_eq!(ramped(Some(t0), t0 + Duration::from_secs(8), &config), 4);
+        assert_eq!(ramped(Some(t0), t0 + Duration::from_secs(40), &config), 12);
+        assert_eq!(ramped(Some(t0), t0, &crate::campaign::DialerConfig { ramp_s: 0, ..config }), u32::MAX, "ramp_s = 0: no ramp");
+    }
     use std::time::Duration;
 
     #[test]

@@ -119,16 +119,8 @@ struct Flight {
     total: u32,
     per_campaign: HashMap<i64, u32>,
     rows: HashSet<i64>,
-    /// When each recent call was placed (the ramp-up counts those still young).
-    placed: Vec<Instant>,
-}
-
-impl Flight {
-    /// Calls placed within `ramp` of `now`.
-    fn young(&mut self, now: Instant, ramp: Duration) -> u32 {
-        self.placed.retain(|t| now.saturating_duration_since(*t) < ramp);
-        self.placed.len() as u32
-    }
+    /// When this node went from no call to one: the ramp-up counts from there.
+    busy_since: Option<Instant>,
 }
 
 struct Job {
@@ -275,10 +267,9 @@ fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashM
         };
         let pacer = pacers.entry(campaign.id).or_insert_with(|| Pacer::new(dialing.calls_per_second, now));
         pacer.set_rate(dialing.calls_per_second);
-        let (held, total, mine, young) = {
-            let mut flight = shared.flight.lock();
-            let young = flight.young(now, Duration::from_secs(u64::from(shared.config.ramp_s)));
-            (flight.held, flight.total, flight.per_campaign.get(&campaign.id).copied().unwrap_or(0), young)
+        let (held, total, mine, ramped) = {
+            let flight = shared.flight.lock();
+            (flight.held, flight.total, flight.per_campaign.get(&campaign.id).copied().unwrap_or(0), crate::campaign::pacing::ramped(flight.busy_since, now, &shared.config))
         };
         if held {
             return Ok(());
@@ -290,7 +281,7 @@ fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashM
         let room = pacer
             .available(now, mine, dialing.max_concurrent)
             .min(shared.config.max_calls.saturating_sub(total))
-            .min(shared.config.ramp_calls.saturating_sub(young));
+            .min(ramped.saturating_sub(total));
         if room == 0 {
             continue;
         }
@@ -376,7 +367,9 @@ fn take_slot(shared: &Shared, campaign: i64, row: i64) -> bool {
     if flight.held {
         return false;
     }
-    flight.placed.push(Instant::now());
+    if flight.total == 0 {
+        flight.busy_since = Some(Instant::now());
+    }
     flight.total += 1;
     *flight.per_campaign.entry(campaign).or_default() += 1;
     flight.rows.insert(row);
@@ -386,6 +379,9 @@ fn take_slot(shared: &Shared, campaign: i64, row: i64) -> bool {
 fn finish_slot(shared: &Shared, campaign: i64, row: i64) {
     let mut flight = shared.flight.lock();
     flight.total = flight.total.saturating_sub(1);
+    if flight.total == 0 {
+        flight.busy_since = None; // idle: the next burst ramps up again
+    }
     if let Some(n) = flight.per_campaign.get_mut(&campaign) {
         *n = n.saturating_sub(1);
     }
