@@ -15,7 +15,7 @@ mod support;
 use std::time::{Duration, Instant};
 use support::llm::LlmServer;
 use support::pg::{fresh_database, SERVER};
-use support::{callees, Asterisk, Options};
+use support::callees;
 
 const PERSONAS: &str = include_str!("data/campaign-personas.tsv");
 
@@ -91,31 +91,8 @@ fn main() {
 fn campaign(llm: &LlmServer, cast: &[(String, &callees::Persona)], csv: &str, n: u32) -> Run {
     let started = Instant::now();
     let db = fresh_database(SERVER);
-    let conf = support::demo_conf(&llm.url(), &db, &format!("/tmp/minibot-campaign-bench-{}-{n}", std::process::id())).replace("poll_ms = 500", "poll_ms = 200");
-    let scenarios = include_str!("../asterisk-conf/minibot_scenarios.conf")
-        .replacen("dial = PJSIP/${PHONE}@trunk", "dial = Local/${PHONE_DIGITS}@bench-callees", 1)
-        .replacen("hours = mon-fri 10:00-13:00 14:00-20:00", "hours = always", 1)
-        .replacen("holidays = fr", "holidays = none", 1)
-        .replacen("max_concurrent = 10", &format!("max_concurrent = {n}"), 1)
-        .replacen("calls_per_second = 1", "calls_per_second = 2", 1);
-    let asterisk = Asterisk::start(Options {
-        minibot_conf: Some(conf),
-        scenarios,
-        extra_modules: vec!["app_amd.so".into(), "app_stack.so".into()],
-        extra_configs: vec![("amd.conf".into(), include_str!("../asterisk-conf/amd.conf").into())],
-        ..Options::default()
-    });
-    let (callees, transcripts) = callees::dialplan(&asterisk, "bench-callees", cast);
-    let dialer = "[minibot-dialer]\nexten => s,1,Gosub(bench-callees-transcripts,${MINIBOT_PHONE:1},1)\n same => n,AMD()\n\
-                  same => n,MiniBot(${MINIBOT_CAMPAIGN})\n same => n,Hangup()\n";
-    let base = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
-    asterisk.write_config("extensions.conf", &format!("{base}\n{dialer}\n{transcripts}\n{callees}"));
-    asterisk.cli("dialplan reload");
-    let warm = Instant::now() + Duration::from_secs(30);
-    while !asterisk.cli("minibot show metrics").contains("(16000, ") && Instant::now() < warm {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let director = callees::Director::start(&asterisk, cast.iter().map(|(phone, p)| (phone.trim_start_matches('+').to_string(), (*p).clone())).collect());
+    let spool = format!("/tmp/minibot-campaign-bench-{}-{n}", std::process::id());
+    let (asterisk, director) = callees::campaign_node(&llm.url(), &db, &spool, "bench-callees", cast, Some(n));
     std::fs::write(asterisk.host_path("contacts.csv"), csv).unwrap();
     for command in ["minibot campaign create demo".to_string(), format!("minibot contacts import demo {}/contacts.csv", asterisk.dir), "minibot campaign start demo".into()] {
         println!("*CLI> {command}\n{}", asterisk.cli(&command).trim_end());

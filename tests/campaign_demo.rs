@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use support::llm::LlmServer;
 use support::pg::{fresh_database, SERVER};
-use support::{callees, Asterisk, Options, TEST_MODEL};
+use support::{callees, TEST_MODEL};
 
 const CONTACTS: &str = include_str!("data/campaign-demo.csv");
 const PERSONAS: &str = include_str!("data/campaign-personas.tsv");
@@ -38,31 +38,6 @@ fn main() {
     println!("starting PostgreSQL's demo database and the LLM server (llama-server + Gemma 3 270M) ...");
     let db = fresh_database(SERVER);
     let llm = LlmServer::start();
-    let conf = support::demo_conf(&llm.url(), &db, "/tmp/minibot-campaign-demo-spool")
-        .replace("poll_ms = 500", "poll_ms = 200");
-    // The sample campaign as shipped, but dialing the simulated contacts, and at any hour.
-    let scenarios = include_str!("../asterisk-conf/minibot_scenarios.conf")
-        .replacen("dial = PJSIP/${PHONE}@trunk", "dial = Local/${PHONE_DIGITS}@demo-callees", 1)
-        .replacen("hours = mon-fri 10:00-13:00 14:00-20:00", "hours = always", 1)
-        .replacen("holidays = fr", "holidays = none", 1)
-        .replacen("calls_per_second = 1", "calls_per_second = 2", 1);
-    let asterisk = Asterisk::start(Options {
-        minibot_conf: Some(conf),
-        scenarios,
-        extra_modules: vec!["app_amd.so".into(), "app_stack.so".into()],
-        extra_configs: vec![("amd.conf".into(), include_str!("../asterisk-conf/amd.conf").into())],
-        ..Options::default()
-    });
-    println!("{}", asterisk.cli("minibot show version").trim());
-    println!(
-        "No French Vosk model can be fetched on this machine: the recognizer runs the Korean test model\n\
-         ({TEST_MODEL}) on the contacts' French audio, and the words of each turn come from the TEST FIXTURE\n\
-         MINIBOT_TEST_TRANSCRIPTS (each persona's script); speech detection, barge-in, AMD, the beep detector,\n\
-         intents, transitions, qualification, the dialer and the database run for real.\n\
-         The sample campaign keeps the French calling rules (weekdays 10-13 h and 14-20 h, no public holiday);\n\
-         this demo sets hours = always and holidays = none so that it runs at any hour.\n"
-    );
-
     // The contacts' side: people who answer when asked (tests/support/callees.rs), each as its
     // persona says, and what each must end with.
     let personas = callees::parse(PERSONAS).unwrap_or_else(|e| {
@@ -80,22 +55,18 @@ fn main() {
             (phone.clone(), p)
         })
         .collect();
-    let (callees, transcripts) = callees::dialplan(&asterisk, "demo-callees", &cast);
-    let dialer = "[minibot-dialer]\nexten => s,1,Gosub(demo-callees-transcripts,${MINIBOT_PHONE:1},1)\n same => n,AMD()\n\
-                  same => n,MiniBot(${MINIBOT_CAMPAIGN})\n same => n,Hangup()\n";
-    let base = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
-    asterisk.write_config("extensions.conf", &format!("{base}\n{dialer}\n{transcripts}\n{callees}"));
-    asterisk.cli("dialplan reload");
-    let warm = Instant::now() + Duration::from_secs(30);
-    while !asterisk.cli("minibot show metrics").contains("(16000, ") {
-        if Instant::now() > warm {
-            println!("(no warm recognizer after 30 s: the first calls will wait ~0.4 s for one)");
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    // The sample campaign as shipped, but dialing the simulated contacts, and at any hour.
+    let (asterisk, director) = callees::campaign_node(&llm.url(), &db, "/tmp/minibot-campaign-demo-spool", "demo-callees", &cast, None);
+    println!("{}", asterisk.cli("minibot show version").trim());
+    println!(
+        "No French Vosk model can be fetched on this machine: the recognizer runs the Korean test model\n\
+         ({TEST_MODEL}) on the contacts' French audio, and the words of each turn come from the TEST FIXTURE\n\
+         MINIBOT_TEST_TRANSCRIPTS (each persona's script); speech detection, barge-in, AMD, the beep detector,\n\
+         intents, transitions, qualification, the dialer and the database run for real.\n\
+         The sample campaign keeps the French calling rules (weekdays 10-13 h and 14-20 h, no public holiday);\n\
+         this demo sets hours = always and holidays = none so that it runs at any hour.\n"
+    );
 
-    let director = callees::Director::start(&asterisk, cast.iter().map(|(phone, p)| (phone.trim_start_matches('+').to_string(), (*p).clone())).collect());
     let contacts_path = format!("{}/contacts.csv", asterisk.dir);
     std::fs::write(asterisk.host_path("contacts.csv"), CONTACTS).unwrap();
     for command in ["minibot campaign create demo".to_string(), format!("minibot contacts import demo {contacts_path}"), "minibot campaign start demo".into()] {

@@ -42,10 +42,12 @@ fn scenario(name: &str, extra: &str) -> String {
     )
 }
 
+/// A node of the campaign's cluster. No ramp-up (these tests place calls together on purpose; the
+/// ramp has its unit test and runs in `make demo` and `make campaign-bench`).
 fn node(db: &str, name: &str, scenarios: String, lease_s: u32) -> Asterisk {
     let conf = format!(
         "[general]\ntest_hooks = yes\n[database]\nurl = {db}\nretry_ms = 200\nnode = {name}\nspool = /tmp/minibot-dialer-{}-{name}/results.spool\n\
-         [dialer]\npoll_ms = 100\nlease_s = {lease_s}\nmax_calls = 40\n[calllog]\nfile = minibot/calls.jsonl\n",
+         [dialer]\npoll_ms = 100\nlease_s = {lease_s}\nmax_calls = 40\nramp_calls = 40\n[calllog]\nfile = minibot/calls.jsonl\n",
         std::process::id()
     );
     Asterisk::start(Options { minibot_conf: Some(conf), scenarios, dialplan: DIALPLAN.into(), ..Options::default() })

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 use support::ami::Message;
 use support::pg::{count, fresh_database, SERVER};
-use support::{speech, Asterisk, Options};
+use support::{speech, Asterisk, Options, TEST_MODEL};
 
 const SCENARIOS: &str = "[rec]\nstart = hello\nrecord = yes\nrecording_notice = minibot/demo/notice\n\
                          recording_objection = je ne veux pas être enregistré, pas d'enregistrement\n\
@@ -68,7 +68,14 @@ fn originate(asterisk: &Asterisk, bot: &str, callee: &str) -> Vec<Message> {
 }
 
 fn event<'a>(events: &'a [Message], pred: impl Fn(&Message) -> bool, what: &str) -> &'a Message {
-    events.iter().find(|e| pred(e)).unwrap_or_else(|| panic!("no {what} event"))
+    events.iter().find(|e| pred(e)).unwrap_or_else(|| {
+        let seen: Vec<String> = events
+            .iter()
+            .filter(|e| e.get("Event").is_some_and(|n| n.starts_with("MiniBot") || n == "UserEvent"))
+            .map(|e| format!("{} {:?} {:?} {:?}", e.get("Event").unwrap_or(""), e.get("Step"), e.get("State"), e.get("Text").or(e.get("Intent"))))
+            .collect();
+        panic!("no {what} event among:\n{}", seen.join("\n"))
+    })
 }
 
 /// The recording of the call whose bot channel is `channel`, once written: (path in the
@@ -102,8 +109,9 @@ fn recording_of(db: &str, uniqueid: &str, asterisk: &Asterisk) -> (String, PathB
 #[test]
 fn calls_are_recorded_in_stereo_with_each_side_where_it_spoke() {
     let db = fresh_database(SERVER);
+    // The recognizer runs (the objection is heard through the TEST FIXTURE's words).
     let conf = format!(
-        "[general]\ntest_hooks = yes\n[database]\nurl = {db}\nretry_ms = 200\nspool = /tmp/minibot-rec-{}/results.spool\n",
+        "[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = 1\n[database]\nurl = {db}\nretry_ms = 200\nspool = /tmp/minibot-rec-{}/results.spool\n",
         std::process::id()
     );
     let asterisk = Asterisk::start(Options { minibot_conf: Some(conf), scenarios: SCENARIOS.into(), dialplan: DIALPLAN.into(), ..Options::default() });

@@ -490,3 +490,45 @@ pub fn percentiles(samples: &[f64]) -> Option<(f64, f64)> {
     let rank = |q: f64| sorted[((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1];
     Some((rank(0.50), rank(0.95)))
 }
+
+/// A node that dials the sample campaign `demo` to these callees, as `make demo` and
+/// `make campaign-bench` run it: the sample configuration (the given LLM server and database, the
+/// spool under `spool_dir`), the sample scenarios dialing Local channels into `context` at any
+/// hour (`max_concurrent` if given), AMD() and the TEST FIXTURE's transcripts in the dialer's
+/// context, a warm recognizer, and the director following the calls.
+pub fn campaign_node(llm_url: &str, db: &str, spool_dir: &str, context: &str, cast: &[(String, &Persona)], max_concurrent: Option<u32>) -> (Asterisk, Director) {
+    let conf = super::demo_conf(llm_url, db, spool_dir).replace("poll_ms = 500", "poll_ms = 200");
+    let mut scenarios = include_str!("../../asterisk-conf/minibot_scenarios.conf")
+        .replacen("dial = PJSIP/${PHONE}@trunk", &format!("dial = Local/${{PHONE_DIGITS}}@{context}"), 1)
+        .replacen("hours = mon-fri 10:00-13:00 14:00-20:00", "hours = always", 1)
+        .replacen("holidays = fr", "holidays = none", 1)
+        .replacen("calls_per_second = 1", "calls_per_second = 2", 1);
+    if let Some(n) = max_concurrent {
+        scenarios = scenarios.replacen("max_concurrent = 10", &format!("max_concurrent = {n}"), 1);
+    }
+    let asterisk = Asterisk::start(super::Options {
+        minibot_conf: Some(conf),
+        scenarios,
+        extra_modules: vec!["app_amd.so".into(), "app_stack.so".into()],
+        extra_configs: vec![("amd.conf".into(), include_str!("../../asterisk-conf/amd.conf").into())],
+        ..super::Options::default()
+    });
+    let (callees, transcripts) = dialplan(&asterisk, context, cast);
+    let dialer = format!(
+        "[minibot-dialer]\nexten => s,1,Gosub({context}-transcripts,${{MINIBOT_PHONE:1}},1)\n same => n,AMD()\n\
+         same => n,MiniBot(${{MINIBOT_CAMPAIGN}})\n same => n,Hangup()\n"
+    );
+    let base = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
+    asterisk.write_config("extensions.conf", &format!("{base}\n{dialer}\n{transcripts}\n{callees}"));
+    asterisk.cli("dialplan reload");
+    let warm = Instant::now() + Duration::from_secs(30);
+    while !asterisk.cli("minibot show metrics").contains("(16000, ") {
+        if Instant::now() > warm {
+            println!("(no warm recognizer after 30 s: the first calls will wait ~0.4 s for one)");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let director = Director::start(&asterisk, cast.iter().map(|(phone, p)| (phone.trim_start_matches('+').to_string(), (*p).clone())).collect());
+    (asterisk, director)
+}
