@@ -84,6 +84,7 @@ fn main() {
     let wrong: usize = runs.iter().map(|r| r.contacts - r.right[0]).sum();
     if wrong > 0 {
         println!("{wrong} decision(s) wrong (see above)");
+        drop(llm); // exit() runs no destructor
         std::process::exit(1);
     }
 }

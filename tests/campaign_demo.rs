@@ -90,6 +90,8 @@ fn main() {
         if Instant::now() > deadline {
             println!("the campaign did not finish within 10 minutes: {attempted} contacts called, {leased} rows in progress");
             println!("{}\n{}", asterisk.cli("minibot show calls").trim_end(), asterisk.cli("minibot show status").trim_end());
+            // exit() runs no destructor: stop the sandbox's Asterisk and the LLM server first.
+            drop((director, asterisk, llm));
             std::process::exit(1);
         }
         std::thread::sleep(Duration::from_millis(500));
@@ -116,6 +118,7 @@ fn main() {
     println!("\ndemo finished in {:.1} s", started.elapsed().as_secs_f64());
     if wrong > 0 {
         println!("{wrong} contact(s) did not get the decision their persona must end with (see above)");
+        drop((asterisk, llm)); // exit() runs no destructor
         std::process::exit(1);
     }
     println!("every contact got the decision its persona must end with");
