@@ -283,6 +283,12 @@ impl Engine {
         (in_use, live(&pools, self.mode()))
     }
 
+    /// Whether one more call would get a recognizer (`[asr] max_recognizers` not all in use).
+    pub fn has_room(&self) -> bool {
+        let max = self.shared.config.max_recognizers;
+        max == 0 || self.recognizers().0 < max
+    }
+
     /// Calls holding a decoder thread (worker mode).
     pub fn active_workers(&self) -> usize {
         match self.mode() {

@@ -357,9 +357,10 @@ fn saturated(config: &DialerConfig) -> bool {
     over(&METRICS.turn_final_ms, config.max_turn_ms) || over(&METRICS.write_gap_talking_ms, config.max_audio_gap_ms)
 }
 
-/// The recognizers are behind real time now: a new call would only add to the wait of the others.
+/// No room for one more call now: the recognizers are behind real time (a new call would only
+/// add to the others' wait), or every recognizer is in use (it would run on DTMF only).
 fn behind(shared: &Shared) -> bool {
-    shared.asr.as_ref().is_some_and(|asr| asr.backlog_ms() > u64::from(shared.config.max_backlog_ms))
+    shared.asr.as_ref().is_some_and(|asr| asr.backlog_ms() > u64::from(shared.config.max_backlog_ms) || !asr.has_room())
 }
 
 fn take_slot(shared: &Shared, campaign: i64, row: i64) -> bool {
