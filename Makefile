@@ -1,6 +1,7 @@
 # MiniBot: Asterisk 22 module in Rust.
-#   make demo      build, start the sandbox Asterisk, place a call into MiniBot(demo), print it
-#                  (CAMPAIGN=renovation: the second sample campaign)
+#   make demo      a campaign of 23 simulated contacts dialed by the module, each decision checked
+#                  against what its persona must end with (make demo-call: one call, CAMPAIGN=renovation)
+#   make campaign-bench  every persona dialed at 1, 5 and 10 concurrent calls (CAMPAIGN_BENCH_N=5,10)
 #   make test      unit tests + integration tests against a real Asterisk 22 (sandbox)
 #   make install   install res_minibot.so and sample configs into an Asterisk (astmoddir/astetcdir)
 #   make sandbox   build the Debian sid root with Asterisk 22 (cached in $(SANDBOX))
