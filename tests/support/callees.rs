@@ -392,14 +392,16 @@ pub struct Verdict {
     pub problems: Vec<String>,
 }
 
-/// Reads every contact's first call and queue row, and compares each with its persona's `expect`.
+/// Reads every contact's latest call and queue row, and compares each with its persona's `expect`
+/// (a long run may retry a contact, a busy one after 20 minutes: its next call counts from the
+/// latest attempt).
 pub fn check(db: &str, contacts: &[(String, &Persona)], default_zone: Tz) -> Vec<Verdict> {
     let mut client = postgres::Client::connect(db, postgres::NoTls).expect("database");
     let rows = client
         .query(
             "SELECT c.phone, coalesce(k.outcome, '-'), coalesce(k.lead_class, '-'), q.status, q.next_attempt_at, k.ended_at, c.timezone,
                     EXISTS (SELECT 1 FROM do_not_call d WHERE d.phone = c.phone)
-             FROM call_queue q JOIN contacts c ON c.id = q.contact_id LEFT JOIN calls k ON k.queue_id = q.id AND k.attempt = 1",
+             FROM call_queue q JOIN contacts c ON c.id = q.contact_id LEFT JOIN calls k ON k.queue_id = q.id AND k.attempt = q.attempts",
             &[],
         )
         .expect("the campaign's rows");
