@@ -181,7 +181,7 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
     let answered_at_ms = unix_ms();
     let mut call = CallInfo { channel, campaign, phone, answered_at_ms, setup, recording: None };
     // Nothing is recorded before the callee has heard the notice (below).
-    let Some(media) = start_media(channel, native_rate, setup, None) else {
+    let Some(media) = start_media(channel, native_rate, setup) else {
         // Every answered call leaves its row, even one gone before the bot could listen.
         let (status, outcome) = if channel.is_hung_up() { (CallStatus::Hangup, Outcome::HangupEarly) } else { (CallStatus::Error, Outcome::Failed) };
         store_result(&call, &CallResult { status, outcome, qualification: Qualification::none(), callback: None, turns: &[], machine: None });
@@ -375,7 +375,7 @@ struct Media {
     asr_enabled: bool,
 }
 
-fn start_media(channel: &Channel, native_rate: u32, setup: &CallSetup, tap: Option<Tap>) -> Option<Media> {
+fn start_media(channel: &Channel, native_rate: u32, setup: &CallSetup) -> Option<Media> {
     let rate = crate::audio::processing_rate(native_rate);
     let (media_tx, events) = unbounded();
     let (asr_tx, recognized) = unbounded();
@@ -385,7 +385,8 @@ fn start_media(channel: &Channel, native_rate: u32, setup: &CallSetup, tap: Opti
     let asr_enabled = asr.is_some();
     let state = Arc::new(MediaState::default());
     let pipeline = MediaPipeline::new(setup.settings.vad, rate, asr, media_tx, state.clone());
-    match AudioHook::attach(channel, c"MiniBot", Sink(pipeline, tap)) {
+    // No recording tap yet: it is added once the notice has played.
+    match AudioHook::attach(channel, c"MiniBot", Sink(pipeline, None)) {
         Ok(hook) => Some(Media { hook, events, recognized, state, asr_enabled }),
         Err(reason) => {
             log::warn!("MiniBot on {}: {reason}", channel.name());

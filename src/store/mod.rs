@@ -240,6 +240,9 @@ impl Store {
             .map_err(|e| format!("spool {}: {e}", self.shared.spool.path().display()))?;
         // What the erased lines point at: recordings to delete, calls whose log lines go too.
         let records: Vec<CallRecord> = removed.iter().chain(scrubbed.iter()).filter_map(|l| CallRecord::from_spool_line(l).ok()).collect();
+        for record in &records {
+            self.shared.settled(record); // erased: no record will commit these rows any more
+        }
         Ok(SpoolErasure {
             lines: removed.len() + scrubbed.len(),
             recordings: records.iter().filter_map(|r| r.recording.clone()).collect(),
