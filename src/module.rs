@@ -341,9 +341,9 @@ fn load_intent_model(model: &str) -> Result<Option<Arc<IntentModel>>, String> {
         return Ok(None);
     }
     let path = under(&ast::data_dir(), model);
-    let text = std::fs::read_to_string(&path)
+    let file = std::fs::File::open(&path)
         .map_err(|e| format!("{CONFIG_FILE} [intent] model: cannot read {path}: {e} (`make train` then `make install` puts it there)"))?;
-    let loaded = IntentModel::from_text(&text).map_err(|e| format!("{CONFIG_FILE} [intent] model: {path}: {e}"))?;
+    let loaded = IntentModel::read(std::io::BufReader::new(file)).map_err(|e| format!("{CONFIG_FILE} [intent] model: {path}: {e}"))?;
     log::info!("intent model {path}: {} (temperature {:.2})", loaded.provenance, loaded.temperature);
     Ok(Some(Arc::new(loaded)))
 }

@@ -4,7 +4,7 @@
 mod support;
 
 use std::time::Duration;
-use support::{Asterisk, Options};
+use support::{sample_conf_alone, Asterisk, Options};
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -124,9 +124,13 @@ fn a_panic_is_caught_at_the_ffi_boundary() {
     assert_eq!(call_status(&asterisk, "demo", "demo"), "SUCCESS");
 }
 
+/// With the sample configuration's threads and intent model (no database, LLM or recognizer model
+/// can run here). Before the fix each cycle held ~7-9 MB more: the model's dense 7 MB table and its
+/// 1.6 MB text, freed into the arena of whichever Asterisk thread ran the command.
 #[test]
 fn unload_load_cycles_keep_asterisk_up_and_memory_flat() {
-    let mut asterisk = Asterisk::start(Options::default());
+    let mut asterisk = Asterisk::start(Options { minibot_conf: Some(sample_conf_alone()), ..Options::default() });
+    assert!(asterisk.threads() > 0 && asterisk.log().contains("per-call JSON log"), "the call log's thread runs:\n{}", asterisk.log());
     let cycle = |asterisk: &Asterisk| {
         asterisk.cli("module unload res_minibot.so");
         assert!(!module_running(asterisk), "unload failed");
@@ -144,7 +148,8 @@ fn unload_load_cycles_keep_asterisk_up_and_memory_flat() {
     assert!(asterisk.is_running());
     let growth = after.saturating_sub(before);
     eprintln!("RSS before {before} KiB, after 50 unload/load cycles {after} KiB (+{growth} KiB)");
-    assert!(growth < 2048, "RSS grew by {growth} KiB over 50 cycles ({before} -> {after})");
+    // Measured: +1 to +4 MB, glibc's per-thread arenas settling (no cycle adds a fixed amount).
+    assert!(growth < 8 * 1024, "RSS grew by {growth} KiB over 50 cycles ({before} -> {after})");
     assert_eq!(call_status(&asterisk, "demo", "demo"), "SUCCESS");
     assert!(asterisk.cli("minibot show status").contains("Calls started: 1"), "state must start fresh at each load");
 }

@@ -15,3 +15,14 @@ pub fn heap() -> Heap {
     let info = unsafe { libc::mallinfo2() };
     Heap { in_use: (info.uordblks + info.hblkhd) as u64, held: (info.arena + info.hblkhd) as u64 }
 }
+
+/// Gives the pages of freed memory back to the system, in every arena. A load parses the intent
+/// model on whichever Asterisk thread ran the CLI command, and glibc keeps what that thread's
+/// arena freed: without this, each unload/load cycle held ~9 MB more until every arena had its
+/// copy (16 on 2 cores). Called after a load and an unload, never on a call's thread.
+pub fn give_back() {
+    // SAFETY: malloc_trim only walks the allocator's own lists under its locks.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}

@@ -2,7 +2,7 @@
 //! the C shim calls; each installs the logger, catches panics and maps results to Asterisk codes.
 
 use super::guard::{self, ffi_guard};
-use super::{logger, sys};
+use super::{heap, logger, sys};
 use std::os::raw::c_int;
 
 /// Declares the module's load/unload/reload functions (each `fn() -> Result<(), String>`).
@@ -31,13 +31,15 @@ pub fn run_load(load: fn() -> Result<(), String>) -> c_int {
     logger::install(log::LevelFilter::Info);
     guard::install_panic_hook();
     let declined = sys::ast_module_load_result_AST_MODULE_LOAD_DECLINE as c_int;
-    ffi_guard("module load", declined, || match load() {
+    let rc = ffi_guard("module load", declined, || match load() {
         Ok(()) => sys::ast_module_load_result_AST_MODULE_LOAD_SUCCESS as c_int,
         Err(reason) => {
             log::error!("res_minibot declined to load: {reason}");
             declined
         }
-    })
+    });
+    heap::give_back(); // what parsing the configuration and the model freed
+    rc
 }
 
 /// Nonzero refuses the unload (Asterisk keeps the module running).
@@ -51,6 +53,7 @@ pub fn run_unload(unload: fn() -> Result<(), String>) -> c_int {
     });
     if rc == 0 {
         guard::remove_panic_hook();
+        heap::give_back(); // what the stopped parts freed, in the arenas of the threads that freed it
     }
     rc
 }

@@ -488,6 +488,18 @@ pub fn demo_conf(llm_url: &str, db: &str, spool_dir: &str) -> String {
         .replace("spool = /var/spool/asterisk/minibot/results.spool", &format!("spool = {spool_dir}/results.spool"))
 }
 
+/// The sample minibot.conf with no database, no LLM and no recognizer model (none is reachable
+/// from a bare instance) and the test fixture allowed: what runs is the rest of the default
+/// configuration, the call log's writer thread and the intent model included.
+#[allow(dead_code)]
+pub fn sample_conf_alone() -> String {
+    include_str!("../../asterisk-conf/minibot.conf")
+        .replace("model = /usr/share/vosk/vosk-model-small-fr-0.22", "model =")
+        .replace("test_hooks = no", "test_hooks = yes")
+        .replace("url = http://127.0.0.1:11434", "url =")
+        .replace("url = host=127.0.0.1 port=5432 user=minibot dbname=minibot", "url =")
+}
+
 /// Puts `table` between the `<!-- bench:<name>:begin/end -->` markers of docs/benchmarks.md (a
 /// new section titled `title` at the end if they are missing): what `make bench` and `make
 /// levers` measured replaces what they measured last time, the prose around it stays.
