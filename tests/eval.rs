@@ -18,7 +18,7 @@ use res_minibot::nlp::llm::{Api, LlmConfig, LlmError, LlmPool};
 use res_minibot::nlp::model::{IntentModel, Sample, TrainOptions};
 use res_minibot::obs::metrics::summarize;
 use res_minibot::scenario::{step_context, Scenarios};
-use res_minibot::vocab::{Intent, StepContext};
+use res_minibot::domain::{Intent, StepContext};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -7,7 +7,7 @@ mod support;
 
 use proptest::prelude::*;
 use res_minibot::config::document::Document;
-use res_minibot::config::settings::Settings;
+use res_minibot::settings::Settings;
 use res_minibot::nlp::llm::{parse_response, Api, LlmError};
 use res_minibot::nlp::when::{parse_callback, LocalNow, When};
 use res_minibot::store::record::CallRecord;
@@ -166,7 +166,7 @@ fn rand_suffix() -> u64 {
 fn the_llm_request_is_valid_json_for_every_kind_of_step() {
     for step in ["hello", "q1", "q2", "is_leads", "bye_failed"] {
         let config = res_minibot::nlp::llm::LlmConfig::default();
-        let (_, body) = res_minibot::nlp::llm::build_request(&config, &support::sample_step(step), &[(res_minibot::vocab::Intent::Positive, "\"é\\".into())], "\u{0}\"\\ é");
+        let (_, body) = res_minibot::nlp::llm::build_request(&config, &support::sample_step(step), &[(res_minibot::domain::Intent::Positive, "\"é\\".into())], "\u{0}\"\\ é");
         assert!(serde_json::from_str::<serde_json::Value>(&body).is_ok());
     }
 }

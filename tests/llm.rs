@@ -8,7 +8,7 @@ mod support;
 use crossbeam_channel::bounded;
 use res_minibot::nlp::llm::{Api, LlmConfig, LlmError, LlmPool};
 use res_minibot::nlp::service::{IntentConfig, IntentService, Understood};
-use res_minibot::vocab::Tier;
+use res_minibot::domain::Tier;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use support::llm::LlmServer;
@@ -21,11 +21,11 @@ fn one_server() -> std::sync::MutexGuard<'static, ()> {
     ONE_SERVER.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn ask(pool: &LlmPool, text: &str, within: Duration) -> (Result<res_minibot::vocab::Classification, LlmError>, Duration) {
+fn ask(pool: &LlmPool, text: &str, within: Duration) -> (Result<res_minibot::domain::Classification, LlmError>, Duration) {
     let (tx, rx) = bounded(1);
     let started = Instant::now();
     // With examples, as the intent service sends them from the model's corpus.
-    let examples = vec![(res_minibot::vocab::Intent::Positive, "oui allez-y je vous écoute".to_string())];
+    let examples = vec![(res_minibot::domain::Intent::Positive, "oui allez-y je vous écoute".to_string())];
     pool.submit(&support::sample_step("hello"), text, examples, started + within, tx).unwrap();
     (rx.recv_timeout(within + Duration::from_secs(5)).expect("an answer or an error"), started.elapsed())
 }

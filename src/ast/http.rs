@@ -9,6 +9,7 @@ use parking_lot::Mutex;
 use std::ffi::CString;
 use std::os::raw::{c_char, c_int};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +99,9 @@ impl Response {
     }
 }
 
-pub type Handler = fn(&Request) -> Response;
+/// Serves the requests; what it captures (the pages' own state) lives as long as the
+/// registration: `unregister` drops it.
+pub type Handler = Arc<dyn Fn(&Request) -> Response + Send + Sync>;
 
 #[repr(C)]
 struct Entry {
@@ -106,7 +109,8 @@ struct Entry {
     uri: CString,
     description: CString,
     key: CString,
-    handler: Handler,
+    /// None once unregistered (a request that found the entry just before the unlink gets a 503).
+    handler: Mutex<Option<Handler>>,
 }
 
 /// The registered entry, as the address Asterisk holds (an owned `Box<Entry>` turned raw).
@@ -145,7 +149,7 @@ unsafe extern "C" fn dispatch(
         // callback), made from the whole entry's pointer; entries are never freed. Fields are
         // read through the raw pointer: Asterisk writes to `raw` (its list link) meanwhile.
         let entry = urih as *const Entry;
-        let (handler, base) = unsafe { ((*entry).handler, (*entry).uri.to_string_lossy().into_owned()) };
+        let (handler, base) = unsafe { ((*entry).handler.lock().clone(), (*entry).uri.to_string_lossy().into_owned()) };
         let mut remote = [0 as c_char; 64];
         // SAFETY: valid session and buffer of the given length; the strings and lists are
         // Asterisk's for the duration of the callback.
@@ -165,7 +169,10 @@ unsafe extern "C" fn dispatch(
                 raw_headers: headers,
             }
         };
-        let response = handler(&request);
+        let response = match handler {
+            Some(handler) => handler(&request),
+            None => Response::new(503, "text/plain", "MiniBot is unloading"),
+        };
         log::debug!("HTTP {:?} /{base}/{} from {}: {}", request.method, request.path, request.remote, response.status);
         let mut extra = response.headers.iter().map(|h| format!("{h}\r\n")).collect::<String>();
         extra.insert_str(0, &format!("Content-Type: {}\r\n", response.content_type));
@@ -193,7 +200,7 @@ unsafe extern "C" fn dispatch(
 }
 
 /// Serves everything under `uri` (e.g. "minibot") with `handler`.
-pub fn register(uri: &str, description: &str, handler: Handler) -> Result<(), String> {
+pub fn register(uri: &str, description: &str, handler: impl Fn(&Request) -> Response + Send + Sync + 'static) -> Result<(), String> {
     unregister();
     let entry = Box::into_raw(Box::new(Entry {
         // SAFETY: ast_http_uri is plain data; all-zero is its unset state.
@@ -201,7 +208,7 @@ pub fn register(uri: &str, description: &str, handler: Handler) -> Result<(), St
         uri: c_string(uri),
         description: c_string(description),
         key: c_string("res_minibot"),
-        handler,
+        handler: Mutex::new(Some(Arc::new(handler))),
     }));
     // SAFETY: `entry` is a valid, never freed allocation; `raw` is reached through it so that
     // Asterisk's pointer to `raw` is a pointer to the whole entry.
@@ -228,6 +235,8 @@ pub fn unregister() {
     let Some(entry) = REGISTERED.lock().take() else { return };
     // SAFETY: registered above; never freed.
     unsafe { sys::ast_http_uri_unlink(std::ptr::addr_of_mut!((*(entry as *mut Entry)).raw)) };
+    // SAFETY: as above; the handler's lock is ours alone (Asterisk only touches `raw`).
+    let handler = unsafe { (*(entry as *const Entry)).handler.lock().take() };
     let deadline = Instant::now() + Duration::from_secs(10);
     while INSIDE.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
@@ -235,4 +244,5 @@ pub fn unregister() {
     if INSIDE.load(Ordering::SeqCst) > 0 {
         log::error!("an HTTP request is still inside MiniBot after 10 s at unload");
     }
+    drop(handler); // the pages' state goes with the last request that held it
 }

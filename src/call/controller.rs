@@ -5,7 +5,7 @@
 //! A turn: the callee's speech ends -> the recognizer's final text -> `Action::Classify` (the
 //! intent service answers with `Input::Classified`, within its deadline) -> the step's transition.
 
-use crate::vocab::{CallStatus, Classification, Intent, Outcome, Sentiment, StepContext, Tier, Topic, Turn};
+use crate::domain::{CallStatus, Classification, Intent, Outcome, Sentiment, StepContext, Tier, Topic, Turn};
 use crate::scenario::{Scenario, Trigger};
 use std::collections::VecDeque;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Calls in progress, as the CLI shows them (`minibot show calls`, `minibot show call`).
 //! The call's thread updates its view; the CLI reads a snapshot.
 
-use crate::vocab::Turn;
+use crate::domain::Turn;
 use super::media::MediaState;
 use parking_lot::Mutex;
 use std::sync::atomic::Ordering;

@@ -1,11 +1,11 @@
 //! One call into MiniBot(): its dialplan arguments and the status it ends with.
-//! Pure Rust; the Asterisk side (src/app.rs) turns these into channel operations.
+//! Pure Rust; the Asterisk side (src/host/app.rs) turns these into channel operations.
 
 pub mod controller;
 pub mod live;
 pub mod media;
 
-use crate::vocab::CallStatus;
+use crate::domain::CallStatus;
 use std::fmt;
 
 

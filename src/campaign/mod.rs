@@ -30,7 +30,7 @@ pub mod pacing;
 pub mod retry;
 pub mod rules;
 
-use crate::vocab::Outcome;
+use crate::domain::Outcome;
 use calendar::{CallingHours, Holidays};
 use chrono::{Duration, NaiveDate};
 use chrono_tz::Tz;

@@ -3,7 +3,7 @@
 
 use super::calendar::Calendar;
 use crate::nlp::when::When;
-use crate::vocab::Outcome;
+use crate::domain::Outcome;
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 

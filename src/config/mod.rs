@@ -1,5 +1,4 @@
-//! Configuration: the generic reader of Asterisk-format files (`document`, at the bottom: it
-//! imports nothing from the crate) and the module's own settings from minibot.conf (`settings`).
+//! The generic reader of Asterisk-format configuration files (`document`): at the bottom, it
+//! imports nothing from the crate. What minibot.conf means is `crate::settings`, at the top.
 
 pub mod document;
-pub mod settings;

@@ -7,7 +7,7 @@
 
 use super::model::IntentModel;
 use super::normalize::{padded, tokens};
-use crate::vocab::{Classification, Intent, Sentiment, StepContext, StepKind, Topic};
+use crate::domain::{Classification, Intent, Sentiment, StepContext, StepKind, Topic};
 
 const ANSWERING_MACHINE: &[&str] = &[
     " messagerie ", " repondeur ", " boite vocale ", " laissez un message ", " laissez moi un message ",
@@ -286,7 +286,7 @@ fn sentiment(intent: Intent, text: &str) -> Sentiment {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::EntityCues;
+    use crate::domain::EntityCues;
 
     fn step(kind: StepKind) -> StepContext {
         StepContext { kind, ..StepContext::default() }

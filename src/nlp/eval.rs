@@ -2,7 +2,7 @@
 //! `step<TAB>utterance<TAB>intent<TAB>entities` (entities comma-separated or `-`; `#` comments).
 //! `step` is `campaign.step`, or a step of the demo campaign.
 
-use crate::vocab::Intent;
+use crate::domain::Intent;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 

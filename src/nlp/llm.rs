@@ -4,7 +4,7 @@
 //! `/v1/chat/completions` (Ollama, llama.cpp, vLLM). Every failure is counted and answered with an
 //! error, so the caller keeps its local answer; repeated failures open a circuit breaker.
 
-use crate::vocab::{Classification, Intent, Sentiment, StepContext};
+use crate::domain::{Classification, Intent, Sentiment, StepContext};
 use crossbeam_channel::{bounded, Sender, TrySendError};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
@@ -400,7 +400,7 @@ pub fn without_credentials(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::{EntityCues, StepKind};
+    use crate::domain::{EntityCues, StepKind};
 
     fn savings() -> StepContext {
         let entity = |name: &str| EntityCues { name: name.into(), cues: vec![name.into()] };

@@ -6,7 +6,7 @@
 //! module loads at start. Scoring an utterance touches a few hundred weights: microseconds.
 
 use super::normalize::tokens;
-use crate::vocab::{Intent, StepKind};
+use crate::domain::{Intent, StepKind};
 use std::fmt::Write as _;
 
 /// The file's first line; a model of another format version is refused at load.

@@ -6,7 +6,7 @@ use super::classifier::{classify, classify_with};
 use super::model::IntentModel;
 use super::llm::{LlmError, LlmPool};
 use super::normalize::{padded, tokens};
-use crate::vocab::{Classification, StepContext, Tier};
+use crate::domain::{Classification, StepContext, Tier};
 use crossbeam_channel::{bounded, Receiver};
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
@@ -194,7 +194,7 @@ impl IntentService {
 mod tests {
     use super::*;
     use crate::nlp::llm::LlmConfig;
-    use crate::vocab::{Intent, StepKind};
+    use crate::domain::{Intent, StepKind};
 
     fn step(id: &str, kind: StepKind) -> Arc<StepContext> {
         Arc::new(StepContext { id: id.into(), kind, ..StepContext::default() })

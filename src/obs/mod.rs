@@ -4,7 +4,7 @@ pub mod metrics;
 pub mod prom;
 pub mod calllog;
 
-use crate::vocab::CallStatus;
+use crate::domain::CallStatus;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 

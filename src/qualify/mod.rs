@@ -2,7 +2,7 @@
 //! scenario): the points each question's answer earns (per intent, per entity named, capped),
 //! the points of the call's outcome, and the lead classes with their thresholds.
 
-use crate::vocab::{Intent, Outcome, Turn};
+use crate::domain::{Intent, Outcome, Turn};
 
 /// What the answer to one step is worth.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -6,7 +6,7 @@ use super::{Scenario, Scenarios, Step, Trigger};
 use crate::config::document::{parse_bool, ConfigError, Document, Entry, Section};
 use crate::nlp::normalize::{padded, tokens};
 use crate::qualify::{StepPoints, NOT_QUALIFIED};
-use crate::vocab::{EntityCues, Intent, Outcome, StepContext, StepKind, Topic};
+use crate::domain::{EntityCues, Intent, Outcome, StepContext, StepKind, Topic};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

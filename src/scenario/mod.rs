@@ -43,7 +43,7 @@ pub use load::load;
 use crate::campaign::{Dialing, MachineAction};
 use crate::config::document::{ConfigError, Document};
 use crate::qualify::Scoring;
-use crate::vocab::{Intent, Outcome, StepContext, Topic};
+use crate::domain::{Intent, Outcome, StepContext, Topic};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -219,7 +219,7 @@ pub fn step_context(scenarios: &Scenarios, reference: &str, default_campaign: &s
 mod tests {
     use super::*;
     use crate::qualify::qualify;
-    use crate::vocab::{StepKind, Turn};
+    use crate::domain::{StepKind, Turn};
 
     const SAMPLE: &str = "[demo]\nstart = hello\nreprompt = r\nanswer_who = who\n\n\
         [demo.hello]\nprompt = minibot/hello\nlisten = 2.5\nnext = bye\non_negative = bye\nno_input = bye\n\n\

@@ -407,7 +407,7 @@ fn set_aside(shared: &Shared, client: &mut Option<Client>, record: &CallRecord, 
 /// opt-out, else as failed for an operator to look at), or the row would be dialed again at every
 /// lease expiry.
 fn keep_what_a_refused_record_decided(shared: &Shared, client: &mut Option<Client>, record: &CallRecord) {
-    let opted_out = record.outcome == crate::vocab::Outcome::DoNotCall.as_str();
+    let opted_out = record.outcome == crate::domain::Outcome::DoNotCall.as_str();
     if let Some(c) = client.as_mut() {
         if let (true, Some(phone)) = (opted_out, &record.phone) {
             match db::record_opt_out(c, phone, &record.key) {

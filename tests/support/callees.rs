@@ -125,8 +125,8 @@ fn expect(text: &str) -> Result<Expect, String> {
     }
     let get = |key: &str| fields.get(key).map(|v| v.to_string()).ok_or_else(|| format!("expect has no {key}="));
     let outcome = get("outcome")?;
-    if res_minibot::vocab::Outcome::parse(&outcome).is_none() {
-        return Err(format!("'{outcome}' is not an outcome ({})", res_minibot::vocab::Outcome::names()));
+    if res_minibot::domain::Outcome::parse(&outcome).is_none() {
+        return Err(format!("'{outcome}' is not an outcome ({})", res_minibot::domain::Outcome::names()));
     }
     let queue = get("queue")?;
     if !["done", "pending", "do_not_call", "failed"].contains(&queue.as_str()) {

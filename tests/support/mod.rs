@@ -467,7 +467,7 @@ fn ensure_proc(root: &Path) {
 /// A step's context as the sample campaigns describe it ("q1", or "renovation.q1"), read from
 /// asterisk-conf/minibot_scenarios.conf: tests speak the campaigns' own words, not copies.
 #[allow(dead_code)]
-pub fn sample_step(reference: &str) -> std::sync::Arc<res_minibot::vocab::StepContext> {
+pub fn sample_step(reference: &str) -> std::sync::Arc<res_minibot::domain::StepContext> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/asterisk-conf/minibot_scenarios.conf");
     let text = fs::read_to_string(path).expect("the sample scenarios");
     let scenarios = res_minibot::scenario::from_text(path, &text).expect("loads");

@@ -1,7 +1,7 @@
 use super::*;
 use crate::config::document::Document;
 use crate::nlp::classifier::classify;
-use crate::vocab::StepKind;
+use crate::domain::StepKind;
 
 /// The demo flow, shortened: hello (retry on no), q1..q3 always continue, closing, goodbyes.
 const SCENARIO: &str = "[t]\nstart = hello\nreprompt = p-reprompt\nmax_reprompts = 2\nanswer_who = p-who\n\

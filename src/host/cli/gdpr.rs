@@ -30,7 +30,7 @@ pub fn commands() -> Vec<CliCommand> {
 
 /// The directory the running recorder writes to (recordings are deleted only under it).
 fn recordings_dir() -> String {
-    crate::module::with_bot(|bot| bot.recorder.dir().to_string()).unwrap_or_default()
+    crate::host::state::with_bot(|bot| bot.recorder.dir().to_string()).unwrap_or_default()
 }
 
 fn purge(args: &CliArgs) -> CliResult {
@@ -64,7 +64,7 @@ fn forget(args: &CliArgs) -> CliResult {
         let number = phone::normalize(&raw, Some(&country))?;
         // Refuse first, before anything is touched: a call with the person in progress (dialed or
         // inbound) or a record of theirs in the writers' hands would come back after the erasure.
-        let (calls, store) = crate::module::with_bot(|bot| (bot.calls.clone(), bot.store.clone())).ok_or("MiniBot is not loaded")?;
+        let (calls, store) = crate::host::state::with_bot(|bot| (bot.calls.clone(), bot.store.clone())).ok_or("MiniBot is not loaded")?;
         if calls.with_phone(&number) {
             return Err("a call with this number is in progress: try again once it has ended".into());
         }

@@ -3,7 +3,7 @@
 
 use super::{database, run};
 use crate::ast::cli::{CliArgs, CliCommand, CliResult};
-use crate::control;
+use crate::host::operator;
 use crate::phone;
 use crate::store::campaigns as db;
 
@@ -44,7 +44,7 @@ fn campaign_verb(args: &CliArgs) -> CliResult {
         return CliResult::ShowUsage;
     }
     let (verb, name) = (args.argv[2].clone(), args.argv[3].clone());
-    run(args, || control::campaign_verb(&verb, &name).map(|said| said + "\n"))
+    run(args, || operator::campaign_verb(&verb, &name).map(|said| said + "\n"))
 }
 
 fn show_campaigns(args: &CliArgs) -> CliResult {
@@ -52,7 +52,7 @@ fn show_campaigns(args: &CliArgs) -> CliResult {
         return CliResult::ShowUsage;
     }
     run(args, || {
-        let rows = control::progress()?;
+        let rows = operator::progress()?;
         let mut out = format!("{:<20} {:<9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "Campaign", "Status", "Contacts", "Pending", "Dialing", "Done", "Closed", "Calls");
         for (name, status, contacts, pending, leased, done, closed, calls) in &rows {
             out += &format!("{name:<20} {status:<9} {contacts:>8} {pending:>8} {leased:>8} {done:>8} {closed:>8} {calls:>8}\n");
@@ -68,8 +68,8 @@ fn show_campaign(args: &CliArgs) -> CliResult {
     }
     let name = args.argv[3].clone();
     run(args, || {
-        let (report, flow) = control::report(&name)?;
-        Ok(control::format_report(&name, &report, &flow))
+        let (report, flow) = operator::report(&name)?;
+        Ok(operator::format_report(&name, &report, &flow))
     })
 }
 
@@ -80,7 +80,7 @@ fn contacts_import(args: &CliArgs) -> CliResult {
     let (name, path) = (args.argv[3].clone(), args.argv[4].clone());
     run(args, || {
         let file = std::fs::File::open(&path).map_err(|e| format!("{path}: {e}"))?;
-        let imported = control::import_contacts(&name, std::io::BufReader::new(file), &path)?;
+        let imported = operator::import_contacts(&name, std::io::BufReader::new(file), &path)?;
         Ok(imported.describe(&path, &name, 50))
     })
 }
@@ -118,7 +118,7 @@ fn export_csv(args: &CliArgs) -> CliResult {
     let (what, name, path) = (args.argv[2].clone(), args.argv[3].clone(), args.argv[4].clone());
     run(args, || {
         let file = std::fs::File::create(&path).map_err(|e| format!("{path}: {e}"))?;
-        let written = control::export_csv(&name, what == "leads", std::io::BufWriter::new(file))?;
+        let written = operator::export_csv(&name, what == "leads", std::io::BufWriter::new(file))?;
         Ok(format!("{written} {what} row(s) of '{name}' written to {path}\n"))
     })
 }

@@ -1,7 +1,7 @@
 //! `/minibot/metrics`: what the module records as it happens (src/obs/prom.rs) and, collected at
 //! scrape time from the module's own counters, calls, intents, the LLM, the database and the dialer.
 
-use crate::module::{with_bot, Bot};
+use crate::host::state::{with_bot, Bot};
 use crate::obs::prom::{header, sample, RECORDED};
 use std::sync::atomic::{AtomicU64, Ordering};
 

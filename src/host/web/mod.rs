@@ -6,48 +6,55 @@
 
 mod api;
 mod health;
-
-pub use health::ProbeCache;
 mod live;
 mod metrics;
 
 use crate::ast::http::{self, Method, Request, Response};
-use crate::module::with_bot;
+use crate::host::state::with_bot;
 use serde_json::json;
 
 pub const URI: &str = "minibot";
 
+/// What the pages keep between requests, as long as they are registered: the clients' budgets
+/// and the health probes' last answers. Dropped at unregister (a reload keeps them).
+#[derive(Default)]
+pub struct Web {
+    budgets: api::Budgets,
+    probes: health::ProbeCache,
+}
+
 pub fn register() -> Result<(), String> {
-    http::register(URI, "MiniBot health, metrics and campaign pages", handle)
+    let web = Web::default();
+    http::register(URI, "MiniBot health, metrics and campaign pages", move |request| handle(request, &web))
 }
 
 pub fn unregister() {
     http::unregister();
 }
 
-fn handle(request: &Request) -> Response {
+fn handle(request: &Request, web: &Web) -> Response {
     let path = request.path.trim_matches('/');
     let parts: Vec<&str> = path.split('/').collect();
     if let ["api", rest @ ..] = parts.as_slice() {
-        return api::handle(request, rest);
+        return api::handle(request, rest, web);
     }
     if !matches!(request.method, Method::Get | Method::Head) {
         return json_response(405, &json!({"error": "only GET"}));
     }
     // Health answers every client, within the same budget per address as the API.
     if parts.first() == Some(&"health") {
-        if let Some(refused) = api::over_budget(request) {
+        if let Some(refused) = api::over_budget(request, web) {
             return refused;
         }
     }
     match parts.as_slice() {
         [""] | ["index.html"] => live::page(),
         ["live.js"] => live::script(),
-        ["health"] => health::overall(),
-        ["health", component] => health::component(component),
+        ["health"] => health::overall(&web.probes),
+        ["health", component] => health::component(&web.probes, component),
         ["metrics"] => {
             if with_bot(|bot| bot.settings.http.metrics_auth).unwrap_or(false) {
-                if let Err((refused, who)) = api::admit(request, crate::access::Role::Viewer) {
+                if let Err((refused, who)) = api::admit(request, crate::access::Role::Viewer, web) {
                     log::info!("HTTP access: {} GET /minibot/metrics -> {} ({who})", request.remote.escape_debug(), refused.status);
                     return refused;
                 }

@@ -4,10 +4,9 @@
 
 use super::json_response;
 use crate::ast::http::Response;
-use crate::module::{with_bot, Bot};
+use crate::host::state::{current, Bot};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -37,34 +36,6 @@ impl State {
 
 const COMPONENTS: [&str; 4] = ["asr", "llm", "db", "asterisk"];
 
-/// What the probes need, copied out of the module's state: probes take up to seconds, and the
-/// module's lock must not be held meanwhile (a reload waiting for it would stall new calls).
-struct Parts {
-    settings: Arc<crate::config::settings::Settings>,
-    pool: Option<Arc<crate::store::pool::Pool>>,
-    cache: Arc<ProbeCache>,
-    asr: Option<Arc<crate::asr::Engine>>,
-    intents: Arc<crate::nlp::service::IntentService>,
-    store: Option<Arc<crate::store::Store>>,
-    dialer: Option<Arc<crate::dialer::Dialer>>,
-    stats: Arc<crate::obs::CallStats>,
-    loaded_at: Instant,
-}
-
-fn parts(bot: &Bot) -> Parts {
-    Parts {
-        settings: bot.settings.clone(),
-        pool: bot.pool.clone(),
-        cache: bot.health.clone(),
-        asr: bot.asr.clone(),
-        intents: bot.intents.clone(),
-        store: bot.store.clone(),
-        dialer: bot.dialer.clone(),
-        stats: bot.stats.clone(),
-        loaded_at: bot.loaded_at,
-    }
-}
-
 /// The last answer of each component's probe: a flood of requests runs at most one probe per
 /// component per second (the others wait for it, or reuse its answer).
 #[derive(Default)]
@@ -75,9 +46,9 @@ pub struct ProbeCache {
 /// How long a probe's answer stands.
 const PROBE_FRESH: Duration = Duration::from_secs(1);
 
-fn check(bot: &Parts, name: &str) -> Option<(State, Value)> {
+fn check(bot: &Bot, cache: &ProbeCache, name: &str) -> Option<(State, Value)> {
     let index = COMPONENTS.iter().position(|c| *c == name)?;
-    let mut slot = bot.cache.slots[index].lock();
+    let mut slot = cache.slots[index].lock();
     if let Some((at, answer)) = slot.as_ref().filter(|(at, _)| at.elapsed() < PROBE_FRESH) {
         let mut answer = answer.clone();
         answer.1["cached_ms"] = json!(at.elapsed().as_millis() as u64);
@@ -97,11 +68,11 @@ fn respond(state: State, body: Value) -> Response {
     json_response(if state == State::Down { 503 } else { 200 }, &body)
 }
 
-pub fn overall() -> Response {
-    let Some(bot) = with_bot(parts) else {
+pub fn overall(cache: &ProbeCache) -> Response {
+    let Some(bot) = current() else {
         return respond(State::Down, json!({"status": "down", "reason": "MiniBot is not loaded"}));
     };
-    let results = COMPONENTS.map(|c| (c, check(&bot, c).expect("known component")));
+    let results = COMPONENTS.map(|c| (c, check(&bot, cache, c).expect("known component")));
     let worst = results.iter().map(|(_, (s, _))| *s).max().unwrap_or(State::Ok);
     let state = if worst == State::Disabled { State::Ok } else { worst };
     let components: serde_json::Map<String, Value> =
@@ -109,17 +80,17 @@ pub fn overall() -> Response {
     respond(state, json!({"status": state.name(), "components": components}))
 }
 
-pub fn component(name: &str) -> Response {
-    let Some(bot) = with_bot(parts) else {
+pub fn component(cache: &ProbeCache, name: &str) -> Response {
+    let Some(bot) = current() else {
         return respond(State::Down, json!({"status": "down", "reason": "MiniBot is not loaded"}));
     };
-    match check(&bot, name) {
+    match check(&bot, cache, name) {
         None => json_response(404, &json!({"error": format!("no component '{name}'"), "components": COMPONENTS})),
         Some((state, details)) => respond(state, json!({"component": name, "status": state.name(), "details": details})),
     }
 }
 
-fn asr(bot: &Parts) -> (State, Value) {
+fn asr(bot: &Bot) -> (State, Value) {
     let model = &bot.settings.asr.model_path;
     match &bot.asr {
         Some(engine) => {
@@ -131,7 +102,7 @@ fn asr(bot: &Parts) -> (State, Value) {
     }
 }
 
-fn llm(bot: &Parts) -> (State, Value) {
+fn llm(bot: &Bot) -> (State, Value) {
     let url = &bot.settings.llm.url;
     let Some(pool) = bot.intents.llm() else {
         return (State::Disabled, json!({"url": null, "note": "no [llm] url: the local model alone"}));
@@ -163,7 +134,7 @@ fn llm(bot: &Parts) -> (State, Value) {
     )
 }
 
-fn db(bot: &Parts) -> (State, Value) {
+fn db(bot: &Bot) -> (State, Value) {
     let Some(store) = &bot.store else {
         return (State::Disabled, json!({"url": null, "note": "no [database] url: results go to the log and AMI"}));
     };
@@ -199,7 +170,7 @@ fn db(bot: &Parts) -> (State, Value) {
     )
 }
 
-fn asterisk(bot: &Parts) -> (State, Value) {
+fn asterisk(bot: &Bot) -> (State, Value) {
     let snap = bot.stats.snapshot();
     (
         State::Ok,

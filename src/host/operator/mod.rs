@@ -3,8 +3,8 @@
 //! or an HTTP thread, never a channel's) and returns its result as text or data, or why it failed.
 
 use crate::campaign::{contacts, export, transition};
-use crate::config::settings::Settings;
-use crate::module::with_bot;
+use crate::settings::Settings;
+use crate::host::state::with_bot;
 use crate::store::campaigns::{self as db, Counts, Progress, Report};
 use std::sync::Arc;
 

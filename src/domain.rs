@@ -1,4 +1,4 @@
-//! The shared vocabulary: the words every part of MiniBot speaks (intents, outcomes, call
+//! The domain's types: the words every part of MiniBot speaks (intents, outcomes, call
 //! statuses, tiers, step contexts, turns). It imports nothing from the crate, and everything else
 //! imports it, so no dependency runs back up the pipeline
 //! (audio -> VAD -> ASR -> intent -> scenario -> prompt and DB).

@@ -4,34 +4,39 @@
 //! (who, what, the answer; never the token). Runs on Asterisk's HTTP threads: database work here
 //! is bounded by `[database]` timeouts and never touches a channel's thread.
 
-use super::{json_response, live};
+use super::{json_response, live, Web};
 use crate::access::{self, Caller, RateLimiter, Role};
 use crate::ast::http::{BodyError, Method, Request, Response};
-use crate::control;
-use crate::module::with_bot;
+use crate::host::operator;
+use crate::host::state::with_bot;
 use parking_lot::Mutex;
 use serde_json::{json, Value};
+use std::sync::Arc;
 use std::time::Instant;
 
-/// The limiter of the budget in force (rebuilt when a reload changes it).
-static LIMITER: Mutex<Option<(u32, std::sync::Arc<RateLimiter>)>> = Mutex::new(None);
+/// The clients' budgets in force: the limiter is rebuilt when a reload changes the rate. Lives
+/// with the HTTP registration (`Web`), gone at unload.
+#[derive(Default)]
+pub struct Budgets(Mutex<Option<(u32, Arc<RateLimiter>)>>);
 
-fn limiter(per_minute: u32) -> std::sync::Arc<RateLimiter> {
-    let mut current = LIMITER.lock();
-    match current.as_ref() {
-        Some((rate, limiter)) if *rate == per_minute => limiter.clone(),
-        _ => {
-            let limiter = std::sync::Arc::new(RateLimiter::new(per_minute));
-            *current = Some((per_minute, limiter.clone()));
-            limiter
+impl Budgets {
+    fn limiter(&self, per_minute: u32) -> Arc<RateLimiter> {
+        let mut current = self.0.lock();
+        match current.as_ref() {
+            Some((rate, limiter)) if *rate == per_minute => limiter.clone(),
+            _ => {
+                let limiter = Arc::new(RateLimiter::new(per_minute));
+                *current = Some((per_minute, limiter.clone()));
+                limiter
+            }
         }
     }
 }
 
 /// One control request, start to end, with its access line.
-pub fn handle(request: &Request, path: &[&str]) -> Response {
+pub fn handle(request: &Request, path: &[&str], web: &Web) -> Response {
     let started = Instant::now();
-    let (response, who) = serve(request, path);
+    let (response, who) = serve(request, path, web);
     // The path arrives URL-decoded: escaped, it cannot forge log lines.
     log::info!(
         "HTTP access: {} {:?} /minibot/api/{} -> {} ({who}, {} ms)",
@@ -45,8 +50,8 @@ pub fn handle(request: &Request, path: &[&str]) -> Response {
 }
 
 /// The address's budget: Err is the 429 and the access log's words.
-fn within_budget(request: &Request, per_minute: u32) -> Result<(), (Response, String)> {
-    limiter(per_minute).allow(&request.remote, Instant::now()).map_err(|wait| {
+fn within_budget(request: &Request, per_minute: u32, web: &Web) -> Result<(), (Response, String)> {
+    web.budgets.limiter(per_minute).allow(&request.remote, Instant::now()).map_err(|wait| {
         let mut response = error(429, &format!("too many requests from {}: at most {per_minute} a minute", request.remote));
         response.headers.push(format!("Retry-After: {}", wait.as_secs().max(1)));
         (response, "rate limited".to_string())
@@ -54,20 +59,20 @@ fn within_budget(request: &Request, per_minute: u32) -> Result<(), (Response, St
 }
 
 /// A request over its address's budget (the 429 to send), for the pages without a token.
-pub fn over_budget(request: &Request) -> Option<Response> {
+pub fn over_budget(request: &Request, web: &Web) -> Option<Response> {
     let per_minute = with_bot(|bot| bot.settings.http.rate_limit_per_min).unwrap_or(1);
-    let (refused, _) = within_budget(request, per_minute).err()?;
+    let (refused, _) = within_budget(request, per_minute, web).err()?;
     log::info!("HTTP access: {} GET /minibot/{} -> 429 (rate limited)", request.remote.escape_debug(), request.path.trim_matches('/').escape_debug());
     Some(refused)
 }
 
 /// Admits a request: its address's budget, then its token against `need`. Err: the refusal
 /// and the access log's words for it.
-pub fn admit(request: &Request, need: Role) -> Result<Caller, (Response, String)> {
+pub fn admit(request: &Request, need: Role, web: &Web) -> Result<Caller, (Response, String)> {
     let Some(http) = with_bot(|bot| bot.settings.http.clone()) else {
         return Err((error(503, "MiniBot is not loaded"), "module not loaded".into()));
     };
-    within_budget(request, http.rate_limit_per_min)?;
+    within_budget(request, http.rate_limit_per_min, web)?;
     access::authorize(request.header("authorization"), &http.jwt_secret, need).map_err(|denied| {
         let mut response = error(denied.status(), &denied.to_string());
         if denied.status() == 401 {
@@ -88,16 +93,16 @@ fn required(method: Method, path: &[&str]) -> Option<Role> {
     }
 }
 
-fn serve(request: &Request, path: &[&str]) -> (Response, String) {
+fn serve(request: &Request, path: &[&str], web: &Web) -> (Response, String) {
     let Some(need) = required(request.method, path) else {
         // Probing for paths costs the same budget as using them.
         let per_minute = with_bot(|bot| bot.settings.http.rate_limit_per_min).unwrap_or(1);
-        if let Err(refused) = within_budget(request, per_minute) {
+        if let Err(refused) = within_budget(request, per_minute, web) {
             return refused;
         }
         return (error(404, "no such endpoint (see the README: /minibot/api/campaigns, /minibot/api/live, ...)"), "unknown endpoint".into());
     };
-    let caller = match admit(request, need) {
+    let caller = match admit(request, need, web) {
         Ok(caller) => caller,
         Err(refused) => return refused,
     };
@@ -105,7 +110,7 @@ fn serve(request: &Request, path: &[&str]) -> (Response, String) {
     let response = match path {
         // What callees say is for operators; viewers see the calls' states.
         ["live"] => json_response(200, &live::snapshot(caller.role >= Role::Operator)),
-        ["campaigns"] => match control::progress() {
+        ["campaigns"] => match operator::progress() {
             Ok(rows) => json_response(
                 200,
                 &Value::Array(
@@ -119,13 +124,13 @@ fn serve(request: &Request, path: &[&str]) -> (Response, String) {
             ),
             Err(e) => failure(e),
         },
-        ["campaigns", name] => match control::report(name) {
+        ["campaigns", name] => match operator::report(name) {
             Ok((report, flow)) => json_response(200, &live::report_json(name, &report, &flow)),
             Err(e) => failure(e),
         },
         ["campaigns", name, "export", what] => {
             let mut csv = Vec::new();
-            match control::export_csv(name, *what == "leads", &mut csv) {
+            match operator::export_csv(name, *what == "leads", &mut csv) {
                 Ok(rows) => {
                     let mut response = Response::new(200, "text/csv; charset=utf-8", csv);
                     response.headers.push(format!("Content-Disposition: attachment; filename=\"{name}-{what}.csv\""));
@@ -137,7 +142,7 @@ fn serve(request: &Request, path: &[&str]) -> (Response, String) {
             }
         }
         ["campaigns", name, "contacts"] => import(request, name),
-        ["campaigns", name, verb] => match control::campaign_verb(verb, name) {
+        ["campaigns", name, verb] => match operator::campaign_verb(verb, name) {
             Ok(said) => json_response(200, &json!({"result": said})),
             Err(e) => failure(e),
         },
@@ -159,9 +164,9 @@ fn import(request: &Request, name: &str) -> Response {
     };
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
     let result = match (body["csv"].as_str(), body["file"].as_str()) {
-        (Some(csv), None) => control::import_contacts(name, csv.as_bytes(), "request body"),
+        (Some(csv), None) => operator::import_contacts(name, csv.as_bytes(), "request body"),
         (None, Some(file)) => match import_file(file) {
-            Ok((path, f)) => control::import_contacts(name, std::io::BufReader::new(f), &path),
+            Ok((path, f)) => operator::import_contacts(name, std::io::BufReader::new(f), &path),
             Err(e) => return error(400, &e),
         },
         _ => return error(400, "give either \"csv\" (the file's text) or \"file\" (a file name in [http] import_dir)"),
@@ -187,7 +192,7 @@ const MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
 /// A contact file named by the request: a regular file directly in the import directory, of a
 /// bounded size (an HTTP client must not make the module read anything else Asterisk can).
 fn import_file(name: &str) -> Result<(String, std::fs::File), String> {
-    let dir = with_bot(|bot| crate::module::import_dir(&bot.settings)).ok_or("MiniBot is not loaded")?;
+    let dir = with_bot(|bot| bot.import_dir()).ok_or("MiniBot is not loaded")?;
     if name.is_empty() || name.contains('/') || name.starts_with('.') {
         return Err(format!("'{}' is not a file name in the import directory {dir}", name.escape_debug()));
     }

@@ -11,13 +11,13 @@ use crate::call::controller::{Action, CallEvent, Controller, Input, Phase};
 use crate::call::live::LiveCall;
 use crate::call::media::{MediaEvent, MediaPipeline, MediaState};
 use crate::call::parse_args;
-use crate::module::{with_bot, Bot};
+use crate::host::state::{current, with_bot, Bot};
 use crate::nlp::service::{Pending, Understood};
 use crate::obs::metrics::METRICS;
 use crate::qualify::Qualification;
 use crate::recording::Tap;
 use crate::scenario::Scenario;
-use crate::vocab::{CallStatus, Outcome, Turn};
+use crate::domain::{CallStatus, Outcome, Turn};
 use crossbeam_channel::{unbounded, Receiver};
 use std::collections::VecDeque;
 use std::ffi::CStr;
@@ -70,31 +70,6 @@ On return, MINIBOTSTATUS is one of:\n\
     }
 }
 
-/// What a call needs from the module, copied at its start (a reload affects later calls only).
-struct CallSetup {
-    settings: Arc<crate::config::settings::Settings>,
-    scenarios: Arc<crate::scenario::Scenarios>,
-    asr: Option<Arc<crate::asr::Engine>>,
-    intents: Arc<crate::nlp::service::IntentService>,
-    store: Option<Arc<crate::store::Store>>,
-    calls: Arc<crate::call::live::Registry>,
-    recorder: Arc<crate::recording::Recorder>,
-    test_hooks: bool,
-}
-
-fn setup(bot: &Bot) -> CallSetup {
-    CallSetup {
-        settings: bot.settings.clone(),
-        scenarios: bot.scenarios.clone(),
-        asr: bot.asr.clone(),
-        intents: bot.intents.clone(),
-        store: bot.store.clone(),
-        calls: bot.calls.clone(),
-        recorder: bot.recorder.clone(),
-        test_hooks: bot.test_hooks,
-    }
-}
-
 /// TEST FIXTURE (test_hooks = yes only): `MINIBOT_TEST_TRANSCRIPTS`, '|'-separated, replaces the
 /// recognizer's final text turn by turn. No French Vosk model can be fetched on the test
 /// machines; speech detection and recognition still run for real, only the words are supplied.
@@ -108,22 +83,23 @@ fn run(channel: &Channel, data: &str) -> CallStatus {
             return problem.status();
         }
     };
-    let Some(setup) = with_bot(setup) else { return CallStatus::Error };
-    if !setup.settings.enabled {
+    // The snapshot of the module's state this call runs with (a reload affects later calls only).
+    let Some(bot) = current() else { return CallStatus::Error };
+    if !bot.settings.enabled {
         log::warn!("MiniBot on {}: module disabled in minibot.conf, campaign '{}' not run", channel.name(), args.campaign);
         return CallStatus::Disabled;
     }
-    let Some(scenario) = setup.scenarios.get(&args.campaign).cloned() else {
+    let Some(scenario) = bot.scenarios.get(&args.campaign).cloned() else {
         log::warn!("MiniBot on {}: no scenario for campaign '{}' in minibot_scenarios.conf", channel.name(), args.campaign);
         return CallStatus::NoCampaign;
     };
     if !args.options.no_answer && channel.answer().is_err() {
         return CallStatus::Hangup;
     }
-    let phone = callee_number(channel, &setup.settings.default_country);
+    let phone = callee_number(channel, &bot.settings.default_country);
     let shown = phone.as_deref().map_or_else(|| "unknown".to_string(), crate::phone::mask);
     log::info!("MiniBot on {} (uniqueid {}): campaign '{}', callee {shown}", channel.name(), channel.unique_id(), args.campaign);
-    converse(channel, &args.campaign, phone, scenario, &setup)
+    converse(channel, &args.campaign, phone, scenario, &bot)
 }
 
 /// Where the dialer (or the dialplan) puts the callee's number.
@@ -160,17 +136,17 @@ impl AudioSink for Sink {
 
 /// The call's recording, when its campaign records and the node allows it (None otherwise, or
 /// when the recorder cannot start: the call goes on unrecorded).
-fn start_recording(channel: &Channel, campaign: &str, scenario: &Scenario, rate: u32, setup: &CallSetup) -> Option<Tap> {
-    if !(setup.settings.recording_enabled && scenario.record) {
+fn start_recording(channel: &Channel, campaign: &str, scenario: &Scenario, rate: u32, bot: &Bot) -> Option<Tap> {
+    if !(bot.settings.recording_enabled && scenario.record) {
         return None;
     }
     let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    let path = crate::recording::path_for(setup.recorder.dir(), campaign, &date, &channel.unique_id());
-    setup.recorder.start(path, rate).map_err(|reason| log::error!("MiniBot on {}: {reason}; not recorded", channel.name())).ok()
+    let path = crate::recording::path_for(bot.recorder.dir(), campaign, &date, &channel.unique_id());
+    bot.recorder.start(path, rate).map_err(|reason| log::error!("MiniBot on {}: {reason}; not recorded", channel.name())).ok()
 }
 
 /// A call inside MiniBot(): media wired to the channel, the conversation, then its result.
-fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: Arc<Scenario>, setup: &CallSetup) -> CallStatus {
+fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: Arc<Scenario>, bot: &Bot) -> CallStatus {
     let native_rate = channel.native_read_rate();
     // The audiohook sees native-rate frames whatever the read format; reading slin16 spares a
     // translation on a 16 kHz channel. The caller's read format is restored on return.
@@ -179,45 +155,45 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
         log::warn!("MiniBot on {}: cannot read slin16", channel.name());
     }
     let answered_at_ms = unix_ms();
-    let mut call = CallInfo { channel, campaign, phone, answered_at_ms, setup, recording: None };
+    let mut call = CallInfo { channel, campaign, phone, answered_at_ms, bot, recording: None };
     // Nothing is recorded before the callee has heard the notice (below).
-    let Some(media) = start_media(channel, native_rate, setup) else {
+    let Some(media) = start_media(channel, native_rate, bot) else {
         // Every answered call leaves its row, even one gone before the bot could listen.
         let (status, outcome) = if channel.is_hung_up() { (CallStatus::Hangup, Outcome::HangupEarly) } else { (CallStatus::Error, Outcome::Failed) };
         store_result(&call, &CallResult { status, outcome, qualification: Qualification::none(), callback: None, turns: &[], machine: None });
         return status;
     };
-    let registered = setup.calls.add(channel.name(), campaign.to_string(), call.phone.clone(), media.state.clone());
+    let registered = bot.calls.add(channel.name(), campaign.to_string(), call.phone.clone(), media.state.clone());
     let live = registered.call.clone();
     live.view.lock().rate = native_rate;
     event(channel, "MiniBotCall", &[("State", "started".into()), ("Uniqueid", channel.unique_id()), ("Campaign", campaign.into()), ("Rate", native_rate.to_string()),
         ("Format", channel.native_read_format_name()), ("Asr", if media.asr_enabled { "yes" } else { "no" }.into()),
         ("Phone", call.phone.as_deref().map_or_else(String::new, crate::phone::mask))]);
-    let controller = Controller::new(scenario.clone(), media.asr_enabled, Instant::now()).with_limits(setup.settings.limits);
+    let controller = Controller::new(scenario.clone(), media.asr_enabled, Instant::now()).with_limits(bot.settings.limits);
     // Answering machines: AMD()'s verdict (when the dialplan ran it) weighed with our own evidence.
     let amd = AsteriskAmd::from_variables(&channel.variable("AMDSTATUS"), &channel.variable("AMDCAUSE"));
     let had_amd = amd.is_some();
-    let mut machine = Machine { detector: MachineDetector::new(setup.settings.amd, amd), started: Instant::now() };
+    let mut machine = Machine { detector: MachineDetector::new(bot.settings.amd, amd), started: Instant::now() };
     let first = if machine.detector.wait_first() { wait_for_machine_evidence(channel, &media, &mut machine) } else { Some(Verdict::Human) };
     let (status, outcome, controller) = match first {
         None => (CallStatus::Hangup, Outcome::HangupEarly, controller),
         Some(Verdict::Machine) => (CallStatus::Success, Outcome::AnsweringMachine, controller),
-        Some(Verdict::Human) => match recording_notice(&scenario, setup) {
+        Some(Verdict::Human) => match recording_notice(&scenario, bot) {
             Some(notice) if !play_notice(channel, &media, notice) => (CallStatus::Hangup, Outcome::HangupEarly, controller),
             notice => {
                 if notice.is_some() {
                     // Told: from now on the call is recorded (a machine's greeting never is).
-                    let tap = start_recording(channel, campaign, &scenario, crate::audio::processing_rate(native_rate), setup);
+                    let tap = start_recording(channel, campaign, &scenario, crate::audio::processing_rate(native_rate), bot);
                     media.hook.with_sink(|sink| sink.1 = tap);
                 }
-                run_conversation(channel, setup, &live, controller, &media, &mut machine)
+                run_conversation(channel, bot, &live, controller, &media, &mut machine)
             }
         },
     };
     if outcome == Outcome::AnsweringMachine && status != CallStatus::Hangup {
         if let crate::campaign::MachineAction::LeaveMessage(prompt) = &scenario.dialing.on_machine {
             live.view.lock().phase = "leaving a message";
-            leave_message(channel, &media, &mut machine, prompt, setup.settings.amd);
+            leave_message(channel, &media, &mut machine, prompt, bot.settings.amd);
         }
     }
     // The recording's path goes in the record unless its file could not be created (the writer
@@ -321,8 +297,8 @@ fn leave_message(channel: &Channel, media: &Media, machine: &mut Machine, prompt
 
 /// The legal notice to play before the first question: the campaign's, when its calls are
 /// recorded on this node (a recording campaign always has one: checked at load).
-fn recording_notice<'a>(scenario: &'a Scenario, setup: &CallSetup) -> Option<&'a str> {
-    scenario.recording_notice.as_deref().filter(|_| setup.settings.recording_enabled && scenario.record)
+fn recording_notice<'a>(scenario: &'a Scenario, bot: &Bot) -> Option<&'a str> {
+    scenario.recording_notice.as_deref().filter(|_| bot.settings.recording_enabled && scenario.record)
 }
 
 /// The callee refused the recording: it stops and its file is deleted; the record names none.
@@ -361,7 +337,7 @@ struct CallInfo<'a> {
     campaign: &'a str,
     phone: Option<String>,
     answered_at_ms: i64,
-    setup: &'a CallSetup,
+    bot: &'a Bot,
     /// The recording's path, once it is known to have been written.
     recording: Option<String>,
 }
@@ -375,16 +351,16 @@ struct Media {
     asr_enabled: bool,
 }
 
-fn start_media(channel: &Channel, native_rate: u32, setup: &CallSetup) -> Option<Media> {
+fn start_media(channel: &Channel, native_rate: u32, bot: &Bot) -> Option<Media> {
     let rate = crate::audio::processing_rate(native_rate);
     let (media_tx, events) = unbounded();
     let (asr_tx, recognized) = unbounded();
-    let asr = setup.asr.as_ref().and_then(|engine| {
+    let asr = bot.asr.as_ref().and_then(|engine| {
         engine.session(rate, asr_tx).map_err(|reason| log::error!("MiniBot on {}: {reason}; continuing without ASR", channel.name())).ok()
     });
     let asr_enabled = asr.is_some();
     let state = Arc::new(MediaState::default());
-    let pipeline = MediaPipeline::new(setup.settings.vad, rate, asr, media_tx, state.clone());
+    let pipeline = MediaPipeline::new(bot.settings.vad, rate, asr, media_tx, state.clone());
     // No recording tap yet: it is added once the notice has played.
     match AudioHook::attach(channel, c"MiniBot", Sink(pipeline, None)) {
         Ok(hook) => Some(Media { hook, events, recognized, state, asr_enabled }),
@@ -396,8 +372,8 @@ fn start_media(channel: &Channel, native_rate: u32, setup: &CallSetup) -> Option
 }
 
 /// TEST FIXTURE (test_hooks = yes only): the recognizer's final texts, turn by turn.
-fn fixture_transcripts(channel: &Channel, setup: &CallSetup) -> VecDeque<String> {
-    if !setup.test_hooks {
+fn fixture_transcripts(channel: &Channel, bot: &Bot) -> VecDeque<String> {
+    if !bot.test_hooks {
         return VecDeque::new();
     }
     let value = channel.variable(TEST_TRANSCRIPTS_VARIABLE);
@@ -411,13 +387,13 @@ fn fixture_transcripts(channel: &Channel, setup: &CallSetup) -> VecDeque<String>
 /// the channel, the media and the intent service report, until the scenario or the callee ends it.
 fn run_conversation(
     channel: &Channel,
-    setup: &CallSetup,
+    bot: &Bot,
     live: &LiveCall,
     mut controller: Controller,
     media: &Media,
     machine: &mut Machine,
 ) -> (CallStatus, Outcome, Controller) {
-    let mut fixture = fixture_transcripts(channel, setup);
+    let mut fixture = fixture_transcripts(channel, bot);
     let mut understanding: Vec<(u64, Pending)> = Vec::new();
     let mut outcome = Outcome::Failed;
     let mut pending = controller.start(Instant::now());
@@ -452,7 +428,7 @@ fn run_conversation(
                 }
                 Action::Event(e) => emit(channel, live, e),
                 Action::StopRecording => stop_recording(channel, media),
-                Action::Classify { turn, text, context } => match setup.intents.understand(&context, &text) {
+                Action::Classify { turn, text, context } => match bot.intents.understand(&context, &text) {
                     Understood::Ready { classification, tier, latency } => {
                         last_tier = tier.as_str();
                         follow_up.extend(controller.handle(Input::Classified { turn, classification, tier, latency }, Instant::now()));
@@ -524,7 +500,7 @@ fn run_conversation(
             inputs.push(recognizer_input(channel, result, &mut fixture));
         }
         // Each turn's intent, as it comes (a late turn's and a new one's may both be awaited).
-        understanding.retain(|(turn, waiting)| match setup.intents.poll(waiting, Instant::now()) {
+        understanding.retain(|(turn, waiting)| match bot.intents.poll(waiting, Instant::now()) {
             Some((classification, tier, latency)) => {
                 last_tier = tier.as_str();
                 inputs.push(Input::Classified { turn: *turn, classification, tier, latency });
@@ -611,7 +587,7 @@ struct CallResult<'a> {
 fn store_result(call: &CallInfo, result: &CallResult) {
     let channel = call.channel;
     let record = crate::store::record::CallRecord {
-        key: format!("{}/{}", call.setup.settings.node, channel.unique_id()),
+        key: format!("{}/{}", call.bot.settings.node, channel.unique_id()),
         uniqueid: channel.unique_id(),
         channel: channel.name(),
         campaign: call.campaign.to_string(),
@@ -630,8 +606,11 @@ fn store_result(call: &CallInfo, result: &CallResult) {
         turns: result.turns.iter().map(turn_record).collect(),
     };
     // A call the campaign dialer placed gets what its contact's queue row becomes.
-    let record = crate::dialer::hand_over(&channel.unique_id(), record, result.callback);
-    if let Some(store) = &call.setup.store {
+    let record = match &call.bot.dialer {
+        Some(dialer) => dialer.hand_over(&channel.unique_id(), record, result.callback),
+        None => record,
+    };
+    if let Some(store) = &call.bot.store {
         store.submit(record);
     }
 }

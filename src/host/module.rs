@@ -1,67 +1,31 @@
-//! The module's lifecycle and the state shared by calls and the CLI.
+//! The module's lifecycle: load reads the configuration, starts the parts, installs the state
+//! (`host::state`) and registers the faces; reload swaps the state's snapshot and pushes what
+//! changed to the parts that hold a copy; unload undoes it all. Nothing imports this file.
 //!
-//! State lives in a lock-protected `Option` rather than a once-cell: Asterisk may keep this
-//! library mapped across `module unload` / `module load`, and each load must start fresh.
+//! The state is an `Option` rather than a once-cell: Asterisk keeps this library mapped across
+//! `module unload` / `module load` (a library that ran a Rust thread is never unmapped), and each
+//! load must start fresh.
 
 use crate::asr::Engine;
 use crate::ast::{self, config::LoadError};
-use crate::call::live::Registry;
 use crate::config::document::Document;
-use crate::config::settings::{Settings, CONFIG_FILE};
+use crate::settings::{Settings, CONFIG_FILE};
 use crate::nlp::llm::LlmPool;
 use crate::nlp::model::IntentModel;
 use crate::nlp::service::IntentService;
-use crate::dialer::Dialer;
+use crate::host::dialer::Dialer;
 use crate::store::retention::Retention;
 use crate::store::Store;
 use crate::obs::calllog::{self, CallLog};
-use crate::obs::CallStats;
 use crate::recording::{Recorder, RecordingConfig};
 use crate::scenario::{self, Scenarios, SCENARIO_FILE};
-use crate::{app, cli, web};
-use parking_lot::RwLock;
+use crate::host::state::{self, Bot};
+use crate::host::{app, cli, web};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub struct Bot {
-    pub settings: Arc<Settings>,
-    pub scenarios: Arc<Scenarios>,
-    /// None: no model configured (or it failed with on_model_error = dtmf_only).
-    pub asr: Option<Arc<Engine>>,
-    /// Cache, local classifier and (when configured) the LLM pool.
-    pub intents: Arc<IntentService>,
-    /// None: no [database] url configured.
-    pub store: Option<Arc<Store>>,
-    /// The connections of the CLI, the control API, the live page and the health probe (bounded,
-    /// migrations once per load); None without a database.
-    pub pool: Option<Arc<crate::store::pool::Pool>>,
-    /// Health probes' last answers (at most one probe per component per second).
-    pub health: Arc<crate::web::ProbeCache>,
-    /// None: no database, or `[dialer] enabled = no`.
-    pub dialer: Option<Arc<Dialer>>,
-    /// None: `[calllog] file` is empty.
-    pub calllog: Option<Arc<CallLog>>,
-    /// The scheduled retention purge; None without a database or with retention_days = 0.
-    pub retention: Option<Retention>,
-    /// Call recordings (its thread starts with the first recorded call).
-    pub recorder: Arc<Recorder>,
-    pub loaded_at: Instant,
-    pub reloaded_at: Option<Instant>,
-    pub stats: Arc<CallStats>,
-    pub calls: Arc<Registry>,
-    /// `test_hooks` as read at load: a reload never turns test fixtures on or off.
-    pub test_hooks: bool,
-}
-
-static BOT: RwLock<Option<Bot>> = RwLock::new(None);
-
 /// Connections of the pool: operators' commands and pages are few and short.
 const POOL_CONNECTIONS: usize = 4;
-
-/// Runs `f` with the running bot, or returns None when the module is not loaded.
-pub fn with_bot<R>(f: impl FnOnce(&Bot) -> R) -> Option<R> {
-    BOT.read().as_ref().map(f)
-}
 
 declare_module! {
     load: load,
@@ -84,14 +48,17 @@ fn load() -> Result<(), String> {
     crate::obs::prom::RECORDED.reset(); // counters start with the load, like the module's others
     let test_hooks = settings.test_hooks;
     let pool = parts.store.as_ref().map(|_| Arc::new(crate::store::pool::Pool::new(settings.database.clone(), POOL_CONNECTIONS)));
-    *BOT.write() = Some(Bot {
+    let scenarios = Arc::new(scenarios);
+    if let Some(dialer) = &parts.dialer {
+        dialer.set_scenarios(scenarios.clone());
+    }
+    state::replace(Some(Bot {
         settings: Arc::new(settings),
-        scenarios: Arc::new(scenarios),
+        scenarios,
         asr: parts.asr,
         intents,
         pool,
         store: parts.store,
-        health: Arc::default(),
         dialer: parts.dialer,
         calllog: parts.calllog,
         retention: parts.retention,
@@ -101,7 +68,7 @@ fn load() -> Result<(), String> {
         stats: Arc::default(),
         calls: Arc::default(),
         test_hooks,
-    });
+    }));
     let registered = app::register().and_then(|()| cli::register(cli::commands(test_hooks))).and_then(|()| web::register());
     if let Err(reason) = registered {
         let _ = unload();
@@ -119,13 +86,13 @@ struct Parts {
     intents: Option<Arc<IntentService>>,
     store: Option<Arc<Store>>,
     dialer: Option<Arc<Dialer>>,
-    retention: Option<Retention>,
+    retention: Option<Arc<Retention>>,
     recorder: Option<Arc<Recorder>>,
 }
 
 fn start_parts(settings: &Settings, parts: &mut Parts) -> Result<(), String> {
     parts.calllog = start_calllog(settings)?;
-    parts.recorder = Some(Arc::new(Recorder::new(RecordingConfig { dir: recording_dir(settings), ..RecordingConfig::default() })));
+    parts.recorder = Some(Arc::new(Recorder::new(RecordingConfig { dir: state::recording_dir(settings), ..RecordingConfig::default() })));
     parts.asr = start_asr(settings)?;
     parts.intents = Some(Arc::new(start_intents(settings)?));
     if settings.database.url.is_empty() {
@@ -142,7 +109,7 @@ fn start_parts(settings: &Settings, parts: &mut Parts) -> Result<(), String> {
     }
     if settings.retention_days > 0 {
         let every = Duration::from_secs(u64::from(settings.purge_interval_min) * 60);
-        parts.retention = Some(Retention::start(settings.database.clone(), settings.retention_days, every, recording_dir(settings))?);
+        parts.retention = Some(Arc::new(Retention::start(settings.database.clone(), settings.retention_days, every, state::recording_dir(settings))?));
     }
     Ok(())
 }
@@ -195,7 +162,7 @@ fn unload() -> Result<(), String> {
         return Err(busy(running));
     }
     // Campaign calls ringing or in progress: no new one from here on; refuse while any is left.
-    let dialer = with_bot(|bot| bot.dialer.clone()).flatten();
+    let dialer = state::current().and_then(|bot| bot.dialer.clone());
     if let Some(dialer) = &dialer {
         let placed = dialer.hold();
         if placed > 0 {
@@ -212,18 +179,18 @@ fn unload() -> Result<(), String> {
     }
     // The workers of calls that just ended finish their last chunk; if they do not, nothing has
     // been stopped yet and the module goes on as it was.
-    let asr = with_bot(|bot| bot.asr.clone()).flatten();
+    let asr = state::current().and_then(|bot| bot.asr.clone());
     if let Some(Err(reason)) = asr.map(|engine| engine.wait_workers(ASR_STOP_TIMEOUT)) {
         return refuse_unload(reason);
     }
-    let Some(bot) = BOT.write().take() else { return Ok(()) };
+    let Some(bot) = state::replace(None) else { return Ok(()) };
     Parts {
         calllog: bot.calllog.clone(),
         asr: bot.asr.clone(),
         intents: Some(bot.intents.clone()),
         store: bot.store.clone(),
         dialer: bot.dialer.clone(),
-        retention: bot.retention,
+        retention: bot.retention.clone(),
         recorder: Some(bot.recorder.clone()),
     }
     .shutdown();
@@ -232,8 +199,9 @@ fn unload() -> Result<(), String> {
 
 /// A refused unload: MiniBot() and the CLI come back as they were.
 fn refuse_unload(reason: String) -> Result<(), String> {
-    let test_hooks = with_bot(|bot| bot.test_hooks).unwrap_or(false);
-    if let Some(dialer) = with_bot(|bot| bot.dialer.clone()).flatten() {
+    let bot = state::current();
+    let test_hooks = bot.as_ref().is_some_and(|bot| bot.test_hooks);
+    if let Some(dialer) = bot.and_then(|bot| bot.dialer.clone()) {
         dialer.release();
     }
     if let Err(e) = app::register().and_then(|()| cli::register(cli::commands(test_hooks))).and_then(|()| web::register()) {
@@ -249,8 +217,8 @@ fn reload() -> Result<(), String> {
     // `make install` then a reload is how a new one goes live.
     let model = load_intent_model(&settings.intent.model)?;
     log::set_max_level(settings.log_level);
-    let mut bot = BOT.write();
-    let bot = bot.as_mut().ok_or("module is not loaded")?;
+    let current = state::current().ok_or("module is not loaded")?;
+    let bot = &current;
     if bot.test_hooks != settings.test_hooks {
         log::warn!("test_hooks changes take effect at the next module load (now: {})", if bot.test_hooks { "yes" } else { "no" });
     }
@@ -270,10 +238,13 @@ fn reload() -> Result<(), String> {
     if bot.settings.llm != settings.llm || bot.settings.intent != settings.intent {
         log::warn!("[llm] and [intent] changes other than the model take effect at the next module load");
     }
-    bot.settings = Arc::new(settings);
-    bot.scenarios = Arc::new(scenarios);
+    let scenarios = Arc::new(scenarios);
     bot.intents.set_model(model);
-    bot.reloaded_at = Some(Instant::now());
+    if let Some(dialer) = &bot.dialer {
+        dialer.set_scenarios(scenarios.clone());
+    }
+    // Calls in progress keep the snapshot they started with; new ones take this one.
+    state::replace(Some(Bot { settings: Arc::new(settings), scenarios, reloaded_at: Some(Instant::now()), ..Bot::clone(bot) }));
     log::info!("MiniBot configuration reloaded from {CONFIG_FILE} and {SCENARIO_FILE}");
     Ok(())
 }
@@ -340,7 +311,7 @@ fn load_intent_model(model: &str) -> Result<Option<Arc<IntentModel>>, String> {
         log::warn!("{CONFIG_FILE} [intent] model is empty: intents come from the rules alone");
         return Ok(None);
     }
-    let path = under(&ast::data_dir(), model);
+    let path = state::under(&ast::data_dir(), model);
     let file = std::fs::File::open(&path)
         .map_err(|e| format!("{CONFIG_FILE} [intent] model: cannot read {path}: {e} (`make train` then `make install` puts it there)"))?;
     let loaded = IntentModel::read(std::io::BufReader::new(file)).map_err(|e| format!("{CONFIG_FILE} [intent] model: {path}: {e}"))?;
@@ -355,29 +326,10 @@ fn start_calllog(settings: &Settings) -> Result<Option<Arc<CallLog>>, String> {
     if config.path.is_empty() {
         return Ok(None);
     }
-    let path = under(&ast::log_dir(), &config.path);
+    let path = state::under(&ast::log_dir(), &config.path);
     let log = CallLog::start(&calllog::CallLogConfig { path, ..config.clone() }).map_err(|e| format!("{CONFIG_FILE} [calllog] file: {e}"))?;
     log::info!("per-call JSON log: {} (rotated at {} MB, {} kept)", log.path.display(), config.max_bytes / 1024 / 1024, config.keep);
     Ok(Some(Arc::new(log)))
-}
-
-/// Where contact files imported over HTTP by name are; relative to Asterisk's spool directory.
-pub fn import_dir(settings: &Settings) -> String {
-    under(&ast::spool_dir(), &settings.http.import_dir)
-}
-
-/// Where recordings go; a relative `[recording] dir` is under Asterisk's spool directory.
-pub fn recording_dir(settings: &Settings) -> String {
-    under(&ast::spool_dir(), &settings.recording_dir)
-}
-
-/// A configured path: as it is when absolute, else under `base` (one of Asterisk's directories).
-fn under(base: &str, path: &str) -> String {
-    if path.starts_with('/') {
-        path.to_string()
-    } else {
-        format!("{base}/{path}")
-    }
 }
 
 fn start_asr(settings: &Settings) -> Result<Option<Arc<Engine>>, String> {

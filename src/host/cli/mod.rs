@@ -4,7 +4,7 @@ mod campaigns;
 mod gdpr;
 
 use crate::ast::cli::{self, CliArgs, CliCommand, CliResult};
-use crate::module::with_bot;
+use crate::host::state::with_bot;
 use crate::call::live;
 use crate::obs::format_uptime;
 use crate::obs::metrics::METRICS;
@@ -82,7 +82,7 @@ fn run(args: &CliArgs, f: impl FnOnce() -> Result<String, String>) -> CliResult 
     CliResult::Success
 }
 
-use crate::control::database;
+use crate::host::operator::database;
 
 fn show_transcript(args: &CliArgs) -> CliResult {
     if args.argv.len() != 4 {

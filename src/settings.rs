@@ -5,7 +5,7 @@
 use crate::amd::AmdConfig;
 use crate::obs::calllog::CallLogConfig;
 use crate::asr::{AsrConfig, AsrMode};
-use super::document::{parse_bool, ConfigError, Document, Entry};
+use crate::config::document::{parse_bool, ConfigError, Document, Entry};
 use crate::call::controller::CallLimits;
 use crate::campaign::DialerConfig;
 use crate::nlp::llm::{Api, LlmConfig};

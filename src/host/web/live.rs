@@ -4,8 +4,8 @@
 //! the reaction-latency histogram.
 
 use crate::ast::http::Response;
-use crate::control;
-use crate::module::with_bot;
+use crate::host::operator;
+use crate::host::state::with_bot;
 use crate::obs::prom::{REACTION_BUCKETS, RECORDED};
 use crate::phone::mask_in_text;
 use crate::store::campaigns::{self as db, Counts, Report};
@@ -107,7 +107,7 @@ fn campaign_reports(scenarios: &crate::scenario::Scenarios) -> Result<Vec<Value>
     if with_bot(|bot| bot.settings.database.url.is_empty()).unwrap_or(true) {
         return Ok(Vec::new());
     }
-    let (mut client, _) = control::database()?;
+    let (mut client, _) = operator::database()?;
     let mut out = Vec::new();
     for (name, ..) in db::progress(&mut client)?.into_iter().take(CAMPAIGNS_SHOWN) {
         if let Some(report) = db::report(&mut client, &name)? {

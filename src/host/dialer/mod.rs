@@ -13,18 +13,18 @@ use crate::campaign::calendar::Calendar;
 use crate::campaign::retry::{callback_slot, Next, RetryPolicy};
 use crate::campaign::rules::{self, Verdict};
 use crate::campaign::{pacing::Pacer, DialerConfig, Dialing};
-use crate::module::with_bot;
 use crate::nlp::when::When;
 use crate::obs::metrics::METRICS;
 use crate::phone;
 use crate::store::campaigns::{self as queue, Campaign, Due};
 use crate::store::record::{CallRecord, DialAttempt};
 use crate::store::{Store, StoreConfig};
-use crate::vocab::{CallStatus, Outcome};
+use crate::domain::{CallStatus, Outcome};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
-use parking_lot::Mutex;
+use crate::scenario::Scenarios;
+use parking_lot::{Mutex, RwLock};
 use postgres::Client;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,11 +32,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// What a call placed by this node needs when it ends, by channel uniqueid; `reported` once
-/// MiniBot() has handed its record over. A process-wide map: MiniBot() finds it without holding
-/// the module's state.
-static AWAITING: Mutex<Option<HashMap<String, Attempt>>> = Mutex::new(None);
-
+/// What a call placed by this node needs when it ends; `reported` once MiniBot() has handed its
+/// record over.
 #[derive(Clone)]
 struct Attempt {
     queue_id: i64,
@@ -87,18 +84,6 @@ impl Attempt {
     }
 }
 
-/// Called by MiniBot() as its part of a call ends: a call this node's dialer placed gets what its
-/// queue row becomes added to the record, at once (a transfer to an agent afterwards does not keep
-/// the result waiting). The record then goes to the store as every other does.
-pub fn hand_over(uniqueid: &str, mut record: CallRecord, callback: Option<When>) -> CallRecord {
-    let mut awaiting = AWAITING.lock();
-    if let Some(attempt) = awaiting.as_mut().and_then(|m| m.get_mut(uniqueid)) {
-        attempt.reported = true;
-        attempt.complete(&mut record, callback);
-    }
-    record
-}
-
 #[derive(Default)]
 pub struct DialerStats {
     pub claimed: AtomicU64,
@@ -140,6 +125,10 @@ struct Shared {
     /// The recognizers' backlog says whether the node has room for one more call now.
     asr: Option<Arc<Engine>>,
     flight: Mutex<Flight>,
+    /// The calls this node placed that have not ended, by channel uniqueid.
+    awaiting: Mutex<HashMap<String, Attempt>>,
+    /// The campaigns' scenarios, pushed at load and at each reload.
+    scenarios: RwLock<Arc<Scenarios>>,
     stats: DialerStats,
 }
 
@@ -152,8 +141,17 @@ pub struct Dialer {
 
 impl Dialer {
     pub fn start(config: DialerConfig, node: String, database: StoreConfig, store: Arc<Store>, asr: Option<Arc<Engine>>) -> Result<Dialer, String> {
-        *AWAITING.lock() = Some(HashMap::new());
-        let shared = Arc::new(Shared { config: config.clone(), node, database, store, asr, flight: Mutex::default(), stats: DialerStats::default() });
+        let shared = Arc::new(Shared {
+            config: config.clone(),
+            node,
+            database,
+            store,
+            asr,
+            flight: Mutex::default(),
+            awaiting: Mutex::default(),
+            scenarios: RwLock::default(),
+            stats: DialerStats::default(),
+        });
         let (stop_tx, stop_rx) = bounded::<()>(0);
         let (job_tx, job_rx) = bounded::<Job>(config.max_calls as usize);
         let dialer = Dialer { shared: shared.clone(), stop: Mutex::new(Some(stop_tx)), jobs: Mutex::new(Some(job_tx.clone())), threads: Mutex::default() };
@@ -174,6 +172,22 @@ impl Dialer {
         }
         log::info!("dialer on node {}: up to {} calls, context {}", dialer.shared.node, config.max_calls, config.context);
         Ok(dialer)
+    }
+
+    /// The scenarios the next passes dial by (at load, and at each reload).
+    pub fn set_scenarios(&self, scenarios: Arc<Scenarios>) {
+        *self.shared.scenarios.write() = scenarios;
+    }
+
+    /// Called by MiniBot() as its part of a call ends: a call this node placed gets what its queue
+    /// row becomes added to the record, at once (a transfer to an agent afterwards does not keep
+    /// the result waiting). The record then goes to the store as every other does.
+    pub fn hand_over(&self, uniqueid: &str, mut record: CallRecord, callback: Option<When>) -> CallRecord {
+        if let Some(attempt) = self.shared.awaiting.lock().get_mut(uniqueid) {
+            attempt.reported = true;
+            attempt.complete(&mut record, callback);
+        }
+        record
     }
 
     pub fn stats(&self) -> &DialerStats {
@@ -205,7 +219,6 @@ impl Dialer {
         for thread in self.threads.lock().drain(..) {
             let _ = thread.join();
         }
-        *AWAITING.lock() = None;
     }
 }
 
@@ -255,7 +268,7 @@ fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashM
         return Ok(());
     }
     let campaigns = queue::running(db)?;
-    let Some(scenarios) = with_bot(|bot| bot.scenarios.clone()) else { return Ok(()) };
+    let scenarios = shared.scenarios.read().clone();
     let now = Instant::now();
     pacers.retain(|id, _| campaigns.iter().any(|c| c.id == *id));
     for campaign in campaigns {
@@ -333,13 +346,13 @@ fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashM
                         phone: row.phone.clone(),
                         reported: false,
                     };
-                    AWAITING.lock().get_or_insert_with(HashMap::new).insert(uniqueid.clone(), record);
+                    shared.awaiting.lock().insert(uniqueid.clone(), record);
                     let job = Job { campaign: campaign.clone(), dialing: dialing.clone(), due: row, uniqueid, attempt, zone };
                     if let Err(e) = jobs.try_send(job) {
                         // Cannot happen while slots <= threads; the row comes back when its lease expires.
                         let job = e.into_inner();
                         log::error!("dialer: no call thread free for queue row {}", job.due.queue_id);
-                        AWAITING.lock().as_mut().map(|m| m.remove(&job.uniqueid));
+                        shared.awaiting.lock().remove(&job.uniqueid);
                         finish_slot(shared, job.campaign.id, job.due.queue_id);
                     }
                 }
@@ -397,7 +410,7 @@ fn call_thread(shared: &Shared, jobs: &Receiver<Job>) {
             log::error!("dialer: a call thread panicked on queue row {}", job.due.queue_id);
             DialResult::Failed
         });
-        let attempt = AWAITING.lock().as_mut().and_then(|m| m.remove(&job.uniqueid));
+        let attempt = shared.awaiting.lock().remove(&job.uniqueid);
         if let Some(attempt) = attempt.filter(|a| !a.reported) {
             let mut record = not_reached(shared, &job, result);
             attempt.complete(&mut record, None);
