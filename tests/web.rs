@@ -270,6 +270,12 @@ fn control_endpoints_need_a_valid_token_of_the_right_role_within_a_budget() {
     let start = web.request("POST", "/api/campaigns/demo/start", Some(&operator), None);
     assert_eq!(start.status, 409, "no dial string: {}", start.body);
     assert_eq!(web.request("POST", "/api/campaigns/nosuch/create", Some(&operator), None).status, 404);
+    // Each kind of refusal has its status (typed, never read from the message's words).
+    let again = web.request("POST", "/api/campaigns/demo/create", Some(&operator), None);
+    assert_eq!(again.status, 409, "created twice: {}", again.body);
+    let no_phone = serde_json::json!({"csv": "name\nZoé\n"});
+    let refused = web.request("POST", "/api/campaigns/demo/contacts", Some(&operator), Some(&no_phone));
+    assert_eq!(refused.status, 400, "no phone column: {}", refused.body);
     assert_eq!(web.request("POST", "/api/campaigns/demo/stop", Some(&operator), None).status, 403);
     let stopped = web.request("POST", "/api/campaigns/demo/stop", Some(&admin), None);
     assert_eq!((stopped.status, stopped.json()["result"].as_str()), (200, Some("Campaign 'demo': created -> stopped")), "{}", stopped.body);

@@ -21,7 +21,8 @@ pub struct Campaign {
     pub company: String,
 }
 
-pub fn create(client: &mut Client, name: &str, company: &str) -> Result<Campaign, String> {
+/// Creates campaign `name`; None: it exists already.
+pub fn create(client: &mut Client, name: &str, company: &str) -> Result<Option<Campaign>, String> {
     let row = client
         .query_opt(
             "INSERT INTO campaigns (name, scenario, company) VALUES ($1, $1, $2) ON CONFLICT (name) DO NOTHING RETURNING id",
@@ -29,8 +30,8 @@ pub fn create(client: &mut Client, name: &str, company: &str) -> Result<Campaign
         )
         .map_err(err)?;
     match row {
-        Some(_) => get(client, name)?.ok_or_else(|| "created, then not found".to_string()),
-        None => Err(format!("campaign '{name}' already exists")),
+        Some(_) => get(client, name)?.ok_or_else(|| "created, then not found".to_string()).map(Some),
+        None => Ok(None),
     }
 }
 
@@ -43,18 +44,28 @@ pub fn get(client: &mut Client, name: &str) -> Result<Option<Campaign>, String> 
     Ok(row.as_ref().map(campaign))
 }
 
-/// Moves a campaign to `to` if it is in one of `from`; returns the state it left.
-pub fn set_status(client: &mut Client, name: &str, from: &[&str], to: &str, company: &str) -> Result<String, String> {
+/// What asking a campaign to change state came to.
+#[derive(Debug, PartialEq)]
+pub enum StatusChange {
+    /// Done; the state it left.
+    Moved(String),
+    NoCampaign,
+    /// Its state is not one the change starts from.
+    NotFrom(String),
+}
+
+/// Moves a campaign to `to` if it is in one of `from`.
+pub fn set_status(client: &mut Client, name: &str, from: &[&str], to: &str, company: &str) -> Result<StatusChange, String> {
     let mut tx = client.transaction().map_err(err)?;
     let current: Option<String> =
         tx.query_opt("SELECT status FROM campaigns WHERE name = $1 FOR UPDATE", &[&name]).map_err(err)?.map(|r| r.get(0));
-    let current = current.ok_or_else(|| format!("no campaign '{name}' (minibot campaign create {name})"))?;
+    let Some(current) = current else { return Ok(StatusChange::NoCampaign) };
     if !from.contains(&current.as_str()) {
-        return Err(format!("campaign '{name}' is {current}: it cannot become {to} (only from {})", from.join(" or ")));
+        return Ok(StatusChange::NotFrom(current));
     }
     tx.execute("UPDATE campaigns SET status = $2, company = $3, updated_at = now() WHERE name = $1", &[&name, &to, &company]).map_err(err)?;
     tx.commit().map_err(err)?;
-    Ok(current)
+    Ok(StatusChange::Moved(current))
 }
 
 pub fn running(client: &mut Client) -> Result<Vec<Campaign>, String> {

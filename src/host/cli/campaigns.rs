@@ -44,7 +44,7 @@ fn campaign_verb(args: &CliArgs) -> CliResult {
         return CliResult::ShowUsage;
     }
     let (verb, name) = (args.argv[2].clone(), args.argv[3].clone());
-    run(args, || operator::campaign_verb(&verb, &name).map(|said| said + "\n"))
+    run(args, || Ok(operator::campaign_verb(&verb, &name)? + "\n"))
 }
 
 fn show_campaigns(args: &CliArgs) -> CliResult {

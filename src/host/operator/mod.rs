@@ -1,17 +1,68 @@
 //! What an operator can do to campaigns, for both the CLI and the HTTP control endpoints: each
 //! operation borrows a connection of the module's bounded pool on the caller's thread (the CLI's
-//! or an HTTP thread, never a channel's) and returns its result as text or data, or why it failed.
+//! or an HTTP thread, never a channel's) and returns its result as text or data, or why it was
+//! not done (a `Refusal`, whose kind is the HTTP API's status and whose words the CLI prints).
 
 use crate::campaign::{contacts, export, transition};
-use crate::settings::Settings;
 use crate::host::state::with_bot;
-use crate::store::campaigns::{self as db, Counts, Progress, Report};
+use crate::settings::Settings;
+use crate::store::campaigns::{self as db, Counts, Progress, Report, StatusChange};
+use std::fmt;
 use std::sync::Arc;
 
+/// Why an operator's action was not done.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// The module is not loaded, or runs without a database.
+    Unavailable(String),
+    /// No such campaign, or no scenario of that name.
+    NotFound(String),
+    /// The campaign's state or its scenario does not allow it.
+    Conflict(String),
+    /// The request or the file given is wrong.
+    BadInput(String),
+    /// The database failed on the way (unreachable, timed out, refusing).
+    Database(String),
+}
+
+impl Refusal {
+    /// The HTTP status that says it.
+    pub fn status(&self) -> u16 {
+        match self {
+            Refusal::NotFound(_) => 404,
+            Refusal::Conflict(_) => 409,
+            Refusal::BadInput(_) => 400,
+            Refusal::Unavailable(_) | Refusal::Database(_) => 503,
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let (Refusal::Unavailable(m) | Refusal::NotFound(m) | Refusal::Conflict(m) | Refusal::BadInput(m) | Refusal::Database(m)) = self;
+        f.write_str(m)
+    }
+}
+
+/// The store's errors are the database's.
+impl From<String> for Refusal {
+    fn from(message: String) -> Refusal {
+        Refusal::Database(message)
+    }
+}
+
+/// The CLI prints the words.
+impl From<Refusal> for String {
+    fn from(refusal: Refusal) -> String {
+        refusal.to_string()
+    }
+}
+
 /// A connection of the module's pool and the settings in force.
-pub fn database() -> Result<(crate::store::pool::Pooled, Arc<Settings>), String> {
-    let (pool, settings) = with_bot(|bot| (bot.pool.clone(), bot.settings.clone())).ok_or("MiniBot is not loaded")?;
-    let pool = pool.ok_or("no database configured ([database] url in minibot.conf)")?;
+pub fn database() -> Result<(crate::store::pool::Pooled, Arc<Settings>), Refusal> {
+    let (pool, settings) =
+        with_bot(|bot| (bot.pool.clone(), bot.settings.clone())).ok_or_else(|| Refusal::Unavailable("MiniBot is not loaded".into()))?;
+    let pool = pool.ok_or_else(|| Refusal::Unavailable("no database configured ([database] url in minibot.conf)".into()))?;
     Ok((pool.get()?, settings))
 }
 
@@ -19,33 +70,42 @@ pub fn database() -> Result<(crate::store::pool::Pooled, Arc<Settings>), String>
 pub const VERBS: &[&str] = &["create", "start", "pause", "resume", "stop"];
 
 /// Applies `verb` to campaign `name`; returns what happened, in words.
-pub fn campaign_verb(verb: &str, name: &str) -> Result<String, String> {
+pub fn campaign_verb(verb: &str, name: &str) -> Result<String, Refusal> {
     let dialing = with_bot(|bot| bot.scenarios.get(name).map(|s| s.dialing.clone()))
         .flatten()
-        .ok_or_else(|| format!("no scenario '{name}' in minibot_scenarios.conf"))?;
+        .ok_or_else(|| Refusal::NotFound(format!("no scenario '{name}' in minibot_scenarios.conf")))?;
+    if verb != "create" && transition(verb).is_none() {
+        return Err(Refusal::BadInput(format!("unknown verb '{verb}' (one of {})", VERBS.join(", "))));
+    }
     let (mut client, _) = database()?;
-    if verb == "create" {
-        db::create(&mut client, name, &dialing.company)?;
+    let Some((from, to)) = transition(verb) else {
+        if db::create(&mut client, name, &dialing.company)?.is_none() {
+            return Err(Refusal::Conflict(format!("campaign '{name}' already exists")));
+        }
         let hint = if dialing.dial.is_empty() { " (its scenario has no 'dial' string: add one before starting it)" } else { "" };
         return Ok(format!("Campaign '{name}' created{hint}"));
-    }
-    let (from, to) = transition(verb).ok_or_else(|| format!("unknown verb '{verb}' (one of {})", VERBS.join(", ")))?;
+    };
     if to == "running" && dialing.dial.is_empty() {
-        return Err(format!("campaign '{name}' has no 'dial' string in minibot_scenarios.conf: nothing to dial with"));
+        return Err(Refusal::Conflict(format!("campaign '{name}' has no 'dial' string in minibot_scenarios.conf: nothing to dial with")));
     }
-    let was = db::set_status(&mut client, name, from, to, &dialing.company)?;
-    Ok(format!("Campaign '{name}': {was} -> {to}"))
+    match db::set_status(&mut client, name, from, to, &dialing.company)? {
+        StatusChange::Moved(was) => Ok(format!("Campaign '{name}': {was} -> {to}")),
+        StatusChange::NoCampaign => Err(Refusal::NotFound(format!("no campaign '{name}' (minibot campaign create {name})"))),
+        StatusChange::NotFrom(current) => {
+            Err(Refusal::Conflict(format!("campaign '{name}' is {current}: it cannot become {to} (only from {})", from.join(" or "))))
+        }
+    }
 }
 
-pub fn progress() -> Result<Vec<Progress>, String> {
+pub fn progress() -> Result<Vec<Progress>, Refusal> {
     let (mut client, _) = database()?;
-    db::progress(&mut client)
+    Ok(db::progress(&mut client)?)
 }
 
 /// The campaign's report and the steps of its scenario that listen, in the order a call meets them.
-pub fn report(name: &str) -> Result<(Report, Vec<String>), String> {
+pub fn report(name: &str) -> Result<(Report, Vec<String>), Refusal> {
     let (mut client, _) = database()?;
-    let report = db::report(&mut client, name)?.ok_or_else(|| format!("no campaign '{name}'"))?;
+    let report = db::report(&mut client, name)?.ok_or_else(|| Refusal::NotFound(format!("no campaign '{name}'")))?;
     let flow = with_bot(|bot| bot.scenarios.get(name).map(|s| s.funnel_steps())).flatten().unwrap_or_default();
     Ok((report, flow))
 }
@@ -62,11 +122,12 @@ pub struct Imported {
 }
 
 /// Imports a contact file (CSV with a header row) into campaign `name`.
-pub fn import_contacts(name: &str, input: impl std::io::Read, label: &str) -> Result<Imported, String> {
+pub fn import_contacts(name: &str, input: impl std::io::Read, label: &str) -> Result<Imported, Refusal> {
     let started = std::time::Instant::now();
     let (mut client, settings) = database()?;
-    let campaign = db::get(&mut client, name)?.ok_or_else(|| format!("no campaign '{name}' (minibot campaign create {name})"))?;
-    let parsed = contacts::parse(input, Some(&settings.default_country)).map_err(|e| format!("{label}: {e}"))?;
+    let campaign =
+        db::get(&mut client, name)?.ok_or_else(|| Refusal::NotFound(format!("no campaign '{name}' (minibot campaign create {name})")))?;
+    let parsed = contacts::parse(input, Some(&settings.default_country)).map_err(|e| Refusal::BadInput(format!("{label}: {e}")))?;
     let counts = db::import_contacts(&mut client, campaign.id, &parsed.rows)?;
     Ok(Imported {
         good: parsed.rows.len(),
@@ -113,11 +174,11 @@ impl Imported {
 }
 
 /// Writes campaign `name`'s leads (`leads`) or calls as CSV to `out`; returns the rows written.
-pub fn export_csv(name: &str, leads: bool, out: impl std::io::Write) -> Result<u64, String> {
+pub fn export_csv(name: &str, leads: bool, out: impl std::io::Write) -> Result<u64, Refusal> {
     let (mut client, _) = database()?;
-    db::get(&mut client, name)?.ok_or_else(|| format!("no campaign '{name}'"))?;
+    db::get(&mut client, name)?.ok_or_else(|| Refusal::NotFound(format!("no campaign '{name}'")))?;
     let rows = db::export_rows(&mut client, name, leads)?;
-    export::write_csv(out, export::LEAD_COLUMNS, rows)
+    Ok(export::write_csv(out, export::LEAD_COLUMNS, rows)?)
 }
 
 fn count_of(counts: &Counts, key: &str) -> i64 {

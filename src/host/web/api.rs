@@ -212,18 +212,7 @@ fn error(status: u16, message: &str) -> Response {
     json_response(status, &json!({"error": message}))
 }
 
-/// A failed operation: unknown campaign 404; a verb the campaign's state or configuration does
-/// not allow 409; a contact file that cannot be read 400; anything else is the database's
-/// (unreachable, timed out, refusing) 503.
-fn failure(message: String) -> Response {
-    let status = if message.starts_with("no campaign") || message.starts_with("no scenario") {
-        404
-    } else if message.contains("already exists") || message.contains("cannot become") || message.contains("nothing to dial with") {
-        409
-    } else if message.starts_with("request body:") {
-        400
-    } else {
-        503
-    };
-    error(status, &message)
+/// A refused operation, its status by its kind (`Refusal::status`).
+fn failure(refusal: operator::Refusal) -> Response {
+    error(refusal.status(), &refusal.to_string())
 }
