@@ -74,6 +74,10 @@ impl MachineDetector {
         MachineDetector { config, amd, speaking_since: None, turns: Vec::new(), last_end: None, beep: None, decided: None }
     }
 
+    pub fn config(&self) -> AmdConfig {
+        self.config
+    }
+
     /// Whether the bot should hold its first prompt and listen (AMD() heard a machine).
     pub fn wait_first(&self) -> bool {
         self.amd.as_ref().is_some_and(AsteriskAmd::says_machine)

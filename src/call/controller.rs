@@ -85,6 +85,8 @@ pub enum Action {
     /// Ask the intent service what `text` means at this step; its answer names `turn`.
     Classify { turn: u64, text: String, context: Arc<StepContext> },
     Event(CallEvent),
+    /// The callee has heard the recording notice: the recording starts (from the session).
+    StartRecording,
     /// The callee refused the recording: stop it and delete what was recorded.
     StopRecording,
     End { status: CallStatus, outcome: Outcome },
@@ -113,6 +115,11 @@ pub enum CallEvent {
     /// asked again), "sticky" (its opt-out or callback applied), "stored" (kept in the record
     /// only) or "last_words" (after the hangup).
     LateResult { step: String, intent: Intent, how: &'static str },
+    /// The bot spoke again `seconds` after the callee's answer ended, understood by `tier` (from
+    /// the session).
+    Reaction { tier: &'static str, seconds: f64 },
+    /// A machine answered: the campaign's message starts, after its beep or not (from the session).
+    Message { file: String, after_beep: bool },
 }
 
 /// A turn's text waiting for its intent, and the step it answers.

@@ -4,6 +4,8 @@
 pub mod controller;
 pub mod live;
 pub mod media;
+pub mod result;
+pub mod session;
 
 use crate::domain::CallStatus;
 use std::fmt;

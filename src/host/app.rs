@@ -2,22 +2,24 @@
 //! app_speech_utils' SpeechBackground. It plays the scenario's prompts while an audiohook feeds
 //! the callee's audio through VAD and the recognizer; speech stops the prompt (barge-in).
 
-use crate::amd::{AsteriskAmd, MachineDetector, Verdict};
+use crate::amd::AsteriskAmd;
 use crate::ast::app::{self, AppExit, Application};
 use crate::ast::audiohook::{AudioHook, AudioSink, Direction};
 use crate::ast::channel::{Channel, Input as ChannelInput};
 use crate::ast::manager;
-use crate::call::controller::{Action, CallEvent, Controller, Input, Phase};
+use crate::call::controller::{Action, CallEvent, Controller};
+use crate::call::result::CallResult;
+use crate::call::session::{Input, Session, SessionSetup};
 use crate::call::live::LiveCall;
 use crate::call::media::{MediaEvent, MediaPipeline, MediaState};
+use crate::store::record::{CallIdentity, CallRecord};
 use crate::call::parse_args;
 use crate::host::state::{current, with_bot, Bot};
 use crate::nlp::service::{Pending, Understood};
 use crate::obs::metrics::METRICS;
-use crate::qualify::Qualification;
 use crate::recording::Tap;
 use crate::scenario::Scenario;
-use crate::domain::{CallStatus, Outcome, Turn};
+use crate::domain::{CallStatus, Outcome};
 use crossbeam_channel::{unbounded, Receiver};
 use std::collections::VecDeque;
 use std::ffi::CStr;
@@ -145,7 +147,8 @@ fn start_recording(channel: &Channel, campaign: &str, scenario: &Scenario, rate:
     bot.recorder.start(path, rate).map_err(|reason| log::error!("MiniBot on {}: {reason}; not recorded", channel.name())).ok()
 }
 
-/// A call inside MiniBot(): media wired to the channel, the conversation, then its result.
+/// A call inside MiniBot(): media wired to the channel, the call's session driven to its end,
+/// then its result.
 fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: Arc<Scenario>, bot: &Bot) -> CallStatus {
     let native_rate = channel.native_read_rate();
     // The audiohook sees native-rate frames whatever the read format; reading slin16 spares a
@@ -156,11 +159,11 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
     }
     let answered_at_ms = unix_ms();
     let mut call = CallInfo { channel, campaign, phone, answered_at_ms, bot, recording: None };
-    // Nothing is recorded before the callee has heard the notice (below).
+    // Nothing is recorded before the callee has heard the notice (the session says when).
     let Some(media) = start_media(channel, native_rate, bot) else {
         // Every answered call leaves its row, even one gone before the bot could listen.
         let (status, outcome) = if channel.is_hung_up() { (CallStatus::Hangup, Outcome::HangupEarly) } else { (CallStatus::Error, Outcome::Failed) };
-        store_result(&call, &CallResult { status, outcome, qualification: Qualification::none(), callback: None, turns: &[], machine: None });
+        store_result(&call, &CallResult::unheard(status, outcome));
         return status;
     };
     let registered = bot.calls.add(channel.name(), campaign.to_string(), call.phone.clone(), media.state.clone());
@@ -170,135 +173,32 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
         ("Format", channel.native_read_format_name()), ("Asr", if media.asr_enabled { "yes" } else { "no" }.into()),
         ("Phone", call.phone.as_deref().map_or_else(String::new, crate::phone::mask))]);
     let controller = Controller::new(scenario.clone(), media.asr_enabled, Instant::now()).with_limits(bot.settings.limits);
-    // Answering machines: AMD()'s verdict (when the dialplan ran it) weighed with our own evidence.
-    let amd = AsteriskAmd::from_variables(&channel.variable("AMDSTATUS"), &channel.variable("AMDCAUSE"));
-    let had_amd = amd.is_some();
-    let mut machine = Machine { detector: MachineDetector::new(bot.settings.amd, amd), started: Instant::now() };
-    let first = if machine.detector.wait_first() { wait_for_machine_evidence(channel, &media, &mut machine) } else { Some(Verdict::Human) };
-    let (status, outcome, controller) = match first {
-        None => (CallStatus::Hangup, Outcome::HangupEarly, controller),
-        Some(Verdict::Machine) => (CallStatus::Success, Outcome::AnsweringMachine, controller),
-        Some(Verdict::Human) => match recording_notice(&scenario, bot) {
-            Some(notice) if !play_notice(channel, &media, notice) => (CallStatus::Hangup, Outcome::HangupEarly, controller),
-            notice => {
-                if notice.is_some() {
-                    // Told: from now on the call is recorded (a machine's greeting never is).
-                    let tap = start_recording(channel, campaign, &scenario, crate::audio::processing_rate(native_rate), bot);
-                    media.hook.with_sink(|sink| sink.1 = tap);
-                }
-                run_conversation(channel, bot, &live, controller, &media, &mut machine)
-            }
-        },
+    let setup = SessionSetup {
+        amd: bot.settings.amd,
+        // Answering machines: AMD()'s verdict (when the dialplan ran it) weighed with our own evidence.
+        asterisk_amd: AsteriskAmd::from_variables(&channel.variable("AMDSTATUS"), &channel.variable("AMDCAUSE")),
+        recorded: bot.settings.recording_enabled && scenario.record,
+        fixture: fixture_transcripts(channel, bot),
     };
-    if outcome == Outcome::AnsweringMachine && status != CallStatus::Hangup {
-        if let crate::campaign::MachineAction::LeaveMessage(prompt) = &scenario.dialing.on_machine {
-            live.view.lock().phase = "leaving a message";
-            leave_message(channel, &media, &mut machine, prompt, bot.settings.amd);
-        }
-    }
+    let mut session = Session::new(controller, scenario.clone(), setup, Instant::now());
+    let recording_rate = crate::audio::processing_rate(native_rate);
+    let (status, outcome) = drive(channel, bot, &live, &mut session, &media, &|| start_recording(channel, campaign, &scenario, recording_rate, bot));
     // The recording's path goes in the record unless its file could not be created (the writer
     // closes it once the hook is gone).
     call.recording = media.hook.with_sink(|sink| sink.1.as_ref().filter(|t| t.has_file()).map(|t| t.path().to_string_lossy().into_owned()));
     // Removing the hook drops the pipeline, whose recognizer session ends its worker, and the
     // recording's tap, which closes the file.
     drop(media);
-    let is_machine = outcome == Outcome::AnsweringMachine;
-    let verdict = (had_amd || is_machine).then(|| machine.detector.describe(is_machine));
-    if had_amd || is_machine {
-        let (verdict, evidence) = machine.detector.evidence(is_machine);
+    if let Some((words, (verdict, evidence))) = session.machine_verdict(outcome) {
         crate::obs::prom::RECORDED.amd_verdicts.inc(&[verdict, evidence]);
-    }
-    if let Some(v) = &verdict {
-        log::info!("MiniBot on {}: {v}", channel.name());
+        log::info!("MiniBot on {}: {words}", channel.name());
     }
     live.view.lock().phase = "qualifying";
-    conclude(&call, &scenario, status, outcome, &controller, verdict);
+    // One clock: the contact's zone (the dialer's MINIBOT_TZ), else the campaign's.
+    let zone = channel.variable(ZONE_VARIABLE).parse::<chrono_tz::Tz>().unwrap_or(scenario.dialing.timezone);
+    let local_now = crate::nlp::when::LocalNow::at(chrono::Utc::now(), zone);
+    conclude(&call, &CallResult::of(&session, &scenario, status, outcome, local_now));
     status
-}
-
-/// The answering-machine detector and the time it counts from.
-struct Machine {
-    detector: MachineDetector,
-    started: Instant,
-}
-
-impl Machine {
-    fn ms(&self) -> u64 {
-        self.started.elapsed().as_millis() as u64
-    }
-
-    fn ms_at(&self, at: Instant) -> u64 {
-        at.saturating_duration_since(self.started).as_millis() as u64
-    }
-
-    /// What the media reports, as evidence, at the time the media saw it (not when it is read).
-    fn observe(&mut self, event: &MediaEvent) {
-        match event {
-            MediaEvent::SpeechStarted { confirmed_at, onset_ms, .. } => self.detector.speech_started(self.ms_at(*confirmed_at).saturating_sub(*onset_ms)),
-            MediaEvent::SpeechEnded { at, .. } => self.detector.speech_ended(self.ms_at(*at)),
-            MediaEvent::Beep(hz) => self.detector.beep(self.ms(), *hz),
-            MediaEvent::Rate(_) => {}
-        }
-    }
-}
-
-/// AMD() heard a machine: the bot holds its first prompt and listens for a beep, the end of a
-/// greeting, or a person's short "allô ?". None: the callee hung up.
-fn wait_for_machine_evidence(channel: &Channel, media: &Media, machine: &mut Machine) -> Option<Verdict> {
-    loop {
-        if let ChannelInput::HungUp = channel.wait(WAIT_MS) {
-            return None;
-        }
-        media.hook.with_sink(|sink| sink.0.tick(Instant::now()));
-        for event in media.events.try_iter() {
-            machine.observe(&event);
-        }
-        for _ in media.recognized.try_iter() {} // the greeting's words are not answers
-        if let Some(verdict) = machine.detector.while_waiting(machine.ms()) {
-            return Some(verdict);
-        }
-    }
-}
-
-/// Leaves the campaign's message on a machine: after the beep (or once the greeting has ended),
-/// played in full, then the call ends.
-fn leave_message(channel: &Channel, media: &Media, machine: &mut Machine, prompt: &str, config: crate::amd::AmdConfig) {
-    let deadline = Instant::now() + std::time::Duration::from_millis(u64::from(config.max_wait_ms));
-    let mut quiet_since = (!media.state.speaking.load(Ordering::Relaxed)).then(Instant::now);
-    while !machine.detector.beep_heard() && Instant::now() < deadline {
-        if let ChannelInput::HungUp = channel.wait(WAIT_MS) {
-            return;
-        }
-        media.hook.with_sink(|sink| sink.0.tick(Instant::now()));
-        for event in media.events.try_iter() {
-            match event {
-                MediaEvent::SpeechStarted { .. } => quiet_since = None,
-                MediaEvent::SpeechEnded { .. } => quiet_since = Some(Instant::now()),
-                _ => {}
-            }
-            machine.observe(&event);
-        }
-        if quiet_since.is_some_and(|t| t.elapsed().as_millis() as u32 >= config.silence_ms) {
-            break;
-        }
-    }
-    event(channel, "MiniBotMessage", &[("File", prompt.to_string()), ("AfterBeep", if machine.detector.beep_heard() { "yes" } else { "no" }.into())]);
-    if let Err(reason) = channel.start_playback(prompt) {
-        log::error!("MiniBot on {}: {reason}", channel.name());
-        return;
-    }
-    while channel.is_playing() {
-        if let ChannelInput::HungUp = channel.wait(WAIT_MS) {
-            break;
-        }
-    }
-    channel.stop_playback();
-}
-
-/// The legal notice to play before the first question: the campaign's, when its calls are
-/// recorded on this node (a recording campaign always has one: checked at load).
-fn recording_notice<'a>(scenario: &'a Scenario, bot: &Bot) -> Option<&'a str> {
-    scenario.recording_notice.as_deref().filter(|_| bot.settings.recording_enabled && scenario.record)
 }
 
 /// The callee refused the recording: it stops and its file is deleted; the record names none.
@@ -307,28 +207,6 @@ fn stop_recording(channel: &Channel, media: &Media) {
         tap.discard();
         event(channel, "MiniBotRecording", &[("State", "deleted".into()), ("Reason", "objection".into())]);
     }
-}
-
-/// Plays the recording notice in full (the callee is told before anything else is said; what
-/// they say meanwhile is not an answer). False: the callee hung up.
-fn play_notice(channel: &Channel, media: &Media, notice: &str) -> bool {
-    event(channel, "MiniBotPrompt", &[("Step", "recording_notice".into()), ("File", notice.to_string()), ("State", "started".into())]);
-    if let Err(reason) = channel.start_playback(notice) {
-        log::error!("MiniBot on {}: recording notice: {reason}", channel.name());
-        return !channel.is_hung_up();
-    }
-    let mut hung_up = false;
-    while channel.is_playing() {
-        if let ChannelInput::HungUp = channel.wait(WAIT_MS) {
-            hung_up = true;
-            break;
-        }
-        media.hook.with_sink(|sink| sink.0.tick(Instant::now()));
-        for _ in media.events.try_iter() {}
-        for _ in media.recognized.try_iter() {}
-    }
-    channel.stop_playback();
-    !hung_up
 }
 
 /// What identifies a call in its record.
@@ -383,43 +261,31 @@ fn fixture_transcripts(channel: &Channel, bot: &Bot) -> VecDeque<String> {
     value.split('|').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
-/// The conversation's loop: applies the controller's actions to the channel, and feeds it what
-/// the channel, the media and the intent service report, until the scenario or the callee ends it.
-fn run_conversation(
-    channel: &Channel,
-    bot: &Bot,
-    live: &LiveCall,
-    mut controller: Controller,
-    media: &Media,
-    machine: &mut Machine,
-) -> (CallStatus, Outcome, Controller) {
-    let mut fixture = fixture_transcripts(channel, bot);
+/// The call's one loop: turns the session's actions into Asterisk calls, then waits for the
+/// channel (until the session's next deadline, and at most `WAIT_MS`: the recognizer's and the
+/// intent service's answers come from other threads and do not wake the channel) and reports
+/// what the channel, the media, the recognizer and the intent service said, until the session ends.
+fn drive(channel: &Channel, bot: &Bot, live: &LiveCall, session: &mut Session, media: &Media, start_recording: &dyn Fn() -> Option<Tap>) -> (CallStatus, Outcome) {
     let mut understanding: Vec<(u64, Pending)> = Vec::new();
-    let mut outcome = Outcome::Failed;
-    let mut pending = controller.start(Instant::now());
-    update_view(live, &controller);
+    let mut pending = session.start(Instant::now());
     let mut playing = false;
     let mut hung_up = false;
-    let mut machine_detected = false;
-    // When the callee's last turn ended, and which tier understood it, for the reaction histogram.
-    let mut speech_ended_at: Option<Instant> = None;
-    let mut last_tier: &'static str = "none";
-    let mut status = None;
-    while status.is_none() {
-        let mut follow_up = Vec::new();
+    loop {
+        update_view(live, session);
+        // What an action answers at once (a prompt started or not, an intent already known) is
+        // applied before waiting.
+        let mut answered = Vec::new();
         for action in std::mem::take(&mut pending) {
             match action {
-                Action::Play(file) => match (channel.start_playback(&file), speech_ended_at.take()) {
-                    (Ok(()), ended) => {
+                Action::Play(file) => match channel.start_playback(&file) {
+                    Ok(()) => {
                         playing = true;
-                        // The callee's answer ended, the bot speaks again: the reaction the callee hears.
-                        if let Some(ended) = ended {
-                            crate::obs::prom::RECORDED.reaction.observe(&[last_tier], ended.elapsed().as_secs_f64());
-                        }
+                        answered.push(Input::PromptStarted);
                     }
-                    (Err(reason), _) => {
+                    Err(reason) => {
                         log::error!("MiniBot on {}: {reason}", channel.name());
                         playing = false;
+                        answered.push(Input::PromptFailed);
                     }
                 },
                 Action::StopPrompt => {
@@ -427,82 +293,65 @@ fn run_conversation(
                     playing = false;
                 }
                 Action::Event(e) => emit(channel, live, e),
+                Action::StartRecording => {
+                    let tap = start_recording();
+                    media.hook.with_sink(|sink| sink.1 = tap);
+                }
                 Action::StopRecording => stop_recording(channel, media),
                 Action::Classify { turn, text, context } => match bot.intents.understand(&context, &text) {
-                    Understood::Ready { classification, tier, latency } => {
-                        last_tier = tier.as_str();
-                        follow_up.extend(controller.handle(Input::Classified { turn, classification, tier, latency }, Instant::now()));
-                    }
+                    Understood::Ready { classification, tier, latency } => answered.push(Input::Classified { turn, classification, tier, latency }),
                     Understood::Pending(waiting) => understanding.push((turn, waiting)),
                 },
-                Action::End { status: s, outcome: o } => {
-                    status = Some(s);
-                    outcome = o;
+                Action::End { status, outcome } => {
+                    if playing {
+                        channel.stop_playback();
+                    }
+                    return (status, outcome);
                 }
             }
         }
-        // Classify answered at once can end the call or start a prompt: apply before waiting.
-        if !follow_up.is_empty() && status.is_none() {
-            pending = follow_up;
+        if !answered.is_empty() {
+            let now = Instant::now();
+            for input in answered {
+                pending.extend(session.handle(input, now));
+            }
             continue;
         }
-        if status.is_some() {
-            break;
-        }
+        let now = Instant::now();
+        let wait_ms = session.next_deadline().map_or(WAIT_MS, |at| (at.saturating_duration_since(now).as_millis() as i32).min(WAIT_MS));
         let mut inputs = Vec::new();
         if hung_up {
             // The callee is gone but their last turn is still being understood: the channel has
             // nothing more to say, the media and the intent service do.
-            std::thread::sleep(std::time::Duration::from_millis(WAIT_MS as u64));
+            std::thread::sleep(std::time::Duration::from_millis(wait_ms.max(1) as u64));
         } else {
-            match channel.wait(WAIT_MS) {
+            match channel.wait(wait_ms) {
                 ChannelInput::HungUp => {
                     log::debug!("MiniBot on {}: channel hung up", channel.name());
                     hung_up = true;
                     playing = false;
-                    inputs.push(Input::HungUp)
+                    inputs.push(Input::HungUp);
                 }
                 ChannelInput::Dtmf(digit) => inputs.push(Input::Dtmf(digit)),
                 ChannelInput::Timeout | ChannelInput::Frame => {}
             }
         }
         media.hook.with_sink(|sink| sink.0.tick(Instant::now()));
-        if hung_up {
-            // Nothing plays any more.
-        } else if controller.phase() == Phase::Responding && !playing {
-            inputs.push(Input::PromptFailed);
-        } else if playing && !channel.is_playing() {
+        if !hung_up && playing && !channel.is_playing() {
             channel.stop_playback();
             playing = false;
             inputs.push(Input::PromptFinished);
         }
         for event in media.events.try_iter() {
-            machine.observe(&event);
-            match event {
-                MediaEvent::SpeechStarted { confirmed_at, .. } => inputs.push(Input::SpeechStarted { confirmed_at }),
-                MediaEvent::SpeechEnded { at, .. } => {
-                    // Only an answer the bot waits for: not speech over a prompt it did not stop.
-                    if controller.phase() != Phase::Responding {
-                        speech_ended_at = Some(at);
-                        last_tier = "none"; // until the turn is understood
-                    }
-                    inputs.push(Input::SpeechEnded)
-                }
-                MediaEvent::Rate(r) => live.view.lock().rate = r,
-                MediaEvent::Beep(_) => {}
+            if let MediaEvent::Rate(rate) = event {
+                live.view.lock().rate = rate;
             }
+            inputs.push(Input::Media(event));
         }
-        if !machine_detected && machine.detector.during_call(machine.ms()) == Some(Verdict::Machine) {
-            machine_detected = true;
-            inputs.push(Input::MachineDetected);
-        }
-        for result in media.recognized.try_iter() {
-            inputs.push(recognizer_input(channel, result, &mut fixture));
-        }
+        inputs.extend(media.recognized.try_iter().map(Input::Recognized));
         // Each turn's intent, as it comes (a late turn's and a new one's may both be awaited).
         understanding.retain(|(turn, waiting)| match bot.intents.poll(waiting, Instant::now()) {
             Some((classification, tier, latency)) => {
-                last_tier = tier.as_str();
                 inputs.push(Input::Classified { turn: *turn, classification, tier, latency });
                 false
             }
@@ -512,102 +361,42 @@ fn run_conversation(
         // After the wait: a barge-in's stop delay runs from the onset decision to now.
         let now = Instant::now();
         for input in inputs {
-            pending.extend(controller.handle(input, now));
-        }
-        update_view(live, &controller);
-    }
-    if playing {
-        channel.stop_playback();
-    }
-    (status.unwrap_or(CallStatus::Error), outcome, controller)
-}
-
-fn recognizer_input(channel: &Channel, result: crate::asr::AsrEvent, fixture: &mut VecDeque<String>) -> Input {
-    match result {
-        crate::asr::AsrEvent::Partial { text } => Input::Partial(text),
-        crate::asr::AsrEvent::Final { text, latency } => {
-            // One fixture line per speech turn, whatever the (Korean) model made of it.
-            let text = fixture.pop_front().unwrap_or(text);
-            Input::Final { text, latency }
-        }
-        crate::asr::AsrEvent::Failed { reason } => {
-            log::error!("MiniBot on {}: speech recognition failed ({reason}); the call goes on with DTMF only", channel.name());
-            Input::AsrFailed(reason)
+            pending.extend(session.handle(input, now));
         }
     }
 }
 
-/// The call's result: scored by the campaign's rules, then handed to the dialplan (variables),
-/// the store and AMI.
-fn conclude(call: &CallInfo, scenario: &Scenario, status: CallStatus, outcome: Outcome, controller: &Controller, machine: Option<String>) {
-    let turns = controller.turns();
-    let qualification = crate::qualify::qualify(turns, outcome, &scenario.scoring);
+/// The call's result handed to the dialplan (variables), the store and AMI.
+fn conclude(call: &CallInfo, result: &CallResult) {
     let channel = call.channel;
-    // One clock: the contact's zone (the dialer's MINIBOT_TZ), else the campaign's.
-    let zone = channel.variable(ZONE_VARIABLE).parse::<chrono_tz::Tz>().unwrap_or(scenario.dialing.timezone);
-    let local_now = crate::nlp::when::LocalNow::at(chrono::Utc::now(), zone);
-    let callback = (outcome == Outcome::Callback).then(|| controller.callback_text().map(|t| crate::nlp::when::parse_callback(t, local_now))).flatten();
-    channel.set_variable("MINIBOTOUTCOME", outcome.as_str());
-    channel.set_variable("MINIBOTSCORE", &qualification.score.to_string());
-    channel.set_variable("MINIBOTLEAD", &qualification.class);
-    let mut fields = vec![
-        ("Campaign", call.campaign.to_string()),
-        ("Outcome", outcome.as_str().into()),
-        ("Score", qualification.score.to_string()),
-        ("Lead", qualification.class.clone()),
-        ("Reasons", qualification.reasons.join("; ")),
-        ("Turns", turns.len().to_string()),
-    ];
-    if let Some(when) = callback {
-        fields.push(("Callback", when.describe()));
-    }
-    if let Some(verdict) = &machine {
-        fields.push(("Machine", verdict.clone()));
-    }
-    crate::obs::prom::RECORDED.calls_ended.inc(&[outcome.as_str(), status.as_str()]);
-    crate::obs::prom::RECORDED.leads.inc(&[&qualification.class]);
-    store_result(call, &CallResult { status, outcome, qualification, callback, turns, machine });
-    event(channel, "MiniBotResult", &fields);
-    event(channel, "MiniBotCall", &[("State", "ended".into()), ("Campaign", call.campaign.into()), ("Status", status.as_str().into()),
-        ("Outcome", outcome.as_str().into()), ("Turns", turns.len().to_string())]);
-}
-
-/// How a call ended, for its record.
-struct CallResult<'a> {
-    status: CallStatus,
-    outcome: Outcome,
-    qualification: Qualification,
-    callback: Option<crate::nlp::when::When>,
-    turns: &'a [Turn],
-    /// The answering-machine verdict and what decided it (calls where AMD ran or a machine answered).
-    machine: Option<String>,
+    channel.set_variable("MINIBOTOUTCOME", result.outcome.as_str());
+    channel.set_variable("MINIBOTSCORE", &result.qualification.score.to_string());
+    channel.set_variable("MINIBOTLEAD", &result.qualification.class);
+    crate::obs::prom::RECORDED.calls_ended.inc(&[result.outcome.as_str(), result.status.as_str()]);
+    crate::obs::prom::RECORDED.leads.inc(&[&result.qualification.class]);
+    store_result(call, result);
+    event(channel, "MiniBotResult", &result.fields(call.campaign));
+    event(channel, "MiniBotCall", &[("State", "ended".into()), ("Campaign", call.campaign.into()), ("Status", result.status.as_str().into()),
+        ("Outcome", result.outcome.as_str().into()), ("Turns", result.turns.len().to_string())]);
 }
 
 /// Hands the call's record to the store's threads: no SQL on the channel thread.
 fn store_result(call: &CallInfo, result: &CallResult) {
     let channel = call.channel;
-    let record = crate::store::record::CallRecord {
-        key: format!("{}/{}", call.bot.settings.node, channel.unique_id()),
+    let identity = CallIdentity {
+        node: call.bot.settings.node.clone(),
         uniqueid: channel.unique_id(),
         channel: channel.name(),
         campaign: call.campaign.to_string(),
         phone: call.phone.clone(),
         answered_at_ms: call.answered_at_ms,
         ended_at_ms: unix_ms(),
-        status: result.status.as_str().into(),
-        outcome: result.outcome.as_str().into(),
-        score: result.qualification.score as i32,
-        lead_class: result.qualification.class.clone(),
-        reasons: result.qualification.reasons.clone(),
-        callback_when: result.callback.map(|w| w.describe()),
-        amd_verdict: result.machine.clone(),
         recording: call.recording.clone(),
-        dial: None,
-        turns: result.turns.iter().map(turn_record).collect(),
     };
+    let record = CallRecord::of_call(&identity, result);
     // A call the campaign dialer placed gets what its contact's queue row becomes.
     let record = match &call.bot.dialer {
-        Some(dialer) => dialer.hand_over(&channel.unique_id(), record, result.callback),
+        Some(dialer) => dialer.hand_over(&identity.uniqueid, record, result.callback),
         None => record,
     };
     if let Some(store) = &call.bot.store {
@@ -619,28 +408,10 @@ fn unix_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-fn turn_record(t: &Turn) -> crate::store::record::TurnRecord {
-    crate::store::record::TurnRecord {
-        step: t.step.clone(),
-        question: t.question.clone(),
-        text: t.text.clone(),
-        intent: t.intent.map(|i| i.as_str().to_string()),
-        confidence: t.intent.map(|_| t.confidence),
-        entities: t.entities.clone(),
-        sentiment: t.sentiment.map(|s| s.as_str().to_string()),
-        tier: t.tier.map(|x| x.as_str().to_string()),
-        asr_ms: t.intent.map(|_| t.asr_ms as f32),
-        intent_ms: t.intent.map(|_| t.intent_ms as f32),
-        barge_in: t.barged_in,
-        dtmf: t.dtmf.map(|d| d.to_string()),
-        no_input: t.no_input,
-        at_ms: t.at_ms as i64,
-    }
-}
-
-fn update_view(live: &LiveCall, controller: &Controller) {
+fn update_view(live: &LiveCall, session: &Session) {
+    let controller = session.controller();
     let mut view = live.view.lock();
-    view.phase = controller.state_label();
+    view.phase = session.state_label();
     if view.step != controller.step() {
         view.step = controller.step().to_string();
     }
@@ -713,8 +484,14 @@ fn emit(channel: &Channel, live: &LiveCall, e: CallEvent) {
         CallEvent::Reprompt { step, count } => event(channel, "MiniBotReprompt", &[("Step", step), ("Count", count.to_string())]),
         CallEvent::Dtmf { step, digit } => event(channel, "MiniBotDtmf", &[("Step", step), ("Digit", digit.to_string())]),
         CallEvent::AsrFailed { step, reason } => {
+            log::error!("MiniBot on {}: speech recognition failed ({reason}); the call goes on with DTMF only", channel.name());
             METRICS.asr_failures.fetch_add(1, Ordering::Relaxed);
             event(channel, "MiniBotAsrFailed", &[("Step", step), ("Reason", reason)])
+        }
+        // The callee's answer ended, the bot speaks again: the reaction the callee hears.
+        CallEvent::Reaction { tier, seconds } => crate::obs::prom::RECORDED.reaction.observe(&[tier], seconds),
+        CallEvent::Message { file, after_beep } => {
+            event(channel, "MiniBotMessage", &[("File", file), ("AfterBeep", if after_beep { "yes" } else { "no" }.into())])
         }
         CallEvent::LateResult { step, intent, how } => {
             crate::obs::prom::RECORDED.late_results.inc(&[how]);

@@ -1,6 +1,8 @@
 //! What one call leaves in the database, as plain data: built at the call's end on its thread,
 //! written by the store's threads, and serialized one JSON line per call in the spool.
 
+use crate::call::result::CallResult;
+use crate::domain::Turn;
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -65,7 +67,66 @@ pub struct CallRecord {
     pub turns: Vec<TurnRecord>,
 }
 
+/// Which call a result belongs to, as the channel knows it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CallIdentity {
+    /// This node's name: with the uniqueid, the record's idempotency key.
+    pub node: String,
+    pub uniqueid: String,
+    pub channel: String,
+    pub campaign: String,
+    pub phone: Option<String>,
+    pub answered_at_ms: i64,
+    pub ended_at_ms: i64,
+    /// The recording's path, once it is known to have been written.
+    pub recording: Option<String>,
+}
+
+impl TurnRecord {
+    pub fn of(t: &Turn) -> TurnRecord {
+        TurnRecord {
+            step: t.step.clone(),
+            question: t.question.clone(),
+            text: t.text.clone(),
+            intent: t.intent.map(|i| i.as_str().to_string()),
+            confidence: t.intent.map(|_| t.confidence),
+            entities: t.entities.clone(),
+            sentiment: t.sentiment.map(|s| s.as_str().to_string()),
+            tier: t.tier.map(|x| x.as_str().to_string()),
+            asr_ms: t.intent.map(|_| t.asr_ms as f32),
+            intent_ms: t.intent.map(|_| t.intent_ms as f32),
+            barge_in: t.barged_in,
+            dtmf: t.dtmf.map(|d| d.to_string()),
+            no_input: t.no_input,
+            at_ms: t.at_ms as i64,
+        }
+    }
+}
+
 impl CallRecord {
+    /// The record of a call that ended with `result` (the dialer adds its queue row's part).
+    pub fn of_call(call: &CallIdentity, result: &CallResult) -> CallRecord {
+        CallRecord {
+            key: format!("{}/{}", call.node, call.uniqueid),
+            uniqueid: call.uniqueid.clone(),
+            channel: call.channel.clone(),
+            campaign: call.campaign.clone(),
+            phone: call.phone.clone(),
+            answered_at_ms: call.answered_at_ms,
+            ended_at_ms: call.ended_at_ms,
+            status: result.status.as_str().into(),
+            outcome: result.outcome.as_str().into(),
+            score: result.qualification.score as i32,
+            lead_class: result.qualification.class.clone(),
+            reasons: result.qualification.reasons.clone(),
+            callback_when: result.callback.map(|w| w.describe()),
+            amd_verdict: result.machine.clone(),
+            recording: call.recording.clone(),
+            dial: None,
+            turns: result.turns.iter().map(TurnRecord::of).collect(),
+        }
+    }
+
     /// One spool line back into a record, or why it cannot be (bytes as read from disk).
     pub fn from_spool_line(line: &[u8]) -> Result<CallRecord, String> {
         let text = std::str::from_utf8(line).map_err(|e| format!("not UTF-8 ({e})"))?;

@@ -62,6 +62,7 @@ impl Call {
                 Action::Play(f) => self.log.push(format!("play {f}")),
                 Action::StopPrompt => self.log.push("stop".into()),
                 Action::StopRecording => self.log.push("stop recording".into()),
+                Action::StartRecording => self.log.push("start recording".into()),
                 Action::End { status, outcome } => self.log.push(format!("end {status} {outcome}")),
                 Action::Classify { turn, text, context } if self.deferred.is_some() => {
                     self.deferred.as_mut().unwrap().push((turn, text, context));

@@ -1,0 +1,363 @@
+//! A call inside MiniBot() from the answer to the last sound, as one sans-IO machine: the wait for
+//! machine evidence when AMD() said MACHINE, the recording notice, the conversation (the
+//! `Controller`), then, on a machine, the message after the beep. Inputs in, actions out, time
+//! passed in: the driver (src/host/app.rs) only waits on the channel until `next_deadline()` and
+//! turns actions into Asterisk calls, so every stage and watchdog here is tested on a fake clock.
+
+use super::controller::{Action, CallEvent, Controller, Input as Turn, Phase};
+use super::media::MediaEvent;
+use crate::amd::{AmdConfig, AsteriskAmd, MachineDetector, Verdict};
+use crate::asr::AsrEvent;
+use crate::campaign::MachineAction;
+use crate::domain::{CallStatus, Classification, Outcome, Tier};
+use crate::scenario::Scenario;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What the driver reports, in the order it saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    HungUp,
+    Dtmf(char),
+    /// The sound the session asked for started playing.
+    PromptStarted,
+    /// It played to its end.
+    PromptFinished,
+    /// It could not be played.
+    PromptFailed,
+    Media(MediaEvent),
+    Recognized(AsrEvent),
+    /// The intent service's answer to an `Action::Classify`.
+    Classified { turn: u64, classification: Classification, tier: Tier, latency: Duration },
+    /// Time passes.
+    Tick,
+}
+
+/// Where the call is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stage {
+    /// AMD() heard a machine: the first prompt waits for a beep, the greeting's end, or a
+    /// person's short "allô ?".
+    AwaitingMachine,
+    /// The recording notice plays in full; nothing said meanwhile is an answer.
+    Notice,
+    Conversation,
+    /// A machine, and the campaign leaves a message: after the beep, or once the greeting has
+    /// been quiet for `silence_ms`, or at `max_wait_ms` at the latest.
+    AwaitingBeep { quiet_since: Option<Instant>, until: Instant },
+    Message,
+    Done,
+}
+
+/// What the session is told at the start of the call.
+pub struct SessionSetup {
+    pub amd: AmdConfig,
+    /// AMD()'s verdict, when the dialplan ran it.
+    pub asterisk_amd: Option<AsteriskAmd>,
+    /// The campaign records on this node: its notice plays first, and recording starts after it.
+    pub recorded: bool,
+    /// TEST FIXTURE (test_hooks only): the recognizer's final texts, turn by turn.
+    pub fixture: VecDeque<String>,
+}
+
+pub struct Session {
+    controller: Controller,
+    scenario: Arc<Scenario>,
+    detector: MachineDetector,
+    /// AMD() ran: the verdict goes in the record even when it was a person.
+    had_amd: bool,
+    started: Instant,
+    stage: Stage,
+    recorded: bool,
+    fixture: VecDeque<String>,
+    speaking: bool,
+    machine_reported: bool,
+    /// How the call ends once the message has played.
+    ending: Option<(CallStatus, Outcome)>,
+    /// The callee's last answer ended then, understood by that tier: the reaction they hear runs
+    /// until the bot's next prompt starts.
+    reaction_from: Option<(Instant, &'static str)>,
+}
+
+impl Session {
+    pub fn new(controller: Controller, scenario: Arc<Scenario>, setup: SessionSetup, now: Instant) -> Session {
+        let had_amd = setup.asterisk_amd.is_some();
+        Session {
+            controller,
+            scenario,
+            detector: MachineDetector::new(setup.amd, setup.asterisk_amd),
+            had_amd,
+            started: now,
+            stage: Stage::AwaitingMachine,
+            recorded: setup.recorded,
+            fixture: setup.fixture,
+            speaking: false,
+            machine_reported: false,
+            ending: None,
+            reaction_from: None,
+        }
+    }
+
+    pub fn controller(&self) -> &Controller {
+        &self.controller
+    }
+
+    /// The call's state as operators know it (the live view, `minibot show calls`).
+    pub fn state_label(&self) -> &'static str {
+        match self.stage {
+            Stage::AwaitingBeep { .. } | Stage::Message => "leaving a message",
+            _ => self.controller.state_label(),
+        }
+    }
+
+    /// The answering-machine verdict and what decided it, for calls where AMD() ran or a machine
+    /// answered: (the record's words, (verdict, evidence) for the metrics).
+    pub fn machine_verdict(&self, outcome: Outcome) -> Option<(String, (&'static str, &'static str))> {
+        let is_machine = outcome == Outcome::AnsweringMachine;
+        (self.had_amd || is_machine).then(|| (self.detector.describe(is_machine), self.detector.evidence(is_machine)))
+    }
+
+    pub fn start(&mut self, now: Instant) -> Vec<Action> {
+        if self.detector.wait_first() {
+            return Vec::new();
+        }
+        self.after_human(now)
+    }
+
+    pub fn handle(&mut self, input: Input, now: Instant) -> Vec<Action> {
+        match self.stage {
+            Stage::AwaitingMachine => self.awaiting_machine(input, now),
+            Stage::Notice => self.notice(input, now),
+            Stage::Conversation => self.conversation(input, now),
+            Stage::AwaitingBeep { .. } => self.awaiting_beep(input, now),
+            Stage::Message => self.message(input),
+            Stage::Done => Vec::new(),
+        }
+    }
+
+    /// When `handle(Tick)` next has something to do.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        match self.stage {
+            Stage::AwaitingMachine => Some(self.started + Duration::from_millis(u64::from(self.detector.config().max_wait_ms))),
+            Stage::Conversation => self.controller.next_deadline(),
+            Stage::AwaitingBeep { quiet_since, until } => {
+                let quiet_enough = quiet_since.map(|t| t + Duration::from_millis(u64::from(self.detector.config().silence_ms)));
+                Some(quiet_enough.map_or(until, |q| q.min(until)))
+            }
+            Stage::Notice | Stage::Message | Stage::Done => None,
+        }
+    }
+
+    fn ms_at(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.started).as_millis() as u64
+    }
+
+    /// What the media reports, as evidence, at the time the media saw it (not when it is read).
+    fn observe(&mut self, event: &MediaEvent, now: Instant) {
+        match event {
+            MediaEvent::SpeechStarted { confirmed_at, onset_ms, .. } => {
+                self.speaking = true;
+                self.detector.speech_started(self.ms_at(*confirmed_at).saturating_sub(*onset_ms));
+            }
+            MediaEvent::SpeechEnded { at, .. } => {
+                self.speaking = false;
+                self.detector.speech_ended(self.ms_at(*at));
+            }
+            MediaEvent::Beep(hz) => self.detector.beep(self.ms_at(now), *hz),
+            MediaEvent::Rate(_) => {}
+        }
+    }
+
+    fn end(&mut self, status: CallStatus, outcome: Outcome) -> Vec<Action> {
+        self.stage = Stage::Done;
+        vec![Action::End { status, outcome }]
+    }
+
+    fn awaiting_machine(&mut self, input: Input, now: Instant) -> Vec<Action> {
+        match input {
+            Input::HungUp => return self.end(CallStatus::Hangup, Outcome::HangupEarly),
+            Input::Media(event) => self.observe(&event, now),
+            // The greeting's words are not answers; keys pressed now neither.
+            _ => {}
+        }
+        match self.detector.while_waiting(self.ms_at(now)) {
+            Some(Verdict::Machine) => self.machine(CallStatus::Success, now, Vec::new()),
+            Some(Verdict::Human) => self.after_human(now),
+            None => Vec::new(),
+        }
+    }
+
+    /// A person: the recording notice when the call is recorded, then the scenario.
+    fn after_human(&mut self, now: Instant) -> Vec<Action> {
+        match self.scenario.recording_notice.clone().filter(|_| self.recorded) {
+            Some(notice) => {
+                self.stage = Stage::Notice;
+                let step = "recording_notice".to_string();
+                vec![Action::Event(CallEvent::PromptStarted { step, file: notice.clone() }), Action::Play(notice)]
+            }
+            None => self.converse(now),
+        }
+    }
+
+    fn converse(&mut self, now: Instant) -> Vec<Action> {
+        self.stage = Stage::Conversation;
+        let actions = self.controller.start(now);
+        self.from_controller(actions, now)
+    }
+
+    fn notice(&mut self, input: Input, now: Instant) -> Vec<Action> {
+        match input {
+            Input::HungUp => self.end(CallStatus::Hangup, Outcome::HangupEarly),
+            Input::PromptFinished => {
+                // Told: from now on the call is recorded (a machine's greeting never is).
+                let mut actions = vec![Action::StartRecording];
+                actions.extend(self.converse(now));
+                actions
+            }
+            // Not told, not recorded: the call goes on without a recording.
+            Input::PromptFailed => self.converse(now),
+            _ => Vec::new(), // what the callee says over the notice is not an answer
+        }
+    }
+
+    fn conversation(&mut self, input: Input, now: Instant) -> Vec<Action> {
+        let mut actions = Vec::new();
+        let turn = match input {
+            Input::HungUp => Some(Turn::HungUp),
+            Input::Dtmf(digit) => Some(Turn::Dtmf(digit)),
+            Input::PromptStarted => {
+                if let Some((ended, tier)) = self.reaction_from.take() {
+                    actions.push(Action::Event(CallEvent::Reaction { tier, seconds: now.saturating_duration_since(ended).as_secs_f64() }));
+                }
+                None
+            }
+            Input::PromptFinished => Some(Turn::PromptFinished),
+            Input::PromptFailed => {
+                self.reaction_from = None;
+                Some(Turn::PromptFailed)
+            }
+            Input::Media(event) => {
+                self.observe(&event, now);
+                let turn = match event {
+                    MediaEvent::SpeechStarted { confirmed_at, .. } => Some(Turn::SpeechStarted { confirmed_at }),
+                    MediaEvent::SpeechEnded { at, .. } => {
+                        // Only an answer the bot waits for: not speech over a prompt it did not stop.
+                        if self.controller.phase() != Phase::Responding {
+                            self.reaction_from = Some((at, "none"));
+                        }
+                        Some(Turn::SpeechEnded)
+                    }
+                    MediaEvent::Rate(_) | MediaEvent::Beep(_) => None,
+                };
+                if let Some(turn) = turn {
+                    let done = self.controller.handle(turn, now);
+                    actions.extend(self.from_controller(done, now));
+                }
+                actions.extend(self.machine_during_call(now));
+                return actions;
+            }
+            Input::Recognized(AsrEvent::Partial { text }) => Some(Turn::Partial(text)),
+            Input::Recognized(AsrEvent::Final { text, latency }) => {
+                // One fixture line per speech turn, whatever the (Korean) model made of it.
+                let text = self.fixture.pop_front().unwrap_or(text);
+                Some(Turn::Final { text, latency })
+            }
+            Input::Recognized(AsrEvent::Failed { reason }) => Some(Turn::AsrFailed(reason)),
+            Input::Classified { turn, classification, tier, latency } => {
+                if let Some((_, last_tier)) = &mut self.reaction_from {
+                    *last_tier = tier.as_str();
+                }
+                Some(Turn::Classified { turn, classification, tier, latency })
+            }
+            Input::Tick => {
+                actions.extend(self.machine_during_call(now));
+                Some(Turn::Tick)
+            }
+        };
+        if let Some(turn) = turn {
+            let done = self.controller.handle(turn, now);
+            actions.extend(self.from_controller(done, now));
+        }
+        actions
+    }
+
+    /// On calls where AMD() ran, a beep or a long greeting heard during the conversation.
+    fn machine_during_call(&mut self, now: Instant) -> Vec<Action> {
+        if self.machine_reported || self.stage != Stage::Conversation || self.detector.during_call(self.ms_at(now)) != Some(Verdict::Machine) {
+            return Vec::new();
+        }
+        self.machine_reported = true;
+        let done = self.controller.handle(Turn::MachineDetected, now);
+        self.from_controller(done, now)
+    }
+
+    /// The controller's actions, its end turned into the message when a machine answered.
+    fn from_controller(&mut self, actions: Vec<Action>, now: Instant) -> Vec<Action> {
+        let mut out = Vec::with_capacity(actions.len());
+        for action in actions {
+            match action {
+                Action::End { status, outcome } if outcome == Outcome::AnsweringMachine && status != CallStatus::Hangup => {
+                    out.extend(self.machine(status, now, Vec::new()));
+                }
+                Action::End { status, outcome } => out.extend(self.end(status, outcome)),
+                other => out.push(other),
+            }
+        }
+        out
+    }
+
+    /// A machine answered: its message when the campaign leaves one, else the end.
+    fn machine(&mut self, status: CallStatus, now: Instant, mut actions: Vec<Action>) -> Vec<Action> {
+        let outcome = Outcome::AnsweringMachine;
+        if !matches!(self.scenario.dialing.on_machine, MachineAction::LeaveMessage(_)) {
+            actions.extend(self.end(status, outcome));
+            return actions;
+        }
+        self.ending = Some((status, outcome));
+        let until = now + Duration::from_millis(u64::from(self.detector.config().max_wait_ms));
+        self.stage = Stage::AwaitingBeep { quiet_since: (!self.speaking).then_some(now), until };
+        actions.extend(self.awaiting_beep(Input::Tick, now));
+        actions
+    }
+
+    fn awaiting_beep(&mut self, input: Input, now: Instant) -> Vec<Action> {
+        let Stage::AwaitingBeep { mut quiet_since, until } = self.stage else { return Vec::new() };
+        match input {
+            Input::HungUp => return self.end_as_decided(),
+            Input::Media(event) => {
+                match event {
+                    MediaEvent::SpeechStarted { .. } => quiet_since = None,
+                    MediaEvent::SpeechEnded { .. } => quiet_since = Some(now),
+                    _ => {}
+                }
+                self.observe(&event, now);
+            }
+            _ => {}
+        }
+        self.stage = Stage::AwaitingBeep { quiet_since, until };
+        let silence = Duration::from_millis(u64::from(self.detector.config().silence_ms));
+        let quiet_enough = quiet_since.is_some_and(|t| now.saturating_duration_since(t) >= silence);
+        if !(self.detector.beep_heard() || quiet_enough || now >= until) {
+            return Vec::new();
+        }
+        let MachineAction::LeaveMessage(file) = self.scenario.dialing.on_machine.clone() else { return self.end_as_decided() };
+        self.stage = Stage::Message;
+        vec![Action::Event(CallEvent::Message { file: file.clone(), after_beep: self.detector.beep_heard() }), Action::Play(file)]
+    }
+
+    fn message(&mut self, input: Input) -> Vec<Action> {
+        match input {
+            Input::HungUp | Input::PromptFinished | Input::PromptFailed => self.end_as_decided(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn end_as_decided(&mut self) -> Vec<Action> {
+        let (status, outcome) = self.ending.unwrap_or((CallStatus::Success, Outcome::AnsweringMachine));
+        self.end(status, outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests;
