@@ -27,6 +27,7 @@ pub mod calendar;
 pub mod contacts;
 pub mod export;
 pub mod pacing;
+pub mod plan;
 pub mod retry;
 pub mod rules;
 

@@ -11,7 +11,7 @@ use crate::asr::Engine;
 use crate::ast::originate::{self, DialResult};
 use crate::campaign::calendar::Calendar;
 use crate::campaign::retry::{callback_slot, Next, RetryPolicy};
-use crate::campaign::rules::{self, Verdict};
+use crate::campaign::plan::{self, Gate, Load, RowPlan};
 use crate::campaign::{pacing::Pacer, DialerConfig, Dialing};
 use crate::nlp::when::When;
 use crate::obs::metrics::METRICS;
@@ -280,46 +280,44 @@ fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashM
         };
         let pacer = pacers.entry(campaign.id).or_insert_with(|| Pacer::new(dialing.calls_per_second, now));
         pacer.set_rate(dialing.calls_per_second);
-        let (held, total, mine, ramped) = {
+        let load = {
             let flight = shared.flight.lock();
-            (flight.held, flight.total, flight.per_campaign.get(&campaign.id).copied().unwrap_or(0), crate::campaign::pacing::ramped(flight.busy_since, now, &shared.config))
+            let mine = flight.per_campaign.get(&campaign.id).copied().unwrap_or(0);
+            Load {
+                held: flight.held,
+                total: flight.total,
+                mine,
+                overloaded: flight.total > 0 && (saturated(&shared.config) || behind(shared)),
+                ramped: crate::campaign::pacing::ramped(flight.busy_since, now, &shared.config),
+                paced: pacer.available(now, mine, dialing.max_concurrent),
+                max_calls: shared.config.max_calls,
+            }
         };
-        if held {
-            return Ok(());
-        }
-        if total > 0 && (saturated(&shared.config) || behind(shared)) {
-            shared.stats.held_by_capacity.fetch_add(1, Ordering::Relaxed);
-            return Ok(());
-        }
-        let room = pacer
-            .available(now, mine, dialing.max_concurrent)
-            .min(shared.config.max_calls.saturating_sub(total))
-            .min(ramped.saturating_sub(total));
-        if room == 0 {
-            continue;
-        }
+        let room = match plan::gate(&load) {
+            Gate::StopPass => {
+                if !load.held {
+                    shared.stats.held_by_capacity.fetch_add(1, Ordering::Relaxed);
+                }
+                return Ok(());
+            }
+            Gate::Claim(0) => continue,
+            Gate::Claim(room) => room,
+        };
         let due = queue::claim(db, &campaign, &shared.node, i64::from(room), lease_s, dialing.rules.per_days as i32)?;
         shared.stats.claimed.fetch_add(due.len() as u64, Ordering::Relaxed);
         let mut due = due.into_iter();
         while let Some(row) = due.next() {
             let zone = row.timezone.as_deref().and_then(|z| z.parse::<Tz>().ok()).unwrap_or(dialing.timezone);
-            if row.called_elsewhere {
-                // One call at a time to a person, whatever the campaign: try again in a minute.
-                queue::postpone(db, row.queue_id, &shared.node, Utc::now() + chrono::Duration::seconds(60), "being called by another campaign")?;
-                shared.stats.postponed.fetch_add(1, Ordering::Relaxed);
-                continue;
-            }
-            match rules::judge(Utc::now(), zone, &dialing.rules, &row.history) {
-                Verdict::Never { why } => {
-                    let status = if row.history.opted_out { "do_not_call" } else { "failed" };
+            match plan::plan_row(Utc::now(), zone, &dialing.rules, &row.history, row.called_elsewhere) {
+                RowPlan::Close { status, why } => {
                     queue::close(db, row.queue_id, &shared.node, status, why)?;
                     shared.stats.closed.fetch_add(1, Ordering::Relaxed);
                 }
-                Verdict::Later { at, why } => {
+                RowPlan::Postpone { at, why } => {
                     queue::postpone(db, row.queue_id, &shared.node, at, why)?;
                     shared.stats.postponed.fetch_add(1, Ordering::Relaxed);
                 }
-                Verdict::Dial => {
+                RowPlan::Dial => {
                     if !take_slot(shared, campaign.id, row.queue_id) {
                         // Unloading: this row and the rest of the batch go back, no attempt counted.
                         for row in std::iter::once(row).chain(due) {
