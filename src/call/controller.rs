@@ -292,15 +292,7 @@ impl Controller {
             Input::Final { text, latency } => self.on_final(text, latency, now, &mut actions),
             Input::Classified { turn, classification, tier, latency } => self.on_classified(turn, classification, tier, latency, now, &mut actions),
             Input::Dtmf(digit) => self.on_dtmf(digit, now, &mut actions),
-            Input::AsrFailed(reason) => {
-                self.asr_enabled = false;
-                actions.push(Action::Event(CallEvent::AsrFailed { step: self.step.clone(), reason }));
-                self.finals_due.clear(); // no final will come any more
-                if self.phase == Phase::Processing && !self.pending.iter().any(|p| !p.late) {
-                    // The text this turn waited for will not come.
-                    self.retry_or(Trigger::Intent(Intent::Unclear), now, &mut actions);
-                }
-            }
+            Input::AsrFailed(reason) => self.on_asr_failed(reason, now, &mut actions),
             Input::MachineDetected => {
                 self.sticky_outcome = Some(Outcome::AnsweringMachine);
                 self.end(CallStatus::Success, Outcome::AnsweringMachine, &mut actions);
@@ -308,6 +300,16 @@ impl Controller {
             Input::Tick => self.on_tick(now, &mut actions),
         }
         actions
+    }
+
+    fn on_asr_failed(&mut self, reason: String, now: Instant, actions: &mut Vec<Action>) {
+        self.asr_enabled = false;
+        actions.push(Action::Event(CallEvent::AsrFailed { step: self.step.clone(), reason }));
+        self.finals_due.clear(); // no final will come any more
+        if self.phase == Phase::Processing && !self.pending.iter().any(|p| !p.late) {
+            // The text this turn waited for will not come.
+            self.retry_or(Trigger::Intent(Intent::Unclear), now, actions);
+        }
     }
 
     fn on_hangup(&mut self, now: Instant, actions: &mut Vec<Action>) {
