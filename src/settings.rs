@@ -4,11 +4,11 @@
 
 use crate::amd::AmdConfig;
 use crate::obs::calllog::CallLogConfig;
-use crate::asr::{AsrConfig, AsrMode};
-use crate::config::document::{parse_bool, ConfigError, Document, Entry};
+use crate::asr::AsrConfig;
+use crate::config::document::{ConfigError, Document, FromKeys, Key};
 use crate::call::controller::CallLimits;
 use crate::campaign::DialerConfig;
-use crate::nlp::llm::{Api, LlmConfig};
+use crate::nlp::llm::LlmConfig;
 use crate::nlp::service::IntentConfig;
 use crate::store::StoreConfig;
 use crate::vad::SegmenterConfig;
@@ -120,41 +120,82 @@ impl Settings {
         let mut settings = Settings::default();
         let mut warnings = Vec::new();
         for section in &document.sections {
-            match section.name.as_str() {
-                "general" => {
-                    for entry in &section.entries {
-                        settings.apply_general(entry, &mut warnings)?;
-                    }
-                }
-                "asr" => {
-                    for entry in &section.entries {
-                        settings.apply_asr(entry, &mut warnings)?;
-                    }
-                }
-                "vad" => {
-                    for entry in &section.entries {
-                        settings.apply_vad(entry, &mut warnings)?;
-                    }
-                }
-                "intent" | "llm" | "database" | "call" | "dialer" | "amd" | "calllog" | "gdpr" | "recording" | "http" => {
-                    for entry in &section.entries {
-                        settings.apply_numbers(&section.name, entry, &mut warnings)?;
-                    }
-                }
+            let name = section.name.as_str();
+            if name == "qualification" {
                 // Scoring is the campaign's: a section left from an older file must not look applied.
-                "qualification" => {
-                    let message = "lead scoring is per campaign now: move it to minibot_scenarios.conf \
-                                   (points_<intent>, points_entity, points_max per step; points_<outcome>, lead_<class> per campaign)";
-                    return Err(ConfigError::at(&document.file, section.line, "qualification", "", message));
+                let message = "lead scoring is per campaign now: move it to minibot_scenarios.conf \
+                               (points_<intent>, points_entity, points_max per step; points_<outcome>, lead_<class> per campaign)";
+                return Err(ConfigError::at(&document.file, section.line, "qualification", "", message));
+            }
+            if !SECTIONS.contains(&name) {
+                warnings.push(format!("{} line {}: unknown section [{name}] ignored", document.file, section.line));
+                continue;
+            }
+            for entry in &section.entries {
+                let key = Key { section: name, entry };
+                if !settings.apply(&key)? {
+                    warnings.push(key.unknown());
                 }
-                other => warnings.push(format!(
-                    "{} line {}: unknown section [{other}] ignored",
-                    document.file, section.line
-                )),
             }
         }
         settings.check_bounds(&document.file)?;
         Ok(Loaded { settings, warnings })
+    }
+
+    /// One key, read by the type its section fills; Ok(false) when no type knows it.
+    fn apply(&mut self, key: &Key) -> Result<bool, ConfigError> {
+        match key.section {
+            "general" => self.apply_general(key),
+            "asr" if key.name() == "on_model_error" => {
+                self.asr_required = match key.value() {
+                    "decline" => true,
+                    "dtmf_only" => false,
+                    other => return Err(key.error(format!("'{other}' is not decline or dtmf_only"))),
+                };
+                Ok(true)
+            }
+            "asr" => self.asr.apply(key),
+            "vad" => self.vad.apply(key),
+            "call" => self.limits.apply(key),
+            "intent" => self.intent.apply(key),
+            "llm" => self.llm.apply(key),
+            "database" if key.name() == "node" => {
+                let value = key.value();
+                if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+                    return Err(key.error(format!("'{value}' is not a node name (letters, digits, '-', '_', '.')")));
+                }
+                self.node = value.to_string();
+                Ok(true)
+            }
+            "database" => self.database.apply(key),
+            "dialer" => self.dialer.apply(key),
+            "amd" => self.amd.apply(key),
+            "calllog" => self.calllog.apply(key),
+            "http" => self.http.apply(key),
+            "gdpr" => {
+                match key.name() {
+                    "retention_days" => self.retention_days = key.number(0, 36_500)?,
+                    "purge_interval_min" => self.purge_interval_min = key.number(1, 10_080)?,
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+            "recording" => {
+                match key.name() {
+                    "enabled" => self.recording_enabled = key.boolean()?,
+                    "dir" => {
+                        let value = key.value();
+                        if value.is_empty() || value.contains("..") {
+                            return Err(key.error(format!("'{value}' is not a directory for recordings (no '..')")));
+                        }
+                        self.recording_dir = value.to_string();
+                    }
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// Bounds that depend on each other, checked once every section is read.
@@ -181,232 +222,56 @@ impl Settings {
         Ok(())
     }
 
-    fn apply_general(&mut self, entry: &Entry, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
-        let error = |message: String| ConfigError::for_entry("general", entry, message);
-        let value = entry.value.as_str();
-        match entry.key.as_str() {
-            "enabled" => self.enabled = parse_bool(value).ok_or_else(|| error(bool_message(value)))?,
-            "test_hooks" => self.test_hooks = parse_bool(value).ok_or_else(|| error(bool_message(value)))?,
+    fn apply_general(&mut self, key: &Key) -> Result<bool, ConfigError> {
+        let value = key.value();
+        match key.name() {
+            "enabled" => self.enabled = key.boolean()?,
+            "test_hooks" => self.test_hooks = key.boolean()?,
             "log_level" => {
-                self.log_level = parse_log_level(value).ok_or_else(|| {
-                    error(format!("'{value}' is not a log level (error, warning, notice, debug)"))
-                })?
+                self.log_level =
+                    parse_log_level(value).ok_or_else(|| key.error(format!("'{value}' is not a log level (error, warning, notice, debug)")))?
             }
             "default_country" => {
                 let valid = (1..=3).contains(&value.len()) && value.chars().all(|c| c.is_ascii_digit()) && !value.starts_with('0');
                 if !valid {
-                    return Err(error(format!("'{value}' is not a country calling code such as 33")));
+                    return Err(key.error(format!("'{value}' is not a country calling code such as 33")));
                 }
                 self.default_country = value.to_string();
             }
             "language" => {
-                let valid = !value.is_empty()
-                    && value.len() <= 16
-                    && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                let valid = !value.is_empty() && value.len() <= 16 && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                 if !valid {
-                    return Err(error(format!("'{value}' is not a sound language such as fr or fr_FR")));
+                    return Err(key.error(format!("'{value}' is not a sound language such as fr or fr_FR")));
                 }
                 self.language = value.to_string();
             }
-            other => warnings.push(format!("{} line {}: unknown key '{other}' in [general] ignored", entry.file, entry.line)),
+            _ => return Ok(false),
         }
-        Ok(())
+        Ok(true)
     }
 }
 
-impl Settings {
-    fn apply_asr(&mut self, entry: &Entry, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
-        let error = |message: String| ConfigError::for_entry("asr", entry, message);
-        let value = entry.value.as_str();
-        match entry.key.as_str() {
-            "model" => self.asr.model_path = value.to_string(),
-            "mode" => {
-                self.asr.mode = match value {
-                    "worker" => AsrMode::Worker,
-                    "inline" => AsrMode::Inline,
-                    _ => return Err(error(format!("'{value}' is not an ASR mode (worker or inline)"))),
-                }
-            }
-            "prewarm" => self.asr.prewarm = parse_number(value, 0, 50).ok_or_else(|| error(range_message(value, 0, 50)))? as usize,
-            "max_recognizers" => self.asr.max_recognizers = parse_number(value, 0, 10_000).ok_or_else(|| error(range_message(value, 0, 10_000)))? as usize,
-            "decoders" => self.asr.decoders = parse_number(value, 0, 1024).ok_or_else(|| error(range_message(value, 0, 1024)))? as usize,
-            "rebuild_after_calls" => {
-                self.asr.rebuild_after_calls = parse_number(value, 0, 1_000_000).ok_or_else(|| error(range_message(value, 0, 1_000_000)))? as usize
-            }
-            "partial_interval_ms" => {
-                self.asr.partial_interval_ms = parse_number(value, 20, 5000).ok_or_else(|| error(range_message(value, 20, 5000)))?
-            }
-            "on_model_error" => {
-                self.asr_required = match value {
-                    "decline" => true,
-                    "dtmf_only" => false,
-                    _ => return Err(error(format!("'{value}' is not decline or dtmf_only"))),
-                }
-            }
-            other => warnings.push(format!("{} line {}: unknown key '{other}' in [asr] ignored", entry.file, entry.line)),
-        }
-        Ok(())
-    }
+/// The sections of minibot.conf.
+const SECTIONS: &[&str] = &["general", "asr", "vad", "call", "intent", "llm", "database", "dialer", "amd", "calllog", "gdpr", "recording", "http"];
 
-    fn apply_vad(&mut self, entry: &Entry, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
-        let error = |message: String| ConfigError::for_entry("vad", entry, message);
-        let value = entry.value.as_str();
-        let target = match entry.key.as_str() {
-            "onset_ms" => &mut self.vad.onset_ms,
-            "hangover_ms" => &mut self.vad.hangover_ms,
-            "preroll_ms" => &mut self.vad.preroll_ms,
-            "max_speech_ms" => &mut self.vad.max_speech_ms,
-            other => {
-                warnings.push(format!("{} line {}: unknown key '{other}' in [vad] ignored", entry.file, entry.line));
-                return Ok(());
-            }
-        };
-        let max = if entry.key == "max_speech_ms" { 600_000 } else { 5000 };
-        let ms = parse_number(value, 20, max).ok_or_else(|| error(range_message(value, 20, max)))?;
-        if ms % 20 != 0 {
-            return Err(error(format!("'{value}' is not a multiple of 20 ms (the VAD frame)")));
-        }
-        *target = ms;
-        Ok(())
-    }
-}
-
-impl Settings {
-    /// [intent], [llm], [database] and [call]: mostly bounded numbers.
-    fn apply_numbers(&mut self, section: &str, entry: &Entry, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
-        let error = |message: String| ConfigError::for_entry(section, entry, message);
-        let value = entry.value.trim();
-        let number = |min: u32, max: u32| parse_number(value, min, max).ok_or_else(|| error(range_message(value, min, max)));
-        match (section, entry.key.as_str()) {
-            ("intent", "llm_below") => {
-                self.intent.llm_below = value
-                    .parse::<f32>()
-                    .ok()
-                    .filter(|v| (0.0..=1.01).contains(v))
-                    .ok_or_else(|| error(format!("'{value}' is not a confidence from 0 to 1")))?
-            }
-            ("call", "max_duration_s") => self.limits.max_duration = std::time::Duration::from_secs(number(10, 86_400)? as u64),
-            ("call", "processing_timeout_ms") => {
-                self.limits.processing_timeout = std::time::Duration::from_millis(number(200, 120_000)? as u64)
-            }
-            ("call", "last_words_ms") => self.limits.last_words = std::time::Duration::from_millis(number(0, 10_000)? as u64),
-            ("intent", "deadline_ms") => self.intent.deadline_ms = number(50, 10_000)? as u64,
-            ("intent", "model") => {
-                if value.contains("..") {
-                    return Err(error(format!("'{value}' must not contain '..'")));
-                }
-                self.intent.model = value.to_string();
-            }
-            ("intent", "cache_size") => self.intent.cache_size = number(0, 1_000_000)? as usize,
-            ("llm", "url") => {
-                if !(value.is_empty() || value.starts_with("http://") || value.starts_with("https://")) {
-                    return Err(error(format!("'{value}' is not an http(s) URL")));
-                }
-                self.llm.url = value.to_string();
-            }
-            ("llm", "api") => {
-                self.llm.api = match value {
-                    "ollama" => Api::Ollama,
-                    "openai" => Api::OpenAi,
-                    _ => return Err(error(format!("'{value}' is not ollama or openai"))),
-                }
-            }
-            ("llm", "model") => self.llm.model = value.to_string(),
-            ("llm", "keep_alive") => self.llm.keep_alive = value.to_string(),
-            ("llm", "workers") => self.llm.workers = number(1, 64)? as usize,
-            ("llm", "queue") => self.llm.queue = number(1, 10_000)? as usize,
-            ("llm", "connect_timeout_ms") => self.llm.connect_timeout_ms = number(10, 60_000)? as u64,
-            ("llm", "timeout_ms") => self.llm.timeout_ms = number(50, 120_000)? as u64,
-            ("llm", "breaker_failures") => self.llm.breaker_failures = number(1, 1000)?,
-            ("llm", "breaker_cooldown_ms") => self.llm.breaker_cooldown_ms = number(100, 3_600_000)? as u64,
-            ("database", "url") => {
-                let candidate = crate::store::StoreConfig { url: value.to_string(), ..crate::store::StoreConfig::default() };
-                if !value.is_empty() {
-                    crate::store::db::parse_url(&candidate).map_err(error)?;
-                }
-                self.database.url = value.to_string();
-            }
-            ("database", "connect_timeout_ms") => self.database.connect_timeout_ms = number(100, 60_000)? as u64,
-            ("database", "timeout_ms") => self.database.timeout_ms = number(100, 600_000)? as u64,
-            ("database", "writers") => self.database.writers = number(1, 20)? as usize,
-            ("database", "queue") => self.database.queue = number(1, 1_000_000)? as usize,
-            ("database", "tls_verify") => {
-                self.database.tls_verify = parse_bool(value).ok_or_else(|| error(bool_message(value)))?;
-            }
-            ("database", "retry_ms") => self.database.retry_ms = number(50, 600_000)? as u64,
-            ("database", "spool") => {
-                if !value.starts_with('/') {
-                    return Err(error(format!("'{value}' is not an absolute path")));
-                }
-                self.database.spool_path = value.to_string();
-            }
-            ("database", "node") => {
-                if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
-                    return Err(error(format!("'{value}' is not a node name (letters, digits, '-', '_', '.')")));
-                }
-                self.node = value.to_string();
-            }
-            ("gdpr", "retention_days") => self.retention_days = number(0, 36_500)?,
-            ("gdpr", "purge_interval_min") => self.purge_interval_min = number(1, 10_080)?,
-            ("calllog", "file") => {
-                if value.contains("..") {
-                    return Err(error(format!("'{value}' must not contain '..'")));
-                }
-                self.calllog.path = value.to_string();
-            }
-            ("http", "jwt_secret") => self.http.jwt_secret = crate::access::Secret::new(value).map_err(error)?,
-            ("http", "metrics_auth") => self.http.metrics_auth = parse_bool(value).ok_or_else(|| error(bool_message(value)))?,
-            ("http", "rate_limit") => self.http.rate_limit_per_min = number(1, 100_000)?,
-            ("http", "import_dir") => {
+/// `[http]` in minibot.conf.
+impl FromKeys for HttpConfig {
+    fn apply(&mut self, key: &Key) -> Result<bool, ConfigError> {
+        match key.name() {
+            "jwt_secret" => self.jwt_secret = crate::access::Secret::new(key.value()).map_err(|e| key.error(e))?,
+            "metrics_auth" => self.metrics_auth = key.boolean()?,
+            "rate_limit" => self.rate_limit_per_min = key.number(1, 100_000)?,
+            "import_dir" => {
+                let value = key.value();
                 if value.is_empty() || value.contains("..") {
-                    return Err(error(format!("'{value}' is not a directory for contact files (no '..')")));
+                    return Err(key.error(format!("'{value}' is not a directory for contact files (no '..')")));
                 }
-                self.http.import_dir = value.trim_end_matches('/').to_string();
+                self.import_dir = value.trim_end_matches('/').to_string();
             }
-            ("recording", "enabled") => self.recording_enabled = parse_bool(value).ok_or_else(|| error(bool_message(value)))?,
-            ("recording", "dir") => {
-                if value.is_empty() || value.contains("..") {
-                    return Err(error(format!("'{value}' is not a directory for recordings (no '..')")));
-                }
-                self.recording_dir = value.to_string();
-            }
-            ("calllog", "max_mb") => self.calllog.max_bytes = u64::from(number(1, 100_000)?) * 1024 * 1024,
-            ("calllog", "keep") => self.calllog.keep = number(0, 1000)?,
-            ("amd", "long_greeting_ms") => self.amd.long_greeting_ms = number(500, 60_000)?,
-            ("amd", "human_answer_ms") => self.amd.human_answer_ms = number(100, 10_000)?,
-            ("amd", "silence_ms") => self.amd.silence_ms = number(100, 10_000)?,
-            ("amd", "max_wait_ms") => self.amd.max_wait_ms = number(1000, 120_000)?,
-            ("dialer", "enabled") => self.dialer.enabled = parse_bool(value).ok_or_else(|| error(bool_message(value)))?,
-            ("dialer", "context") => {
-                if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                    return Err(error(format!("'{value}' is not a dialplan context name")));
-                }
-                self.dialer.context = value.to_string();
-            }
-            ("dialer", "max_calls") => self.dialer.max_calls = number(1, 10_000)?,
-            ("dialer", "lease_s") => self.dialer.lease_s = number(10, 3600)?,
-            ("dialer", "poll_ms") => self.dialer.poll_ms = number(50, 60_000)?,
-            ("dialer", "max_turn_ms") => self.dialer.max_turn_ms = number(50, 60_000)?,
-            ("dialer", "max_audio_gap_ms") => self.dialer.max_audio_gap_ms = number(20, 10_000)?,
-            ("dialer", "max_backlog_ms") => self.dialer.max_backlog_ms = number(100, 60_000)?,
-            ("dialer", "ramp_calls") => self.dialer.ramp_calls = number(1, 10_000)?,
-            ("dialer", "ramp_s") => self.dialer.ramp_s = number(0, 600)?,
-            (_, other) => warnings.push(format!("{} line {}: unknown key '{other}' in [{section}] ignored", entry.file, entry.line)),
+            _ => return Ok(false),
         }
-        Ok(())
+        Ok(true)
     }
-}
-
-fn parse_number(value: &str, min: u32, max: u32) -> Option<u32> {
-    value.trim().parse().ok().filter(|n| (min..=max).contains(n))
-}
-
-fn range_message(value: &str, min: u32, max: u32) -> String {
-    format!("'{value}' is not a whole number from {min} to {max}")
-}
-
-fn bool_message(value: &str) -> String {
-    format!("'{value}' is not yes or no")
 }
 
 fn parse_log_level(value: &str) -> Option<LevelFilter> {
@@ -422,7 +287,9 @@ fn parse_log_level(value: &str) -> Option<LevelFilter> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::asr::AsrMode;
     use crate::config::document::Document;
+    use crate::nlp::llm::Api;
 
     fn load(text: &str) -> Result<Loaded, ConfigError> {
         Settings::from_document(&Document::parse_str("minibot.conf", text)?)

@@ -266,19 +266,7 @@ fn place_calls(ami: &mut Ami, n: usize, exten: &str, fixture_for: impl Fn(usize)
     let cycle = Duration::from_secs_f64(2.0 + PAUSE_S);
     for id in 0..n {
         let fixture = format!("_FIXTURE={}", fixture_for(id));
-        let response = ami.action(
-            "Originate",
-            &[
-                ("Channel", &format!("Local/{exten}@bench-bot/n")),
-                ("Context", "bench-callee"),
-                ("Exten", "talk"),
-                ("Priority", "1"),
-                ("Async", "true"),
-                ("Codecs", "slin16"),
-                ("Variable", &format!("_BENCH_ID={id}")),
-                ("Variable", &fixture),
-            ],
-        );
+        let response = ami.originate(&format!("Local/{exten}@bench-bot/n"), ("bench-callee", "talk"), "slin16", &[format!("_BENCH_ID={id}"), fixture]);
         assert_eq!(response.get("Response"), Some("Success"), "{response:?}");
         std::thread::sleep(cycle / n as u32);
     }

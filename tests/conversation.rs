@@ -74,19 +74,7 @@ fn place_call_ending(asterisk: &Asterisk, campaign: &str, answers: &[&str], befo
     asterisk.write_config("extensions.conf", &format!("{conf}\n{callee}\n{bot}"));
     asterisk.cli("dialplan reload");
     let mut ami = asterisk.ami();
-    ami.action(
-        "Originate",
-        &[
-            ("Channel", &format!("Local/demo@conv-{n}/n")),
-            ("Context", &format!("conv-callee-{n}")),
-            ("Exten", "callee"),
-            ("Priority", "1"),
-            ("Async", "true"),
-            ("Codecs", "slin16"),
-        ],
-    );
-    let ended = |e: &Message| e.is("MiniBotCall") && e.get("State") == Some("ended");
-    let mut events = ami.collect_until(Duration::from_secs(120), ended);
+    let mut events = ami.call_until_ended(&format!("Local/demo@conv-{n}/n"), (&format!("conv-callee-{n}"), "callee"), "slin16", Duration::from_secs(120));
     // The dialplan's UserEvent follows unless the callee hung up first.
     events.extend(ami.collect_until(Duration::from_millis(500), |e| e.get("UserEvent") == Some("MiniBotDone")));
     let trace: Vec<String> = events
@@ -94,7 +82,7 @@ fn place_call_ending(asterisk: &Asterisk, campaign: &str, answers: &[&str], befo
         .filter(|e| e.get("Event").is_some_and(|n| n.starts_with("MiniBot")))
         .map(|e| format!("{:.2} {} {:?} {:?} {:?} {:?}", e.timestamp(), e.get("Event").unwrap(), e.get("Step"), e.get("State"), e.get("Text").or(e.get("Intent")), e.get("File")))
         .collect();
-    assert!(events.iter().any(ended), "call did not end:\n{}", trace.join("\n"));
+    assert!(events.iter().any(support::ami::call_ended), "call did not end:\n{}", trace.join("\n"));
     events
 }
 

@@ -62,12 +62,7 @@ fn main() {
     }
 
     let mut ami = asterisk.ami();
-    ami.action(
-        "Originate",
-        &[("Channel", "Local/demo@demo-bot/n"), ("Context", "demo-callee"), ("Exten", "callee"), ("Priority", "1"), ("Async", "true"), ("Codecs", "slin16")],
-    );
-    let ended = |e: &support::ami::Message| e.is("MiniBotCall") && e.get("State") == Some("ended");
-    let events = ami.collect_until(Duration::from_secs(120), ended);
+    let events = ami.call_until_ended("Local/demo@demo-bot/n", ("demo-callee", "callee"), "slin16", Duration::from_secs(120));
     let t0 = events.iter().find(|e| e.is("MiniBotCall")).map(|e| e.timestamp()).unwrap_or(0.0);
     for e in events.iter().filter(|e| e.get("Event").is_some_and(|n| n.starts_with("MiniBot"))) {
         let at = e.timestamp() - t0;
@@ -138,7 +133,7 @@ fn main() {
     println!("\n-- minibot show db\n{}", asterisk.cli("minibot show db").trim_end());
     println!("\n-- minibot show metrics\n{}", asterisk.cli("minibot show metrics").trim_end());
     println!("\ndemo finished in {:.1} s", started.elapsed().as_secs_f64());
-    if !events.iter().any(ended) {
+    if !events.iter().any(support::ami::call_ended) {
         println!("the call did not end within 120 s");
         std::process::exit(1);
     }

@@ -11,8 +11,8 @@ use std::path::Path;
 /// Bottom first. A module may use those of a lower layer (and itself), never the same layer's
 /// neighbours or anything above.
 const LAYERS: &[&[&str]] = &[
-    &["domain"],
-    &["config", "phone", "audio", "obs", "access"],
+    &["domain", "config"],
+    &["phone", "audio", "obs", "access"],
     &["vad", "amd", "recording"],
     &["asr"],
     &["nlp"],

@@ -59,20 +59,8 @@ fn call(asterisk: &Asterisk, bot: &str, callee: &str, timeout: Duration) -> Vec<
 /// The same, with the Local channel's native format `codec` (slin16, slin48, ulaw...).
 fn call_at(asterisk: &Asterisk, bot: &str, callee: &str, timeout: Duration, codec: &str) -> Vec<Message> {
     let mut ami = asterisk.ami();
-    let response = ami.action(
-        "Originate",
-        &[
-            ("Channel", &format!("Local/{bot}@minibot-media/n")),
-            ("Context", "minibot-callee"),
-            ("Exten", callee),
-            ("Priority", "1"),
-            ("Async", "true"),
-            ("Codecs", codec),
-        ],
-    );
-    assert_eq!(response.get("Response"), Some("Success"), "{response:?}");
-    let ended = |e: &Message| e.is("MiniBotCall") && e.get("State") == Some("ended");
-    let events = ami.collect_until(timeout, ended);
+    let events = ami.call_until_ended(&format!("Local/{bot}@minibot-media/n"), ("minibot-callee", callee), codec, timeout);
+    let ended = support::ami::call_ended;
     assert!(
         events.iter().any(ended),
         "call did not end within {timeout:?}; events: {:#?}\nlog:\n{}",

@@ -49,21 +49,8 @@ fn info(file: &Path) -> (u32, u32, f64) {
 
 fn originate(asterisk: &Asterisk, bot: &str, callee: &str) -> Vec<Message> {
     let mut ami = asterisk.ami();
-    let response = ami.action(
-        "Originate",
-        &[
-            ("Channel", &format!("Local/{bot}@minibot-rec/n")),
-            ("Context", "minibot-callee"),
-            ("Exten", callee),
-            ("Priority", "1"),
-            ("Async", "true"),
-            ("Codecs", "slin16"),
-        ],
-    );
-    assert_eq!(response.get("Response"), Some("Success"), "{response:?}");
-    let ended = |e: &Message| e.is("MiniBotCall") && e.get("State") == Some("ended");
-    let events = ami.collect_until(Duration::from_secs(60), ended);
-    assert!(events.iter().any(ended), "the call did not end:\n{}", asterisk.log());
+    let events = ami.call_until_ended(&format!("Local/{bot}@minibot-rec/n"), ("minibot-callee", callee), "slin16", Duration::from_secs(60));
+    assert!(events.iter().any(support::ami::call_ended), "the call did not end:\n{}", asterisk.log());
     events
 }
 

@@ -6,7 +6,7 @@
 mod support;
 
 use std::time::Duration;
-use support::ami::Message;
+use support::ami::call_ended as ended;
 use support::{free_port, speech, Asterisk, Options, PJSIP_MODULES};
 
 fn pjsip_conf(own_port: u16, peer: &str, peer_port: u16, context: &str, codec: &str) -> String {
@@ -80,20 +80,9 @@ fn g711_call(codec: &str) {
 
     let mut bot_ami = pbx.ami();
     let mut callee_ami = carrier.ami();
-    let response = callee_ami.action(
-        "Originate",
-        &[
-            ("Channel", &format!("PJSIP/media@pbx")),
-            ("Context", "carrier"),
-            ("Exten", "callee"),
-            ("Priority", "1"),
-            ("Async", "true"),
-            ("Codecs", codec),
-        ],
-    );
+    let response = callee_ami.originate("PJSIP/media@pbx", ("carrier", "callee"), codec, &[]);
     assert_eq!(response.get("Response"), Some("Success"), "{response:?}");
-    let ended = |e: &Message| e.is("MiniBotCall") && e.get("State") == Some("ended");
-    let events = bot_ami.collect_until(Duration::from_secs(30), ended);
+    let events = bot_ami.collect_until(Duration::from_secs(30), support::ami::call_ended);
     let callee_events = callee_ami.collect_until(Duration::from_secs(2), |e| e.get("State") == Some("stop"));
     let trace: Vec<String> = events
         .iter()

@@ -154,17 +154,7 @@ fn soak(run: Run) {
         while placed < run.calls && placed - ended < run.concurrency {
             let bot = format!("bot{}", dice.roll(TRANSCRIPTS.len()));
             let callee = CALLEES[dice.roll(CALLEES.len())];
-            let response = ami.action(
-                "Originate",
-                &[
-                    ("Channel", &format!("Local/{bot}@soak/n")),
-                    ("Context", "soak-callee"),
-                    ("Exten", callee),
-                    ("Priority", "1"),
-                    ("Async", "true"),
-                    ("Codecs", "slin16"),
-                ],
-            );
+            let response = ami.originate(&format!("Local/{bot}@soak/n"), ("soak-callee", callee), "slin16", &[]);
             assert_eq!(response.get("Response"), Some("Success"), "{response:?}");
             placed += 1;
         }

@@ -358,10 +358,7 @@ fn the_live_page_shows_a_running_call_in_headless_chromium() {
     let created = web.request("POST", "/api/campaigns/live/create", Some(&token(SECRET, "alice", "operator", 600)), None);
     assert_eq!(created.status, 200, "{}", created.body);
     let mut ami = asterisk.ami();
-    let response = ami.action(
-        "Originate",
-        &[("Channel", "Local/bot@minibot-live/n"), ("Context", "minibot-live"), ("Exten", "callee"), ("Priority", "1"), ("Async", "true")],
-    );
+    let response = ami.originate("Local/bot@minibot-live/n", ("minibot-live", "callee"), "", &[]);
     assert_eq!(response.get("Response"), Some("Success"));
     let listening = |e: &support::ami::Message| e.is("MiniBotPrompt") && e.get("State") == Some("finished");
     assert!(ami.wait_event(Duration::from_secs(20), listening).is_some(), "the bot did not reach listening:\n{}", asterisk.log());

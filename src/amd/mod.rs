@@ -4,6 +4,8 @@
 //! followed by silence (a person waiting for someone to speak). Pure: times are milliseconds
 //! since the bot started listening, given by the caller.
 
+use crate::config::document::{ConfigError, FromKeys, Key};
+
 pub mod tone;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,6 +194,20 @@ impl MachineDetector {
             (Some((Verdict::Human, _, by)), false) => ("human", by),
             (None, false) => ("human", if self.amd.is_some() { "amd" } else { "none" }),
         }
+    }
+}
+
+/// `[amd]` in minibot.conf.
+impl FromKeys for AmdConfig {
+    fn apply(&mut self, key: &Key) -> Result<bool, ConfigError> {
+        match key.name() {
+            "long_greeting_ms" => self.long_greeting_ms = key.number(500, 60_000)?,
+            "human_answer_ms" => self.human_answer_ms = key.number(100, 10_000)?,
+            "silence_ms" => self.silence_ms = key.number(100, 10_000)?,
+            "max_wait_ms" => self.max_wait_ms = key.number(1000, 120_000)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
 }
 

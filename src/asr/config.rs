@@ -1,6 +1,7 @@
 //! `[asr]` in minibot.conf, and the check of a model directory before Vosk sees it.
 
 use super::*;
+use crate::config::document::{ConfigError, FromKeys, Key};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AsrMode {
@@ -66,4 +67,27 @@ pub fn check_model_dir(path: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `[asr]` in minibot.conf (what to do when the model fails is the module's: `on_model_error`).
+impl FromKeys for AsrConfig {
+    fn apply(&mut self, key: &Key) -> Result<bool, ConfigError> {
+        match key.name() {
+            "model" => self.model_path = key.value().to_string(),
+            "mode" => {
+                self.mode = match key.value() {
+                    "worker" => AsrMode::Worker,
+                    "inline" => AsrMode::Inline,
+                    other => return Err(key.error(format!("'{other}' is not an ASR mode (worker or inline)"))),
+                }
+            }
+            "prewarm" => self.prewarm = key.number(0, 50)? as usize,
+            "max_recognizers" => self.max_recognizers = key.number(0, 10_000)? as usize,
+            "decoders" => self.decoders = key.number(0, 1024)? as usize,
+            "rebuild_after_calls" => self.rebuild_after_calls = key.number(0, 1_000_000)? as usize,
+            "partial_interval_ms" => self.partial_interval_ms = key.number(20, 5000)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }

@@ -10,6 +10,7 @@ use crate::scenario::{Scenario, Trigger};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use crate::config::document::{ConfigError, FromKeys, Key};
 
 /// Conversation state, as `minibot show calls` shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -875,6 +876,19 @@ impl Controller {
 
 fn ms(d: Duration) -> u64 {
     d.as_millis() as u64
+}
+
+/// `[call]` in minibot.conf.
+impl FromKeys for CallLimits {
+    fn apply(&mut self, key: &Key) -> Result<bool, ConfigError> {
+        match key.name() {
+            "max_duration_s" => self.max_duration = Duration::from_secs(u64::from(key.number(10, 86_400)?)),
+            "processing_timeout_ms" => self.processing_timeout = Duration::from_millis(u64::from(key.number(200, 120_000)?)),
+            "last_words_ms" => self.last_words = Duration::from_millis(u64::from(key.number(0, 10_000)?)),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 
 #[cfg(test)]

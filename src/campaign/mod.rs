@@ -31,6 +31,7 @@ pub mod plan;
 pub mod retry;
 pub mod rules;
 
+use crate::config::document::{ConfigError, FromKeys, Key};
 use crate::domain::Outcome;
 use calendar::{CallingHours, Holidays};
 use chrono::{Duration, NaiveDate};
@@ -238,6 +239,32 @@ pub const TRANSITIONS: &[(&str, &[&str], &str)] = &[
 
 pub fn transition(command: &str) -> Option<(&'static [&'static str], &'static str)> {
     TRANSITIONS.iter().find(|(c, _, _)| *c == command).map(|(_, from, to)| (*from, *to))
+}
+
+/// `[dialer]` in minibot.conf.
+impl FromKeys for DialerConfig {
+    fn apply(&mut self, key: &Key) -> Result<bool, ConfigError> {
+        match key.name() {
+            "enabled" => self.enabled = key.boolean()?,
+            "context" => {
+                let value = key.value();
+                if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                    return Err(key.error(format!("'{value}' is not a dialplan context name")));
+                }
+                self.context = value.to_string();
+            }
+            "max_calls" => self.max_calls = key.number(1, 10_000)?,
+            "lease_s" => self.lease_s = key.number(10, 3600)?,
+            "poll_ms" => self.poll_ms = key.number(50, 60_000)?,
+            "max_turn_ms" => self.max_turn_ms = key.number(50, 60_000)?,
+            "max_audio_gap_ms" => self.max_audio_gap_ms = key.number(20, 10_000)?,
+            "max_backlog_ms" => self.max_backlog_ms = key.number(100, 60_000)?,
+            "ramp_calls" => self.ramp_calls = key.number(1, 10_000)?,
+            "ramp_s" => self.ramp_s = key.number(0, 600)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 
 #[cfg(test)]

@@ -138,3 +138,55 @@ mod tests {
         assert_eq!(parse_bool("oui"), None);
     }
 }
+
+/// One `key = value` of a section, for the configuration type it fills: the value read as a
+/// bounded number or a yes/no, and errors that name the file, line, section and key.
+pub struct Key<'a> {
+    pub section: &'a str,
+    pub entry: &'a Entry,
+}
+
+impl<'a> Key<'a> {
+    pub fn name(&self) -> &'a str {
+        &self.entry.key
+    }
+
+    pub fn value(&self) -> &'a str {
+        self.entry.value.trim()
+    }
+
+    pub fn error(&self, message: impl Into<String>) -> ConfigError {
+        ConfigError::for_entry(self.section, self.entry, message.into())
+    }
+
+    /// A whole number from `min` to `max`.
+    pub fn number(&self, min: u32, max: u32) -> Result<u32, ConfigError> {
+        let value = self.value();
+        value.parse().ok().filter(|n| (min..=max).contains(n)).ok_or_else(|| self.error(format!("'{value}' is not a whole number from {min} to {max}")))
+    }
+
+    /// yes or no (and their usual spellings).
+    pub fn boolean(&self) -> Result<bool, ConfigError> {
+        parse_bool(self.value()).ok_or_else(|| self.error(format!("'{}' is not yes or no", self.value())))
+    }
+
+    /// A path under one of Asterisk's directories (or absolute), that cannot climb out of it.
+    pub fn no_climbing(&self) -> Result<String, ConfigError> {
+        let value = self.value();
+        if value.contains("..") {
+            return Err(self.error(format!("'{value}' must not contain '..'")));
+        }
+        Ok(value.to_string())
+    }
+
+    /// The warning for a key no type knows: a typo must not stop calls.
+    pub fn unknown(&self) -> String {
+        format!("{} line {}: unknown key '{}' in [{}] ignored", self.entry.file, self.entry.line, self.entry.key, self.section)
+    }
+}
+
+/// A configuration type that reads its own section of minibot.conf, key by key.
+pub trait FromKeys {
+    /// Applies `key`; Ok(false) when it is not one of this type's keys.
+    fn apply(&mut self, key: &Key) -> Result<bool, ConfigError>;
+}

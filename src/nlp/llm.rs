@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use crate::config::document::{ConfigError, FromKeys, Key};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Api {
@@ -394,6 +395,38 @@ pub fn without_credentials(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => format!("{}{}", &url[..scheme + 3], &url[at + 1..]),
         _ => url.to_string(),
+    }
+}
+
+/// `[llm]` in minibot.conf.
+impl FromKeys for LlmConfig {
+    fn apply(&mut self, key: &Key) -> Result<bool, ConfigError> {
+        let value = key.value();
+        match key.name() {
+            "url" => {
+                if !(value.is_empty() || value.starts_with("http://") || value.starts_with("https://")) {
+                    return Err(key.error(format!("'{value}' is not an http(s) URL")));
+                }
+                self.url = value.to_string();
+            }
+            "api" => {
+                self.api = match value {
+                    "ollama" => Api::Ollama,
+                    "openai" => Api::OpenAi,
+                    _ => return Err(key.error(format!("'{value}' is not ollama or openai"))),
+                }
+            }
+            "model" => self.model = value.to_string(),
+            "keep_alive" => self.keep_alive = value.to_string(),
+            "workers" => self.workers = key.number(1, 64)? as usize,
+            "queue" => self.queue = key.number(1, 10_000)? as usize,
+            "connect_timeout_ms" => self.connect_timeout_ms = key.number(10, 60_000)? as u64,
+            "timeout_ms" => self.timeout_ms = key.number(50, 120_000)? as u64,
+            "breaker_failures" => self.breaker_failures = key.number(1, 1000)?,
+            "breaker_cooldown_ms" => self.breaker_cooldown_ms = key.number(100, 3_600_000)? as u64,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
 }
 

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use crate::config::document::{ConfigError, FromKeys, Key};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntentConfig {
@@ -187,6 +188,27 @@ impl IntentService {
         if let Some(llm) = &self.llm {
             llm.shutdown();
         }
+    }
+}
+
+/// `[intent]` in minibot.conf.
+impl FromKeys for IntentConfig {
+    fn apply(&mut self, key: &Key) -> Result<bool, ConfigError> {
+        match key.name() {
+            "llm_below" => {
+                let value = key.value();
+                self.llm_below = value
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|v| (0.0..=1.01).contains(v))
+                    .ok_or_else(|| key.error(format!("'{value}' is not a confidence from 0 to 1")))?
+            }
+            "deadline_ms" => self.deadline_ms = key.number(50, 10_000)? as u64,
+            "model" => self.model = key.no_climbing()?,
+            "cache_size" => self.cache_size = key.number(0, 1_000_000)? as usize,
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
 }
 

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use crate::config::document::{ConfigError, FromKeys, Key};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallLogConfig {
@@ -252,6 +253,19 @@ fn rotate(path: &Path, keep: u32) -> std::io::Result<File> {
     }
     std::fs::rename(path, rotated(path, 1))?;
     open(path)
+}
+
+/// `[calllog]` in minibot.conf.
+impl FromKeys for CallLogConfig {
+    fn apply(&mut self, key: &Key) -> Result<bool, ConfigError> {
+        match key.name() {
+            "file" => self.path = key.no_climbing()?.into(),
+            "max_mb" => self.max_bytes = u64::from(key.number(1, 100_000)?) * 1024 * 1024,
+            "keep" => self.keep = key.number(0, 1000)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use crate::config::document::{ConfigError, FromKeys, Key};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreConfig {
@@ -520,5 +521,35 @@ fn replay(shared: &Shared, client: &mut Option<Client>) {
         }
         Some(Err(e)) => log::error!("spool {}: {e}", shared.spool.path().display()),
         _ => {}
+    }
+}
+
+/// `[database]` in minibot.conf (the node's name, also there, is the module's).
+impl FromKeys for StoreConfig {
+    fn apply(&mut self, key: &Key) -> Result<bool, ConfigError> {
+        let value = key.value();
+        match key.name() {
+            "url" => {
+                let candidate = StoreConfig { url: value.to_string(), ..StoreConfig::default() };
+                if !value.is_empty() {
+                    db::parse_url(&candidate).map_err(|e| key.error(e))?;
+                }
+                self.url = value.to_string();
+            }
+            "connect_timeout_ms" => self.connect_timeout_ms = key.number(100, 60_000)? as u64,
+            "timeout_ms" => self.timeout_ms = key.number(100, 600_000)? as u64,
+            "writers" => self.writers = key.number(1, 20)? as usize,
+            "queue" => self.queue = key.number(1, 1_000_000)? as usize,
+            "tls_verify" => self.tls_verify = key.boolean()?,
+            "retry_ms" => self.retry_ms = key.number(50, 600_000)? as u64,
+            "spool" => {
+                if !value.starts_with('/') {
+                    return Err(key.error(format!("'{value}' is not an absolute path")));
+                }
+                self.spool_path = value.to_string();
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
 }

@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use webrtc_vad::{SampleRate, Vad, VadMode};
+use crate::config::document::{ConfigError, FromKeys, Key};
 
 pub const FRAME_MS: u32 = 20;
 
@@ -147,6 +148,25 @@ impl Segmenter {
                 }
             }
         }
+    }
+}
+
+/// `[vad]` in minibot.conf: durations in ms, whole VAD frames.
+impl FromKeys for SegmenterConfig {
+    fn apply(&mut self, key: &Key) -> Result<bool, ConfigError> {
+        let target = match key.name() {
+            "onset_ms" => &mut self.onset_ms,
+            "hangover_ms" => &mut self.hangover_ms,
+            "preroll_ms" => &mut self.preroll_ms,
+            "max_speech_ms" => &mut self.max_speech_ms,
+            _ => return Ok(false),
+        };
+        let ms = key.number(20, if key.name() == "max_speech_ms" { 600_000 } else { 5000 })?;
+        if ms % 20 != 0 {
+            return Err(key.error(format!("'{}' is not a multiple of 20 ms (the VAD frame)", key.value())));
+        }
+        *target = ms;
+        Ok(true)
     }
 }
 

@@ -132,19 +132,27 @@ impl Ami {
     /// Originates a Local call: `bot_exten` runs on one side, `callee_exten` on the other.
     /// The Local pair is natively slin16 (a 16 kHz call end to end).
     pub fn originate_local(&mut self, context: &str, bot_exten: &str, callee_exten: &str) -> Message {
-        let channel = format!("Local/{bot_exten}@{context}/n");
-        self.action(
-            "Originate",
-            &[
-                ("Channel", &channel),
-                ("Context", context),
-                ("Exten", callee_exten),
-                ("Priority", "1"),
-                ("Async", "true"),
-                ("Timeout", "10000"),
-                ("Codecs", "slin16"),
-            ],
-        )
+        self.originate(&format!("Local/{bot_exten}@{context}/n"), (context, callee_exten), "slin16", &[])
+    }
+
+    /// Originates a call on `channel` (e.g. `Local/demo@bot/n`) whose other side runs
+    /// `callee` (context, extension), at `codec`, with channel variables (`NAME=value`).
+    pub fn originate(&mut self, channel: &str, callee: (&str, &str), codec: &str, variables: &[String]) -> Message {
+        let mut fields: Vec<(&str, &str)> =
+            vec![("Channel", channel), ("Context", callee.0), ("Exten", callee.1), ("Priority", "1"), ("Async", "true"), ("Timeout", "10000")];
+        if !codec.is_empty() {
+            fields.push(("Codecs", codec));
+        }
+        fields.extend(variables.iter().map(|v| ("Variable", v.as_str())));
+        self.action("Originate", &fields)
+    }
+
+    /// Places a call as `originate` does, checks that Asterisk took it, and returns the events
+    /// until the bot's call ends (MiniBotCall ended, inclusive) or `timeout` passes.
+    pub fn call_until_ended(&mut self, channel: &str, callee: (&str, &str), codec: &str, timeout: Duration) -> Vec<Message> {
+        let response = self.originate(channel, callee, codec, &[]);
+        assert_eq!(response.get("Response"), Some("Success"), "originate {channel}: {response:?}");
+        self.collect_until(timeout, call_ended)
     }
 
     /// Collects events until `last` matches (inclusive) or the timeout passes.
@@ -197,4 +205,9 @@ impl Ami {
             }
         }
     }
+}
+
+/// MiniBot's call ended (also sent when the callee hangs up).
+pub fn call_ended(e: &Message) -> bool {
+    e.is("MiniBotCall") && e.get("State") == Some("ended")
 }
