@@ -185,86 +185,20 @@ fn read_step(
     };
     let section_name = section.name.as_str();
     for entry in &section.entries {
-        let value = entry.value.trim();
-        let key = entry.key.as_str();
-        let step = &mut draft.step;
-        match key {
-            "prompt" => {
-                step.prompt = sound_name(section_name, entry)?;
-                step.prompt_origin = (entry.file.clone(), entry.line);
-            }
-            "reprompt" => step.reprompt = Some(sound_name(section_name, entry)?),
-            "max_reprompts" => step.max_reprompts = Some(reprompt_count(section_name, entry)?),
-            "listen" => {
-                let seconds: f64 = value
-                    .parse()
-                    .ok()
-                    .filter(|s: &f64| (0.0..=120.0).contains(s))
-                    .ok_or_else(|| entry_error(section_name, entry, format!("'{value}' is not a number of seconds from 0 to 120")))?;
-                step.listen_ms = (seconds * 1000.0).round() as u32;
-            }
-            "kind" => {
-                let names = StepKind::ALL.map(|k| k.as_str()).join(", ");
-                draft.kind = Some(StepKind::parse(value).ok_or_else(|| entry_error(section_name, entry, format!("'{value}' is not one of {names}")))?);
-            }
-            "question" => draft.question = value.to_string(),
-            "entity" => {
-                let read = entity(section_name, entry)?;
-                if draft.entities.iter().any(|e| e.name == read.name) {
-                    return Err(entry_error(section_name, entry, format!("entity '{}' is declared twice", read.name)));
-                }
-                draft.entities.push(read);
-            }
-            "none_entity" => {
-                check_name(section_name, entry)?;
-                draft.none_entity = Some(value.to_string());
-            }
-            "context" => {
-                return Err(entry_error(section_name, entry, "'context' is now 'kind' (greeting, question, offer or other)".into()))
-            }
-            "label" => draft.points.label = value.to_string(),
-            "points_entity" => {
-                draft.points.per_entity = points(section_name, entry, 0)?;
-                draft.entity_points.push(entry.clone());
-            }
-            "points_max" => draft.points.max = Some(points(section_name, entry, 0)?),
-            _ if key.starts_with("points_entity_") => {
-                let name = &key["points_entity_".len()..];
-                set(&mut draft.points.per_named, name.to_string(), points(section_name, entry, 0)?);
-                draft.entity_points.push(entry.clone());
-            }
-            "barge_in" => {
-                step.barge_in = parse_bool(value).ok_or_else(|| entry_error(section_name, entry, format!("'{value}' is not yes or no")))?;
-            }
-            "outcome" => {
-                step.outcome = Some(
-                    Outcome::parse(value)
-                        .ok_or_else(|| entry_error(section_name, entry, format!("'{value}' is not an outcome ({})", Outcome::names())))?,
-                )
-            }
-            "next" => step.next = Some(reference(campaign, section_name, entry, references)?),
-            _ if key.starts_with("points_") => {
-                let intent = Intent::parse(&key["points_".len()..]).ok_or_else(|| {
-                    entry_error(section_name, entry, format!("unknown key '{key}' (points_<intent>, points_entity or points_max)"))
-                })?;
-                set(&mut draft.points.per_intent, intent, points(section_name, entry, 0)?);
-            }
-            _ => match trigger_of(key) {
-                Some(trigger) => {
-                    let target = reference(campaign, section_name, entry, references)?;
-                    step.transitions.insert(trigger, target);
-                }
-                None => {
-                    return Err(entry_error(
-                        section_name,
-                        entry,
-                        format!(
-                            "unknown key '{key}' (expected prompt, listen, kind, question, entity, none_entity, label, points_<intent>, \
-                             points_entity, points_entity_<entity>, points_max, next, on_<intent>, no_input, barge_in, outcome, reprompt, max_reprompts)"
-                        ),
-                    ))
-                }
-            },
+        let known = read_sound_key(&mut draft.step, section_name, entry)?
+            || read_meaning_key(&mut draft, section_name, entry)?
+            || read_points_key(&mut draft, section_name, entry)?
+            || read_route_key(&mut draft.step, campaign, section_name, entry, references)?;
+        if !known {
+            return Err(entry_error(
+                section_name,
+                entry,
+                format!(
+                    "unknown key '{}' (expected prompt, listen, kind, question, entity, none_entity, label, points_<intent>, \
+                     points_entity, points_entity_<entity>, points_max, next, on_<intent>, no_input, barge_in, outcome, reprompt, max_reprompts)",
+                    entry.key
+                ),
+            ));
         }
     }
     if draft.step.prompt.is_empty() {
@@ -272,6 +206,101 @@ fn read_step(
     }
     check_entities(section_name, &draft)?;
     Ok(draft)
+}
+
+/// What the step plays and how long it listens: prompt, reprompt, max_reprompts, listen, barge_in.
+fn read_sound_key(step: &mut Step, section: &str, entry: &Entry) -> Result<bool, ConfigError> {
+    let value = entry.value.trim();
+    match entry.key.as_str() {
+        "prompt" => {
+            step.prompt = sound_name(section, entry)?;
+            step.prompt_origin = (entry.file.clone(), entry.line);
+        }
+        "reprompt" => step.reprompt = Some(sound_name(section, entry)?),
+        "max_reprompts" => step.max_reprompts = Some(reprompt_count(section, entry)?),
+        "listen" => {
+            let seconds: f64 = value
+                .parse()
+                .ok()
+                .filter(|s: &f64| (0.0..=120.0).contains(s))
+                .ok_or_else(|| entry_error(section, entry, format!("'{value}' is not a number of seconds from 0 to 120")))?;
+            step.listen_ms = (seconds * 1000.0).round() as u32;
+        }
+        "barge_in" => step.barge_in = parse_bool(value).ok_or_else(|| entry_error(section, entry, format!("'{value}' is not yes or no")))?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// How the callee's answer is understood: kind, question, entity, none_entity.
+fn read_meaning_key(draft: &mut StepDraft, section: &str, entry: &Entry) -> Result<bool, ConfigError> {
+    let value = entry.value.trim();
+    match entry.key.as_str() {
+        "kind" => {
+            let names = StepKind::ALL.map(|k| k.as_str()).join(", ");
+            draft.kind = Some(StepKind::parse(value).ok_or_else(|| entry_error(section, entry, format!("'{value}' is not one of {names}")))?);
+        }
+        "question" => draft.question = value.to_string(),
+        "entity" => {
+            let read = entity(section, entry)?;
+            if draft.entities.iter().any(|e| e.name == read.name) {
+                return Err(entry_error(section, entry, format!("entity '{}' is declared twice", read.name)));
+            }
+            draft.entities.push(read);
+        }
+        "none_entity" => {
+            check_name(section, entry)?;
+            draft.none_entity = Some(value.to_string());
+        }
+        "context" => return Err(entry_error(section, entry, "'context' is now 'kind' (greeting, question, offer or other)".into())),
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// What the answer scores: label, points_entity, points_entity_<entity>, points_max, points_<intent>.
+fn read_points_key(draft: &mut StepDraft, section: &str, entry: &Entry) -> Result<bool, ConfigError> {
+    let key = entry.key.as_str();
+    match key {
+        "label" => draft.points.label = entry.value.trim().to_string(),
+        "points_entity" => {
+            draft.points.per_entity = points(section, entry, 0)?;
+            draft.entity_points.push(entry.clone());
+        }
+        "points_max" => draft.points.max = Some(points(section, entry, 0)?),
+        _ if key.starts_with("points_entity_") => {
+            let name = &key["points_entity_".len()..];
+            set(&mut draft.points.per_named, name.to_string(), points(section, entry, 0)?);
+            draft.entity_points.push(entry.clone());
+        }
+        _ if key.starts_with("points_") => {
+            let intent = Intent::parse(&key["points_".len()..])
+                .ok_or_else(|| entry_error(section, entry, format!("unknown key '{key}' (points_<intent>, points_entity or points_max)")))?;
+            set(&mut draft.points.per_intent, intent, points(section, entry, 0)?);
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Where the call goes from here: outcome, next, on_<intent>, no_input.
+fn read_route_key(step: &mut Step, campaign: &str, section: &str, entry: &Entry, references: &mut Vec<Reference>) -> Result<bool, ConfigError> {
+    let value = entry.value.trim();
+    match entry.key.as_str() {
+        "outcome" => {
+            step.outcome =
+                Some(Outcome::parse(value).ok_or_else(|| entry_error(section, entry, format!("'{value}' is not an outcome ({})", Outcome::names())))?)
+        }
+        "next" => step.next = Some(reference(campaign, section, entry, references)?),
+        key => match trigger_of(key) {
+            Some(trigger) => {
+                let target = reference(campaign, section, entry, references)?;
+                step.transitions.insert(trigger, target);
+            }
+            None => return Ok(false),
+        },
+    }
+    Ok(true)
 }
 
 /// A step's entity points name its entities, and its "none" entity is not one of them.

@@ -325,39 +325,47 @@ fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashM
                         }
                         return Ok(());
                     }
-                    let Some(attempt) = queue::start_attempt(db, row.queue_id, &shared.node)? else {
-                        finish_slot(shared, campaign.id, row.queue_id); // no longer ours
-                        continue;
-                    };
-                    pacer.take(1);
-                    let uniqueid = format!("minibot-{}-{}-{}", shared.node, row.queue_id, attempt);
-                    let record = Attempt {
-                        queue_id: row.queue_id,
-                        contact_id: row.contact_id,
-                        campaign_id: campaign.id,
-                        attempt,
-                        node: shared.node.clone(),
-                        dialed_at: Utc::now(),
-                        zone,
-                        retry: dialing.retry.clone(),
-                        calendar: dialing.rules.calendar.clone(),
-                        phone: row.phone.clone(),
-                        reported: false,
-                    };
-                    shared.awaiting.lock().insert(uniqueid.clone(), record);
-                    let job = Job { campaign: campaign.clone(), dialing: dialing.clone(), due: row, uniqueid, attempt, zone };
-                    if let Err(e) = jobs.try_send(job) {
-                        // Cannot happen while slots <= threads; the row comes back when its lease expires.
-                        let job = e.into_inner();
-                        log::error!("dialer: no call thread free for queue row {}", job.due.queue_id);
-                        shared.awaiting.lock().remove(&job.uniqueid);
-                        finish_slot(shared, job.campaign.id, job.due.queue_id);
+                    if dial(shared, db, jobs, &campaign, &dialing, row, zone)? {
+                        pacer.take(1);
                     }
                 }
             }
         }
     }
     Ok(())
+}
+
+/// Starts the attempt on a row whose slot is taken and hands it to a call thread; false when the
+/// row was no longer this node's (its slot is given back).
+fn dial(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, campaign: &Campaign, dialing: &Dialing, row: Due, zone: Tz) -> Result<bool, String> {
+    let Some(attempt) = queue::start_attempt(db, row.queue_id, &shared.node)? else {
+        finish_slot(shared, campaign.id, row.queue_id); // no longer ours
+        return Ok(false);
+    };
+    let uniqueid = format!("minibot-{}-{}-{}", shared.node, row.queue_id, attempt);
+    let record = Attempt {
+        queue_id: row.queue_id,
+        contact_id: row.contact_id,
+        campaign_id: campaign.id,
+        attempt,
+        node: shared.node.clone(),
+        dialed_at: Utc::now(),
+        zone,
+        retry: dialing.retry.clone(),
+        calendar: dialing.rules.calendar.clone(),
+        phone: row.phone.clone(),
+        reported: false,
+    };
+    shared.awaiting.lock().insert(uniqueid.clone(), record);
+    let job = Job { campaign: campaign.clone(), dialing: dialing.clone(), due: row, uniqueid, attempt, zone };
+    if let Err(e) = jobs.try_send(job) {
+        // Cannot happen while slots <= threads; the row comes back when its lease expires.
+        let job = e.into_inner();
+        log::error!("dialer: no call thread free for queue row {}", job.due.queue_id);
+        shared.awaiting.lock().remove(&job.uniqueid);
+        finish_slot(shared, job.campaign.id, job.due.queue_id);
+    }
+    Ok(true)
 }
 
 /// The node is saturated when, with calls in progress, its latest recognitions or outgoing audio
