@@ -274,6 +274,28 @@ pub(crate) fn sample(key: &str) -> CallRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{CallStatus, Intent, Outcome};
+
+    #[test]
+    fn a_call_result_becomes_its_record_under_the_node_and_uniqueid() {
+        let call = CallIdentity {
+            node: "pbx1".into(),
+            uniqueid: "1795600000.7".into(),
+            channel: "PJSIP/trunk-0001".into(),
+            campaign: "demo".into(),
+            phone: Some("+33612345678".into()),
+            answered_at_ms: 1_000,
+            ended_at_ms: 9_000,
+            recording: None,
+        };
+        let mut result = CallResult::unheard(CallStatus::Hangup, Outcome::HangupEarly);
+        let record = CallRecord::of_call(&call, &result);
+        assert_eq!((record.key.as_str(), record.status.as_str(), record.outcome.as_str()), ("pbx1/1795600000.7", "HANGUP", "hangup_early"));
+        assert_eq!((record.lead_class.as_str(), record.turns.len(), record.dial.is_none()), (crate::qualify::NOT_QUALIFIED, 0, true));
+        result.turns.push(Turn { step: "hello".into(), text: "oui".into(), intent: Some(Intent::Positive), confidence: 0.9, ..Turn::default() });
+        let turn = &CallRecord::of_call(&call, &result).turns[0];
+        assert_eq!((turn.intent.as_deref(), turn.confidence, turn.dtmf.as_deref()), (Some("positive"), Some(0.9), None));
+    }
 
     #[test]
     fn round_trips_through_json() {
