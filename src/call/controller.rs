@@ -702,6 +702,9 @@ impl Controller {
     /// When `handle(Tick)` next has something to do: the nearest of the listening, processing,
     /// last-words and whole-call deadlines.
     pub fn next_deadline(&self) -> Option<Instant> {
+        if let Some(closing) = &self.closing {
+            return Some(closing.until); // nothing else counts while the last words are awaited
+        }
         let whole_call = (self.phase != Phase::Ended).then(|| self.call_started + self.limits.max_duration);
         let closing = self.closing.as_ref().map(|c| c.until);
         [self.listen_deadline, self.processing_deadline(), closing, whole_call].into_iter().flatten().min()

@@ -217,7 +217,17 @@ impl Session {
             }
             // Not told, not recorded: the call goes on without a recording.
             Input::PromptFailed => self.converse(now),
-            _ => Vec::new(), // what the callee says over the notice is not an answer
+            // What the callee says over the notice is not an answer; whether they are speaking
+            // still counts (a machine's message waits for quiet).
+            Input::Media(MediaEvent::SpeechStarted { .. }) => {
+                self.speaking = true;
+                Vec::new()
+            }
+            Input::Media(MediaEvent::SpeechEnded { .. }) => {
+                self.speaking = false;
+                Vec::new()
+            }
+            _ => Vec::new(),
         }
     }
 

@@ -7,6 +7,7 @@ use crate::ast::app::{self, AppExit, Application};
 use crate::ast::audiohook::{AudioHook, AudioSink, Direction};
 use crate::ast::channel::{Channel, Input as ChannelInput};
 use crate::ast::manager;
+use crate::asr::AsrEvent;
 use crate::call::controller::{Action, CallEvent, Controller};
 use crate::call::result::CallResult;
 use crate::call::session::{Input, Session, SessionSetup};
@@ -282,6 +283,13 @@ fn drive(channel: &Channel, bot: &Bot, live: &LiveCall, session: &mut Session, m
                         playing = true;
                         answered.push(Input::PromptStarted);
                     }
+                    Err(_) if channel.is_hung_up() => {
+                        // Asterisk refuses a sound on a channel that is hanging up: the callee is
+                        // gone, the prompt did not fail.
+                        hung_up = true;
+                        playing = false;
+                        answered.push(Input::HungUp);
+                    }
                     Err(reason) => {
                         log::error!("MiniBot on {}: {reason}", channel.name());
                         playing = false;
@@ -318,12 +326,13 @@ fn drive(channel: &Channel, bot: &Bot, live: &LiveCall, session: &mut Session, m
             continue;
         }
         let now = Instant::now();
-        let wait_ms = session.next_deadline().map_or(WAIT_MS, |at| (at.saturating_duration_since(now).as_millis() as i32).min(WAIT_MS));
+        // At least a millisecond: a deadline just passed is handled by the Tick below.
+        let wait_ms = session.next_deadline().map_or(WAIT_MS, |at| (at.saturating_duration_since(now).as_millis() as i32).clamp(1, WAIT_MS));
         let mut inputs = Vec::new();
         if hung_up {
             // The callee is gone but their last turn is still being understood: the channel has
             // nothing more to say, the media and the intent service do.
-            std::thread::sleep(std::time::Duration::from_millis(wait_ms.max(1) as u64));
+            std::thread::sleep(std::time::Duration::from_millis(wait_ms as u64));
         } else {
             match channel.wait(wait_ms) {
                 ChannelInput::HungUp => {
@@ -348,7 +357,12 @@ fn drive(channel: &Channel, bot: &Bot, live: &LiveCall, session: &mut Session, m
             }
             inputs.push(Input::Media(event));
         }
-        inputs.extend(media.recognized.try_iter().map(Input::Recognized));
+        for result in media.recognized.try_iter() {
+            if let AsrEvent::Failed { reason } = &result {
+                log::error!("MiniBot on {}: speech recognition failed ({reason}); the call goes on with DTMF only", channel.name());
+            }
+            inputs.push(Input::Recognized(result));
+        }
         // Each turn's intent, as it comes (a late turn's and a new one's may both be awaited).
         understanding.retain(|(turn, waiting)| match bot.intents.poll(waiting, Instant::now()) {
             Some((classification, tier, latency)) => {
@@ -484,7 +498,6 @@ fn emit(channel: &Channel, live: &LiveCall, e: CallEvent) {
         CallEvent::Reprompt { step, count } => event(channel, "MiniBotReprompt", &[("Step", step), ("Count", count.to_string())]),
         CallEvent::Dtmf { step, digit } => event(channel, "MiniBotDtmf", &[("Step", step), ("Digit", digit.to_string())]),
         CallEvent::AsrFailed { step, reason } => {
-            log::error!("MiniBot on {}: speech recognition failed ({reason}); the call goes on with DTMF only", channel.name());
             METRICS.asr_failures.fetch_add(1, Ordering::Relaxed);
             event(channel, "MiniBotAsrFailed", &[("Step", step), ("Reason", reason)])
         }

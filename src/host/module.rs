@@ -36,9 +36,9 @@ declare_module! {
 fn load() -> Result<(), String> {
     let settings = read_settings()?;
     log::set_max_level(settings.log_level);
-    let scenarios = read_scenarios(&settings)?;
+    let scenarios = Arc::new(read_scenarios(&settings)?);
     let mut parts = Parts::default();
-    if let Err(reason) = start_parts(&settings, &mut parts) {
+    if let Err(reason) = start_parts(&settings, &scenarios, &mut parts) {
         parts.shutdown(); // what did start is stopped and joined: a declined load leaves nothing behind
         return Err(reason);
     }
@@ -48,10 +48,6 @@ fn load() -> Result<(), String> {
     crate::obs::prom::RECORDED.reset(); // counters start with the load, like the module's others
     let test_hooks = settings.test_hooks;
     let pool = parts.store.as_ref().map(|_| Arc::new(crate::store::pool::Pool::new(settings.database.clone(), POOL_CONNECTIONS)));
-    let scenarios = Arc::new(scenarios);
-    if let Some(dialer) = &parts.dialer {
-        dialer.set_scenarios(scenarios.clone());
-    }
     state::replace(Some(Bot {
         settings: Arc::new(settings),
         scenarios,
@@ -90,7 +86,7 @@ struct Parts {
     recorder: Option<Arc<Recorder>>,
 }
 
-fn start_parts(settings: &Settings, parts: &mut Parts) -> Result<(), String> {
+fn start_parts(settings: &Settings, scenarios: &Arc<Scenarios>, parts: &mut Parts) -> Result<(), String> {
     parts.calllog = start_calllog(settings)?;
     parts.recorder = Some(Arc::new(Recorder::new(RecordingConfig { dir: state::recording_dir(settings), ..RecordingConfig::default() })));
     parts.asr = start_asr(settings)?;
@@ -103,7 +99,7 @@ fn start_parts(settings: &Settings, parts: &mut Parts) -> Result<(), String> {
     let store = Arc::new(Store::start(settings.database.clone()).map_err(|e| format!("{CONFIG_FILE} [database]: {e}"))?);
     parts.store = Some(store.clone());
     if settings.dialer.enabled {
-        let dialer = Dialer::start(settings.dialer.clone(), settings.node.clone(), settings.database.clone(), store, parts.asr.clone())
+        let dialer = Dialer::start(settings.dialer.clone(), settings.node.clone(), settings.database.clone(), store, parts.asr.clone(), scenarios.clone())
             .map_err(|e| format!("{CONFIG_FILE} [dialer]: {e}"))?;
         parts.dialer = Some(Arc::new(dialer));
     }

@@ -375,14 +375,14 @@ impl IntentModel {
                     .filter(|w: &f32| w.abs() <= MAX_WEIGHT)
                     .ok_or_else(|| format!("line {}: bad weight", i + 1))?;
             }
-            if weights.iter().any(|w| *w != 0.0) {
-                rows.push((row as u32, weights));
-            }
+            rows.push((row as u32, weights));
         }
-        // Rows come sorted from `to_text`; a file edited by hand may repeat one: the last counts.
+        // Rows come sorted from `to_text`; a file edited by hand may repeat one: the last counts
+        // (even all zeros), then rows of zeros are left out.
         rows.reverse();
         rows.sort_by_key(|(feature, _)| *feature); // stable: of equal features, the last line first
         rows.dedup_by_key(|(feature, _)| *feature);
+        rows.retain(|(_, weights)| weights.iter().any(|w| *w != 0.0));
         let weights = Rows { features: rows.iter().map(|(f, _)| *f).collect(), weights: rows.into_iter().map(|(_, w)| w).collect() };
         Ok(IntentModel { bits, weights, temperature, provenance, examples })
     }
@@ -457,6 +457,10 @@ mod tests {
         assert_eq!(back.predict(StepKind::Greeting, "non merci"), model.predict(StepKind::Greeting, "non merci"));
         assert_eq!((back.temperature, back.provenance.as_str()), (1.5, "tiny"));
         assert_eq!(back.examples, model.examples);
+        // A row repeated by hand: the last line counts, even all zeros.
+        let (first_row, _) = back.weights.iter().next().unwrap();
+        let zeroed = IntentModel::from_text(&format!("{}{first_row} 0 0 0 0 0 0 0\n", model.to_text())).unwrap();
+        assert!(zeroed.weights.get(first_row).is_none() && back.weights.get(first_row).is_some());
         assert!(back.examples_for(StepKind::Greeting).contains(&(Intent::Positive, "oui je vous écoute")), "{:?}", back.examples);
         assert!(IntentModel::from_text("minibot-intent-model 9\n").unwrap_err().contains("expected"));
         let text = model.to_text().replace("classes positive", "classes yes");

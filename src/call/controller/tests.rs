@@ -652,3 +652,15 @@ fn a_scenario_that_ends_with_an_answer_still_on_its_way_waits_for_it() {
     call.send(Input::Final { text: "non et ne m'appelez plus jamais".into(), latency: Duration::from_secs(20) });
     assert_eq!(call.take_log().last().unwrap(), "end SUCCESS do_not_call");
 }
+
+#[test]
+fn while_the_last_words_are_awaited_only_their_bound_is_a_deadline() {
+    let mut call = Call::new();
+    call.send(Input::PromptFinished);
+    call.speak(); // its final has not come: processing, bounded by processing_timeout (5 s)
+    call.at(4800);
+    call.send(Input::HungUp);
+    let until = call.now + Duration::from_millis(2000);
+    call.at(1000); // past the processing bound, which no longer counts
+    assert_eq!(call.c.next_deadline(), Some(until), "the driver waits for the last words' bound, it does not spin");
+}

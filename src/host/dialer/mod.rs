@@ -140,7 +140,14 @@ pub struct Dialer {
 }
 
 impl Dialer {
-    pub fn start(config: DialerConfig, node: String, database: StoreConfig, store: Arc<Store>, asr: Option<Arc<Engine>>) -> Result<Dialer, String> {
+    pub fn start(
+        config: DialerConfig,
+        node: String,
+        database: StoreConfig,
+        store: Arc<Store>,
+        asr: Option<Arc<Engine>>,
+        scenarios: Arc<Scenarios>,
+    ) -> Result<Dialer, String> {
         let shared = Arc::new(Shared {
             config: config.clone(),
             node,
@@ -149,7 +156,7 @@ impl Dialer {
             asr,
             flight: Mutex::default(),
             awaiting: Mutex::default(),
-            scenarios: RwLock::default(),
+            scenarios: RwLock::new(scenarios),
             stats: DialerStats::default(),
         });
         let (stop_tx, stop_rx) = bounded::<()>(0);
@@ -174,7 +181,7 @@ impl Dialer {
         Ok(dialer)
     }
 
-    /// The scenarios the next passes dial by (at load, and at each reload).
+    /// The scenarios the next passes dial by (pushed at each reload).
     pub fn set_scenarios(&self, scenarios: Arc<Scenarios>) {
         *self.shared.scenarios.write() = scenarios;
     }
