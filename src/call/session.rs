@@ -45,8 +45,9 @@ enum Stage {
     Conversation,
     /// A machine, and the campaign leaves a message: after the beep, or once the greeting has
     /// been quiet for `silence_ms`, or at `max_wait_ms` at the latest.
-    AwaitingBeep { quiet_since: Option<Instant>, until: Instant },
-    Message,
+    /// `status`: how the call ends once the message has played (or the machine hung up).
+    AwaitingBeep { status: CallStatus, quiet_since: Option<Instant>, until: Instant },
+    Message { status: CallStatus },
     Done,
 }
 
@@ -73,8 +74,6 @@ pub struct Session {
     fixture: VecDeque<String>,
     speaking: bool,
     machine_reported: bool,
-    /// How the call ends once the message has played.
-    ending: Option<(CallStatus, Outcome)>,
     /// The callee's last answer ended then, understood by that tier: the reaction they hear runs
     /// until the bot's next prompt starts.
     reaction_from: Option<(Instant, &'static str)>,
@@ -94,7 +93,6 @@ impl Session {
             fixture: setup.fixture,
             speaking: false,
             machine_reported: false,
-            ending: None,
             reaction_from: None,
         }
     }
@@ -106,7 +104,7 @@ impl Session {
     /// The call's state as operators know it (the live view, `minibot show calls`).
     pub fn state_label(&self) -> &'static str {
         match self.stage {
-            Stage::AwaitingBeep { .. } | Stage::Message => "leaving a message",
+            Stage::AwaitingBeep { .. } | Stage::Message { .. } => "leaving a message",
             _ => self.controller.state_label(),
         }
     }
@@ -131,7 +129,7 @@ impl Session {
             Stage::Notice => self.notice(input, now),
             Stage::Conversation => self.conversation(input, now),
             Stage::AwaitingBeep { .. } => self.awaiting_beep(input, now),
-            Stage::Message => self.message(input),
+            Stage::Message { status } => self.message(input, status),
             Stage::Done => Vec::new(),
         }
     }
@@ -141,11 +139,11 @@ impl Session {
         match self.stage {
             Stage::AwaitingMachine => Some(self.started + Duration::from_millis(u64::from(self.detector.config().max_wait_ms))),
             Stage::Conversation => self.controller.next_deadline(),
-            Stage::AwaitingBeep { quiet_since, until } => {
+            Stage::AwaitingBeep { quiet_since, until, .. } => {
                 let quiet_enough = quiet_since.map(|t| t + Duration::from_millis(u64::from(self.detector.config().silence_ms)));
                 Some(quiet_enough.map_or(until, |q| q.min(until)))
             }
-            Stage::Notice | Stage::Message | Stage::Done => None,
+            Stage::Notice | Stage::Message { .. } | Stage::Done => None,
         }
     }
 
@@ -153,17 +151,23 @@ impl Session {
         at.saturating_duration_since(self.started).as_millis() as u64
     }
 
+    /// Whether the callee is speaking now (a machine's message waits for quiet).
+    fn hear(&mut self, event: &MediaEvent) {
+        match event {
+            MediaEvent::SpeechStarted { .. } => self.speaking = true,
+            MediaEvent::SpeechEnded { .. } => self.speaking = false,
+            MediaEvent::Beep(_) | MediaEvent::Rate(_) => {}
+        }
+    }
+
     /// What the media reports, as evidence, at the time the media saw it (not when it is read).
     fn observe(&mut self, event: &MediaEvent, now: Instant) {
+        self.hear(event);
         match event {
             MediaEvent::SpeechStarted { confirmed_at, onset_ms, .. } => {
-                self.speaking = true;
                 self.detector.speech_started(self.ms_at(*confirmed_at).saturating_sub(*onset_ms));
             }
-            MediaEvent::SpeechEnded { at, .. } => {
-                self.speaking = false;
-                self.detector.speech_ended(self.ms_at(*at));
-            }
+            MediaEvent::SpeechEnded { at, .. } => self.detector.speech_ended(self.ms_at(*at)),
             MediaEvent::Beep(hz) => self.detector.beep(self.ms_at(now), *hz),
             MediaEvent::Rate(_) => {}
         }
@@ -182,7 +186,7 @@ impl Session {
             _ => {}
         }
         match self.detector.while_waiting(self.ms_at(now)) {
-            Some(Verdict::Machine) => self.machine(CallStatus::Success, now, Vec::new()),
+            Some(Verdict::Machine) => self.machine(CallStatus::Success, now),
             Some(Verdict::Human) => self.after_human(now),
             None => Vec::new(),
         }
@@ -218,13 +222,9 @@ impl Session {
             // Not told, not recorded: the call goes on without a recording.
             Input::PromptFailed => self.converse(now),
             // What the callee says over the notice is not an answer; whether they are speaking
-            // still counts (a machine's message waits for quiet).
-            Input::Media(MediaEvent::SpeechStarted { .. }) => {
-                self.speaking = true;
-                Vec::new()
-            }
-            Input::Media(MediaEvent::SpeechEnded { .. }) => {
-                self.speaking = false;
+            // still counts.
+            Input::Media(event) => {
+                self.hear(&event);
                 Vec::new()
             }
             _ => Vec::new(),
@@ -308,7 +308,7 @@ impl Session {
         for action in actions {
             match action {
                 Action::End { status, outcome } if outcome == Outcome::AnsweringMachine && status != CallStatus::Hangup => {
-                    out.extend(self.machine(status, now, Vec::new()));
+                    out.extend(self.machine(status, now));
                 }
                 Action::End { status, outcome } => out.extend(self.end(status, outcome)),
                 other => out.push(other),
@@ -318,23 +318,19 @@ impl Session {
     }
 
     /// A machine answered: its message when the campaign leaves one, else the end.
-    fn machine(&mut self, status: CallStatus, now: Instant, mut actions: Vec<Action>) -> Vec<Action> {
-        let outcome = Outcome::AnsweringMachine;
+    fn machine(&mut self, status: CallStatus, now: Instant) -> Vec<Action> {
         if !matches!(self.scenario.dialing.on_machine, MachineAction::LeaveMessage(_)) {
-            actions.extend(self.end(status, outcome));
-            return actions;
+            return self.end(status, Outcome::AnsweringMachine);
         }
-        self.ending = Some((status, outcome));
         let until = now + Duration::from_millis(u64::from(self.detector.config().max_wait_ms));
-        self.stage = Stage::AwaitingBeep { quiet_since: (!self.speaking).then_some(now), until };
-        actions.extend(self.awaiting_beep(Input::Tick, now));
-        actions
+        self.stage = Stage::AwaitingBeep { status, quiet_since: (!self.speaking).then_some(now), until };
+        self.awaiting_beep(Input::Tick, now)
     }
 
     fn awaiting_beep(&mut self, input: Input, now: Instant) -> Vec<Action> {
-        let Stage::AwaitingBeep { mut quiet_since, until } = self.stage else { return Vec::new() };
+        let Stage::AwaitingBeep { status, mut quiet_since, until } = self.stage else { return Vec::new() };
         match input {
-            Input::HungUp => return self.end_as_decided(),
+            Input::HungUp => return self.end(status, Outcome::AnsweringMachine),
             Input::Media(event) => {
                 match event {
                     MediaEvent::SpeechStarted { .. } => quiet_since = None,
@@ -345,27 +341,24 @@ impl Session {
             }
             _ => {}
         }
-        self.stage = Stage::AwaitingBeep { quiet_since, until };
+        self.stage = Stage::AwaitingBeep { status, quiet_since, until };
         let silence = Duration::from_millis(u64::from(self.detector.config().silence_ms));
         let quiet_enough = quiet_since.is_some_and(|t| now.saturating_duration_since(t) >= silence);
         if !(self.detector.beep_heard() || quiet_enough || now >= until) {
             return Vec::new();
         }
-        let MachineAction::LeaveMessage(file) = self.scenario.dialing.on_machine.clone() else { return self.end_as_decided() };
-        self.stage = Stage::Message;
+        let MachineAction::LeaveMessage(file) = self.scenario.dialing.on_machine.clone() else {
+            return self.end(status, Outcome::AnsweringMachine);
+        };
+        self.stage = Stage::Message { status };
         vec![Action::Event(CallEvent::Message { file: file.clone(), after_beep: self.detector.beep_heard() }), Action::Play(file)]
     }
 
-    fn message(&mut self, input: Input) -> Vec<Action> {
+    fn message(&mut self, input: Input, status: CallStatus) -> Vec<Action> {
         match input {
-            Input::HungUp | Input::PromptFinished | Input::PromptFailed => self.end_as_decided(),
+            Input::HungUp | Input::PromptFinished | Input::PromptFailed => self.end(status, Outcome::AnsweringMachine),
             _ => Vec::new(),
         }
-    }
-
-    fn end_as_decided(&mut self) -> Vec<Action> {
-        let (status, outcome) = self.ending.unwrap_or((CallStatus::Success, Outcome::AnsweringMachine));
-        self.end(status, outcome)
     }
 }
 

@@ -11,9 +11,8 @@ use chrono_tz::Tz;
 pub struct Load {
     /// Unloading: no new call at all.
     pub held: bool,
-    /// Calls in progress on this node, and this campaign's share of them.
+    /// Calls in progress on this node.
     pub total: u32,
-    pub mine: u32,
     /// The recognizers are behind, or the recent latencies are over their bounds.
     pub overloaded: bool,
     /// Calls in progress the ramp-up allows now.
@@ -73,7 +72,7 @@ mod tests {
     use chrono::TimeZone;
 
     fn load() -> Load {
-        Load { held: false, total: 0, mine: 0, overloaded: false, ramped: 2, paced: 5, max_calls: 60 }
+        Load { held: false, total: 0, overloaded: false, ramped: 2, paced: 5, max_calls: 60 }
     }
 
     #[test]

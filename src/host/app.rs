@@ -137,12 +137,10 @@ impl AudioSink for Sink {
     }
 }
 
-/// The call's recording, when its campaign records and the node allows it (None otherwise, or
-/// when the recorder cannot start: the call goes on unrecorded).
-fn start_recording(channel: &Channel, campaign: &str, scenario: &Scenario, rate: u32, bot: &Bot) -> Option<Tap> {
-    if !(bot.settings.recording_enabled && scenario.record) {
-        return None;
-    }
+/// The call's recording, once the session says the callee has heard the notice (only on calls
+/// its campaign records on this node: `SessionSetup::recorded`). None when the recorder cannot
+/// start: the call goes on unrecorded.
+fn start_recording(channel: &Channel, campaign: &str, rate: u32, bot: &Bot) -> Option<Tap> {
     let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let path = crate::recording::path_for(bot.recorder.dir(), campaign, &date, &channel.unique_id());
     bot.recorder.start(path, rate).map_err(|reason| log::error!("MiniBot on {}: {reason}; not recorded", channel.name())).ok()
@@ -183,7 +181,7 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
     };
     let mut session = Session::new(controller, scenario.clone(), setup, Instant::now());
     let recording_rate = crate::audio::processing_rate(native_rate);
-    let (status, outcome) = drive(channel, bot, &live, &mut session, &media, &|| start_recording(channel, campaign, &scenario, recording_rate, bot));
+    let (status, outcome) = drive(channel, bot, &live, &mut session, &media, &|| start_recording(channel, campaign, recording_rate, bot));
     // The recording's path goes in the record unless its file could not be created (the writer
     // closes it once the hook is gone).
     call.recording = media.hook.with_sink(|sink| sink.1.as_ref().filter(|t| t.has_file()).map(|t| t.path().to_string_lossy().into_owned()));

@@ -287,18 +287,19 @@ fn tick(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, pacers: &mut HashM
         };
         let pacer = pacers.entry(campaign.id).or_insert_with(|| Pacer::new(dialing.calls_per_second, now));
         pacer.set_rate(dialing.calls_per_second);
-        let load = {
+        // Read under the lock the call threads take; the rest is computed after it.
+        let (held, total, mine, busy_since) = {
             let flight = shared.flight.lock();
-            let mine = flight.per_campaign.get(&campaign.id).copied().unwrap_or(0);
-            Load {
-                held: flight.held,
-                total: flight.total,
-                mine,
-                overloaded: flight.total > 0 && (saturated(&shared.config) || behind(shared)),
-                ramped: crate::campaign::pacing::ramped(flight.busy_since, now, &shared.config),
-                paced: pacer.available(now, mine, dialing.max_concurrent),
-                max_calls: shared.config.max_calls,
-            }
+            (flight.held, flight.total, flight.per_campaign.get(&campaign.id).copied().unwrap_or(0), flight.busy_since)
+        };
+        let load = Load {
+            held,
+            total,
+            // Idle, the node's latencies and backlog are not worth reading (the gate ignores them).
+            overloaded: total > 0 && (saturated(&shared.config) || behind(shared)),
+            ramped: crate::campaign::pacing::ramped(busy_since, now, &shared.config),
+            paced: pacer.available(now, mine, dialing.max_concurrent),
+            max_calls: shared.config.max_calls,
         };
         let room = match plan::gate(&load) {
             Gate::StopPass => {

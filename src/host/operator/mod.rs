@@ -74,11 +74,13 @@ pub fn campaign_verb(verb: &str, name: &str) -> Result<String, Refusal> {
     let dialing = with_bot(|bot| bot.scenarios.get(name).map(|s| s.dialing.clone()))
         .flatten()
         .ok_or_else(|| Refusal::NotFound(format!("no scenario '{name}' in minibot_scenarios.conf")))?;
-    if verb != "create" && transition(verb).is_none() {
-        return Err(Refusal::BadInput(format!("unknown verb '{verb}' (one of {})", VERBS.join(", "))));
-    }
+    // Checked before a connection is taken: None is "create".
+    let change = match verb {
+        "create" => None,
+        _ => Some(transition(verb).ok_or_else(|| Refusal::BadInput(format!("unknown verb '{verb}' (one of {})", VERBS.join(", "))))?),
+    };
     let (mut client, _) = database()?;
-    let Some((from, to)) = transition(verb) else {
+    let Some((from, to)) = change else {
         if db::create(&mut client, name, &dialing.company)?.is_none() {
             return Err(Refusal::Conflict(format!("campaign '{name}' already exists")));
         }
