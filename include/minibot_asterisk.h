@@ -29,6 +29,9 @@ void minibot_getvar(struct ast_channel *chan, const char *name, char *buf, size_
 struct ast_format *minibot_read_format_ref(struct ast_channel *chan);
 void minibot_format_unref(struct ast_format *format);
 void minibot_party_numbers(struct ast_channel *chan, char *connected, char *dialed, size_t len);
+struct ast_channel *minibot_channel_ref(struct ast_channel *chan);
+void minibot_channel_unref(struct ast_channel *chan);
+void minibot_channel_wake(struct ast_channel *chan);
 int minibot_originate(const char *tech, const char *addr, int timeout_ms, const char *context, const char *exten,
 	const char *cid_num, const char *cid_name, const char *const *names, const char *const *values, int count,
 	const char *uniqueid, int *reason);

@@ -326,3 +326,26 @@ pub struct Turn {
     pub at_ms: u64,
 }
 
+
+/// Wakes a call's loop from another thread (a decoder's result, the LLM's answer), so that it
+/// reads them at once instead of at its next frame or deadline. `Waker::default()` wakes nothing.
+#[derive(Clone, Default)]
+pub struct Waker(Option<std::sync::Arc<dyn Fn() + Send + Sync>>);
+
+impl Waker {
+    pub fn new(wake: impl Fn() + Send + Sync + 'static) -> Waker {
+        Waker(Some(std::sync::Arc::new(wake)))
+    }
+
+    pub fn wake(&self) {
+        if let Some(wake) = &self.0 {
+            wake();
+        }
+    }
+}
+
+impl std::fmt::Debug for Waker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Waker" } else { "Waker(none)" })
+    }
+}

@@ -10,6 +10,7 @@ use crate::call::controller::CallLimits;
 use crate::campaign::DialerConfig;
 use crate::nlp::llm::LlmConfig;
 use crate::nlp::service::IntentConfig;
+use crate::nlp::turn_end::{Mode, TurnConfig};
 use crate::store::StoreConfig;
 use crate::vad::SegmenterConfig;
 use log::LevelFilter;
@@ -33,6 +34,8 @@ pub struct Settings {
     /// What a model that cannot be loaded does: refuse the module load, or run without ASR.
     pub asr_required: bool,
     pub vad: SegmenterConfig,
+    /// How a turn's end is decided (from the words at a pause, or the fixed hangover).
+    pub turn: TurnConfig,
     /// Bounds on every state of a call.
     pub limits: CallLimits,
     pub intent: IntentConfig,
@@ -90,6 +93,7 @@ impl Default for Settings {
             asr: AsrConfig::default(),
             asr_required: true,
             vad: SegmenterConfig::default(),
+            turn: TurnConfig::default(),
             limits: CallLimits::default(),
             intent: IntentConfig::default(),
             llm: LlmConfig::default(),
@@ -156,6 +160,7 @@ impl Settings {
             }
             "asr" => self.asr.apply(key),
             "vad" => self.vad.apply(key),
+            "turn" => self.turn.apply(key),
             "call" => self.limits.apply(key),
             "intent" => self.intent.apply(key),
             "llm" => self.llm.apply(key),
@@ -198,8 +203,26 @@ impl Settings {
         }
     }
 
+    /// The segmenter a call runs: with the adaptive end of turn it waits up to the longest wait
+    /// (the call ends the turn sooner from the words), in fixed mode it reports no pauses.
+    pub fn segmenter(&self) -> SegmenterConfig {
+        match self.turn.mode {
+            Mode::Adaptive => SegmenterConfig { hangover_ms: self.turn.continuing_ms, ..self.vad },
+            Mode::Fixed => SegmenterConfig { pause_ms: 0, ..self.vad },
+            Mode::Shadow => self.vad,
+        }
+    }
+
     /// Bounds that depend on each other, checked once every section is read.
     fn check_bounds(&self, file: &str) -> Result<(), ConfigError> {
+        let turn = &self.turn;
+        if turn.mode != Mode::Fixed && !(self.vad.pause_ms > 0 && self.vad.pause_ms < turn.complete_ms && turn.complete_ms <= turn.unsure_ms && turn.unsure_ms <= turn.continuing_ms) {
+            let message = format!(
+                "[vad] pause_ms ({}) must be above 0 and under complete_ms ({}), and complete_ms <= unsure_ms ({}) <= continuing_ms ({})",
+                self.vad.pause_ms, turn.complete_ms, turn.unsure_ms, turn.continuing_ms
+            );
+            return Err(ConfigError::at(file, 0, "turn", "end_of_turn", &message));
+        }
         if self.vad.max_speech_ms <= self.vad.onset_ms {
             let message = format!("max_speech_ms ({}) must be above onset_ms ({})", self.vad.max_speech_ms, self.vad.onset_ms);
             return Err(ConfigError::at(file, 0, "vad", "max_speech_ms", &message));
@@ -252,7 +275,7 @@ impl Settings {
 }
 
 /// The sections of minibot.conf.
-const SECTIONS: &[&str] = &["general", "asr", "vad", "call", "intent", "llm", "database", "dialer", "amd", "calllog", "gdpr", "recording", "http"];
+const SECTIONS: &[&str] = &["general", "asr", "vad", "turn", "call", "intent", "llm", "database", "dialer", "amd", "calllog", "gdpr", "recording", "http"];
 
 /// `[http]` in minibot.conf.
 impl FromKeys for HttpConfig {
@@ -324,6 +347,21 @@ mod tests {
         let err = load("[general]\nenabled = maybe\n").unwrap_err();
         assert!(err.to_string().contains("line 2") && err.to_string().contains("'maybe' is not yes or no"));
         assert!(load("[general]\nlanguage = fr/../../etc\n").is_err());
+    }
+
+    #[test]
+    fn reads_the_turn_section_and_checks_its_waits() {
+        let s = load("[turn]\nend_of_turn = shadow\ncomplete_ms = 160\ncontinuing_words = euh, et\n[vad]\npause_ms = 80\n").unwrap().settings;
+        assert_eq!((s.turn.mode, s.turn.complete_ms, s.vad.pause_ms), (Mode::Shadow, 160, 80));
+        assert_eq!(s.turn.continuing_words, ["euh", "et"]);
+        assert_eq!(s.segmenter().hangover_ms, 300, "shadow: the fixed hangover ends the turn");
+        let adaptive = load("").unwrap().settings;
+        assert_eq!((adaptive.turn.mode, adaptive.segmenter().hangover_ms), (Mode::Adaptive, 800), "the call ends it sooner");
+        assert_eq!(load("[turn]\nend_of_turn = fixed\n").unwrap().settings.segmenter().pause_ms, 0);
+        let err = load("[turn]\nend_of_turn = sometimes\n").unwrap_err();
+        assert!(err.to_string().contains("line 2") && err.message.contains("adaptive, fixed or shadow"), "{err}");
+        let err = load("[turn]\ncomplete_ms = 400\nunsure_ms = 300\n").unwrap_err();
+        assert!(err.to_string().contains("section [turn]") && err.message.contains("complete_ms <= unsure_ms"), "{err}");
     }
 
     #[test]

@@ -54,7 +54,7 @@ fn corpus_sentences(count: usize) -> Vec<String> {
 fn call(engine: &Engine, turns: &[&Vec<i16>]) -> Vec<String> {
     let mut finals = Vec::new();
     let (tx, rx) = crossbeam_channel::unbounded();
-    let mut session = engine.session(16000, tx).expect("session");
+    let mut session = engine.session(16000, tx, Default::default()).expect("session");
     for turn in turns {
         for chunk in turn.chunks(320) {
             session.feed(chunk.to_vec());

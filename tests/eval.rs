@@ -122,7 +122,7 @@ fn main() {
             let started = Instant::now();
             let context = context_of(&scenarios, e);
             let examples = model.examples_for(context.kind).into_iter().map(|(i, w)| (i, w.to_string())).collect();
-            let _ = pool.submit(&context, &e.utterance, examples, started + Duration::from_secs(30), tx);
+            let _ = pool.submit(&context, &e.utterance, examples, started + Duration::from_secs(30), tx, Default::default());
             let answer = rx.recv_timeout(Duration::from_secs(35)).unwrap_or(Err(LlmError::Timeout));
             latencies.push(started.elapsed().as_secs_f64() * 1000.0);
             match answer {

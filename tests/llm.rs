@@ -26,7 +26,7 @@ fn ask(pool: &LlmPool, text: &str, within: Duration) -> (Result<res_minibot::dom
     let started = Instant::now();
     // With examples, as the intent service sends them from the model's corpus.
     let examples = vec![(res_minibot::domain::Intent::Positive, "oui allez-y je vous écoute".to_string())];
-    pool.submit(&support::sample_step("hello"), text, examples, started + within, tx).unwrap();
+    pool.submit(&support::sample_step("hello"), text, examples, started + within, tx, Default::default()).unwrap();
     (rx.recv_timeout(within + Duration::from_secs(5)).expect("an answer or an error"), started.elapsed())
 }
 
@@ -69,7 +69,7 @@ fn a_short_deadline_lets_the_local_answer_stand_before_the_llm_s() {
     let pool = std::sync::Arc::new(pool);
     // 50 ms is far below what a CPU model needs.
     let service = IntentService::new(IntentConfig { llm_below: 1.1, deadline_ms: 50, ..IntentConfig::default() }, Some(pool.clone()), None);
-    let Understood::Pending(pending) = service.understand(&support::sample_step("q1"), "j'ai un livret a et une assurance vie") else {
+    let Understood::Pending(pending) = service.understand(&support::sample_step("q1"), "j'ai un livret a et une assurance vie", &Default::default()) else {
         panic!("llm_below > 1 asks the LLM")
     };
     let started = Instant::now();

@@ -137,12 +137,14 @@ pub(super) struct Decoder {
     pub(super) partial_every: usize,
     pub(super) fed_since_partial: usize,
     pub(super) last_partial: String,
+    /// Samples of the current turn fed so far.
+    pub(super) fed_in_turn: usize,
 }
 
 impl Decoder {
     pub(super) fn new(recognizer: Recognizer, sample_rate: u32, partial_interval_ms: u32) -> Decoder {
         let partial_every = (sample_rate as usize * partial_interval_ms as usize) / 1000;
-        Decoder { recognizer, sample_rate, partial_every, fed_since_partial: 0, last_partial: String::new() }
+        Decoder { recognizer, sample_rate, partial_every, fed_since_partial: 0, last_partial: String::new(), fed_in_turn: 0 }
     }
 
     pub(super) fn rate(&self) -> u32 {
@@ -154,14 +156,23 @@ impl Decoder {
         let _ = self.recognizer.accept_waveform(audio);
         METRICS.asr_feed_us.record_us(started.elapsed());
         self.fed_since_partial += audio.len();
+        self.fed_in_turn += audio.len();
         if self.fed_since_partial >= self.partial_every {
             self.fed_since_partial = 0;
             let partial = self.recognizer.partial_result().partial.to_string();
             if !partial.is_empty() && partial != self.last_partial {
                 self.last_partial = partial.clone();
-                events.push(AsrEvent::Partial { text: partial });
+                events.push(AsrEvent::Partial { text: partial, heard_ms: audio_ms(self.fed_in_turn, self.sample_rate), at_pause: false });
             }
         }
+    }
+
+    /// The callee paused: the words so far, at once (everything queued before was decoded).
+    pub(super) fn pause(&mut self, events: &mut Vec<AsrEvent>) {
+        let text = self.recognizer.partial_result().partial.to_string();
+        self.last_partial = text.clone();
+        self.fed_since_partial = 0;
+        events.push(AsrEvent::Partial { text, heard_ms: audio_ms(self.fed_in_turn, self.sample_rate), at_pause: true });
     }
 
     pub(super) fn finish(&mut self, turn_ended: Instant, events: &mut Vec<AsrEvent>) {
@@ -170,6 +181,7 @@ impl Decoder {
         METRICS.turn_final_ms.record_ms(latency);
         crate::obs::prom::RECORDED.asr_final.observe(&[], latency.as_secs_f64());
         self.fed_since_partial = 0;
+        self.fed_in_turn = 0;
         self.last_partial.clear();
         events.push(AsrEvent::Final { text, latency });
     }
@@ -178,12 +190,14 @@ impl Decoder {
     pub(super) fn reset(&mut self) {
         self.recognizer.reset();
         self.fed_since_partial = 0;
+        self.fed_in_turn = 0;
         self.last_partial.clear();
     }
 }
 
 pub(super) enum WorkerInput {
     Audio(Vec<i16>),
+    Pause,
     EndOfTurn(Instant),
 }
 
@@ -235,12 +249,17 @@ pub(super) fn worker_loop(decoder: &mut Decoder, shared: &Shared, call: &Handoff
                     let ms = audio_ms(audio.len(), decoder.rate());
                     let _ = call.queued_ms.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| Some(q.saturating_sub(ms)));
                 }
+                WorkerInput::Pause => decoder.pause(&mut events),
                 WorkerInput::EndOfTurn(at) => decoder.finish(at, &mut events),
             }
+            let results = !events.is_empty();
             for event in events.drain(..) {
                 if call.output.send(event).is_err() {
                     return;
                 }
+            }
+            if results {
+                call.wake.wake(); // the call's loop reads them now, not at its next frame
             }
         }
     }

@@ -138,8 +138,9 @@ impl Engine {
     }
 
     /// Starts recognition for one call whose audio arrives at `sample_rate`; results go to
-    /// `events`. Never blocks; a call beyond `max_recognizers` gets an error (it runs on DTMF).
-    pub fn session(&self, sample_rate: u32, events: Sender<AsrEvent>) -> Result<Session, String> {
+    /// `events` (and `wake` is told, from the decoder thread). Never blocks; a call beyond
+    /// `max_recognizers` gets an error (it runs on DTMF).
+    pub fn session(&self, sample_rate: u32, events: Sender<AsrEvent>, wake: crate::domain::Waker) -> Result<Session, String> {
         match self.shared.config.mode {
             AsrMode::Inline => {
                 let decoder = InlineDecoder::take(self.shared.clone(), sample_rate)?;
@@ -155,7 +156,7 @@ impl Engine {
                     backlogs.retain(|b| b.strong_count() > 0);
                     backlogs.push(Arc::downgrade(&queued_ms));
                 }
-                let handoff = Handoff { input, output: events.clone(), state: state.clone(), queued_ms: queued_ms.clone() };
+                let handoff = Handoff { input, output: events.clone(), state: state.clone(), queued_ms: queued_ms.clone(), wake };
                 let wanted = {
                     let mut pools = self.shared.pools.lock();
                     let (max, mode) = (self.shared.config.max_recognizers, AsrMode::Worker);

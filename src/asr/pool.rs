@@ -73,6 +73,8 @@ pub(super) struct Handoff {
     pub(super) state: CallState,
     /// Audio queued and not decoded yet, in ms (see `Shared::backlogs`).
     pub(super) queued_ms: Arc<AtomicU64>,
+    /// Told after results are sent: the call's loop reads them at once.
+    pub(super) wake: crate::domain::Waker,
 }
 
 /// ACTIVE, then CLOSED when the call drops its session (the thread stops decoding it at once),

@@ -70,6 +70,21 @@ impl Session {
         }
     }
 
+    /// The callee paused: ask for the words so far (answered at once, before any later audio).
+    pub fn pause(&mut self) {
+        match &mut self.inner {
+            SessionKind::Inline { decoder, pending, events } => {
+                if let Some(decoder) = decoder.decoder.as_mut() {
+                    decoder.pause(pending);
+                }
+                pending.drain(..).for_each(|e| drop(events.send(e)));
+            }
+            SessionKind::Worker { audio_tx, .. } => {
+                let _ = audio_tx.try_send(WorkerInput::Pause);
+            }
+        }
+    }
+
     /// The segmenter declared the turn over at `at`: ask for the final result.
     pub fn end_turn(&mut self, at: Instant) {
         match &mut self.inner {

@@ -27,7 +27,7 @@ fn korean_speech(rate: u32) -> Vec<i16> {
 
 fn recognize(engine: &Engine, rate: u32, audio: &[i16]) -> Vec<AsrEvent> {
     let (tx, rx) = crossbeam_channel::unbounded();
-    let mut session = engine.session(rate, tx).unwrap();
+    let mut session = engine.session(rate, tx, Default::default()).unwrap();
     for chunk in audio.chunks((rate / 50) as usize) {
         session.feed(chunk.to_vec());
     }
@@ -58,12 +58,51 @@ fn recognizes_at_8_and_16_khz_inline_and_on_a_worker() {
         let engine = Engine::load(AsrConfig { model_path: model_path(), mode, prewarm: 1, ..AsrConfig::default() }).unwrap();
         for rate in [16000, 8000] {
             let events = recognize(&engine, rate, &korean_speech(rate));
-            assert!(events.iter().any(|e| matches!(e, AsrEvent::Partial { text } if !text.is_empty())), "{mode:?} {rate}: {events:?}");
+            assert!(events.iter().any(|e| matches!(e, AsrEvent::Partial { text, .. } if !text.is_empty())), "{mode:?} {rate}: {events:?}");
             let Some(AsrEvent::Final { text, .. }) = events.last() else { panic!("{mode:?} {rate}: no final: {events:?}") };
             assert!(text.chars().count() >= 2, "{mode:?} {rate}: final {text:?}");
         }
         engine.shutdown(Duration::from_secs(10)).unwrap();
         assert_eq!(engine.active_workers(), 0);
+    }
+}
+
+/// A pause asks for the words so far: answered before the final, holding all the audio fed
+/// before it, and the call's loop is woken by the decoder thread (worker mode).
+#[test]
+fn a_pause_returns_the_words_so_far_and_wakes_the_call() {
+    for mode in [AsrMode::Worker, AsrMode::Inline] {
+        let engine = Engine::load(AsrConfig { model_path: model_path(), mode, prewarm: 1, rates: vec![16000], ..AsrConfig::default() }).unwrap();
+        let woken = Arc::new(AtomicU64::new(0));
+        let counter = woken.clone();
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let mut session = engine.session(16000, tx, crate::domain::Waker::new(move || { counter.fetch_add(1, Ordering::SeqCst); })).unwrap();
+        let speech = korean_speech(16000);
+        for chunk in speech.chunks(320) {
+            session.feed(chunk.to_vec());
+        }
+        session.pause();
+        session.end_turn(Instant::now());
+        let mut events = Vec::new();
+        while let Ok(event) = rx.recv_timeout(Duration::from_secs(20)) {
+            let last = matches!(event, AsrEvent::Final { .. });
+            events.push(event);
+            if last {
+                break;
+            }
+        }
+        let at_pause: Vec<_> = events.iter().filter_map(|e| match e { AsrEvent::Partial { text, heard_ms, at_pause: true } => Some((text.clone(), *heard_ms)), _ => None }).collect();
+        assert_eq!(at_pause.len(), 1, "{mode:?}: {events:?}");
+        let (text, heard_ms) = &at_pause[0];
+        assert!(!text.is_empty(), "{mode:?}: the words so far");
+        let fed_ms = speech.len() as u64 / 16;
+        assert!(heard_ms.abs_diff(fed_ms) <= 20, "{mode:?}: heard {heard_ms} ms of {fed_ms}");
+        assert!(matches!(events.last(), Some(AsrEvent::Final { .. })), "{mode:?}: the final comes after the pause's words");
+        if mode == AsrMode::Worker {
+            assert!(woken.load(Ordering::SeqCst) >= 2, "the pause's words and the final woke the call");
+        }
+        drop(session);
+        engine.shutdown(Duration::from_secs(10)).unwrap();
     }
 }
 
@@ -118,7 +157,7 @@ fn calls_beyond_the_decoder_limit_wait_their_turn_and_all_get_their_final() {
     let calls: Vec<_> = (0..3)
         .map(|_| {
             let (tx, rx) = crossbeam_channel::unbounded();
-            let mut session = engine.session(16000, tx).unwrap();
+            let mut session = engine.session(16000, tx, Default::default()).unwrap();
             for chunk in speech.chunks(320) {
                 session.feed(chunk.to_vec());
             }
@@ -155,12 +194,12 @@ fn recognizers_beyond_the_limit_are_refused_and_an_idle_one_of_another_rate_make
     let config = AsrConfig { model_path: model_path(), prewarm: 0, max_recognizers: 1, ..AsrConfig::default() };
     let engine = Engine::load(config).unwrap();
     let (tx1, _rx1) = crossbeam_channel::unbounded();
-    let first = engine.session(16000, tx1).unwrap();
+    let first = engine.session(16000, tx1, Default::default()).unwrap();
     assert_eq!(engine.recognizers(), (1, 1));
     let (tx2, _rx2) = crossbeam_channel::unbounded();
-    let refused = engine.session(16000, tx2.clone()).err().expect("a second recognizer is over the limit");
+    let refused = engine.session(16000, tx2.clone(), Default::default()).err().expect("a second recognizer is over the limit");
     assert!(refused.contains("max_recognizers"), "{refused}");
-    assert!(engine.session(8000, tx2).is_err(), "the only thread is busy: no rate gets one");
+    assert!(engine.session(8000, tx2, Default::default()).is_err(), "the only thread is busy: no rate gets one");
     drop(first);
     wait_until_free(&engine);
     // The 16 kHz thread is idle: an 8 kHz call gets the slot (the idle thread is retired).

@@ -171,6 +171,16 @@ impl Channel {
         }
     }
 
+    /// A waker for other threads (a decoder's result, the LLM's answer): it queues a null frame
+    /// on the channel, so that `wait` returns at once. It holds a reference on the channel, given
+    /// back when the last clone is dropped, so a late wake after the call is harmless.
+    pub fn waker(&self) -> crate::domain::Waker {
+        // SAFETY: the channel is alive (type invariant); the reference taken keeps its memory
+        // alive for as long as the waker exists.
+        let held = ChannelRef(unsafe { sys::minibot_channel_ref(self.raw.as_ptr()) });
+        crate::domain::Waker::new(move || held.wake())
+    }
+
     /// Waits up to `max_ms` for the channel, reading one frame: runs the playback scheduler,
     /// and lets audiohooks see the frame. Frames are freed here.
     pub fn wait(&self, max_ms: i32) -> Input {
@@ -211,6 +221,31 @@ impl Channel {
             };
             sys::ast_frame_free(frame, 1);
             input
+        }
+    }
+}
+
+/// A counted reference on a channel, usable from any thread (queuing a frame is thread-safe).
+struct ChannelRef(*mut sys::ast_channel);
+
+// SAFETY: the reference keeps the channel's memory alive; ast_queue_frame locks the channel.
+unsafe impl Send for ChannelRef {}
+unsafe impl Sync for ChannelRef {}
+
+impl ChannelRef {
+    fn wake(&self) {
+        if !self.0.is_null() {
+            // SAFETY: a channel we hold a reference on; a hung-up channel takes the frame too.
+            unsafe { sys::minibot_channel_wake(self.0) }
+        }
+    }
+}
+
+impl Drop for ChannelRef {
+    fn drop(&mut self) {
+        if !self.0.is_null() {
+            // SAFETY: the reference taken in `Channel::waker`, given back once.
+            unsafe { sys::minibot_channel_unref(self.0) }
         }
     }
 }

@@ -206,3 +206,20 @@ AST_MODULE_INFO(ASTERISK_GPL_KEY, AST_MODFLAG_LOAD_ORDER, "MiniBot outbound voic
 	.reload = reload_module,
 	.load_pri = AST_MODPRI_DEFAULT,
 );
+
+/* A reference on a channel, for another thread to wake it (ast_channel_ref/unref are macros). */
+struct ast_channel *minibot_channel_ref(struct ast_channel *chan)
+{
+	return ast_channel_ref(chan);
+}
+
+void minibot_channel_unref(struct ast_channel *chan)
+{
+	ast_channel_unref(chan);
+}
+
+/* Wakes the channel's thread from ast_waitfor: a null frame, which readers skip. */
+void minibot_channel_wake(struct ast_channel *chan)
+{
+	ast_queue_frame(chan, &ast_null_frame);
+}

@@ -4,8 +4,11 @@
 //!
 //! A turn: the callee's speech ends -> the recognizer's final text -> `Action::Classify` (the
 //! intent service answers with `Input::Classified`, within its deadline) -> the step's transition.
+//! With the adaptive end of turn (`turn_taking.rs`) the words at a pause decide sooner, and the
+//! final text checks the decision.
 
 use crate::domain::{CallStatus, Classification, Intent, Outcome, Sentiment, StepContext, Tier, Topic, Turn};
+use crate::nlp::turn_end::TurnConfig;
 use crate::scenario::{Scenario, Trigger};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -43,8 +46,13 @@ pub enum Input {
     PromptFailed,
     /// The segmenter confirmed speech; `confirmed_at` is when it decided.
     SpeechStarted { confirmed_at: Instant },
+    /// A short silence inside the callee's speech; their last voiced frame ended at `last_voice_at`.
+    SpeechPaused { last_voice_at: Instant },
+    /// They went on after the pause.
+    SpeechResumed,
     SpeechEnded,
-    Partial(String),
+    /// The words so far; `at_pause`: asked for at a pause (the end of turn is decided on them).
+    Partial { text: String, at_pause: bool },
     Final { text: String, latency: Duration },
     /// The intent service's answer to the `Action::Classify` of turn `turn`.
     Classified { turn: u64, classification: Classification, tier: Tier, latency: Duration },
@@ -90,6 +98,9 @@ pub enum Action {
     StartRecording,
     /// The callee refused the recording: stop it and delete what was recorded.
     StopRecording,
+    /// The turn is over (decided from the words at a pause): the media path ends it now, and the
+    /// recognizer gives its final result, which checks the decision.
+    EndTurn,
     End { status: CallStatus, outcome: Outcome },
 }
 
@@ -121,6 +132,14 @@ pub enum CallEvent {
     Reaction { tier: &'static str, seconds: f64 },
     /// A machine answered: the campaign's message starts, after its beep or not (from the session).
     Message { file: String, after_beep: bool },
+    /// The end of turn decided from the words at a pause, `silence_ms` after the callee's last
+    /// voiced frame (`mode` "adaptive": the reply starts; "shadow": only counted).
+    TurnEnded { step: String, ending: &'static str, mode: &'static str, silence_ms: u64, tier: Tier },
+    /// What became of a turn decided at a pause once its final text was understood: "confirmed",
+    /// "corrected" (stopped and re-routed), "kept" (the call had moved on), "sticky" (its opt-out
+    /// or callback applied), "last_words"; in shadow mode "shadow_agreed", "shadow_disagreed" and
+    /// "shadow_cut" (the callee went on after the moment the adaptive end would have cut them).
+    TurnChecked { step: String, how: &'static str },
 }
 
 /// A turn's text waiting for its intent, and the step it answers.
@@ -151,6 +170,8 @@ enum DueKind {
     GivenUp,
     /// Said over a prompt that cannot be interrupted: not an answer.
     OverPrompt,
+    /// Answered already on the words at its pause: its final checks that answer.
+    Committed,
 }
 
 /// A segment whose final never came (an end of turn lost) is forgotten after this: later finals
@@ -200,6 +221,18 @@ pub struct Controller {
     callback_text: Option<String>,
     /// The callee refused the recording (said once is enough).
     recording_refused: bool,
+    /// How turns end (adaptive, fixed, shadow) and the waits.
+    turn_config: TurnConfig,
+    /// The end of turn being decided at the callee's pause.
+    early: Option<turn_taking::Early>,
+    /// Turns answered at their pause, oldest first, waiting for their final text.
+    commits: VecDeque<turn_taking::Commit>,
+    /// Turns whose final text differed from their pause's words, waiting for its intent.
+    checks: Vec<turn_taking::Commit>,
+    /// The call ended the turn (`Action::EndTurn`): the segmenter's end that follows is that turn's.
+    end_requested: bool,
+    /// Shadow mode: the intent of the pause's words of the turn whose final is being understood.
+    shadow_intent: Option<Intent>,
 }
 
 impl Controller {
@@ -229,7 +262,18 @@ impl Controller {
             sticky_outcome: None,
             callback_text: None,
             recording_refused: false,
+            turn_config: TurnConfig::default(),
+            early: None,
+            commits: VecDeque::new(),
+            checks: Vec::new(),
+            end_requested: false,
+            shadow_intent: None,
         }
+    }
+
+    pub fn with_turn_config(mut self, config: TurnConfig) -> Controller {
+        self.turn_config = config;
+        self
     }
 
     pub fn with_limits(mut self, limits: CallLimits) -> Controller {
@@ -285,10 +329,15 @@ impl Controller {
             Input::HungUp => self.on_hangup(now, &mut actions),
             Input::PromptFinished | Input::PromptFailed => self.on_prompt_done(now, &mut actions),
             Input::SpeechStarted { confirmed_at } => self.on_speech_started(confirmed_at, now, &mut actions),
+            Input::SpeechPaused { last_voice_at } => self.on_pause(last_voice_at),
+            Input::SpeechResumed => self.on_resume(&mut actions),
             Input::SpeechEnded => return self.on_speech_ended(now, actions),
-            Input::Partial(text) => {
+            Input::Partial { text, at_pause } => {
                 self.last_partial = text.clone();
-                actions.push(Action::Event(CallEvent::Partial { step: self.step.clone(), text }));
+                actions.push(Action::Event(CallEvent::Partial { step: self.step.clone(), text: text.clone() }));
+                if at_pause {
+                    self.on_pause_words(text, &mut actions);
+                }
             }
             Input::Final { text, latency } => self.on_final(text, latency, now, &mut actions),
             Input::Classified { turn, classification, tier, latency } => self.on_classified(turn, classification, tier, latency, now, &mut actions),
@@ -341,6 +390,8 @@ impl Controller {
     fn turn_in_flight(&self) -> bool {
         (self.speaking && self.phase != Phase::Responding && self.asr_enabled)
             || !self.pending.is_empty()
+            || !self.commits.is_empty()
+            || !self.checks.is_empty()
             || self.finals_due.iter().any(|d| d.kind != DueKind::OverPrompt)
     }
 
@@ -357,8 +408,9 @@ impl Controller {
             Input::SpeechEnded => {
                 self.speaking = false;
                 actions.push(Action::Event(CallEvent::SpeechEnded { step: step.clone() }));
+                let kind = if std::mem::take(&mut self.end_requested) { DueKind::Committed } else { DueKind::Answer };
                 if self.asr_enabled {
-                    self.finals_due.push_back(Due { step, kind: DueKind::Answer, since: now });
+                    self.finals_due.push_back(Due { step, kind, since: now });
                 }
             }
             Input::Final { text, latency } => {
@@ -366,8 +418,18 @@ impl Controller {
                 let latency_ms = latency.as_secs_f64() * 1000.0;
                 actions.push(Action::Event(CallEvent::Final { step: step.clone(), text: text.clone(), latency_ms }));
                 let due = self.finals_due.pop_front().unwrap_or(Due { step, kind: DueKind::Answer, since: now });
-                if due.kind != DueKind::OverPrompt && !text.is_empty() {
-                    self.ask(PendingTurn { id: 0, text, asr_ms: latency_ms, step: due.step, late: due.kind == DueKind::GivenUp }, actions);
+                match due.kind {
+                    DueKind::Committed => self.check_final(text, latency_ms, actions),
+                    DueKind::OverPrompt => {}
+                    _ if text.is_empty() => {}
+                    kind => self.ask(PendingTurn { id: 0, text, asr_ms: latency_ms, step: due.step, late: kind == DueKind::GivenUp }, actions),
+                }
+            }
+            Input::Classified { turn, classification, tier, latency } if self.checks.iter().any(|c| c.check == Some(turn)) => {
+                let intent = classification.intent;
+                if let Some(commit) = self.take_check(turn, &classification, tier, latency) {
+                    actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step.clone(), how: "last_words" }));
+                    self.weigh_last_words(&commit.step, intent);
                 }
             }
             Input::Classified { turn, classification, tier, latency } => {
@@ -475,6 +537,11 @@ impl Controller {
         self.speaking = false;
         let step = self.step.clone();
         actions.push(Action::Event(CallEvent::SpeechEnded { step: step.clone() }));
+        if self.asr_enabled && self.turn_ended_early(now, &mut actions) {
+            // Answered already on the words at its pause: its final only checks that answer.
+            self.finals_due.push_back(Due { step, kind: DueKind::Committed, since: now });
+            return actions;
+        }
         if self.asr_enabled {
             // Every segment gets its final: say now what it will be.
             let kind = if self.phase == Phase::Responding { DueKind::OverPrompt } else { DueKind::Answer };
@@ -504,6 +571,7 @@ impl Controller {
         let default_kind = if self.phase == Phase::Responding { DueKind::OverPrompt } else { DueKind::Answer };
         let due = self.finals_due.pop_front().unwrap_or(Due { step: step.clone(), kind: default_kind, since: now });
         match due.kind {
+            DueKind::Committed => self.check_final(text, latency_ms, actions),
             DueKind::OverPrompt => {} // not an answer to the prompt it was said over
             DueKind::GivenUp => {
                 // The text of a turn given up earlier: it still counts (see `on_late_intent`).
@@ -549,6 +617,12 @@ impl Controller {
     }
 
     fn on_classified(&mut self, turn: u64, classification: Classification, tier: Tier, latency: Duration, now: Instant, actions: &mut Vec<Action>) {
+        if self.early.as_ref().is_some_and(|e| e.asked == Some(turn)) {
+            return self.on_pause_understood(classification, tier, latency, now, actions);
+        }
+        if self.checks.iter().any(|c| c.check == Some(turn)) {
+            return self.on_check(turn, classification, tier, latency, now, actions);
+        }
         let Some(i) = self.pending.iter().position(|p| p.id == turn) else { return };
         let turn = self.pending.remove(i);
         if turn.late {
@@ -557,6 +631,7 @@ impl Controller {
         if self.phase != Phase::Processing || turn.step != self.step {
             return; // the call moved on meanwhile (keys, or an earlier answer of this turn)
         }
+        self.compare_shadow(classification.intent, actions);
         self.record_answer(&turn, &classification, tier, latency, now, actions);
         self.route(classification.intent, classification.topic, now, actions);
     }
@@ -638,6 +713,7 @@ impl Controller {
             _ => Intent::Unclear,
         };
         self.pending.retain(|p| p.late); // keys answer the turn; late ones still count
+        self.early = None;
         self.record(
             Turn {
                 step: step.clone(),
@@ -655,6 +731,9 @@ impl Controller {
     }
 
     fn on_tick(&mut self, now: Instant, actions: &mut Vec<Action>) {
+        if self.decide_early(now, actions) {
+            return;
+        }
         let step = self.step.clone();
         // A segment whose final never came (its end of turn lost): later finals are not its.
         while self.finals_due.front().is_some_and(|d| now.saturating_duration_since(d.since) >= DUE_FORGOTTEN) {
@@ -706,8 +785,7 @@ impl Controller {
             return Some(closing.until); // nothing else counts while the last words are awaited
         }
         let whole_call = (self.phase != Phase::Ended).then(|| self.call_started + self.limits.max_duration);
-        let closing = self.closing.as_ref().map(|c| c.until);
-        [self.listen_deadline, self.processing_deadline(), closing, whole_call].into_iter().flatten().min()
+        [self.listen_deadline, self.processing_deadline(), self.early_deadline(), whole_call].into_iter().flatten().min()
     }
 
     fn current(&self) -> &crate::scenario::Step {
@@ -858,6 +936,7 @@ impl Controller {
     }
 
     fn play(&mut self, file: String, now: Instant, actions: &mut Vec<Action>) {
+        self.early = None; // the bot speaks: no pause is being decided
         self.phase = Phase::Responding;
         self.listen_deadline = None;
         self.prompt_started = Some(now);
@@ -893,6 +972,8 @@ impl FromKeys for CallLimits {
         Ok(true)
     }
 }
+
+mod turn_taking;
 
 #[cfg(test)]
 mod tests;

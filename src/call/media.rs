@@ -17,8 +17,14 @@ use std::time::Instant;
 pub enum MediaEvent {
     /// Speech confirmed (the barge-in trigger) at `confirmed_at`; it began `onset_ms` earlier.
     SpeechStarted { confirmed_at: Instant, stream_ms: u64, onset_ms: u64 },
-    /// The turn ended (hangover elapsed); the recognizer was asked for its final result.
-    SpeechEnded { at: Instant, stream_ms: u64, speech_ms: u64 },
+    /// A short silence inside the turn (`[vad] pause_ms`); the recognizer was asked for the words
+    /// so far. The callee's last voiced frame ended at `last_voice_at`.
+    SpeechPaused { last_voice_at: Instant },
+    /// The callee went on after a pause.
+    SpeechResumed,
+    /// The turn ended (hangover elapsed, or the call ended it); the recognizer was asked for its
+    /// final result. The callee's last voiced frame ended at `last_voice_at`.
+    SpeechEnded { at: Instant, last_voice_at: Instant, stream_ms: u64, speech_ms: u64 },
     /// The channel's audio rate, first seen or changed.
     Rate(u32),
     /// A voicemail beep in the callee's audio (its frequency, Hz).
@@ -129,8 +135,23 @@ impl MediaPipeline {
         self.dispatch();
     }
 
+    /// The call decided the turn is over (from the words at a pause): end it now, as the
+    /// hangover would have.
+    pub fn end_turn_now(&mut self) {
+        if let Some(segmenter) = self.segmenter.as_mut() {
+            segmenter.end_now(&mut self.scratch);
+            self.dispatch();
+        }
+    }
+
+    /// When stream time `stream_ms` was, by the clock: audio is processed as it arrives.
+    fn instant_of(&self, stream_ms: u64, now: Instant) -> Instant {
+        let now_ms = self.segmenter.as_ref().map_or(stream_ms, Segmenter::now_ms);
+        now.checked_sub(std::time::Duration::from_millis(now_ms.saturating_sub(stream_ms))).unwrap_or(now)
+    }
+
     fn dispatch(&mut self) {
-        for event in self.scratch.drain(..) {
+        for event in std::mem::take(&mut self.scratch) {
             match event {
                 SegmentEvent::Started { started_ms, confirmed_ms, audio } => {
                     self.state.speaking.store(true, Ordering::Relaxed);
@@ -148,6 +169,16 @@ impl MediaPipeline {
                         asr.feed(frame);
                     }
                 }
+                SegmentEvent::Paused { last_voice_ms } => {
+                    if let Some(asr) = self.asr.as_mut() {
+                        asr.pause();
+                    }
+                    let last_voice_at = self.instant_of(last_voice_ms, Instant::now());
+                    let _ = self.events.send(MediaEvent::SpeechPaused { last_voice_at });
+                }
+                SegmentEvent::Resumed => {
+                    let _ = self.events.send(MediaEvent::SpeechResumed);
+                }
                 SegmentEvent::Ended { started_ms, last_voice_ms, confirmed_ms } => {
                     self.state.speaking.store(false, Ordering::Relaxed);
                     let now = Instant::now();
@@ -156,6 +187,7 @@ impl MediaPipeline {
                     }
                     let _ = self.events.send(MediaEvent::SpeechEnded {
                         at: now,
+                        last_voice_at: self.instant_of(last_voice_ms, now),
                         stream_ms: confirmed_ms,
                         speech_ms: last_voice_ms - started_ms,
                     });

@@ -58,8 +58,38 @@ pub struct SessionSetup {
     pub asterisk_amd: Option<AsteriskAmd>,
     /// The campaign records on this node: its notice plays first, and recording starts after it.
     pub recorded: bool,
-    /// TEST FIXTURE (test_hooks only): the recognizer's final texts, turn by turn.
-    pub fixture: VecDeque<String>,
+    /// TEST FIXTURE (test_hooks only): the recognizer's texts, turn by turn.
+    pub fixture: VecDeque<FixtureTurn>,
+}
+
+/// TEST FIXTURE: what the recognizer is said to have heard in one speech turn. The words at a
+/// pause are `at_pause` when given, else the final's words revealed as the turn's audio goes
+/// (one per `FIXTURE_WORD_MS` decoded, counting the pre-roll), as a recognizer's partials grow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FixtureTurn {
+    pub at_pause: Option<String>,
+    pub final_text: String,
+}
+
+/// TEST FIXTURE: audio per word revealed in the words at a pause.
+pub const FIXTURE_WORD_MS: u64 = 150;
+
+impl FixtureTurn {
+    /// "words" or "words at the pause >> final words".
+    pub fn parse(line: &str) -> FixtureTurn {
+        match line.split_once(">>") {
+            Some((at_pause, final_text)) => FixtureTurn { at_pause: Some(at_pause.trim().to_string()), final_text: final_text.trim().to_string() },
+            None => FixtureTurn { at_pause: None, final_text: line.trim().to_string() },
+        }
+    }
+
+    fn words_at(&self, heard_ms: u64) -> String {
+        if let Some(words) = &self.at_pause {
+            return words.clone();
+        }
+        let shown = heard_ms.div_ceil(FIXTURE_WORD_MS) as usize;
+        self.final_text.split_whitespace().take(shown).collect::<Vec<_>>().join(" ")
+    }
 }
 
 pub struct Session {
@@ -71,7 +101,7 @@ pub struct Session {
     started: Instant,
     stage: Stage,
     recorded: bool,
-    fixture: VecDeque<String>,
+    fixture: VecDeque<FixtureTurn>,
     speaking: bool,
     machine_reported: bool,
     /// The callee's last answer ended then, understood by that tier: the reaction they hear runs
@@ -156,7 +186,7 @@ impl Session {
         match event {
             MediaEvent::SpeechStarted { .. } => self.speaking = true,
             MediaEvent::SpeechEnded { .. } => self.speaking = false,
-            MediaEvent::Beep(_) | MediaEvent::Rate(_) => {}
+            MediaEvent::SpeechPaused { .. } | MediaEvent::SpeechResumed | MediaEvent::Beep(_) | MediaEvent::Rate(_) => {}
         }
     }
 
@@ -169,7 +199,7 @@ impl Session {
             }
             MediaEvent::SpeechEnded { at, .. } => self.detector.speech_ended(self.ms_at(*at)),
             MediaEvent::Beep(hz) => self.detector.beep(self.ms_at(now), *hz),
-            MediaEvent::Rate(_) => {}
+            MediaEvent::SpeechPaused { .. } | MediaEvent::SpeechResumed | MediaEvent::Rate(_) => {}
         }
     }
 
@@ -251,10 +281,14 @@ impl Session {
                 self.observe(&event, now);
                 let turn = match event {
                     MediaEvent::SpeechStarted { confirmed_at, .. } => Some(Turn::SpeechStarted { confirmed_at }),
-                    MediaEvent::SpeechEnded { at, .. } => {
-                        // Only an answer the bot waits for: not speech over a prompt it did not stop.
+                    MediaEvent::SpeechPaused { last_voice_at } => Some(Turn::SpeechPaused { last_voice_at }),
+                    MediaEvent::SpeechResumed => Some(Turn::SpeechResumed),
+                    MediaEvent::SpeechEnded { last_voice_at, .. } => {
+                        // Only an answer the bot waits for: not speech over a prompt it did not
+                        // stop, nor a turn already answered at its pause. What the callee hears
+                        // runs from their last word.
                         if self.controller.phase() != Phase::Responding {
-                            self.reaction_from = Some((at, "none"));
+                            self.reaction_from = Some((last_voice_at, "none"));
                         }
                         Some(Turn::SpeechEnded)
                     }
@@ -267,10 +301,14 @@ impl Session {
                 actions.extend(self.machine_during_call(now));
                 return actions;
             }
-            Input::Recognized(AsrEvent::Partial { text }) => Some(Turn::Partial(text)),
+            Input::Recognized(AsrEvent::Partial { text, heard_ms, at_pause }) => {
+                // The fixture's words as they would have grown, whatever the (Korean) model made of them.
+                let text = self.fixture.front().map_or(text, |turn| turn.words_at(heard_ms));
+                Some(Turn::Partial { text, at_pause })
+            }
             Input::Recognized(AsrEvent::Final { text, latency }) => {
                 // One fixture line per speech turn, whatever the (Korean) model made of it.
-                let text = self.fixture.pop_front().unwrap_or(text);
+                let text = self.fixture.pop_front().map_or(text, |turn| turn.final_text);
                 Some(Turn::Final { text, latency })
             }
             Input::Recognized(AsrEvent::Failed { reason }) => Some(Turn::AsrFailed(reason)),
@@ -307,6 +345,12 @@ impl Session {
         let mut out = Vec::with_capacity(actions.len());
         for action in actions {
             match action {
+                // Answered at the pause: the reply the callee hears runs from their last word.
+                Action::Event(CallEvent::TurnEnded { mode: "adaptive", silence_ms, tier, step, ending }) => {
+                    let last_voice_at = now.checked_sub(Duration::from_millis(silence_ms)).unwrap_or(now);
+                    self.reaction_from = Some((last_voice_at, tier.as_str()));
+                    out.push(Action::Event(CallEvent::TurnEnded { step, ending, mode: "adaptive", silence_ms, tier }));
+                }
                 Action::End { status, outcome } if outcome == Outcome::AnsweringMachine && status != CallStatus::Hangup => {
                     out.extend(self.machine(status, now));
                 }

@@ -10,7 +10,7 @@ use crate::ast::manager;
 use crate::asr::AsrEvent;
 use crate::call::controller::{Action, CallEvent, Controller};
 use crate::call::result::CallResult;
-use crate::call::session::{Input, Session, SessionSetup};
+use crate::call::session::{FixtureTurn, Input, Session, SessionSetup};
 use crate::call::live::LiveCall;
 use crate::call::media::{MediaEvent, MediaPipeline, MediaState};
 use crate::store::record::{CallIdentity, CallRecord};
@@ -30,8 +30,10 @@ use std::time::Instant;
 
 pub const STATUS_VARIABLE: &str = "MINIBOTSTATUS";
 
-/// Longest wait on the channel per loop turn: the controller's timers tick at least this often.
-const WAIT_MS: i32 = 20;
+/// Longest wait on the channel per loop turn. Results from other threads wake the channel (a null
+/// frame queued on it) and deadlines are waited for exactly: this only bounds how stale the live
+/// view and the missing-audio clock of a silent line may get.
+const WAIT_MS: i32 = 100;
 
 pub struct MiniBot;
 
@@ -74,8 +76,10 @@ On return, MINIBOTSTATUS is one of:\n\
 }
 
 /// TEST FIXTURE (test_hooks = yes only): `MINIBOT_TEST_TRANSCRIPTS`, '|'-separated, replaces the
-/// recognizer's final text turn by turn. No French Vosk model can be fetched on the test
-/// machines; speech detection and recognition still run for real, only the words are supplied.
+/// recognizer's text turn by turn: its partials (the words revealed as the turn's audio is
+/// decoded, or the part before `>>`) and its final (the line, or the part after `>>`). No French
+/// Vosk model can be fetched on the test machines; speech detection, pauses and recognition
+/// still run for real, only the words are supplied.
 const TEST_TRANSCRIPTS_VARIABLE: &str = "MINIBOT_TEST_TRANSCRIPTS";
 
 fn run(channel: &Channel, data: &str) -> CallStatus {
@@ -171,7 +175,7 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
     event(channel, "MiniBotCall", &[("State", "started".into()), ("Uniqueid", channel.unique_id()), ("Campaign", campaign.into()), ("Rate", native_rate.to_string()),
         ("Format", channel.native_read_format_name()), ("Asr", if media.asr_enabled { "yes" } else { "no" }.into()),
         ("Phone", call.phone.as_deref().map_or_else(String::new, crate::phone::mask))]);
-    let controller = Controller::new(scenario.clone(), media.asr_enabled, Instant::now()).with_limits(bot.settings.limits);
+    let controller = Controller::new(scenario.clone(), media.asr_enabled, Instant::now()).with_limits(bot.settings.limits).with_turn_config(bot.settings.turn.clone());
     let setup = SessionSetup {
         amd: bot.settings.amd,
         // Answering machines: AMD()'s verdict (when the dialplan ran it) weighed with our own evidence.
@@ -233,11 +237,11 @@ fn start_media(channel: &Channel, native_rate: u32, bot: &Bot) -> Option<Media> 
     let (media_tx, events) = unbounded();
     let (asr_tx, recognized) = unbounded();
     let asr = bot.asr.as_ref().and_then(|engine| {
-        engine.session(rate, asr_tx).map_err(|reason| log::error!("MiniBot on {}: {reason}; continuing without ASR", channel.name())).ok()
+        engine.session(rate, asr_tx, channel.waker()).map_err(|reason| log::error!("MiniBot on {}: {reason}; continuing without ASR", channel.name())).ok()
     });
     let asr_enabled = asr.is_some();
     let state = Arc::new(MediaState::default());
-    let pipeline = MediaPipeline::new(bot.settings.vad, rate, asr, media_tx, state.clone());
+    let pipeline = MediaPipeline::new(bot.settings.segmenter(), rate, asr, media_tx, state.clone());
     // No recording tap yet: it is added once the notice has played.
     match AudioHook::attach(channel, c"MiniBot", Sink(pipeline, None)) {
         Ok(hook) => Some(Media { hook, events, recognized, state, asr_enabled }),
@@ -248,8 +252,8 @@ fn start_media(channel: &Channel, native_rate: u32, bot: &Bot) -> Option<Media> 
     }
 }
 
-/// TEST FIXTURE (test_hooks = yes only): the recognizer's final texts, turn by turn.
-fn fixture_transcripts(channel: &Channel, bot: &Bot) -> VecDeque<String> {
+/// TEST FIXTURE (test_hooks = yes only): the recognizer's texts, turn by turn.
+fn fixture_transcripts(channel: &Channel, bot: &Bot) -> VecDeque<FixtureTurn> {
     if !bot.test_hooks {
         return VecDeque::new();
     }
@@ -257,7 +261,7 @@ fn fixture_transcripts(channel: &Channel, bot: &Bot) -> VecDeque<String> {
     if !value.is_empty() {
         log::warn!("MiniBot on {}: TEST FIXTURE {TEST_TRANSCRIPTS_VARIABLE} supplies the recognizer's text", channel.name());
     }
-    value.split('|').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    value.split('|').filter(|s| !s.trim().is_empty()).map(FixtureTurn::parse).collect()
 }
 
 /// The call's one loop: turns the session's actions into Asterisk calls, then waits for the
@@ -266,6 +270,8 @@ fn fixture_transcripts(channel: &Channel, bot: &Bot) -> VecDeque<String> {
 /// what the channel, the media, the recognizer and the intent service said, until the session ends.
 fn drive(channel: &Channel, bot: &Bot, live: &LiveCall, session: &mut Session, media: &Media, start_recording: &dyn Fn() -> Option<Tap>) -> (CallStatus, Outcome) {
     let mut understanding: Vec<(u64, Pending)> = Vec::new();
+    // The LLM's answers wake the channel as the decoder's results do.
+    let waker = channel.waker();
     let mut pending = session.start(Instant::now());
     let mut playing = false;
     let mut hung_up = false;
@@ -304,7 +310,8 @@ fn drive(channel: &Channel, bot: &Bot, live: &LiveCall, session: &mut Session, m
                     media.hook.with_sink(|sink| sink.1 = tap);
                 }
                 Action::StopRecording => stop_recording(channel, media),
-                Action::Classify { turn, text, context } => match bot.intents.understand(&context, &text) {
+                Action::EndTurn => media.hook.with_sink(|sink| sink.0.end_turn_now()),
+                Action::Classify { turn, text, context } => match bot.intents.understand(&context, &text, &waker) {
                     Understood::Ready { classification, tier, latency } => answered.push(Input::Classified { turn, classification, tier, latency }),
                     Understood::Pending(waiting) => understanding.push((turn, waiting)),
                 },
@@ -325,7 +332,11 @@ fn drive(channel: &Channel, bot: &Bot, live: &LiveCall, session: &mut Session, m
         }
         let now = Instant::now();
         // At least a millisecond: a deadline just passed is handled by the Tick below.
-        let wait_ms = session.next_deadline().map_or(WAIT_MS, |at| (at.saturating_duration_since(now).as_millis() as i32).clamp(1, WAIT_MS));
+        // While the callee speaks, a line that stops sending audio (silence suppression) is
+        // silence counted by the media's clock every 20 ms.
+        let bound = if media.state.speaking.load(Ordering::Relaxed) { 20 } else { WAIT_MS };
+        let next = understanding.iter().map(|(_, waiting)| waiting.deadline()).chain(session.next_deadline()).min();
+        let wait_ms = next.map_or(bound, |at| (at.saturating_duration_since(now).as_millis() as i32).clamp(1, bound));
         let mut inputs = Vec::new();
         if hung_up {
             // The callee is gone but their last turn is still being understood: the channel has
@@ -503,6 +514,18 @@ fn emit(channel: &Channel, live: &LiveCall, e: CallEvent) {
         CallEvent::Reaction { tier, seconds } => crate::obs::prom::RECORDED.reaction.observe(&[tier], seconds),
         CallEvent::Message { file, after_beep } => {
             event(channel, "MiniBotMessage", &[("File", file), ("AfterBeep", if after_beep { "yes" } else { "no" }.into())])
+        }
+        CallEvent::TurnEnded { step, ending, mode, silence_ms, tier } => {
+            crate::obs::prom::RECORDED.turn_ends.inc(&[mode, ending]);
+            crate::obs::prom::RECORDED.turn_end_silence.observe(&[mode], silence_ms as f64 / 1000.0);
+            event(channel, "MiniBotTurnEnd", &[("Step", step), ("Ending", ending.into()), ("Mode", mode.into()), ("SilenceMs", silence_ms.to_string()), ("Tier", tier.as_str().into())])
+        }
+        CallEvent::TurnChecked { step, how } => {
+            crate::obs::prom::RECORDED.turn_checks.inc(&[how]);
+            if how == "corrected" || how == "shadow_disagreed" || how == "shadow_cut" {
+                log::info!("MiniBot on {}: the turn at step {step} decided at a pause: {how}", channel.name());
+            }
+            event(channel, "MiniBotTurnCheck", &[("Step", step), ("How", how.into())])
         }
         CallEvent::LateResult { step, intent, how } => {
             crate::obs::prom::RECORDED.late_results.inc(&[how]);

@@ -4,7 +4,7 @@
 //! `/v1/chat/completions` (Ollama, llama.cpp, vLLM). Every failure is counted and answered with an
 //! error, so the caller keeps its local answer; repeated failures open a circuit breaker.
 
-use crate::domain::{Classification, Intent, Sentiment, StepContext};
+use crate::domain::{Classification, Intent, Sentiment, StepContext, Waker};
 use crossbeam_channel::{bounded, Sender, TrySendError};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
@@ -243,6 +243,8 @@ struct Job {
     text: String,
     deadline: Instant,
     reply: Reply,
+    /// Told once the reply is sent: the call's loop reads it at once.
+    wake: Waker,
 }
 
 pub struct LlmPool {
@@ -283,6 +285,7 @@ impl LlmPool {
                             result
                         };
                         let _ = job.reply.send(result);
+                        job.wake.wake();
                     }
                 })
                 .map_err(|e| format!("cannot start LLM worker: {e}"))?;
@@ -299,15 +302,16 @@ impl LlmPool {
         self.breaker.open_until.lock().is_some_and(|until| Instant::now() < until)
     }
 
-    /// Queues a question; the answer (or the error) arrives on `reply`. Never blocks.
-    pub fn submit(&self, context: &Arc<StepContext>, text: &str, examples: Vec<(Intent, String)>, deadline: Instant, reply: Reply) -> Result<(), LlmError> {
+    /// Queues a question; the answer (or the error) arrives on `reply`, then `wake` is told.
+    /// Never blocks.
+    pub fn submit(&self, context: &Arc<StepContext>, text: &str, examples: Vec<(Intent, String)>, deadline: Instant, reply: Reply, wake: Waker) -> Result<(), LlmError> {
         if self.breaker_open() {
             self.stats.breaker_skips.fetch_add(1, Ordering::Relaxed);
             return Err(LlmError::BreakerOpen);
         }
         let jobs = self.jobs.lock();
         let Some(jobs) = jobs.as_ref() else { return Err(LlmError::Busy) };
-        match jobs.try_send(Job { context: context.clone(), examples, text: text.to_string(), deadline, reply }) {
+        match jobs.try_send(Job { context: context.clone(), examples, text: text.to_string(), deadline, reply, wake }) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
                 self.stats.busy.fetch_add(1, Ordering::Relaxed);
@@ -515,12 +519,12 @@ mod tests {
         let pool = LlmPool::start(config).unwrap();
         for _ in 0..2 {
             let (tx, rx) = crossbeam_channel::bounded(1);
-            pool.submit(&hello(), "oui", Vec::new(), Instant::now() + Duration::from_secs(2), tx).unwrap();
+            pool.submit(&hello(), "oui", Vec::new(), Instant::now() + Duration::from_secs(2), tx, Waker::default()).unwrap();
             assert!(matches!(rx.recv().unwrap(), Err(LlmError::Transport(_))));
         }
         assert!(pool.breaker_open());
         let (tx, _rx) = crossbeam_channel::bounded(1);
-        assert_eq!(pool.submit(&hello(), "oui", Vec::new(), Instant::now() + Duration::from_secs(2), tx), Err(LlmError::BreakerOpen));
+        assert_eq!(pool.submit(&hello(), "oui", Vec::new(), Instant::now() + Duration::from_secs(2), tx, Waker::default()), Err(LlmError::BreakerOpen));
         assert_eq!(pool.stats.breaker_opens.load(Ordering::Relaxed), 1);
         assert_eq!(pool.stats.breaker_skips.load(Ordering::Relaxed), 1);
         pool.shutdown();
@@ -553,7 +557,7 @@ mod tests {
             let (tx, rx) = crossbeam_channel::bounded(1);
             // The turn can wait 150 ms; the server needs 400: the turn goes on without it, and the
             // answer that comes later shows the server is alive.
-            pool.submit(&hello(), "oui", Vec::new(), Instant::now() + Duration::from_millis(150), tx).unwrap();
+            pool.submit(&hello(), "oui", Vec::new(), Instant::now() + Duration::from_millis(150), tx, Waker::default()).unwrap();
             assert!(rx.recv().unwrap().is_ok());
         }
         assert!(!pool.breaker_open(), "{}", pool.stats.report());
@@ -567,7 +571,7 @@ mod tests {
         let pool = LlmPool::start(config).unwrap();
         for _ in 0..2 {
             let (tx, rx) = crossbeam_channel::bounded(1);
-            pool.submit(&hello(), "oui", Vec::new(), Instant::now() + Duration::from_secs(5), tx).unwrap();
+            pool.submit(&hello(), "oui", Vec::new(), Instant::now() + Duration::from_secs(5), tx, Waker::default()).unwrap();
             assert_eq!(rx.recv().unwrap(), Err(LlmError::Timeout));
         }
         assert!(pool.breaker_open());

@@ -9,5 +9,6 @@ pub mod llm;
 pub mod model;
 pub mod normalize;
 pub mod service;
+pub mod turn_end;
 pub mod when;
 

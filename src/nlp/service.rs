@@ -6,7 +6,7 @@ use super::classifier::{classify, classify_with};
 use super::model::IntentModel;
 use super::llm::{LlmError, LlmPool};
 use super::normalize::{padded, tokens};
-use crate::domain::{Classification, StepContext, Tier};
+use crate::domain::{Classification, StepContext, Tier, Waker};
 use crossbeam_channel::{bounded, Receiver};
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
@@ -62,6 +62,13 @@ pub enum Understood {
     Pending(Pending),
 }
 
+impl Pending {
+    /// When the local answer stands if the LLM has not answered.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+}
+
 /// A turn waiting on the LLM, polled by the call's loop (never blocks).
 pub struct Pending {
     local: Classification,
@@ -91,7 +98,8 @@ impl IntentService {
         self.llm.as_ref()
     }
 
-    pub fn understand(&self, context: &Arc<StepContext>, text: &str) -> Understood {
+    /// `wake` is told when the LLM's answer arrives (the call's loop then reads it at once).
+    pub fn understand(&self, context: &Arc<StepContext>, text: &str, wake: &Waker) -> Understood {
         let started = Instant::now();
         let cache_key = (context.id.clone(), padded(&tokens(text)));
         if let Some(hit) = self.cache.lock().get(&cache_key).cloned() {
@@ -118,7 +126,7 @@ impl IntentService {
         let examples = model.as_ref().map_or_else(Vec::new, |m| {
             m.examples_for(context.kind).into_iter().map(|(intent, words)| (intent, words.to_string())).collect()
         });
-        match llm.submit(context, text, examples, deadline, tx) {
+        match llm.submit(context, text, examples, deadline, tx, wake.clone()) {
             Ok(()) => Understood::Pending(Pending { local, reply: rx, started, deadline, cache_key }),
             Err(_) => {
                 self.counts.fallbacks.fetch_add(1, Ordering::Relaxed);
@@ -226,15 +234,15 @@ mod tests {
     fn confident_local_answers_are_cached() {
         let service = IntentService::new(IntentConfig::default(), None, None);
         let (hello, q1) = (step("demo.hello", StepKind::Greeting), step("demo.q1", StepKind::Question));
-        let Understood::Ready { tier, classification, .. } = service.understand(&hello, "Oui, allez-y !") else { panic!() };
+        let Understood::Ready { tier, classification, .. } = service.understand(&hello, "Oui, allez-y !", &Default::default()) else { panic!() };
         assert_eq!((tier, classification.intent), (Tier::Local, Intent::Positive));
-        let Understood::Ready { tier, .. } = service.understand(&hello, "oui allez y") else { panic!() };
+        let Understood::Ready { tier, .. } = service.understand(&hello, "oui allez y", &Default::default()) else { panic!() };
         assert_eq!(tier, Tier::Cache, "same words after normalization");
-        let Understood::Ready { tier, .. } = service.understand(&q1, "oui allez y") else { panic!() };
+        let Understood::Ready { tier, .. } = service.understand(&q1, "oui allez y", &Default::default()) else { panic!() };
         assert_eq!(tier, Tier::Local, "the cache is per step");
         // A reload may change what a step's words mean: the cache starts over.
         service.clear_cache();
-        let Understood::Ready { tier, .. } = service.understand(&hello, "oui allez y") else { panic!() };
+        let Understood::Ready { tier, .. } = service.understand(&hello, "oui allez y", &Default::default()) else { panic!() };
         assert_eq!(tier, Tier::Local);
     }
 
@@ -242,7 +250,7 @@ mod tests {
     fn an_unreachable_llm_falls_back_to_the_local_answer_within_the_deadline() {
         let llm = LlmPool::start(LlmConfig { url: "http://127.0.0.1:9".into(), ..LlmConfig::default() }).unwrap();
         let service = IntentService::new(IntentConfig { llm_below: 1.1, deadline_ms: 500, ..IntentConfig::default() }, Some(Arc::new(llm)), None);
-        let Understood::Pending(pending) = service.understand(&step("demo.hello", StepKind::Greeting), "oui") else { panic!("should ask the LLM") };
+        let Understood::Pending(pending) = service.understand(&step("demo.hello", StepKind::Greeting), "oui", &Default::default()) else { panic!("should ask the LLM") };
         let started = Instant::now();
         let answer = loop {
             if let Some(answer) = service.poll(&pending, Instant::now()) {

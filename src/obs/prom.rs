@@ -140,7 +140,9 @@ fn format_number(v: f64) -> String {
 }
 
 /// Buckets for latencies a caller hears (seconds).
-pub const REACTION_BUCKETS: &[f64] = &[0.1, 0.2, 0.3, 0.45, 0.6, 0.8, 1.0, 1.5, 2.0, 3.0, 5.0];
+pub const REACTION_BUCKETS: &[f64] = &[0.1, 0.2, 0.25, 0.3, 0.4, 0.45, 0.6, 0.8, 1.0, 1.5, 2.0, 3.0, 5.0];
+/// Buckets for the silence after which a turn is declared over (seconds).
+pub const SILENCE_BUCKETS: &[f64] = &[0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.6, 0.8, 1.0];
 pub const ASR_BUCKETS: &[f64] = &[0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0];
 pub const LLM_BUCKETS: &[f64] = &[0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0];
 
@@ -154,6 +156,9 @@ pub struct Recorded {
     pub barge_ins: CounterVec,
     pub amd_verdicts: CounterVec,
     pub late_results: CounterVec,
+    pub turn_ends: CounterVec,
+    pub turn_end_silence: HistogramVec,
+    pub turn_checks: CounterVec,
 }
 
 pub static RECORDED: Recorded = Recorded {
@@ -161,7 +166,7 @@ pub static RECORDED: Recorded = Recorded {
     leads: CounterVec::new("minibot_leads_total", "Calls by lead class (not_qualified included).", &["class"]),
     reaction: HistogramVec::new(
         "minibot_turn_reaction_seconds",
-        "From the end of the callee's speech to the start of the bot's next prompt, by the tier that understood the turn.",
+        "From the callee's last voiced frame to the start of the bot's next prompt, by the tier that understood the turn.",
         &["tier"],
         REACTION_BUCKETS,
     ),
@@ -174,16 +179,32 @@ pub static RECORDED: Recorded = Recorded {
         "Turns understood after they were given up or after the callee hung up, by how they counted (answer, sticky, stored, last_words).",
         &["how"],
     ),
+    turn_ends: CounterVec::new(
+        "minibot_turn_ends_total",
+        "Ends of turn decided from the words at a pause, by mode (adaptive: the reply started; shadow: only counted) and what the words said (complete, unsure, continuing).",
+        &["mode", "ending"],
+    ),
+    turn_end_silence: HistogramVec::new(
+        "minibot_turn_end_silence_seconds",
+        "Silence after the callee's last voiced frame when the words at a pause ended the turn, by mode.",
+        &["mode"],
+        SILENCE_BUCKETS,
+    ),
+    turn_checks: CounterVec::new(
+        "minibot_turn_checks_total",
+        "Turns decided at a pause, checked against the final text: confirmed, corrected, kept, sticky, last_words; shadow_agreed, shadow_disagreed, shadow_cut in shadow mode.",
+        &["how"],
+    ),
 };
 
 impl Recorded {
     /// A new load starts from zero, as the module's other counters do (the library may stay
     /// mapped across unload and load, with its statics).
     pub fn reset(&self) {
-        for c in [&self.calls_ended, &self.leads, &self.barge_ins, &self.amd_verdicts, &self.late_results] {
+        for c in [&self.calls_ended, &self.leads, &self.barge_ins, &self.amd_verdicts, &self.late_results, &self.turn_ends, &self.turn_checks] {
             c.reset();
         }
-        for h in [&self.reaction, &self.asr_final, &self.llm_request] {
+        for h in [&self.reaction, &self.asr_final, &self.llm_request, &self.turn_end_silence] {
             h.reset();
         }
     }
@@ -196,6 +217,9 @@ impl Recorded {
         self.llm_request.render(out);
         self.barge_ins.render(out);
         self.late_results.render(out);
+        self.turn_ends.render(out);
+        self.turn_end_silence.render(out);
+        self.turn_checks.render(out);
         self.amd_verdicts.render(out);
     }
 }

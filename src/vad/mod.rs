@@ -1,6 +1,10 @@
 //! Voice activity: WebRTC VAD on every 20 ms frame, then a segmenter that turns voiced/unvoiced
 //! frames into speech turns with an onset (a cough must not barge in), a hangover (a breath
 //! must not end the turn) and a pre-roll (the first syllable must reach the recognizer).
+//! Inside a turn it also reports a short pause (`pause_ms`) and its end, so that the call can
+//! decide the end of turn from what was said before the hangover runs out (`crate::call::turn`).
+//! The WebRTC library keeps calling frames voiced ~100 ms after a voice stops (its own
+//! hangover); a frame far below the turn's speech level (`tail_db`) counts as silence here.
 //!
 //! Times are stream times in milliseconds (frames counted since the call's audio began), so the
 //! segmenter is deterministic and unit-tested without a clock.
@@ -22,11 +26,16 @@ pub struct SegmenterConfig {
     /// Longest turn: continuous noise (a radio, a line fault) must not keep a turn open forever.
     /// The turn is ended there as if the callee had paused.
     pub max_speech_ms: u32,
+    /// Unvoiced time inside speech reported as a pause (0: none): the call decides there.
+    pub pause_ms: u32,
+    /// A frame this many dB under the turn's speech level is silence, whatever the VAD says
+    /// (0: the VAD alone).
+    pub tail_db: u32,
 }
 
 impl Default for SegmenterConfig {
     fn default() -> Self {
-        SegmenterConfig { onset_ms: 200, hangover_ms: 300, preroll_ms: 300, max_speech_ms: 30_000 }
+        SegmenterConfig { onset_ms: 200, hangover_ms: 300, preroll_ms: 300, max_speech_ms: 30_000, pause_ms: 100, tail_db: 0 }
     }
 }
 
@@ -78,13 +87,41 @@ pub enum SegmentEvent {
     Started { started_ms: u64, confirmed_ms: u64, audio: Vec<i16> },
     /// A frame inside speech (hangover frames included), for the recognizer.
     Audio(Vec<i16>),
+    /// `pause_ms` of silence inside the turn; its last voiced frame ended at `last_voice_ms`.
+    Paused { last_voice_ms: u64 },
+    /// The voice came back after a pause: the turn goes on.
+    Resumed,
     /// The turn is over: speech ran from `started_ms` to `last_voice_ms`, confirmed at `confirmed_ms`.
     Ended { started_ms: u64, last_voice_ms: u64, confirmed_ms: u64 },
 }
 
 enum State {
-    Silence { voiced_run_ms: u32 },
-    Speech { started_ms: u64, silence_run_ms: u32 },
+    Silence { voiced_run_ms: u32, level: Level },
+    Speech { started_ms: u64, silence_run_ms: u32, paused: bool, level: Level },
+}
+
+/// The turn's speech level: the mean energy (dB) of the frames that carried voice.
+#[derive(Clone, Copy, Default)]
+struct Level {
+    sum_db: f64,
+    frames: u32,
+}
+
+impl Level {
+    fn add(&mut self, db: f64) {
+        self.sum_db += db;
+        self.frames += 1;
+    }
+
+    fn mean(&self) -> Option<f64> {
+        (self.frames > 0).then(|| self.sum_db / f64::from(self.frames))
+    }
+}
+
+/// A frame's energy in dB (of 16-bit full scale squared; digital silence is 0).
+fn frame_db(frame: &[i16]) -> f64 {
+    let power = frame.iter().map(|&s| f64::from(s) * f64::from(s)).sum::<f64>() / frame.len().max(1) as f64;
+    10.0 * (power + 1.0).log10()
 }
 
 pub struct Segmenter {
@@ -101,7 +138,7 @@ impl Segmenter {
         let history_cap = (sample_rate as u64 * (config.preroll_ms + config.onset_ms) as u64 / 1000) as usize;
         Segmenter {
             config,
-            state: State::Silence { voiced_run_ms: 0 },
+            state: State::Silence { voiced_run_ms: 0, level: Level::default() },
             history: VecDeque::with_capacity(history_cap),
             history_cap,
             now_ms: 0,
@@ -120,10 +157,16 @@ impl Segmenter {
     /// Feeds one 20 ms frame and its VAD verdict.
     pub fn push(&mut self, frame: &[i16], voiced: bool, events: &mut Vec<SegmentEvent>) {
         self.now_ms += FRAME_MS as u64;
+        let tail_db = f64::from(self.config.tail_db);
         match &mut self.state {
-            State::Silence { voiced_run_ms } => {
-                *voiced_run_ms = if voiced { *voiced_run_ms + FRAME_MS } else { 0 };
-                let run = *voiced_run_ms;
+            State::Silence { voiced_run_ms, level } => {
+                if voiced {
+                    *voiced_run_ms += FRAME_MS;
+                    level.add(frame_db(frame));
+                } else {
+                    (*voiced_run_ms, *level) = (0, Level::default());
+                }
+                let (run, onset_level) = (*voiced_run_ms, *level);
                 self.history.extend(frame.iter().copied());
                 let excess = self.history.len().saturating_sub(self.history_cap);
                 self.history.drain(..excess);
@@ -131,23 +174,47 @@ impl Segmenter {
                     let started_ms = self.now_ms - run as u64;
                     let audio: Vec<i16> = self.history.drain(..).collect();
                     events.push(SegmentEvent::Started { started_ms, confirmed_ms: self.now_ms, audio });
-                    self.state = State::Speech { started_ms, silence_run_ms: 0 };
+                    self.state = State::Speech { started_ms, silence_run_ms: 0, paused: false, level: onset_level };
                 }
             }
-            State::Speech { started_ms, silence_run_ms } => {
+            State::Speech { started_ms, silence_run_ms, paused, level } => {
                 events.push(SegmentEvent::Audio(frame.to_vec()));
-                *silence_run_ms = if voiced { 0 } else { *silence_run_ms + FRAME_MS };
+                let db = frame_db(frame);
+                // The VAD's own tail: voiced for it, but far under how this callee speaks.
+                let tail = tail_db > 0.0 && level.mean().is_some_and(|mean| db < mean - tail_db);
+                if voiced && !tail {
+                    level.add(db);
+                    *silence_run_ms = 0;
+                    if std::mem::take(paused) {
+                        events.push(SegmentEvent::Resumed);
+                    }
+                } else {
+                    *silence_run_ms += FRAME_MS;
+                }
+                let last_voice_ms = self.now_ms - *silence_run_ms as u64;
+                if self.config.pause_ms > 0 && !*paused && *silence_run_ms >= self.config.pause_ms {
+                    *paused = true;
+                    events.push(SegmentEvent::Paused { last_voice_ms });
+                }
                 let too_long = self.now_ms - *started_ms >= self.config.max_speech_ms as u64;
                 if *silence_run_ms >= self.config.hangover_ms || too_long {
-                    events.push(SegmentEvent::Ended {
-                        started_ms: *started_ms,
-                        last_voice_ms: self.now_ms - *silence_run_ms as u64,
-                        confirmed_ms: self.now_ms,
-                    });
-                    self.state = State::Silence { voiced_run_ms: 0 };
+                    let started_ms = *started_ms;
+                    self.end(started_ms, last_voice_ms, events);
                 }
             }
         }
+    }
+
+    /// Ends the turn now (the call decided its end from what was said); nothing when silent.
+    pub fn end_now(&mut self, events: &mut Vec<SegmentEvent>) {
+        if let State::Speech { started_ms, silence_run_ms, .. } = self.state {
+            self.end(started_ms, self.now_ms - silence_run_ms as u64, events);
+        }
+    }
+
+    fn end(&mut self, started_ms: u64, last_voice_ms: u64, events: &mut Vec<SegmentEvent>) {
+        events.push(SegmentEvent::Ended { started_ms, last_voice_ms, confirmed_ms: self.now_ms });
+        self.state = State::Silence { voiced_run_ms: 0, level: Level::default() };
     }
 }
 
@@ -159,9 +226,15 @@ impl FromKeys for SegmenterConfig {
             "hangover_ms" => &mut self.hangover_ms,
             "preroll_ms" => &mut self.preroll_ms,
             "max_speech_ms" => &mut self.max_speech_ms,
+            "pause_ms" => &mut self.pause_ms,
+            "tail_db" => {
+                self.tail_db = key.number(0, 60)?;
+                return Ok(true);
+            }
             _ => return Ok(false),
         };
-        let ms = key.number(20, if key.name() == "max_speech_ms" { 600_000 } else { 5000 })?;
+        let least = if key.name() == "pause_ms" { 0 } else { 20 };
+        let ms = key.number(least, if key.name() == "max_speech_ms" { 600_000 } else { 5000 })?;
         if ms % 20 != 0 {
             return Err(key.error(format!("'{}' is not a multiple of 20 ms (the VAD frame)", key.value())));
         }
@@ -199,6 +272,8 @@ mod tests {
                 SegmentEvent::Ended { started_ms, last_voice_ms, confirmed_ms } => {
                     Some(format!("end {started_ms}-{last_voice_ms} @{confirmed_ms}"))
                 }
+                SegmentEvent::Paused { last_voice_ms } => Some(format!("pause {last_voice_ms}")),
+                SegmentEvent::Resumed => Some("resumed".into()),
                 SegmentEvent::Audio(_) => None,
             })
             .collect()
@@ -209,7 +284,7 @@ mod tests {
         let events = run(&[(false, 1000), (true, 800), (false, 600)], SegmenterConfig::default());
         // Speech 1000-1800; onset 200 ms -> confirmed at 1200; hangover 300 ms -> ended at 2100.
         // Audio handed over at the onset: 300 ms pre-roll + 200 ms onset.
-        assert_eq!(summary(&events), ["start 1000 @1200 (500 ms audio)", "end 1000-1800 @2100"]);
+        assert_eq!(summary(&events), ["start 1000 @1200 (500 ms audio)", "pause 1800", "end 1000-1800 @2100"]);
         let audio_frames = events.iter().filter(|e| matches!(e, SegmentEvent::Audio(_))).count();
         assert_eq!(audio_frames, (600 + 300) / 20, "speech after the onset plus the hangover");
     }
@@ -223,7 +298,7 @@ mod tests {
     #[test]
     fn pauses_shorter_than_hangover_stay_in_one_turn() {
         let events = run(&[(true, 400), (false, 280), (true, 400), (false, 400)], SegmenterConfig::default());
-        assert_eq!(summary(&events), ["start 0 @200 (200 ms audio)", "end 0-1080 @1380"]);
+        assert_eq!(summary(&events), ["start 0 @200 (200 ms audio)", "pause 400", "resumed", "pause 1080", "end 0-1080 @1380"]);
     }
 
     #[test]
@@ -269,6 +344,49 @@ mod tests {
         let mut voiced = 0;
         classifier.push(&signal, |_, v| voiced += v as usize);
         assert!(voiced > 40, "only {voiced} of 50 frames voiced");
+    }
+
+    #[test]
+    fn without_pauses_only_start_and_end_are_reported() {
+        let config = SegmenterConfig { pause_ms: 0, ..SegmenterConfig::default() };
+        let events = run(&[(true, 400), (false, 280), (true, 400), (false, 400)], config);
+        assert_eq!(summary(&events), ["start 0 @200 (200 ms audio)", "end 0-1080 @1380"]);
+    }
+
+    #[test]
+    fn end_now_closes_the_turn_at_its_last_voice() {
+        let mut seg = Segmenter::new(SegmenterConfig::default(), RATE);
+        let mut events = Vec::new();
+        seg.end_now(&mut events);
+        assert!(events.is_empty(), "silent: nothing to end");
+        for i in 0..30 {
+            seg.push(&[1000; 320], i < 20, &mut events);
+        }
+        seg.end_now(&mut events);
+        assert_eq!(summary(&events), ["start 0 @200 (200 ms audio)", "pause 400", "end 0-400 @600"]);
+        assert!(!seg.in_speech());
+    }
+
+    /// Frames the VAD still calls voiced but 30 dB under the voice (its own tail, a fading
+    /// breath) count as silence once `tail_db` is set: the pause and the end come sooner.
+    #[test]
+    fn the_vad_tail_under_the_speech_level_is_silence() {
+        let feed = |tail_db: u32| {
+            let mut seg = Segmenter::new(SegmenterConfig { tail_db, ..SegmenterConfig::default() }, RATE);
+            let mut events = Vec::new();
+            for _ in 0..30 {
+                seg.push(&[8000; 320], true, &mut events); // 600 ms of voice
+            }
+            for _ in 0..5 {
+                seg.push(&[250; 320], true, &mut events); // 100 ms the VAD still calls voiced
+            }
+            for _ in 0..20 {
+                seg.push(&[0; 320], false, &mut events);
+            }
+            summary(&events)
+        };
+        assert_eq!(feed(0), ["start 0 @200 (200 ms audio)", "pause 700", "end 0-700 @1000"]);
+        assert_eq!(feed(15), ["start 0 @200 (200 ms audio)", "pause 600", "end 0-600 @900"]);
     }
 
     #[test]

@@ -76,6 +76,9 @@ impl Call {
                 Action::Event(CallEvent::BargeIn { by, .. }) => self.log.push(format!("barge-in {by}")),
                 Action::Event(CallEvent::NoInput { .. }) => self.log.push("no input".into()),
                 Action::Event(CallEvent::LateResult { how, .. }) => self.log.push(format!("late {how}")),
+                Action::EndTurn => self.log.push("end turn".into()),
+                Action::Event(CallEvent::TurnEnded { ending, mode, silence_ms, .. }) => self.log.push(format!("turn end {ending} {mode} {silence_ms} ms")),
+                Action::Event(CallEvent::TurnChecked { how, .. }) => self.log.push(format!("check {how}")),
                 Action::Event(_) => {}
             }
         }
@@ -664,3 +667,5 @@ fn while_the_last_words_are_awaited_only_their_bound_is_a_deadline() {
     call.at(1000); // past the processing bound, which no longer counts
     assert_eq!(call.c.next_deadline(), Some(until), "the driver waits for the last words' bound, it does not spin");
 }
+
+mod turn_taking;

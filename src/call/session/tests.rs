@@ -23,7 +23,7 @@ impl Call {
         Call::with_fixture(extra, amd, recorded, VecDeque::new())
     }
 
-    fn with_fixture(extra: &str, amd: Option<(&str, &str)>, recorded: bool, fixture: VecDeque<String>) -> Call {
+    fn with_fixture(extra: &str, amd: Option<(&str, &str)>, recorded: bool, fixture: VecDeque<FixtureTurn>) -> Call {
         let now = Instant::now();
         let scenario = scenario(extra);
         let controller = Controller::new(scenario.clone(), true, now);
@@ -57,6 +57,7 @@ impl Call {
                 Action::StopPrompt => "stop".into(),
                 Action::StartRecording => "record".into(),
                 Action::StopRecording => "stop recording".into(),
+                Action::EndTurn => "end turn".into(),
                 Action::End { status, outcome } => format!("end {status} {}", outcome.as_str()),
                 Action::Event(CallEvent::Message { file, after_beep }) => format!("message {file} after_beep={after_beep}"),
                 Action::Event(CallEvent::Reaction { tier, seconds }) => format!("reaction {tier} {:.0} ms", seconds * 1000.0),
@@ -71,7 +72,7 @@ impl Call {
         let started = self.at(from_ms + 200);
         self.send(Input::Media(MediaEvent::SpeechStarted { confirmed_at: started, stream_ms: from_ms + 200, onset_ms: 200 }));
         let ended = self.at(to_ms);
-        self.send(Input::Media(MediaEvent::SpeechEnded { at: ended, stream_ms: to_ms, speech_ms: to_ms - from_ms }));
+        self.send(Input::Media(MediaEvent::SpeechEnded { at: ended, last_voice_at: ended, stream_ms: to_ms, speech_ms: to_ms - from_ms }));
     }
 
     fn taken(&mut self) -> Vec<String> {
@@ -231,7 +232,7 @@ fn a_long_greeting_during_the_conversation_becomes_the_message() {
     assert!(log.contains(&"barge-in".to_string()) && log.contains(&"stop".to_string()), "{log:?}");
     assert!(!log.iter().any(|l| l.starts_with("end")), "the message, not the end: {log:?}");
     let ended = call.at(6000);
-    call.send(Input::Media(MediaEvent::SpeechEnded { at: ended, stream_ms: 6000, speech_ms: 5900 }));
+    call.send(Input::Media(MediaEvent::SpeechEnded { at: ended, last_voice_at: ended, stream_ms: 6000, speech_ms: 5900 }));
     call.at(7500);
     call.send(Input::Tick);
     assert_eq!(call.taken(), ["message p-voicemail after_beep=false", "play p-voicemail"]);
@@ -239,7 +240,7 @@ fn a_long_greeting_during_the_conversation_becomes_the_message() {
 
 #[test]
 fn the_reaction_runs_from_the_answer_to_the_next_prompt_with_its_tier() {
-    let mut call = Call::with_fixture("", None, false, VecDeque::from(["oui".to_string()]));
+    let mut call = Call::with_fixture("", None, false, VecDeque::from([FixtureTurn::parse("oui")]));
     assert_eq!(call.taken(), ["play p-hello"]);
     call.at(2000);
     call.send(Input::PromptFinished);
@@ -256,4 +257,44 @@ fn the_reaction_runs_from_the_answer_to_the_next_prompt_with_its_tier() {
     call.at(4000);
     call.send(Input::PromptStarted);
     assert!(call.taken().is_empty(), "one reaction per answer");
+}
+
+/// Answered at the pause: the reaction runs from the callee's last voiced frame, and the
+/// fixture's words grow with the audio decoded (one word per 150 ms) until the final's line.
+#[test]
+fn an_answer_at_the_pause_reacts_from_the_last_word_with_the_fixtures_growing_words() {
+    let mut call = Call::with_fixture("", None, false, VecDeque::from([FixtureTurn::parse("oui tout à fait")]));
+    call.at(2000);
+    call.send(Input::PromptFinished);
+    call.taken();
+    let started = call.at(2700);
+    call.send(Input::Media(MediaEvent::SpeechStarted { confirmed_at: started, stream_ms: 2700, onset_ms: 200 }));
+    call.send(Input::Recognized(AsrEvent::Partial { text: "안".into(), heard_ms: 280, at_pause: false }));
+    assert_eq!(call.s.controller().last_partial(), "oui tout", "two words for 280 ms of audio");
+    let last_voice_at = call.at(3000);
+    call.at(3100);
+    call.send(Input::Media(MediaEvent::SpeechPaused { last_voice_at }));
+    call.send(Input::Recognized(AsrEvent::Partial { text: "안녕".into(), heard_ms: 900, at_pause: true }));
+    assert_eq!(call.taken(), ["classify 1 oui tout à fait"]);
+    let classification = crate::nlp::classifier::classify(&crate::domain::StepContext::default(), "oui tout à fait");
+    call.send(Input::Classified { turn: 1, classification, tier: Tier::Local, latency: Duration::from_millis(1) });
+    call.at(3200);
+    call.send(Input::Tick);
+    assert_eq!(call.taken(), ["end turn", "play p-q1"]);
+    call.at(3230);
+    call.send(Input::PromptStarted);
+    assert_eq!(call.taken(), ["reaction local 230 ms"], "from the last voiced frame, not the end of turn");
+    call.send(Input::Media(MediaEvent::SpeechEnded { at: call.now, last_voice_at, stream_ms: 3200, speech_ms: 500 }));
+    call.send(Input::Recognized(AsrEvent::Final { text: "안녕하세요".into(), latency: Duration::from_millis(60) }));
+    assert!(call.taken().is_empty(), "the fixture's final is the pause's words: confirmed");
+    assert_eq!(call.s.controller().turns()[0].text, "oui tout à fait");
+}
+
+#[test]
+fn a_fixture_line_may_give_the_words_at_the_pause_and_a_different_final() {
+    let turn = FixtureTurn::parse(" oui >> oui mais rappelez-moi demain ");
+    assert_eq!((turn.at_pause.as_deref(), turn.final_text.as_str()), (Some("oui"), "oui mais rappelez-moi demain"));
+    assert_eq!(turn.words_at(10_000), "oui");
+    let plain = FixtureTurn::parse("non merci");
+    assert_eq!((plain.words_at(0), plain.words_at(100), plain.words_at(301)), ("".to_string(), "non".to_string(), "non merci".to_string()));
 }

@@ -1,0 +1,206 @@
+//! The adaptive end of turn: decided from the words at a pause, checked by the final text.
+
+use super::*;
+use crate::nlp::turn_end::{Mode, TurnConfig};
+
+impl Call {
+    fn with_mode(mode: Mode) -> Call {
+        let now = Instant::now();
+        let controller = Controller::new(scenario(), true, now).with_turn_config(TurnConfig { mode, ..TurnConfig::default() });
+        let mut call = Call { c: controller, now, log: Vec::new(), deferred: None };
+        let actions = call.c.start(now);
+        call.apply(actions);
+        call.take_log();
+        call
+    }
+
+    /// The prompt ends and the callee talks for half a second, then pauses: 100 ms of silence
+    /// later the recognizer's words so far are `words`. Returns when their voice stopped.
+    fn pause_after(&mut self, words: &str) -> Instant {
+        self.at(500);
+        self.send(Input::PromptFinished);
+        self.speak_then_pause(words)
+    }
+
+    fn speak_then_pause(&mut self, words: &str) -> Instant {
+        let t = self.at(300);
+        self.send(Input::SpeechStarted { confirmed_at: t });
+        let last_voice_at = self.at(500);
+        self.at(100);
+        self.send(Input::SpeechPaused { last_voice_at });
+        self.send(Input::Partial { text: words.into(), at_pause: true });
+        last_voice_at
+    }
+}
+
+#[test]
+fn a_complete_answer_is_answered_after_a_short_silence_and_its_final_confirms_it() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    let last_voice_at = call.pause_after("oui");
+    assert_eq!(call.take_log(), ["intent positive"], "understood at the pause, not answered yet");
+    assert_eq!(call.c.next_deadline(), Some(last_voice_at + Duration::from_millis(200)), "a complete answer: 200 ms of silence");
+    call.at(100);
+    call.send(Input::Tick);
+    assert_eq!(call.take_log(), ["turn end complete adaptive 200 ms", "end turn", "play p-q1"], "the reply starts on the pause's words");
+    assert_eq!(call.c.step(), "q1");
+    // The media path ends the turn; its final, when it comes, confirms the answer.
+    call.at(20);
+    call.send(Input::SpeechEnded);
+    assert!(call.take_log().is_empty(), "the end the call asked for: nothing to process");
+    call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(80) });
+    assert_eq!(call.take_log(), ["check confirmed"]);
+    let turns = call.c.turns();
+    assert_eq!((turns.len(), turns[0].text.as_str(), turns[0].intent, turns[0].asr_ms), (1, "oui", Some(Intent::Positive), 80.0));
+}
+
+#[test]
+fn more_words_in_the_final_with_the_same_meaning_are_stored_and_confirm() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.pause_after("oui");
+    call.at(100);
+    call.send(Input::Tick);
+    call.send(Input::SpeechEnded);
+    call.take_log();
+    call.send(Input::Final { text: "oui d'accord".into(), latency: Duration::from_millis(80) });
+    assert_eq!(call.take_log(), ["intent positive", "check confirmed"]);
+    assert_eq!(call.c.turns()[0].text, "oui d'accord", "the stored turn keeps the final's words");
+    assert_eq!(call.c.step(), "q1");
+}
+
+#[test]
+fn words_that_announce_more_wait_and_a_callee_who_goes_on_is_not_cut() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    let last_voice_at = call.pause_after("oui mais");
+    assert_eq!(call.c.next_deadline(), Some(last_voice_at + Duration::from_millis(800)), "a continuation waits 800 ms");
+    call.at(500); // 600 ms of silence: a person looking for words
+    call.send(Input::Tick);
+    assert_eq!(call.take_log(), ["intent positive"], "nothing decided yet");
+    call.send(Input::SpeechResumed);
+    // They go on, pause again, and this time the words are complete.
+    let t = call.at(600);
+    call.send(Input::SpeechPaused { last_voice_at: t });
+    call.send(Input::Partial { text: "oui mais rappelez-moi demain".into(), at_pause: true });
+    call.at(200);
+    call.send(Input::Tick);
+    let log = call.take_log();
+    assert!(log.contains(&"turn end complete adaptive 200 ms".to_string()) && log.contains(&"play p-cb".to_string()), "{log:?}");
+    assert_eq!(call.c.turns().len(), 1, "one turn, not two");
+}
+
+#[test]
+fn a_final_that_means_something_else_stops_the_reply_and_re_routes_the_turn() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.pause_after("oui");
+    call.at(100);
+    call.send(Input::Tick);
+    assert_eq!(call.c.step(), "q1");
+    call.at(20);
+    call.send(Input::SpeechEnded);
+    call.take_log();
+    call.at(60);
+    call.send(Input::Final { text: "oui mais rappelez-moi demain".into(), latency: Duration::from_millis(80) });
+    assert_eq!(call.take_log(), ["intent callback", "check corrected", "stop", "play p-cb"]);
+    assert_eq!(call.c.step(), "cb");
+    let turns = call.c.turns();
+    assert_eq!((turns.len(), turns[0].text.as_str(), turns[0].intent), (1, "oui mais rappelez-moi demain", Some(Intent::Callback)));
+    call.at(500);
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log().last().unwrap(), "end SUCCESS callback");
+}
+
+#[test]
+fn an_opt_out_in_the_final_counts_even_after_the_call_moved_on() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.deferred = Some(Vec::new());
+    call.pause_after("oui");
+    call.understand("oui");
+    call.at(100);
+    call.send(Input::Tick);
+    call.send(Input::SpeechEnded);
+    // The final says otherwise, and its meaning is slow to come (the LLM) ...
+    call.send(Input::Final { text: "oui enfin non ne m'appelez plus".into(), latency: Duration::from_millis(80) });
+    // ... while the callee answers q1.
+    call.answer("j'ai un livret a");
+    call.understand("j'ai un livret a");
+    assert_eq!(call.c.step(), "q2");
+    call.take_log();
+    call.understand("oui enfin non ne m'appelez plus");
+    let log = call.take_log();
+    assert!(log.contains(&"check sticky".to_string()) && log.contains(&"play p-dnc".to_string()), "{log:?}");
+    call.at(500);
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log().last().unwrap(), "end SUCCESS do_not_call");
+}
+
+#[test]
+fn a_slow_meaning_at_the_pause_answers_when_it_comes() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.deferred = Some(Vec::new());
+    call.pause_after("oui");
+    call.at(400);
+    call.send(Input::Tick);
+    assert!(call.take_log().is_empty(), "not understood yet");
+    call.understand("oui");
+    let log = call.take_log();
+    assert_eq!(log[..3], ["intent positive (oui)".to_string(), "turn end complete adaptive 500 ms".into(), "end turn".into()], "{log:?}");
+}
+
+#[test]
+fn the_segmenters_own_end_answers_on_the_pauses_words() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.pause_after("je pense que");
+    call.at(700); // the longest wait: the segmenter ends the turn itself
+    call.send(Input::SpeechEnded);
+    let log = call.take_log();
+    assert!(log.contains(&"turn end continuing adaptive 800 ms".to_string()) && !log.contains(&"end turn".to_string()), "{log:?}");
+    call.send(Input::Final { text: "je pense que".into(), latency: Duration::from_millis(50) });
+    assert_eq!(call.take_log(), ["check confirmed"]);
+}
+
+#[test]
+fn shadow_mode_counts_what_the_adaptive_end_would_do_and_keeps_the_fixed_one() {
+    let mut call = Call::with_mode(Mode::Shadow);
+    call.pause_after("oui");
+    call.at(100);
+    call.send(Input::Tick);
+    assert_eq!(call.take_log(), ["intent positive", "turn end complete shadow 200 ms"], "counted, not answered");
+    assert_eq!(call.c.step(), "hello");
+    call.send(Input::SpeechResumed);
+    assert_eq!(call.take_log(), ["check shadow_cut"], "the adaptive end would have cut this callee");
+    let t = call.at(500);
+    call.send(Input::SpeechPaused { last_voice_at: t });
+    call.send(Input::Partial { text: "oui non".into(), at_pause: true });
+    call.at(200); // the fixed hangover (300 ms) ends the turn
+    call.send(Input::SpeechEnded);
+    call.send(Input::Final { text: "oui non non".into(), latency: Duration::from_millis(50) });
+    let log = call.take_log();
+    assert!(log.contains(&"check shadow_agreed".to_string()) || log.contains(&"check shadow_disagreed".to_string()), "{log:?}");
+    assert!(!log.contains(&"end turn".to_string()));
+}
+
+#[test]
+fn fixed_mode_ignores_pauses() {
+    let mut call = Call::with_mode(Mode::Fixed);
+    call.pause_after("oui");
+    call.at(2000);
+    call.send(Input::Tick);
+    assert!(call.take_log().is_empty(), "nothing asked at the pause");
+    call.send(Input::SpeechEnded);
+    call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(50) });
+    assert_eq!(call.take_log(), ["intent positive", "play p-q1"]);
+}
+
+#[test]
+fn a_hangup_after_the_answer_at_the_pause_waits_for_its_final() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.pause_after("oui");
+    call.at(100);
+    call.send(Input::Tick);
+    call.send(Input::HungUp);
+    assert!(!call.take_log().iter().any(|l| l.starts_with("end ") && l != "end turn"), "the final may still be an opt-out");
+    call.send(Input::SpeechEnded);
+    call.send(Input::Final { text: "oui enfin non ne m'appelez plus jamais".into(), latency: Duration::from_millis(50) });
+    let log = call.take_log();
+    assert!(log.contains(&"check last_words".to_string()), "{log:?}");
+    assert_eq!(log.last().unwrap(), "end HANGUP do_not_call", "{log:?}");
+}

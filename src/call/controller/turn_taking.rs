@@ -1,0 +1,283 @@
+//! The adaptive end of turn: at a short pause in the callee's answer the recognizer's words so far
+//! are understood at once; what they say ([`TurnConfig::ending`]) sets how much silence ends the
+//! turn. Once it has passed, the reply starts on those words (`Action::EndTurn` closes the turn in
+//! the media path), and the final text, when it comes, checks the decision: the same meaning is
+//! confirmed; another one stops the reply and re-routes the turn while the call has not moved
+//! on. In shadow mode the same decision is only counted, and the fixed hangover decides.
+
+use super::*;
+use crate::nlp::normalize::tokens;
+use crate::nlp::turn_end::{Ending, Mode};
+
+/// The end of turn being decided at the callee's pause.
+pub(super) struct Early {
+    last_voice_at: Instant,
+    step: String,
+    /// The words at the pause, and the classify id asked for them.
+    words: String,
+    pub(super) asked: Option<u64>,
+    understood: Option<Understood>,
+    /// Shadow mode: the moment the adaptive end would have ended the turn has passed.
+    decided: bool,
+}
+
+struct Understood {
+    classification: Classification,
+    tier: Tier,
+    latency: Duration,
+    ending: Ending,
+}
+
+/// A turn answered on the words at its pause, until its final text confirms or corrects it.
+pub(super) struct Commit {
+    pub(super) step: String,
+    /// Its entry in `turns`.
+    record: usize,
+    words: String,
+    intent: Intent,
+    /// The call as it was before the answer moved it on (to correct course).
+    before: Checkpoint,
+    /// The classify id of the final text, when it differed from the pause's words.
+    pub(super) check: Option<u64>,
+}
+
+/// What routing an answer changes, to undo it when the final text means something else.
+struct Checkpoint {
+    step: String,
+    reprompts: u32,
+    questions: u32,
+    sticky_outcome: Option<Outcome>,
+    callback_text: Option<String>,
+    barged_in: bool,
+}
+
+impl Checkpoint {
+    fn of(c: &Controller) -> Checkpoint {
+        Checkpoint {
+            step: c.step.clone(),
+            reprompts: c.reprompts,
+            questions: c.questions,
+            sticky_outcome: c.sticky_outcome,
+            callback_text: c.callback_text.clone(),
+            barged_in: c.barged_in,
+        }
+    }
+
+    fn restore(self, c: &mut Controller) {
+        c.step = self.step;
+        c.reprompts = self.reprompts;
+        c.questions = self.questions;
+        c.sticky_outcome = self.sticky_outcome;
+        c.callback_text = self.callback_text;
+        c.barged_in = self.barged_in;
+    }
+}
+
+impl Controller {
+    /// The callee paused while answering: the end of their turn is decided from their words.
+    pub(super) fn on_pause(&mut self, last_voice_at: Instant) {
+        if self.turn_config.mode == Mode::Fixed || self.phase != Phase::Listening || !self.asr_enabled || !self.speaking {
+            return;
+        }
+        self.early = Some(Early { last_voice_at, step: self.step.clone(), words: String::new(), asked: None, understood: None, decided: false });
+    }
+
+    /// They went on: the pause decided nothing.
+    pub(super) fn on_resume(&mut self, actions: &mut Vec<Action>) {
+        if let Some(early) = self.early.take() {
+            if early.decided {
+                actions.push(Action::Event(CallEvent::TurnChecked { step: early.step, how: "shadow_cut" }));
+            }
+        }
+    }
+
+    /// The words at the pause: understood now (the LLM, if needed, is asked now too).
+    pub(super) fn on_pause_words(&mut self, text: String, actions: &mut Vec<Action>) {
+        if self.early.as_ref().is_none_or(|e| e.asked.is_some()) {
+            return;
+        }
+        if text.trim().is_empty() {
+            self.early = None; // nothing heard yet: the usual end of turn
+            return;
+        }
+        let id = self.new_turn_id();
+        let early = self.early.as_mut().expect("checked above");
+        (early.words, early.asked) = (text.clone(), Some(id));
+        let context = self.scenario.step(&early.step).context.clone();
+        actions.push(Action::Classify { turn: id, text, context });
+    }
+
+    pub(super) fn on_pause_understood(&mut self, classification: Classification, tier: Tier, latency: Duration, now: Instant, actions: &mut Vec<Action>) {
+        let Some(early) = self.early.as_mut() else { return };
+        let ending = self.turn_config.ending(&early.words, &classification);
+        early.understood = Some(Understood { classification, tier, latency, ending });
+        self.decide_early(now, actions);
+    }
+
+    /// When the words at the pause end the turn, if they are understood.
+    pub(super) fn early_deadline(&self) -> Option<Instant> {
+        let early = self.early.as_ref().filter(|e| !e.decided)?;
+        let ending = early.understood.as_ref()?.ending;
+        Some(early.last_voice_at + Duration::from_millis(u64::from(self.turn_config.wait_ms(ending))))
+    }
+
+    /// Ends the turn once the silence its words call for has passed (adaptive), or counts that
+    /// moment (shadow). True when the turn was answered.
+    pub(super) fn decide_early(&mut self, now: Instant, actions: &mut Vec<Action>) -> bool {
+        if self.early.is_some() && self.phase != Phase::Listening {
+            self.early = None;
+        }
+        let Some(deadline) = self.early_deadline() else { return false };
+        if now < deadline {
+            return false;
+        }
+        match self.turn_config.mode {
+            Mode::Adaptive => {
+                self.commit(now, true, actions);
+                true
+            }
+            Mode::Shadow => {
+                let early = self.early.as_mut().expect("a deadline");
+                early.decided = true;
+                let understood = early.understood.as_ref().expect("a deadline");
+                let silence_ms = ms(now.saturating_duration_since(early.last_voice_at));
+                let (ending, tier) = (understood.ending.as_str(), understood.tier);
+                actions.push(Action::Event(CallEvent::TurnEnded { step: early.step.clone(), ending, mode: "shadow", silence_ms, tier }));
+                false
+            }
+            Mode::Fixed => false,
+        }
+    }
+
+    /// Answers the turn on the words at its pause. `end_it`: the media path still hears the turn
+    /// and is told to end it.
+    fn commit(&mut self, now: Instant, end_it: bool, actions: &mut Vec<Action>) {
+        let Some(Early { last_voice_at, step, words, understood: Some(understood), .. }) = self.early.take() else { return };
+        let Understood { classification, tier, latency, ending } = understood;
+        let silence_ms = ms(now.saturating_duration_since(last_voice_at));
+        actions.push(Action::Event(CallEvent::TurnEnded { step: step.clone(), ending: ending.as_str(), mode: "adaptive", silence_ms, tier }));
+        if end_it {
+            actions.push(Action::EndTurn);
+            self.end_requested = true;
+        }
+        self.speaking = false;
+        if !self.recording_refused && self.scenario.objects_to_recording(&words) {
+            self.recording_refused = true;
+            actions.push(Action::StopRecording);
+        }
+        let before = Checkpoint::of(self);
+        let record = self.turns.len();
+        let turn = PendingTurn { id: 0, text: words.clone(), asr_ms: 0.0, step: step.clone(), late: false };
+        self.start_processing(now);
+        self.record_answer(&turn, &classification, tier, latency, now, actions);
+        self.commits.push_back(Commit { step, record, words, intent: classification.intent, before, check: None });
+        self.route(classification.intent, classification.topic, now, actions);
+    }
+
+    /// The segmenter ended the turn: whether it was answered on its pause's words (the end the
+    /// call asked for, or one its words had decided meanwhile).
+    pub(super) fn turn_ended_early(&mut self, now: Instant, actions: &mut Vec<Action>) -> bool {
+        if std::mem::take(&mut self.end_requested) {
+            return true;
+        }
+        let Some(early) = self.early.as_ref() else { return false };
+        match self.turn_config.mode {
+            Mode::Adaptive if early.understood.is_some() && self.phase == Phase::Listening => {
+                self.commit(now, false, actions);
+                true
+            }
+            Mode::Shadow => {
+                self.shadow_intent = early.understood.as_ref().map(|u| u.classification.intent);
+                self.early = None;
+                false
+            }
+            _ => {
+                self.early = None; // still being understood: the final decides, as without pauses
+                false
+            }
+        }
+    }
+
+    /// The final text of a turn answered at its pause: the stored turn keeps these words; the
+    /// same words confirm it, others are understood to check its meaning.
+    pub(super) fn check_final(&mut self, text: String, latency_ms: f64, actions: &mut Vec<Action>) {
+        let Some(mut commit) = self.commits.pop_front() else { return };
+        if let Some(turn) = self.turns.get_mut(commit.record) {
+            if !text.is_empty() {
+                turn.text = text.clone();
+            }
+            turn.asr_ms = latency_ms;
+        }
+        if text.is_empty() || tokens(&text) == tokens(&commit.words) {
+            actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step, how: "confirmed" }));
+            return;
+        }
+        if !self.recording_refused && self.scenario.objects_to_recording(&text) {
+            self.recording_refused = true;
+            actions.push(Action::StopRecording);
+        }
+        let id = self.new_turn_id();
+        commit.check = Some(id);
+        let context = self.scenario.step(&commit.step).context.clone();
+        actions.push(Action::Classify { turn: id, text, context });
+        self.checks.push(commit);
+    }
+
+    /// The final text's meaning, stored in the turn's record; the commit it checks.
+    pub(super) fn take_check(&mut self, id: u64, classification: &Classification, tier: Tier, latency: Duration) -> Option<Commit> {
+        let i = self.checks.iter().position(|c| c.check == Some(id))?;
+        let commit = self.checks.remove(i);
+        if let Some(turn) = self.turns.get_mut(commit.record) {
+            turn.intent = Some(classification.intent);
+            turn.confidence = classification.confidence;
+            turn.entities = classification.entities.iter().map(|e| e.to_string()).collect();
+            turn.sentiment = Some(classification.sentiment);
+            turn.tier = Some(tier);
+            turn.intent_ms = latency.as_secs_f64() * 1000.0;
+        }
+        Some(commit)
+    }
+
+    /// The final text means what the pause's words meant (confirmed) or not: then the reply is
+    /// stopped and the turn re-routed, unless the call has moved on since (another answer).
+    pub(super) fn on_check(&mut self, id: u64, classification: Classification, tier: Tier, latency: Duration, now: Instant, actions: &mut Vec<Action>) {
+        let Some(commit) = self.take_check(id, &classification, tier, latency) else { return };
+        let intent = classification.intent;
+        if intent == commit.intent {
+            actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step, how: "confirmed" }));
+            return;
+        }
+        let moved_on = self.turns.len() != commit.record + 1 || self.speaking || self.awaits_answer() || !self.commits.is_empty() || self.phase == Phase::Ended;
+        if !moved_on {
+            actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step.clone(), how: "corrected" }));
+            if self.prompt_started.take().is_some() {
+                actions.push(Action::StopPrompt);
+            }
+            self.playing = None;
+            self.queue.clear();
+            commit.before.restore(self);
+            self.phase = Phase::Processing;
+            self.route(intent, classification.topic, now, actions);
+        } else if let Some(sticky) = Self::sticky_for(intent) {
+            // Too late to take back the reply, never too late for an opt-out or a callback.
+            actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step.clone(), how: "sticky" }));
+            let target = self.scenario.step(&commit.step).explicit(Trigger::Intent(intent)).map(str::to_string);
+            if self.prompt_started.take().is_some() {
+                actions.push(Action::StopPrompt);
+            }
+            self.playing = None;
+            self.sticky_outcome = Some(sticky);
+            self.go(target.as_deref(), now, actions);
+        } else {
+            actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step, how: "kept" }));
+        }
+    }
+
+    /// Shadow mode: whether the final's intent is the one the pause's words had.
+    pub(super) fn compare_shadow(&mut self, intent: Intent, actions: &mut Vec<Action>) {
+        if let Some(at_pause) = self.shadow_intent.take() {
+            let how = if at_pause == intent { "shadow_agreed" } else { "shadow_disagreed" };
+            actions.push(Action::Event(CallEvent::TurnChecked { step: self.step.clone(), how }));
+        }
+    }
+}
