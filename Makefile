@@ -37,7 +37,7 @@ SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 MODEL_FILE := target/models/intents.model
 TRAINING_DATA := tests/data/corpus/train.tsv tests/data/corpus/val.tsv tests/data/intents-dev.tsv tests/data/intents-dev2.tsv
 
-.PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval test unit-test integration-test soak demo demo-call bench campaign-bench levers asr-memory install clean
+.PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval test unit-test integration-test soak demo demo-call bench campaign-bench turn-bench levers asr-memory install clean
 
 all: build
 
@@ -146,6 +146,11 @@ eval: vosk $(MODEL_FILE)
 bench: build sandbox model prompts pg
 	@tests/sandbox/fetch-seed.sh >/dev/null
 	MINIBOT_BENCH_N=$(BENCH_N) MINIBOT_BENCH_RUNS=$(BENCH_RUNS) $(CARGO) run -q $(PURE) --example bench
+
+# The end of turn on generated hesitant telephone speech (espeak-ng, G.711, noise), outside
+# Asterisk, each setting side by side: premature cuts, end delay, barge-in; writes docs/benchmarks.md.
+turn-bench: vosk $(MODEL_FILE)
+	$(CARGO) run -q $(PURE) --example turn-bench
 
 # The recognizer's levers (beam, max-active, partial interval, 8 vs 16 kHz, recognizer reuse): CPU
 # per second of speech and character error rate on espeak-ng Korean; writes docs/benchmarks.md.

@@ -72,7 +72,7 @@ pub struct TurnConfig {
 const CONTINUING: &str = "euh heu hum bah ben et mais ou donc car parce que qu puisque alors puis comme si \
     quand lorsque je j tu il elle on nous vous ils elles le la les l un une des du de d au aux \
     mon ma mes ton ta tes son sa ses notre nos votre vos leur leurs ce cet cette ces c ca \
-    a avec pour sans en dans sur sous chez par vers entre ne n me m te t se s y qui dont est suis";
+    a avec pour sans en dans sous chez par vers entre ne n me m te t se s y qui dont est suis";
 
 impl Default for TurnConfig {
     fn default() -> Self {
@@ -165,6 +165,7 @@ mod tests {
         for words in ["oui mais", "oui et", "oui parce que", "euh", "je", "rappelez-moi demain à", "j'ai un", "oui, c'est"] {
             assert_eq!(config.ending(words, &sure), Ending::Continuing, "{words}");
         }
+        assert_eq!(config.ending("oui bien sûr", &sure), Ending::Complete, "'sûr' is not 'sur'");
         assert_eq!(config.ending("peut-être", &understood(Intent::Unclear, 0.4)), Ending::Unsure);
         assert_eq!(config.ending("oui", &understood(Intent::Positive, 0.5)), Ending::Unsure, "not confident");
         assert_eq!(config.ending("", &sure), Ending::Unsure, "no words yet");

@@ -4,7 +4,8 @@
 //! Inside a turn it also reports a short pause (`pause_ms`) and its end, so that the call can
 //! decide the end of turn from what was said before the hangover runs out (`crate::call::turn`).
 //! The WebRTC library keeps calling frames voiced ~100 ms after a voice stops (its own
-//! hangover); a frame far below the turn's speech level (`tail_db`) counts as silence here.
+//! hangover); a frame within `tail_db` of the line's noise floor counts as silence here, whatever
+//! the library says (a quiet last syllable stays well above the floor).
 //!
 //! Times are stream times in milliseconds (frames counted since the call's audio began), so the
 //! segmenter is deterministic and unit-tested without a clock.
@@ -28,14 +29,14 @@ pub struct SegmenterConfig {
     pub max_speech_ms: u32,
     /// Unvoiced time inside speech reported as a pause (0: none): the call decides there.
     pub pause_ms: u32,
-    /// A frame this many dB under the turn's speech level is silence, whatever the VAD says
-    /// (0: the VAD alone).
+    /// A frame less than this many dB above the line's noise floor is silence, whatever the VAD
+    /// says (0: the VAD alone).
     pub tail_db: u32,
 }
 
 impl Default for SegmenterConfig {
     fn default() -> Self {
-        SegmenterConfig { onset_ms: 200, hangover_ms: 300, preroll_ms: 300, max_speech_ms: 30_000, pause_ms: 100, tail_db: 0 }
+        SegmenterConfig { onset_ms: 200, hangover_ms: 300, preroll_ms: 300, max_speech_ms: 30_000, pause_ms: 100, tail_db: 6 }
     }
 }
 
@@ -96,25 +97,22 @@ pub enum SegmentEvent {
 }
 
 enum State {
-    Silence { voiced_run_ms: u32, level: Level },
-    Speech { started_ms: u64, silence_run_ms: u32, paused: bool, level: Level },
+    Silence { voiced_run_ms: u32 },
+    Speech { started_ms: u64, silence_run_ms: u32, paused: bool },
 }
 
-/// The turn's speech level: the mean energy (dB) of the frames that carried voice.
+/// The line's noise floor: a slow average of the energy (dB) of the frames the VAD calls
+/// unvoiced. None until one has been heard.
 #[derive(Clone, Copy, Default)]
-struct Level {
-    sum_db: f64,
-    frames: u32,
-}
+struct Floor(Option<f64>);
 
-impl Level {
-    fn add(&mut self, db: f64) {
-        self.sum_db += db;
-        self.frames += 1;
+impl Floor {
+    fn hear(&mut self, db: f64) {
+        self.0 = Some(self.0.map_or(db, |floor| floor + 0.05 * (db - floor)));
     }
 
-    fn mean(&self) -> Option<f64> {
-        (self.frames > 0).then(|| self.sum_db / f64::from(self.frames))
+    fn near(&self, db: f64, margin_db: f64) -> bool {
+        margin_db > 0.0 && self.0.is_some_and(|floor| db < floor + margin_db)
     }
 }
 
@@ -131,6 +129,7 @@ pub struct Segmenter {
     history: VecDeque<i16>,
     history_cap: usize,
     now_ms: u64,
+    floor: Floor,
 }
 
 impl Segmenter {
@@ -138,10 +137,11 @@ impl Segmenter {
         let history_cap = (sample_rate as u64 * (config.preroll_ms + config.onset_ms) as u64 / 1000) as usize;
         Segmenter {
             config,
-            state: State::Silence { voiced_run_ms: 0, level: Level::default() },
+            state: State::Silence { voiced_run_ms: 0 },
             history: VecDeque::with_capacity(history_cap),
             history_cap,
             now_ms: 0,
+            floor: Floor::default(),
         }
     }
 
@@ -157,16 +157,14 @@ impl Segmenter {
     /// Feeds one 20 ms frame and its VAD verdict.
     pub fn push(&mut self, frame: &[i16], voiced: bool, events: &mut Vec<SegmentEvent>) {
         self.now_ms += FRAME_MS as u64;
-        let tail_db = f64::from(self.config.tail_db);
+        let db = frame_db(frame);
+        if !voiced {
+            self.floor.hear(db);
+        }
         match &mut self.state {
-            State::Silence { voiced_run_ms, level } => {
-                if voiced {
-                    *voiced_run_ms += FRAME_MS;
-                    level.add(frame_db(frame));
-                } else {
-                    (*voiced_run_ms, *level) = (0, Level::default());
-                }
-                let (run, onset_level) = (*voiced_run_ms, *level);
+            State::Silence { voiced_run_ms } => {
+                *voiced_run_ms = if voiced { *voiced_run_ms + FRAME_MS } else { 0 };
+                let run = *voiced_run_ms;
                 self.history.extend(frame.iter().copied());
                 let excess = self.history.len().saturating_sub(self.history_cap);
                 self.history.drain(..excess);
@@ -174,16 +172,13 @@ impl Segmenter {
                     let started_ms = self.now_ms - run as u64;
                     let audio: Vec<i16> = self.history.drain(..).collect();
                     events.push(SegmentEvent::Started { started_ms, confirmed_ms: self.now_ms, audio });
-                    self.state = State::Speech { started_ms, silence_run_ms: 0, paused: false, level: onset_level };
+                    self.state = State::Speech { started_ms, silence_run_ms: 0, paused: false };
                 }
             }
-            State::Speech { started_ms, silence_run_ms, paused, level } => {
+            State::Speech { started_ms, silence_run_ms, paused } => {
                 events.push(SegmentEvent::Audio(frame.to_vec()));
-                let db = frame_db(frame);
-                // The VAD's own tail: voiced for it, but far under how this callee speaks.
-                let tail = tail_db > 0.0 && level.mean().is_some_and(|mean| db < mean - tail_db);
-                if voiced && !tail {
-                    level.add(db);
+                // The VAD's own tail: voiced for it, but no louder than the line's noise.
+                if voiced && !self.floor.near(db, f64::from(self.config.tail_db)) {
                     *silence_run_ms = 0;
                     if std::mem::take(paused) {
                         events.push(SegmentEvent::Resumed);
@@ -214,7 +209,7 @@ impl Segmenter {
 
     fn end(&mut self, started_ms: u64, last_voice_ms: u64, events: &mut Vec<SegmentEvent>) {
         events.push(SegmentEvent::Ended { started_ms, last_voice_ms, confirmed_ms: self.now_ms });
-        self.state = State::Silence { voiced_run_ms: 0, level: Level::default() };
+        self.state = State::Silence { voiced_run_ms: 0 };
     }
 }
 
@@ -249,6 +244,11 @@ mod tests {
 
     const RATE: u32 = 16000;
 
+    /// The segmenter on the VAD's verdicts alone (these tests' frames carry no real levels).
+    fn plain() -> SegmenterConfig {
+        SegmenterConfig { tail_db: 0, ..SegmenterConfig::default() }
+    }
+
     fn run(pattern: &[(bool, u32)], config: SegmenterConfig) -> Vec<SegmentEvent> {
         let mut seg = Segmenter::new(config, RATE);
         let mut events = Vec::new();
@@ -281,7 +281,7 @@ mod tests {
 
     #[test]
     fn speech_is_confirmed_after_onset_and_ended_after_hangover() {
-        let events = run(&[(false, 1000), (true, 800), (false, 600)], SegmenterConfig::default());
+        let events = run(&[(false, 1000), (true, 800), (false, 600)], plain());
         // Speech 1000-1800; onset 200 ms -> confirmed at 1200; hangover 300 ms -> ended at 2100.
         // Audio handed over at the onset: 300 ms pre-roll + 200 ms onset.
         assert_eq!(summary(&events), ["start 1000 @1200 (500 ms audio)", "pause 1800", "end 1000-1800 @2100"]);
@@ -291,19 +291,19 @@ mod tests {
 
     #[test]
     fn short_noises_do_not_start_speech() {
-        let events = run(&[(false, 500), (true, 180), (false, 100), (true, 100), (false, 500)], SegmenterConfig::default());
+        let events = run(&[(false, 500), (true, 180), (false, 100), (true, 100), (false, 500)], plain());
         assert!(events.is_empty(), "{:?}", summary(&events));
     }
 
     #[test]
     fn pauses_shorter_than_hangover_stay_in_one_turn() {
-        let events = run(&[(true, 400), (false, 280), (true, 400), (false, 400)], SegmenterConfig::default());
+        let events = run(&[(true, 400), (false, 280), (true, 400), (false, 400)], plain());
         assert_eq!(summary(&events), ["start 0 @200 (200 ms audio)", "pause 400", "resumed", "pause 1080", "end 0-1080 @1380"]);
     }
 
     #[test]
     fn preroll_audio_is_the_frames_just_before_the_onset() {
-        let mut seg = Segmenter::new(SegmenterConfig { onset_ms: 40, hangover_ms: 100, preroll_ms: 40, ..SegmenterConfig::default() }, RATE);
+        let mut seg = Segmenter::new(SegmenterConfig { onset_ms: 40, hangover_ms: 100, preroll_ms: 40, ..plain() }, RATE);
         let mut events = Vec::new();
         for i in 0..10i16 {
             seg.push(&[i; 320], i >= 8, &mut events);
@@ -348,14 +348,14 @@ mod tests {
 
     #[test]
     fn without_pauses_only_start_and_end_are_reported() {
-        let config = SegmenterConfig { pause_ms: 0, ..SegmenterConfig::default() };
+        let config = SegmenterConfig { pause_ms: 0, ..plain() };
         let events = run(&[(true, 400), (false, 280), (true, 400), (false, 400)], config);
         assert_eq!(summary(&events), ["start 0 @200 (200 ms audio)", "end 0-1080 @1380"]);
     }
 
     #[test]
     fn end_now_closes_the_turn_at_its_last_voice() {
-        let mut seg = Segmenter::new(SegmenterConfig::default(), RATE);
+        let mut seg = Segmenter::new(plain(), RATE);
         let mut events = Vec::new();
         seg.end_now(&mut events);
         assert!(events.is_empty(), "silent: nothing to end");
@@ -367,31 +367,36 @@ mod tests {
         assert!(!seg.in_speech());
     }
 
-    /// Frames the VAD still calls voiced but 30 dB under the voice (its own tail, a fading
-    /// breath) count as silence once `tail_db` is set: the pause and the end come sooner.
+    /// Frames the VAD still calls voiced but no louder than the line's noise (its own tail)
+    /// count as silence once `tail_db` is set: the pause and the end come sooner. A quiet
+    /// syllable, well above the noise, is still voice.
     #[test]
-    fn the_vad_tail_under_the_speech_level_is_silence() {
-        let feed = |tail_db: u32| {
+    fn the_vad_tail_at_the_noise_floor_is_silence() {
+        let feed = |tail_db: u32, tail: i16| {
             let mut seg = Segmenter::new(SegmenterConfig { tail_db, ..SegmenterConfig::default() }, RATE);
             let mut events = Vec::new();
+            for _ in 0..10 {
+                seg.push(&[100; 320], false, &mut events); // the line's noise, before the answer
+            }
             for _ in 0..30 {
                 seg.push(&[8000; 320], true, &mut events); // 600 ms of voice
             }
             for _ in 0..5 {
-                seg.push(&[250; 320], true, &mut events); // 100 ms the VAD still calls voiced
+                seg.push(&[tail; 320], true, &mut events); // 100 ms the VAD still calls voiced
             }
             for _ in 0..20 {
                 seg.push(&[0; 320], false, &mut events);
             }
             summary(&events)
         };
-        assert_eq!(feed(0), ["start 0 @200 (200 ms audio)", "pause 700", "end 0-700 @1000"]);
-        assert_eq!(feed(15), ["start 0 @200 (200 ms audio)", "pause 600", "end 0-600 @900"]);
+        assert_eq!(feed(0, 120), ["start 200 @400 (400 ms audio)", "pause 900", "end 200-900 @1200"]);
+        assert_eq!(feed(8, 120), ["start 200 @400 (400 ms audio)", "pause 800", "end 200-800 @1100"], "the tail is noise");
+        assert_eq!(feed(8, 1000), ["start 200 @400 (400 ms audio)", "pause 900", "end 200-900 @1200"], "a quiet syllable is voice");
     }
 
     #[test]
     fn continuous_noise_ends_the_turn_at_the_longest_turn() {
-        let config = SegmenterConfig { max_speech_ms: 1000, ..SegmenterConfig::default() };
+        let config = SegmenterConfig { max_speech_ms: 1000, ..plain() };
         let events = run(&[(true, 3000)], config);
         let ends: Vec<_> = events.iter().filter_map(|e| match e {
             SegmentEvent::Ended { started_ms, last_voice_ms, .. } => Some((*started_ms, *last_voice_ms)),
