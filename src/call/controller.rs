@@ -409,6 +409,7 @@ impl Controller {
                 self.speaking = false;
                 actions.push(Action::Event(CallEvent::SpeechEnded { step: step.clone() }));
                 let kind = if std::mem::take(&mut self.end_requested) { DueKind::Committed } else { DueKind::Answer };
+                let step = if kind == DueKind::Committed { self.commits.back().map_or(step, |c| c.step.clone()) } else { step };
                 if self.asr_enabled {
                     self.finals_due.push_back(Due { step, kind, since: now });
                 }
@@ -416,8 +417,8 @@ impl Controller {
             Input::Final { text, latency } => {
                 let text = text.trim().to_string();
                 let latency_ms = latency.as_secs_f64() * 1000.0;
-                actions.push(Action::Event(CallEvent::Final { step: step.clone(), text: text.clone(), latency_ms }));
                 let due = self.finals_due.pop_front().unwrap_or(Due { step, kind: DueKind::Answer, since: now });
+                actions.push(Action::Event(CallEvent::Final { step: due.step.clone(), text: text.clone(), latency_ms }));
                 match due.kind {
                     DueKind::Committed => self.check_final(text, latency_ms, actions),
                     DueKind::OverPrompt => {}
@@ -539,6 +540,7 @@ impl Controller {
         actions.push(Action::Event(CallEvent::SpeechEnded { step: step.clone() }));
         if self.asr_enabled && self.turn_ended_early(now, &mut actions) {
             // Answered already on the words at its pause: its final only checks that answer.
+            let step = self.commits.back().map_or(step, |c| c.step.clone());
             self.finals_due.push_back(Due { step, kind: DueKind::Committed, since: now });
             return actions;
         }
@@ -567,9 +569,10 @@ impl Controller {
         let step = self.step.clone();
         let text = text.trim().to_string();
         let latency_ms = latency.as_secs_f64() * 1000.0;
-        actions.push(Action::Event(CallEvent::Final { step: step.clone(), text: text.clone(), latency_ms }));
         let default_kind = if self.phase == Phase::Responding { DueKind::OverPrompt } else { DueKind::Answer };
         let due = self.finals_due.pop_front().unwrap_or(Due { step: step.clone(), kind: default_kind, since: now });
+        // Named by the step the words answered (the call may have moved on since).
+        actions.push(Action::Event(CallEvent::Final { step: due.step.clone(), text: text.clone(), latency_ms }));
         match due.kind {
             DueKind::Committed => self.check_final(text, latency_ms, actions),
             DueKind::OverPrompt => {} // not an answer to the prompt it was said over

@@ -62,30 +62,37 @@ pub struct SessionSetup {
     pub fixture: VecDeque<FixtureTurn>,
 }
 
-/// TEST FIXTURE: what the recognizer is said to have heard in one speech turn. The words at a
-/// pause are `at_pause` when given, else the final's words revealed as the turn's audio goes
-/// (one per `FIXTURE_WORD_MS` decoded, counting the pre-roll), as a recognizer's partials grow.
+/// TEST FIXTURE: what the recognizer is said to have heard in one speech turn. Its words at each
+/// pause are given (`at the first pause / at the second >> final`), else the final's words are
+/// revealed as the turn's audio goes (one per `FIXTURE_WORD_MS` decoded, counting the
+/// pre-roll), as a recognizer's partials grow.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FixtureTurn {
-    pub at_pause: Option<String>,
+    pub at_pauses: Vec<String>,
     pub final_text: String,
+    pauses_seen: usize,
 }
 
-/// TEST FIXTURE: audio per word revealed in the words at a pause.
+/// TEST FIXTURE: audio per word revealed in the partial words.
 pub const FIXTURE_WORD_MS: u64 = 150;
 
 impl FixtureTurn {
-    /// "words" or "words at the pause >> final words".
+    /// "words", or "words at a pause / at the next >> final words".
     pub fn parse(line: &str) -> FixtureTurn {
-        match line.split_once(">>") {
-            Some((at_pause, final_text)) => FixtureTurn { at_pause: Some(at_pause.trim().to_string()), final_text: final_text.trim().to_string() },
-            None => FixtureTurn { at_pause: None, final_text: line.trim().to_string() },
-        }
+        let (at_pauses, final_text) = match line.split_once(">>") {
+            Some((pauses, final_text)) => (pauses.split('/').map(|p| p.trim().to_string()).collect(), final_text),
+            None => (Vec::new(), line),
+        };
+        FixtureTurn { at_pauses, final_text: final_text.trim().to_string(), pauses_seen: 0 }
     }
 
-    fn words_at(&self, heard_ms: u64) -> String {
-        if let Some(words) = &self.at_pause {
-            return words.clone();
+    /// The partial words after `heard_ms` of the turn's audio; `at_pause`: at a pause.
+    fn words_at(&mut self, heard_ms: u64, at_pause: bool) -> String {
+        if let Some(last) = self.at_pauses.len().checked_sub(1) {
+            // Between pauses, the words of the last one (the first before any).
+            let index = if at_pause { self.pauses_seen } else { self.pauses_seen.saturating_sub(1) };
+            self.pauses_seen += usize::from(at_pause);
+            return self.at_pauses[index.min(last)].clone();
         }
         let shown = heard_ms.div_ceil(FIXTURE_WORD_MS) as usize;
         self.final_text.split_whitespace().take(shown).collect::<Vec<_>>().join(" ")
@@ -303,7 +310,7 @@ impl Session {
             }
             Input::Recognized(AsrEvent::Partial { text, heard_ms, at_pause }) => {
                 // The fixture's words as they would have grown, whatever the (Korean) model made of them.
-                let text = self.fixture.front().map_or(text, |turn| turn.words_at(heard_ms));
+                let text = self.fixture.front_mut().map_or(text, |turn| turn.words_at(heard_ms, at_pause));
                 Some(Turn::Partial { text, at_pause })
             }
             Input::Recognized(AsrEvent::Final { text, latency }) => {

@@ -32,11 +32,14 @@ pub struct SegmenterConfig {
     /// A frame less than this many dB above the line's noise floor is silence, whatever the VAD
     /// says (0: the VAD alone).
     pub tail_db: u32,
+    /// Of the onset, this much must be periodic (a voice's pitch): a cough or a click, voiced for
+    /// the VAD, is noise without pitch and does not stop the prompt (0: the VAD alone).
+    pub onset_pitched_ms: u32,
 }
 
 impl Default for SegmenterConfig {
     fn default() -> Self {
-        SegmenterConfig { onset_ms: 200, hangover_ms: 300, preroll_ms: 300, max_speech_ms: 30_000, pause_ms: 100, tail_db: 6 }
+        SegmenterConfig { onset_ms: 200, hangover_ms: 300, preroll_ms: 300, max_speech_ms: 30_000, pause_ms: 100, tail_db: 6, onset_pitched_ms: 60 }
     }
 }
 
@@ -97,7 +100,8 @@ pub enum SegmentEvent {
 }
 
 enum State {
-    Silence { voiced_run_ms: u32 },
+    /// `pitched_ms`: how much of the voiced run had a pitch.
+    Silence { voiced_run_ms: u32, pitched_ms: u32 },
     Speech { started_ms: u64, silence_run_ms: u32, paused: bool },
 }
 
@@ -116,6 +120,31 @@ impl Floor {
     }
 }
 
+/// How periodic a frame is (0..1): the highest peak of its normalized autocorrelation over the
+/// lags of a voice's pitch (70-400 Hz), after a pre-emphasis that whitens the spectrum. Voiced
+/// speech scores high; noise (a cough, a click) low: its correlation only falls with the lag,
+/// with no peak.
+pub fn periodicity(frame: &[i16], sample_rate: u32) -> f32 {
+    // At 16 kHz and above, every other sample is enough for a pitch.
+    let step = (sample_rate / 8000).max(1) as usize;
+    let raw: Vec<f32> = frame.iter().step_by(step).map(|&s| f32::from(s)).collect();
+    let x: Vec<f32> = raw.windows(2).map(|w| w[1] - 0.95 * w[0]).collect();
+    let rate = sample_rate as usize / step;
+    let (min_lag, max_lag) = ((rate / 400).max(2), (rate / 70).min(x.len() * 3 / 4));
+    let r = |lag: usize| -> f32 {
+        let (a, b) = (&x[..x.len() - lag], &x[lag..]);
+        let dot: f32 = a.iter().zip(b).map(|(p, q)| p * q).sum();
+        let energy = a.iter().map(|v| v * v).sum::<f32>() * b.iter().map(|v| v * v).sum::<f32>();
+        if energy > 0.0 { dot / energy.sqrt() } else { 0.0 }
+    };
+    let scores: Vec<f32> = (min_lag - 1..=max_lag + 1).map(r).collect();
+    // Only a peak (higher than both neighbours) is a period.
+    scores.windows(3).filter(|w| w[1] > w[0] && w[1] >= w[2]).map(|w| w[1]).fold(0.0, f32::max)
+}
+
+/// Frames whose periodicity reaches this have a pitch.
+const PITCHED: f32 = 0.5;
+
 /// A frame's energy in dB (of 16-bit full scale squared; digital silence is 0).
 fn frame_db(frame: &[i16]) -> f64 {
     let power = frame.iter().map(|&s| f64::from(s) * f64::from(s)).sum::<f64>() / frame.len().max(1) as f64;
@@ -130,6 +159,7 @@ pub struct Segmenter {
     history_cap: usize,
     now_ms: u64,
     floor: Floor,
+    sample_rate: u32,
 }
 
 impl Segmenter {
@@ -137,11 +167,12 @@ impl Segmenter {
         let history_cap = (sample_rate as u64 * (config.preroll_ms + config.onset_ms) as u64 / 1000) as usize;
         Segmenter {
             config,
-            state: State::Silence { voiced_run_ms: 0 },
+            state: State::Silence { voiced_run_ms: 0, pitched_ms: 0 },
             history: VecDeque::with_capacity(history_cap),
             history_cap,
             now_ms: 0,
             floor: Floor::default(),
+            sample_rate,
         }
     }
 
@@ -162,13 +193,18 @@ impl Segmenter {
             self.floor.hear(db);
         }
         match &mut self.state {
-            State::Silence { voiced_run_ms } => {
+            State::Silence { voiced_run_ms, pitched_ms } => {
                 *voiced_run_ms = if voiced { *voiced_run_ms + FRAME_MS } else { 0 };
-                let run = *voiced_run_ms;
+                if !voiced {
+                    *pitched_ms = 0;
+                } else if self.config.onset_pitched_ms > 0 && periodicity(frame, self.sample_rate) >= PITCHED {
+                    *pitched_ms += FRAME_MS;
+                }
+                let (run, pitched) = (*voiced_run_ms, *pitched_ms);
                 self.history.extend(frame.iter().copied());
                 let excess = self.history.len().saturating_sub(self.history_cap);
                 self.history.drain(..excess);
-                if run >= self.config.onset_ms {
+                if run >= self.config.onset_ms && pitched >= self.config.onset_pitched_ms {
                     let started_ms = self.now_ms - run as u64;
                     let audio: Vec<i16> = self.history.drain(..).collect();
                     events.push(SegmentEvent::Started { started_ms, confirmed_ms: self.now_ms, audio });
@@ -209,7 +245,7 @@ impl Segmenter {
 
     fn end(&mut self, started_ms: u64, last_voice_ms: u64, events: &mut Vec<SegmentEvent>) {
         events.push(SegmentEvent::Ended { started_ms, last_voice_ms, confirmed_ms: self.now_ms });
-        self.state = State::Silence { voiced_run_ms: 0 };
+        self.state = State::Silence { voiced_run_ms: 0, pitched_ms: 0 };
     }
 }
 
@@ -222,13 +258,14 @@ impl FromKeys for SegmenterConfig {
             "preroll_ms" => &mut self.preroll_ms,
             "max_speech_ms" => &mut self.max_speech_ms,
             "pause_ms" => &mut self.pause_ms,
+            "onset_pitched_ms" => &mut self.onset_pitched_ms,
             "tail_db" => {
                 self.tail_db = key.number(0, 60)?;
                 return Ok(true);
             }
             _ => return Ok(false),
         };
-        let least = if key.name() == "pause_ms" { 0 } else { 20 };
+        let least = if matches!(key.name(), "pause_ms" | "onset_pitched_ms") { 0 } else { 20 };
         let ms = key.number(least, if key.name() == "max_speech_ms" { 600_000 } else { 5000 })?;
         if ms % 20 != 0 {
             return Err(key.error(format!("'{}' is not a multiple of 20 ms (the VAD frame)", key.value())));
@@ -246,7 +283,7 @@ mod tests {
 
     /// The segmenter on the VAD's verdicts alone (these tests' frames carry no real levels).
     fn plain() -> SegmenterConfig {
-        SegmenterConfig { tail_db: 0, ..SegmenterConfig::default() }
+        SegmenterConfig { tail_db: 0, onset_pitched_ms: 0, ..SegmenterConfig::default() }
     }
 
     fn run(pattern: &[(bool, u32)], config: SegmenterConfig) -> Vec<SegmentEvent> {
@@ -314,6 +351,48 @@ mod tests {
     }
 
     #[test]
+    fn a_voice_has_a_pitch_and_noise_has_none() {
+        for rate in [8000u32, 16000] {
+            let n = (rate / 50) as usize;
+            let voice: Vec<i16> = (0..n).map(|i| {
+                let t = i as f64 / f64::from(rate);
+                let s: f64 = (1..8).map(|h| (2.0 * std::f64::consts::PI * 140.0 * h as f64 * t).sin() / h as f64).sum();
+                (s * 5000.0) as i16
+            }).collect();
+            let mut seed = 12345u32;
+            let noise: Vec<i16> = (0..n).map(|_| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                ((seed >> 16) as i16) / 4
+            }).collect();
+            assert!(periodicity(&voice, rate) > 0.8, "{rate}: {}", periodicity(&voice, rate));
+            assert!(periodicity(&noise, rate) < PITCHED, "{rate}: {}", periodicity(&noise, rate));
+            assert_eq!(periodicity(&vec![0; n], rate), 0.0);
+        }
+    }
+
+    /// Voiced for the VAD but without a pitch (a cough): no onset; with a pitch: the usual one.
+    #[test]
+    fn an_onset_needs_a_pitch() {
+        let config = SegmenterConfig { tail_db: 0, ..SegmenterConfig::default() };
+        let mut seg = Segmenter::new(config, 8000);
+        let mut events = Vec::new();
+        let mut seed = 7u32;
+        for _ in 0..20 {
+            let noise: Vec<i16> = (0..160).map(|_| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                ((seed >> 16) as i16) / 4
+            }).collect();
+            seg.push(&noise, true, &mut events);
+        }
+        assert!(!seg.in_speech(), "400 ms of pitchless 'voice'");
+        let voice: Vec<i16> = (0..160).map(|i| ((i as f64 * 2.0 * std::f64::consts::PI * 125.0 / 8000.0).sin() * 8000.0) as i16).collect();
+        for _ in 0..10 {
+            seg.push(&voice, true, &mut events);
+        }
+        assert!(seg.in_speech());
+    }
+
+    #[test]
     fn classifier_frames_any_chunking_at_8_and_16_khz() {
         for rate in [8000, 16000] {
             let mut classifier = FrameClassifier::new(rate).unwrap();
@@ -378,8 +457,9 @@ mod tests {
             for _ in 0..10 {
                 seg.push(&[100; 320], false, &mut events); // the line's noise, before the answer
             }
+            let voice: Vec<i16> = (0..320).map(|i| ((i as f64 * 2.0 * std::f64::consts::PI * 125.0 / 16000.0).sin() * 8000.0) as i16).collect();
             for _ in 0..30 {
-                seg.push(&[8000; 320], true, &mut events); // 600 ms of voice
+                seg.push(&voice, true, &mut events); // 600 ms of voice
             }
             for _ in 0..5 {
                 seg.push(&[tail; 320], true, &mut events); // 100 ms the VAD still calls voiced

@@ -292,9 +292,13 @@ fn an_answer_at_the_pause_reacts_from_the_last_word_with_the_fixtures_growing_wo
 
 #[test]
 fn a_fixture_line_may_give_the_words_at_the_pause_and_a_different_final() {
-    let turn = FixtureTurn::parse(" oui >> oui mais rappelez-moi demain ");
-    assert_eq!((turn.at_pause.as_deref(), turn.final_text.as_str()), (Some("oui"), "oui mais rappelez-moi demain"));
-    assert_eq!(turn.words_at(10_000), "oui");
-    let plain = FixtureTurn::parse("non merci");
-    assert_eq!((plain.words_at(0), plain.words_at(100), plain.words_at(301)), ("".to_string(), "non".to_string(), "non merci".to_string()));
+    let mut turn = FixtureTurn::parse(" oui mais / oui mais rappelez-moi >> oui mais rappelez-moi demain ");
+    assert_eq!((turn.at_pauses.as_slice(), turn.final_text.as_str()), (&["oui mais".to_string(), "oui mais rappelez-moi".to_string()][..], "oui mais rappelez-moi demain"));
+    assert_eq!(turn.words_at(10, false), "oui mais", "before the first pause");
+    assert_eq!(turn.words_at(10_000, true), "oui mais");
+    assert_eq!(turn.words_at(10_000, false), "oui mais", "between pauses, the last pause's words");
+    assert_eq!(turn.words_at(10_000, true), "oui mais rappelez-moi");
+    assert_eq!(turn.words_at(10_000, true), "oui mais rappelez-moi", "the last one stays");
+    let mut plain = FixtureTurn::parse("non merci");
+    assert_eq!((plain.words_at(0, false), plain.words_at(100, false), plain.words_at(301, true)), ("".to_string(), "non".to_string(), "non merci".to_string()));
 }

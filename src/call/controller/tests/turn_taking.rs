@@ -47,7 +47,8 @@ fn a_complete_answer_is_answered_after_a_short_silence_and_its_final_confirms_it
     call.at(20);
     call.send(Input::SpeechEnded);
     assert!(call.take_log().is_empty(), "the end the call asked for: nothing to process");
-    call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(80) });
+    let actions = call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(80) });
+    assert!(actions.iter().any(|a| matches!(a, Action::Event(CallEvent::Final { step, .. }) if step == "hello")), "named by the step it answered");
     assert_eq!(call.take_log(), ["check confirmed"]);
     let turns = call.c.turns();
     assert_eq!((turns.len(), turns[0].text.as_str(), turns[0].intent, turns[0].asr_ms), (1, "oui", Some(Intent::Positive), 80.0));
