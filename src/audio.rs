@@ -90,6 +90,62 @@ fn kernel(x: f64, cutoff: f64, half: f64) -> f64 {
     }
 }
 
+/// How long a sound starts silent (ms): up to its first sample at 0.5% of full scale or more
+/// (the level `asterisk-conf/prompts/generate.sh` trims at). None: silent throughout.
+pub fn leading_silence_ms(samples: &[i16], rate: u32) -> Option<u64> {
+    let first = samples.iter().position(|s| s.unsigned_abs() >= 164)?;
+    Some(first as u64 * 1000 / u64::from(rate.max(1)))
+}
+
+/// 16-bit samples of a sound file Asterisk plays, by its extension: raw signed linear
+/// (`sln`, 8 kHz; `sln16`, 16 kHz), G.711 (`ulaw`, `alaw`, 8 kHz) or a PCM WAV. None for other
+/// formats.
+pub fn decode_sound(extension: &str, bytes: &[u8]) -> Option<(Vec<i16>, u32)> {
+    let linear = |b: &[u8]| b.chunks_exact(2).map(|p| i16::from_le_bytes([p[0], p[1]])).collect::<Vec<_>>();
+    match extension {
+        "sln" | "raw" => Some((linear(bytes), 8000)),
+        "sln16" => Some((linear(bytes), 16000)),
+        "ulaw" | "pcm" => Some((bytes.iter().map(|&b| ulaw_to_linear(b)).collect(), 8000)),
+        "alaw" => Some((bytes.iter().map(|&b| alaw_to_linear(b)).collect(), 8000)),
+        "wav" => {
+            // RIFF chunks: "fmt " (16-bit PCM, mono) then "data".
+            let mut at = 12;
+            let mut rate = 0;
+            while at + 8 <= bytes.len() {
+                let id = &bytes[at..at + 4];
+                let len = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().ok()?) as usize;
+                let body = bytes.get(at + 8..(at + 8 + len).min(bytes.len()))?;
+                if id == b"fmt " && body.len() >= 16 {
+                    let (format, bits) = (u16::from_le_bytes([body[0], body[1]]), u16::from_le_bytes([body[14], body[15]]));
+                    if format != 1 || bits != 16 {
+                        return None;
+                    }
+                    rate = u32::from_le_bytes(body[4..8].try_into().ok()?);
+                } else if id == b"data" && rate > 0 {
+                    return Some((linear(body), rate));
+                }
+                at += 8 + len + (len & 1);
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+fn ulaw_to_linear(byte: u8) -> i16 {
+    let byte = !byte;
+    let (sign, exponent, mantissa) = (byte & 0x80, i32::from((byte >> 4) & 0x07), i32::from(byte & 0x0f));
+    let magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84;
+    (if sign != 0 { -magnitude } else { magnitude }) as i16
+}
+
+fn alaw_to_linear(byte: u8) -> i16 {
+    let byte = byte ^ 0x55;
+    let (sign, exponent, mantissa) = (byte & 0x80, i32::from((byte >> 4) & 0x07), i32::from(byte & 0x0f));
+    let magnitude = if exponent == 0 { (mantissa << 4) + 8 } else { ((mantissa << 4) + 0x108) << (exponent - 1) };
+    (if sign != 0 { magnitude } else { -magnitude }) as i16
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +204,36 @@ mod tests {
         let mut out = Vec::new();
         Resampler::new(16000, 16000).process(&input, &mut out);
         assert_eq!(out, input);
+    }
+}
+#[cfg(test)]
+mod sound_tests {
+    use super::*;
+
+    #[test]
+    fn leading_silence_is_measured_in_any_playable_format() {
+        let mut samples = vec![0i16; 800]; // 50 ms at 16 kHz
+        samples.extend(std::iter::repeat_n(3000i16, 1600));
+        let raw: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+        let (decoded, rate) = decode_sound("sln16", &raw).unwrap();
+        assert_eq!((leading_silence_ms(&decoded, rate), rate), (Some(50), 16000));
+        let mut wav = b"RIFF\0\0\0\0WAVEfmt ".to_vec();
+        wav.extend(16u32.to_le_bytes());
+        wav.extend([1, 0, 1, 0]);
+        wav.extend(16000u32.to_le_bytes());
+        wav.extend(32000u32.to_le_bytes());
+        wav.extend([2, 0, 16, 0]);
+        wav.extend(b"data");
+        wav.extend((raw.len() as u32).to_le_bytes());
+        wav.extend(&raw);
+        let (decoded, rate) = decode_sound("wav", &wav).unwrap();
+        assert_eq!(leading_silence_ms(&decoded, rate), Some(50));
+        // mu-law silence is 0xff; 40 ms of it then a loud sample.
+        let mut ulaw = vec![0xffu8; 320];
+        ulaw.push(0x80);
+        let (decoded, rate) = decode_sound("ulaw", &ulaw).unwrap();
+        assert_eq!(leading_silence_ms(&decoded, rate), Some(40));
+        assert_eq!(leading_silence_ms(&[0; 100], 8000), None);
+        assert!(decode_sound("gsm", &[0; 33]).is_none());
     }
 }

@@ -181,6 +181,28 @@ fn scenario_with_a_missing_prompt_or_step_declines_the_load() {
     assert!(!module_running(&asterisk));
 }
 
+/// A prompt that starts with silence makes every answer wait for it: a warning at load that
+/// names the file and the line; trimmed prompts (the sample campaigns') pass without one.
+#[test]
+fn a_prompt_starting_with_silence_is_a_load_warning() {
+    let asterisk = Asterisk::start(Options { scenarios: include_str!("../asterisk-conf/minibot_scenarios.conf").into(), ..Options::default() });
+    assert!(module_running(&asterisk));
+    assert!(!asterisk.log().contains("ms of silence"), "the sample prompts are trimmed:\n{}", asterisk.log());
+    let mut audio = vec![0u8; 80 * 32]; // 80 ms of silence at 16 kHz
+    audio.extend((0..16000).flat_map(|i| (((i as f64 * 0.05).sin() * 8000.0) as i16).to_le_bytes()));
+    // In the sandbox's French sounds, where a prompt name is looked up.
+    let name = format!("padded-{}", std::process::id());
+    let file = support::resolve_in_root(&support::sandbox_root(), "/usr/share/asterisk/sounds/fr").join(format!("{name}.sln16"));
+    std::fs::write(&file, audio).unwrap();
+    asterisk.write_config("minibot_scenarios.conf", &format!("[demo]\nstart = hello\n[demo.hello]\nprompt = {name}\nlisten = 0\n"));
+    asterisk.cli("module reload res_minibot.so");
+    let warned = format!("line 4, section [demo.hello], key 'prompt': /usr/share/asterisk/sounds/fr/{name}.sln16 starts with 80 ms of silence");
+    let seen = std::panic::catch_unwind(|| asterisk.wait_log(&warned, Duration::from_secs(5)));
+    let _ = std::fs::remove_file(&file);
+    assert!(seen.is_ok(), "no warning");
+    assert!(module_running(&asterisk), "a warning, not a refusal");
+}
+
 #[test]
 fn a_missing_model_declines_the_load_unless_dtmf_only_is_allowed() {
     let conf = "[general]\n[asr]\nmodel = /opt/minibot/models/none\n";

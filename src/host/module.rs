@@ -282,10 +282,38 @@ fn read_scenarios(settings: &Settings) -> Result<Scenarios, String> {
                     settings.language
                 ));
             }
+            for (path, silent_ms) in leading_silences(prompt, &settings.language) {
+                log::warn!(
+                    "{file} line {line}, section [{section}], key '{key}': {path} starts with {silent_ms} ms of silence, which the callee waits through \
+                     before each answer: trim it (sox IN OUT silence 1 0.005 0.5%, as asterisk-conf/prompts/generate.sh does)"
+                );
+            }
         }
     }
     log::info!("{} scenario(s) loaded: {}", scenarios.len(), scenarios.keys().cloned().collect::<Vec<_>>().join(", "));
     Ok(scenarios)
+}
+
+/// A prompt starting with more silence than this is a load warning.
+const PROMPT_SILENCE_MS: u64 = 30;
+
+/// The prompt's files Asterisk may play (in the formats the module can read) that start with
+/// more than `PROMPT_SILENCE_MS` of silence.
+fn leading_silences(prompt: &str, language: &str) -> Vec<(String, u64)> {
+    let sounds = format!("{}/sounds", ast::data_dir());
+    let bases = if prompt.starts_with('/') { vec![prompt.to_string()] } else { vec![format!("{sounds}/{language}/{prompt}"), format!("{sounds}/{prompt}")] };
+    let mut found = Vec::new();
+    for base in bases {
+        for extension in ["sln16", "sln", "wav", "ulaw", "alaw"] {
+            let path = format!("{base}.{extension}");
+            let Ok(bytes) = std::fs::read(&path) else { continue };
+            let silent = crate::audio::decode_sound(extension, &bytes).and_then(|(samples, rate)| crate::audio::leading_silence_ms(&samples, rate));
+            if let Some(ms) = silent.filter(|ms| *ms > PROMPT_SILENCE_MS) {
+                found.push((path, ms));
+            }
+        }
+    }
+    found
 }
 
 fn start_intents(settings: &Settings) -> Result<IntentService, String> {
