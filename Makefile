@@ -37,7 +37,7 @@ SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 MODEL_FILE := target/models/intents.model
 TRAINING_DATA := tests/data/corpus/train.tsv tests/data/corpus/val.tsv tests/data/intents-dev.tsv tests/data/intents-dev2.tsv
 
-.PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval test unit-test integration-test soak demo demo-call bench campaign-bench turn-bench levers asr-memory install clean
+.PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval test unit-test integration-test soak demo demo-call bench campaign-bench turn-bench bench-turns levers asr-memory install clean
 
 all: build
 
@@ -151,6 +151,12 @@ bench: build sandbox model prompts pg
 # Asterisk, each setting side by side: premature cuts, end delay, barge-in; writes docs/benchmarks.md.
 turn-bench: vosk $(MODEL_FILE)
 	$(CARGO) run -q $(PURE) --example turn-bench
+
+# The reaction with the end of turn before issue 21 (fixed hangover) and after (adaptive), in the
+# sandbox Asterisk at N = 1 and 10 calls (BENCH_N), alternating, BENCH_RUNS runs each.
+TURNS_N ?= 1,10
+bench-turns: build sandbox model prompts pg
+	MINIBOT_BENCH_TURNS=1 MINIBOT_BENCH_N=$(TURNS_N) MINIBOT_BENCH_RUNS=$(BENCH_RUNS) $(CARGO) run -q $(PURE) --example bench
 
 # The recognizer's levers (beam, max-active, partial interval, 8 vs 16 kHz, recognizer reuse): CPU
 # per second of speech and character error rate on espeak-ng Korean; writes docs/benchmarks.md.

@@ -230,6 +230,9 @@ struct Row {
     server_cpu_per_call: f64,
     /// The p95 (reaction, or the seed's turn end -> final) of every run at this N.
     p95_runs: Vec<f64>,
+    /// MiniBot: ends of turn decided at a pause (by what the words said) and what their finals said.
+    turn_ends: BTreeMap<String, usize>,
+    turn_checks: BTreeMap<String, usize>,
 }
 
 impl Row {
@@ -290,11 +293,12 @@ fn run_time() -> Duration {
     Duration::from_secs_f64(3.0 + CALLEE.len() as f64 * (2.5 + PAUSE_S) + 60.0)
 }
 
-fn minibot_run(n: usize, utterances: &[(String, u64)], db: &str) -> Row {
+/// `turn`: minibot.conf lines of the end of turn under test (empty: the defaults).
+fn minibot_run(n: usize, utterances: &[(String, u64)], db: &str, turn: &str) -> Row {
     let records = format!("/tmp/minibot-bench-rec-{}-{n}", std::process::id());
     let conf = format!(
         "[general]\ntest_hooks = yes\n[asr]\nmodel = {TEST_MODEL}\nprewarm = {}\nmax_recognizers = {}\ndecoders = {}\n\
-         [database]\nurl = {db}\nspool = /tmp/minibot-bench-{}/results.spool\n[vad]\n{}\n",
+         [database]\nurl = {db}\nspool = /tmp/minibot-bench-{}/results.spool\n{turn}\n[vad]\n{}\n",
         n.min(20),
         n + 4,
         std::env::var("MINIBOT_BENCH_DECODERS").unwrap_or_else(|_| "0".into()), // 0: no limit
@@ -318,16 +322,24 @@ fn minibot_run(n: usize, utterances: &[(String, u64)], db: &str) -> Row {
     // their own (the model does).
     let fixture = |id: usize| CALLEE.iter().map(|(_, heard)| if id % 2 == 0 { heard.to_string() } else { format!("{heard} {id}") }).collect::<Vec<_>>().join("|");
     let mut bench_calls = Vec::new();
+    let (mut turn_ends, mut turn_checks) = (BTreeMap::<String, usize>::new(), BTreeMap::<String, usize>::new());
     place_calls(&mut ami, n, "minibot", fixture);
     let (completed, peak) = {
         let deadline = Instant::now() + run_time();
         let (mut ended, mut peak) = (0, 0);
         while ended < n && Instant::now() < deadline {
             if let Some(e) = ami.wait_event(Duration::from_millis(500), |e| {
-                (e.is("UserEvent") && e.get("UserEvent") == Some("BenchCall")) || (e.is("MiniBotCall") && e.get("State") == Some("ended"))
+                (e.is("UserEvent") && e.get("UserEvent") == Some("BenchCall"))
+                    || (e.is("MiniBotCall") && e.get("State") == Some("ended"))
+                    || e.is("MiniBotTurnEnd")
+                    || e.is("MiniBotTurnCheck")
             }) {
                 if e.is("UserEvent") {
                     bench_calls.push((e.get("Id").unwrap_or("?").to_string(), e.get("Uniqueid").unwrap_or("").to_string()));
+                } else if e.is("MiniBotTurnEnd") {
+                    *turn_ends.entry(e.get("Ending").unwrap_or("?").to_string()).or_default() += 1;
+                } else if e.is("MiniBotTurnCheck") {
+                    *turn_checks.entry(e.get("How").unwrap_or("?").to_string()).or_default() += 1;
                 } else {
                     ended += 1;
                 }
@@ -353,6 +365,8 @@ fn minibot_run(n: usize, utterances: &[(String, u64)], db: &str) -> Row {
         late_frames: number("outgoing frames:", 1),
         write_gap: metric(&report, "write_gap (ms)"),
         final_module: metric(&report, "turn_to_final (ms)"),
+        turn_ends,
+        turn_checks,
         ..Row::default()
     };
     let mut client = postgres::Client::connect(db, postgres::NoTls).unwrap();
@@ -480,6 +494,9 @@ fn main() {
     );
     println!("{header}");
     support::pg::cluster("pg", 55432, "start");
+    if std::env::var_os("MINIBOT_BENCH_TURNS").is_some() {
+        return turn_comparison(&utterances, &header);
+    }
     let only = std::env::var("MINIBOT_BENCH_ONLY").unwrap_or_default(); // "minibot" or "seed"
     let runs: usize = std::env::var("MINIBOT_BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(3).max(1);
     let (mut minibot_rows, mut seed_rows) = (Vec::new(), Vec::new());
@@ -489,7 +506,7 @@ fn main() {
         for run in 1..=runs {
             if minibot_going {
                 let db = support::pg::fresh_database(support::pg::SERVER);
-                let row = minibot_run(n, &utterances, &db);
+                let row = minibot_run(n, &utterances, &db, "");
                 print_minibot(&row, &format!("run {run}/{runs}"));
                 minibot_runs.push(row);
             }
@@ -524,6 +541,53 @@ fn main() {
     let table = markdown(&header, &minibot_rows, &seed_rows);
     println!("\n{table}");
     support::write_benchmarks("side-by-side", "Side by side (`make bench`)", &table);
+}
+
+/// The end of turn as before issue 21 (the segmenter's fixed 300 ms hangover after the VAD's own
+/// tail, any voiced onset, the reply on the final) against the defaults (adaptive), alternating
+/// run by run, MINIBOT_BENCH_RUNS runs each per N; writes its own table.
+const FIXED_TURN: &str = "[turn]\nend_of_turn = fixed\n[vad]\ntail_db = 0\nonset_pitched_ms = 0\n";
+
+fn turn_comparison(utterances: &[(String, u64)], header: &str) {
+    let runs: usize = std::env::var("MINIBOT_BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(3).max(1);
+    let mut rows = Vec::new();
+    for n in concurrencies() {
+        let (mut fixed, mut adaptive) = (Vec::new(), Vec::new());
+        for run in 1..=runs {
+            for (name, conf, into) in [("fixed", FIXED_TURN, &mut fixed), ("adaptive", "", &mut adaptive)] {
+                let db = support::pg::fresh_database(support::pg::SERVER);
+                let row = minibot_run(n, utterances, &db, conf);
+                print_minibot(&row, &format!("{name} run {run}/{runs}"));
+                into.push(row);
+            }
+        }
+        rows.push(("fixed 300 ms hangover (before)", Row::median_run(fixed, false)));
+        rows.push(("adaptive (the defaults)", Row::median_run(adaptive, false)));
+    }
+    let mut t = format!("{}\n\n", header.trim_start_matches("== "));
+    t += "Reaction from the callee-side recording (callee's last voiced frame -> bot's first), ms median / p95 / p99; each row is the run with the median p95 of those listed, the two settings alternating run by run:\n\n";
+    t += "| N | end of turn | p95 of each run | calls done | turns answered | reaction | by tier | ends decided at a pause (by the words) | finals checking them | late frames |\n";
+    t += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+    let tally = |m: &BTreeMap<String, usize>| if m.is_empty() { "-".to_string() } else { m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ") };
+    for (name, r) in &rows {
+        t += &format!(
+            "| {} | {name} | {} | {}/{} | {}/{} | {} | {} | {} | {} | {} of {} |\n",
+            r.n,
+            p95_list(r),
+            r.completed,
+            r.n,
+            r.reaction.len(),
+            r.n * CALLEE.len(),
+            triple(&r.reaction),
+            r.by_tier.iter().map(|(k, v)| format!("{k} {} ({})", triple(v), v.len())).collect::<Vec<_>>().join("; "),
+            tally(&r.turn_ends),
+            tally(&r.turn_checks),
+            r.late_frames,
+            r.frames_out
+        );
+    }
+    println!("\n{t}");
+    support::write_benchmarks("turn-reaction", "Reaction: the end of turn before and after issue 21 (`make bench-turns`)", &t);
 }
 
 fn print_minibot(row: &Row, which: &str) {
