@@ -538,10 +538,9 @@ impl Controller {
         self.speaking = false;
         let step = self.step.clone();
         actions.push(Action::Event(CallEvent::SpeechEnded { step: step.clone() }));
-        if self.asr_enabled && self.turn_ended_early(now, &mut actions) {
-            // Answered already on the words at its pause: its final only checks that answer.
-            let step = self.commits.back().map_or(step, |c| c.step.clone());
-            self.finals_due.push_back(Due { step, kind: DueKind::Committed, since: now });
+        if let Some(answered) = self.asr_enabled.then(|| self.turn_ended_early(now, &mut actions)).flatten() {
+            // Answered on the words at its pause: its final only checks that answer.
+            self.finals_due.push_back(Due { step: answered, kind: DueKind::Committed, since: now });
             return actions;
         }
         if self.asr_enabled {

@@ -241,7 +241,9 @@ fn start_media(channel: &Channel, native_rate: u32, bot: &Bot) -> Option<Media> 
     });
     let asr_enabled = asr.is_some();
     let state = Arc::new(MediaState::default());
-    let pipeline = MediaPipeline::new(bot.settings.segmenter(), rate, asr, media_tx, state.clone());
+    // Without a recognizer no words decide the end of turn: the fixed hangover does.
+    let segmenter = if asr_enabled { bot.settings.segmenter() } else { bot.settings.vad };
+    let pipeline = MediaPipeline::new(segmenter, rate, asr, media_tx, state.clone());
     // No recording tap yet: it is added once the notice has played.
     match AudioHook::attach(channel, c"MiniBot", Sink(pipeline, None)) {
         Ok(hook) => Some(Media { hook, events, recognized, state, asr_enabled }),

@@ -72,7 +72,7 @@ pub struct TurnConfig {
 const CONTINUING: &str = "euh heu hum bah ben et mais ou donc car parce que qu puisque alors puis comme si \
     quand lorsque je j tu il elle on nous vous ils elles le la les l un une des du de d au aux \
     mon ma mes ton ta tes son sa ses notre nos votre vos leur leurs ce cet cette ces c ca \
-    a avec pour sans en dans sous chez par vers entre ne n me m te t se s y qui dont est suis";
+    avec pour sans en dans sous chez par vers entre ne n me m te t se s y qui dont est suis";
 
 impl Default for TurnConfig {
     fn default() -> Self {
@@ -92,7 +92,9 @@ impl TurnConfig {
     pub fn ending(&self, words: &str, understood: &Classification) -> Ending {
         let tokens = tokens(words);
         let Some(last) = tokens.last() else { return Ending::Unsure };
-        if self.continuing_words.iter().any(|w| w == last) {
+        // "à" folds into "a", which also ends "livret A" or "il y a": only the accented one waits.
+        let ends_on_a_grave = words.trim_end_matches(|c: char| !c.is_alphanumeric()).to_lowercase().ends_with(" à");
+        if self.continuing_words.iter().any(|w| w == last) || ends_on_a_grave {
             return Ending::Continuing;
         }
         if understood.intent != Intent::Unclear && understood.confidence >= self.confident {
@@ -166,6 +168,7 @@ mod tests {
             assert_eq!(config.ending(words, &sure), Ending::Continuing, "{words}");
         }
         assert_eq!(config.ending("oui bien sûr", &sure), Ending::Complete, "'sûr' is not 'sur'");
+        assert_eq!(config.ending("oui j'ai un livret A", &sure), Ending::Complete, "'A' is not 'à'");
         assert_eq!(config.ending("peut-être", &understood(Intent::Unclear, 0.4)), Ending::Unsure);
         assert_eq!(config.ending("oui", &understood(Intent::Positive, 0.5)), Ending::Unsure, "not confident");
         assert_eq!(config.ending("", &sure), Ending::Unsure, "no words yet");

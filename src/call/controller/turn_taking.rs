@@ -19,6 +19,11 @@ pub(super) struct Early {
     understood: Option<Understood>,
     /// Shadow mode: the moment the adaptive end would have ended the turn has passed.
     decided: bool,
+    /// The turn has ended (the segmenter's own end) while its words were being understood:
+    /// they answer it as soon as they are.
+    ended: bool,
+    /// Its final text, when it came before its words were understood.
+    final_words: Option<(String, f64)>,
 }
 
 struct Understood {
@@ -79,7 +84,7 @@ impl Controller {
         if self.turn_config.mode == Mode::Fixed || self.phase != Phase::Listening || !self.asr_enabled || !self.speaking {
             return;
         }
-        self.early = Some(Early { last_voice_at, step: self.step.clone(), words: String::new(), asked: None, understood: None, decided: false });
+        self.early = Some(Early { last_voice_at, step: self.step.clone(), words: String::new(), asked: None, understood: None, decided: false, ended: false, final_words: None });
     }
 
     /// They went on: the pause decided nothing.
@@ -96,11 +101,14 @@ impl Controller {
         if self.early.as_ref().is_none_or(|e| e.asked.is_some()) {
             return;
         }
+        let id = self.new_turn_id();
         if text.trim().is_empty() {
-            self.early = None; // nothing heard yet: the usual end of turn
+            // No words yet (a short answer the recognizer has not caught up with): the turn
+            // ends after the usual hangover and its final decides, as without pauses.
+            let early = self.early.as_mut().expect("checked above");
+            early.asked = Some(id);
             return;
         }
-        let id = self.new_turn_id();
         let early = self.early.as_mut().expect("checked above");
         (early.words, early.asked) = (text.clone(), Some(id));
         let context = self.scenario.step(&early.step).context.clone();
@@ -111,31 +119,47 @@ impl Controller {
         let Some(early) = self.early.as_mut() else { return };
         let ending = self.turn_config.ending(&early.words, &classification);
         early.understood = Some(Understood { classification, tier, latency, ending });
+        if early.ended {
+            return self.commit(now, false, actions);
+        }
         self.decide_early(now, actions);
     }
 
-    /// When the words at the pause end the turn, if they are understood.
+    /// When the words at the pause end the turn: once understood; without words, after the usual
+    /// hangover.
     pub(super) fn early_deadline(&self) -> Option<Instant> {
-        let early = self.early.as_ref().filter(|e| !e.decided)?;
-        let ending = early.understood.as_ref()?.ending;
+        let early = self.early.as_ref().filter(|e| !e.decided && !e.ended && e.asked.is_some())?;
+        let ending = match &early.understood {
+            Some(understood) => understood.ending,
+            None if early.words.is_empty() => Ending::Unsure,
+            None => return None,
+        };
         Some(early.last_voice_at + Duration::from_millis(u64::from(self.turn_config.wait_ms(ending))))
     }
 
     /// Ends the turn once the silence its words call for has passed (adaptive), or counts that
     /// moment (shadow). True when the turn was answered.
     pub(super) fn decide_early(&mut self, now: Instant, actions: &mut Vec<Action>) -> bool {
-        if self.early.is_some() && self.phase != Phase::Listening {
+        if self.early.as_ref().is_some_and(|e| !e.ended) && self.phase != Phase::Listening {
             self.early = None;
         }
         let Some(deadline) = self.early_deadline() else { return false };
         if now < deadline {
             return false;
         }
+        let no_words = self.early.as_ref().is_some_and(|e| e.understood.is_none());
         match self.turn_config.mode {
+            Mode::Adaptive if no_words => {
+                // Nothing to answer on: the turn ends, its final decides.
+                self.early = None;
+                actions.push(Action::EndTurn);
+                false
+            }
             Mode::Adaptive => {
                 self.commit(now, true, actions);
                 true
             }
+            Mode::Shadow if no_words => false,
             Mode::Shadow => {
                 let early = self.early.as_mut().expect("a deadline");
                 early.decided = true;
@@ -152,7 +176,7 @@ impl Controller {
     /// Answers the turn on the words at its pause. `end_it`: the media path still hears the turn
     /// and is told to end it.
     fn commit(&mut self, now: Instant, end_it: bool, actions: &mut Vec<Action>) {
-        let Some(Early { last_voice_at, step, words, understood: Some(understood), .. }) = self.early.take() else { return };
+        let Some(Early { last_voice_at, step, words, understood: Some(understood), final_words, .. }) = self.early.take() else { return };
         let Understood { classification, tier, latency, ending } = understood;
         let silence_ms = ms(now.saturating_duration_since(last_voice_at));
         actions.push(Action::Event(CallEvent::TurnEnded { step: step.clone(), ending: ending.as_str(), mode: "adaptive", silence_ms, tier }));
@@ -172,28 +196,40 @@ impl Controller {
         self.record_answer(&turn, &classification, tier, latency, now, actions);
         self.commits.push_back(Commit { step, record, words, intent: classification.intent, before, check: None });
         self.route(classification.intent, classification.topic, now, actions);
+        if let Some((text, latency_ms)) = final_words {
+            self.check_final(text, latency_ms, actions);
+        }
     }
 
-    /// The segmenter ended the turn: whether it was answered on its pause's words (the end the
-    /// call asked for, or one its words had decided meanwhile).
-    pub(super) fn turn_ended_early(&mut self, now: Instant, actions: &mut Vec<Action>) -> bool {
+    /// The segmenter ended the turn: the step it answered if it was answered on its pause's words
+    /// (the end the call asked for, or one its words decide, now or once understood).
+    pub(super) fn turn_ended_early(&mut self, now: Instant, actions: &mut Vec<Action>) -> Option<String> {
         if std::mem::take(&mut self.end_requested) {
-            return true;
+            return Some(self.commits.back().map_or_else(|| self.step.clone(), |c| c.step.clone()));
         }
-        let Some(early) = self.early.as_ref() else { return false };
+        let early = self.early.as_mut()?;
+        let step = early.step.clone();
         match self.turn_config.mode {
             Mode::Adaptive if early.understood.is_some() && self.phase == Phase::Listening => {
                 self.commit(now, false, actions);
-                true
+                Some(step)
+            }
+            Mode::Adaptive if early.asked.is_some() && !early.words.is_empty() && self.phase == Phase::Listening => {
+                // Its words are still being understood (the LLM): they answer it when they are,
+                // not asked again from the final.
+                early.ended = true;
+                self.speaking = false;
+                self.start_processing(now);
+                Some(step)
             }
             Mode::Shadow => {
                 self.shadow_intent = early.understood.as_ref().map(|u| u.classification.intent);
                 self.early = None;
-                false
+                None
             }
             _ => {
-                self.early = None; // still being understood: the final decides, as without pauses
-                false
+                self.early = None; // no words: the final decides, as without pauses
+                None
             }
         }
     }
@@ -201,6 +237,10 @@ impl Controller {
     /// The final text of a turn answered at its pause: the stored turn keeps these words; the
     /// same words confirm it, others are understood to check its meaning.
     pub(super) fn check_final(&mut self, text: String, latency_ms: f64, actions: &mut Vec<Action>) {
+        if let Some(early) = self.early.as_mut().filter(|e| e.ended) {
+            early.final_words = Some((text, latency_ms)); // checked once its words are understood
+            return;
+        }
         let Some(mut commit) = self.commits.pop_front() else { return };
         if let Some(turn) = self.turns.get_mut(commit.record) {
             if !text.is_empty() {

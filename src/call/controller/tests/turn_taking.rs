@@ -205,3 +205,33 @@ fn a_hangup_after_the_answer_at_the_pause_waits_for_its_final() {
     assert!(log.contains(&"check last_words".to_string()), "{log:?}");
     assert_eq!(log.last().unwrap(), "end HANGUP do_not_call", "{log:?}");
 }
+
+#[test]
+fn no_words_at_the_pause_end_the_turn_after_the_usual_hangover_and_the_final_decides() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    let last_voice_at = call.pause_after("");
+    assert!(call.take_log().is_empty(), "nothing to understand");
+    assert_eq!(call.c.next_deadline(), Some(last_voice_at + Duration::from_millis(300)));
+    call.at(200);
+    call.send(Input::Tick);
+    assert_eq!(call.take_log(), ["end turn"], "ended, not answered");
+    call.send(Input::SpeechEnded);
+    call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(60) });
+    assert_eq!(call.take_log(), ["intent positive", "play p-q1"], "the final answers, as without pauses");
+}
+
+#[test]
+fn a_turn_ended_while_its_words_go_to_the_llm_waits_for_them_and_is_not_asked_twice() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.deferred = Some(Vec::new());
+    call.pause_after("bof je sais pas trop");
+    call.at(700); // the segmenter's longest wait ends the turn first
+    call.send(Input::SpeechEnded);
+    call.send(Input::Final { text: "bof je sais pas trop".into(), latency: Duration::from_millis(60) });
+    assert_eq!(call.deferred.as_ref().unwrap().len(), 1, "the final's words are not asked again");
+    call.understand("bof je sais pas trop");
+    let log = call.take_log();
+    assert!(log.iter().any(|l| l.starts_with("turn end ")) && log.contains(&"check confirmed".to_string()), "{log:?}");
+    assert!(!log.contains(&"end turn".to_string()), "the segmenter had ended it: {log:?}");
+    assert_eq!(call.c.turns().len(), 1);
+}
