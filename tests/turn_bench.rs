@@ -229,11 +229,36 @@ fn telephone(parts: &[(&[i16], u32)], snr_db: f64, rng: &mut Rng) -> (Vec<i16>, 
     (noisy, spans)
 }
 
+/// The settings' row of the defaults (what a learned end-of-turn model is compared with).
+const DEFAULTS: usize = 2;
+
+/// MINIBOT_TURN_BENCH_DUMP=dir: each pause the defaults saw, as the audio up to the moment it was
+/// reported (8 kHz s16le) and a line of `index.tsv` (set, trial, kind: inserted pause, end of the
+/// answer or inside speech; the rule's verdict), for a learned model to be measured on the same
+/// pauses (tests/bench/smart_turn.py).
+fn dump(audio: &[i16], decided: &Decided, set: usize, trial: &str, kind: &dyn Fn(u64) -> &'static str) {
+    let Some(dir) = std::env::var_os("MINIBOT_TURN_BENCH_DUMP") else { return };
+    let dir = std::path::PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let mut index = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("index.tsv")).unwrap();
+    for (at, last_voice, words, ending) in &decided.pauses {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let end = ((*at as usize) * RATE as usize / 1000).min(audio.len());
+        let bytes: Vec<u8> = audio[..end].iter().flat_map(|s| s.to_le_bytes()).collect();
+        std::fs::write(dir.join(format!("{n}.raw")), bytes).unwrap();
+        use std::io::Write;
+        writeln!(index, "{n}\t{set}\t{trial}\t{}\t{ending}\t{}\t{words}", kind(*last_voice), at - last_voice).unwrap();
+    }
+}
+
 /// What the segmenter and the rule decide over one answer.
 #[derive(Default)]
 struct Decided {
     /// When each turn was declared over (ms of stream time).
     ends: Vec<u64>,
+    /// Each pause reported: (when, its last voiced frame, the words, what the rule said).
+    pauses: Vec<(u64, u64, String, &'static str)>,
 }
 
 /// Runs one answer through the VAD, the segmenter and the end-of-turn rule. `words_at(ms)`: the
@@ -259,6 +284,7 @@ fn decide(audio: &[i16], setting: &Setting, words_at: &dyn Fn(u64) -> String, co
                     let understood = classify_with(model, context, &words);
                     let ending = setting.turn.ending(&words, &understood);
                     pending = Some(last_voice_ms + u64::from(setting.turn.wait_ms(ending)));
+                    decided.pauses.push((now, last_voice_ms, words, ending.as_str()));
                 }
                 SegmentEvent::Resumed => pending = None,
                 SegmentEvent::Ended { confirmed_ms, .. } => {
@@ -350,6 +376,10 @@ fn main() {
                         };
                         for (s, setting) in settings.iter().enumerate() {
                             let decided = decide(&audio, setting, &words_at, &context, &model);
+                            if s == DEFAULTS {
+                                let kind = |last_voice: u64| if last_voice + 100 >= rest_to { "end" } else if last_voice + 100 >= pause_from && last_voice < pause_to { "inserted" } else { "inside" };
+                                dump(&audio, &decided, set, &format!("{voice}\t{speed}\t{with_euh}\t{pause}"), &kind);
+                            }
                             let tally = &mut tallies[s][set];
                             *tally.trials.entry(pause).or_default() += 1;
                             tally.hesitant += 1;
@@ -382,6 +412,9 @@ fn main() {
                     let words_at = |ms: u64| take_share(answer, (ms.saturating_sub(from)) as f64 / (to - from).max(1) as f64);
                     for (s, setting) in settings.iter().enumerate() {
                         let decided = decide(&audio, setting, &words_at, &context, &model);
+                        if s == DEFAULTS {
+                            dump(&audio, &decided, set, &format!("{voice}\t{speed}\tshort\t0"), &|last_voice| if last_voice + 100 >= to { "end" } else { "inside" });
+                        }
                         let tally = &mut tallies[s][set];
                         match decided.ends.iter().find(|&&e| e + 20 >= to) {
                             Some(&end) => tally.delays.push(end as f64 - to as f64),
