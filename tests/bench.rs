@@ -579,7 +579,7 @@ fn turn_comparison(utterances: &[(String, u64)], header: &str) {
             r.reaction.len(),
             r.n * CALLEE.len(),
             triple(&r.reaction),
-            r.by_tier.iter().map(|(k, v)| format!("{k} {} ({})", triple(v), v.len())).collect::<Vec<_>>().join("; "),
+            by_tier(r),
             tally(&r.turn_ends),
             tally(&r.turn_checks),
             r.late_frames,
@@ -626,6 +626,11 @@ fn print_seed(row: &Row, which: &str) {
     );
 }
 
+/// The reaction by intent tier, with each tier's count.
+fn by_tier(row: &Row) -> String {
+    row.by_tier.iter().map(|(k, v)| format!("{k} {} ({})", triple(v), v.len())).collect::<Vec<_>>().join("; ")
+}
+
 /// Every run's p95, in ms ("lost" for a run that lost turns' answers entirely).
 fn p95_list(row: &Row) -> String {
     row.p95_runs.iter().map(|p| if p.is_finite() { format!("{p:.0}") } else { "lost".into() }).collect::<Vec<_>>().join(", ")
@@ -647,7 +652,7 @@ fn markdown(header: &str, minibot: &[Row], seed: &[Row]) -> String {
             r.reaction.len(),
             r.n * CALLEE.len(),
             triple(&r.reaction),
-            r.by_tier.iter().map(|(k, v)| format!("{k} {} ({})", triple(v), v.len())).collect::<Vec<_>>().join("; "),
+            by_tier(r),
             r.late_frames,
             r.frames_out,
             r.write_gap.map_or("-".into(), |g| format!("{:.1}", g[2])),

@@ -32,6 +32,11 @@ fn recognize(engine: &Engine, rate: u32, audio: &[i16]) -> Vec<AsrEvent> {
         session.feed(chunk.to_vec());
     }
     session.end_turn(Instant::now());
+    until_final(&rx)
+}
+
+/// The recognizer's events up to its final result (20 s at most).
+fn until_final(rx: &crossbeam_channel::Receiver<AsrEvent>) -> Vec<AsrEvent> {
     let mut events = Vec::new();
     while let Ok(event) = rx.recv_timeout(Duration::from_secs(20)) {
         let last = matches!(event, AsrEvent::Final { .. });
@@ -83,14 +88,7 @@ fn a_pause_returns_the_words_so_far_and_wakes_the_call() {
         }
         session.pause();
         session.end_turn(Instant::now());
-        let mut events = Vec::new();
-        while let Ok(event) = rx.recv_timeout(Duration::from_secs(20)) {
-            let last = matches!(event, AsrEvent::Final { .. });
-            events.push(event);
-            if last {
-                break;
-            }
-        }
+        let events = until_final(&rx);
         let at_pause: Vec<_> = events.iter().filter_map(|e| match e { AsrEvent::Partial { text, heard_ms, at_pause: true } => Some((text.clone(), *heard_ms)), _ => None }).collect();
         assert_eq!(at_pause.len(), 1, "{mode:?}: {events:?}");
         let (text, heard_ms) = &at_pause[0];

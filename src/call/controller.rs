@@ -233,6 +233,10 @@ pub struct Controller {
     end_requested: bool,
     /// Shadow mode: the intent of the pause's words of the turn whose final is being understood.
     shadow_intent: Option<Intent>,
+    /// Pauses heard, and words at a pause received: the recognizer answers pauses in order, so
+    /// words that answer an earlier pause (a lagging decoder) are not taken for the latest one.
+    pauses_heard: u64,
+    pause_answers: u64,
 }
 
 impl Controller {
@@ -268,6 +272,8 @@ impl Controller {
             checks: Vec::new(),
             end_requested: false,
             shadow_intent: None,
+            pauses_heard: 0,
+            pause_answers: 0,
         }
     }
 

@@ -81,6 +81,7 @@ impl Checkpoint {
 impl Controller {
     /// The callee paused while answering: the end of their turn is decided from their words.
     pub(super) fn on_pause(&mut self, last_voice_at: Instant) {
+        self.pauses_heard += 1;
         if self.turn_config.mode == Mode::Fixed || self.phase != Phase::Listening || !self.asr_enabled || !self.speaking {
             return;
         }
@@ -98,6 +99,10 @@ impl Controller {
 
     /// The words at the pause: understood now (the LLM, if needed, is asked now too).
     pub(super) fn on_pause_words(&mut self, text: String, actions: &mut Vec<Action>) {
+        self.pause_answers = (self.pause_answers + 1).min(self.pauses_heard);
+        if self.pause_answers < self.pauses_heard {
+            return; // the words at an earlier pause: the callee has said more since
+        }
         if self.early.as_ref().is_none_or(|e| e.asked.is_some()) {
             return;
         }
@@ -125,10 +130,11 @@ impl Controller {
         self.decide_early(now, actions);
     }
 
-    /// When the words at the pause end the turn: once understood; without words, after the usual
-    /// hangover.
+    /// When the words at the pause end the turn: once understood; without words (none heard, or
+    /// a decoder too far behind to give them), after the usual hangover: never later than the
+    /// fixed end of turn would have.
     pub(super) fn early_deadline(&self) -> Option<Instant> {
-        let early = self.early.as_ref().filter(|e| !e.decided && !e.ended && e.asked.is_some())?;
+        let early = self.early.as_ref().filter(|e| !e.decided && !e.ended)?;
         let ending = match &early.understood {
             Some(understood) => understood.ending,
             None if early.words.is_empty() => Ending::Unsure,

@@ -235,3 +235,46 @@ fn a_turn_ended_while_its_words_go_to_the_llm_waits_for_them_and_is_not_asked_tw
     assert!(!log.contains(&"end turn".to_string()), "the segmenter had ended it: {log:?}");
     assert_eq!(call.c.turns().len(), 1);
 }
+
+#[test]
+fn words_that_answer_an_earlier_pause_are_not_taken_for_the_latest() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.at(500);
+    call.send(Input::PromptFinished);
+    let t = call.at(300);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    let first = call.at(300);
+    call.send(Input::SpeechPaused { last_voice_at: first });
+    call.send(Input::SpeechResumed);
+    let second = call.at(400);
+    call.send(Input::SpeechPaused { last_voice_at: second });
+    // A lagging decoder: the first pause's words come now.
+    call.send(Input::Partial { text: "oui".into(), at_pause: true });
+    call.at(150);
+    call.send(Input::Tick);
+    assert!(call.take_log().is_empty(), "'oui' was the first pause's words: nothing decided on them");
+    call.send(Input::Partial { text: "oui mais".into(), at_pause: true });
+    assert_eq!(call.take_log(), ["intent positive"]);
+    assert_eq!(call.c.next_deadline(), Some(second + Duration::from_millis(800)), "the latest words wait");
+}
+
+#[test]
+fn words_too_late_for_the_usual_hangover_leave_the_turn_to_its_final() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.at(500);
+    call.send(Input::PromptFinished);
+    let t = call.at(300);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    let last_voice_at = call.at(500);
+    call.at(100);
+    call.send(Input::SpeechPaused { last_voice_at });
+    assert_eq!(call.c.next_deadline(), Some(last_voice_at + Duration::from_millis(300)), "no later than the fixed end");
+    call.at(200);
+    call.send(Input::Tick);
+    assert_eq!(call.take_log(), ["end turn"], "a lagging decoder: the turn ends, its final decides");
+    call.send(Input::Partial { text: "oui".into(), at_pause: true });
+    assert!(call.take_log().is_empty(), "too late to decide on");
+    call.send(Input::SpeechEnded);
+    call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(900) });
+    assert_eq!(call.take_log(), ["intent positive", "play p-q1"]);
+}
