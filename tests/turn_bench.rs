@@ -268,40 +268,36 @@ fn decide(audio: &[i16], setting: &Setting, words_at: &dyn Fn(u64) -> String, co
     let mut segmenter = Segmenter::new(setting.segmenter, RATE);
     let mut events = Vec::new();
     let mut decided = Decided::default();
-    // The turn's end decided at a pause, while the silence lasts.
-    let mut pending: Option<u64> = None;
     let adaptive = setting.turn.mode == Mode::Adaptive;
     let mut frames = Vec::new();
     classifier.push(audio, |frame, voiced| frames.push((frame.to_vec(), voiced)));
+    let mut asked = Vec::new();
     for (frame, voiced) in frames {
         segmenter.push(&frame, voiced, &mut events);
         let now = segmenter.now_ms();
+        // As the call does: the usual hangover at once, then what the words at the pause say
+        // (the recognizer answers at once here), counted by the segmenter in stream time.
         for event in events.drain(..) {
             match event {
-                SegmentEvent::Paused { last_voice_ms } if adaptive => {
-                    // The recognizer has decoded everything heard up to now.
+                SegmentEvent::Paused { last_voice_ms, seq } if adaptive => {
                     let words = words_at(now);
                     let understood = classify_with(model, context, &words);
                     let ending = setting.turn.ending(&words, &understood);
-                    pending = Some(last_voice_ms + u64::from(setting.turn.wait_ms(ending)));
+                    asked.push((seq, setting.turn.unsure_ms));
+                    asked.push((seq, setting.turn.wait_ms(ending)));
                     decided.pauses.push((now, last_voice_ms, words, ending.as_str()));
                 }
-                SegmentEvent::Resumed => pending = None,
-                SegmentEvent::Ended { confirmed_ms, .. } => {
-                    if pending.take().is_none() || !adaptive {
-                        decided.ends.push(confirmed_ms);
-                    } else {
-                        decided.ends.push(confirmed_ms); // the longest wait ran out first
-                    }
-                }
+                SegmentEvent::Ended { confirmed_ms, .. } => decided.ends.push(confirmed_ms),
                 _ => {}
             }
         }
-        if let Some(at) = pending.filter(|at| now >= *at) {
-            decided.ends.push(at);
-            pending = None;
-            segmenter.end_now(&mut events);
-            events.clear();
+        for (seq, silence_ms) in asked.drain(..) {
+            segmenter.end_after(seq, silence_ms, &mut events);
+        }
+        for event in events.drain(..) {
+            if let SegmentEvent::Ended { confirmed_ms, .. } = event {
+                decided.ends.push(confirmed_ms);
+            }
         }
     }
     decided

@@ -1,8 +1,8 @@
 //! Turn-taking on a real Asterisk call: the callee's audio goes through the module's VAD, its
 //! pauses reach the recognizer (the Korean model, Vosk for real) and the end of turn is decided
 //! from the words at the pause (supplied by the TEST FIXTURE, growing as a recognizer's partials
-//! do). What is checked is order and causality, never a duration: the reply starts before the
-//! turn's final result was even asked for; a callee who pauses after "et" is not cut; a final
+//! do). What is checked is order and causality, never a duration: the reply starts on the words at
+//! the pause, before the turn's final result; a callee who pauses after "et" is not cut; a final
 //! that means something else stops the reply and re-routes the turn, and the stored turn keeps
 //! the final's words.
 

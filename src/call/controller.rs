@@ -46,8 +46,9 @@ pub enum Input {
     PromptFailed,
     /// The segmenter confirmed speech; `confirmed_at` is when it decided.
     SpeechStarted { confirmed_at: Instant },
-    /// A short silence inside the callee's speech; their last voiced frame ended at `last_voice_at`.
-    SpeechPaused { last_voice_at: Instant },
+    /// A short silence inside the callee's speech; their last voiced frame ended at
+    /// `last_voice_at`. `seq` numbers the pause for the media path.
+    SpeechPaused { last_voice_at: Instant, seq: u64 },
     /// They went on after the pause.
     SpeechResumed,
     SpeechEnded,
@@ -98,9 +99,9 @@ pub enum Action {
     StartRecording,
     /// The callee refused the recording: stop it and delete what was recorded.
     StopRecording,
-    /// The turn is over (decided from the words at a pause): the media path ends it now, and the
-    /// recognizer gives its final result, which checks the decision.
-    EndTurn,
+    /// The words at pause `pause` say this much silence ends the turn: the media path ends it
+    /// then (in its own stream time), unless the callee speaks again first.
+    EndTurnAfter { pause: u64, silence_ms: u32 },
     End { status: CallStatus, outcome: Outcome },
 }
 
@@ -229,8 +230,6 @@ pub struct Controller {
     commits: VecDeque<turn_taking::Commit>,
     /// Turns whose final text differed from their pause's words, waiting for its intent.
     checks: Vec<turn_taking::Commit>,
-    /// The call ended the turn (`Action::EndTurn`): the segmenter's end that follows is that turn's.
-    end_requested: bool,
     /// Shadow mode: the intent of the pause's words of the turn whose final is being understood.
     shadow_intent: Option<Intent>,
     /// Pauses heard, and words at a pause received: the recognizer answers pauses in order, so
@@ -270,7 +269,6 @@ impl Controller {
             early: None,
             commits: VecDeque::new(),
             checks: Vec::new(),
-            end_requested: false,
             shadow_intent: None,
             pauses_heard: 0,
             pause_answers: 0,
@@ -335,7 +333,7 @@ impl Controller {
             Input::HungUp => self.on_hangup(now, &mut actions),
             Input::PromptFinished | Input::PromptFailed => self.on_prompt_done(now, &mut actions),
             Input::SpeechStarted { confirmed_at } => self.on_speech_started(confirmed_at, now, &mut actions),
-            Input::SpeechPaused { last_voice_at } => self.on_pause(last_voice_at),
+            Input::SpeechPaused { last_voice_at, seq } => self.on_pause(last_voice_at, seq, &mut actions),
             Input::SpeechResumed => self.on_resume(&mut actions),
             Input::SpeechEnded => return self.on_speech_ended(now, actions),
             Input::Partial { text, at_pause } => {
@@ -414,10 +412,8 @@ impl Controller {
             Input::SpeechEnded => {
                 self.speaking = false;
                 actions.push(Action::Event(CallEvent::SpeechEnded { step: step.clone() }));
-                let kind = if std::mem::take(&mut self.end_requested) { DueKind::Committed } else { DueKind::Answer };
-                let step = if kind == DueKind::Committed { self.commits.back().map_or(step, |c| c.step.clone()) } else { step };
                 if self.asr_enabled {
-                    self.finals_due.push_back(Due { step, kind, since: now });
+                    self.finals_due.push_back(Due { step, kind: DueKind::Answer, since: now });
                 }
             }
             Input::Final { text, latency } => {

@@ -18,8 +18,8 @@ pub enum MediaEvent {
     /// Speech confirmed (the barge-in trigger) at `confirmed_at`; it began `onset_ms` earlier.
     SpeechStarted { confirmed_at: Instant, stream_ms: u64, onset_ms: u64 },
     /// A short silence inside the turn (`[vad] pause_ms`); the recognizer was asked for the words
-    /// so far. The callee's last voiced frame ended at `last_voice_at`.
-    SpeechPaused { last_voice_at: Instant },
+    /// so far. The callee's last voiced frame ended at `last_voice_at`; `seq` numbers the pause.
+    SpeechPaused { last_voice_at: Instant, seq: u64 },
     /// The callee went on after a pause.
     SpeechResumed,
     /// The turn ended (hangover elapsed, or the call ended it); the recognizer was asked for its
@@ -135,11 +135,11 @@ impl MediaPipeline {
         self.dispatch();
     }
 
-    /// The call decided the turn is over (from the words at a pause): end it now, as the
-    /// hangover would have.
-    pub fn end_turn_now(&mut self) {
+    /// The call decided from the words at pause `seq` that `silence_ms` of silence ends the turn:
+    /// the segmenter ends it then, in stream time (at once if that much has passed).
+    pub fn end_turn_after(&mut self, seq: u64, silence_ms: u32) {
         if let Some(segmenter) = self.segmenter.as_mut() {
-            segmenter.end_now(&mut self.scratch);
+            segmenter.end_after(seq, silence_ms, &mut self.scratch);
             self.dispatch();
         }
     }
@@ -169,12 +169,12 @@ impl MediaPipeline {
                         asr.feed(frame);
                     }
                 }
-                SegmentEvent::Paused { last_voice_ms } => {
+                SegmentEvent::Paused { last_voice_ms, seq } => {
                     if let Some(asr) = self.asr.as_mut() {
                         asr.pause();
                     }
                     let last_voice_at = self.instant_of(last_voice_ms, Instant::now());
-                    let _ = self.events.send(MediaEvent::SpeechPaused { last_voice_at });
+                    let _ = self.events.send(MediaEvent::SpeechPaused { last_voice_at, seq });
                 }
                 SegmentEvent::Resumed => {
                     let _ = self.events.send(MediaEvent::SpeechResumed);

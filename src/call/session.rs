@@ -288,7 +288,7 @@ impl Session {
                 self.observe(&event, now);
                 let turn = match event {
                     MediaEvent::SpeechStarted { confirmed_at, .. } => Some(Turn::SpeechStarted { confirmed_at }),
-                    MediaEvent::SpeechPaused { last_voice_at } => Some(Turn::SpeechPaused { last_voice_at }),
+                    MediaEvent::SpeechPaused { last_voice_at, seq } => Some(Turn::SpeechPaused { last_voice_at, seq }),
                     MediaEvent::SpeechResumed => Some(Turn::SpeechResumed),
                     MediaEvent::SpeechEnded { last_voice_at, .. } => {
                         // Only an answer the bot waits for: not speech over a prompt it did not

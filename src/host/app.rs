@@ -312,7 +312,7 @@ fn drive(channel: &Channel, bot: &Bot, live: &LiveCall, session: &mut Session, m
                     media.hook.with_sink(|sink| sink.1 = tap);
                 }
                 Action::StopRecording => stop_recording(channel, media),
-                Action::EndTurn => media.hook.with_sink(|sink| sink.0.end_turn_now()),
+                Action::EndTurnAfter { pause, silence_ms } => media.hook.with_sink(|sink| sink.0.end_turn_after(pause, silence_ms)),
                 Action::Classify { turn, text, context } => match bot.intents.understand(&context, &text, &waker) {
                     Understood::Ready { classification, tier, latency } => answered.push(Input::Classified { turn, classification, tier, latency }),
                     Understood::Pending(waiting) => understanding.push((turn, waiting)),

@@ -92,7 +92,8 @@ pub enum SegmentEvent {
     /// A frame inside speech (hangover frames included), for the recognizer.
     Audio(Vec<i16>),
     /// `pause_ms` of silence inside the turn; its last voiced frame ended at `last_voice_ms`.
-    Paused { last_voice_ms: u64 },
+    /// `seq` numbers the pauses of the call (see [`Segmenter::end_after`]).
+    Paused { last_voice_ms: u64, seq: u64 },
     /// The voice came back after a pause: the turn goes on.
     Resumed,
     /// The turn is over: speech ran from `started_ms` to `last_voice_ms`, confirmed at `confirmed_ms`.
@@ -160,6 +161,9 @@ pub struct Segmenter {
     now_ms: u64,
     floor: Floor,
     sample_rate: u32,
+    /// Pauses reported so far; the silence the call asked for to end the turn at the latest one.
+    pause_seq: u64,
+    turn_end_ms: Option<u32>,
 }
 
 impl Segmenter {
@@ -173,6 +177,8 @@ impl Segmenter {
             now_ms: 0,
             floor: Floor::default(),
             sample_rate,
+            pause_seq: 0,
+            turn_end_ms: None,
         }
     }
 
@@ -217,6 +223,7 @@ impl Segmenter {
                 if voiced && !self.floor.near(db, f64::from(self.config.tail_db)) {
                     *silence_run_ms = 0;
                     if std::mem::take(paused) {
+                        self.turn_end_ms = None; // the words at that pause did not end the turn
                         events.push(SegmentEvent::Resumed);
                     }
                 } else {
@@ -225,10 +232,12 @@ impl Segmenter {
                 let last_voice_ms = self.now_ms - *silence_run_ms as u64;
                 if self.config.pause_ms > 0 && !*paused && *silence_run_ms >= self.config.pause_ms {
                     *paused = true;
-                    events.push(SegmentEvent::Paused { last_voice_ms });
+                    self.pause_seq += 1;
+                    events.push(SegmentEvent::Paused { last_voice_ms, seq: self.pause_seq });
                 }
                 let too_long = self.now_ms - *started_ms >= self.config.max_speech_ms as u64;
-                if *silence_run_ms >= self.config.hangover_ms || too_long {
+                let hangover = self.turn_end_ms.unwrap_or(self.config.hangover_ms);
+                if *silence_run_ms >= hangover || too_long {
                     let started_ms = *started_ms;
                     self.end(started_ms, last_voice_ms, events);
                 }
@@ -236,16 +245,25 @@ impl Segmenter {
         }
     }
 
-    /// Ends the turn now (the call decided its end from what was said); nothing when silent.
-    pub fn end_now(&mut self, events: &mut Vec<SegmentEvent>) {
-        if let State::Speech { started_ms, silence_run_ms, .. } = self.state {
-            self.end(started_ms, self.now_ms - silence_run_ms as u64, events);
+    /// The call decided, from the words at pause `seq`, that this much silence ends the turn:
+    /// counted here in stream time (ended at once if it has passed), so a call loop or a decoder
+    /// running late never ends a turn the callee has resumed. Ignored for an earlier pause.
+    pub fn end_after(&mut self, seq: u64, silence_ms: u32, events: &mut Vec<SegmentEvent>) {
+        let State::Speech { started_ms, silence_run_ms, paused: true } = self.state else { return };
+        if seq != self.pause_seq {
+            return;
+        }
+        if silence_run_ms >= silence_ms {
+            self.end(started_ms, self.now_ms - u64::from(silence_run_ms), events);
+        } else {
+            self.turn_end_ms = Some(silence_ms);
         }
     }
 
     fn end(&mut self, started_ms: u64, last_voice_ms: u64, events: &mut Vec<SegmentEvent>) {
         events.push(SegmentEvent::Ended { started_ms, last_voice_ms, confirmed_ms: self.now_ms });
         self.state = State::Silence { voiced_run_ms: 0, pitched_ms: 0 };
+        self.turn_end_ms = None;
     }
 }
 
@@ -309,7 +327,7 @@ mod tests {
                 SegmentEvent::Ended { started_ms, last_voice_ms, confirmed_ms } => {
                     Some(format!("end {started_ms}-{last_voice_ms} @{confirmed_ms}"))
                 }
-                SegmentEvent::Paused { last_voice_ms } => Some(format!("pause {last_voice_ms}")),
+                SegmentEvent::Paused { last_voice_ms, .. } => Some(format!("pause {last_voice_ms}")),
                 SegmentEvent::Resumed => Some("resumed".into()),
                 SegmentEvent::Audio(_) => None,
             })
@@ -433,17 +451,30 @@ mod tests {
     }
 
     #[test]
-    fn end_now_closes_the_turn_at_its_last_voice() {
+    fn the_call_sets_the_silence_that_ends_the_turn_at_its_latest_pause() {
         let mut seg = Segmenter::new(plain(), RATE);
         let mut events = Vec::new();
-        seg.end_now(&mut events);
-        assert!(events.is_empty(), "silent: nothing to end");
-        for i in 0..30 {
-            seg.push(&[1000; 320], i < 20, &mut events);
+        for i in 0..26 {
+            seg.push(&[1000; 320], i < 20, &mut events); // voice to 400, pause reported at 500
         }
-        seg.end_now(&mut events);
-        assert_eq!(summary(&events), ["start 0 @200 (200 ms audio)", "pause 400", "end 0-400 @600"]);
-        assert!(!seg.in_speech());
+        seg.end_after(1, 200, &mut events);
+        assert_eq!(summary(&events), ["start 0 @200 (200 ms audio)", "pause 400"], "200 ms of silence not reached yet");
+        for _ in 0..5 {
+            seg.push(&[0; 320], false, &mut events);
+        }
+        assert_eq!(summary(&events), ["start 0 @200 (200 ms audio)", "pause 400", "end 0-400 @600"], "ended by the call's 200 ms, not the 300 ms hangover");
+        // Resumed before the call's silence: the decision was for that pause only.
+        events.clear();
+        for i in 0..40 {
+            seg.push(&[1000; 320], i < 20 || (30..32).contains(&i), &mut events);
+        }
+        let seq = 2;
+        seg.end_after(seq, 500, &mut events); // asked at the first pause of this turn ...
+        assert!(!events.iter().any(|e| matches!(e, SegmentEvent::Ended { .. })));
+        seg.end_after(seq, 100, &mut events); // ... a late answer for it: the voice came back since
+        assert!(!events.iter().any(|e| matches!(e, SegmentEvent::Ended { .. })), "{:?}", summary(&events));
+        seg.end_after(3, 100, &mut events); // the latest pause, already 160 ms silent: ends now
+        assert!(matches!(events.last(), Some(SegmentEvent::Ended { .. })), "{:?}", summary(&events));
     }
 
     /// Frames the VAD still calls voiced but no louder than the line's noise (its own tail)

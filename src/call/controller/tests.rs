@@ -76,7 +76,7 @@ impl Call {
                 Action::Event(CallEvent::BargeIn { by, .. }) => self.log.push(format!("barge-in {by}")),
                 Action::Event(CallEvent::NoInput { .. }) => self.log.push("no input".into()),
                 Action::Event(CallEvent::LateResult { how, .. }) => self.log.push(format!("late {how}")),
-                Action::EndTurn => self.log.push("end turn".into()),
+                Action::EndTurnAfter { silence_ms, .. } => self.log.push(format!("end turn after {silence_ms}")),
                 Action::Event(CallEvent::TurnEnded { ending, mode, silence_ms, .. }) => self.log.push(format!("turn end {ending} {mode} {silence_ms} ms")),
                 Action::Event(CallEvent::TurnChecked { how, .. }) => self.log.push(format!("check {how}")),
                 Action::Event(_) => {}

@@ -1,9 +1,10 @@
 //! The adaptive end of turn: at a short pause in the callee's answer the recognizer's words so far
 //! are understood at once; what they say ([`TurnConfig::ending`]) sets how much silence ends the
-//! turn. Once it has passed, the reply starts on those words (`Action::EndTurn` closes the turn in
-//! the media path), and the final text, when it comes, checks the decision: the same meaning is
-//! confirmed; another one stops the reply and re-routes the turn while the call has not moved
-//! on. In shadow mode the same decision is only counted, and the fixed hangover decides.
+//! turn, which the media path counts in its own stream time (`Action::EndTurnAfter`: a loop or a
+//! decoder running late never ends a turn the callee has resumed). When the turn ends the reply
+//! starts on those words, and the final text, when it comes, checks the decision: the same
+//! meaning is confirmed; another one stops the reply and re-routes the turn while the call has not
+//! moved on. In shadow mode the same decision is only counted, and the fixed hangover decides.
 
 use super::*;
 use crate::nlp::normalize::tokens;
@@ -12,6 +13,8 @@ use crate::nlp::turn_end::{Ending, Mode};
 /// The end of turn being decided at the callee's pause.
 pub(super) struct Early {
     last_voice_at: Instant,
+    /// The pause's number in the media path.
+    seq: u64,
     step: String,
     /// The words at the pause, and the classify id asked for them.
     words: String,
@@ -79,13 +82,27 @@ impl Checkpoint {
 }
 
 impl Controller {
-    /// The callee paused while answering: the end of their turn is decided from their words.
-    pub(super) fn on_pause(&mut self, last_voice_at: Instant) {
+    /// The callee paused while answering: the end of their turn is decided from their words;
+    /// until they are known, the usual hangover (never later than the fixed end would be).
+    pub(super) fn on_pause(&mut self, last_voice_at: Instant, seq: u64, actions: &mut Vec<Action>) {
         self.pauses_heard += 1;
         if self.turn_config.mode == Mode::Fixed || self.phase != Phase::Listening || !self.asr_enabled || !self.speaking {
             return;
         }
-        self.early = Some(Early { last_voice_at, step: self.step.clone(), words: String::new(), asked: None, understood: None, decided: false, ended: false, final_words: None });
+        self.early = Some(Early {
+            last_voice_at,
+            seq,
+            step: self.step.clone(),
+            words: String::new(),
+            asked: None,
+            understood: None,
+            decided: false,
+            ended: false,
+            final_words: None,
+        });
+        if self.turn_config.mode == Mode::Adaptive {
+            actions.push(Action::EndTurnAfter { pause: seq, silence_ms: self.turn_config.unsure_ms });
+        }
     }
 
     /// They went on: the pause decided nothing.
@@ -125,26 +142,24 @@ impl Controller {
         let ending = self.turn_config.ending(&early.words, &classification);
         early.understood = Some(Understood { classification, tier, latency, ending });
         if early.ended {
-            return self.commit(now, false, actions);
+            return self.commit(now, actions);
         }
-        self.decide_early(now, actions);
+        match self.turn_config.mode {
+            Mode::Adaptive => actions.push(Action::EndTurnAfter { pause: early.seq, silence_ms: self.turn_config.wait_ms(ending) }),
+            _ => {
+                self.decide_early(now, actions);
+            }
+        }
     }
 
-    /// When the words at the pause end the turn: once understood; without words (none heard, or
-    /// a decoder too far behind to give them), after the usual hangover: never later than the
-    /// fixed end of turn would have.
+    /// Shadow mode: when the words at the pause would have ended the turn.
     pub(super) fn early_deadline(&self) -> Option<Instant> {
-        let early = self.early.as_ref().filter(|e| !e.decided && !e.ended)?;
-        let ending = match &early.understood {
-            Some(understood) => understood.ending,
-            None if early.words.is_empty() => Ending::Unsure,
-            None => return None,
-        };
+        let early = self.early.as_ref().filter(|e| !e.decided && self.turn_config.mode == Mode::Shadow)?;
+        let ending = early.understood.as_ref()?.ending;
         Some(early.last_voice_at + Duration::from_millis(u64::from(self.turn_config.wait_ms(ending))))
     }
 
-    /// Ends the turn once the silence its words call for has passed (adaptive), or counts that
-    /// moment (shadow). True when the turn was answered.
+    /// Shadow mode: counts the moment the words at the pause would have ended the turn.
     pub(super) fn decide_early(&mut self, now: Instant, actions: &mut Vec<Action>) -> bool {
         if self.early.as_ref().is_some_and(|e| !e.ended) && self.phase != Phase::Listening {
             self.early = None;
@@ -153,43 +168,21 @@ impl Controller {
         if now < deadline {
             return false;
         }
-        let no_words = self.early.as_ref().is_some_and(|e| e.understood.is_none());
-        match self.turn_config.mode {
-            Mode::Adaptive if no_words => {
-                // Nothing to answer on: the turn ends, its final decides.
-                self.early = None;
-                actions.push(Action::EndTurn);
-                false
-            }
-            Mode::Adaptive => {
-                self.commit(now, true, actions);
-                true
-            }
-            Mode::Shadow if no_words => false,
-            Mode::Shadow => {
-                let early = self.early.as_mut().expect("a deadline");
-                early.decided = true;
-                let understood = early.understood.as_ref().expect("a deadline");
-                let silence_ms = ms(now.saturating_duration_since(early.last_voice_at));
-                let (ending, tier) = (understood.ending.as_str(), understood.tier);
-                actions.push(Action::Event(CallEvent::TurnEnded { step: early.step.clone(), ending, mode: "shadow", silence_ms, tier }));
-                false
-            }
-            Mode::Fixed => false,
-        }
+        let early = self.early.as_mut().expect("a deadline");
+        early.decided = true;
+        let understood = early.understood.as_ref().expect("a deadline");
+        let silence_ms = ms(now.saturating_duration_since(early.last_voice_at));
+        let (ending, tier) = (understood.ending.as_str(), understood.tier);
+        actions.push(Action::Event(CallEvent::TurnEnded { step: early.step.clone(), ending, mode: "shadow", silence_ms, tier }));
+        false
     }
 
-    /// Answers the turn on the words at its pause. `end_it`: the media path still hears the turn
-    /// and is told to end it.
-    fn commit(&mut self, now: Instant, end_it: bool, actions: &mut Vec<Action>) {
+    /// Answers the turn on the words at its pause (the turn has ended).
+    fn commit(&mut self, now: Instant, actions: &mut Vec<Action>) {
         let Some(Early { last_voice_at, step, words, understood: Some(understood), final_words, .. }) = self.early.take() else { return };
         let Understood { classification, tier, latency, ending } = understood;
         let silence_ms = ms(now.saturating_duration_since(last_voice_at));
         actions.push(Action::Event(CallEvent::TurnEnded { step: step.clone(), ending: ending.as_str(), mode: "adaptive", silence_ms, tier }));
-        if end_it {
-            actions.push(Action::EndTurn);
-            self.end_requested = true;
-        }
         self.speaking = false;
         if !self.recording_refused && self.scenario.objects_to_recording(&words) {
             self.recording_refused = true;
@@ -208,16 +201,13 @@ impl Controller {
     }
 
     /// The segmenter ended the turn: the step it answered if it was answered on its pause's words
-    /// (the end the call asked for, or one its words decide, now or once understood).
+    /// (now, or once they are understood).
     pub(super) fn turn_ended_early(&mut self, now: Instant, actions: &mut Vec<Action>) -> Option<String> {
-        if std::mem::take(&mut self.end_requested) {
-            return Some(self.commits.back().map_or_else(|| self.step.clone(), |c| c.step.clone()));
-        }
         let early = self.early.as_mut()?;
         let step = early.step.clone();
         match self.turn_config.mode {
             Mode::Adaptive if early.understood.is_some() && self.phase == Phase::Listening => {
-                self.commit(now, false, actions);
+                self.commit(now, actions);
                 Some(step)
             }
             Mode::Adaptive if early.asked.is_some() && !early.words.is_empty() && self.phase == Phase::Listening => {
@@ -234,7 +224,7 @@ impl Controller {
                 None
             }
             _ => {
-                self.early = None; // no words: the final decides, as without pauses
+                self.early = None; // no words (in time): the final decides, as without pauses
                 None
             }
         }

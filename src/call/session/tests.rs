@@ -57,7 +57,7 @@ impl Call {
                 Action::StopPrompt => "stop".into(),
                 Action::StartRecording => "record".into(),
                 Action::StopRecording => "stop recording".into(),
-                Action::EndTurn => "end turn".into(),
+                Action::EndTurnAfter { silence_ms, .. } => format!("end turn after {silence_ms}"),
                 Action::End { status, outcome } => format!("end {status} {}", outcome.as_str()),
                 Action::Event(CallEvent::Message { file, after_beep }) => format!("message {file} after_beep={after_beep}"),
                 Action::Event(CallEvent::Reaction { tier, seconds }) => format!("reaction {tier} {:.0} ms", seconds * 1000.0),
@@ -273,18 +273,19 @@ fn an_answer_at_the_pause_reacts_from_the_last_word_with_the_fixtures_growing_wo
     assert_eq!(call.s.controller().last_partial(), "oui tout", "two words for 280 ms of audio");
     let last_voice_at = call.at(3000);
     call.at(3100);
-    call.send(Input::Media(MediaEvent::SpeechPaused { last_voice_at }));
+    call.send(Input::Media(MediaEvent::SpeechPaused { last_voice_at, seq: 1 }));
     call.send(Input::Recognized(AsrEvent::Partial { text: "안녕".into(), heard_ms: 900, at_pause: true }));
-    assert_eq!(call.taken(), ["classify 1 oui tout à fait"]);
+    assert_eq!(call.taken(), ["end turn after 300", "classify 1 oui tout à fait"]);
     let classification = crate::nlp::classifier::classify(&crate::domain::StepContext::default(), "oui tout à fait");
     call.send(Input::Classified { turn: 1, classification, tier: Tier::Local, latency: Duration::from_millis(1) });
+    assert_eq!(call.taken(), ["end turn after 200"]);
+    // The media path ends the turn after its 200 ms of silence.
     call.at(3200);
-    call.send(Input::Tick);
-    assert_eq!(call.taken(), ["end turn", "play p-q1"]);
+    call.send(Input::Media(MediaEvent::SpeechEnded { at: call.now, last_voice_at, stream_ms: 3200, speech_ms: 500 }));
+    assert_eq!(call.taken(), ["play p-q1"]);
     call.at(3230);
     call.send(Input::PromptStarted);
     assert_eq!(call.taken(), ["reaction local 230 ms"], "from the last voiced frame, not the end of turn");
-    call.send(Input::Media(MediaEvent::SpeechEnded { at: call.now, last_voice_at, stream_ms: 3200, speech_ms: 500 }));
     call.send(Input::Recognized(AsrEvent::Final { text: "안녕하세요".into(), latency: Duration::from_millis(60) }));
     assert!(call.taken().is_empty(), "the fixture's final is the pause's words: confirmed");
     assert_eq!(call.s.controller().turns()[0].text, "oui tout à fait");

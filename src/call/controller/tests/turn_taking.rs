@@ -1,4 +1,5 @@
-//! The adaptive end of turn: decided from the words at a pause, checked by the final text.
+//! The adaptive end of turn: decided from the words at a pause, counted by the media path, checked
+//! by the final text.
 
 use super::*;
 use crate::nlp::turn_end::{Mode, TurnConfig};
@@ -15,38 +16,39 @@ impl Call {
     }
 
     /// The prompt ends and the callee talks for half a second, then pauses: 100 ms of silence
-    /// later the recognizer's words so far are `words`. Returns when their voice stopped.
+    /// later (pause 1) the recognizer's words so far are `words`. Returns when their voice stopped.
     fn pause_after(&mut self, words: &str) -> Instant {
         self.at(500);
         self.send(Input::PromptFinished);
-        self.speak_then_pause(words)
-    }
-
-    fn speak_then_pause(&mut self, words: &str) -> Instant {
         let t = self.at(300);
         self.send(Input::SpeechStarted { confirmed_at: t });
-        let last_voice_at = self.at(500);
+        self.pause(1, 500, words)
+    }
+
+    /// `voiced_ms` more of speech, then pause `seq` and its words 100 ms later.
+    fn pause(&mut self, seq: u64, voiced_ms: u64, words: &str) -> Instant {
+        let last_voice_at = self.at(voiced_ms);
         self.at(100);
-        self.send(Input::SpeechPaused { last_voice_at });
+        self.send(Input::SpeechPaused { last_voice_at, seq });
         self.send(Input::Partial { text: words.into(), at_pause: true });
         last_voice_at
+    }
+
+    /// The media path ends the turn `after_ms` after the last call's clock point.
+    fn turn_ends(&mut self, after_ms: u64) {
+        self.at(after_ms);
+        self.send(Input::SpeechEnded);
     }
 }
 
 #[test]
-fn a_complete_answer_is_answered_after_a_short_silence_and_its_final_confirms_it() {
+fn a_complete_answer_ends_after_a_short_silence_and_its_final_confirms_it() {
     let mut call = Call::with_mode(Mode::Adaptive);
-    let last_voice_at = call.pause_after("oui");
-    assert_eq!(call.take_log(), ["intent positive"], "understood at the pause, not answered yet");
-    assert_eq!(call.c.next_deadline(), Some(last_voice_at + Duration::from_millis(200)), "a complete answer: 200 ms of silence");
-    call.at(100);
-    call.send(Input::Tick);
-    assert_eq!(call.take_log(), ["turn end complete adaptive 200 ms", "end turn", "play p-q1"], "the reply starts on the pause's words");
+    call.pause_after("oui");
+    assert_eq!(call.take_log(), ["end turn after 300", "intent positive", "end turn after 200"], "the usual hangover until the words say more");
+    call.turn_ends(100); // 200 ms after the last voiced frame
+    assert_eq!(call.take_log(), ["turn end complete adaptive 200 ms", "play p-q1"], "the reply starts on the pause's words");
     assert_eq!(call.c.step(), "q1");
-    // The media path ends the turn; its final, when it comes, confirms the answer.
-    call.at(20);
-    call.send(Input::SpeechEnded);
-    assert!(call.take_log().is_empty(), "the end the call asked for: nothing to process");
     let actions = call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(80) });
     assert!(actions.iter().any(|a| matches!(a, Action::Event(CallEvent::Final { step, .. }) if step == "hello")), "named by the step it answered");
     assert_eq!(call.take_log(), ["check confirmed"]);
@@ -58,9 +60,7 @@ fn a_complete_answer_is_answered_after_a_short_silence_and_its_final_confirms_it
 fn more_words_in_the_final_with_the_same_meaning_are_stored_and_confirm() {
     let mut call = Call::with_mode(Mode::Adaptive);
     call.pause_after("oui");
-    call.at(100);
-    call.send(Input::Tick);
-    call.send(Input::SpeechEnded);
+    call.turn_ends(100);
     call.take_log();
     call.send(Input::Final { text: "oui d'accord".into(), latency: Duration::from_millis(80) });
     assert_eq!(call.take_log(), ["intent positive", "check confirmed"]);
@@ -69,20 +69,17 @@ fn more_words_in_the_final_with_the_same_meaning_are_stored_and_confirm() {
 }
 
 #[test]
-fn words_that_announce_more_wait_and_a_callee_who_goes_on_is_not_cut() {
+fn words_that_announce_more_wait_and_a_callee_who_goes_on_is_one_turn() {
     let mut call = Call::with_mode(Mode::Adaptive);
-    let last_voice_at = call.pause_after("oui mais");
-    assert_eq!(call.c.next_deadline(), Some(last_voice_at + Duration::from_millis(800)), "a continuation waits 800 ms");
-    call.at(500); // 600 ms of silence: a person looking for words
+    call.pause_after("oui mais");
+    assert_eq!(call.take_log(), ["end turn after 300", "intent positive", "end turn after 800"]);
+    call.at(500);
     call.send(Input::Tick);
-    assert_eq!(call.take_log(), ["intent positive"], "nothing decided yet");
     call.send(Input::SpeechResumed);
-    // They go on, pause again, and this time the words are complete.
-    let t = call.at(600);
-    call.send(Input::SpeechPaused { last_voice_at: t });
-    call.send(Input::Partial { text: "oui mais rappelez-moi demain".into(), at_pause: true });
-    call.at(200);
-    call.send(Input::Tick);
+    assert!(call.take_log().is_empty(), "nothing decided");
+    call.pause(2, 600, "oui mais rappelez-moi demain");
+    assert_eq!(call.take_log(), ["end turn after 300", "intent callback", "end turn after 200"]);
+    call.turn_ends(100);
     let log = call.take_log();
     assert!(log.contains(&"turn end complete adaptive 200 ms".to_string()) && log.contains(&"play p-cb".to_string()), "{log:?}");
     assert_eq!(call.c.turns().len(), 1, "one turn, not two");
@@ -92,11 +89,8 @@ fn words_that_announce_more_wait_and_a_callee_who_goes_on_is_not_cut() {
 fn a_final_that_means_something_else_stops_the_reply_and_re_routes_the_turn() {
     let mut call = Call::with_mode(Mode::Adaptive);
     call.pause_after("oui");
-    call.at(100);
-    call.send(Input::Tick);
+    call.turn_ends(100);
     assert_eq!(call.c.step(), "q1");
-    call.at(20);
-    call.send(Input::SpeechEnded);
     call.take_log();
     call.at(60);
     call.send(Input::Final { text: "oui mais rappelez-moi demain".into(), latency: Duration::from_millis(80) });
@@ -115,9 +109,7 @@ fn an_opt_out_in_the_final_counts_even_after_the_call_moved_on() {
     call.deferred = Some(Vec::new());
     call.pause_after("oui");
     call.understand("oui");
-    call.at(100);
-    call.send(Input::Tick);
-    call.send(Input::SpeechEnded);
+    call.turn_ends(100);
     // The final says otherwise, and its meaning is slow to come (the LLM) ...
     call.send(Input::Final { text: "oui enfin non ne m'appelez plus".into(), latency: Duration::from_millis(80) });
     // ... while the callee answers q1.
@@ -134,28 +126,68 @@ fn an_opt_out_in_the_final_counts_even_after_the_call_moved_on() {
 }
 
 #[test]
-fn a_slow_meaning_at_the_pause_answers_when_it_comes() {
+fn no_words_at_the_pause_leave_the_usual_hangover_and_the_final_decides() {
     let mut call = Call::with_mode(Mode::Adaptive);
-    call.deferred = Some(Vec::new());
-    call.pause_after("oui");
-    call.at(400);
-    call.send(Input::Tick);
-    assert!(call.take_log().is_empty(), "not understood yet");
-    call.understand("oui");
-    let log = call.take_log();
-    assert_eq!(log[..3], ["intent positive (oui)".to_string(), "turn end complete adaptive 500 ms".into(), "end turn".into()], "{log:?}");
+    call.pause_after("");
+    assert_eq!(call.take_log(), ["end turn after 300"], "nothing to understand");
+    call.turn_ends(200);
+    call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(60) });
+    assert_eq!(call.take_log(), ["intent positive", "play p-q1"], "the final answers, as without pauses");
 }
 
 #[test]
-fn the_segmenters_own_end_answers_on_the_pauses_words() {
+fn words_too_late_for_the_usual_hangover_leave_the_turn_to_its_final() {
     let mut call = Call::with_mode(Mode::Adaptive);
-    call.pause_after("je pense que");
-    call.at(700); // the longest wait: the segmenter ends the turn itself
-    call.send(Input::SpeechEnded);
+    call.at(500);
+    call.send(Input::PromptFinished);
+    let t = call.at(300);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    let last_voice_at = call.at(500);
+    call.at(100);
+    call.send(Input::SpeechPaused { last_voice_at, seq: 1 });
+    assert_eq!(call.take_log(), ["end turn after 300"], "no later than the fixed end");
+    call.turn_ends(200); // a lagging decoder: no words yet
+    call.send(Input::Partial { text: "oui".into(), at_pause: true });
+    assert!(call.take_log().is_empty(), "too late to decide on");
+    call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(900) });
+    assert_eq!(call.take_log(), ["intent positive", "play p-q1"]);
+}
+
+#[test]
+fn words_that_answer_an_earlier_pause_are_not_taken_for_the_latest() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.at(500);
+    call.send(Input::PromptFinished);
+    let t = call.at(300);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    let first = call.at(300);
+    call.send(Input::SpeechPaused { last_voice_at: first, seq: 1 });
+    call.send(Input::SpeechResumed);
+    let second = call.at(400);
+    call.send(Input::SpeechPaused { last_voice_at: second, seq: 2 });
+    call.take_log();
+    // A lagging decoder: the first pause's words come now.
+    call.send(Input::Partial { text: "oui".into(), at_pause: true });
+    assert!(call.take_log().is_empty(), "'oui' was the first pause's words: nothing decided on them");
+    call.send(Input::Partial { text: "oui mais".into(), at_pause: true });
+    assert_eq!(call.take_log(), ["intent positive", "end turn after 800"], "the latest words wait");
+    let actions = call.send(Input::Tick);
+    assert!(!actions.iter().any(|a| matches!(a, Action::EndTurnAfter { pause: 1, .. })));
+}
+
+#[test]
+fn a_turn_ended_while_its_words_go_to_the_llm_waits_for_them_and_is_not_asked_twice() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.deferred = Some(Vec::new());
+    call.pause_after("bof je sais pas trop");
+    call.turn_ends(200); // the usual hangover ends the turn first
+    call.send(Input::Final { text: "bof je sais pas trop".into(), latency: Duration::from_millis(60) });
+    assert_eq!(call.deferred.as_ref().unwrap().len(), 1, "the final's words are not asked again");
+    call.take_log();
+    call.understand("bof je sais pas trop");
     let log = call.take_log();
-    assert!(log.contains(&"turn end continuing adaptive 800 ms".to_string()) && !log.contains(&"end turn".to_string()), "{log:?}");
-    call.send(Input::Final { text: "je pense que".into(), latency: Duration::from_millis(50) });
-    assert_eq!(call.take_log(), ["check confirmed"]);
+    assert!(log.iter().any(|l| l.starts_with("turn end ")) && log.contains(&"check confirmed".to_string()), "{log:?}");
+    assert_eq!(call.c.turns().len(), 1);
 }
 
 #[test]
@@ -168,15 +200,12 @@ fn shadow_mode_counts_what_the_adaptive_end_would_do_and_keeps_the_fixed_one() {
     assert_eq!(call.c.step(), "hello");
     call.send(Input::SpeechResumed);
     assert_eq!(call.take_log(), ["check shadow_cut"], "the adaptive end would have cut this callee");
-    let t = call.at(500);
-    call.send(Input::SpeechPaused { last_voice_at: t });
-    call.send(Input::Partial { text: "oui non".into(), at_pause: true });
-    call.at(200); // the fixed hangover (300 ms) ends the turn
-    call.send(Input::SpeechEnded);
+    call.pause(2, 400, "oui non");
+    call.turn_ends(200); // the fixed hangover (300 ms) ends the turn
     call.send(Input::Final { text: "oui non non".into(), latency: Duration::from_millis(50) });
     let log = call.take_log();
     assert!(log.contains(&"check shadow_agreed".to_string()) || log.contains(&"check shadow_disagreed".to_string()), "{log:?}");
-    assert!(!log.contains(&"end turn".to_string()));
+    assert!(!log.iter().any(|l| l.starts_with("end turn after")));
 }
 
 #[test]
@@ -192,89 +221,14 @@ fn fixed_mode_ignores_pauses() {
 }
 
 #[test]
-fn a_hangup_after_the_answer_at_the_pause_waits_for_its_final() {
+fn a_hangup_during_the_pause_leaves_the_last_words_to_the_final() {
     let mut call = Call::with_mode(Mode::Adaptive);
     call.pause_after("oui");
-    call.at(100);
-    call.send(Input::Tick);
     call.send(Input::HungUp);
-    assert!(!call.take_log().iter().any(|l| l.starts_with("end ") && l != "end turn"), "the final may still be an opt-out");
+    assert!(!call.take_log().iter().any(|l| l.starts_with("end ") && !l.starts_with("end turn")), "the final may still be an opt-out");
     call.send(Input::SpeechEnded);
     call.send(Input::Final { text: "oui enfin non ne m'appelez plus jamais".into(), latency: Duration::from_millis(50) });
     let log = call.take_log();
-    assert!(log.contains(&"check last_words".to_string()), "{log:?}");
+    assert!(log.contains(&"late last_words".to_string()), "{log:?}");
     assert_eq!(log.last().unwrap(), "end HANGUP do_not_call", "{log:?}");
-}
-
-#[test]
-fn no_words_at_the_pause_end_the_turn_after_the_usual_hangover_and_the_final_decides() {
-    let mut call = Call::with_mode(Mode::Adaptive);
-    let last_voice_at = call.pause_after("");
-    assert!(call.take_log().is_empty(), "nothing to understand");
-    assert_eq!(call.c.next_deadline(), Some(last_voice_at + Duration::from_millis(300)));
-    call.at(200);
-    call.send(Input::Tick);
-    assert_eq!(call.take_log(), ["end turn"], "ended, not answered");
-    call.send(Input::SpeechEnded);
-    call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(60) });
-    assert_eq!(call.take_log(), ["intent positive", "play p-q1"], "the final answers, as without pauses");
-}
-
-#[test]
-fn a_turn_ended_while_its_words_go_to_the_llm_waits_for_them_and_is_not_asked_twice() {
-    let mut call = Call::with_mode(Mode::Adaptive);
-    call.deferred = Some(Vec::new());
-    call.pause_after("bof je sais pas trop");
-    call.at(700); // the segmenter's longest wait ends the turn first
-    call.send(Input::SpeechEnded);
-    call.send(Input::Final { text: "bof je sais pas trop".into(), latency: Duration::from_millis(60) });
-    assert_eq!(call.deferred.as_ref().unwrap().len(), 1, "the final's words are not asked again");
-    call.understand("bof je sais pas trop");
-    let log = call.take_log();
-    assert!(log.iter().any(|l| l.starts_with("turn end ")) && log.contains(&"check confirmed".to_string()), "{log:?}");
-    assert!(!log.contains(&"end turn".to_string()), "the segmenter had ended it: {log:?}");
-    assert_eq!(call.c.turns().len(), 1);
-}
-
-#[test]
-fn words_that_answer_an_earlier_pause_are_not_taken_for_the_latest() {
-    let mut call = Call::with_mode(Mode::Adaptive);
-    call.at(500);
-    call.send(Input::PromptFinished);
-    let t = call.at(300);
-    call.send(Input::SpeechStarted { confirmed_at: t });
-    let first = call.at(300);
-    call.send(Input::SpeechPaused { last_voice_at: first });
-    call.send(Input::SpeechResumed);
-    let second = call.at(400);
-    call.send(Input::SpeechPaused { last_voice_at: second });
-    // A lagging decoder: the first pause's words come now.
-    call.send(Input::Partial { text: "oui".into(), at_pause: true });
-    call.at(150);
-    call.send(Input::Tick);
-    assert!(call.take_log().is_empty(), "'oui' was the first pause's words: nothing decided on them");
-    call.send(Input::Partial { text: "oui mais".into(), at_pause: true });
-    assert_eq!(call.take_log(), ["intent positive"]);
-    assert_eq!(call.c.next_deadline(), Some(second + Duration::from_millis(800)), "the latest words wait");
-}
-
-#[test]
-fn words_too_late_for_the_usual_hangover_leave_the_turn_to_its_final() {
-    let mut call = Call::with_mode(Mode::Adaptive);
-    call.at(500);
-    call.send(Input::PromptFinished);
-    let t = call.at(300);
-    call.send(Input::SpeechStarted { confirmed_at: t });
-    let last_voice_at = call.at(500);
-    call.at(100);
-    call.send(Input::SpeechPaused { last_voice_at });
-    assert_eq!(call.c.next_deadline(), Some(last_voice_at + Duration::from_millis(300)), "no later than the fixed end");
-    call.at(200);
-    call.send(Input::Tick);
-    assert_eq!(call.take_log(), ["end turn"], "a lagging decoder: the turn ends, its final decides");
-    call.send(Input::Partial { text: "oui".into(), at_pause: true });
-    assert!(call.take_log().is_empty(), "too late to decide on");
-    call.send(Input::SpeechEnded);
-    call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(900) });
-    assert_eq!(call.take_log(), ["intent positive", "play p-q1"]);
 }
