@@ -267,9 +267,10 @@ fn fixture_transcripts(channel: &Channel, bot: &Bot) -> VecDeque<FixtureTurn> {
 }
 
 /// The call's one loop: turns the session's actions into Asterisk calls, then waits for the
-/// channel (until the session's next deadline, and at most `WAIT_MS`: the recognizer's and the
-/// intent service's answers come from other threads and do not wake the channel) and reports
-/// what the channel, the media, the recognizer and the intent service said, until the session ends.
+/// channel (until the nearest deadline of the session or of an LLM answer, and at most
+/// `WAIT_MS`; the recognizer's results and the LLM's answers wake the channel from their
+/// threads) and reports what the channel, the media, the recognizer and the intent service said,
+/// until the session ends.
 fn drive(channel: &Channel, bot: &Bot, live: &LiveCall, session: &mut Session, media: &Media, start_recording: &dyn Fn() -> Option<Tap>) -> (CallStatus, Outcome) {
     let mut understanding: Vec<(u64, Pending)> = Vec::new();
     // The LLM's answers wake the channel as the decoder's results do.
