@@ -2,7 +2,7 @@
 //! frames into speech turns with an onset (a cough must not barge in), a hangover (a breath
 //! must not end the turn) and a pre-roll (the first syllable must reach the recognizer).
 //! Inside a turn it also reports a short pause (`pause_ms`) and its end, so that the call can
-//! decide the end of turn from what was said before the hangover runs out (`crate::call::turn`).
+//! decide the end of turn from what was said before the hangover runs out (`[turn]`).
 //! The WebRTC library keeps calling frames voiced ~100 ms after a voice stops (its own
 //! hangover); a frame within `tail_db` of the line's noise floor counts as silence here, whatever
 //! the library says (a quiet last syllable stays well above the floor).
