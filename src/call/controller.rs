@@ -360,6 +360,7 @@ impl Controller {
         self.asr_enabled = false;
         actions.push(Action::Event(CallEvent::AsrFailed { step: self.step.clone(), reason }));
         self.finals_due.clear(); // no final will come any more
+        self.commits.clear(); // nor the finals that would have checked them
         if self.phase == Phase::Processing && !self.pending.iter().any(|p| !p.late) {
             // The text this turn waited for will not come.
             self.retry_or(Trigger::Intent(Intent::Unclear), now, actions);
@@ -396,6 +397,7 @@ impl Controller {
             || !self.pending.is_empty()
             || !self.commits.is_empty()
             || !self.checks.is_empty()
+            || self.early.as_ref().is_some_and(|e| e.is_ended())
             || self.finals_due.iter().any(|d| d.kind != DueKind::OverPrompt)
     }
 
@@ -435,6 +437,7 @@ impl Controller {
                     self.weigh_last_words(&commit.step, intent);
                 }
             }
+            Input::Classified { turn, classification, tier, latency } if self.last_words_at_pause(turn, &classification, tier, latency, now, actions) => {}
             Input::Classified { turn, classification, tier, latency } => {
                 let Some(i) = self.pending.iter().position(|p| p.id == turn) else { return };
                 let turn = self.pending.remove(i);
@@ -717,7 +720,9 @@ impl Controller {
             _ => Intent::Unclear,
         };
         self.pending.retain(|p| p.late); // keys answer the turn; late ones still count
-        self.early = None;
+        if !self.early.as_ref().is_some_and(|e| e.is_ended()) {
+            self.early = None;
+        }
         self.record(
             Turn {
                 step: step.clone(),
@@ -741,7 +746,9 @@ impl Controller {
         let step = self.step.clone();
         // A segment whose final never came (its end of turn lost): later finals are not its.
         while self.finals_due.front().is_some_and(|d| now.saturating_duration_since(d.since) >= DUE_FORGOTTEN) {
-            self.finals_due.pop_front();
+            if self.finals_due.pop_front().is_some_and(|d| d.kind == DueKind::Committed) {
+                self.commits.pop_front(); // its check will never come
+            }
         }
         let elapsed = now.saturating_duration_since(self.call_started);
         if elapsed >= self.limits.max_duration {
@@ -940,7 +947,10 @@ impl Controller {
     }
 
     fn play(&mut self, file: String, now: Instant, actions: &mut Vec<Action>) {
-        self.early = None; // the bot speaks: no pause is being decided
+        // The bot speaks: no pause is being decided (a turn already ended still is answered).
+        if !self.early.as_ref().is_some_and(|e| e.is_ended()) {
+            self.early = None;
+        }
         self.phase = Phase::Responding;
         self.listen_deadline = None;
         self.prompt_started = Some(now);

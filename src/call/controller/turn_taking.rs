@@ -59,6 +59,13 @@ struct Checkpoint {
     barged_in: bool,
 }
 
+impl Early {
+    /// The turn has ended and waits for the meaning of its words.
+    pub(super) fn is_ended(&self) -> bool {
+        self.ended
+    }
+}
+
 impl Checkpoint {
     fn of(c: &Controller) -> Checkpoint {
         Checkpoint {
@@ -86,7 +93,14 @@ impl Controller {
     /// until they are known, the usual hangover (never later than the fixed end would be).
     pub(super) fn on_pause(&mut self, last_voice_at: Instant, seq: u64, actions: &mut Vec<Action>) {
         self.pauses_heard += 1;
-        if self.turn_config.mode == Mode::Fixed || self.phase != Phase::Listening || !self.asr_enabled || !self.speaking {
+        if self.turn_config.mode == Mode::Fixed || self.phase != Phase::Listening || !self.speaking {
+            return;
+        }
+        if !self.asr_enabled {
+            // The recognizer failed mid-call: no words will come, the usual hangover ends turns.
+            if self.turn_config.mode == Mode::Adaptive {
+                actions.push(Action::EndTurnAfter { pause: seq, silence_ms: self.turn_config.unsure_ms });
+            }
             return;
         }
         self.early = Some(Early {
@@ -142,7 +156,14 @@ impl Controller {
         let ending = self.turn_config.ending(&early.words, &classification);
         early.understood = Some(Understood { classification, tier, latency, ending });
         if early.ended {
-            return self.commit(now, actions);
+            if self.phase == Phase::Processing && self.step == early.step {
+                return self.commit(now, actions);
+            }
+            // The call moved on meanwhile (keys, a correction): a late answer, whose opt-out or
+            // callback still applies.
+            let Some(Early { step, words, final_words, understood: Some(Understood { classification, tier, latency, .. }), .. }) = self.early.take() else { return };
+            let text = final_words.map(|(text, _)| text).filter(|t| !t.is_empty()).unwrap_or(words);
+            return self.on_late_intent(PendingTurn { id: 0, text, asr_ms: 0.0, step, late: true }, classification, tier, latency, now, actions);
         }
         match self.turn_config.mode {
             Mode::Adaptive => actions.push(Action::EndTurnAfter { pause: early.seq, silence_ms: self.turn_config.wait_ms(ending) }),
@@ -233,11 +254,13 @@ impl Controller {
     /// The final text of a turn answered at its pause: the stored turn keeps these words; the
     /// same words confirm it, others are understood to check its meaning.
     pub(super) fn check_final(&mut self, text: String, latency_ms: f64, actions: &mut Vec<Action>) {
-        if let Some(early) = self.early.as_mut().filter(|e| e.ended) {
-            early.final_words = Some((text, latency_ms)); // checked once its words are understood
+        // Finals come in order: an earlier commit's first, then the turn still being understood.
+        let Some(mut commit) = self.commits.pop_front() else {
+            if let Some(early) = self.early.as_mut().filter(|e| e.ended) {
+                early.final_words = Some((text, latency_ms)); // checked once its words are understood
+            }
             return;
-        }
-        let Some(mut commit) = self.commits.pop_front() else { return };
+        };
         if let Some(turn) = self.turns.get_mut(commit.record) {
             if !text.is_empty() {
                 turn.text = text.clone();
@@ -283,7 +306,8 @@ impl Controller {
             actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step, how: "confirmed" }));
             return;
         }
-        let moved_on = self.turns.len() != commit.record + 1 || self.speaking || self.awaits_answer() || !self.commits.is_empty() || self.phase == Phase::Ended;
+        let answering = self.early.as_ref().is_some_and(|e| e.ended);
+        let moved_on = self.turns.len() != commit.record + 1 || self.speaking || answering || self.awaits_answer() || !self.commits.is_empty() || self.phase == Phase::Ended;
         if !moved_on {
             actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step.clone(), how: "corrected" }));
             if self.prompt_started.take().is_some() {
@@ -307,6 +331,24 @@ impl Controller {
         } else {
             actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step, how: "kept" }));
         }
+    }
+
+    /// While the call closes: the meaning of an ended turn's pause words are its last words (an
+    /// opt-out or a callback said just before hanging up counts). True when it was that turn's.
+    pub(super) fn last_words_at_pause(&mut self, id: u64, classification: &Classification, tier: Tier, latency: Duration, now: Instant, actions: &mut Vec<Action>) -> bool {
+        if !self.early.as_ref().is_some_and(|e| e.asked == Some(id)) {
+            return false;
+        }
+        let Some(Early { step, words, final_words, ended, .. }) = self.early.take() else { return false };
+        if !ended {
+            return true; // its own final will come and be understood as the last words
+        }
+        let text = final_words.map(|(text, _)| text).filter(|t| !t.is_empty()).unwrap_or(words);
+        let turn = PendingTurn { id: 0, text, asr_ms: 0.0, step: step.clone(), late: true };
+        self.record_answer(&turn, classification, tier, latency, now, actions);
+        actions.push(Action::Event(CallEvent::LateResult { step: step.clone(), intent: classification.intent, how: "last_words" }));
+        self.weigh_last_words(&step, classification.intent);
+        true
     }
 
     /// Shadow mode: whether the final's intent is the one the pause's words had.

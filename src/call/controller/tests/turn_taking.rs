@@ -232,3 +232,30 @@ fn a_hangup_during_the_pause_leaves_the_last_words_to_the_final() {
     assert!(log.contains(&"late last_words".to_string()), "{log:?}");
     assert_eq!(log.last().unwrap(), "end HANGUP do_not_call", "{log:?}");
 }
+
+/// An opt-out said in a pause whose words go to the LLM, the turn ended and the callee gone
+/// before the LLM answers: the opt-out still decides the call.
+#[test]
+fn an_opt_out_with_the_llm_when_the_callee_hangs_up_still_counts() {
+    for final_first in [true, false] {
+        let mut call = Call::with_mode(Mode::Adaptive);
+        call.deferred = Some(Vec::new());
+        call.pause_after("euh enlevez-moi de vos listes");
+        call.turn_ends(200); // the usual hangover; the words are with the LLM
+        if final_first {
+            call.send(Input::Final { text: "euh enlevez-moi de vos listes".into(), latency: Duration::from_millis(60) });
+        }
+        call.send(Input::HungUp);
+        assert!(!call.take_log().iter().any(|l| l.starts_with("end ") && !l.starts_with("end turn")), "waits for the last words");
+        if !final_first {
+            call.send(Input::Final { text: "euh enlevez-moi de vos listes".into(), latency: Duration::from_millis(60) });
+        }
+        let deferred = call.deferred.as_ref().unwrap().clone();
+        let (turn, text, context) = deferred.into_iter().next().expect("the pause's words");
+        let mut classification = classify(&context, &text);
+        classification.intent = Intent::DoNotCall; // what the LLM understood
+        call.send(Input::Classified { turn, classification, tier: Tier::Llm, latency: Duration::from_millis(900) });
+        let log = call.take_log();
+        assert_eq!(log.last().map(String::as_str), Some("end HANGUP do_not_call"), "final first: {final_first}: {log:?}");
+    }
+}
