@@ -132,7 +132,8 @@ pub fn decode_sound(extension: &str, bytes: &[u8]) -> Option<(Vec<i16>, u32)> {
     }
 }
 
-fn ulaw_to_linear(byte: u8) -> i16 {
+/// G.711 mu-law to linear.
+pub fn ulaw_to_linear(byte: u8) -> i16 {
     let byte = !byte;
     let (sign, exponent, mantissa) = (byte & 0x80, i32::from((byte >> 4) & 0x07), i32::from(byte & 0x0f));
     let magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84;

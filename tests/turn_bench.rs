@@ -192,19 +192,15 @@ impl Rng {
     }
 }
 
-/// G.711 mu-law, encode then decode (what a call over a telephone trunk does to the audio).
+/// G.711 mu-law, encode then decode (what a call over a telephone trunk does to the audio); the
+/// decoding is the module's own.
 fn mulaw_round_trip(x: i16) -> i16 {
     const BIAS: i32 = 0x84;
     let sign = if x < 0 { 0x80 } else { 0 };
     let magnitude = (i32::from(x).abs().min(32635)) + BIAS;
     let exponent = (0..8).rev().find(|e| magnitude & (0x80 << e) != 0).unwrap_or(0);
     let mantissa = (magnitude >> (exponent + 3)) & 0x0f;
-    let byte = !(sign | (exponent << 4) | mantissa) as u8;
-    // decode
-    let byte = !byte;
-    let (sign, exponent, mantissa) = (byte & 0x80, i32::from((byte >> 4) & 0x07), i32::from(byte & 0x0f));
-    let magnitude = (((mantissa << 3) + BIAS) << exponent) - BIAS;
-    (if sign != 0 { -magnitude } else { magnitude }) as i16
+    res_minibot::audio::ulaw_to_linear(!(sign | (exponent << 4) | mantissa) as u8)
 }
 
 /// Speech parts with silences between them, noise at `snr_db` under the speech's level, G.711.

@@ -613,10 +613,7 @@ impl Controller {
     /// Asks the intent service what a turn means at the step it answers; words that refuse the
     /// recording stop it, whatever else they mean.
     fn ask(&mut self, mut turn: PendingTurn, actions: &mut Vec<Action>) {
-        if !self.recording_refused && self.scenario.objects_to_recording(&turn.text) {
-            self.recording_refused = true;
-            actions.push(Action::StopRecording);
-        }
+        self.hear_recording_objection(&turn.text, actions);
         turn.id = self.new_turn_id();
         let context = self.scenario.step(&turn.step).context.clone();
         actions.push(Action::Classify { turn: turn.id, text: turn.text.clone(), context });
@@ -648,24 +645,40 @@ impl Controller {
         self.record_answer(&turn, &classification, tier, latency, now, actions);
         if turn.step == self.step && self.phase != Phase::Processing {
             actions.push(Action::Event(CallEvent::LateResult { step: turn.step, intent, how: "answer" }));
-            if self.prompt_started.take().is_some() {
-                actions.push(Action::StopPrompt);
-            }
-            self.playing = None;
+            self.stop_reply(actions);
             self.queue.clear();
             self.phase = Phase::Processing;
             self.route(intent, classification.topic, now, actions);
         } else if Self::sticky_for(intent).is_some() {
             actions.push(Action::Event(CallEvent::LateResult { step: turn.step.clone(), intent, how: "sticky" }));
-            let target = self.scenario.step(&turn.step).explicit(Trigger::Intent(intent)).map(str::to_string);
-            if self.prompt_started.take().is_some() {
-                actions.push(Action::StopPrompt);
-            }
-            self.playing = None;
-            self.sticky_outcome = Self::sticky_for(intent);
-            self.go(target.as_deref(), now, actions);
+            self.apply_sticky(&turn.step, intent, now, actions);
         } else {
             actions.push(Action::Event(CallEvent::LateResult { step: turn.step, intent, how: "stored" }));
+        }
+    }
+
+    /// Stops the prompt playing, if any.
+    fn stop_reply(&mut self, actions: &mut Vec<Action>) {
+        if self.prompt_started.take().is_some() {
+            actions.push(Action::StopPrompt);
+        }
+        self.playing = None;
+    }
+
+    /// An opt-out, a callback or a machine heard after the call moved on from `answered`: the
+    /// reply stops and the call follows that step's transition for it, with its outcome.
+    fn apply_sticky(&mut self, answered: &str, intent: Intent, now: Instant, actions: &mut Vec<Action>) {
+        let target = self.scenario.step(answered).explicit(Trigger::Intent(intent)).map(str::to_string);
+        self.stop_reply(actions);
+        self.sticky_outcome = Self::sticky_for(intent);
+        self.go(target.as_deref(), now, actions);
+    }
+
+    /// Words that refuse the recording stop it, whatever else they mean (said once is enough).
+    fn hear_recording_objection(&mut self, words: &str, actions: &mut Vec<Action>) {
+        if !self.recording_refused && self.scenario.objects_to_recording(words) {
+            self.recording_refused = true;
+            actions.push(Action::StopRecording);
         }
     }
 
@@ -740,9 +753,7 @@ impl Controller {
     }
 
     fn on_tick(&mut self, now: Instant, actions: &mut Vec<Action>) {
-        if self.decide_early(now, actions) {
-            return;
-        }
+        self.decide_early(now, actions);
         let step = self.step.clone();
         // A segment whose final never came (its end of turn lost): later finals are not its.
         while self.finals_due.front().is_some_and(|d| now.saturating_duration_since(d.since) >= DUE_FORGOTTEN) {

@@ -151,7 +151,10 @@ impl MediaPipeline {
     }
 
     fn dispatch(&mut self) {
-        for event in std::mem::take(&mut self.scratch) {
+        // Taken out to read `self` while dispatching, and put back to keep its allocation (this
+        // runs for every frame).
+        let mut scratch = std::mem::take(&mut self.scratch);
+        for event in scratch.drain(..) {
             match event {
                 SegmentEvent::Started { started_ms, confirmed_ms, audio } => {
                     self.state.speaking.store(true, Ordering::Relaxed);
@@ -194,6 +197,7 @@ impl MediaPipeline {
                 }
             }
         }
+        self.scratch = scratch;
     }
 
     /// Audio to the callee: measures how regularly it leaves (and while the callee talks).

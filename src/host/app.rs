@@ -337,7 +337,7 @@ fn drive(channel: &Channel, bot: &Bot, live: &LiveCall, session: &mut Session, m
         // At least a millisecond: a deadline just passed is handled by the Tick below.
         // While the callee speaks, a line that stops sending audio (silence suppression) is
         // silence counted by the media's clock every 20 ms.
-        let bound = if media.state.speaking.load(Ordering::Relaxed) { 20 } else { WAIT_MS };
+        let bound = if media.state.speaking.load(Ordering::Relaxed) { crate::vad::FRAME_MS as i32 } else { WAIT_MS };
         let next = understanding.iter().map(|(_, waiting)| waiting.deadline()).chain(session.next_deadline()).min();
         let wait_ms = next.map_or(bound, |at| (at.saturating_duration_since(now).as_millis() as i32).clamp(1, bound));
         let mut inputs = Vec::new();

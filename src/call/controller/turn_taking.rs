@@ -64,6 +64,12 @@ impl Early {
     pub(super) fn is_ended(&self) -> bool {
         self.ended
     }
+
+    /// An ended turn answered after the call moved on: the final's words when they came.
+    fn into_late_turn(self) -> PendingTurn {
+        let text = self.final_words.map(|(text, _)| text).filter(|t| !t.is_empty()).unwrap_or(self.words);
+        PendingTurn { id: 0, text, asr_ms: 0.0, step: self.step, late: true }
+    }
 }
 
 impl Checkpoint {
@@ -96,12 +102,11 @@ impl Controller {
         if self.turn_config.mode == Mode::Fixed || self.phase != Phase::Listening || !self.speaking {
             return;
         }
+        if self.turn_config.mode == Mode::Adaptive {
+            actions.push(Action::EndTurnAfter { pause: seq, silence_ms: self.turn_config.unsure_ms });
+        }
         if !self.asr_enabled {
-            // The recognizer failed mid-call: no words will come, the usual hangover ends turns.
-            if self.turn_config.mode == Mode::Adaptive {
-                actions.push(Action::EndTurnAfter { pause: seq, silence_ms: self.turn_config.unsure_ms });
-            }
-            return;
+            return; // the recognizer failed mid-call: no words will come, the usual hangover stands
         }
         self.early = Some(Early {
             last_voice_at,
@@ -114,9 +119,6 @@ impl Controller {
             ended: false,
             final_words: None,
         });
-        if self.turn_config.mode == Mode::Adaptive {
-            actions.push(Action::EndTurnAfter { pause: seq, silence_ms: self.turn_config.unsure_ms });
-        }
     }
 
     /// They went on: the pause decided nothing.
@@ -138,15 +140,14 @@ impl Controller {
             return;
         }
         let id = self.new_turn_id();
+        let early = self.early.as_mut().expect("checked above");
+        early.asked = Some(id);
         if text.trim().is_empty() {
             // No words yet (a short answer the recognizer has not caught up with): the turn
             // ends after the usual hangover and its final decides, as without pauses.
-            let early = self.early.as_mut().expect("checked above");
-            early.asked = Some(id);
             return;
         }
-        let early = self.early.as_mut().expect("checked above");
-        (early.words, early.asked) = (text.clone(), Some(id));
+        early.words = text.clone();
         let context = self.scenario.step(&early.step).context.clone();
         actions.push(Action::Classify { turn: id, text, context });
     }
@@ -161,15 +162,13 @@ impl Controller {
             }
             // The call moved on meanwhile (keys, a correction): a late answer, whose opt-out or
             // callback still applies.
-            let Some(Early { step, words, final_words, understood: Some(Understood { classification, tier, latency, .. }), .. }) = self.early.take() else { return };
-            let text = final_words.map(|(text, _)| text).filter(|t| !t.is_empty()).unwrap_or(words);
-            return self.on_late_intent(PendingTurn { id: 0, text, asr_ms: 0.0, step, late: true }, classification, tier, latency, now, actions);
+            let Some(mut early) = self.early.take() else { return };
+            let Some(Understood { classification, tier, latency, .. }) = early.understood.take() else { return };
+            return self.on_late_intent(early.into_late_turn(), classification, tier, latency, now, actions);
         }
         match self.turn_config.mode {
             Mode::Adaptive => actions.push(Action::EndTurnAfter { pause: early.seq, silence_ms: self.turn_config.wait_ms(ending) }),
-            _ => {
-                self.decide_early(now, actions);
-            }
+            _ => self.decide_early(now, actions),
         }
     }
 
@@ -181,13 +180,13 @@ impl Controller {
     }
 
     /// Shadow mode: counts the moment the words at the pause would have ended the turn.
-    pub(super) fn decide_early(&mut self, now: Instant, actions: &mut Vec<Action>) -> bool {
+    pub(super) fn decide_early(&mut self, now: Instant, actions: &mut Vec<Action>) {
         if self.early.as_ref().is_some_and(|e| !e.ended) && self.phase != Phase::Listening {
             self.early = None;
         }
-        let Some(deadline) = self.early_deadline() else { return false };
+        let Some(deadline) = self.early_deadline() else { return };
         if now < deadline {
-            return false;
+            return;
         }
         let early = self.early.as_mut().expect("a deadline");
         early.decided = true;
@@ -195,7 +194,6 @@ impl Controller {
         let silence_ms = ms(now.saturating_duration_since(early.last_voice_at));
         let (ending, tier) = (understood.ending.as_str(), understood.tier);
         actions.push(Action::Event(CallEvent::TurnEnded { step: early.step.clone(), ending, mode: "shadow", silence_ms, tier }));
-        false
     }
 
     /// Answers the turn on the words at its pause (the turn has ended).
@@ -205,10 +203,7 @@ impl Controller {
         let silence_ms = ms(now.saturating_duration_since(last_voice_at));
         actions.push(Action::Event(CallEvent::TurnEnded { step: step.clone(), ending: ending.as_str(), mode: "adaptive", silence_ms, tier }));
         self.speaking = false;
-        if !self.recording_refused && self.scenario.objects_to_recording(&words) {
-            self.recording_refused = true;
-            actions.push(Action::StopRecording);
-        }
+        self.hear_recording_objection(&words, actions);
         let before = Checkpoint::of(self);
         let record = self.turns.len();
         let turn = PendingTurn { id: 0, text: words.clone(), asr_ms: 0.0, step: step.clone(), late: false };
@@ -271,10 +266,7 @@ impl Controller {
             actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step, how: "confirmed" }));
             return;
         }
-        if !self.recording_refused && self.scenario.objects_to_recording(&text) {
-            self.recording_refused = true;
-            actions.push(Action::StopRecording);
-        }
+        self.hear_recording_objection(&text, actions);
         let id = self.new_turn_id();
         commit.check = Some(id);
         let context = self.scenario.step(&commit.step).context.clone();
@@ -310,24 +302,15 @@ impl Controller {
         let moved_on = self.turns.len() != commit.record + 1 || self.speaking || answering || self.awaits_answer() || !self.commits.is_empty() || self.phase == Phase::Ended;
         if !moved_on {
             actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step.clone(), how: "corrected" }));
-            if self.prompt_started.take().is_some() {
-                actions.push(Action::StopPrompt);
-            }
-            self.playing = None;
+            self.stop_reply(actions);
             self.queue.clear();
             commit.before.restore(self);
             self.phase = Phase::Processing;
             self.route(intent, classification.topic, now, actions);
-        } else if let Some(sticky) = Self::sticky_for(intent) {
+        } else if Self::sticky_for(intent).is_some() {
             // Too late to take back the reply, never too late for an opt-out or a callback.
             actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step.clone(), how: "sticky" }));
-            let target = self.scenario.step(&commit.step).explicit(Trigger::Intent(intent)).map(str::to_string);
-            if self.prompt_started.take().is_some() {
-                actions.push(Action::StopPrompt);
-            }
-            self.playing = None;
-            self.sticky_outcome = Some(sticky);
-            self.go(target.as_deref(), now, actions);
+            self.apply_sticky(&commit.step, intent, now, actions);
         } else {
             actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step, how: "kept" }));
         }
@@ -339,12 +322,12 @@ impl Controller {
         if !self.early.as_ref().is_some_and(|e| e.asked == Some(id)) {
             return false;
         }
-        let Some(Early { step, words, final_words, ended, .. }) = self.early.take() else { return false };
-        if !ended {
+        let Some(early) = self.early.take() else { return false };
+        if !early.ended {
             return true; // its own final will come and be understood as the last words
         }
-        let text = final_words.map(|(text, _)| text).filter(|t| !t.is_empty()).unwrap_or(words);
-        let turn = PendingTurn { id: 0, text, asr_ms: 0.0, step: step.clone(), late: true };
+        let turn = early.into_late_turn();
+        let step = turn.step.clone();
         self.record_answer(&turn, classification, tier, latency, now, actions);
         actions.push(Action::Event(CallEvent::LateResult { step: step.clone(), intent: classification.intent, how: "last_words" }));
         self.weigh_last_words(&step, classification.intent);
