@@ -129,4 +129,26 @@ fn turns_end_on_their_words_at_a_pause_and_a_final_that_disagrees_corrects_cours
     }
     assert_eq!(count(&db, &hello_rows), 1, "{trace2}");
     assert_eq!(count(&db, &format!("{hello_rows} AND c.text = 'non merci' AND c.intent = 'negative'")), 1, "{trace2}");
+
+    // 3. A breath after "oui" long enough to end a complete answer, then the callee goes on over
+    // the reply: the reply is taken back and both parts are one answer (a callback, not a yes
+    // followed by an answer to the next question).
+    let answers = vec![hesitant_speech(&asterisk, "t-rejoin", &["oui", "mais rappelez-moi demain"], 350)];
+    let events = call(&asterisk, 2, &answers, &["oui", "mais rappelez-moi demain"]);
+    let trace3 = trace(&events);
+    let end = find(&events, 0, |e| e.is("MiniBotTurnEnd") && e.get("Step") == Some("hello")).unwrap_or_else(|| panic!("{trace3}"));
+    let q1 = find(&events, end, |e| e.is("MiniBotPrompt") && e.get("Step") == Some("q1") && e.get("State") == Some("started")).unwrap_or_else(|| panic!("the pause ended the turn:\n{trace3}"));
+    let rejoined = find(&events, q1, |e| e.is("MiniBotTurnCheck") && e.get("How") == Some("rejoined")).unwrap_or_else(|| panic!("not rejoined:\n{trace3}"));
+    let intent = find(&events, rejoined, |e| e.is("MiniBotIntent")).unwrap_or_else(|| panic!("{trace3}"));
+    assert_eq!((events[intent].get("Step"), events[intent].get("Intent")), (Some("hello"), Some("callback")), "{trace3}");
+    assert!(find(&events, intent, |e| e.is("MiniBotPrompt") && e.get("Step") == Some("callback_ack")).is_some(), "{trace3}");
+    let uniqueid = events.iter().find_map(|e| e.is("MiniBotCall").then(|| e.get("Uniqueid")).flatten()).expect("a MiniBotCall event").to_string();
+    let rows = format!("SELECT count(*) FROM conversations c JOIN calls k ON k.call_key = c.call_key WHERE k.uniqueid = '{uniqueid}'");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while count(&db, &rows) == 0 {
+        assert!(std::time::Instant::now() < deadline, "no stored turn:\n{}", asterisk.cli("minibot show db"));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(count(&db, &format!("{rows} AND c.step = 'hello' AND c.text = 'oui mais rappelez-moi demain' AND c.intent = 'callback'")), 1, "{trace3}");
+    assert_eq!(count(&db, &format!("{rows} AND c.step = 'q1'")), 0, "{trace3}");
 }

@@ -236,6 +236,10 @@ pub struct Controller {
     /// words that answer an earlier pause (a lagging decoder) are not taken for the latest one.
     pauses_heard: u64,
     pause_answers: u64,
+    /// The voice answer the reply playing follows: reopened if the callee goes on at once.
+    reopen: Option<turn_taking::Reopen>,
+    /// A reopened answer's words: the part the callee says now continues them.
+    carry: Option<turn_taking::Carry>,
 }
 
 impl Controller {
@@ -272,6 +276,8 @@ impl Controller {
             shadow_intent: None,
             pauses_heard: 0,
             pause_answers: 0,
+            reopen: None,
+            carry: None,
         }
     }
 
@@ -534,6 +540,9 @@ impl Controller {
         self.speaking = true;
         self.listen_deadline = None;
         actions.push(Action::Event(CallEvent::SpeechStarted { step: self.step.clone() }));
+        if self.phase == Phase::Responding && self.rejoins(now) {
+            return self.rejoin(now, actions);
+        }
         if self.phase == Phase::Responding && self.current().barge_in {
             self.barge_in(now, now.saturating_duration_since(confirmed_at), "speech", actions);
         }
@@ -587,6 +596,12 @@ impl Controller {
                 }
             }
             DueKind::Answer if self.phase == Phase::Responding => {} // answered meanwhile (keys)
+            DueKind::Answer if self.carry_for(&due.step).is_some() => {
+                // The rest of a reopened answer: understood with its first part.
+                let text = self.joined(&due.step, &text);
+                self.start_processing(now);
+                self.ask(PendingTurn { id: 0, text, asr_ms: latency_ms, step: due.step, late: false }, actions);
+            }
             DueKind::Answer if text.is_empty() => {
                 // Noise that passed the onset: keep waiting for a real answer.
                 if self.phase == Phase::Processing && !self.awaits_answer() {
@@ -636,8 +651,8 @@ impl Controller {
             return; // the call moved on meanwhile (keys, or an earlier answer of this turn)
         }
         self.compare_shadow(classification.intent, actions);
-        self.record_answer(&turn, &classification, tier, latency, now, actions);
-        self.route(classification.intent, classification.topic, now, actions);
+        let before = turn_taking::Checkpoint::of(self);
+        self.answer_turn(&turn, &classification, tier, latency, before, now, actions);
     }
 
     fn on_late_intent(&mut self, turn: PendingTurn, classification: Classification, tier: Tier, latency: Duration, now: Instant, actions: &mut Vec<Action>) {
@@ -733,6 +748,7 @@ impl Controller {
             _ => Intent::Unclear,
         };
         self.pending.retain(|p| p.late); // keys answer the turn; late ones still count
+        self.carry = None;
         if !self.early.as_ref().is_some_and(|e| e.is_ended()) {
             self.early = None;
         }
@@ -962,6 +978,7 @@ impl Controller {
         if !self.early.as_ref().is_some_and(|e| e.is_ended()) {
             self.early = None;
         }
+        self.carry = None; // what the callee says next answers this
         self.phase = Phase::Responding;
         self.listen_deadline = None;
         self.prompt_started = Some(now);

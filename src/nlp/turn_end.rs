@@ -65,6 +65,10 @@ pub struct TurnConfig {
     pub confident: f32,
     /// Last words (normalized) that announce more.
     pub continuing_words: Vec<String>,
+    /// A callee who starts talking again this soon after the reply to their answer started was
+    /// not done (a comma pause taken for the end): the reply stops and both parts are one answer.
+    /// 0: never.
+    pub rejoin_ms: u32,
 }
 
 /// Hesitations, conjunctions, subject pronouns, articles, prepositions and the like: a turn whose
@@ -83,6 +87,7 @@ impl Default for TurnConfig {
             continuing_ms: 800,
             confident: 0.75,
             continuing_words: CONTINUING.split_whitespace().map(str::to_string).collect(),
+            rejoin_ms: 1000,
         }
     }
 }
@@ -135,6 +140,7 @@ impl FromKeys for TurnConfig {
                     _ => self.continuing_ms = ms,
                 }
             }
+            "rejoin_ms" => self.rejoin_ms = key.number(0, 5000)?,
             "confident" => {
                 self.confident = key.value().parse().ok().filter(|c| (0.0..=1.0).contains(c)).ok_or_else(|| key.error(format!("'{}' is not a number from 0 to 1", key.value())))?
             }

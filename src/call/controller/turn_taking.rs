@@ -5,6 +5,8 @@
 //! starts on those words, and the final text, when it comes, checks the decision: the same
 //! meaning is confirmed; another one stops the reply and re-routes the turn while the call has not
 //! moved on. In shadow mode the same decision is only counted, and the fixed hangover decides.
+//! A callee who goes on right after the reply started was not done: the reply stops and the two
+//! parts are understood as one answer (`rejoin`).
 
 use super::*;
 use crate::nlp::normalize::tokens;
@@ -47,10 +49,31 @@ pub(super) struct Commit {
     before: Checkpoint,
     /// The classify id of the final text, when it differed from the pause's words.
     pub(super) check: Option<u64>,
+    /// The words of a reopened answer this turn continued (its final text follows them).
+    carried: String,
+    /// The callee went on after this turn ended: its final only completes the words carried.
+    rejoined: bool,
+}
+
+/// The voice answer whose reply is playing, while the callee may still go on.
+pub(super) struct Reopen {
+    /// Its entry in `turns` (its words: the final text once it came).
+    record: usize,
+    before: Checkpoint,
+    /// When its reply started.
+    at: Instant,
+}
+
+/// A reopened answer's words, which the callee's next words at that step continue.
+pub(super) struct Carry {
+    step: String,
+    words: String,
+    record: usize,
 }
 
 /// What routing an answer changes, to undo it when the final text means something else.
-struct Checkpoint {
+#[derive(Clone)]
+pub(super) struct Checkpoint {
     step: String,
     reprompts: u32,
     questions: u32,
@@ -73,7 +96,7 @@ impl Early {
 }
 
 impl Checkpoint {
-    fn of(c: &Controller) -> Checkpoint {
+    pub(super) fn of(c: &Controller) -> Checkpoint {
         Checkpoint {
             step: c.step.clone(),
             reprompts: c.reprompts,
@@ -147,8 +170,12 @@ impl Controller {
             // ends after the usual hangover and its final decides, as without pauses.
             return;
         }
-        early.words = text.clone();
-        let context = self.scenario.step(&early.step).context.clone();
+        let step = early.step.clone();
+        let text = self.joined(&step, &text);
+        if let Some(early) = self.early.as_mut() {
+            early.words = text.clone();
+        }
+        let context = self.scenario.step(&step).context.clone();
         actions.push(Action::Classify { turn: id, text, context });
     }
 
@@ -205,12 +232,13 @@ impl Controller {
         self.speaking = false;
         self.hear_recording_objection(&words, actions);
         let before = Checkpoint::of(self);
-        let record = self.turns.len();
         let turn = PendingTurn { id: 0, text: words.clone(), asr_ms: 0.0, step: step.clone(), late: false };
+        let carried = self.carry_for(&step).map(|c| c.words.clone()).unwrap_or_default();
         self.start_processing(now);
-        self.record_answer(&turn, &classification, tier, latency, now, actions);
-        self.commits.push_back(Commit { step, record, words, intent: classification.intent, before, check: None });
-        self.route(classification.intent, classification.topic, now, actions);
+        // Before routing: an end of the call waits for this commit's final.
+        let record = self.turns.len();
+        self.commits.push_back(Commit { step, record, words, intent: classification.intent, before: before.clone(), check: None, carried, rejoined: false });
+        self.answer_turn(&turn, &classification, tier, latency, before, now, actions);
         if let Some((text, latency_ms)) = final_words {
             self.check_final(text, latency_ms, actions);
         }
@@ -251,11 +279,22 @@ impl Controller {
     pub(super) fn check_final(&mut self, text: String, latency_ms: f64, actions: &mut Vec<Action>) {
         // Finals come in order: an earlier commit's first, then the turn still being understood.
         let Some(mut commit) = self.commits.pop_front() else {
-            if let Some(early) = self.early.as_mut().filter(|e| e.ended) {
-                early.final_words = Some((text, latency_ms)); // checked once its words are understood
+            if let Some(step) = self.early.as_ref().filter(|e| e.ended).map(|e| e.step.clone()) {
+                let text = self.joined(&step, &text);
+                if let Some(early) = self.early.as_mut() {
+                    early.final_words = Some((text, latency_ms)); // checked once its words are understood
+                }
             }
             return;
         };
+        let text = join(&commit.carried, &text);
+        if commit.rejoined {
+            // The callee went on: these words now begin the answer they are completing.
+            if let Some(carry) = self.carry.as_mut().filter(|c| c.record == commit.record) {
+                carry.words = text;
+            }
+            return;
+        }
         if let Some(turn) = self.turns.get_mut(commit.record) {
             if !text.is_empty() {
                 turn.text = text.clone();
@@ -278,7 +317,7 @@ impl Controller {
     pub(super) fn take_check(&mut self, id: u64, classification: &Classification, tier: Tier, latency: Duration) -> Option<Commit> {
         let i = self.checks.iter().position(|c| c.check == Some(id))?;
         let commit = self.checks.remove(i);
-        if let Some(turn) = self.turns.get_mut(commit.record) {
+        if let Some(turn) = self.turns.get_mut(commit.record).filter(|_| !commit.rejoined) {
             turn.intent = Some(classification.intent);
             turn.confidence = classification.confidence;
             turn.entities = classification.entities.iter().map(|e| e.to_string()).collect();
@@ -294,6 +333,9 @@ impl Controller {
     pub(super) fn on_check(&mut self, id: u64, classification: Classification, tier: Tier, latency: Duration, now: Instant, actions: &mut Vec<Action>) {
         let Some(commit) = self.take_check(id, &classification, tier, latency) else { return };
         let intent = classification.intent;
+        if commit.rejoined {
+            return; // understood again with what the callee said after it
+        }
         if intent == commit.intent {
             actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step, how: "confirmed" }));
             return;
@@ -334,11 +376,80 @@ impl Controller {
         true
     }
 
+    /// Records a voice answer and follows its transition; until the callee is heard again, the
+    /// reply can be taken back (`rejoin`). A callee already talking again at that step, or whose
+    /// next words at it are still being recognized, is not done: no reply starts.
+    pub(super) fn answer_turn(&mut self, turn: &PendingTurn, classification: &Classification, tier: Tier, latency: Duration, before: Checkpoint, now: Instant, actions: &mut Vec<Action>) {
+        let record = self.turns.len();
+        self.record_answer(turn, classification, tier, latency, now, actions);
+        self.carry = None;
+        self.reopen = Some(Reopen { record, before, at: now });
+        let went_on = self.speaking || self.finals_due.iter().any(|d| d.kind == DueKind::Answer && d.step == turn.step);
+        if went_on && self.rejoins(now) {
+            return self.rejoin(now, actions);
+        }
+        self.route(classification.intent, classification.topic, now, actions);
+    }
+
+    /// The callee starts talking again so soon after the reply to their answer started that they
+    /// were not done (nothing else was answered since; an opt-out is never taken back).
+    pub(super) fn rejoins(&self, now: Instant) -> bool {
+        let Some(reopen) = self.reopen.as_ref() else { return false };
+        let window = Duration::from_millis(u64::from(self.turn_config.rejoin_ms));
+        self.asr_enabled
+            && !window.is_zero()
+            && now.saturating_duration_since(reopen.at) <= window
+            && self.turns.len() == reopen.record + 1
+            && self.turns[reopen.record].intent.is_some_and(|i| i != Intent::DoNotCall)
+    }
+
+    /// Takes the reply back: the call returns to the step answered, and what the callee says now
+    /// is understood after the words they had said.
+    pub(super) fn rejoin(&mut self, now: Instant, actions: &mut Vec<Action>) {
+        let Some(Reopen { record, before, .. }) = self.reopen.take() else { return };
+        actions.push(Action::Event(CallEvent::TurnChecked { step: before.step.clone(), how: "rejoined" }));
+        self.stop_reply(actions);
+        self.queue.clear();
+        for commit in self.commits.iter_mut().chain(self.checks.iter_mut()).filter(|c| c.record == record) {
+            commit.rejoined = true;
+        }
+        let words = self.turns.get(record).map(|t| t.text.clone()).unwrap_or_default();
+        self.turns.truncate(record);
+        self.carry = Some(Carry { step: before.step.clone(), words, record });
+        before.restore(self);
+        self.listen_deadline = None;
+        self.processing_since = None;
+        if self.speaking {
+            self.phase = Phase::Listening;
+        } else {
+            self.start_processing(now); // the rest is said, its final is on its way
+        }
+    }
+
+    /// The words a reopened answer at `step` carries, if any.
+    pub(super) fn carry_for(&self, step: &str) -> Option<&Carry> {
+        self.carry.as_ref().filter(|c| c.step == step)
+    }
+
+    /// `text` said at `step`, after the words of the answer it continues.
+    pub(super) fn joined(&self, step: &str, text: &str) -> String {
+        join(self.carry_for(step).map_or("", |c| c.words.as_str()), text)
+    }
+
     /// Shadow mode: whether the final's intent is the one the pause's words had.
     pub(super) fn compare_shadow(&mut self, intent: Intent, actions: &mut Vec<Action>) {
         if let Some(at_pause) = self.shadow_intent.take() {
             let how = if at_pause == intent { "shadow_agreed" } else { "shadow_disagreed" };
             actions.push(Action::Event(CallEvent::TurnChecked { step: self.step.clone(), how }));
         }
+    }
+}
+
+/// Two parts of one answer, either possibly empty.
+fn join(first: &str, then: &str) -> String {
+    match (first.is_empty(), then.is_empty()) {
+        (true, _) => then.to_string(),
+        (_, true) => first.to_string(),
+        _ => format!("{first} {then}"),
     }
 }

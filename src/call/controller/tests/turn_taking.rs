@@ -259,3 +259,121 @@ fn an_opt_out_with_the_llm_when_the_callee_hangs_up_still_counts() {
         assert_eq!(log.last().map(String::as_str), Some("end HANGUP do_not_call"), "final first: {final_first}: {log:?}");
     }
 }
+
+/// The callee took a breath after "oui" and goes on while the reply starts.
+#[test]
+fn a_callee_who_goes_on_as_the_reply_starts_is_one_answer() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.pause_after("oui");
+    call.turn_ends(100);
+    assert_eq!(call.take_log(), ["end turn after 300", "intent positive", "end turn after 200", "turn end complete adaptive 200 ms", "play p-q1"]);
+    let t = call.at(400);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    assert_eq!(call.take_log(), ["check rejoined", "stop"], "the reply is taken back, not barged in on");
+    assert_eq!((call.c.step(), call.c.phase(), call.c.turns().len()), ("hello", Phase::Listening, 0));
+    // The first part's final comes in meanwhile: it only completes the words carried.
+    call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(80) });
+    assert!(call.take_log().is_empty());
+    call.pause(2, 700, "rappelez-moi demain");
+    assert_eq!(call.take_log(), ["end turn after 300", "intent callback", "end turn after 200"], "understood with its first part");
+    call.turn_ends(100);
+    assert_eq!(call.take_log(), ["turn end complete adaptive 200 ms", "play p-cb"]);
+    call.send(Input::Final { text: "rappelez-moi demain".into(), latency: Duration::from_millis(80) });
+    assert_eq!(call.take_log(), ["check confirmed"]);
+    let turns = call.c.turns();
+    assert_eq!((turns.len(), turns[0].step.as_str(), turns[0].text.as_str(), turns[0].intent), (1, "hello", "oui rappelez-moi demain", Some(Intent::Callback)));
+    assert_eq!(call.c.callback_text(), Some("oui rappelez-moi demain"));
+}
+
+#[test]
+fn the_first_parts_final_arriving_late_still_heads_the_answer() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.pause_after("oui");
+    call.turn_ends(100);
+    let t = call.at(400);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.at(700);
+    call.send(Input::SpeechEnded); // no pause answered: the final decides
+    call.take_log();
+    call.send(Input::Final { text: "oui oui".into(), latency: Duration::from_millis(80) });
+    assert!(call.take_log().is_empty(), "the first part's final");
+    call.send(Input::Final { text: "mais pas maintenant rappelez-moi demain".into(), latency: Duration::from_millis(80) });
+    assert_eq!(call.take_log(), ["intent callback", "play p-cb"]);
+    assert_eq!(call.c.turns()[0].text, "oui oui mais pas maintenant rappelez-moi demain");
+}
+
+#[test]
+fn a_callee_heard_later_answers_the_reply_and_an_opt_out_is_never_taken_back() {
+    // Past the window: an interruption of the next question, which it answers.
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.pause_after("oui");
+    call.turn_ends(100);
+    let t = call.at(1200);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    assert_eq!(call.take_log().last().unwrap(), "barge-in speech");
+    assert_eq!((call.c.step(), call.c.turns().len()), ("q1", 1));
+
+    // An opt-out: the callee going on is heard over its goodbye, the opt-out stands.
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.pause_after("ne m'appelez plus");
+    call.turn_ends(100);
+    assert_eq!(call.take_log().last().unwrap(), "play p-dnc");
+    let t = call.at(300);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    assert!(!call.take_log().contains(&"check rejoined".to_string()));
+    assert_eq!(call.c.turns()[0].intent, Some(Intent::DoNotCall));
+
+    // rejoin_ms = 0: never.
+    let now = Instant::now();
+    let config = TurnConfig { rejoin_ms: 0, ..TurnConfig::default() };
+    let mut call = Call { c: Controller::new(scenario(), true, now).with_turn_config(config), now, log: Vec::new(), deferred: None };
+    let actions = call.c.start(now);
+    call.apply(actions);
+    call.pause_after("oui");
+    call.turn_ends(100);
+    let t = call.at(300);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    assert_eq!(call.take_log().last().unwrap(), "barge-in speech");
+}
+
+/// With the fixed hangover the reply waits for the final; going on over it is one answer too.
+#[test]
+fn fixed_mode_rejoins_the_answer_its_reply_followed() {
+    let mut call = Call::with_mode(Mode::Fixed);
+    call.answer("oui");
+    assert_eq!(call.take_log(), ["intent positive", "play p-q1"]);
+    call.speak();
+    assert_eq!(call.take_log(), ["check rejoined", "stop"]);
+    call.send(Input::Final { text: "mais pas maintenant rappelez-moi demain".into(), latency: Duration::from_millis(40) });
+    assert_eq!(call.take_log(), ["intent callback", "play p-cb"]);
+    let turns = call.c.turns();
+    assert_eq!((turns.len(), turns[0].text.as_str()), (1, "oui mais pas maintenant rappelez-moi demain"));
+}
+
+/// The callee goes on while their first part is still being understood: no reply starts, and the
+/// rest is not lost as words said over a prompt.
+#[test]
+fn a_callee_who_goes_on_before_the_reply_starts_is_one_answer() {
+    for ended_before_understood in [false, true] {
+        let mut call = Call::with_mode(Mode::Fixed);
+        call.deferred = Some(Vec::new());
+        call.answer("oui");
+        let t = call.at(300);
+        call.send(Input::SpeechStarted { confirmed_at: t });
+        if ended_before_understood {
+            call.at(800);
+            call.send(Input::SpeechEnded);
+        }
+        call.understand("oui");
+        assert_eq!(call.take_log(), ["intent positive (oui)", "check rejoined"], "nothing played");
+        assert_eq!((call.c.step(), call.c.turns().len()), ("hello", 0));
+        if !ended_before_understood {
+            call.at(800);
+            call.send(Input::SpeechEnded);
+        }
+        call.send(Input::Final { text: "mais rappelez-moi demain".into(), latency: Duration::from_millis(40) });
+        call.understand("oui mais rappelez-moi demain");
+        assert_eq!(call.take_log(), ["intent callback (oui mais rappelez-moi demain)", "play p-cb"]);
+        assert_eq!(call.c.turns().len(), 1);
+    }
+}
