@@ -111,7 +111,7 @@ fn generate_bindings(include_dir: &Path) {
              |ast_answer|ast_check_hangup|pbx_builtin_setvar_helper|ast_channel_name|ast_channel_uniqueid\
              |ast_channel_language|ast_channel_stream|ast_channel_streamid|ast_channel_timingfunc|ast_channel_sched\
              |ast_channel_rawreadformat|ast_set_read_format|ast_format_get_sample_rate|ast_format_get_name\
-             |ast_streamfile|ast_stopstream|ast_fileexists|ast_waitfor|ast_read|ast_frame_free|ast_sched_runq|ast_sched_wait\
+             |ast_streamfile|ast_stopstream|ast_seekstream|ast_ratestream|ast_fileexists|ast_waitfor|ast_read|ast_frame_free|ast_sched_runq|ast_sched_wait\
              |ast_audiohook_init|ast_audiohook_attach|ast_audiohook_remove|ast_audiohook_destroy\
              |__ast_manager_event_multichan|ast_http_uri_link|ast_http_uri_unlink|ast_http_error",
         )

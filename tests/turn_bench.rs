@@ -9,7 +9,7 @@
 //! - **end delay** on short complete answers ("oui", "non merci", ...): from the last sample of
 //!   speech to the moment the turn is declared over (the part of the reaction the rule decides);
 //! - **barge-in**: over a prompt, when a real interruption is confirmed (the prompt stops) and
-//!   whether a cough, a "hm" or a click stops it.
+//!   whether a cough, a "hm" or a click stops it; a "hm" that stops it, how soon it resumes.
 //!
 //! The words at a pause are the words said before the moment it is reported (the first part, or
 //! the whole answer after its end; inside a part, its words in proportion of its time): a perfect
@@ -101,9 +101,10 @@ const PAUSES_MS: &[u32] = &[300, 400, 500, 600, 700];
 /// Interruptions over a prompt (the prompt must stop) and sounds that must not stop it.
 const INTERRUPTIONS: &[&str] = &["non attendez", "excusez-moi mais", "pardon", "oui oui c'est bon", "non merci"];
 
-/// A sound that is not an interruption: espeak-ng's "hum" and "hmm" (backchannels), a cough (a
-/// shaped burst of pink noise, once or twice), a click (5 ms).
-fn not_interruptions(voice: &str, speed: u32) -> Vec<(&'static str, Vec<i16>)> {
+/// A sound that is not an interruption, with the words a recognizer would find in it:
+/// espeak-ng's "hum" and "hmm" and a closed-mouth hum (a 120 Hz buzz low-passed at 400 Hz:
+/// "mmh") as backchannels, a cough (a shaped burst of pink noise, once or twice), a click (5 ms).
+fn not_interruptions(voice: &str, speed: u32) -> Vec<(&'static str, &'static str, Vec<i16>)> {
     let synth = |args: &[&str]| -> Vec<i16> {
         let out = std::env::temp_dir().join(format!("minibot-turn-bench-{}-synth.raw", std::process::id()));
         let ok = Command::new("sox").args(["-n", "-t", "raw", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"]).arg(&out).args(args).status().expect("sox").success();
@@ -116,30 +117,51 @@ fn not_interruptions(voice: &str, speed: u32) -> Vec<(&'static str, Vec<i16>)> {
     double.extend(std::iter::repeat_n(0, 1200));
     double.extend_from_slice(&cough);
     vec![
-        ("hum", tts("hum", voice, speed)),
-        ("hmm", tts("hmm", voice, speed)),
-        ("cough", cough),
-        ("double cough", double),
-        ("click", synth(&["synth", "0.005", "square", "1000", "gain", "-3"])),
+        ("hum", "hum", tts("hum", voice, speed)),
+        ("hmm", "hmm", tts("hmm", voice, speed)),
+        ("mmh", "mmh", synth(&["synth", "0.45", "sawtooth", "120", "lowpass", "400", "fade", "q", "0.05", "0.45", "0.1", "gain", "-3"])),
+        ("cough", "", cough),
+        ("double cough", "", double),
+        ("click", "", synth(&["synth", "0.005", "square", "1000", "gain", "-3"])),
     ]
 }
 
-/// When the segmenter confirms speech (the prompt stops) after a sound starting at 1 s of line
-/// noise, in ms from the sound's start; None if it never does.
-fn stop_after(sound: &[i16], snr_db: f64, rng: &mut Rng) -> Option<u64> {
+/// What a sound over a prompt does: the prompt stops `stop_ms` after the sound starts, and, when
+/// the sound's words only say "go on" (a hum: at the first pause, with a perfect recognizer) or
+/// hold none (a noise: at the end of its turn, before the recognizer's final), resumes
+/// `resume_gap_ms` after it stopped.
+struct OverPrompt {
+    stop_ms: u64,
+    resume_gap_ms: Option<u64>,
+}
+
+fn over_prompt(sound: &[i16], words: &str, snr_db: f64, rng: &mut Rng) -> Option<OverPrompt> {
+    let turn = TurnConfig::default();
     let (audio, spans) = telephone(&[(sound, 0)], snr_db, rng);
     let mut classifier = FrameClassifier::new(RATE).unwrap();
     let mut segmenter = Segmenter::new(SegmenterConfig::default(), RATE);
     let (mut events, mut frames) = (Vec::new(), Vec::new());
     classifier.push(&audio, |frame, voiced| frames.push((frame.to_vec(), voiced)));
+    let mut stopped_at = None;
     for (frame, voiced) in frames {
         segmenter.push(&frame, voiced, &mut events);
-        if let Some(SegmentEvent::Started { confirmed_ms, .. }) = events.iter().find(|e| matches!(e, SegmentEvent::Started { .. })) {
-            return Some(confirmed_ms.saturating_sub(spans[0].0));
+        for event in events.drain(..) {
+            let resumed_at = match event {
+                SegmentEvent::Started { confirmed_ms, .. } if stopped_at.is_none() => {
+                    stopped_at = Some(confirmed_ms);
+                    None
+                }
+                SegmentEvent::Paused { .. } if turn.is_backchannel(words) => Some(segmenter.now_ms()),
+                SegmentEvent::Ended { confirmed_ms, .. } if words.is_empty() || turn.is_backchannel(words) => Some(confirmed_ms),
+                SegmentEvent::Ended { .. } => return stopped_at.map(|at| OverPrompt { stop_ms: at.saturating_sub(spans[0].0), resume_gap_ms: None }),
+                _ => None,
+            };
+            if let (Some(stop), Some(resume)) = (stopped_at, resumed_at) {
+                return Some(OverPrompt { stop_ms: stop.saturating_sub(spans[0].0), resume_gap_ms: Some(resume.saturating_sub(stop)) });
+            }
         }
-        events.clear();
     }
-    None
+    stopped_at.map(|at| OverPrompt { stop_ms: at.saturating_sub(spans[0].0), resume_gap_ms: None })
 }
 
 /// A setting compared: the segmenter's and the end-of-turn rule's.
@@ -420,21 +442,32 @@ fn main() {
     // Barge-in, with the segmenter's defaults (the onset does not depend on the end-of-turn rule).
     let mut stops = Vec::new();
     let mut missed_interruptions = 0;
-    let mut false_stops: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut resumed_interruptions = 0;
+    // Per sound: trials, prompts paused then resumed, prompts stopped for good, resume gaps.
+    let mut false_stops: BTreeMap<&str, (usize, usize, usize, Vec<f64>)> = BTreeMap::new();
     for &set in &sets {
         for voice in SPLITS[set].voices {
             for &speed in SPEEDS {
                 for text in INTERRUPTIONS {
                     let clip = tts(text, voice, speed);
-                    match stop_after(&clip, 25.0 + 10.0 * rng.next(), &mut rng) {
-                        Some(ms) => stops.push(ms as f64),
+                    match over_prompt(&clip, text, 25.0 + 10.0 * rng.next(), &mut rng) {
+                        Some(OverPrompt { stop_ms, resume_gap_ms: None }) => stops.push(stop_ms as f64),
+                        Some(OverPrompt { resume_gap_ms: Some(_), .. }) => resumed_interruptions += 1,
                         None => missed_interruptions += 1,
                     }
                 }
-                for (name, sound) in not_interruptions(voice, speed) {
-                    let stopped = stop_after(&sound, 25.0 + 10.0 * rng.next(), &mut rng).is_some();
+                for (name, words, sound) in not_interruptions(voice, speed) {
+                    let heard = over_prompt(&sound, words, 25.0 + 10.0 * rng.next(), &mut rng);
                     let tally = false_stops.entry(name).or_default();
-                    (tally.0, tally.1) = (tally.0 + usize::from(stopped), tally.1 + 1);
+                    tally.0 += 1;
+                    match heard {
+                        None => {}
+                        Some(OverPrompt { resume_gap_ms: Some(gap), .. }) => {
+                            tally.1 += 1;
+                            tally.3.push(gap as f64);
+                        }
+                        Some(OverPrompt { resume_gap_ms: None, .. }) => tally.2 += 1,
+                    }
                 }
             }
         }
@@ -468,11 +501,20 @@ fn main() {
     }
     let (median, p95) = (percentile(&mut stops, 0.5), percentile(&mut stops, 0.95));
     out += &format!(
-        "**barge-in over a prompt** (the sets above' voices; `[vad] onset_ms` 200): a real interruption stops the prompt {median:.0} / {p95:.0} ms (median / p95) after its first sample, {} of {} interruptions heard ({missed_interruptions} missed), plus the channel's stop ({}); prompts stopped by sounds that are not interruptions: {}\n\n",
+        "**barge-in over a prompt** (the sets above' voices; `[vad] onset_ms` 200): a real interruption stops the prompt {median:.0} / {p95:.0} ms (median / p95) after its first sample, {} of {} interruptions heard ({missed_interruptions} missed, {resumed_interruptions} taken for a backchannel), plus the channel's stop ({}).\n\n\
+        Sounds that are not interruptions (the words a perfect recognizer finds in them decide; a noise resumes at the end of its turn, before the recognizer's final, which adds its own delay):\n\n\
+        | sound | trials | prompt never stopped | paused, then resumed | stopped, not resumed within 1.5 s | gap before the resume (median / p95 ms) |\n| --- | --- | --- | --- | --- | --- |\n{}\n",
         stops.len(),
-        stops.len() + missed_interruptions,
+        stops.len() + missed_interruptions + resumed_interruptions,
         "`MiniBotBargeIn` StopDelayMs, a few ms in `make bench`",
-        false_stops.iter().map(|(name, (stopped, of))| format!("{name} {stopped}/{of}")).collect::<Vec<_>>().join(", ")
+        false_stops
+            .iter_mut()
+            .map(|(name, (of, resumed, stopped, gaps))| {
+                let gap = if gaps.is_empty() { "-".to_string() } else { format!("{:.0} / {:.0}", percentile(gaps, 0.5), percentile(gaps, 0.95)) };
+                format!("| {name} | {of} | {} | {resumed} | {stopped} | {gap} |", *of - *resumed - *stopped)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     print!("{out}");
     support::write_benchmarks("turn-end", "End of turn: premature cuts and end delay (`make turn-bench`, issue 21)", &out);

@@ -4,7 +4,8 @@
 //! do). What is checked is order and causality, never a duration: the reply starts on the words at
 //! the pause, before the turn's final result; a callee who pauses after "et" is not cut; a final
 //! that means something else stops the reply and re-routes the turn, and the stored turn keeps
-//! the final's words.
+//! the final's words; a callee who goes on as the reply starts is one answer (rejoined); a "hum"
+//! over a prompt resumes it and answers nothing.
 
 mod support;
 
@@ -151,4 +152,16 @@ fn turns_end_on_their_words_at_a_pause_and_a_final_that_disagrees_corrects_cours
     }
     assert_eq!(count(&db, &format!("{rows} AND c.step = 'hello' AND c.text = 'oui mais rappelez-moi demain' AND c.intent = 'callback'")), 1, "{trace3}");
     assert_eq!(count(&db, &format!("{rows} AND c.step = 'q1'")), 0, "{trace3}");
+
+    // 4. A "hum" over the greeting: the prompt stops at the voice (it might be an interruption),
+    // resumes once the words are only a hum, and the answer after it is the greeting's one turn.
+    let answers = vec![speech(&asterisk, "t-hum", "fr", "hum").0, speech(&asterisk, "t-yes", "fr", "oui je vous écoute").0];
+    let events = call(&asterisk, 3, &answers, &["hum", "oui je vous écoute"]);
+    let trace4 = trace(&events);
+    let stop = find(&events, 0, |e| e.is("MiniBotBargeIn") && e.get("Step") == Some("hello")).unwrap_or_else(|| panic!("the hum did not stop the prompt:\n{trace4}"));
+    let hum = find(&events, stop, |e| e.is("MiniBotTurnCheck") && e.get("How") == Some("backchannel")).unwrap_or_else(|| panic!("not a backchannel:\n{trace4}"));
+    let resumed = find(&events, hum, |e| e.is("MiniBotPrompt") && e.get("Step") == Some("hello") && e.get("State") == Some("started"));
+    assert!(resumed.is_some(), "the greeting did not resume:\n{trace4}");
+    let intents: Vec<(&str, &str)> = events.iter().filter(|e| e.is("MiniBotIntent")).map(|e| (e.get("Step").unwrap(), e.get("Intent").unwrap())).collect();
+    assert_eq!(intents.first(), Some(&("hello", "positive")), "the hum answered nothing:\n{trace4}");
 }

@@ -153,6 +153,21 @@ impl Channel {
         }
     }
 
+    /// Starts playing a sound file `from_ms` into it (a prompt resumed where it was stopped), as
+    /// Asterisk's own pause and restart do (`ast_control_streamfile`).
+    pub fn start_playback_from(&self, file: &str, from_ms: u64) -> Result<(), String> {
+        self.start_playback(file)?;
+        // SAFETY: the channel is alive and we are its thread; the stream was just opened.
+        unsafe {
+            let stream = sys::ast_channel_stream(self.raw.as_ptr());
+            if !stream.is_null() {
+                let samples = from_ms as i64 * i64::from(sys::ast_ratestream(stream)) / 1000;
+                sys::ast_seekstream(stream, samples as _, libc::SEEK_SET);
+            }
+        }
+        Ok(())
+    }
+
     /// True while a started file still has audio to send (app_speech_utils' test).
     pub fn is_playing(&self) -> bool {
         // SAFETY: the channel is alive.

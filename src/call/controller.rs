@@ -91,6 +91,8 @@ impl Default for CallLimits {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Play(String),
+    /// A prompt stopped for a backchannel, played again from `from_ms`.
+    PlayFrom { file: String, from_ms: u64 },
     StopPrompt,
     /// Ask the intent service what `text` means at this step; its answer names `turn`.
     Classify { turn: u64, text: String, context: Arc<StepContext> },
@@ -140,6 +142,8 @@ pub enum CallEvent {
     /// "corrected" (stopped and re-routed), "kept" (the call had moved on), "sticky" (its opt-out
     /// or callback applied), "last_words"; in shadow mode "shadow_agreed", "shadow_disagreed" and
     /// "shadow_cut" (the callee went on after the moment the adaptive end would have cut them).
+    /// Any answer: "rejoined" (the callee went on as its reply started: the reply was taken back,
+    /// both parts are one answer). Over a prompt: "backchannel" (only "hm": the prompt resumed).
     TurnChecked { step: String, how: &'static str },
 }
 
@@ -240,7 +244,23 @@ pub struct Controller {
     reopen: Option<turn_taking::Reopen>,
     /// A reopened answer's words: the part the callee says now continues them.
     carry: Option<turn_taking::Carry>,
+    /// The prompt the callee's voice stopped: it resumes if they only said "hm".
+    held: Option<Held>,
 }
+
+/// A prompt stopped by the callee's voice, as it was.
+#[derive(Debug, Clone, PartialEq)]
+struct Held {
+    file: String,
+    played_ms: u64,
+    /// Prompts that were to follow it.
+    queue: VecDeque<String>,
+    barged_in: bool,
+}
+
+/// A resumed prompt starts this much before where it was stopped: the word the callee spoke over
+/// is heard again (a person picks up their sentence the same way).
+const RESUME_REWIND_MS: u64 = 500;
 
 impl Controller {
     pub fn new(scenario: Arc<Scenario>, asr_enabled: bool, now: Instant) -> Controller {
@@ -278,6 +298,7 @@ impl Controller {
             pause_answers: 0,
             reopen: None,
             carry: None,
+            held: None,
         }
     }
 
@@ -346,7 +367,7 @@ impl Controller {
                 self.last_partial = text.clone();
                 actions.push(Action::Event(CallEvent::Partial { step: self.step.clone(), text: text.clone() }));
                 if at_pause {
-                    self.on_pause_words(text, &mut actions);
+                    self.on_pause_words(text, now, &mut actions);
                 }
             }
             Input::Final { text, latency } => self.on_final(text, latency, now, &mut actions),
@@ -602,6 +623,9 @@ impl Controller {
                 self.start_processing(now);
                 self.ask(PendingTurn { id: 0, text, asr_ms: latency_ms, step: due.step, late: false }, actions);
             }
+            DueKind::Answer if self.held.is_some() && (text.is_empty() || self.turn_config.is_backchannel(&text)) && !self.awaits_answer() => {
+                self.resume(now, actions);
+            }
             DueKind::Answer if text.is_empty() => {
                 // Noise that passed the onset: keep waiting for a real answer.
                 if self.phase == Phase::Processing && !self.awaits_answer() {
@@ -749,6 +773,7 @@ impl Controller {
         };
         self.pending.retain(|p| p.late); // keys answer the turn; late ones still count
         self.carry = None;
+        self.held = None;
         if !self.early.as_ref().is_some_and(|e| e.is_ended()) {
             self.early = None;
         }
@@ -893,6 +918,9 @@ impl Controller {
     fn barge_in(&mut self, now: Instant, stop_delay: Duration, by: &'static str, actions: &mut Vec<Action>) {
         let file = self.playing.take().unwrap_or_default();
         let played_ms = self.prompt_started.map_or(0, |t| ms(now - t));
+        if by == "speech" && self.current().listen_ms > 0 {
+            self.held = Some(Held { file: file.clone(), played_ms, queue: self.queue.clone(), barged_in: self.barged_in });
+        }
         actions.push(Action::StopPrompt);
         actions.push(Action::Event(CallEvent::BargeIn {
             step: self.step.clone(),
@@ -974,17 +1002,32 @@ impl Controller {
     }
 
     fn play(&mut self, file: String, now: Instant, actions: &mut Vec<Action>) {
+        self.start_prompt(file, 0, now, actions);
+    }
+
+    /// The prompt the callee only hummed over plays on, from a little before where it stopped.
+    fn resume(&mut self, now: Instant, actions: &mut Vec<Action>) {
+        let Some(held) = self.held.take() else { return };
+        actions.push(Action::Event(CallEvent::TurnChecked { step: self.step.clone(), how: "backchannel" }));
+        self.queue = held.queue;
+        self.barged_in = held.barged_in;
+        self.processing_since = None;
+        self.start_prompt(held.file, held.played_ms.saturating_sub(RESUME_REWIND_MS), now, actions);
+    }
+
+    fn start_prompt(&mut self, file: String, from_ms: u64, now: Instant, actions: &mut Vec<Action>) {
         // The bot speaks: no pause is being decided (a turn already ended still is answered).
         if !self.early.as_ref().is_some_and(|e| e.is_ended()) {
             self.early = None;
         }
         self.carry = None; // what the callee says next answers this
+        self.held = None;
         self.phase = Phase::Responding;
         self.listen_deadline = None;
         self.prompt_started = Some(now);
         self.playing = Some(file.clone());
         actions.push(Action::Event(CallEvent::PromptStarted { step: self.step.clone(), file: file.clone() }));
-        actions.push(Action::Play(file));
+        actions.push(if from_ms == 0 { Action::Play(file) } else { Action::PlayFrom { file, from_ms } });
     }
 
     fn end(&mut self, status: CallStatus, outcome: Outcome, actions: &mut Vec<Action>) {

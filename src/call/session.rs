@@ -362,6 +362,11 @@ impl Session {
                     out.extend(self.machine(status, now));
                 }
                 Action::End { status, outcome } => out.extend(self.end(status, outcome)),
+                // A prompt resumed after a "hm" answers nothing: no reaction to measure.
+                Action::PlayFrom { file, from_ms } => {
+                    self.reaction_from = None;
+                    out.push(Action::PlayFrom { file, from_ms });
+                }
                 other => out.push(other),
             }
         }

@@ -303,6 +303,17 @@ fn drive(channel: &Channel, bot: &Bot, live: &LiveCall, session: &mut Session, m
                         answered.push(Input::PromptFailed);
                     }
                 },
+                Action::PlayFrom { file, from_ms } => match channel.start_playback_from(&file, from_ms) {
+                    Ok(()) => {
+                        playing = true;
+                        answered.push(Input::PromptStarted);
+                    }
+                    Err(_) => {
+                        // Stopped for good: the call goes on as after the barge-in.
+                        playing = false;
+                        answered.push(Input::PromptFailed);
+                    }
+                },
                 Action::StopPrompt => {
                     channel.stop_playback();
                     playing = false;
@@ -525,7 +536,7 @@ fn emit(channel: &Channel, live: &LiveCall, e: CallEvent) {
         }
         CallEvent::TurnChecked { step, how } => {
             crate::obs::prom::RECORDED.turn_checks.inc(&[how]);
-            if how == "corrected" || how == "shadow_disagreed" || how == "shadow_cut" {
+            if matches!(how, "corrected" | "shadow_disagreed" | "shadow_cut" | "rejoined") {
                 log::info!("MiniBot on {}: the turn at step {step} decided at a pause: {how}", channel.name());
             }
             event(channel, "MiniBotTurnCheck", &[("Step", step), ("How", how.into())])

@@ -69,6 +69,9 @@ pub struct TurnConfig {
     /// not done (a comma pause taken for the end): the reply stops and both parts are one answer.
     /// 0: never.
     pub rejoin_ms: u32,
+    /// Sounds a listener makes to say "go on" ("hm", "mmh"): heard over a prompt, they do not
+    /// answer it, and the prompt resumes.
+    pub backchannel_words: Vec<String>,
 }
 
 /// Hesitations, conjunctions, subject pronouns, articles, prepositions and the like: a turn whose
@@ -77,6 +80,9 @@ const CONTINUING: &str = "euh heu hum bah ben et mais ou donc car parce que qu p
     quand lorsque je j tu il elle on nous vous ils elles le la les l un une des du de d au aux \
     mon ma mes ton ta tes son sa ses notre nos votre vos leur leurs ce cet cette ces c ca \
     avec pour sans en dans sous chez par vers entre ne n me m te t se s y qui dont est suis";
+
+/// Hums only: "euh" or "ah" over a prompt often start a turn, and "oui" may be an answer.
+const BACKCHANNEL: &str = "hm hmm hmmm hum mh mhm mmh mm mmm";
 
 impl Default for TurnConfig {
     fn default() -> Self {
@@ -88,6 +94,7 @@ impl Default for TurnConfig {
             confident: 0.75,
             continuing_words: CONTINUING.split_whitespace().map(str::to_string).collect(),
             rejoin_ms: 1000,
+            backchannel_words: BACKCHANNEL.split_whitespace().map(str::to_string).collect(),
         }
     }
 }
@@ -106,6 +113,12 @@ impl TurnConfig {
             return Ending::Complete;
         }
         Ending::Unsure
+    }
+
+    /// Words that only say "go on" (none at all is not a backchannel: noise is not one).
+    pub fn is_backchannel(&self, words: &str) -> bool {
+        let tokens = tokens(words);
+        !tokens.is_empty() && tokens.iter().all(|t| self.backchannel_words.contains(t))
     }
 
     /// The silence after the last voiced frame that ends a turn of this kind (ms).
@@ -143,6 +156,9 @@ impl FromKeys for TurnConfig {
             "rejoin_ms" => self.rejoin_ms = key.number(0, 5000)?,
             "confident" => {
                 self.confident = key.value().parse().ok().filter(|c| (0.0..=1.0).contains(c)).ok_or_else(|| key.error(format!("'{}' is not a number from 0 to 1", key.value())))?
+            }
+            "backchannel_words" => {
+                self.backchannel_words = key.value().split(|c: char| c == ',' || c.is_whitespace()).flat_map(tokens).collect();
             }
             "continuing_words" => {
                 self.continuing_words = key.value().split(|c: char| c == ',' || c.is_whitespace()).flat_map(tokens).collect();

@@ -192,7 +192,7 @@ pub static RECORDED: Recorded = Recorded {
     ),
     turn_checks: CounterVec::new(
         "minibot_turn_checks_total",
-        "Turns decided at a pause, checked against the final text: confirmed, corrected, kept, sticky, last_words; shadow_agreed, shadow_disagreed, shadow_cut in shadow mode.",
+        "Turns decided at a pause, checked against the final text: confirmed, corrected, kept, sticky, last_words; shadow_agreed, shadow_disagreed, shadow_cut in shadow mode; rejoined (the callee went on as the reply started: one answer), backchannel (only \"hm\" over a prompt: it resumed).",
         &["how"],
     ),
 };

@@ -60,6 +60,7 @@ impl Call {
         for action in actions {
             match action {
                 Action::Play(f) => self.log.push(format!("play {f}")),
+                Action::PlayFrom { file, from_ms } => self.log.push(format!("resume {file} at {from_ms}")),
                 Action::StopPrompt => self.log.push("stop".into()),
                 Action::StopRecording => self.log.push("stop recording".into()),
                 Action::StartRecording => self.log.push("start recording".into()),

@@ -154,10 +154,13 @@ impl Controller {
     }
 
     /// The words at the pause: understood now (the LLM, if needed, is asked now too).
-    pub(super) fn on_pause_words(&mut self, text: String, actions: &mut Vec<Action>) {
+    pub(super) fn on_pause_words(&mut self, text: String, now: Instant, actions: &mut Vec<Action>) {
         self.pause_answers = (self.pause_answers + 1).min(self.pauses_heard);
         if self.pause_answers < self.pauses_heard {
             return; // the words at an earlier pause: the callee has said more since
+        }
+        if self.held.is_some() && self.phase == Phase::Listening && self.turn_config.is_backchannel(&text) {
+            return self.resume(now, actions); // "hm" over the prompt: it plays on
         }
         if self.early.as_ref().is_none_or(|e| e.asked.is_some()) {
             return;

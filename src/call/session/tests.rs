@@ -54,6 +54,7 @@ impl Call {
         for action in actions {
             self.log.push(match action {
                 Action::Play(file) => format!("play {file}"),
+                Action::PlayFrom { file, from_ms } => format!("resume {file} at {from_ms}"),
                 Action::StopPrompt => "stop".into(),
                 Action::StartRecording => "record".into(),
                 Action::StopRecording => "stop recording".into(),

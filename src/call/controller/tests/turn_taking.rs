@@ -377,3 +377,46 @@ fn a_callee_who_goes_on_before_the_reply_starts_is_one_answer() {
         assert_eq!(call.c.turns().len(), 1);
     }
 }
+
+/// "hm" over a question is a listener's "go on": the prompt stops at the voice's onset (it may be
+/// an interruption) and resumes, a little before where it stopped, once the words are only that.
+#[test]
+fn a_hum_over_a_prompt_resumes_it_and_answers_nothing() {
+    // Heard at its pause (adaptive).
+    let mut call = Call::with_mode(Mode::Adaptive);
+    let t = call.at(1500);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    assert_eq!(call.take_log(), ["stop", "barge-in speech"]);
+    call.pause(1, 200, "hm");
+    assert_eq!(call.take_log(), ["end turn after 300", "check backchannel", "resume p-hello at 1000"]);
+    call.at(200);
+    call.send(Input::SpeechEnded);
+    call.send(Input::Final { text: "hum".into(), latency: Duration::from_millis(40) });
+    assert!(call.take_log().is_empty(), "its final answers nothing");
+    call.at(2000);
+    call.send(Input::PromptFinished);
+    call.answer("oui");
+    assert_eq!(call.take_log(), ["intent positive", "play p-q1"]);
+    assert_eq!(call.c.turns().len(), 1, "the hum is not a turn");
+
+    // Heard in its final (fixed), or no words at all (a noise that passed the onset).
+    for words in ["mmh", ""] {
+        let mut call = Call::with_mode(Mode::Fixed);
+        let t = call.at(900);
+        call.send(Input::SpeechStarted { confirmed_at: t });
+        call.at(400);
+        call.send(Input::SpeechEnded);
+        call.send(Input::Final { text: words.into(), latency: Duration::from_millis(40) });
+        assert_eq!(call.take_log(), ["stop", "barge-in speech", "check backchannel", "resume p-hello at 400"], "{words:?}");
+        assert_eq!(call.c.phase(), Phase::Responding);
+    }
+
+    // A real interruption, or "hm" followed by words, is an answer.
+    let mut call = Call::with_mode(Mode::Fixed);
+    let t = call.at(1500);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.at(800);
+    call.send(Input::SpeechEnded);
+    call.send(Input::Final { text: "hm non merci".into(), latency: Duration::from_millis(40) });
+    assert_eq!(call.take_log(), ["stop", "barge-in speech", "intent negative", "play p-retry"]);
+}
