@@ -164,6 +164,8 @@ pub struct Segmenter {
     /// Pauses reported so far; the silence the call asked for to end the turn at the latest one.
     pause_seq: u64,
     turn_end_ms: Option<u32>,
+    /// A turn has just ended and the VAD has called every frame since voiced (its tail).
+    after_turn: bool,
 }
 
 impl Segmenter {
@@ -179,6 +181,7 @@ impl Segmenter {
             sample_rate,
             pause_seq: 0,
             turn_end_ms: None,
+            after_turn: false,
         }
     }
 
@@ -200,10 +203,20 @@ impl Segmenter {
         }
         match &mut self.state {
             State::Silence { voiced_run_ms, pitched_ms } => {
-                *voiced_run_ms = if voiced { *voiced_run_ms + FRAME_MS } else { 0 };
+                // The VAD library's tail after a turn that ended early (it can call the line's
+                // noise voiced for seconds after a voice) is not a voice starting: until it first
+                // says unvoiced, a frame at the noise floor neither counts for the onset nor
+                // breaks it.
+                self.after_turn &= voiced;
+                let at_floor = self.after_turn && self.floor.near(db, f64::from(self.config.tail_db));
+                *voiced_run_ms = match (voiced, at_floor) {
+                    (false, _) => 0,
+                    (true, true) => *voiced_run_ms,
+                    (true, false) => *voiced_run_ms + FRAME_MS,
+                };
                 if !voiced {
                     *pitched_ms = 0;
-                } else if self.config.onset_pitched_ms > 0 && periodicity(frame, self.sample_rate) >= PITCHED {
+                } else if !at_floor && self.config.onset_pitched_ms > 0 && periodicity(frame, self.sample_rate) >= PITCHED {
                     *pitched_ms += FRAME_MS;
                 }
                 let (run, pitched) = (*voiced_run_ms, *pitched_ms);
@@ -264,6 +277,7 @@ impl Segmenter {
         events.push(SegmentEvent::Ended { started_ms, last_voice_ms, confirmed_ms: self.now_ms });
         self.state = State::Silence { voiced_run_ms: 0, pitched_ms: 0 };
         self.turn_end_ms = None;
+        self.after_turn = true;
     }
 }
 
@@ -386,6 +400,38 @@ mod tests {
             assert!(periodicity(&noise, rate) < PITCHED, "{rate}: {}", periodicity(&noise, rate));
             assert_eq!(periodicity(&vec![0; n], rate), 0.0);
         }
+    }
+
+    /// A turn the call ended early, then the VAD library calling the line's quiet hum voiced for
+    /// a while (its tail): no new onset there (it used to start a turn right after the reply
+    /// began: a callee "going on" who had said nothing); a real voice after it: the usual onset.
+    #[test]
+    fn the_vad_tail_after_an_early_end_is_not_a_new_turn() {
+        let mut seg = Segmenter::new(SegmenterConfig::default(), 8000);
+        let mut events = Vec::new();
+        let tone = |amplitude: f64| -> Vec<i16> { (0..160).map(|i| ((i as f64 * 2.0 * std::f64::consts::PI * 125.0 / 8000.0).sin() * amplitude) as i16).collect() };
+        let (voice, hum) = (tone(8000.0), tone(60.0));
+        for _ in 0..25 {
+            seg.push(&hum, false, &mut events); // the line's floor
+        }
+        for _ in 0..30 {
+            seg.push(&voice, true, &mut events);
+        }
+        for _ in 0..5 {
+            seg.push(&hum, true, &mut events); // the pause, voiced for the VAD
+        }
+        let seq = events.iter().find_map(|e| if let SegmentEvent::Paused { seq, .. } = e { Some(*seq) } else { None }).expect("a pause");
+        seg.end_after(seq, 100, &mut events);
+        assert!(!seg.in_speech(), "ended early");
+        events.clear();
+        for _ in 0..50 {
+            seg.push(&hum, true, &mut events); // a second of the library's tail on a pitched hum
+        }
+        assert!(!events.iter().any(|e| matches!(e, SegmentEvent::Started { .. })), "the tail started a turn");
+        for _ in 0..10 {
+            seg.push(&voice, true, &mut events);
+        }
+        assert!(seg.in_speech(), "the callee who does go on is heard");
     }
 
     /// Voiced for the VAD but without a pitch (a cough): no onset; with a pitch: the usual one.
