@@ -165,6 +165,8 @@ struct Due {
     step: String,
     kind: DueKind,
     since: Instant,
+    /// The segment continues a reopened answer: its words follow the carried ones.
+    continues: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -246,6 +248,16 @@ pub struct Controller {
     carry: Option<turn_taking::Carry>,
     /// The prompt the callee's voice stopped: it resumes if they only said "hm".
     held: Option<Held>,
+    /// The prompt was resumed at a pause of the voice that stopped it: if that voice goes on,
+    /// it was not only a hum.
+    resumed_at_pause: bool,
+    /// Where in its file the prompt playing started (ms; a resumed prompt's offset).
+    prompt_from_ms: u64,
+    /// Answers routed so far: a reply is taken back only while its answer is the last one routed.
+    routes: u64,
+    /// Replies taken back since a prompt last played to its end (bounded: a voice that never
+    /// stops, a television, would otherwise keep every reply from starting).
+    rejoins_since_prompt: u32,
 }
 
 /// A prompt stopped by the callee's voice, as it was.
@@ -299,6 +311,10 @@ impl Controller {
             reopen: None,
             carry: None,
             held: None,
+            resumed_at_pause: false,
+            prompt_from_ms: 0,
+            routes: 0,
+            rejoins_since_prompt: 0,
         }
     }
 
@@ -339,6 +355,15 @@ impl Controller {
     pub fn callback_text(&self) -> Option<&str> {
         self.callback_text.as_deref()
     }
+    /// The next final result is a segment continuing a reopened answer (TEST FIXTURE: its words
+    /// were given whole with the answer's first part).
+    pub fn next_final_continues(&self) -> bool {
+        self.finals_due.front().is_some_and(|d| d.continues)
+    }
+    /// The callee is saying more of a reopened answer (TEST FIXTURE: no words of its own).
+    pub fn continuing(&self) -> bool {
+        self.speaking && self.phase != Phase::Responding && self.carry_for(&self.step).is_some()
+    }
 
     pub fn start(&mut self, now: Instant) -> Vec<Action> {
         let mut actions = Vec::new();
@@ -361,7 +386,7 @@ impl Controller {
             Input::PromptFinished | Input::PromptFailed => self.on_prompt_done(now, &mut actions),
             Input::SpeechStarted { confirmed_at } => self.on_speech_started(confirmed_at, now, &mut actions),
             Input::SpeechPaused { last_voice_at, seq } => self.on_pause(last_voice_at, seq, &mut actions),
-            Input::SpeechResumed => self.on_resume(&mut actions),
+            Input::SpeechResumed => self.on_resume(now, &mut actions),
             Input::SpeechEnded => return self.on_speech_ended(now, actions),
             Input::Partial { text, at_pause } => {
                 self.last_partial = text.clone();
@@ -442,14 +467,16 @@ impl Controller {
                 self.speaking = false;
                 actions.push(Action::Event(CallEvent::SpeechEnded { step: step.clone() }));
                 if self.asr_enabled {
-                    self.finals_due.push_back(Due { step, kind: DueKind::Answer, since: now });
+                    let continues = self.carry_for(&step).is_some();
+                    self.finals_due.push_back(Due { step, kind: DueKind::Answer, since: now, continues });
                 }
             }
             Input::Final { text, latency } => {
                 let text = text.trim().to_string();
                 let latency_ms = latency.as_secs_f64() * 1000.0;
-                let due = self.finals_due.pop_front().unwrap_or(Due { step, kind: DueKind::Answer, since: now });
+                let due = self.finals_due.pop_front().unwrap_or(Due { step, kind: DueKind::Answer, since: now, continues: false });
                 actions.push(Action::Event(CallEvent::Final { step: due.step.clone(), text: text.clone(), latency_ms }));
+                let text = if due.kind == DueKind::Committed { text } else { self.joined(&due.step, &text) };
                 match due.kind {
                     DueKind::Committed => self.check_final(text, latency_ms, actions),
                     DueKind::OverPrompt => {}
@@ -544,9 +571,10 @@ impl Controller {
             return;
         }
         let file = self.playing.take().unwrap_or_default();
-        let played_ms = self.prompt_started.map_or(0, |t| ms(now - t));
+        let played_ms = self.played_ms(now);
         actions.push(Action::Event(CallEvent::PromptFinished { step: self.step.clone(), file, played_ms }));
         self.prompt_started = None;
+        self.rejoins_since_prompt = 0;
         if let Some(next) = self.queue.pop_front() {
             self.play(next, now, actions);
         } else if self.current().listen_ms == 0 {
@@ -575,13 +603,14 @@ impl Controller {
         actions.push(Action::Event(CallEvent::SpeechEnded { step: step.clone() }));
         if let Some(answered) = self.asr_enabled.then(|| self.turn_ended_early(now, &mut actions)).flatten() {
             // Answered on the words at its pause: its final only checks that answer.
-            self.finals_due.push_back(Due { step: answered, kind: DueKind::Committed, since: now });
+            self.finals_due.push_back(Due { step: answered, kind: DueKind::Committed, since: now, continues: false });
             return actions;
         }
         if self.asr_enabled {
             // Every segment gets its final: say now what it will be.
             let kind = if self.phase == Phase::Responding { DueKind::OverPrompt } else { DueKind::Answer };
-            self.finals_due.push_back(Due { step, kind, since: now });
+            let continues = kind == DueKind::Answer && self.carry_for(&step).is_some();
+            self.finals_due.push_back(Due { step, kind, since: now, continues });
             if self.phase == Phase::Listening {
                 self.start_processing(now);
             }
@@ -604,7 +633,7 @@ impl Controller {
         let text = text.trim().to_string();
         let latency_ms = latency.as_secs_f64() * 1000.0;
         let default_kind = if self.phase == Phase::Responding { DueKind::OverPrompt } else { DueKind::Answer };
-        let due = self.finals_due.pop_front().unwrap_or(Due { step: step.clone(), kind: default_kind, since: now });
+        let due = self.finals_due.pop_front().unwrap_or(Due { step: step.clone(), kind: default_kind, since: now, continues: false });
         // Named by the step the words answered (the call may have moved on since).
         actions.push(Action::Event(CallEvent::Final { step: due.step.clone(), text: text.clone(), latency_ms }));
         match due.kind {
@@ -612,6 +641,7 @@ impl Controller {
             DueKind::OverPrompt => {} // not an answer to the prompt it was said over
             DueKind::GivenUp => {
                 // The text of a turn given up earlier: it still counts (see `on_late_intent`).
+                let text = self.joined(&due.step, &text);
                 if !text.is_empty() {
                     self.ask(PendingTurn { id: 0, text, asr_ms: latency_ms, step: due.step, late: true }, actions);
                 }
@@ -623,7 +653,7 @@ impl Controller {
                 self.start_processing(now);
                 self.ask(PendingTurn { id: 0, text, asr_ms: latency_ms, step: due.step, late: false }, actions);
             }
-            DueKind::Answer if self.held.is_some() && (text.is_empty() || self.turn_config.is_backchannel(&text)) && !self.awaits_answer() => {
+            DueKind::Answer if self.held.is_some() && (text.is_empty() || self.turn_config.is_backchannel(&text)) && !self.awaits_answer() && !self.speaking => {
                 self.resume(now, actions);
             }
             DueKind::Answer if text.is_empty() => {
@@ -708,6 +738,7 @@ impl Controller {
     /// reply stops and the call follows that step's transition for it, with its outcome.
     fn apply_sticky(&mut self, answered: &str, intent: Intent, now: Instant, actions: &mut Vec<Action>) {
         let target = self.scenario.step(answered).explicit(Trigger::Intent(intent)).map(str::to_string);
+        self.routes += 1;
         self.stop_reply(actions);
         self.sticky_outcome = Self::sticky_for(intent);
         self.go(target.as_deref(), now, actions);
@@ -753,6 +784,9 @@ impl Controller {
         if classification.intent == Intent::Callback {
             self.callback_text = Some(turn.text.clone());
         }
+        if self.carry.as_ref().is_some_and(|c| c.step == turn.step) {
+            self.carry = None; // the reopened answer is answered
+        }
     }
 
     fn on_dtmf(&mut self, digit: char, now: Instant, actions: &mut Vec<Action>) {
@@ -774,6 +808,7 @@ impl Controller {
         self.pending.retain(|p| p.late); // keys answer the turn; late ones still count
         self.carry = None;
         self.held = None;
+        self.rejoins_since_prompt = 0;
         if !self.early.as_ref().is_some_and(|e| e.is_ended()) {
             self.early = None;
         }
@@ -861,6 +896,7 @@ impl Controller {
     }
 
     fn route(&mut self, intent: Intent, topic: Option<Topic>, now: Instant, actions: &mut Vec<Action>) {
+        self.routes += 1;
         let trigger = Trigger::Intent(intent);
         match intent {
             Intent::AnsweringMachine => {
@@ -917,7 +953,7 @@ impl Controller {
 
     fn barge_in(&mut self, now: Instant, stop_delay: Duration, by: &'static str, actions: &mut Vec<Action>) {
         let file = self.playing.take().unwrap_or_default();
-        let played_ms = self.prompt_started.map_or(0, |t| ms(now - t));
+        let played_ms = self.played_ms(now);
         if by == "speech" && self.current().listen_ms > 0 {
             self.held = Some(Held { file: file.clone(), played_ms, queue: self.queue.clone(), barged_in: self.barged_in });
         }
@@ -992,6 +1028,9 @@ impl Controller {
             self.reprompts = 0;
             self.questions = 0;
         }
+        if self.carry.as_ref().is_some_and(|c| c.step != step) {
+            self.carry = None;
+        }
         self.step = step.to_string();
         self.barged_in = false;
         self.listen_deadline = None;
@@ -1015,16 +1054,22 @@ impl Controller {
         self.start_prompt(held.file, held.played_ms.saturating_sub(RESUME_REWIND_MS), now, actions);
     }
 
+    /// How far into its file the prompt playing is.
+    fn played_ms(&self, now: Instant) -> u64 {
+        self.prompt_started.map_or(0, |t| self.prompt_from_ms + ms(now - t))
+    }
+
     fn start_prompt(&mut self, file: String, from_ms: u64, now: Instant, actions: &mut Vec<Action>) {
         // The bot speaks: no pause is being decided (a turn already ended still is answered).
         if !self.early.as_ref().is_some_and(|e| e.is_ended()) {
             self.early = None;
         }
-        self.carry = None; // what the callee says next answers this
         self.held = None;
+        self.resumed_at_pause = false;
         self.phase = Phase::Responding;
         self.listen_deadline = None;
         self.prompt_started = Some(now);
+        self.prompt_from_ms = from_ms;
         self.playing = Some(file.clone());
         actions.push(Action::Event(CallEvent::PromptStarted { step: self.step.clone(), file: file.clone() }));
         actions.push(if from_ms == 0 { Action::Play(file) } else { Action::PlayFrom { file, from_ms } });

@@ -109,8 +109,6 @@ pub struct Session {
     stage: Stage,
     recorded: bool,
     fixture: VecDeque<FixtureTurn>,
-    /// Speech segments ended whose final result has not come yet.
-    finals_due: usize,
     speaking: bool,
     machine_reported: bool,
     /// The callee's last answer ended then, understood by that tier: the reaction they hear runs
@@ -130,7 +128,6 @@ impl Session {
             stage: Stage::AwaitingMachine,
             recorded: setup.recorded,
             fixture: setup.fixture,
-            finals_due: 0,
             speaking: false,
             machine_reported: false,
             reaction_from: None,
@@ -294,7 +291,6 @@ impl Session {
                     MediaEvent::SpeechPaused { last_voice_at, seq } => Some(Turn::SpeechPaused { last_voice_at, seq }),
                     MediaEvent::SpeechResumed => Some(Turn::SpeechResumed),
                     MediaEvent::SpeechEnded { last_voice_at, .. } => {
-                        self.finals_due += 1;
                         // Only an answer the bot waits for: not speech over a prompt it did not
                         // stop, nor a turn already answered at its pause. What the callee hears
                         // runs from their last word.
@@ -307,11 +303,6 @@ impl Session {
                 };
                 if let Some(turn) = turn {
                     let done = self.controller.handle(turn, now);
-                    if rejoined(&done) {
-                        // The segment starting continues the answer its fixture line gave whole;
-                        // the finals still due are earlier segments'.
-                        self.fixture_continues(1, self.finals_due);
-                    }
                     actions.extend(self.from_controller(done, now));
                 }
                 actions.extend(self.machine_during_call(now));
@@ -319,13 +310,21 @@ impl Session {
             }
             Input::Recognized(AsrEvent::Partial { text, heard_ms, at_pause }) => {
                 // The fixture's words as they would have grown, whatever the (Korean) model made of them.
-                let text = self.fixture.front_mut().map_or(text, |turn| turn.words_at(heard_ms, at_pause));
+                let text = match self.fixture.front_mut() {
+                    Some(_) if self.controller.continuing() => String::new(),
+                    Some(turn) => turn.words_at(heard_ms, at_pause),
+                    None => text,
+                };
                 Some(Turn::Partial { text, at_pause })
             }
             Input::Recognized(AsrEvent::Final { text, latency }) => {
-                // One fixture line per speech turn, whatever the (Korean) model made of it.
-                self.finals_due = self.finals_due.saturating_sub(1);
-                let text = self.fixture.pop_front().map_or(text, |turn| turn.final_text);
+                // One fixture line per answer, whatever the (Korean) model made of it: a segment
+                // continuing a reopened answer has no words of its own (its line gave them all).
+                let text = if self.controller.next_final_continues() && !self.fixture.is_empty() {
+                    String::new()
+                } else {
+                    self.fixture.pop_front().map_or(text, |turn| turn.final_text)
+                };
                 Some(Turn::Final { text, latency })
             }
             Input::Recognized(AsrEvent::Failed { reason }) => Some(Turn::AsrFailed(reason)),
@@ -342,25 +341,9 @@ impl Session {
         };
         if let Some(turn) = turn {
             let done = self.controller.handle(turn, now);
-            if rejoined(&done) {
-                // Understood while the callee went on: every segment since continues it.
-                self.fixture_continues(self.finals_due + usize::from(self.speaking), 0);
-            }
             actions.extend(self.from_controller(done, now));
         }
         actions
-    }
-
-    /// TEST FIXTURE: a fixture line gives an answer's words whole, however many segments the
-    /// callee's pauses cut it into: `segments` continuing an answer get no words of their own,
-    /// after the `after` segments still due.
-    fn fixture_continues(&mut self, segments: usize, after: usize) {
-        if self.fixture.is_empty() {
-            return;
-        }
-        for _ in 0..segments {
-            self.fixture.insert(after.min(self.fixture.len()), FixtureTurn::parse(""));
-        }
     }
 
     /// On calls where AMD() ran, a beep or a long greeting heard during the conversation.
@@ -446,8 +429,3 @@ impl Session {
 
 #[cfg(test)]
 mod tests;
-
-/// The callee went on as the reply to their answer started: one answer, several segments.
-fn rejoined(actions: &[Action]) -> bool {
-    actions.iter().any(|a| matches!(a, Action::Event(CallEvent::TurnChecked { how: "rejoined", .. })))
-}

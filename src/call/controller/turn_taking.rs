@@ -62,11 +62,14 @@ pub(super) struct Reopen {
     before: Checkpoint,
     /// When its reply started.
     at: Instant,
+    /// `Controller::routes` once it was routed: another routing since (a correction, an opt-out
+    /// heard late, keys) makes the reply playing another answer's.
+    route: u64,
 }
 
 /// A reopened answer's words, which the callee's next words at that step continue.
 pub(super) struct Carry {
-    step: String,
+    pub(super) step: String,
     words: String,
     record: usize,
 }
@@ -144,8 +147,12 @@ impl Controller {
         });
     }
 
-    /// They went on: the pause decided nothing.
-    pub(super) fn on_resume(&mut self, actions: &mut Vec<Action>) {
+    /// They went on: the pause decided nothing (and a prompt resumed at it, for a hum, was
+    /// interrupted after all).
+    pub(super) fn on_resume(&mut self, now: Instant, actions: &mut Vec<Action>) {
+        if std::mem::take(&mut self.resumed_at_pause) && self.phase == Phase::Responding {
+            self.barge_in(now, Duration::ZERO, "speech", actions);
+        }
         if let Some(early) = self.early.take() {
             if early.decided {
                 actions.push(Action::Event(CallEvent::TurnChecked { step: early.step, how: "shadow_cut" }));
@@ -160,7 +167,9 @@ impl Controller {
             return; // the words at an earlier pause: the callee has said more since
         }
         if self.held.is_some() && self.phase == Phase::Listening && self.turn_config.is_backchannel(&text) {
-            return self.resume(now, actions); // "hm" over the prompt: it plays on
+            self.resume(now, actions); // "hm" over the prompt: it plays on
+            self.resumed_at_pause = true;
+            return;
         }
         if self.early.as_ref().is_none_or(|e| e.asked.is_some()) {
             return;
@@ -336,8 +345,8 @@ impl Controller {
     pub(super) fn on_check(&mut self, id: u64, classification: Classification, tier: Tier, latency: Duration, now: Instant, actions: &mut Vec<Action>) {
         let Some(commit) = self.take_check(id, &classification, tier, latency) else { return };
         let intent = classification.intent;
-        if commit.rejoined {
-            return; // understood again with what the callee said after it
+        if commit.rejoined && intent != Intent::DoNotCall {
+            return; // understood again with what the callee said after it (an opt-out stands)
         }
         if intent == commit.intent {
             actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step, how: "confirmed" }));
@@ -385,10 +394,11 @@ impl Controller {
     pub(super) fn answer_turn(&mut self, turn: &PendingTurn, classification: &Classification, tier: Tier, latency: Duration, before: Checkpoint, now: Instant, actions: &mut Vec<Action>) {
         let record = self.turns.len();
         self.record_answer(turn, classification, tier, latency, now, actions);
-        self.carry = None;
-        self.reopen = Some(Reopen { record, before, at: now });
-        let went_on = self.speaking || self.finals_due.iter().any(|d| d.kind == DueKind::Answer && d.step == turn.step);
-        if went_on && self.rejoins(now) {
+        self.reopen = Some(Reopen { record, before, at: now, route: self.routes + 1 });
+        let went_on = self.speaking
+            || self.finals_due.iter().any(|d| d.kind == DueKind::Answer && d.step == turn.step)
+            || self.pending.iter().any(|p| !p.late && p.step == turn.step);
+        if went_on && self.may_reopen() {
             return self.rejoin(now, actions);
         }
         self.route(classification.intent, classification.topic, now, actions);
@@ -399,9 +409,16 @@ impl Controller {
     pub(super) fn rejoins(&self, now: Instant) -> bool {
         let Some(reopen) = self.reopen.as_ref() else { return false };
         let window = Duration::from_millis(u64::from(self.turn_config.rejoin_ms));
+        now.saturating_duration_since(reopen.at) <= window && reopen.route == self.routes && self.current().barge_in && self.may_reopen()
+    }
+
+    /// The last answer recorded can be reopened: rejoining is on, not too many times in a row,
+    /// nothing recorded since, and it is not an opt-out.
+    fn may_reopen(&self) -> bool {
+        let Some(reopen) = self.reopen.as_ref() else { return false };
         self.asr_enabled
-            && !window.is_zero()
-            && now.saturating_duration_since(reopen.at) <= window
+            && self.turn_config.rejoin_ms > 0
+            && self.rejoins_since_prompt < MAX_REJOINS
             && self.turns.len() == reopen.record + 1
             && self.turns[reopen.record].intent.is_some_and(|i| i != Intent::DoNotCall)
     }
@@ -410,6 +427,7 @@ impl Controller {
     /// is understood after the words they had said.
     pub(super) fn rejoin(&mut self, now: Instant, actions: &mut Vec<Action>) {
         let Some(Reopen { record, before, .. }) = self.reopen.take() else { return };
+        self.rejoins_since_prompt += 1;
         actions.push(Action::Event(CallEvent::TurnChecked { step: before.step.clone(), how: "rejoined" }));
         self.stop_reply(actions);
         self.queue.clear();
@@ -418,14 +436,20 @@ impl Controller {
         }
         let words = self.turns.get(record).map(|t| t.text.clone()).unwrap_or_default();
         self.turns.truncate(record);
+        // Segments already said after it continue it.
+        for due in self.finals_due.iter_mut().filter(|d| d.kind == DueKind::Answer && d.step == before.step) {
+            due.continues = true;
+        }
         self.carry = Some(Carry { step: before.step.clone(), words, record });
         before.restore(self);
         self.listen_deadline = None;
-        self.processing_since = None;
         if self.speaking {
             self.phase = Phase::Listening;
+            self.processing_since = None;
         } else {
-            self.start_processing(now); // the rest is said, its final is on its way
+            // The rest is said, its final is on its way (bounded like any answer awaited).
+            self.phase = Phase::Processing;
+            self.processing_since = Some(now);
         }
     }
 
@@ -447,6 +471,9 @@ impl Controller {
         }
     }
 }
+
+/// Replies taken back in a row before one plays to its end.
+const MAX_REJOINS: u32 = 2;
 
 /// Two parts of one answer, either possibly empty.
 fn join(first: &str, then: &str) -> String {

@@ -420,3 +420,121 @@ fn a_hum_over_a_prompt_resumes_it_and_answers_nothing() {
     call.send(Input::Final { text: "hm non merci".into(), latency: Duration::from_millis(40) });
     assert_eq!(call.take_log(), ["stop", "barge-in speech", "intent negative", "play p-retry"]);
 }
+
+/// "hm... non, ne m'appelez plus": the prompt resumed at the hum's pause stops again when the
+/// voice goes on, and the whole segment is the answer (an opt-out is never lost to a hum).
+#[test]
+fn a_hum_that_goes_on_is_an_answer_after_all() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    let t = call.at(1500);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.pause(1, 200, "hm");
+    assert_eq!(call.take_log(), ["stop", "barge-in speech", "end turn after 300", "check backchannel", "resume p-hello at 1000"]);
+    call.at(150);
+    call.send(Input::SpeechResumed);
+    assert_eq!(call.take_log(), ["stop", "barge-in speech"], "the resumed prompt stops again");
+    call.at(900);
+    call.send(Input::SpeechEnded);
+    call.send(Input::Final { text: "hm non ne m'appelez plus".into(), latency: Duration::from_millis(40) });
+    assert_eq!(call.take_log(), ["intent do_not_call", "play p-dnc"]);
+
+    // A noise's empty final while the callee has started a real answer: no resume over them.
+    let mut call = Call::with_mode(Mode::Fixed);
+    let t = call.at(1500);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.at(300);
+    call.send(Input::SpeechEnded);
+    let t = call.at(200);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.send(Input::Final { text: String::new(), latency: Duration::from_millis(40) });
+    assert!(!call.take_log().iter().any(|l| l.starts_with("resume")), "resumed over the callee");
+    call.at(800);
+    call.send(Input::SpeechEnded);
+    call.send(Input::Final { text: "non merci".into(), latency: Duration::from_millis(40) });
+    assert_eq!(call.take_log(), ["intent negative", "play p-retry"]);
+}
+
+/// A second hum over a resumed prompt resumes it from its place in the file, not from the resume.
+#[test]
+fn a_second_hum_resumes_from_the_files_position() {
+    let mut call = Call::with_mode(Mode::Fixed);
+    for (after, at) in [(3000, 2500), (2000, 4000)] {
+        let t = call.at(after);
+        call.send(Input::SpeechStarted { confirmed_at: t });
+        call.at(300);
+        call.send(Input::SpeechEnded);
+        call.send(Input::Final { text: "mmh".into(), latency: Duration::from_millis(40) });
+        assert_eq!(call.take_log().last().unwrap(), &format!("resume p-hello at {at}"));
+    }
+}
+
+/// A reply taken back only while its answer is the last thing that routed the call.
+#[test]
+fn an_opt_out_heard_late_is_not_taken_back_by_a_rejoin() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.deferred = Some(Vec::new());
+    call.pause_after("oui");
+    call.understand("oui");
+    call.turn_ends(100);
+    call.send(Input::Final { text: "oui mais ne m'appelez plus".into(), latency: Duration::from_millis(80) });
+    call.answer("j'ai un livret a");
+    call.understand("j'ai un livret a");
+    assert_eq!(call.c.step(), "q2");
+    call.understand("oui mais ne m'appelez plus");
+    assert!(call.take_log().contains(&"play p-dnc".to_string()));
+    let t = call.at(500);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    assert!(!call.take_log().contains(&"check rejoined".to_string()), "the opt-out's goodbye was taken back");
+    call.at(300);
+    call.send(Input::HungUp);
+    call.send(Input::SpeechEnded);
+    call.send(Input::Final { text: "au revoir".into(), latency: Duration::from_millis(40) });
+    call.understand("au revoir");
+    let log = call.take_log();
+    assert!(log.iter().any(|l| l.starts_with("end ") && l.ends_with(" do_not_call")), "the opt-out stands: {log:?}");
+}
+
+/// The callee hangs up right after going on: the two parts are their last words together.
+#[test]
+fn a_rejoined_answer_counts_whole_when_the_callee_hangs_up() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.pause_after("rappelez-moi");
+    call.turn_ends(100);
+    assert_eq!(call.take_log().last().unwrap(), "play p-cb");
+    call.send(Input::Final { text: "rappelez-moi".into(), latency: Duration::from_millis(40) });
+    let t = call.at(300);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    assert!(call.take_log().contains(&"check rejoined".to_string()));
+    call.at(600);
+    call.send(Input::SpeechEnded);
+    call.send(Input::HungUp);
+    call.send(Input::Final { text: "demain matin".into(), latency: Duration::from_millis(40) });
+    assert_eq!(call.take_log(), ["intent callback", "late last_words", "end HANGUP callback"]);
+    assert_eq!(call.c.turns()[0].text, "rappelez-moi demain matin");
+}
+
+/// A voice that never stops (a television) cannot keep every reply from starting, and a reply
+/// waiting for the rest of an answer is bounded like any answer awaited.
+#[test]
+fn rejoins_are_bounded() {
+    let mut call = Call::with_mode(Mode::Fixed);
+    call.answer("oui");
+    for _ in 0..2 {
+        call.speak();
+        call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(40) });
+    }
+    assert_eq!(call.take_log().iter().filter(|l| *l == "check rejoined").count(), 2);
+    let t = call.at(300);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    assert_eq!(call.take_log().last().unwrap(), "barge-in speech", "the third time is an interruption");
+
+    let mut call = Call::with_mode(Mode::Fixed);
+    call.deferred = Some(Vec::new());
+    call.answer("oui");
+    call.speak(); // the rest, whose final never comes
+    call.understand("oui");
+    assert_eq!(call.c.phase(), Phase::Processing);
+    call.at(6000);
+    call.send(Input::Tick);
+    assert!(call.take_log().iter().any(|l| l.starts_with("play p-retry") || l.starts_with("play p-reprompt")), "waited forever");
+}
