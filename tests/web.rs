@@ -138,6 +138,22 @@ fn health_and_metrics_answer_on_asterisk_s_http_server() {
     assert_eq!(status, 404, "{missing}");
     assert_eq!(web.json("/health/nothing").0, 404);
 
+    // A campaign with a missing prompt: disabled alone, health degraded, named in both.
+    let scenarios_path = asterisk.host_path("etc/minibot_scenarios.conf");
+    let scenarios = std::fs::read_to_string(&scenarios_path).unwrap();
+    asterisk.write_config("minibot_scenarios.conf", &format!("{scenarios}\n[broken]\nstart = hello\n[broken.hello]\nprompt = no-such-sound\nlisten = 0\n"));
+    asterisk.cli("module reload res_minibot.so");
+    asterisk.wait_log("campaign 'broken' disabled", Duration::from_secs(5));
+    let (status, health) = web.json("/health");
+    assert_eq!((status, health["status"].as_str()), (200, Some("degraded")), "{health}");
+    assert!(health["campaigns"]["disabled"]["broken"].as_str().is_some_and(|r| r.contains("no-such-sound")), "{health}");
+    assert!(health["campaigns"]["running"].as_array().is_some_and(|r| r.iter().any(|c| c == "demo")), "{health}");
+    let metrics = parse_metrics(&web.get("/metrics").1);
+    assert_eq!(value(&metrics, "minibot_campaign_enabled", r#"{"campaign": "broken"}"#), Some(0.0));
+    assert_eq!(value(&metrics, "minibot_campaign_enabled", r#"{"campaign": "demo"}"#), Some(1.0));
+    asterisk.write_config("minibot_scenarios.conf", &scenarios);
+    asterisk.cli("module reload res_minibot.so");
+
     // The metrics parse with Prometheus's own parser, and move when a call happens.
     let (status, text) = web.get("/metrics");
     assert_eq!(status, 200);

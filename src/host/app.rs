@@ -50,7 +50,7 @@ scenario and stores the outcome. Configuration: minibot.conf, minibot_scenarios.
 On return, MINIBOTSTATUS is one of:\n\
   SUCCESS    - the call ran to its end\n\
   NOCAMPAIGN - no campaign, an invalid name, or no scenario for it\n\
-  DISABLED   - the module is disabled in minibot.conf\n\
+  DISABLED   - the module is disabled in minibot.conf, or the campaign for an error in its scenario\n\
   HANGUP     - the callee hung up\n\
   ERROR      - an internal error occurred (see the log)\n";
 
@@ -94,6 +94,10 @@ fn run(channel: &Channel, data: &str) -> CallStatus {
     let Some(bot) = current() else { return CallStatus::Error };
     if !bot.settings.enabled {
         log::warn!("MiniBot on {}: module disabled in minibot.conf, campaign '{}' not run", channel.name(), args.campaign);
+        return CallStatus::Disabled;
+    }
+    if let Some(reason) = bot.disabled.get(&args.campaign) {
+        log::warn!("MiniBot on {}: campaign '{}' is disabled ({reason}): not run", channel.name(), args.campaign);
         return CallStatus::Disabled;
     }
     let Some(scenario) = bot.scenarios.get(&args.campaign).cloned() else {

@@ -18,7 +18,7 @@ use crate::store::retention::Retention;
 use crate::store::Store;
 use crate::obs::calllog::{self, CallLog};
 use crate::recording::{Recorder, RecordingConfig};
-use crate::scenario::{self, Scenarios, SCENARIO_FILE};
+use crate::scenario::{self, Disabled, Scenarios, SCENARIO_FILE};
 use crate::host::state::{self, Bot};
 use crate::host::{app, cli, web};
 use std::sync::Arc;
@@ -36,7 +36,8 @@ declare_module! {
 fn load() -> Result<(), String> {
     let settings = read_settings()?;
     log::set_max_level(settings.log_level);
-    let scenarios = Arc::new(read_scenarios(&settings)?);
+    let (scenarios, disabled) = read_scenarios(&settings)?;
+    let scenarios = Arc::new(scenarios);
     let mut parts = Parts::default();
     if let Err(reason) = start_parts(&settings, &scenarios, &mut parts) {
         parts.shutdown(); // what did start is stopped and joined: a declined load leaves nothing behind
@@ -51,6 +52,7 @@ fn load() -> Result<(), String> {
     state::replace(Some(Bot {
         settings: Arc::new(settings),
         scenarios,
+        disabled: Arc::new(disabled),
         asr: parts.asr,
         intents,
         pool,
@@ -208,7 +210,7 @@ fn refuse_unload(reason: String) -> Result<(), String> {
 
 fn reload() -> Result<(), String> {
     let settings = read_settings()?;
-    let scenarios = read_scenarios(&settings)?;
+    let (scenarios, disabled) = read_scenarios(&settings)?;
     // The model is read again (before the lock: parsing takes a few milliseconds): `make train`,
     // `make install` then a reload is how a new one goes live.
     let model = load_intent_model(&settings.intent.model)?;
@@ -240,7 +242,7 @@ fn reload() -> Result<(), String> {
         dialer.set_scenarios(scenarios.clone());
     }
     // Calls in progress keep the snapshot they started with; new ones take this one.
-    state::replace(Some(Bot { settings: Arc::new(settings), scenarios, reloaded_at: Some(Instant::now()), ..Bot::clone(bot) }));
+    state::replace(Some(Bot { settings: Arc::new(settings), scenarios, disabled: Arc::new(disabled), reloaded_at: Some(Instant::now()), ..Bot::clone(bot) }));
     log::info!("MiniBot configuration reloaded from {CONFIG_FILE} and {SCENARIO_FILE}");
     Ok(())
 }
@@ -271,17 +273,25 @@ fn read_settings() -> Result<Settings, String> {
 }
 
 /// Reads minibot_scenarios.conf and checks that every prompt exists in the configured language.
-fn read_scenarios(settings: &Settings) -> Result<Scenarios, String> {
+/// A campaign with an error is disabled with it (returned beside the campaigns that load): the
+/// others run. Only a file that cannot be read at all declines the load.
+fn read_scenarios(settings: &Settings) -> Result<(Scenarios, Disabled), String> {
     let document = read_document(SCENARIO_FILE)?;
-    let scenarios = scenario::load(&document).map_err(|e| e.to_string())?;
+    let (mut scenarios, errors) = scenario::load_each(&document);
+    let mut disabled: Disabled = errors.into_iter().map(|(name, error)| (name, error.to_string())).collect();
+    for (name, scenario) in &scenarios {
+        let missing = scenario.prompts().into_iter().find(|(_, _, prompt, _)| !ast::sound_exists(prompt, &settings.language));
+        if let Some((section, key, prompt, (file, line))) = missing {
+            let reason = format!("{file} line {line}, section [{section}], key '{key}': sound file '{prompt}' not found for language {}", settings.language);
+            disabled.insert(name.clone(), reason);
+        }
+    }
+    scenarios.retain(|name, _| !disabled.contains_key(name));
+    for (name, reason) in &disabled {
+        log::error!("campaign '{name}' disabled: {reason}");
+    }
     for scenario in scenarios.values() {
         for (section, key, prompt, (file, line)) in scenario.prompts() {
-            if !ast::sound_exists(prompt, &settings.language) {
-                return Err(format!(
-                    "{file} line {line}, section [{section}], key '{key}': sound file '{prompt}' not found for language {}",
-                    settings.language
-                ));
-            }
             for (path, silent_ms) in leading_silences(prompt, &settings.language) {
                 log::warn!(
                     "{file} line {line}, section [{section}], key '{key}': {path} starts with {silent_ms} ms of silence, which the callee waits through \
@@ -291,7 +301,7 @@ fn read_scenarios(settings: &Settings) -> Result<Scenarios, String> {
         }
     }
     log::info!("{} scenario(s) loaded: {}", scenarios.len(), scenarios.keys().cloned().collect::<Vec<_>>().join(", "));
-    Ok(scenarios)
+    Ok((scenarios, disabled))
 }
 
 /// A prompt starting with more silence than this is a load warning.

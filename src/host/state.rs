@@ -11,7 +11,7 @@ use crate::nlp::service::IntentService;
 use crate::obs::calllog::CallLog;
 use crate::obs::CallStats;
 use crate::recording::Recorder;
-use crate::scenario::Scenarios;
+use crate::scenario::{Disabled, Scenarios};
 use crate::store::pool::Pool;
 use crate::store::retention::Retention;
 use crate::store::Store;
@@ -23,6 +23,9 @@ use std::time::Instant;
 pub struct Bot {
     pub settings: Arc<Settings>,
     pub scenarios: Arc<Scenarios>,
+    /// Campaigns left out for an error in their scenario or prompts, with it (they do not run;
+    /// the others do).
+    pub disabled: Arc<Disabled>,
     /// None: no model configured (or it failed with on_model_error = dtmf_only).
     pub asr: Option<Arc<Engine>>,
     /// Cache, local classifier and (when configured) the LLM pool.

@@ -27,6 +27,30 @@ struct StepDraft {
 /// References to check once every section is read: (scenario, section, target step, origin).
 type Reference = (String, String, String, Entry);
 
+/// Each campaign of the file on its own: a campaign with an error is left out with it (naming
+/// file and line), and the others load. Campaigns in the order of the file.
+pub fn load_each(document: &Document) -> (Scenarios, BTreeMap<String, ConfigError>) {
+    let mut names: Vec<&str> = Vec::new();
+    for section in &document.sections {
+        let name = section.name.split('.').next().unwrap_or_default();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let (mut scenarios, mut errors) = (BTreeMap::new(), BTreeMap::new());
+    for name in names {
+        let own = |s: &&Section| s.name == name || s.name.strip_prefix(name).is_some_and(|rest| rest.starts_with('.'));
+        let part = Document { file: document.file.clone(), sections: document.sections.iter().filter(own).cloned().collect() };
+        match load(&part) {
+            Ok(loaded) => scenarios.extend(loaded),
+            Err(error) => {
+                errors.insert(name.to_string(), error);
+            }
+        }
+    }
+    (scenarios, errors)
+}
+
 pub fn load(document: &Document) -> Result<Scenarios, ConfigError> {
     let mut scenarios = BTreeMap::new();
     let mut drafts: Vec<(String, StepDraft)> = Vec::new();

@@ -38,7 +38,7 @@
 
 mod load;
 
-pub use load::load;
+pub use load::{load, load_each};
 
 use crate::campaign::{Dialing, MachineAction};
 use crate::config::document::{ConfigError, Document};
@@ -190,6 +190,9 @@ impl Scenario {
 /// The campaigns by name; each shared (a call holds its campaign while a reload brings new ones).
 pub type Scenarios = BTreeMap<String, Arc<Scenario>>;
 
+/// Campaigns that do not run, with why (an error in their scenario or prompts).
+pub type Disabled = BTreeMap<String, String>;
+
 /// Reads scenarios from a file's text outside Asterisk (tests, `make eval`); inside Asterisk the
 /// module reads the file through Asterisk's config API.
 pub fn from_text(file: &str, text: &str) -> Result<Scenarios, ConfigError> {
@@ -241,6 +244,18 @@ mod tests {
         assert!(demo.objects_to_recording("pas d'enregistrement merci"));
         assert!(!demo.objects_to_recording("oui allez-y"));
         assert!(!parse(SAMPLE).unwrap()["demo"].record, "a campaign records only when it says so");
+    }
+
+    /// One campaign's error leaves it out with that error; the other campaigns of the file load.
+    #[test]
+    fn each_campaign_loads_on_its_own() {
+        let text = format!("{SAMPLE}\n[broken]\nstart = hello\n[broken.hello]\nprompt = x\nnext = nowhere\n[brokenish]\nstart = a\n[brokenish.a]\nprompt = x\nlisten = 0\n");
+        let document = Document::parse_str("minibot_scenarios.conf", &text).unwrap();
+        let (scenarios, errors) = load_each(&document);
+        assert_eq!(scenarios.keys().collect::<Vec<_>>(), ["brokenish", "demo"], "'brokenish' is not 'broken.'");
+        let error = errors["broken"].to_string();
+        assert!(error.contains("section [broken.hello], key 'next'") && error.contains("nowhere"), "{error}");
+        assert_eq!(errors.len(), 1);
     }
 
     #[test]

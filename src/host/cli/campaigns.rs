@@ -58,6 +58,10 @@ fn show_campaigns(args: &CliArgs) -> CliResult {
             out += &format!("{name:<20} {status:<9} {contacts:>8} {pending:>8} {leased:>8} {done:>8} {closed:>8} {calls:>8}\n");
         }
         out += &format!("{} campaign(s)\n", rows.len());
+        // A campaign whose scenario or prompts have an error does not run on this node.
+        for (name, reason) in crate::host::state::with_bot(|bot| bot.disabled.clone()).unwrap_or_default().iter() {
+            out += &format!("{name}: disabled on this node: {reason}\n");
+        }
         Ok(out)
     })
 }

@@ -125,6 +125,9 @@ fn show_status(args: &CliArgs) -> CliResult {
         out += &format!("  Language:      {}\n", s.language);
         out += &format!("  Log level:     {}\n", s.log_level);
         out += &format!("  Scenarios:     {}\n", bot.scenarios.keys().cloned().collect::<Vec<_>>().join(", "));
+        for (name, reason) in bot.disabled.iter() {
+            out += &format!("  Disabled:      {name}: {reason}\n");
+        }
         out += &match &bot.asr {
             Some(engine) => format!("  ASR:           {} ({:?})\n", s.asr.model_path, engine.mode()),
             None => "  ASR:           none (DTMF and speech/no-speech only)\n".to_string(),

@@ -74,10 +74,14 @@ pub fn overall(cache: &ProbeCache) -> Response {
     };
     let results = COMPONENTS.map(|c| (c, check(&bot, cache, c).expect("known component")));
     let worst = results.iter().map(|(_, (s, _))| *s).max().unwrap_or(State::Ok);
-    let state = if worst == State::Disabled { State::Ok } else { worst };
+    let mut state = if worst == State::Disabled { State::Ok } else { worst };
+    if !bot.disabled.is_empty() {
+        state = state.max(State::Degraded); // a campaign does not run: the others do
+    }
     let components: serde_json::Map<String, Value> =
         results.into_iter().map(|(name, (s, details))| (name.to_string(), json!({"status": s.name(), "details": details}))).collect();
-    respond(state, json!({"status": state.name(), "components": components}))
+    let campaigns = json!({"running": bot.scenarios.keys().collect::<Vec<_>>(), "disabled": *bot.disabled});
+    respond(state, json!({"status": state.name(), "components": components, "campaigns": campaigns}))
 }
 
 pub fn component(cache: &ProbeCache, name: &str) -> Response {

@@ -29,6 +29,13 @@ fn gauge(out: &mut String, name: &str, help: &str, value: f64) {
 fn collect(bot: &Bot, out: &mut String) {
     let calls = bot.stats.snapshot();
     gauge(out, "minibot_calls_active", "Calls inside MiniBot() now.", calls.active as f64);
+    header(out, "minibot_campaign_enabled", "1 for each campaign that runs, 0 for one disabled by an error in its scenario or prompts (see minibot show status).", "gauge");
+    for name in bot.scenarios.keys() {
+        sample(out, "minibot_campaign_enabled", &[("campaign", name.as_str())], 1.0);
+    }
+    for name in bot.disabled.keys() {
+        sample(out, "minibot_campaign_enabled", &[("campaign", name.as_str())], 0.0);
+    }
     header(out, "minibot_calls_total", "Calls that left MiniBot(), by MINIBOTSTATUS.", "counter");
     for (status, count) in calls.ended {
         sample(out, "minibot_calls_total", &[("status", status.as_str())], count as f64);
