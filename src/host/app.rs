@@ -356,6 +356,10 @@ fn drive(channel: &Channel, bot: &Bot, live: &LiveCall, session: &mut Session, m
         let next = understanding.iter().map(|(_, waiting)| waiting.deadline()).chain(session.next_deadline()).min();
         let wait_ms = next.map_or(bound, |at| (at.saturating_duration_since(now).as_millis() as i32).clamp(1, bound));
         let mut inputs = Vec::new();
+        // Whether the line sent nothing for the whole wait: only then is missing audio silence.
+        // A frame read means audio is still coming, late only because this loop was (an inline
+        // decoder, a busy machine): silence made up then would end a turn the callee is still in.
+        let mut line_quiet = true;
         if hung_up {
             // The callee is gone but their last turn is still being understood: the channel has
             // nothing more to say, the media and the intent service do.
@@ -368,11 +372,17 @@ fn drive(channel: &Channel, bot: &Bot, live: &LiveCall, session: &mut Session, m
                     playing = false;
                     inputs.push(Input::HungUp);
                 }
-                ChannelInput::Dtmf(digit) => inputs.push(Input::Dtmf(digit)),
-                ChannelInput::Timeout | ChannelInput::Frame => {}
+                ChannelInput::Dtmf(digit) => {
+                    line_quiet = false;
+                    inputs.push(Input::Dtmf(digit));
+                }
+                ChannelInput::Frame => line_quiet = false,
+                ChannelInput::Timeout => {}
             }
         }
-        media.hook.with_sink(|sink| sink.0.tick(Instant::now()));
+        if line_quiet {
+            media.hook.with_sink(|sink| sink.0.tick(Instant::now()));
+        }
         if !hung_up && playing && !channel.is_playing() {
             channel.stop_playback();
             playing = false;
