@@ -135,7 +135,7 @@ fn turns_end_on_their_words_at_a_pause_and_a_final_that_disagrees_corrects_cours
     // the reply: the reply is taken back and both parts are one answer (a callback, not a yes
     // followed by an answer to the next question).
     let answers = vec![hesitant_speech(&asterisk, "t-rejoin", &["oui", "mais rappelez-moi demain"], 350)];
-    let events = call(&asterisk, 2, &answers, &["oui", "mais rappelez-moi demain"]);
+    let events = call(&asterisk, 2, &answers, &["oui", "+ mais rappelez-moi demain"]);
     let trace3 = trace(&events);
     let end = find(&events, 0, |e| e.is("MiniBotTurnEnd") && e.get("Step") == Some("hello")).unwrap_or_else(|| panic!("{trace3}"));
     let q1 = find(&events, end, |e| e.is("MiniBotPrompt") && e.get("Step") == Some("q1") && e.get("State") == Some("started")).unwrap_or_else(|| panic!("the pause ended the turn:\n{trace3}"));

@@ -162,17 +162,17 @@ impl Decoder {
             let partial = self.recognizer.partial_result().partial.to_string();
             if !partial.is_empty() && partial != self.last_partial {
                 self.last_partial = partial.clone();
-                events.push(AsrEvent::Partial { text: partial, heard_ms: audio_ms(self.fed_in_turn, self.sample_rate), at_pause: false });
+                events.push(AsrEvent::Partial { text: partial, heard_ms: audio_ms(self.fed_in_turn, self.sample_rate), pause: None });
             }
         }
     }
 
     /// The callee paused: the words so far, at once (everything queued before was decoded).
-    pub(super) fn pause(&mut self, events: &mut Vec<AsrEvent>) {
+    pub(super) fn pause(&mut self, seq: u64, events: &mut Vec<AsrEvent>) {
         let text = self.recognizer.partial_result().partial.to_string();
         self.last_partial = text.clone();
         self.fed_since_partial = 0;
-        events.push(AsrEvent::Partial { text, heard_ms: audio_ms(self.fed_in_turn, self.sample_rate), at_pause: true });
+        events.push(AsrEvent::Partial { text, heard_ms: audio_ms(self.fed_in_turn, self.sample_rate), pause: Some(seq) });
     }
 
     pub(super) fn finish(&mut self, turn_ended: Instant, events: &mut Vec<AsrEvent>) {
@@ -197,7 +197,8 @@ impl Decoder {
 
 pub(super) enum WorkerInput {
     Audio(Vec<i16>),
-    Pause,
+    /// The callee's pause number `seq`: the words so far, at once.
+    Pause(u64),
     EndOfTurn(Instant),
 }
 
@@ -249,7 +250,7 @@ pub(super) fn worker_loop(decoder: &mut Decoder, shared: &Shared, call: &Handoff
                     let ms = audio_ms(audio.len(), decoder.rate());
                     let _ = call.queued_ms.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| Some(q.saturating_sub(ms)));
                 }
-                WorkerInput::Pause => decoder.pause(&mut events),
+                WorkerInput::Pause(seq) => decoder.pause(seq, &mut events),
                 WorkerInput::EndOfTurn(at) => decoder.finish(at, &mut events),
             }
             let results = !events.is_empty();

@@ -48,9 +48,10 @@ use session::*;
 /// What the recognizer tells the call.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AsrEvent {
-    /// The words so far. `heard_ms`: the turn's audio decoded by then; `at_pause`: asked for at a
-    /// pause in the callee's speech (sent even when unchanged: the call decides on it).
-    Partial { text: String, heard_ms: u64, at_pause: bool },
+    /// The words so far. `heard_ms`: the turn's audio decoded by then; `pause`: the number of the
+    /// pause in the callee's speech that asked for them (sent even when unchanged: the call
+    /// decides on them, and knows which pause they answer).
+    Partial { text: String, heard_ms: u64, pause: Option<u64> },
     /// `latency`: from the end of the turn to this result.
     Final { text: String, latency: Duration },
     /// The recognizer stopped working for this call (it goes on with DTMF only).

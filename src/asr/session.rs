@@ -70,17 +70,18 @@ impl Session {
         }
     }
 
-    /// The callee paused: ask for the words so far (answered at once, before any later audio).
-    pub fn pause(&mut self) {
+    /// The callee paused (pause `seq`): ask for the words so far (answered at once, before any
+    /// later audio).
+    pub fn pause(&mut self, seq: u64) {
         match &mut self.inner {
             SessionKind::Inline { decoder, pending, events } => {
                 if let Some(decoder) = decoder.decoder.as_mut() {
-                    decoder.pause(pending);
+                    decoder.pause(seq, pending);
                 }
                 pending.drain(..).for_each(|e| drop(events.send(e)));
             }
             SessionKind::Worker { audio_tx, .. } => {
-                let _ = audio_tx.try_send(WorkerInput::Pause);
+                let _ = audio_tx.try_send(WorkerInput::Pause(seq));
             }
         }
     }

@@ -86,10 +86,10 @@ fn a_pause_returns_the_words_so_far_and_wakes_the_call() {
         for chunk in speech.chunks(320) {
             session.feed(chunk.to_vec());
         }
-        session.pause();
+        session.pause(1);
         session.end_turn(Instant::now());
         let events = until_final(&rx);
-        let at_pause: Vec<_> = events.iter().filter_map(|e| match e { AsrEvent::Partial { text, heard_ms, at_pause: true } => Some((text.clone(), *heard_ms)), _ => None }).collect();
+        let at_pause: Vec<_> = events.iter().filter_map(|e| match e { AsrEvent::Partial { text, heard_ms, pause: Some(1) } => Some((text.clone(), *heard_ms)), _ => None }).collect();
         assert_eq!(at_pause.len(), 1, "{mode:?}: {events:?}");
         let (text, heard_ms) = &at_pause[0];
         assert!(!text.is_empty(), "{mode:?}: the words so far");

@@ -52,8 +52,8 @@ pub enum Input {
     /// They went on after the pause.
     SpeechResumed,
     SpeechEnded,
-    /// The words so far; `at_pause`: asked for at a pause (the end of turn is decided on them).
-    Partial { text: String, at_pause: bool },
+    /// The words so far; `pause`: asked for at that pause (the end of turn is decided on them).
+    Partial { text: String, pause: Option<u64> },
     Final { text: String, latency: Duration },
     /// The intent service's answer to the `Action::Classify` of turn `turn`.
     Classified { turn: u64, classification: Classification, tier: Tier, latency: Duration },
@@ -238,10 +238,9 @@ pub struct Controller {
     checks: Vec<turn_taking::Commit>,
     /// Shadow mode: the intent of the pause's words of the turn whose final is being understood.
     shadow_intent: Option<Intent>,
-    /// Pauses heard, and words at a pause received: the recognizer answers pauses in order, so
-    /// words that answer an earlier pause (a lagging decoder) are not taken for the latest one.
-    pauses_heard: u64,
-    pause_answers: u64,
+    /// The callee's latest pause: words that answer an earlier one (a lagging decoder) are not
+    /// taken for it, and a pause whose request was lost leaves no count behind.
+    last_pause: u64,
     /// The voice answer the reply playing follows: reopened if the callee goes on at once.
     reopen: Option<turn_taking::Reopen>,
     /// A reopened answer's words: the part the callee says now continues them.
@@ -306,8 +305,7 @@ impl Controller {
             commits: VecDeque::new(),
             checks: Vec::new(),
             shadow_intent: None,
-            pauses_heard: 0,
-            pause_answers: 0,
+            last_pause: 0,
             reopen: None,
             carry: None,
             held: None,
@@ -388,11 +386,11 @@ impl Controller {
             Input::SpeechPaused { last_voice_at, seq } => self.on_pause(last_voice_at, seq, &mut actions),
             Input::SpeechResumed => self.on_resume(now, &mut actions),
             Input::SpeechEnded => return self.on_speech_ended(now, actions),
-            Input::Partial { text, at_pause } => {
+            Input::Partial { text, pause } => {
                 self.last_partial = text.clone();
                 actions.push(Action::Event(CallEvent::Partial { step: self.step.clone(), text: text.clone() }));
-                if at_pause {
-                    self.on_pause_words(text, now, &mut actions);
+                if let Some(seq) = pause {
+                    self.on_pause_words(seq, text, now, &mut actions);
                 }
             }
             Input::Final { text, latency } => self.on_final(text, latency, now, &mut actions),

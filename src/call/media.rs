@@ -174,7 +174,7 @@ impl MediaPipeline {
                 }
                 SegmentEvent::Paused { last_voice_ms, seq } => {
                     if let Some(asr) = self.asr.as_mut() {
-                        asr.pause();
+                        asr.pause(seq);
                     }
                     let last_voice_at = self.instant_of(last_voice_ms, Instant::now());
                     let _ = self.events.send(MediaEvent::SpeechPaused { last_voice_at, seq });

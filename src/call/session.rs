@@ -62,15 +62,19 @@ pub struct SessionSetup {
     pub fixture: VecDeque<FixtureTurn>,
 }
 
-/// TEST FIXTURE: what the recognizer is said to have heard in one speech turn. Its words at each
+/// TEST FIXTURE: what the recognizer is said to have heard in one answer. Its words at each
 /// pause are given (`at the first pause / at the second >> final`), else the final's words are
 /// revealed as the turn's audio goes (one per `FIXTURE_WORD_MS` decoded, counting the
-/// pre-roll), as a recognizer's partials grow.
+/// pre-roll), as a recognizer's partials grow. An answer the callee's pauses cut into several
+/// segments (rejoined) is one line, unless the line of a later segment starts with `+` (its own
+/// words: `oui`, then `+ mais rappelez-moi demain`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FixtureTurn {
     pub at_pauses: Vec<String>,
     pub final_text: String,
     pauses_seen: usize,
+    /// `+`: the words of a segment continuing the previous line's answer.
+    continues: bool,
 }
 
 /// TEST FIXTURE: audio per word revealed in the partial words.
@@ -79,11 +83,15 @@ pub const FIXTURE_WORD_MS: u64 = 150;
 impl FixtureTurn {
     /// "words", or "words at a pause / at the next >> final words".
     pub fn parse(line: &str) -> FixtureTurn {
+        let (continues, line) = match line.trim_start().strip_prefix('+') {
+            Some(rest) => (true, rest),
+            None => (false, line),
+        };
         let (at_pauses, final_text) = match line.split_once(">>") {
             Some((pauses, final_text)) => (pauses.split('/').map(|p| p.trim().to_string()).collect(), final_text),
             None => (Vec::new(), line),
         };
-        FixtureTurn { at_pauses, final_text: final_text.trim().to_string(), pauses_seen: 0 }
+        FixtureTurn { at_pauses, final_text: final_text.trim().to_string(), pauses_seen: 0, continues }
     }
 
     /// The partial words after `heard_ms` of the turn's audio; `at_pause`: at a pause.
@@ -308,19 +316,20 @@ impl Session {
                 actions.extend(self.machine_during_call(now));
                 return actions;
             }
-            Input::Recognized(AsrEvent::Partial { text, heard_ms, at_pause }) => {
+            Input::Recognized(AsrEvent::Partial { text, heard_ms, pause }) => {
                 // The fixture's words as they would have grown, whatever the (Korean) model made of them.
                 let text = match self.fixture.front_mut() {
-                    Some(_) if self.controller.continuing() => String::new(),
-                    Some(turn) => turn.words_at(heard_ms, at_pause),
+                    Some(turn) if self.controller.continuing() && !turn.continues => String::new(),
+                    Some(turn) => turn.words_at(heard_ms, pause.is_some()),
                     None => text,
                 };
-                Some(Turn::Partial { text, at_pause })
+                Some(Turn::Partial { text, pause })
             }
             Input::Recognized(AsrEvent::Final { text, latency }) => {
                 // One fixture line per answer, whatever the (Korean) model made of it: a segment
                 // continuing a reopened answer has no words of its own (its line gave them all).
-                let text = if self.controller.next_final_continues() && !self.fixture.is_empty() {
+                let own_words = self.fixture.front().is_some_and(|turn| turn.continues);
+                let text = if self.controller.next_final_continues() && !self.fixture.is_empty() && !own_words {
                     String::new()
                 } else {
                     self.fixture.pop_front().map_or(text, |turn| turn.final_text)

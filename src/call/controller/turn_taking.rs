@@ -124,7 +124,7 @@ impl Controller {
     /// The callee paused while answering: the end of their turn is decided from their words;
     /// until they are known, the usual hangover (never later than the fixed end would be).
     pub(super) fn on_pause(&mut self, last_voice_at: Instant, seq: u64, actions: &mut Vec<Action>) {
-        self.pauses_heard += 1;
+        self.last_pause = seq;
         if self.turn_config.mode == Mode::Fixed || self.phase != Phase::Listening || !self.speaking {
             return;
         }
@@ -161,9 +161,8 @@ impl Controller {
     }
 
     /// The words at the pause: understood now (the LLM, if needed, is asked now too).
-    pub(super) fn on_pause_words(&mut self, text: String, now: Instant, actions: &mut Vec<Action>) {
-        self.pause_answers = (self.pause_answers + 1).min(self.pauses_heard);
-        if self.pause_answers < self.pauses_heard {
+    pub(super) fn on_pause_words(&mut self, seq: u64, text: String, now: Instant, actions: &mut Vec<Action>) {
+        if seq != self.last_pause {
             return; // the words at an earlier pause: the callee has said more since
         }
         if self.held.is_some() && self.phase == Phase::Listening && self.turn_config.is_backchannel(&text) {

@@ -270,12 +270,12 @@ fn an_answer_at_the_pause_reacts_from_the_last_word_with_the_fixtures_growing_wo
     call.taken();
     let started = call.at(2700);
     call.send(Input::Media(MediaEvent::SpeechStarted { confirmed_at: started, stream_ms: 2700, onset_ms: 200 }));
-    call.send(Input::Recognized(AsrEvent::Partial { text: "안".into(), heard_ms: 280, at_pause: false }));
+    call.send(Input::Recognized(AsrEvent::Partial { text: "안".into(), heard_ms: 280, pause: None }));
     assert_eq!(call.s.controller().last_partial(), "oui tout", "two words for 280 ms of audio");
     let last_voice_at = call.at(3000);
     call.at(3100);
     call.send(Input::Media(MediaEvent::SpeechPaused { last_voice_at, seq: 1 }));
-    call.send(Input::Recognized(AsrEvent::Partial { text: "안녕".into(), heard_ms: 900, at_pause: true }));
+    call.send(Input::Recognized(AsrEvent::Partial { text: "안녕".into(), heard_ms: 900, pause: Some(1) }));
     assert_eq!(call.taken(), ["end turn after 300", "classify 1 oui tout à fait"]);
     let classification = crate::nlp::classifier::classify(&crate::domain::StepContext::default(), "oui tout à fait");
     call.send(Input::Classified { turn: 1, classification, tier: Tier::Local, latency: Duration::from_millis(1) });

@@ -30,7 +30,7 @@ impl Call {
         let last_voice_at = self.at(voiced_ms);
         self.at(100);
         self.send(Input::SpeechPaused { last_voice_at, seq });
-        self.send(Input::Partial { text: words.into(), at_pause: true });
+        self.send(Input::Partial { text: words.into(), pause: Some(seq) });
         last_voice_at
     }
 
@@ -147,7 +147,7 @@ fn words_too_late_for_the_usual_hangover_leave_the_turn_to_its_final() {
     call.send(Input::SpeechPaused { last_voice_at, seq: 1 });
     assert_eq!(call.take_log(), ["end turn after 300"], "no later than the fixed end");
     call.turn_ends(200); // a lagging decoder: no words yet
-    call.send(Input::Partial { text: "oui".into(), at_pause: true });
+    call.send(Input::Partial { text: "oui".into(), pause: Some(1) });
     assert!(call.take_log().is_empty(), "too late to decide on");
     call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(900) });
     assert_eq!(call.take_log(), ["intent positive", "play p-q1"]);
@@ -167,9 +167,9 @@ fn words_that_answer_an_earlier_pause_are_not_taken_for_the_latest() {
     call.send(Input::SpeechPaused { last_voice_at: second, seq: 2 });
     call.take_log();
     // A lagging decoder: the first pause's words come now.
-    call.send(Input::Partial { text: "oui".into(), at_pause: true });
+    call.send(Input::Partial { text: "oui".into(), pause: Some(1) });
     assert!(call.take_log().is_empty(), "'oui' was the first pause's words: nothing decided on them");
-    call.send(Input::Partial { text: "oui mais".into(), at_pause: true });
+    call.send(Input::Partial { text: "oui mais".into(), pause: Some(2) });
     assert_eq!(call.take_log(), ["intent positive", "end turn after 800"], "the latest words wait");
     let actions = call.send(Input::Tick);
     assert!(!actions.iter().any(|a| matches!(a, Action::EndTurnAfter { pause: 1, .. })));
@@ -537,4 +537,21 @@ fn rejoins_are_bounded() {
     call.at(6000);
     call.send(Input::Tick);
     assert!(call.take_log().iter().any(|l| l.starts_with("play p-retry") || l.starts_with("play p-reprompt")), "waited forever");
+}
+
+/// A pause whose request the decoder dropped (a full queue) leaves nothing behind: the next
+/// pause's words decide (they used to be taken for the lost pause's, for the rest of the call).
+#[test]
+fn a_pause_whose_words_were_lost_leaves_nothing_behind() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    call.at(500);
+    call.send(Input::PromptFinished);
+    let t = call.at(300);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    let first = call.at(300);
+    call.send(Input::SpeechPaused { last_voice_at: first, seq: 1 });
+    call.send(Input::SpeechResumed);
+    call.take_log();
+    call.pause(2, 400, "oui");
+    assert_eq!(call.take_log(), ["end turn after 300", "intent positive", "end turn after 200"]);
 }
