@@ -266,7 +266,11 @@ fn control_endpoints_need_a_valid_token_of_the_right_role_within_a_budget() {
     );
     let asterisk = Asterisk::start(Options { minibot_conf: Some(conf), extra_configs: vec![http_conf(http_port)], ..Options::default() });
     let web = Web { base: format!("http://127.0.0.1:{http_port}/minibot") };
-    let (viewer, operator, admin) = (token(SECRET, "vera", "viewer", 600), token(SECRET, "alice", "operator", 600), token(SECRET, "root", "admin", 600));
+    let (viewer, admin) = (token(SECRET, "vera", "viewer", 600), token(SECRET, "root", "admin", 600));
+    // The operator's token made by the module itself, as an administrator would (no other tool).
+    let operator = asterisk.cli("minibot token create alice operator 1").trim().to_string();
+    assert_eq!(operator.split('.').count(), 3, "a JWT: {operator}");
+    assert!(asterisk.cli("minibot token create alice nobody 1").contains("Usage: minibot token create"));
 
     // Refused: no token, an expired one, a forged one, a role too low.
     let missing = web.request("POST", "/api/campaigns/demo/create", None, None);

@@ -124,6 +124,27 @@ pub fn authorize(authorization: Option<&str>, secret: &Secret, need: Role) -> Re
     Ok(caller)
 }
 
+/// Longest a token made here lives (days): a forgotten token stops working within the year.
+pub const MAX_TOKEN_DAYS: u32 = 366;
+
+/// A token for `subject` with `role`, valid `days` from `now_unix` (seconds), signed with
+/// `secret`: what `minibot token create` prints (no other tool needed).
+pub fn issue(secret: &Secret, subject: &str, role: Role, days: u32, now_unix: u64) -> Result<String, String> {
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    if !secret.is_set() {
+        return Err("no [http] jwt_secret in minibot.conf: set one (32 bytes or more), reload, then create tokens".into());
+    }
+    let subject = subject.trim();
+    if subject.is_empty() || subject.chars().count() > 64 {
+        return Err("a subject is 1 to 64 characters (who the token is for)".into());
+    }
+    if days == 0 || days > MAX_TOKEN_DAYS {
+        return Err(format!("a token lives 1 to {MAX_TOKEN_DAYS} days"));
+    }
+    let claims = serde_json::json!({"sub": subject, "role": role.as_str(), "iat": now_unix, "exp": now_unix + u64::from(days) * 86_400});
+    encode(&Header::default(), &claims, &EncodingKey::from_secret(secret.bytes())).map_err(|e| format!("cannot sign the token: {e}"))
+}
+
 fn decode(token: &str, secret: &Secret) -> Result<Caller, Denied> {
     use jsonwebtoken::{Algorithm, DecodingKey, Validation};
     let mut validation = Validation::new(Algorithm::HS256); // only HS256: "none" and others refused
@@ -213,6 +234,21 @@ mod tests {
 
     fn now() -> u64 {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    }
+
+    /// A token made by `issue` is the one `authorize` accepts, with its subject, role and expiry.
+    #[test]
+    fn issued_tokens_authorize_their_role_until_they_expire() {
+        let secret = Secret::new(SECRET).unwrap();
+        let made = issue(&secret, "crm-sync", Role::Operator, 30, now()).unwrap();
+        let bearer = format!("Bearer {made}");
+        assert_eq!(authorize(Some(&bearer), &secret, Role::Operator).unwrap(), Caller { subject: "crm-sync".into(), role: Role::Operator });
+        assert!(authorize(Some(&bearer), &secret, Role::Admin).is_err());
+        let expired = issue(&secret, "old", Role::Admin, 1, now() - 3 * 86_400).unwrap();
+        assert!(matches!(authorize(Some(&format!("Bearer {expired}")), &secret, Role::Viewer), Err(Denied::Invalid(_))));
+        assert!(issue(&Secret::default(), "x", Role::Viewer, 1, now()).unwrap_err().contains("jwt_secret"));
+        assert!(issue(&secret, " ", Role::Viewer, 1, now()).is_err());
+        assert!(issue(&secret, "x", Role::Viewer, 0, now()).is_err() && issue(&secret, "x", Role::Viewer, MAX_TOKEN_DAYS + 1, now()).is_err());
     }
 
     #[test]

@@ -18,6 +18,12 @@ pub fn commands(test_hooks: bool) -> Vec<CliCommand> {
             handler: show_status,
         },
         CliCommand {
+            command: "minibot token create",
+            summary: "Print a signed token for the control endpoints",
+            usage: "Usage: minibot token create <subject> <viewer|operator|admin> <days>\n       Prints a bearer token (JWT, HS256, signed with [http] jwt_secret) for <subject>,\n       valid <days> days (1-366), for the HTTP control endpoints and the live page.\n",
+            handler: token_create,
+        },
+        CliCommand {
             command: "minibot show version",
             summary: "Show the MiniBot module version",
             usage: "Usage: minibot show version\n       Shows the module version, its git revision and the Asterisk version.\n",
@@ -98,6 +104,18 @@ fn show_transcript(args: &CliArgs) -> CliResult {
 
 pub fn register(commands: Vec<CliCommand>) -> Result<(), String> {
     cli::register(commands)
+}
+
+fn token_create(args: &CliArgs) -> CliResult {
+    let [_, _, _, subject, role, days] = args.argv.as_slice() else { return CliResult::ShowUsage };
+    let (Some(role), Ok(days)) = (crate::access::Role::parse(role), days.parse::<u32>()) else { return CliResult::ShowUsage };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let made = with_bot(|bot| crate::access::issue(&bot.settings.http.jwt_secret, subject, role, days, now)).unwrap_or_else(|| Err("MiniBot is not loaded".into()));
+    match made {
+        Ok(token) => args.print(&format!("{token}\n")),
+        Err(reason) => args.print(&format!("No token: {reason}\n")),
+    }
+    CliResult::Success
 }
 
 fn show_version(args: &CliArgs) -> CliResult {
