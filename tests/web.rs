@@ -174,8 +174,8 @@ fn health_and_metrics_answer_on_asterisk_s_http_server() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert_eq!(value(&after, "minibot_calls_total", success), Some(calls_before + 1.0), "{after:?}");
-    assert_eq!(value(&after, "minibot_call_outcomes_total", r#"{"outcome": "no_answer", "status": "SUCCESS"}"#), Some(1.0), "{after:?}");
-    assert_eq!(value(&after, "minibot_leads_total", r#"{"class": "not_qualified"}"#), Some(1.0));
+    assert_eq!(value(&after, "minibot_call_outcomes_total", r#"{"campaign": "demo", "outcome": "no_answer", "status": "SUCCESS"}"#), Some(1.0), "{after:?}");
+    assert_eq!(value(&after, "minibot_leads_total", r#"{"campaign": "demo", "class": "not_qualified"}"#), Some(1.0));
     assert!(value(&after, "minibot_db_written_total", "{}").is_some());
     let families: std::collections::BTreeSet<&str> = after.iter().map(|(f, ..)| f.as_str()).collect();
     for family in ["minibot_calls_active", "minibot_intents", "minibot_llm_requests", "minibot_db_spool_records", "minibot_dialer_calls_in_progress"] {

@@ -423,8 +423,8 @@ fn conclude(call: &CallInfo, result: &CallResult) {
     channel.set_variable("MINIBOTOUTCOME", result.outcome.as_str());
     channel.set_variable("MINIBOTSCORE", &result.qualification.score.to_string());
     channel.set_variable("MINIBOTLEAD", &result.qualification.class);
-    crate::obs::prom::RECORDED.calls_ended.inc(&[result.outcome.as_str(), result.status.as_str()]);
-    crate::obs::prom::RECORDED.leads.inc(&[&result.qualification.class]);
+    crate::obs::prom::RECORDED.calls_ended.inc(&[call.campaign, result.outcome.as_str(), result.status.as_str()]);
+    crate::obs::prom::RECORDED.leads.inc(&[call.campaign, &result.qualification.class]);
     store_result(call, result);
     event(channel, "MiniBotResult", &result.fields(call.campaign));
     event(channel, "MiniBotCall", &[("State", "ended".into()), ("Campaign", call.campaign.into()), ("Status", result.status.as_str().into()),
@@ -539,7 +539,7 @@ fn emit(channel: &Channel, live: &LiveCall, e: CallEvent) {
             event(channel, "MiniBotAsrFailed", &[("Step", step), ("Reason", reason)])
         }
         // The callee's answer ended, the bot speaks again: the reaction the callee hears.
-        CallEvent::Reaction { tier, seconds } => crate::obs::prom::RECORDED.reaction.observe(&[tier], seconds),
+        CallEvent::Reaction { tier, seconds } => crate::obs::prom::RECORDED.reaction.observe(&[&live.campaign, tier], seconds),
         CallEvent::Message { file, after_beep } => {
             event(channel, "MiniBotMessage", &[("File", file), ("AfterBeep", if after_beep { "yes" } else { "no" }.into())])
         }

@@ -162,12 +162,13 @@ pub struct Recorded {
 }
 
 pub static RECORDED: Recorded = Recorded {
-    calls_ended: CounterVec::new("minibot_call_outcomes_total", "Calls MiniBot() ran to a result, by outcome and MINIBOTSTATUS.", &["outcome", "status"]),
-    leads: CounterVec::new("minibot_leads_total", "Calls by lead class (not_qualified included).", &["class"]),
+    // `campaign` is bounded: MiniBot() runs only the campaigns the scenario file configures.
+    calls_ended: CounterVec::new("minibot_call_outcomes_total", "Calls MiniBot() ran to a result, by campaign, outcome and MINIBOTSTATUS.", &["campaign", "outcome", "status"]),
+    leads: CounterVec::new("minibot_leads_total", "Calls by campaign and lead class (not_qualified included).", &["campaign", "class"]),
     reaction: HistogramVec::new(
         "minibot_turn_reaction_seconds",
-        "From the callee's last voiced frame to the start of the bot's next prompt, by the tier that understood the turn.",
-        &["tier"],
+        "From the callee's last voiced frame to the start of the bot's next prompt, by campaign and the tier that understood the turn.",
+        &["campaign", "tier"],
         REACTION_BUCKETS,
     ),
     asr_final: HistogramVec::new("minibot_asr_final_seconds", "From the end of a speech turn to the recognizer's final result.", &[], ASR_BUCKETS),
