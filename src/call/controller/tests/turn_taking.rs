@@ -103,16 +103,16 @@ fn a_final_that_means_something_else_stops_the_reply_and_re_routes_the_turn() {
     assert_eq!(call.take_log().last().unwrap(), "end SUCCESS callback");
 }
 
-#[test]
-fn an_opt_out_in_the_final_counts_even_after_the_call_moved_on() {
+/// "oui" at the greeting, whose final says "ne m'appelez plus" and is slow to be understood (the
+/// LLM) while the callee answers q1: the opt-out applies once understood. Returns the call with
+/// the opt-out's goodbye playing.
+fn opt_out_understood_after_the_call_moved_on() -> Call {
     let mut call = Call::with_mode(Mode::Adaptive);
     call.deferred = Some(Vec::new());
     call.pause_after("oui");
     call.understand("oui");
     call.turn_ends(100);
-    // The final says otherwise, and its meaning is slow to come (the LLM) ...
     call.send(Input::Final { text: "oui enfin non ne m'appelez plus".into(), latency: Duration::from_millis(80) });
-    // ... while the callee answers q1.
     call.answer("j'ai un livret a");
     call.understand("j'ai un livret a");
     assert_eq!(call.c.step(), "q2");
@@ -120,6 +120,12 @@ fn an_opt_out_in_the_final_counts_even_after_the_call_moved_on() {
     call.understand("oui enfin non ne m'appelez plus");
     let log = call.take_log();
     assert!(log.contains(&"check sticky".to_string()) && log.contains(&"play p-dnc".to_string()), "{log:?}");
+    call
+}
+
+#[test]
+fn an_opt_out_in_the_final_counts_even_after_the_call_moved_on() {
+    let mut call = opt_out_understood_after_the_call_moved_on();
     call.at(500);
     call.send(Input::PromptFinished);
     assert_eq!(call.take_log().last().unwrap(), "end SUCCESS do_not_call");
@@ -471,17 +477,7 @@ fn a_second_hum_resumes_from_the_files_position() {
 /// A reply taken back only while its answer is the last thing that routed the call.
 #[test]
 fn an_opt_out_heard_late_is_not_taken_back_by_a_rejoin() {
-    let mut call = Call::with_mode(Mode::Adaptive);
-    call.deferred = Some(Vec::new());
-    call.pause_after("oui");
-    call.understand("oui");
-    call.turn_ends(100);
-    call.send(Input::Final { text: "oui mais ne m'appelez plus".into(), latency: Duration::from_millis(80) });
-    call.answer("j'ai un livret a");
-    call.understand("j'ai un livret a");
-    assert_eq!(call.c.step(), "q2");
-    call.understand("oui mais ne m'appelez plus");
-    assert!(call.take_log().contains(&"play p-dnc".to_string()));
+    let mut call = opt_out_understood_after_the_call_moved_on();
     let t = call.at(500);
     call.send(Input::SpeechStarted { confirmed_at: t });
     assert!(!call.take_log().contains(&"check rejoined".to_string()), "the opt-out's goodbye was taken back");
