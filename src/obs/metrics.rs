@@ -4,12 +4,13 @@
 use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const KEEP: usize = 20_000;
 
 pub struct Samples {
-    values: Mutex<VecDeque<f64>>,
+    /// Each value with when it was recorded (`recent` looks at the last while only).
+    values: Mutex<VecDeque<(Instant, f64)>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,7 +32,7 @@ impl Samples {
         if values.len() == KEEP {
             values.pop_front();
         }
-        values.push_back(value);
+        values.push_back((Instant::now(), value));
     }
 
     pub fn record_us(&self, elapsed: Duration) {
@@ -47,13 +48,17 @@ impl Samples {
     }
 
     pub fn summary(&self) -> Option<Summary> {
-        let mut sorted: Vec<f64> = self.values.lock().iter().copied().collect();
+        let mut sorted: Vec<f64> = self.values.lock().iter().map(|(_, v)| *v).collect();
         summarize(&mut sorted)
     }
 
-    /// The summary of the `n` latest values only: how things are going now.
-    pub fn recent(&self, n: usize) -> Option<Summary> {
-        let mut latest: Vec<f64> = self.values.lock().iter().rev().take(n).copied().collect();
+    /// The summary of the `n` latest values recorded within `window`: how things are going now
+    /// (a slow start long past says nothing of now, however few values came since).
+    pub fn recent(&self, n: usize, window: Duration) -> Option<Summary> {
+        let now = Instant::now();
+        let values = self.values.lock();
+        let mut latest: Vec<f64> = values.iter().rev().take(n).take_while(|(at, _)| now.saturating_duration_since(*at) <= window).map(|(_, v)| *v).collect();
+        drop(values);
         summarize(&mut latest)
     }
 }
@@ -187,8 +192,22 @@ mod tests {
         let s = samples.summary().unwrap();
         assert_eq!(s.count, KEEP);
         assert_eq!(s.max, (KEEP + 9) as f64);
-        let recent = samples.recent(10).unwrap();
+        let recent = samples.recent(10, Duration::from_secs(60)).unwrap();
         assert_eq!((recent.count, recent.max), (10, (KEEP + 9) as f64));
         assert!(recent.median >= (KEEP - 1) as f64, "only the latest values");
+    }
+
+    /// Values older than the window are not "recent", however few came since.
+    #[test]
+    fn recent_values_are_the_last_while_only() {
+        let samples = Samples::new();
+        samples.record(2400.0);
+        samples.record(2300.0);
+        std::thread::sleep(Duration::from_millis(30));
+        samples.record(180.0);
+        assert_eq!(samples.recent(200, Duration::from_millis(20)).map(|s| (s.count, s.max)), Some((1, 180.0)));
+        assert_eq!(samples.recent(200, Duration::from_secs(60)).map(|s| s.count), Some(3));
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(samples.recent(200, Duration::from_millis(20)), None);
     }
 }

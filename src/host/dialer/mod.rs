@@ -380,7 +380,10 @@ fn dial(shared: &Shared, db: &mut Client, jobs: &Sender<Job>, campaign: &Campaig
 /// are slower than the configured bounds.
 fn saturated(config: &DialerConfig) -> bool {
     const LATEST: usize = 200;
-    let over = |samples: &crate::obs::metrics::Samples, bound: u32| samples.recent(LATEST).is_some_and(|s| s.count >= 5 && s.p95 > f64::from(bound));
+    // Only the last minute: slow finals in a first wave long past (a cold machine) must not keep
+    // the gate shut, with few calls and so few new samples to outweigh them.
+    const WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+    let over = |samples: &crate::obs::metrics::Samples, bound: u32| samples.recent(LATEST, WINDOW).is_some_and(|s| s.count >= 5 && s.p95 > f64::from(bound));
     over(&METRICS.turn_final_ms, config.max_turn_ms) || over(&METRICS.write_gap_talking_ms, config.max_audio_gap_ms)
 }
 
