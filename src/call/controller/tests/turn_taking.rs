@@ -34,6 +34,19 @@ impl Call {
         last_voice_at
     }
 
+    /// The prompt ends, the callee talks, pauses (pause 1, no words heard for it yet) and goes on.
+    fn went_on_after_a_first_pause() -> Call {
+        let mut call = Call::with_mode(Mode::Adaptive);
+        call.at(500);
+        call.send(Input::PromptFinished);
+        let t = call.at(300);
+        call.send(Input::SpeechStarted { confirmed_at: t });
+        let first = call.at(300);
+        call.send(Input::SpeechPaused { last_voice_at: first, seq: 1 });
+        call.send(Input::SpeechResumed);
+        call
+    }
+
     /// The media path ends the turn `after_ms` after the last call's clock point.
     fn turn_ends(&mut self, after_ms: u64) {
         self.at(after_ms);
@@ -161,14 +174,7 @@ fn words_too_late_for_the_usual_hangover_leave_the_turn_to_its_final() {
 
 #[test]
 fn words_that_answer_an_earlier_pause_are_not_taken_for_the_latest() {
-    let mut call = Call::with_mode(Mode::Adaptive);
-    call.at(500);
-    call.send(Input::PromptFinished);
-    let t = call.at(300);
-    call.send(Input::SpeechStarted { confirmed_at: t });
-    let first = call.at(300);
-    call.send(Input::SpeechPaused { last_voice_at: first, seq: 1 });
-    call.send(Input::SpeechResumed);
+    let mut call = Call::went_on_after_a_first_pause();
     let second = call.at(400);
     call.send(Input::SpeechPaused { last_voice_at: second, seq: 2 });
     call.take_log();
@@ -539,14 +545,7 @@ fn rejoins_are_bounded() {
 /// pause's words decide (they used to be taken for the lost pause's, for the rest of the call).
 #[test]
 fn a_pause_whose_words_were_lost_leaves_nothing_behind() {
-    let mut call = Call::with_mode(Mode::Adaptive);
-    call.at(500);
-    call.send(Input::PromptFinished);
-    let t = call.at(300);
-    call.send(Input::SpeechStarted { confirmed_at: t });
-    let first = call.at(300);
-    call.send(Input::SpeechPaused { last_voice_at: first, seq: 1 });
-    call.send(Input::SpeechResumed);
+    let mut call = Call::went_on_after_a_first_pause();
     call.take_log();
     call.pause(2, 400, "oui");
     assert_eq!(call.take_log(), ["end turn after 300", "intent positive", "end turn after 200"]);
