@@ -465,8 +465,8 @@ impl Controller {
                 self.speaking = false;
                 actions.push(Action::Event(CallEvent::SpeechEnded { step: step.clone() }));
                 if self.asr_enabled {
-                    let continues = self.carry_for(&step).is_some();
-                    self.finals_due.push_back(Due { step, kind: DueKind::Answer, since: now, continues });
+                    let due = self.due(step, DueKind::Answer, now);
+                    self.finals_due.push_back(due);
                 }
             }
             Input::Final { text, latency } => {
@@ -601,14 +601,15 @@ impl Controller {
         actions.push(Action::Event(CallEvent::SpeechEnded { step: step.clone() }));
         if let Some(answered) = self.asr_enabled.then(|| self.turn_ended_early(now, &mut actions)).flatten() {
             // Answered on the words at its pause: its final only checks that answer.
-            self.finals_due.push_back(Due { step: answered, kind: DueKind::Committed, since: now, continues: false });
+            let due = self.due(answered, DueKind::Committed, now);
+            self.finals_due.push_back(due);
             return actions;
         }
         if self.asr_enabled {
             // Every segment gets its final: say now what it will be.
             let kind = if self.phase == Phase::Responding { DueKind::OverPrompt } else { DueKind::Answer };
-            let continues = kind == DueKind::Answer && self.carry_for(&step).is_some();
-            self.finals_due.push_back(Due { step, kind, since: now, continues });
+            let due = self.due(step, kind, now);
+            self.finals_due.push_back(due);
             if self.phase == Phase::Listening {
                 self.start_processing(now);
             }
@@ -665,6 +666,13 @@ impl Controller {
                 self.ask(PendingTurn { id: 0, text, asr_ms: latency_ms, step: due.step, late: false }, actions);
             }
         }
+    }
+
+    /// The final a segment just ended at `step` will bring: an answer continues a reopened answer
+    /// at that step, if there is one.
+    fn due(&self, step: String, kind: DueKind, now: Instant) -> Due {
+        let continues = kind == DueKind::Answer && self.carry_for(&step).is_some();
+        Due { step, kind, since: now, continues }
     }
 
     /// Whether an answer of the current turn is still on its way (a final due, an intent pending).
@@ -782,7 +790,7 @@ impl Controller {
         if classification.intent == Intent::Callback {
             self.callback_text = Some(turn.text.clone());
         }
-        if self.carry.as_ref().is_some_and(|c| c.step == turn.step) {
+        if self.carry_for(&turn.step).is_some() {
             self.carry = None; // the reopened answer is answered
         }
     }
