@@ -104,7 +104,7 @@ fn generate_bindings(include_dir: &Path) {
         .clang_arg("-fblocks")
         .allowlist_function(
             "ast_log|__ast_verbose|ast_get_version|minibot_module_self|minibot_audiohook_lock|minibot_audiohook_unlock|minibot_getvar\
-             |minibot_read_format_ref|minibot_format_unref|minibot_channel_ref|minibot_channel_unref|minibot_channel_wake|minibot_party_numbers|minibot_originate|minibot_http_send|minibot_http_remote|minibot_http_json_body|minibot_json_free\
+             |minibot_read_format_ref|minibot_format_unref|minibot_channel_ref|minibot_channel_unref|minibot_channel_wake|minibot_party_numbers|minibot_originate|minibot_http_send|minibot_http_remote|minibot_http_json_body|minibot_json_free|minibot_endpoint_exists|ast_exists_extension\
              |ast_register_application2|ast_unregister_application\
              |__ast_cli_register|ast_cli_unregister|ast_cli\
              |ast_config_load2|ast_config_destroy|ast_category_browse|ast_variable_browse\

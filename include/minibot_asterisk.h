@@ -40,3 +40,4 @@ void minibot_http_send(struct ast_tcptls_session_instance *ser, enum ast_http_me
 void minibot_http_remote(struct ast_tcptls_session_instance *ser, char *buf, size_t len);
 char *minibot_http_json_body(struct ast_tcptls_session_instance *ser, struct ast_variable *headers, int *error);
 void minibot_json_free(char *text);
+int minibot_endpoint_exists(const char *id);

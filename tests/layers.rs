@@ -26,7 +26,7 @@ const LAYERS: &[&[&str]] = &[
     &["ast"],
     &["host::dialer"],
     &["host::state"],
-    &["host::operator"],
+    &["host::operator", "host::files"],
     &["host::app", "host::cli", "host::web"],
     &["host::module"],
 ];

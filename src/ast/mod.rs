@@ -59,6 +59,20 @@ pub fn sound_exists(file: &str, language: &str) -> bool {
     unsafe { sys::ast_fileexists(file.as_ptr(), std::ptr::null(), language.as_ptr()) > 0 }
 }
 
+/// Whether the dialplan has `context`, `exten`, priority 1 (as a call placed there needs).
+pub fn extension_exists(context: &str, exten: &str) -> bool {
+    let (context, exten) = (c_string(context), c_string(exten));
+    // SAFETY: valid strings; no channel (NULL) and no caller id (NULL) are allowed by the API.
+    unsafe { sys::ast_exists_extension(std::ptr::null_mut(), context.as_ptr(), exten.as_ptr(), 1, std::ptr::null()) != 0 }
+}
+
+/// Whether Asterisk knows the endpoint `tech/resource` (e.g. "PJSIP/trunk").
+pub fn endpoint_exists(id: &str) -> bool {
+    let id = c_string(id);
+    // SAFETY: a valid string; the shim drops the reference it takes.
+    unsafe { sys::minibot_endpoint_exists(id.as_ptr()) != 0 }
+}
+
 /// Copies a C string owned by Asterisk; NULL becomes "".
 ///
 /// # Safety

@@ -19,6 +19,7 @@
 #include "asterisk/tcptls.h"
 #include "asterisk/netsock2.h"
 #include "asterisk/strings.h"
+#include "asterisk/endpoints.h"
 
 int minibot_rust_load(void);
 int minibot_rust_unload(void);
@@ -222,4 +223,14 @@ void minibot_channel_unref(struct ast_channel *chan)
 void minibot_channel_wake(struct ast_channel *chan)
 {
 	ast_queue_frame(chan, &ast_null_frame);
+}
+
+/* Whether Asterisk knows the endpoint "tech/resource" (a PJSIP endpoint is one once configured). */
+int minibot_endpoint_exists(const char *id)
+{
+	struct ast_endpoint *endpoint = ast_endpoint_find_by_id(id);
+	int found = endpoint != NULL;
+
+	ao2_cleanup(endpoint);
+	return found;
 }

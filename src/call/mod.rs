@@ -2,6 +2,7 @@
 //! Pure Rust; the Asterisk side (src/host/app.rs) turns these into channel operations.
 
 pub mod controller;
+pub mod dry_run;
 pub mod live;
 pub mod media;
 pub mod result;

@@ -83,6 +83,17 @@ pub const KEYS: &str = "dial, caller_id, max_concurrent, calls_per_second, ring_
                         holidays, closed, timezone, max_calls_per_contact, refusal_pause, company, on_machine";
 
 impl Dialing {
+    /// The endpoint a PJSIP dial string names (`PJSIP/${PHONE}@trunk`, `PJSIP/trunk/sip:...`), as
+    /// Asterisk names endpoints: "PJSIP/trunk". None for other technologies.
+    pub fn endpoint(&self) -> Option<String> {
+        let rest = self.dial.strip_prefix("PJSIP/")?;
+        let name = match rest.rsplit_once('@') {
+            Some((_, endpoint)) if !rest.contains("/sip:") => endpoint,
+            _ => rest.split('/').next()?,
+        };
+        (!name.is_empty() && !name.contains('$')).then(|| format!("PJSIP/{name}"))
+    }
+
     /// Reads one key of a `[campaign]` section; None when the key is not about dialing.
     pub fn read(&mut self, key: &str, value: &str) -> Option<Result<(), String>> {
         let value = value.trim();
@@ -270,6 +281,15 @@ impl FromKeys for DialerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_endpoint_a_dial_string_names() {
+        let endpoint = |dial: &str| Dialing { dial: dial.into(), ..Dialing::default() }.endpoint();
+        assert_eq!(endpoint("PJSIP/${PHONE}@trunk").as_deref(), Some("PJSIP/trunk"));
+        assert_eq!(endpoint("PJSIP/trunk/sip:${PHONE}@10.0.0.1").as_deref(), Some("PJSIP/trunk"));
+        assert_eq!(endpoint("IAX2/peer/${PHONE}"), None);
+        assert_eq!(endpoint("PJSIP/${PHONE}"), None);
+    }
 
     #[test]
     fn reads_dialing_keys_and_refuses_bad_values() {

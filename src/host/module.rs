@@ -7,8 +7,7 @@
 //! load must start fresh.
 
 use crate::asr::Engine;
-use crate::ast::{self, config::LoadError};
-use crate::config::document::Document;
+use crate::ast;
 use crate::settings::{Settings, CONFIG_FILE};
 use crate::nlp::llm::LlmPool;
 use crate::nlp::model::IntentModel;
@@ -18,9 +17,9 @@ use crate::store::retention::Retention;
 use crate::store::Store;
 use crate::obs::calllog::{self, CallLog};
 use crate::recording::{Recorder, RecordingConfig};
-use crate::scenario::{self, Disabled, Scenarios, SCENARIO_FILE};
+use crate::scenario::{Disabled, Scenarios, SCENARIO_FILE};
 use crate::host::state::{self, Bot};
-use crate::host::{app, cli, web};
+use crate::host::{app, cli, files, web};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -247,83 +246,38 @@ fn reload() -> Result<(), String> {
     Ok(())
 }
 
-/// Reads a file through Asterisk; a missing file is an empty document (with a warning).
-fn read_document(file: &str) -> Result<Document, String> {
-    match ast::config::load(file) {
-        Ok(document) => Ok(document),
-        Err(LoadError::Missing) => {
-            log::warn!("{}/{file} not found", ast::config_dir());
-            Ok(Document::default())
-        }
-        Err(LoadError::Invalid) => Err(format!("{}/{file} could not be parsed (see the previous error)", ast::config_dir())),
-    }
-}
-
-/// Reads minibot.conf; a missing file means defaults, a wrong value refuses with its location.
+/// minibot.conf, its warnings logged.
 fn read_settings() -> Result<Settings, String> {
-    let document = read_document(CONFIG_FILE)?;
-    if document.sections.is_empty() {
-        log::warn!("{CONFIG_FILE}: running with default settings");
-    }
-    let loaded = Settings::from_document(&document).map_err(|e| e.to_string())?;
-    for warning in &loaded.warnings {
+    let (settings, warnings) = files::read_settings()?;
+    for warning in &warnings {
         log::warn!("{warning}");
     }
-    Ok(loaded.settings)
+    Ok(settings)
 }
 
-/// Reads minibot_scenarios.conf and checks that every prompt exists in the configured language.
-/// A campaign with an error is disabled with it (returned beside the campaigns that load): the
-/// others run. Only a file that cannot be read at all declines the load.
+/// The campaigns, those with an error disabled (logged with it), warnings logged.
 fn read_scenarios(settings: &Settings) -> Result<(Scenarios, Disabled), String> {
-    let document = read_document(SCENARIO_FILE)?;
-    let (mut scenarios, errors) = scenario::load_each(&document);
-    let mut disabled: Disabled = errors.into_iter().map(|(name, error)| (name, error.to_string())).collect();
-    for (name, scenario) in &scenarios {
-        let missing = scenario.prompts().into_iter().find(|(_, _, prompt, _)| !ast::sound_exists(prompt, &settings.language));
-        if let Some((section, key, prompt, (file, line))) = missing {
-            let reason = format!("{file} line {line}, section [{section}], key '{key}': sound file '{prompt}' not found for language {}", settings.language);
-            disabled.insert(name.clone(), reason);
-        }
-    }
-    scenarios.retain(|name, _| !disabled.contains_key(name));
+    let (scenarios, disabled, warnings) = files::read_scenarios(settings)?;
     for (name, reason) in &disabled {
         log::error!("campaign '{name}' disabled: {reason}");
     }
-    for scenario in scenarios.values() {
-        for (section, key, prompt, (file, line)) in scenario.prompts() {
-            for (path, silent_ms) in leading_silences(prompt, &settings.language) {
-                log::warn!(
-                    "{file} line {line}, section [{section}], key '{key}': {path} starts with {silent_ms} ms of silence, which the callee waits through \
-                     before each answer: trim it (sox IN OUT silence 1 0.005 0.5%, as asterisk-conf/prompts/generate.sh does)"
-                );
-            }
-        }
+    for warning in &warnings {
+        log::warn!("{warning}");
     }
     log::info!("{} scenario(s) loaded: {}", scenarios.len(), scenarios.keys().cloned().collect::<Vec<_>>().join(", "));
     Ok((scenarios, disabled))
 }
 
-/// A prompt starting with more silence than this is a load warning.
-const PROMPT_SILENCE_MS: u64 = 30;
-
-/// The prompt's files Asterisk may play (in the formats the module can read) that start with
-/// more than `PROMPT_SILENCE_MS` of silence.
-fn leading_silences(prompt: &str, language: &str) -> Vec<(String, u64)> {
-    let sounds = format!("{}/sounds", ast::data_dir());
-    let bases = if prompt.starts_with('/') { vec![prompt.to_string()] } else { vec![format!("{sounds}/{language}/{prompt}"), format!("{sounds}/{prompt}")] };
-    let mut found = Vec::new();
-    for base in bases {
-        for extension in ["sln16", "sln", "wav", "ulaw", "alaw"] {
-            let path = format!("{base}.{extension}");
-            let Ok(bytes) = std::fs::read(&path) else { continue };
-            let silent = crate::audio::decode_sound(extension, &bytes).and_then(|(samples, rate)| crate::audio::leading_silence_ms(&samples, rate));
-            if let Some(ms) = silent.filter(|ms| *ms > PROMPT_SILENCE_MS) {
-                found.push((path, ms));
-            }
-        }
+/// The learned intent model, logged.
+fn load_intent_model(model: &str) -> Result<Option<Arc<IntentModel>>, String> {
+    if model.is_empty() {
+        log::warn!("{CONFIG_FILE} [intent] model is empty: intents come from the rules alone");
     }
-    found
+    let loaded = files::intent_model(model)?;
+    if let Some(loaded) = &loaded {
+        log::info!("intent model {}: {} (temperature {:.2})", state::under(&ast::data_dir(), model), loaded.provenance, loaded.temperature);
+    }
+    Ok(loaded)
 }
 
 fn start_intents(settings: &Settings) -> Result<IntentService, String> {
@@ -336,21 +290,6 @@ fn start_intents(settings: &Settings) -> Result<IntentService, String> {
         Some(Arc::new(pool))
     };
     Ok(IntentService::new(settings.intent.clone(), llm, load_intent_model(&settings.intent.model)?))
-}
-
-/// The learned intent model named by `[intent] model`; one that cannot be read refuses the load
-/// (an operator who installed a model expects it to be used). Empty: the rules alone.
-fn load_intent_model(model: &str) -> Result<Option<Arc<IntentModel>>, String> {
-    if model.is_empty() {
-        log::warn!("{CONFIG_FILE} [intent] model is empty: intents come from the rules alone");
-        return Ok(None);
-    }
-    let path = state::under(&ast::data_dir(), model);
-    let file = std::fs::File::open(&path)
-        .map_err(|e| format!("{CONFIG_FILE} [intent] model: cannot read {path}: {e} (`make train` then `make install` puts it there)"))?;
-    let loaded = IntentModel::read(std::io::BufReader::new(file)).map_err(|e| format!("{CONFIG_FILE} [intent] model: {path}: {e}"))?;
-    log::info!("intent model {path}: {} (temperature {:.2})", loaded.provenance, loaded.temperature);
-    Ok(Some(Arc::new(loaded)))
 }
 
 /// The per-call JSON log; a relative path is under Asterisk's log directory. A file that cannot

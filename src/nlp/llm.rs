@@ -336,6 +336,58 @@ impl Drop for LlmPool {
     }
 }
 
+/// `minibot check`: the server answers, lists the configured model, and classifies `text` at
+/// `context`'s step, within `deadline_ms` or not. Blocking (the CLI's thread, never a call's).
+/// Ok: what was found; Err: what to fix.
+pub fn check(config: &LlmConfig, deadline_ms: u64, context: &StepContext, text: &str) -> Result<String, String> {
+    let base = config.url.trim_end_matches('/');
+    let agent = ureq::AgentBuilder::new().timeout_connect(Duration::from_millis(config.connect_timeout_ms.max(1000))).build();
+    let list = match config.api {
+        Api::Ollama => "/api/tags",
+        Api::OpenAi => "/v1/models",
+    };
+    let where_ = without_credentials(base);
+    let body = agent
+        .get(&format!("{base}{list}"))
+        .timeout(Duration::from_millis(config.timeout_ms.max(5000)))
+        .call()
+        .map_err(|e| format!("{where_}{list}: {e} (is the server running, and is [llm] url right?)"))?
+        .into_string()
+        .map_err(|e| format!("{where_}{list}: {e}"))?;
+    let listed: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("{where_}{list}: not JSON ({e}): is [llm] api right?"))?;
+    let names: Vec<String> = match config.api {
+        Api::Ollama => listed["models"].as_array().into_iter().flatten().filter_map(|m| m["name"].as_str().map(String::from)).collect(),
+        Api::OpenAi => listed["data"].as_array().into_iter().flatten().filter_map(|m| m["id"].as_str().map(String::from)).collect(),
+    };
+    let present = names.iter().any(|n| *n == config.model || *n == format!("{}:latest", config.model));
+    let mut found = String::new();
+    match (present, config.api) {
+        (true, _) => found += &format!("model {} present", config.model),
+        (false, Api::Ollama) => return Err(format!("model '{}' is not pulled on {where_} (it has: {}): ollama pull {}", config.model, names.join(", "), config.model)),
+        // A llama.cpp or vLLM server serves the one model it was started with, whatever the name asked.
+        (false, Api::OpenAi) => found += &format!("the server serves {} (the name '{}' is not listed; a single-model server ignores it)", names.join(", "), config.model),
+    }
+    // A first request may load the model: the round trip gets time enough to tell a slow server
+    // from a dead one, and says when it took longer than a turn may wait.
+    let config = &LlmConfig { timeout_ms: config.timeout_ms.max(CHECK_TIMEOUT_MS), ..config.clone() };
+    let started = Instant::now();
+    let job = Job {
+        context: Arc::new(context.clone()),
+        examples: Vec::new(),
+        text: text.to_string(),
+        deadline: started + Duration::from_millis(config.timeout_ms),
+        reply: bounded(1).0,
+        wake: Waker::default(),
+    };
+    let classification = ask(&agent, config, &job).map_err(|e| format!("{found}, but classifying \"{text}\" failed: {e:?}"))?;
+    let took = started.elapsed().as_millis();
+    let slow = if took > u128::from(deadline_ms) { format!(" (over [intent] deadline_ms = {deadline_ms}: a call would keep its local answer; run the check again once warm)") } else { String::new() };
+    Ok(format!("{found}; \"{text}\" classified {} in {took} ms{slow}", classification.intent))
+}
+
+/// How long `check` waits for its one classification.
+const CHECK_TIMEOUT_MS: u64 = 60_000;
+
 fn ask(agent: &ureq::Agent, config: &LlmConfig, job: &Job) -> Result<Classification, LlmError> {
     let (path, body) = build_request(config, &job.context, &job.examples, &job.text);
     let url = format!("{}{path}", config.url.trim_end_matches('/'));

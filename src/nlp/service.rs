@@ -160,6 +160,28 @@ impl IntentService {
         }
     }
 
+    /// A service with this one's settings, model and LLM, but a cache and counts of its own:
+    /// a dry run (`minibot scenario try`) is not a call, and its answers must not be taken for
+    /// the calls' in the metrics or the cache.
+    pub fn detached(&self) -> IntentService {
+        IntentService::new(self.config.clone(), self.llm.clone(), self.model())
+    }
+
+    /// `understand` waited out (the LLM's answer or the deadline): for the CLI's thread only,
+    /// never a channel's.
+    pub fn understand_blocking(&self, context: &Arc<StepContext>, text: &str) -> (Classification, Tier, Duration) {
+        let pending = match self.understand(context, text, &Waker::default()) {
+            Understood::Ready { classification, tier, latency } => return (classification, tier, latency),
+            Understood::Pending(pending) => pending,
+        };
+        loop {
+            if let Some(answer) = self.poll(&pending, Instant::now()) {
+                return answer;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Forgets every cached answer: a reload may change what a step's words mean (its kind,
     /// entities), and a step keeps its name.
     pub fn clear_cache(&self) {

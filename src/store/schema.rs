@@ -160,6 +160,16 @@ pub fn migrate(client: &mut postgres::Client) -> Result<Vec<i32>, postgres::Erro
     result
 }
 
+/// The migrations this database has not had yet, without applying them (`minibot check`).
+pub fn pending(client: &mut postgres::Client) -> Result<Vec<i32>, postgres::Error> {
+    let table: Option<String> = client.query_one("SELECT to_regclass('schema_migrations')::text", &[])?.get(0);
+    let applied: Vec<i32> = match table {
+        Some(_) => client.query("SELECT version FROM schema_migrations", &[])?.iter().map(|row| row.get(0)).collect(),
+        None => Vec::new(),
+    };
+    Ok(MIGRATIONS.iter().map(|(version, _, _)| *version).filter(|v| !applied.contains(v)).collect())
+}
+
 fn apply(client: &mut postgres::Client) -> Result<Vec<i32>, postgres::Error> {
     client.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (

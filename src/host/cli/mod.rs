@@ -1,7 +1,9 @@
 //! The `minibot ...` CLI commands.
 
 mod campaigns;
+mod check;
 mod gdpr;
+mod scenario;
 
 use crate::ast::cli::{self, CliArgs, CliCommand, CliResult};
 use crate::host::state::with_bot;
@@ -68,6 +70,8 @@ pub fn commands(test_hooks: bool) -> Vec<CliCommand> {
     ];
     commands.extend(campaigns::commands());
     commands.extend(gdpr::commands());
+    commands.extend(scenario::commands());
+    commands.extend(check::commands());
     if test_hooks {
         commands.push(CliCommand {
             command: "minibot test panic",
