@@ -55,9 +55,10 @@ vosk:
 llm: sandbox
 	@tests/sandbox/fetch-llm.sh
 
-# Independent judges the tests run: the Prometheus client's parser (a PyPI wheel).
+# Independent judges the tests run: the Prometheus client's parser (a PyPI wheel) and promtool (Debian's prometheus).
 pytools: deps
 	@tests/sandbox/fetch-pytools.sh >/dev/null
+	@tests/sandbox/fetch-promtool.sh >/dev/null
 
 # The private PostgreSQL cluster of the tests and the demo (127.0.0.1:55432).
 pg: deps
