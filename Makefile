@@ -37,7 +37,7 @@ SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 MODEL_FILE := target/models/intents.model
 TRAINING_DATA := tests/data/corpus/train.tsv tests/data/corpus/val.tsv tests/data/intents-dev.tsv tests/data/intents-dev2.tsv
 
-.PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval test unit-test integration-test soak demo demo-call bench campaign-bench turn-bench bench-turns levers asr-memory install clean
+.PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval test unit-test integration-test soak demo demo-call bench campaign-bench turn-bench bench-turns levers asr-memory install stage dist clean
 
 all: build
 
@@ -77,9 +77,17 @@ install-model:
 	asterisk-conf/install-vosk-model.sh --model $(or $(MODEL),small) $(if $(FROM),--from $(FROM)) \
 		$(if $(SHA256),--sha256 $(SHA256)) $(if $(DEST),--dest $(DEST))
 
-# Headers: the system's asterisk-dev if installed, else the sandbox's.
+NO_HEADERS = no Asterisk headers (/usr/include/asterisk.h, nor MINIBOT_AST_INCLUDE): apt install asterisk-dev (the same version as the running Asterisk) and a Rust toolchain >= 1.80 (rustup; Debian 12 has 1.63), or build a release archive on another machine (make dist) and run its install.sh here
+
+# Headers: the system's asterisk-dev if installed, else the sandbox's (built for the tests and the
+# demo; never for `make install`, which needs the headers of the Asterisk it installs into).
 headers: deps
-	@if [ -z "$$MINIBOT_AST_INCLUDE" ] && [ ! -e /usr/include/asterisk.h ]; then tests/sandbox/build-sandbox.sh; fi
+	@if [ -z "$$MINIBOT_AST_INCLUDE" ] && [ ! -e /usr/include/asterisk.h ]; then \
+		if [ "$$MINIBOT_INSTALLING" = 1 ] && [ ! -e $(SANDBOX)/usr/include/asterisk.h ]; then \
+			echo "$(NO_HEADERS)" >&2; exit 1; \
+		fi; \
+		tests/sandbox/build-sandbox.sh; \
+	fi
 
 build: headers vosk
 	$(CARGO) build --release
@@ -168,23 +176,43 @@ levers: vosk model
 asr-memory: vosk model
 	$(CARGO) run -q $(PURE) --example asr-memory
 
-install: $(MODULE) prompts $(MODEL_FILE)
-	install -d $(DESTDIR)$(ASTMODDIR) $(DESTDIR)$(ASTETCDIR) $(DESTDIR)$(ASTDATADIR)/minibot
-	install -m 0644 $(MODEL_FILE) $(DESTDIR)$(ASTDATADIR)/minibot/.intents.model.new
-	mv -f $(DESTDIR)$(ASTDATADIR)/minibot/.intents.model.new $(DESTDIR)$(ASTDATADIR)/minibot/intents.model
-	@for c in $(CAMPAIGNS); do \
-		install -d $(DESTDIR)$(ASTDATADIR)/sounds/fr/minibot/$$c && \
-		install -m 0644 $(PROMPTS)/$$c/*.sln16 $(PROMPTS)/$$c/*.sln $(DESTDIR)$(ASTDATADIR)/sounds/fr/minibot/$$c/ || exit 1; \
-	done
-	install -m 0755 $(MODULE) $(DESTDIR)$(ASTMODDIR)/.res_minibot.so.new
-	mv -f $(DESTDIR)$(ASTMODDIR)/.res_minibot.so.new $(DESTDIR)$(ASTMODDIR)/res_minibot.so
-	@# libvosk.so beside the module: res_minibot.so finds it through its $$ORIGIN rpath.
-	install -m 0644 $(MINIBOT_VOSK_DIR)/libvosk.so $(DESTDIR)$(ASTMODDIR)/.libvosk.so.new
-	mv -f $(DESTDIR)$(ASTMODDIR)/.libvosk.so.new $(DESTDIR)$(ASTMODDIR)/libvosk.so
-	@for f in asterisk-conf/*.conf dialplan/*.conf; do \
-		t="$(DESTDIR)$(ASTETCDIR)/$$(basename $$f)"; \
-		if [ -e "$$t" ]; then echo "kept existing $$t"; else install -m 0640 "$$f" "$$t" && echo "installed $$t"; fi; \
-	done
+# The release: everything a production Asterisk needs, staged in $(STAGE) and packed as
+# target/dist/$(RELEASE).tar.gz, with the install script that checks the target Asterisk (version,
+# AST_BUILDOPT_SUM) before it copies anything. `make install` runs that script from the stage.
+# The Asterisk headers the module is built against: MINIBOT_AST_INCLUDE, the system's, or the sandbox's.
+AST_INCLUDE = $(or $(MINIBOT_AST_INCLUDE),$(if $(wildcard /usr/include/asterisk.h),/usr/include,$(SANDBOX)/usr/include))
+MINIBOT_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+AST_BUILDOPT_SUM = $(shell sed -n 's/^\#define AST_BUILDOPT_SUM "\(.*\)"/\1/p' $(AST_INCLUDE)/asterisk/buildopts.h 2>/dev/null)
+# The headers' package version (asterisk-dev), without its epoch: "22.10.1+dfsg+~cs6.17.60671434-1".
+AST_VERSION = $(shell dpkg-query --admindir=$(AST_INCLUDE)/../../var/lib/dpkg -W -f '$${Version}' asterisk-dev 2>/dev/null | sed 's/^[0-9]*://')
+RELEASE = minibot-$(MINIBOT_VERSION)-asterisk-$(firstword $(subst +, ,$(subst ~, ,$(AST_VERSION))))
+STAGE = target/dist/$(RELEASE)
+# The Asterisk `make install` installs into (its binary: version and build options are checked).
+ASTERISK ?= $(shell command -v asterisk 2>/dev/null || echo /usr/sbin/asterisk)
+
+stage: $(MODULE) prompts $(MODEL_FILE) vosk
+	@test -n "$(AST_BUILDOPT_SUM)" || { echo "$(NO_HEADERS)" >&2; exit 1; }
+	@test -n "$(AST_VERSION)" || { echo "cannot tell the version of the Asterisk headers in $(AST_INCLUDE) (asterisk-dev)" >&2; exit 1; }
+	@rm -rf $(STAGE) && mkdir -p $(STAGE)/modules $(STAGE)/data/minibot $(STAGE)/conf $(STAGE)/tools $(STAGE)/docs
+	@cp $(MODULE) $(MINIBOT_VOSK_DIR)/libvosk.so $(STAGE)/modules/
+	@cp $(MODEL_FILE) $(STAGE)/data/minibot/intents.model
+	@for c in $(CAMPAIGNS); do mkdir -p $(STAGE)/data/sounds/fr/minibot/$$c && cp $(PROMPTS)/$$c/*.sln16 $(PROMPTS)/$$c/*.sln $(STAGE)/data/sounds/fr/minibot/$$c/ || exit 1; done
+	@cp asterisk-conf/*.conf dialplan/*.conf asterisk-conf/*.sample $(STAGE)/conf/
+	@cp asterisk-conf/install.sh $(STAGE)/ && cp asterisk-conf/install-vosk-model.sh $(STAGE)/tools/
+	@cp -r docs/production.md docs/monitoring $(STAGE)/docs/
+	@printf 'MINIBOT_VERSION=%s\nASTERISK_VERSION=%s\nAST_BUILDOPT_SUM=%s\n' '$(MINIBOT_VERSION)' '$(AST_VERSION)' '$(AST_BUILDOPT_SUM)' > $(STAGE)/BUILDINFO
+
+dist: stage
+	@tar -C target/dist -czf target/dist/$(RELEASE).tar.gz $(RELEASE)
+	@echo target/dist/$(RELEASE).tar.gz
+
+# From source on the PBX: needs Asterisk's headers (asterisk-dev of the running build); never
+# installs packages nor builds the test sandbox there.
+install: export MINIBOT_INSTALLING = 1
+# Its own stage: a `make dist` at the same time never rebuilds what this installs from.
+install: STAGE = target/install/$(RELEASE)
+install: stage
+	$(STAGE)/install.sh --asterisk-conf $(ASTERISK_CONF) --asterisk $(ASTERISK) $(if $(DESTDIR),--destdir $(DESTDIR))
 
 clean:
 	$(CARGO) clean

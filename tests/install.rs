@@ -1,14 +1,20 @@
 //! `make install`: the module goes where asterisk.conf's astmoddir says, replaced atomically, and
 //! sample configs are installed without ever overwriting an operator's file.
 
+mod support;
+
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 fn make_install(asterisk_conf: &Path) -> String {
+    // The Asterisk whose version and build options are checked: the sandbox's, read as a file.
+    let asterisk = support::sandbox_root().join("usr/sbin/asterisk");
     let output = Command::new("make")
         .args(["-s", "install"])
         .arg(format!("ASTERISK_CONF={}", asterisk_conf.display()))
+        .arg(format!("ASTERISK={}", asterisk.display()))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("make");
@@ -34,6 +40,18 @@ fn install_reads_asterisk_conf_and_keeps_existing_configs() {
         ),
     )
     .unwrap();
+
+    // Without Asterisk's headers (none on the system, no sandbox): a clear error, nothing built
+    // nor installed, and no package installed on the PBX.
+    let output = Command::new("make")
+        .args(["-s", "install", "SANDBOX=/nonexistent-sandbox"])
+        .arg(format!("ASTERISK_CONF={}", conf.display()))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("make");
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && text.contains("no Asterisk headers") && text.contains("apt install asterisk-dev"), "{text}");
+    assert!(!moddir.join("res_minibot.so").exists());
 
     let first = make_install(&conf);
     let built = fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("target/res_minibot.so")).unwrap();
@@ -109,4 +127,150 @@ fn french_model_installer_checks_what_it_installs() {
     assert!(!ok && out.contains("download failed"), "{out}");
     assert!(!dest.join("vosk-model-fr-0.22").exists());
     fs::remove_dir_all(&root).unwrap();
+}
+
+/// Runs `command` in the root; (success, output).
+fn in_root(root: &Path, command: &str) -> (bool, String) {
+    let output = Command::new("chroot").arg(root).args(["/bin/sh", "-c", command]).output().expect("chroot");
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr))
+}
+
+/// A packaged Asterisk running in `root` with its own /etc/asterisk; stopped when dropped.
+struct Pbx {
+    root: PathBuf,
+    child: std::process::Child,
+}
+
+impl Pbx {
+    fn start(root: &Path) -> Pbx {
+        let _ = fs::remove_file(root.join("run/asterisk/asterisk.ctl"));
+        let log = fs::File::create(root.join("tmp/asterisk-console.txt")).unwrap();
+        let child = Command::new("chroot")
+            .arg(root)
+            .args(["/usr/sbin/asterisk", "-f", "-n"])
+            .stdin(std::process::Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let pbx = Pbx { root: root.to_path_buf(), child };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !root.join("run/asterisk/asterisk.ctl").exists() {
+            assert!(Instant::now() < deadline, "Asterisk did not start:\n{}", fs::read_to_string(root.join("tmp/asterisk-console.txt")).unwrap_or_default());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        pbx.cli("core waitfullybooted");
+        pbx
+    }
+
+    fn cli(&self, command: &str) -> String {
+        in_root(&self.root, &format!("/usr/sbin/asterisk -rx '{command}'")).1
+    }
+
+    fn wait_for(&self, command: &str, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let out = self.cli(command);
+            if done(&out) {
+                return out;
+            }
+            assert!(Instant::now() < deadline, "{what}: {out}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Pbx {
+    fn drop(&mut self) {
+        self.cli("core stop now");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `make dist`, then the archive on a root that has Asterisk 22's runtime packages and nothing to
+/// build with: the install script refuses another Asterisk build, installs into the packaged
+/// layout, and the module loads, checks itself and answers a call with the archive's prompts.
+#[test]
+fn the_release_archive_installs_on_a_runtime_only_asterisk_and_answers_a_call() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new("make").args(["-s", "dist"]).current_dir(manifest).output().expect("make dist");
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "make dist failed:\n{printed}{}", String::from_utf8_lossy(&output.stderr));
+    let archive = manifest.join(printed.lines().last().expect("make dist prints the archive"));
+    assert!(archive.to_string_lossy().ends_with(".tar.gz") && archive.exists(), "{printed}");
+
+    let script = manifest.join("tests/sandbox/build-runtime-root.sh");
+    let output = Command::new(&script).output().expect("the runtime root");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let root = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    for gone in ["usr/include/asterisk.h", "usr/bin/gcc", "usr/bin/cc"] {
+        assert!(!root.join(gone).exists(), "the runtime root has {gone}");
+    }
+    // What an earlier run installed goes first: this run's install is the one tested.
+    let (_, _) = in_root(
+        &root,
+        "rm -rf /usr/lib/x86_64-linux-gnu/asterisk/modules/res_minibot.so /usr/lib/x86_64-linux-gnu/asterisk/modules/libvosk.so \
+         /etc/asterisk/minibot.conf /etc/asterisk/minibot_scenarios.conf /etc/asterisk/extensions_minibot.conf /etc/asterisk/amd.conf \
+         /usr/share/asterisk/minibot /usr/share/asterisk/sounds/fr/minibot /tmp/release /var/spool/asterisk/minibot",
+    );
+    fs::create_dir_all(root.join("tmp/release")).unwrap();
+    let unpacked = Command::new("tar").arg("-xzf").arg(&archive).arg("-C").arg(root.join("tmp/release")).status().unwrap();
+    assert!(unpacked.success());
+    let name = archive.file_name().unwrap().to_string_lossy().trim_end_matches(".tar.gz").to_string();
+    let release = format!("/tmp/release/{name}");
+
+    // An archive for another Asterisk build, or another major version: refused, nothing installed.
+    let buildinfo = root.join(release.trim_start_matches('/')).join("BUILDINFO");
+    let original = fs::read_to_string(&buildinfo).unwrap();
+    let sum = original.lines().find_map(|l| l.strip_prefix("AST_BUILDOPT_SUM=")).unwrap().to_string();
+    fs::write(&buildinfo, original.replace(&sum, "0123456789abcdef0123456789abcdef")).unwrap();
+    let (ok, out) = in_root(&root, &format!("{release}/install.sh"));
+    assert!(!ok && out.contains("was built with other build options than this archive's module"), "{out}");
+    fs::write(&buildinfo, original.replace("ASTERISK_VERSION=22.", "ASTERISK_VERSION=23.")).unwrap();
+    let (ok, out) = in_root(&root, &format!("{release}/install.sh"));
+    assert!(!ok && out.contains("this archive is for Asterisk 23.") && out.contains("is Asterisk 22."), "{out}");
+    assert!(!root.join("usr/lib/x86_64-linux-gnu/asterisk/modules/res_minibot.so").exists(), "a refused install copies nothing");
+    fs::write(&buildinfo, &original).unwrap();
+
+    let (ok, out) = in_root(&root, &format!("{release}/install.sh"));
+    assert!(ok, "{out}");
+    assert!(out.contains("installed /etc/asterisk/minibot.conf") && out.contains("installed res_minibot.so"), "{out}");
+    // This root has no French Vosk model, database nor LLM: the bot runs on keys and its model.
+    let etc = root.join("etc/asterisk");
+    let conf = fs::read_to_string(etc.join("minibot.conf")).unwrap();
+    let conf = conf
+        .replace("model = /usr/share/vosk/vosk-model-small-fr-0.22", "model =")
+        .replace("url = http://127.0.0.1:11434", "url =")
+        .replace("url = host=127.0.0.1 port=5432 user=minibot dbname=minibot", "url =");
+    fs::write(etc.join("minibot.conf"), conf).unwrap();
+    let extensions = fs::read_to_string(etc.join("extensions.conf")).unwrap();
+    if !extensions.contains("extensions_minibot.conf") {
+        fs::write(etc.join("extensions.conf"), format!("{extensions}\n#include \"extensions_minibot.conf\"\n")).unwrap();
+    }
+
+    let pbx = Pbx::start(&root);
+    let modules = pbx.cli("module show like res_minibot");
+    assert!(modules.contains("res_minibot.so") && modules.contains("Running"), "{modules}\n{}", fs::read_to_string(root.join("tmp/asterisk-console.txt")).unwrap_or_default());
+    let check = pbx.cli("minibot check");
+    for part in ["config", "campaigns", "prompts", "intents", "database", "llm", "dialplan"] {
+        assert!(check.lines().any(|l| l.starts_with("ok") && l[4..].trim_start().starts_with(part)), "{part} is not ok:\n{check}");
+    }
+    // No trunk on this PBX yet: said so, with where to look.
+    assert!(check.contains("FAIL  trunk     demo: dial = PJSIP/${PHONE}@trunk: no endpoint PJSIP/trunk"), "{check}");
+
+    // A call into the sample's fixed campaign: the archive's prompts play (its recording notice,
+    // then its greeting), and a hangup ends it.
+    pbx.cli("channel originate Local/s@minibot-demo application Wait 60");
+    pbx.wait_for("minibot show calls", "the call reaches the greeting", |calls| calls.contains("hello"));
+    assert!(!pbx.cli("minibot show status").contains("Disabled:"));
+    pbx.cli("channel request hangup all");
+    let status = pbx.wait_for("minibot show status", "the call ends", |s| s.contains("Calls active:  0") && s.contains("Calls started: 1"));
+    assert!(status.contains("HANGUP"), "{status}");
+    drop(pbx);
+    let _ = fs::remove_dir_all(root.join("tmp/release"));
 }
