@@ -25,9 +25,9 @@ conf_value = $(shell sed -n 's/^[[:space:]]*$(1)[[:space:]]*=>*[[:space:]]*//p' 
 ASTMODDIR ?= $(or $(call conf_value,astmoddir),/usr/lib/x86_64-linux-gnu/asterisk/modules)
 ASTETCDIR ?= $(or $(call conf_value,astetcdir),/etc/asterisk)
 ASTDATADIR ?= $(or $(call conf_value,astdatadir),/usr/share/asterisk)
-# Each sample campaign's recording script, asterisk-conf/prompts/<campaign>-fr.txt, is spoken into
+# Each sample campaign's prompts, with the words minibot_scenarios.conf gives them, are spoken into
 # target/prompts/fr/minibot/<campaign> (installed as sounds/fr/minibot/<campaign>).
-CAMPAIGNS := $(patsubst asterisk-conf/prompts/%-fr.txt,%,$(wildcard asterisk-conf/prompts/*-fr.txt))
+CAMPAIGNS := $(shell sed -n 's/^\[\([A-Za-z0-9_-]*\)\][[:space:]]*$$/\1/p' asterisk-conf/minibot_scenarios.conf)
 PROMPTS := target/prompts/fr/minibot
 CAMPAIGN ?= demo
 
@@ -68,9 +68,15 @@ pg: deps
 model: sandbox
 	@tests/sandbox/fetch-vosk.sh model
 
-# The sample campaigns' French prompts, spoken by espeak-ng from their recording scripts.
+# The sample campaigns' French prompts, spoken by espeak-ng from their words in the scenarios (a
+# script per campaign, rewritten only when its words change). Real voices: minibot prompts install.
 prompts: deps
-	@for c in $(CAMPAIGNS); do asterisk-conf/prompts/generate.sh asterisk-conf/prompts/$$c-fr.txt $(PROMPTS)/$$c; done
+	@mkdir -p target/prompts
+	@for c in $(CAMPAIGNS); do \
+		$(CARGO) run -q $(PURE) --example prompt-script -- asterisk-conf/minibot_scenarios.conf $$c > target/prompts/.$$c-fr.txt || exit 1; \
+		cmp -s target/prompts/.$$c-fr.txt target/prompts/$$c-fr.txt || mv -f target/prompts/.$$c-fr.txt target/prompts/$$c-fr.txt; \
+		asterisk-conf/prompts/generate.sh target/prompts/$$c-fr.txt $(PROMPTS)/$$c || exit 1; \
+	done
 
 # The production French model (MODEL=small|large, FROM=local.zip, SHA256=..., DEST=/usr/share/vosk).
 install-model:

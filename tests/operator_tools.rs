@@ -105,9 +105,10 @@ fn a_campaign_is_tried_by_typing_and_nothing_is_stored() {
     );
     eprintln!("{run}");
     assert!(run.contains("Dry run of campaign 'demo' (5 typed answer(s))"), "{run}");
-    assert!(run.contains("[hello] bot: Bonjour, je vous appelle au sujet de votre épargne"), "{run}");
+    assert!(run.contains("[hello] bot: Bonjour, ici Julie, l'assistante virtuelle du cabinet Patrimoine Conseil. Je vous appelle au sujet de votre épargne"), "{run}");
     assert!(run.contains("names assurance_vie livret_a") || run.contains("names livret_a assurance_vie"), "{run}");
     assert!(run.contains("[is_leads] bot: Souhaiteriez-vous"), "{run}");
+    assert!(run.contains("[recording notice] bot: Cet appel est enregistré"), "the words of every prompt, the notice's too: {run}");
     assert!(run.contains("end: status SUCCESS, outcome appointment"), "{run}");
     assert!(run.contains("lead: hot"), "{run}");
     assert!(run.contains("nothing was stored"), "{run}");
@@ -132,4 +133,75 @@ fn a_campaign_is_tried_by_typing_and_nothing_is_stored() {
     assert!(asterisk.cli("minibot show status").contains("Calls started: 0"));
     let intents = |text: &str| text.lines().find(|l| l.starts_with("Intents:")).unwrap_or_default().to_string();
     assert_eq!(intents(&asterisk.cli("minibot show metrics")), intents(&metrics_before), "a dry run is not counted as calls' turns");
+}
+
+/// A WAV of a tone (`seconds` long after `silent_ms` of silence), as a studio would hand it over.
+fn recording(rate: u32, channels: u16, silent_ms: u32, seconds: f32) -> Vec<u8> {
+    let silent = (rate * silent_ms / 1000) as usize;
+    let voiced = (rate as f32 * seconds) as usize;
+    let samples: Vec<i16> =
+        (0..silent + voiced).map(|i| if i < silent { 0 } else { ((i as f32 * 300.0 * 6.283 / rate as f32).sin() * 7000.0) as i16 }).collect();
+    res_minibot::audio::wav::write_wav(&samples, rate, channels)
+}
+
+#[test]
+fn recorded_prompts_are_installed_at_both_rates_and_checked_against_the_scenario() {
+    let campaign = format!("voice{}", std::process::id());
+    let scenarios = format!(
+        "[{campaign}]\nstart = hello\nreprompt = minibot/{campaign}/again\nreprompt_words = Pardon ?\n\
+         [{campaign}.hello]\nprompt = minibot/{campaign}/hello\nwords = Bonjour, avez-vous deux minutes ?\nnext = bye\n\
+         [{campaign}.bye]\nprompt = minibot/{campaign}/bye\nlisten = 0\nwords = Au revoir.\noutcome = not_interested\n"
+    );
+    let asterisk = Asterisk::start(Options { minibot_conf: Some(support::sample_conf_alone()), scenarios: scenarios.clone(), ..Options::default() });
+    assert!(asterisk.cli("minibot show status").contains(&format!("Disabled:      {campaign}")), "no recordings yet");
+    // sounds/fr is an absolute symlink inside the root (Debian's alternatives).
+    let sounds = support::resolve_in_root(&asterisk.root, "/usr/share/asterisk/sounds/fr").join(format!("minibot/{campaign}"));
+    let dir = format!("/tmp/minibot-recordings-{}", std::process::id());
+    let host_dir = asterisk.root.join(dir.trim_start_matches('/'));
+    std::fs::create_dir_all(&host_dir).unwrap();
+    std::fs::write(host_dir.join("hello.wav"), recording(44100, 2, 250, 1.5)).unwrap();
+    std::fs::write(host_dir.join("hello.mp3"), b"ID3\x04\x00\x00\x00\x00\x00\x00 an mp3").unwrap();
+    std::fs::write(host_dir.join("bye.wav"), recording(8000, 1, 0, 31.0)).unwrap();
+    std::fs::write(host_dir.join("again.wav"), b"").unwrap();
+    std::fs::write(host_dir.join("jingle.wav"), recording(16000, 1, 0, 0.5)).unwrap();
+
+    let out = asterisk.cli(&format!("minibot prompts install {campaign} {dir}"));
+    eprintln!("{out}");
+    assert!(out.contains(&format!("installed minibot/{campaign}/hello: hello.wav (44100 Hz stereo 16-bit, 1.5 s, 245 ms of leading silence trimmed)")), "{out}");
+    assert!(out.contains(&format!("installed minibot/{campaign}/bye: bye.wav (8000 Hz mono 16-bit, 31.0 s")) && out.contains("TOO LONG"), "{out}");
+    assert!(out.contains("refused again.wav: the file is empty (0 bytes)"), "{out}");
+    assert!(out.contains("refused hello.mp3: an MP3, which is not read here: convert it to WAV first"), "{out}");
+    assert!(out.contains(&format!("unused jingle.wav: no prompt of campaign {campaign} is named after it")), "{out}");
+    assert!(out.contains(&format!("missing minibot/{campaign}/again: no recording in {dir} (NONE INSTALLED: the campaign stays disabled)")), "{out}");
+    assert!(out.contains("2 prompt(s) installed, 1 missing, 1 unused, 2 refused"), "{out}");
+    // Both rates, the same 1.5 s, starting within a few milliseconds of the voice.
+    let narrow = std::fs::read(sounds.join("hello.sln")).unwrap();
+    let wide = std::fs::read(sounds.join("hello.sln16")).unwrap();
+    assert!((narrow.len() as i64 - 2 * 8000 * 3 / 2 - 2 * 40).abs() <= 4 && (wide.len() as i64 - 2 * (narrow.len() as i64)).abs() <= 4, "{} {}", narrow.len(), wide.len());
+    let samples: Vec<i16> = wide.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+    assert!(res_minibot::audio::leading_silence_ms(&samples, 16000).unwrap() <= 6);
+
+    // The last recording, then a reload: the campaign runs.
+    std::fs::write(host_dir.join("again.wav"), recording(22050, 1, 100, 1.0)).unwrap();
+    let out = asterisk.cli(&format!("minibot prompts install {campaign} {dir}"));
+    assert!(out.contains("3 prompt(s) installed, 0 missing"), "{out}");
+    asterisk.cli("module reload res_minibot.so");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while asterisk.cli("minibot show status").contains("Disabled:") {
+        assert!(std::time::Instant::now() < deadline, "{}", asterisk.cli("minibot show status"));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let report = asterisk.cli("minibot check");
+    assert!(report.contains(&format!("ok    prompts   {campaign}: 3 prompt(s) at 8 and 16 kHz")), "{report}");
+
+    // A studio WAV dropped into the sounds by hand is one Asterisk cannot play: named.
+    std::fs::write(sounds.join("bye.wav"), recording(44100, 2, 0, 0.5)).unwrap();
+    let report = asterisk.cli("minibot check");
+    assert!(report.contains("bye.wav: 44100 Hz stereo 16-bit where Asterisk's .wav is 8000 Hz mono 16-bit"), "{report}");
+
+    // Bad input: a relative directory, an unknown campaign.
+    assert!(asterisk.cli(&format!("minibot prompts install {campaign} recordings")).contains("give the directory as an absolute path"));
+    assert!(asterisk.cli(&format!("minibot prompts install nosuch {dir}")).contains("Error: no campaign 'nosuch'"));
+    let _ = std::fs::remove_dir_all(&host_dir);
+    let _ = std::fs::remove_dir_all(&sounds);
 }

@@ -222,9 +222,8 @@ impl Run {
 
     /// A prompt's words as the scenario writes them, else its file.
     fn words_of(&self, file: &str) -> String {
-        let step = self.scenario.steps.values().find(|s| s.prompt == file && !s.context.question.is_empty());
-        match step {
-            Some(step) => format!("{} ({file})", step.context.question),
+        match self.scenario.words.get(file) {
+            Some(words) => format!("{words} ({file})"),
             None => format!("({file})"),
         }
     }

@@ -19,6 +19,8 @@ struct StepDraft {
     entity_points: Vec<Entry>,
     kind: Option<StepKind>,
     question: String,
+    /// The words of the step's own reprompt.
+    reprompt_words: Option<Entry>,
     entities: Vec<EntityCues>,
     none_entity: Option<String>,
     points: StepPoints,
@@ -76,7 +78,7 @@ pub fn load(document: &Document) -> Result<Scenarios, ConfigError> {
             let section = format!("{campaign}.{}", draft.step.name);
             return Err(ConfigError::at(&document.file, draft.line, &section, "", "steps declared for a scenario without a [name] section"));
         };
-        add_step(scenario, draft);
+        add_step(scenario, draft)?;
     }
     check_references(&scenarios, &starts, &references)?;
     for scenario in scenarios.values() {
@@ -97,11 +99,16 @@ fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMa
     let scenario = scenarios.entry(section.name.clone()).or_insert_with(|| new_scenario(&section.name));
     scenario.origin = (document.file.clone(), section.line);
     let mut start = None;
+    // `<sound key>_words`: the words of a campaign-wide prompt, matched to it once all keys are read.
+    let mut words: Vec<(&str, &Entry)> = Vec::new();
     for entry in &section.entries {
         let value = entry.value.trim();
         let key = entry.key.as_str();
         match key {
             "start" => start = Some(entry.clone()),
+            _ if key.strip_suffix("_words").is_some_and(|sound| CAMPAIGN_SOUNDS.contains(&sound)) => {
+                words.push((key.strip_suffix("_words").unwrap_or_default(), entry));
+            }
             "reprompt" => scenario.reprompt = Some(sound_name(&section.name, entry)?),
             "max_reprompts" => scenario.max_reprompts = reprompt_count(&section.name, entry)?,
             "answer_who" | "answer_number" | "answer_free" => {
@@ -150,13 +157,27 @@ fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMa
                         entry,
                         format!(
                             "unknown key '{other}' (expected start, reprompt, max_reprompts, answer_who, answer_number, answer_free, \
-                             llm_instructions, record, recording_notice, recording_objection, points_<outcome>, lead_<class>, or a dialing key: {})",
+                             llm_instructions, record, recording_notice, recording_objection, points_<outcome>, lead_<class>, \
+                             <sound key>_words, or a dialing key: {})",
                             crate::campaign::KEYS
                         ),
                     ))
                 }
             },
         }
+    }
+    for (sound, entry) in words {
+        let prompt = match sound {
+            "reprompt" => scenario.reprompt.clone(),
+            "recording_notice" => scenario.recording_notice.clone(),
+            "on_machine" => match &scenario.dialing.on_machine {
+                crate::campaign::MachineAction::LeaveMessage(prompt) => Some(prompt.clone()),
+                _ => None,
+            },
+            answer => scenario.answers.get(answer.trim_start_matches("answer_")).cloned(),
+        };
+        let prompt = prompt.ok_or_else(|| entry_error(&section.name, entry, format!("'{}' gives the words of a {sound} prompt the campaign does not have", entry.key)))?;
+        add_words(&mut scenario.words, &section.name, entry, &prompt)?;
     }
     if scenario.record && scenario.recording_notice.is_none() {
         // The callee is told before anything is recorded: no notice, no recording.
@@ -203,6 +224,7 @@ fn read_step(
         },
         kind: None,
         question: String::new(),
+        reprompt_words: None,
         entities: Vec::new(),
         none_entity: None,
         points: StepPoints::default(),
@@ -218,8 +240,8 @@ fn read_step(
                 section_name,
                 entry,
                 format!(
-                    "unknown key '{}' (expected prompt, listen, kind, question, entity, none_entity, label, points_<intent>, \
-                     points_entity, points_entity_<entity>, points_max, next, on_<intent>, no_input, barge_in, outcome, reprompt, max_reprompts)",
+                    "unknown key '{}' (expected prompt, words, listen, kind, entity, none_entity, label, points_<intent>, \
+                     points_entity, points_entity_<entity>, points_max, next, on_<intent>, no_input, barge_in, outcome, reprompt, reprompt_words, max_reprompts)",
                     entry.key
                 ),
             ));
@@ -264,7 +286,9 @@ fn read_meaning_key(draft: &mut StepDraft, section: &str, entry: &Entry) -> Resu
             let names = StepKind::ALL.map(|k| k.as_str()).join(", ");
             draft.kind = Some(StepKind::parse(value).ok_or_else(|| entry_error(section, entry, format!("'{value}' is not one of {names}")))?);
         }
-        "question" => draft.question = value.to_string(),
+        // The prompt's words: recorded (make prompts speaks them), shown to the LLM and in reports.
+        "words" | "question" => draft.question = value.to_string(),
+        "reprompt_words" => draft.reprompt_words = Some(entry.clone()),
         "entity" => {
             let read = entity(section, entry)?;
             if draft.entities.iter().any(|e| e.name == read.name) {
@@ -362,8 +386,17 @@ fn reference(campaign: &str, section: &str, entry: &Entry, references: &mut Vec<
 }
 
 /// Puts a read step into its scenario, with the context the intent service will see.
-fn add_step(scenario: &mut Scenario, draft: StepDraft) {
-    let StepDraft { mut step, kind, question, entities, none_entity, mut points, .. } = draft;
+fn add_step(scenario: &mut Scenario, draft: StepDraft) -> Result<(), ConfigError> {
+    let StepDraft { mut step, kind, question, entities, none_entity, mut points, reprompt_words, .. } = draft;
+    let section = format!("{}.{}", scenario.name, step.name);
+    if !question.is_empty() {
+        let origin = Entry { key: "words".into(), value: question.clone(), file: step.prompt_origin.0.clone(), line: step.prompt_origin.1 };
+        add_words(&mut scenario.words, &section, &origin, &step.prompt)?;
+    }
+    if let Some(entry) = reprompt_words {
+        let reprompt = step.reprompt.clone().ok_or_else(|| entry_error(&section, &entry, "reprompt_words without a reprompt".into()))?;
+        add_words(&mut scenario.words, &section, &entry, &reprompt)?;
+    }
     let kind = kind.unwrap_or(if step.listen_ms == 0 { StepKind::Other } else { StepKind::Question });
     step.context = Arc::new(StepContext {
         id: format!("{}.{}", scenario.name, step.name),
@@ -378,6 +411,22 @@ fn add_step(scenario: &mut Scenario, draft: StepDraft) {
         scenario.scoring.steps.push((step.name.clone(), points));
     }
     scenario.steps.insert(step.name.clone(), step);
+    Ok(())
+}
+
+/// The sound keys of a `[campaign]` section, whose words are `<key>_words`.
+const CAMPAIGN_SOUNDS: [&str; 6] = ["reprompt", "answer_who", "answer_number", "answer_free", "recording_notice", "on_machine"];
+
+/// A prompt's words, written once: the same prompt given other words elsewhere is an error.
+fn add_words(words: &mut BTreeMap<String, String>, section: &str, entry: &Entry, prompt: &str) -> Result<(), ConfigError> {
+    let text = entry.value.trim().to_string();
+    match words.get(prompt) {
+        Some(known) if *known != text => Err(entry_error(section, entry, format!("prompt {prompt} already has other words: \"{known}\""))),
+        _ => {
+            words.insert(prompt.to_string(), text);
+            Ok(())
+        }
+    }
 }
 
 fn check_references(scenarios: &BTreeMap<String, Scenario>, starts: &[(String, Entry)], references: &[Reference]) -> Result<(), ConfigError> {
@@ -425,6 +474,7 @@ fn new_scenario(name: &str) -> Scenario {
         record: false,
         recording_notice: None,
         recording_objection: Vec::new(),
+        words: BTreeMap::new(),
         origin: (String::new(), 0),
     }
 }

@@ -7,6 +7,7 @@
 //! [demo]                        ; a scenario, named after the campaign
 //! start = hello
 //! reprompt = minibot/demo/reprompt   ; "sorry, I did not hear you" (unclear answer, no input)
+//! reprompt_words = Pardon ?     ; <sound key>_words: what a campaign-wide prompt says
 //! max_reprompts = 2             ; then the step's on_unclear / on_no_input, or a polite end
 //! answer_who = minibot/demo/answer_who        ; answers to frequent questions, after which
 //! answer_number = minibot/demo/answer_number  ; the step's question is asked again
@@ -21,7 +22,8 @@
 //! listen = 12                   ; seconds to wait for an answer (0: no answer expected)
 //! kind = question               ; greeting, question, offer (where "rappelez-moi" accepts) or
 //!                               ;   other; default: question, or other when listen = 0
-//! question = Quels placements avez-vous ?   ; the words of the prompt (LLM, reports)
+//! words = Quels placements avez-vous ?   ; what the prompt says, written once: make prompts
+//!                               ;   speaks it, the LLM and reports read it (alias: question)
 //! entity = pel: pel, plan epargne logement  ; repeatable: a value the answer can name, and its words
 //! none_entity = none            ; what a plain "no" that names nothing yields
 //! label = assets                ; how reports name the answer
@@ -37,6 +39,7 @@
 //! Pure Rust: the loader checks structure and references; the module checks that prompts exist.
 
 mod load;
+pub mod recorded;
 
 pub use load::{load, load_each};
 
@@ -110,10 +113,30 @@ pub struct Scenario {
     /// `recording_objection`: what a callee says to refuse the recording (normalized like speech):
     /// said at any point of the call, the recording stops and its file is deleted.
     pub recording_objection: Vec<String>,
+    /// What each prompt says (`words`, `<sound key>_words`), by sound file: written once, for the
+    /// recording script, the LLM, `scenario try` and reports.
+    pub words: BTreeMap<String, String>,
     origin: (String, u32),
 }
 
 impl Scenario {
+    /// The recording script: each prompt (its file's name) with its words, in file order of the
+    /// prompts' paths; and the prompts that have none (a voice cannot record them).
+    pub fn recording_script(&self) -> (Vec<(String, String)>, Vec<String>) {
+        let mut prompts: Vec<&str> = self.prompts().into_iter().map(|(_, _, prompt, _)| prompt).collect();
+        prompts.sort();
+        prompts.dedup();
+        let mut script = Vec::new();
+        let mut silent = Vec::new();
+        for prompt in prompts {
+            match self.words.get(prompt) {
+                Some(words) => script.push((prompt.rsplit('/').next().unwrap_or(prompt).to_string(), words.clone())),
+                None => silent.push(prompt.to_string()),
+            }
+        }
+        (script, silent)
+    }
+
     /// Whether the callee's words refuse the recording.
     pub fn objects_to_recording(&self, text: &str) -> bool {
         let said = crate::nlp::normalize::padded(&crate::nlp::normalize::tokens(text));
@@ -304,6 +327,25 @@ mod tests {
         entity = other: nord, est, ouest\nnone_entity = unknown\npoints_entity = 15\npoints_max = 15\npoints_positive = 10\n\
         label = roof\nnext = offer\n\
         [solar.offer]\nprompt = p/offer\nkind = offer\nnext = bye\n[solar.bye]\nprompt = p/bye\nlisten = 0\noutcome = appointment\n";
+
+    #[test]
+    fn each_prompt_s_words_are_written_once_and_make_the_recording_script() {
+        let text = "[c]\nstart = a\nreprompt = p/again\nreprompt_words = Pardon ?\nrecording_notice = p/notice\nrecord = yes\n\
+                    recording_notice_words = Cet appel est enregistré.\non_machine = message p/machine\non_machine_words = Rappelez-nous.\n\
+                    [c.a]\nprompt = p/a\nwords = Bonjour ?\nnext = b\n[c.b]\nprompt = p/b\nlisten = 0\n";
+        let scenarios = from_text("s.conf", text).unwrap();
+        let (script, silent) = scenarios["c"].recording_script();
+        let names: Vec<&str> = script.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a", "again", "machine", "notice"]);
+        assert_eq!(script[0].1, "Bonjour ?");
+        assert_eq!(silent, ["p/b"], "a prompt without words is named");
+        assert_eq!(scenarios["c"].steps["a"].context.question, "Bonjour ?", "a step's words are what the LLM is told it asked");
+        // The same prompt given other words elsewhere, or words for a prompt the campaign lacks.
+        let twice = text.replace("[c.b]\nprompt = p/b", "[c.b]\nprompt = p/a\nwords = Au revoir");
+        assert!(from_text("s.conf", &twice).unwrap_err().message.contains("prompt p/a already has other words: \"Bonjour ?\""));
+        let orphan = text.replace("start = a\n", "start = a\nanswer_who_words = Je suis Julie.\n");
+        assert!(from_text("s.conf", &orphan).unwrap_err().message.contains("a answer_who prompt the campaign does not have"));
+    }
 
     #[test]
     fn a_campaign_describes_its_questions_entities_and_scoring() {

@@ -130,7 +130,13 @@ fn prompts(report: &mut Report, settings: &Settings, scenarios: &Scenarios) {
         prompts.dedup();
         let mut missing = Vec::new();
         for prompt in &prompts {
-            let rates: Vec<u32> = files::prompt_files(prompt, &settings.language).into_iter().map(|(_, _, rate)| rate).collect();
+            let found = files::prompt_files(prompt, &settings.language);
+            for (path, extension, _) in &found {
+                if let Some(problem) = unplayable(path, extension) {
+                    report.add(Mark::Fail, "prompts", format!("{name}: {path}: {problem} (minibot prompts install {name} <dir> writes playable ones)"));
+                }
+            }
+            let rates: Vec<u32> = found.into_iter().map(|(_, _, rate)| rate).collect();
             let lacking: Vec<&str> = [(8000, "8 kHz"), (16000, "16 kHz")].into_iter().filter(|(r, _)| !rates.contains(r)).map(|(_, n)| n).collect();
             if !lacking.is_empty() {
                 missing.push(format!("{prompt} (no {})", lacking.join(", no ")));
@@ -145,6 +151,25 @@ fn prompts(report: &mut Report, settings: &Settings, scenarios: &Scenarios) {
                 format!("{name}: {} (Asterisk resamples them on each call: minibot prompts install {name} <dir> writes both)", missing.join(", ")),
             );
         }
+    }
+}
+
+/// Why Asterisk cannot play a prompt's file: empty, or a WAV it does not read (its format_wav
+/// plays 8 kHz mono 16-bit only; `wav16` is the 16 kHz one).
+fn unplayable(path: &str, extension: &str) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    if bytes.is_empty() {
+        return Some("0 bytes".into());
+    }
+    let wanted = match extension {
+        "wav" => 8000,
+        "wav16" => 16000,
+        _ => return None,
+    };
+    match crate::audio::wav::read_wav(&bytes) {
+        Ok((_, format)) if format.rate == wanted && format.channels == 1 && format.bits == 16 && !format.float => None,
+        Ok((_, format)) => Some(format!("{} where Asterisk's .{extension} is {wanted} Hz mono 16-bit", format.describe())),
+        Err(reason) => Some(reason),
     }
 }
 

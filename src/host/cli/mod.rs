@@ -3,6 +3,7 @@
 mod campaigns;
 mod check;
 mod gdpr;
+mod prompts;
 mod scenario;
 
 use crate::ast::cli::{self, CliArgs, CliCommand, CliResult};
@@ -72,6 +73,7 @@ pub fn commands(test_hooks: bool) -> Vec<CliCommand> {
     commands.extend(gdpr::commands());
     commands.extend(scenario::commands());
     commands.extend(check::commands());
+    commands.extend(prompts::commands());
     if test_hooks {
         commands.push(CliCommand {
             command: "minibot test panic",

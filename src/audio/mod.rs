@@ -1,8 +1,10 @@
-//! Sample-rate conversion for the callee's audio. The VAD and the recognizer run at 8 kHz (G.711
+//! Audio: sample-rate conversion for the callee's audio, and (`wav`) recorded prompts made ready for Asterisk. The VAD and the recognizer run at 8 kHz (G.711
 //! trunks) or 16 kHz (everything wider); Asterisk hands the audiohook frames at the channel's
 //! native rate, which may be anything from 8 to 48 kHz (Opus, G.722.1C, slin at any rate), and
 //! may change during a call. A windowed-sinc interpolator, low-passed below the lower Nyquist
 //! frequency, streaming across frames.
+
+pub mod wav;
 
 /// The rate the VAD and the recognizer use for audio arriving at `native` Hz.
 pub fn processing_rate(native: u32) -> u32 {
