@@ -73,8 +73,9 @@ model: sandbox
 prompts: deps
 	@mkdir -p target/prompts
 	@for c in $(CAMPAIGNS); do \
-		$(CARGO) run -q $(PURE) --example prompt-script -- asterisk-conf/minibot_scenarios.conf $$c > target/prompts/.$$c-fr.txt || exit 1; \
-		cmp -s target/prompts/.$$c-fr.txt target/prompts/$$c-fr.txt || mv -f target/prompts/.$$c-fr.txt target/prompts/$$c-fr.txt; \
+		$(CARGO) run -q $(PURE) --example prompt-script -- asterisk-conf/minibot_scenarios.conf $$c > target/prompts/.$$c-fr.txt.$$$$ || exit 1; \
+		if cmp -s target/prompts/.$$c-fr.txt.$$$$ target/prompts/$$c-fr.txt; then rm -f target/prompts/.$$c-fr.txt.$$$$; \
+		else mv -f target/prompts/.$$c-fr.txt.$$$$ target/prompts/$$c-fr.txt; fi; \
 		asterisk-conf/prompts/generate.sh target/prompts/$$c-fr.txt $(PROMPTS)/$$c || exit 1; \
 	done
 
@@ -190,7 +191,8 @@ AST_INCLUDE = $(or $(MINIBOT_AST_INCLUDE),$(if $(wildcard /usr/include/asterisk.
 MINIBOT_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 AST_BUILDOPT_SUM = $(shell sed -n 's/^\#define AST_BUILDOPT_SUM "\(.*\)"/\1/p' $(AST_INCLUDE)/asterisk/buildopts.h 2>/dev/null)
 # The headers' package version (asterisk-dev), without its epoch: "22.10.1+dfsg+~cs6.17.60671434-1".
-AST_VERSION = $(shell dpkg-query --admindir=$(AST_INCLUDE)/../../var/lib/dpkg -W -f '$${Version}' asterisk-dev 2>/dev/null | sed 's/^[0-9]*://')
+# Else (Asterisk built from source) the version the Asterisk binary gives; AST_VERSION=... overrides.
+AST_VERSION = $(or $(shell dpkg-query --admindir=$(AST_INCLUDE)/../../var/lib/dpkg -W -f '$${Version}' asterisk-dev 2>/dev/null | sed 's/^[0-9]*://'),$(shell $(ASTERISK) -V 2>/dev/null | sed -n 's/^Asterisk //p'))
 RELEASE = minibot-$(MINIBOT_VERSION)-asterisk-$(firstword $(subst +, ,$(subst ~, ,$(AST_VERSION))))
 STAGE = target/dist/$(RELEASE)
 # The Asterisk `make install` installs into (its binary: version and build options are checked).
@@ -198,7 +200,9 @@ ASTERISK ?= $(shell command -v asterisk 2>/dev/null || echo /usr/sbin/asterisk)
 
 stage: $(MODULE) prompts $(MODEL_FILE) vosk
 	@test -n "$(AST_BUILDOPT_SUM)" || { echo "$(NO_HEADERS)" >&2; exit 1; }
-	@test -n "$(AST_VERSION)" || { echo "cannot tell the version of the Asterisk headers in $(AST_INCLUDE) (asterisk-dev)" >&2; exit 1; }
+	@test -n "$(AST_VERSION)" || { echo "cannot tell the version of the Asterisk headers in $(AST_INCLUDE) (no asterisk-dev package, and $(ASTERISK) -V failed): give AST_VERSION=22.x.y" >&2; exit 1; }
+	@# The module must carry the build options it is labelled with: one built earlier against other headers would be refused.
+	@grep -qaF "$(AST_BUILDOPT_SUM)" $(MODULE) || { echo "$(MODULE) was not built against $(AST_INCLUDE) (its AST_BUILDOPT_SUM differs): cargo clean, then make again" >&2; exit 1; }
 	@rm -rf $(STAGE) && mkdir -p $(STAGE)/modules $(STAGE)/data/minibot $(STAGE)/conf $(STAGE)/tools $(STAGE)/docs
 	@cp $(MODULE) $(MINIBOT_VOSK_DIR)/libvosk.so $(STAGE)/modules/
 	@cp $(MODEL_FILE) $(STAGE)/data/minibot/intents.model
@@ -218,7 +222,8 @@ install: export MINIBOT_INSTALLING = 1
 # Its own stage: a `make dist` at the same time never rebuilds what this installs from.
 install: STAGE = target/install/$(RELEASE)
 install: stage
-	$(STAGE)/install.sh --asterisk-conf $(ASTERISK_CONF) --asterisk $(ASTERISK) $(if $(DESTDIR),--destdir $(DESTDIR))
+	$(STAGE)/install.sh --asterisk-conf $(ASTERISK_CONF) --asterisk $(ASTERISK) --moddir $(ASTMODDIR) --etcdir $(ASTETCDIR) \
+		--datadir $(ASTDATADIR) $(if $(DESTDIR),--destdir $(DESTDIR))
 
 clean:
 	$(CARGO) clean

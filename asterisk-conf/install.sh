@@ -5,7 +5,8 @@
 # replaced atomically (a running Asterisk never sees a half-written file).
 #
 #   ./install.sh [--asterisk-conf /etc/asterisk/asterisk.conf] [--asterisk /usr/sbin/asterisk]
-#                [--destdir DIR] [--check-only]
+#                [--moddir DIR] [--etcdir DIR] [--datadir DIR] [--destdir DIR] [--check-only]
+# The directories default to asterisk.conf's astmoddir, astetcdir and astdatadir.
 #
 # Refuses an Asterisk of another major version, or built with other build options
 # (AST_BUILDOPT_SUM): Asterisk itself would refuse the module, or worse, load it.
@@ -14,14 +15,20 @@ here=$(cd "$(dirname "$0")" && pwd)
 conf=/etc/asterisk/asterisk.conf
 asterisk=$(command -v asterisk 2>/dev/null || echo /usr/sbin/asterisk)
 destdir=""
+moddir=""
+etcdir=""
+datadir=""
 check_only=no
 while [ $# -gt 0 ]; do
     case "$1" in
         --asterisk-conf) conf=$2; shift 2 ;;
         --asterisk) asterisk=$2; shift 2 ;;
         --destdir) destdir=$2; shift 2 ;;
+        --moddir) moddir=$2; shift 2 ;;
+        --etcdir) etcdir=$2; shift 2 ;;
+        --datadir) datadir=$2; shift 2 ;;
         --check-only) check_only=yes; shift ;;
-        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
         *) echo "install.sh: unknown option $1 (--help)" >&2; exit 2 ;;
     esac
 done
@@ -50,10 +57,13 @@ if [ "$running" != "$ASTERISK_VERSION" ]; then
     echo "note: built against Asterisk $ASTERISK_VERSION, installing into $running (same major version and build options)"
 fi
 
-conf_value() { sed -n "s/^[[:space:]]*$1[[:space:]]*=>*[[:space:]]*//p" "$conf" 2>/dev/null | head -n1; }
-moddir=$(conf_value astmoddir); moddir=${moddir:-/usr/lib/x86_64-linux-gnu/asterisk/modules}
-etcdir=$(conf_value astetcdir); etcdir=${etcdir:-/etc/asterisk}
-datadir=$(conf_value astdatadir); datadir=${datadir:-/usr/share/asterisk}
+if [ -z "$moddir" ] || [ -z "$etcdir" ] || [ -z "$datadir" ]; then
+    [ -r "$conf" ] || die "cannot read $conf: give --asterisk-conf, or --moddir, --etcdir and --datadir"
+fi
+conf_value() { sed -n "s/^[[:space:]]*$1[[:space:]]*=>*[[:space:]]*//p" "$conf" 2>/dev/null | head -n1 || true; }
+[ -n "$moddir" ] || moddir=$(conf_value astmoddir); moddir=${moddir:-/usr/lib/x86_64-linux-gnu/asterisk/modules}
+[ -n "$etcdir" ] || etcdir=$(conf_value astetcdir); etcdir=${etcdir:-/etc/asterisk}
+[ -n "$datadir" ] || datadir=$(conf_value astdatadir); datadir=${datadir:-/usr/share/asterisk}
 echo "MiniBot $MINIBOT_VERSION for Asterisk $ASTERISK_VERSION: modules $moddir, configs $etcdir, data $datadir"
 [ "$check_only" = yes ] && { echo "check only: nothing installed"; exit 0; }
 
@@ -78,9 +88,12 @@ for f in "$here"/conf/*.conf; do
     if [ -e "$t" ]; then
         echo "kept existing $t"
     else
-        install -m 0640 "$f" "$t" && echo "installed $t"
+        install -m 0640 "$f" "$t" || die "cannot install $t"
+        echo "installed $t"
         # Asterisk runs as the asterisk user on a packaged install: it must read its configs.
         getent group asterisk >/dev/null 2>&1 && chgrp asterisk "$t" 2>/dev/null || true
     fi
 done
-echo "installed res_minibot.so: asterisk -rx 'module load res_minibot.so' (or reload), then asterisk -rx 'minibot check'"
+# A new build of a loaded module takes a restart: Asterisk keeps the old code mapped (a library
+# that ran threads is never unloaded), and `module reload` rereads configuration only.
+echo "installed res_minibot.so: first install: asterisk -rx 'module load res_minibot.so'; upgrade: asterisk -rx 'core restart gracefully' (no new call, restart once the calls have ended); then asterisk -rx 'minibot check'"

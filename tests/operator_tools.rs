@@ -22,10 +22,13 @@ fn pjsip_conf(port: u16) -> String {
     )
 }
 
-fn start(db: &str, llm: &LlmServer) -> Asterisk {
+/// `name`: the test's own spool. A dry run waits for the LLM anyway: a long deadline keeps its
+/// tier's answer on a loaded machine (under [call] processing_timeout_ms; in calls the local answer stands at 1.2 s).
+fn start(name: &str, db: &str, llm: &LlmServer) -> Asterisk {
     let http_port = free_port();
-    let conf = support::demo_conf(&llm.url(), db, &format!("/tmp/minibot-tools-{}", std::process::id()))
-        .replace(";jwt_secret = change-me-to-32-or-more-random-bytes-please", "jwt_secret = a-secret-of-thirty-two-bytes-or-more");
+    let conf = support::demo_conf(&llm.url(), db, &format!("/tmp/minibot-tools-{}-{name}", std::process::id()))
+        .replace(";jwt_secret = change-me-to-32-or-more-random-bytes-please", "jwt_secret = a-secret-of-thirty-two-bytes-or-more")
+        .replace("deadline_ms = 1200", "deadline_ms = 4500");
     Asterisk::start(Options {
         minibot_conf: Some(conf),
         scenarios: SCENARIOS.into(),
@@ -48,7 +51,7 @@ fn has(report: &str, mark: &str, what: &str, words: &str) -> bool {
 fn check_says_ok_for_each_part_and_names_what_to_fix() {
     let db = fresh_database(SERVER);
     let llm = LlmServer::start();
-    let asterisk = start(&db, &llm);
+    let asterisk = start("check", &db, &llm);
 
     let report = asterisk.cli("minibot check");
     eprintln!("{report}");
@@ -96,7 +99,7 @@ fn check_says_ok_for_each_part_and_names_what_to_fix() {
 fn a_campaign_is_tried_by_typing_and_nothing_is_stored() {
     let db = fresh_database(SERVER);
     let llm = LlmServer::start();
-    let asterisk = start(&db, &llm);
+    let asterisk = start("try", &db, &llm);
     let metrics_before = asterisk.cli("minibot show metrics");
 
     // A callee who takes the time, owns savings, worries, is unhappy with the bank, and accepts.

@@ -1,8 +1,9 @@
-//! Audio: sample-rate conversion for the callee's audio, and (`wav`) recorded prompts made ready for Asterisk. The VAD and the recognizer run at 8 kHz (G.711
-//! trunks) or 16 kHz (everything wider); Asterisk hands the audiohook frames at the channel's
-//! native rate, which may be anything from 8 to 48 kHz (Opus, G.722.1C, slin at any rate), and
-//! may change during a call. A windowed-sinc interpolator, low-passed below the lower Nyquist
-//! frequency, streaming across frames.
+//! Audio: sample-rate conversion for the callee's audio, and (`wav`) recorded prompts made ready
+//! for Asterisk. The VAD and the recognizer run at 8 kHz (G.711 trunks) or 16 kHz (everything
+//! wider); Asterisk hands the audiohook frames at the channel's native rate, which may be anything
+//! from 8 to 48 kHz (Opus, G.722.1C, slin at any rate), and may change during a call. A
+//! windowed-sinc interpolator, low-passed below the lower Nyquist frequency, streaming across
+//! frames.
 
 pub mod wav;
 

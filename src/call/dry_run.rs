@@ -69,16 +69,18 @@ const ANSWER_LASTS: Duration = Duration::from_millis(1200);
 /// A bound on the loop: every state of a call has a deadline, so this is never reached.
 const MAX_STEPS: usize = 2000;
 
-/// Runs `scenario` with `answers`; `understand` answers each turn's (step, words).
+/// Runs `scenario` with `answers`; `recorded`: this node records the campaign's calls (its notice
+/// plays first); `understand` answers each turn's (step, words).
 pub fn dry_run(
     scenario: Arc<Scenario>,
     limits: CallLimits,
     turn: TurnConfig,
     answers: Vec<Answer>,
+    recorded: bool,
     local_now: LocalNow,
     understand: &dyn Fn(&Arc<StepContext>, &str) -> (Classification, Tier, Duration),
 ) -> DryRun {
-    let mut run = Run::new(scenario, limits, turn, answers);
+    let mut run = Run::new(scenario, limits, turn, answers, recorded);
     run.go(local_now, understand);
     DryRun { lines: run.lines, result: run.result, unused: run.answers.len() }
 }
@@ -95,20 +97,26 @@ struct Run {
     result: Option<CallResult>,
     /// The callee has hung up: only time passes.
     gone: bool,
+    /// `[turn] rejoin_ms`: speaking up this soon after a reply continues the answer before it.
+    rejoin_ms: u32,
 }
 
 impl Run {
-    fn new(scenario: Arc<Scenario>, limits: CallLimits, turn: TurnConfig, answers: Vec<Answer>) -> Run {
+    fn new(scenario: Arc<Scenario>, limits: CallLimits, turn: TurnConfig, answers: Vec<Answer>, recorded: bool) -> Run {
         let now = Instant::now();
+        let rejoin_ms = turn.rejoin_ms;
         let controller = Controller::new(scenario.clone(), true, now).with_limits(limits).with_turn_config(turn);
-        // A recording campaign plays its notice first, as on a node that records.
-        let setup = SessionSetup { amd: AmdConfig::default(), asterisk_amd: None, recorded: scenario.record, fixture: VecDeque::new() };
+        // A recorded call plays its notice first.
+        let setup = SessionSetup { amd: AmdConfig::default(), asterisk_amd: None, recorded, fixture: VecDeque::new() };
         let session = Session::new(controller, scenario.clone(), setup, now);
-        Run { scenario, session, now, answers: answers.into(), lines: Vec::new(), playing: false, notice_playing: false, result: None, gone: false }
+        Run { scenario, session, now, answers: answers.into(), lines: Vec::new(), playing: false, notice_playing: false, result: None, gone: false, rejoin_ms }
     }
 
     fn go(&mut self, local_now: LocalNow, understand: &dyn Fn(&Arc<StepContext>, &str) -> (Classification, Tier, Duration)) {
         let mut actions: VecDeque<Action> = self.session.start(self.now).into();
+        // The callee's move (a turn's start, end and words), one input at a time, each after
+        // what the one before it made the bot do.
+        let mut inputs: VecDeque<(Instant, Input)> = VecDeque::new();
         for _ in 0..MAX_STEPS {
             while let Some(action) = actions.pop_front() {
                 let more = self.act(action, local_now, understand);
@@ -117,16 +125,20 @@ impl Run {
                 }
                 actions.extend(more);
             }
-            let input = self.callee_or_clock();
+            if inputs.is_empty() {
+                inputs.extend(self.callee_or_clock());
+            }
+            let Some((at, input)) = inputs.pop_front() else { continue };
+            self.now = at;
             actions.extend(self.session.handle(input, self.now));
         }
         self.lines.push(format!("the run stopped after {MAX_STEPS} steps without an end (a defect: please report it)"));
     }
 
-    /// What happens next when the bot has nothing more to do at once.
-    fn callee_or_clock(&mut self) -> Input {
+    /// What happens next when the bot has nothing more to do at once: inputs and their times.
+    fn callee_or_clock(&mut self) -> Vec<(Instant, Input)> {
         if self.gone {
-            return self.tick();
+            return vec![self.tick()];
         }
         if self.playing {
             // The recording notice plays in full, and nothing said over it is an answer: an
@@ -135,14 +147,17 @@ impl Run {
             if let Some(Answer::Interrupts(words)) = interrupts {
                 self.answers.pop_front();
                 self.lines.push(format!("  callee (over the prompt): \"{words}\""));
+                // Past the moment where speaking up would continue the last answer (a rejoin):
+                // typed over a prompt, the words answer it.
+                self.now += Duration::from_millis(u64::from(self.rejoin_ms));
                 return self.says(words);
             }
-            self.now += PROMPT_PLAYS;
+            self.now += PROMPT_PLAYS.max(Duration::from_millis(u64::from(self.rejoin_ms) + 1000));
             self.playing = false;
-            return Input::PromptFinished;
+            return vec![(self.now, Input::PromptFinished)];
         }
         if self.session.controller().phase() != Phase::Listening {
-            return self.tick();
+            return vec![self.tick()];
         }
         match self.answers.pop_front() {
             Some(Answer::Says(words) | Answer::Interrupts(words)) => {
@@ -151,48 +166,39 @@ impl Run {
             }
             Some(Answer::Silence) => {
                 self.lines.push("  callee: (silence)".into());
-                self.tick()
+                vec![self.tick()]
             }
             Some(Answer::Key(key)) => {
                 self.lines.push(format!("  callee presses {key}"));
-                Input::Dtmf(key)
+                vec![(self.now, Input::Dtmf(key))]
             }
             Some(Answer::HangsUp) => self.hangs_up("callee hangs up"),
             None => self.hangs_up("no more answers: the callee hangs up"),
         }
     }
 
-    fn hangs_up(&mut self, why: &str) -> Input {
+    fn hangs_up(&mut self, why: &str) -> Vec<(Instant, Input)> {
         self.lines.push(format!("  {why}"));
         self.gone = true;
-        Input::HungUp
+        vec![(self.now, Input::HungUp)]
     }
 
     /// Time passes to the call's next deadline.
-    fn tick(&mut self) -> Input {
+    fn tick(&mut self) -> (Instant, Input) {
         self.now = self.session.next_deadline().map_or(self.now + Duration::from_secs(1), |d| d.max(self.now));
-        Input::Tick
+        (self.now, Input::Tick)
     }
 
-    /// The callee talks; the media reports the turn and the recognizer its words. Returns the
-    /// last input, the others handled here.
-    fn says(&mut self, words: String) -> Input {
-        self.now += Duration::from_millis(300);
-        let started = self.now;
-        let mut pending: VecDeque<Action> =
-            self.session.handle(Input::Media(MediaEvent::SpeechStarted { confirmed_at: started, stream_ms: 0, onset_ms: 200 }), self.now).into();
-        self.now += ANSWER_LASTS;
+    /// The callee talks: the media reports the turn's start and end, the recognizer its words.
+    fn says(&mut self, words: String) -> Vec<(Instant, Input)> {
+        let started = self.now + Duration::from_millis(300);
+        let ended = started + ANSWER_LASTS;
         let speech_ms = ANSWER_LASTS.as_millis() as u64;
-        let ended = MediaEvent::SpeechEnded { at: self.now, last_voice_at: self.now, stream_ms: speech_ms, speech_ms };
-        pending.extend(self.session.handle(Input::Media(ended), self.now));
-        // The actions of the speech itself (a stopped prompt) matter only for what is printed.
-        for action in pending {
-            if let Action::Event(CallEvent::BargeIn { .. }) = action {
-                self.playing = false;
-                self.lines.push("  (the prompt stops: barge-in)".into());
-            }
-        }
-        Input::Recognized(AsrEvent::Final { text: words, latency: Duration::from_millis(50) })
+        vec![
+            (started, Input::Media(MediaEvent::SpeechStarted { confirmed_at: started, stream_ms: 0, onset_ms: 200 })),
+            (ended, Input::Media(MediaEvent::SpeechEnded { at: ended, last_voice_at: ended, stream_ms: speech_ms, speech_ms })),
+            (ended + Duration::from_millis(50), Input::Recognized(AsrEvent::Final { text: words, latency: Duration::from_millis(50) })),
+        ]
     }
 
     fn act(&mut self, action: Action, local_now: LocalNow, understand: &dyn Fn(&Arc<StepContext>, &str) -> (Classification, Tier, Duration)) -> Vec<Action> {
@@ -237,6 +243,7 @@ impl Run {
             CallEvent::NoInput { waited_ms, .. } => format!("  no answer after {:.1} s", *waited_ms as f64 / 1000.0),
             CallEvent::Reprompt { count, .. } => format!("  asked again ({count})"),
             CallEvent::Dtmf { digit, .. } => format!("  key {digit}"),
+            CallEvent::BargeIn { by, .. } => format!("  (the prompt stops: barge-in by {by})"),
             CallEvent::Limit { limit, .. } => format!("  limit reached: {limit}"),
             CallEvent::LateResult { intent, how, .. } => format!("  late answer: {intent} ({how})"),
             CallEvent::TurnChecked { how, .. } if *how != "confirmed" => format!("  turn: {how}"),
@@ -280,7 +287,7 @@ mod tests {
         let scenario = crate::scenario::load(&Document::parse_str("s.conf", SCENARIO).unwrap()).unwrap()["t"].clone();
         let answers = answers.iter().map(|a| Answer::parse(a).unwrap()).collect();
         let now = LocalNow { weekday: 1, minute_of_day: 10 * 60 };
-        dry_run(scenario, CallLimits::default(), TurnConfig::default(), answers, now, &|context, text| {
+        dry_run(scenario, CallLimits::default(), TurnConfig::default(), answers, false, now, &|context, text| {
             (classify(context, text), Tier::Local, Duration::from_micros(10))
         })
     }
@@ -304,10 +311,12 @@ mod tests {
         assert_eq!(run1.result.as_ref().unwrap().outcome, Outcome::DoNotCall, "{:#?}", run1.lines);
         assert!(run1.lines.join("\n").contains("do-not-call list"));
 
-        // Silence through the reprompt: the step's no-input path (the polite end).
+        // Silence through the reprompt: the step's no-input path (hello has none of its own: next).
         let run2 = run(&["-", "-"]);
-        assert!(run2.lines.join("\n").contains("asked again (1)"), "{:#?}", run2.lines);
-        assert!(run2.result.is_some());
+        assert!(run2.lines.join("\n").contains("asked again (1)\n[hello] bot: (p-reprompt)"), "{:#?}", run2.lines);
+        assert!(run2.lines.join("\n").contains("[q1] bot: Avez-vous un livret ?"), "{:#?}", run2.lines);
+        let result = run2.result.unwrap();
+        assert_eq!(result.turns.iter().filter(|t| t.no_input).count(), 2, "{:#?}", run2.lines);
 
         // The answers run out while the bot waits: a hangup, with what was said kept.
         let run3 = run(&["oui"]);
@@ -315,10 +324,15 @@ mod tests {
         assert_eq!(result.status, crate::domain::CallStatus::Hangup, "{:#?}", run3.lines);
         assert_eq!(result.turns.iter().filter(|t| t.intent.is_some()).count(), 1);
 
-        // Said over the prompt: the prompt stops and the words are the answer.
+        // Said over the prompt: the prompt stops and the words answer it (not the step before).
         let run4 = run(&["!oui", "!ne m'appelez plus"]);
-        assert!(run4.lines.join("\n").contains("barge-in"), "{:#?}", run4.lines);
-        assert_eq!(run4.result.unwrap().outcome, Outcome::DoNotCall);
+        let text = run4.lines.join("\n");
+        assert_eq!(text.matches("(the prompt stops: barge-in").count(), 2, "{text}");
+        assert!(!text.contains("rejoined"), "{text}");
+        let result = run4.result.unwrap();
+        assert_eq!(result.outcome, Outcome::DoNotCall, "{text}");
+        let steps: Vec<&str> = result.turns.iter().map(|t| t.step.as_str()).collect();
+        assert_eq!(steps, ["hello", "q1"], "{text}");
     }
 
     #[test]

@@ -87,9 +87,12 @@ impl Dialing {
     /// Asterisk names endpoints: "PJSIP/trunk". None for other technologies.
     pub fn endpoint(&self) -> Option<String> {
         let rest = self.dial.strip_prefix("PJSIP/")?;
-        let name = match rest.rsplit_once('@') {
-            Some((_, endpoint)) if !rest.contains("/sip:") => endpoint,
-            _ => rest.split('/').next()?,
+        // `endpoint/uri` (the URI may hold an @) or `number@endpoint`.
+        let name = match (rest.find('/'), rest.find('@')) {
+            (Some(slash), Some(at)) if slash < at => &rest[..slash],
+            (Some(slash), None) => &rest[..slash],
+            (_, Some(_)) => rest.rsplit_once('@').map(|(_, endpoint)| endpoint)?,
+            (None, None) => rest,
         };
         (!name.is_empty() && !name.contains('$')).then(|| format!("PJSIP/{name}"))
     }
@@ -289,6 +292,9 @@ mod tests {
         assert_eq!(endpoint("PJSIP/trunk/sip:${PHONE}@10.0.0.1").as_deref(), Some("PJSIP/trunk"));
         assert_eq!(endpoint("IAX2/peer/${PHONE}"), None);
         assert_eq!(endpoint("PJSIP/${PHONE}"), None);
+        assert_eq!(endpoint("PJSIP/trunk/sips:${PHONE}@carrier.example").as_deref(), Some("PJSIP/trunk"));
+        assert_eq!(endpoint("PJSIP/trunk/tel:${PHONE}").as_deref(), Some("PJSIP/trunk"));
+        assert_eq!(endpoint("PJSIP/${PHONE}@${TRUNK}"), None, "a variable names no endpoint to check");
     }
 
     #[test]

@@ -347,13 +347,15 @@ pub fn check(config: &LlmConfig, deadline_ms: u64, context: &StepContext, text: 
         Api::OpenAi => "/v1/models",
     };
     let where_ = without_credentials(base);
+    // ureq's errors spell the whole URL, a password included: never print it.
+    let hide = |text: String| text.replace(base, &where_);
     let body = agent
         .get(&format!("{base}{list}"))
         .timeout(Duration::from_millis(config.timeout_ms.max(5000)))
         .call()
-        .map_err(|e| format!("{where_}{list}: {e} (is the server running, and is [llm] url right?)"))?
+        .map_err(|e| hide(format!("{where_}{list}: {e} (is the server running, and is [llm] url right?)")))?
         .into_string()
-        .map_err(|e| format!("{where_}{list}: {e}"))?;
+        .map_err(|e| hide(format!("{where_}{list}: {e}")))?;
     let listed: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("{where_}{list}: not JSON ({e}): is [llm] api right?"))?;
     let names: Vec<String> = match config.api {
         Api::Ollama => listed["models"].as_array().into_iter().flatten().filter_map(|m| m["name"].as_str().map(String::from)).collect(),
@@ -379,7 +381,7 @@ pub fn check(config: &LlmConfig, deadline_ms: u64, context: &StepContext, text: 
         reply: bounded(1).0,
         wake: Waker::default(),
     };
-    let classification = ask(&agent, config, &job).map_err(|e| format!("{found}, but classifying \"{text}\" failed: {e:?}"))?;
+    let classification = ask(&agent, config, &job).map_err(|e| hide(format!("{found}, but classifying \"{text}\" failed: {e:?}")))?;
     let took = started.elapsed().as_millis();
     let slow = if took > u128::from(deadline_ms) { format!(" (over [intent] deadline_ms = {deadline_ms}: a call would keep its local answer; run the check again once warm)") } else { String::new() };
     Ok(format!("{found}; \"{text}\" classified {} in {took} ms{slow}", classification.intent))

@@ -160,9 +160,10 @@ impl IntentService {
         }
     }
 
-    /// A service with this one's settings, model and LLM, but a cache and counts of its own:
-    /// a dry run (`minibot scenario try`) is not a call, and its answers must not be taken for
-    /// the calls' in the metrics or the cache.
+    /// A service with this one's settings, model and LLM, but a cache and tier counts of its
+    /// own: a dry run (`minibot scenario try`) is not a call, and its answers must not be taken
+    /// for the calls' in the tier counts or the cache. Its LLM requests are real ones, through the
+    /// same pool: they count in the LLM's own statistics and take a worker like a call's turn.
     pub fn detached(&self) -> IntentService {
         IntentService::new(self.config.clone(), self.llm.clone(), self.model())
     }

@@ -8,13 +8,15 @@ CACHE=${MINIBOT_CACHE:-/var/cache/minibot}
 SID=${MINIBOT_SANDBOX:-$CACHE/sid}
 ROOT=$CACHE/sid-runtime
 STAMP="$ROOT/.minibot-runtime-1"
+# The copy is of one Asterisk build: a sandbox rebuilt with another one makes it again.
+BUILD=$(cat "$SID/var/lib/dpkg/info/asterisk.md5sums" 2>/dev/null | md5sum | cut -c1-32)
 exec 9>"$CACHE/.runtime-root.lock"
 flock 9
 mount_proc() {
     mkdir -p "$ROOT/proc"
     mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 }
-if [ -f "$STAMP" ]; then
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$BUILD" ]; then
     mount_proc
     echo "$ROOT"
     exit 0
@@ -34,5 +36,5 @@ chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive apt-get autoremove --purge -y 
 for gone in usr/include/asterisk.h usr/bin/gcc usr/bin/cc usr/bin/llama-server; do
     [ ! -e "$ROOT/$gone" ] || { echo "runtime root: $gone is still there" >&2; exit 1; }
 done
-touch "$STAMP"
+echo "$BUILD" >"$STAMP"
 echo "$ROOT"

@@ -177,12 +177,13 @@ fn models(report: &mut Report, settings: &Settings) {
     let asr = &settings.asr.model_path;
     if asr.is_empty() {
         report.add(Mark::Warn, "asr", "no [asr] model: calls run on keys and speech/no-speech only (make install-model)");
-    } else if !std::path::Path::new(asr).join("am").is_dir() && !std::path::Path::new(asr).join("conf").is_dir() {
-        report.add(Mark::Fail, "asr", format!("{asr} is not a Vosk model directory (no am/ nor conf/): make install-model MODEL=small"));
+    } else if let Err(reason) = crate::asr::check_model_dir(asr) {
+        report.add(Mark::Fail, "asr", format!("{reason}: make install-model MODEL=small (or set [asr] model)"));
     } else {
-        let loaded = with_bot(|bot| bot.asr.is_some()).unwrap_or(false);
-        let running = if loaded { "loaded" } else { "not loaded by this load: see the log" };
-        report.add(if loaded { Mark::Ok } else { Mark::Warn }, "asr", format!("{asr} ({running})"));
+        // What runs is what the last load read; a changed path takes effect at the next load.
+        let running = with_bot(|bot| bot.asr.is_some() && bot.settings.asr.model_path == *asr).unwrap_or(false);
+        let state = if running { "loaded" } else { "not the model running: it loads at the next module load" };
+        report.add(if running { Mark::Ok } else { Mark::Warn }, "asr", format!("{asr} ({state})"));
     }
     report.result(
         "intents",
@@ -255,10 +256,18 @@ fn http(report: &mut Report, settings: &Settings) {
         report.add(Mark::Warn, "http", "Asterisk's HTTP server is off (http.conf [general] enabled = yes): no health, metrics, live page nor control API");
     } else {
         let tls = value("tlsenable").as_deref().and_then(parse_bool) == Some(true);
-        let plain = format!("{}:{}", value("bindaddr").unwrap_or_else(|| "?".into()), value("bindport").unwrap_or_else(|| "8088".into()));
+        let Some(address) = value("bindaddr") else {
+            report.add(Mark::Warn, "http", "http.conf [general] enabled = yes but no bindaddr: Asterisk does not listen (bindaddr = 127.0.0.1, or a management address)");
+            return tokens(report, settings);
+        };
+        let plain = format!("{address}:{}", value("bindport").unwrap_or_else(|| "8088".into()));
         let text = if tls { format!("on ({plain}, TLS {})", value("tlsbindaddr").unwrap_or_default()) } else { format!("on ({plain}, no TLS: keep it on a management network)") };
         report.add(if tls { Mark::Ok } else { Mark::Warn }, "http", text);
     }
+    tokens(report, settings);
+}
+
+fn tokens(report: &mut Report, settings: &Settings) {
     if settings.http.jwt_secret.is_set() {
         report.add(Mark::Ok, "tokens", "[http] jwt_secret set: minibot token create <subject> <role> <days>");
     } else {

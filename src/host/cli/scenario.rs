@@ -39,7 +39,8 @@ fn scenario_try(args: &CliArgs) -> CliResult {
             }
         };
         let local_now = crate::nlp::when::LocalNow::at(chrono::Utc::now(), scenario.dialing.timezone);
-        let run = dry_run(scenario, settings.limits, settings.turn.clone(), answers, local_now, &|context, text| intents.understand_blocking(context, text));
+        let recorded = settings.recording_enabled && scenario.record;
+        let run = dry_run(scenario, settings.limits, settings.turn.clone(), answers, recorded, local_now, &|context, text| intents.understand_blocking(context, text));
         let mut out = format!("Dry run of campaign '{campaign}' ({} typed answer(s))\n", typed.len());
         for line in &run.lines {
             out += line;
