@@ -15,6 +15,8 @@ const DIALPLAN: &str = r#"
 [minibot-dialer]
 exten => s,1,MiniBot(${MINIBOT_CAMPAIGN})
  same => n,Hangup()
+; The contact's own fields reach the dialplan after MiniBot() (here at the hangup).
+exten => h,1,Verbose(1,MINIBOT fields ${MINIBOT_FIELD_CRM_ID} ${MINIBOT_FIELD_AGENCE})
 
 [callees]
 ; ...1 busy, ...2 congestion, ...3 rings and never answers, ...4 answers and stays on the line,
@@ -76,15 +78,16 @@ fn rows(db: &str, sql: &str) -> Vec<Vec<String>> {
 fn contacts_are_imported_dialed_recorded_and_retried_by_outcome() {
     let db = fresh_database(SERVER);
     let asterisk = node(&db, "n1", scenario("demo", ""), 30);
-    let csv = "phone;first_name;last_name;consent\n\
-               06 00 00 00 10;Zoé;Lefèvre;oui\n\
-               0600000011;Jean;Busy;\n\
-               +33600000012;Ann;Congestion;\n\
-               +33600000013;Paul;NoAnswer;\n\
-               0600000010;Zoé;Again;\n\
-               12345;Bad;Number;\n\
-               +33600000015;Opted;Out;\n\
-               +33600000016;Later;Opposed;\n";
+    // With the contact's own columns (a CRM's id, its agency).
+    let csv = "phone;first_name;last_name;consent;CRM ID;Agence\n\
+               06 00 00 00 10;Zoé;Lefèvre;oui;CRM-010;Lyon\n\
+               0600000011;Jean;Busy;;CRM-011;\n\
+               +33600000012;Ann;Congestion;;;\n\
+               +33600000013;Paul;NoAnswer;;;\n\
+               0600000010;Zoé;Again;;;\n\
+               12345;Bad;Number;;;\n\
+               +33600000015;Opted;Out;;;\n\
+               +33600000016;Later;Opposed;;;\n";
     let path = file(&asterisk, "contacts.csv", csv);
     assert!(asterisk.cli("minibot campaign create demo").contains("created"));
     assert!(asterisk.cli("minibot campaign create demo").contains("already exists"));
@@ -98,6 +101,8 @@ fn contacts_are_imported_dialed_recorded_and_retried_by_outcome() {
     assert!(!out.contains("12345"), "a bad number is masked in the report: {out}");
     let again = asterisk.cli(&format!("minibot contacts import demo {path}"));
     assert!(again.contains("0 queued") && again.contains("5 already in the campaign"), "{again}");
+    assert_eq!(count(&db, "SELECT count(*) FROM contacts WHERE fields = '{\"crm_id\": \"CRM-010\", \"agence\": \"Lyon\"}'::jsonb"), 1);
+    assert_eq!(count(&db, "SELECT count(*) FROM contacts WHERE fields = '{\"crm_id\": \"CRM-011\"}'::jsonb"), 1);
     // An opposition list imported after the contact was queued closes its row at once.
     let later = file(&asterisk, "opposition2.txt", "+33600000016\n");
     assert!(asterisk.cli(&format!("minibot optout import {later}")).contains("1 new on the opt-out list"));
@@ -146,6 +151,12 @@ fn contacts_are_imported_dialed_recorded_and_retried_by_outcome() {
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(records.len(), 4);
     assert!(records.iter().any(|r| &r[1] == "Zoé" && &r[2] == "Lefèvre"), "accents survive: {text}");
+    // The contact's own columns come back beside the call, and reached the dialplan.
+    let header: Vec<String> = csv::Reader::from_reader(text.as_bytes()).headers().unwrap().iter().map(String::from).collect();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no {name} column: {header:?}"));
+    let zoe = records.iter().find(|r| &r[1] == "Zoé").unwrap();
+    assert_eq!((&zoe[column("crm_id")], &zoe[column("agence")]), ("CRM-010", "Lyon"), "{text}");
+    assert!(asterisk.log().contains("MINIBOT fields CRM-010 Lyon"), "the dialplan sees MINIBOT_FIELD_*");
 
     assert!(asterisk.cli("minibot campaign pause demo").contains("running -> paused"));
     assert!(asterisk.cli("minibot campaign pause demo").contains("cannot become paused"));

@@ -18,6 +18,10 @@ pub struct ContactRow {
     pub consent: bool,
     /// IANA zone (Europe/Paris, America/Martinique); None: the campaign's.
     pub timezone: Option<String>,
+    /// The file's other columns (CRM id, agency, product held), by their normalized name, when
+    /// not empty: kept with the contact, exported beside its lead, given to the LLM and to the
+    /// dialplan.
+    pub fields: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -34,6 +38,48 @@ const FIRST: &[&str] = &["first_name", "firstname", "prenom", "prénom", "first 
 const LAST: &[&str] = &["last_name", "lastname", "nom", "name", "last name"];
 const CONSENT: &[&str] = &["consent", "consentement", "opt_in"];
 const ZONE: &[&str] = &["timezone", "time_zone", "tz", "fuseau", "fuseau_horaire"];
+/// A contact's own columns beyond these: bounded, they travel in channel variables and exports.
+pub const MAX_FIELDS: usize = 30;
+pub const MAX_FIELD_CHARS: usize = 500;
+
+/// The channel variables a dialed call carries its contact's fields in: MINIBOT_FIELD_<NAME> for
+/// the dialplan, and MINIBOT_FIELDS (a JSON object) for MiniBot().
+pub const FIELD_VARIABLE_PREFIX: &str = "MINIBOT_FIELD_";
+pub const FIELDS_VARIABLE: &str = "MINIBOT_FIELDS";
+
+pub fn fields_json(fields: &[(String, String)]) -> String {
+    serde_json::Value::Object(fields.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect()).to_string()
+}
+
+/// `fields_json` read back; anything else is no fields.
+pub fn fields_from_json(json: &str) -> Vec<(String, String)> {
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(serde_json::Value::Object(map)) => map.into_iter().filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_string()))).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A column's name as a field: lower case, letters, digits and '_' (it names a channel variable,
+/// MINIBOT_FIELD_<NAME>, and a placeholder of the LLM instructions, {name}).
+pub fn field_name(header: &str) -> String {
+    let mut name = String::new();
+    for c in header.trim().to_lowercase().chars() {
+        let c = match c {
+            'à' | 'â' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' => 'i',
+            'ô' | 'ö' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            c if c.is_ascii_alphanumeric() => c,
+            _ => '_',
+        };
+        if c != '_' || !name.ends_with('_') {
+            name.push(c);
+        }
+    }
+    name.trim_matches('_').to_string()
+}
 
 pub fn parse(mut input: impl Read, default_country: Option<&str>) -> Result<ContactFile, String> {
     let mut bytes = Vec::new();
@@ -46,6 +92,21 @@ pub fn parse(mut input: impl Read, default_country: Option<&str>) -> Result<Cont
     let column = |names: &[&str]| headers.iter().position(|h| names.contains(&h.trim().to_lowercase().as_str()));
     let phone_col = column(PHONE).ok_or_else(|| format!("line 1: no phone column (one of: {})", PHONE.join(", ")))?;
     let (first_col, last_col, consent_col, zone_col) = (column(FIRST), column(LAST), column(CONSENT), column(ZONE));
+    let known = [Some(phone_col), first_col, last_col, consent_col, zone_col];
+    let mut extra: Vec<(usize, String)> = Vec::new();
+    for (col, header) in headers.iter().enumerate().filter(|(col, _)| !known.contains(&Some(*col))) {
+        let name = field_name(header);
+        if name.is_empty() {
+            continue; // an unnamed column (a trailing separator)
+        }
+        if extra.iter().any(|(_, n)| *n == name) {
+            return Err(format!("line 1: two columns are named '{name}'"));
+        }
+        extra.push((col, name));
+    }
+    if extra.len() > MAX_FIELDS {
+        return Err(format!("line 1: {} columns of the contact's own beyond phone, names, consent and zone; at most {MAX_FIELDS}", extra.len()));
+    }
     let mut file = ContactFile::default();
     let mut seen: HashMap<String, u64> = HashMap::new();
     for record in reader.byte_records() {
@@ -80,7 +141,16 @@ pub fn parse(mut input: impl Read, default_country: Option<&str>) -> Result<Cont
             if let Some(zone) = &timezone {
                 zone.parse::<chrono_tz::Tz>().map_err(|_| format!("'{zone}' is not a time zone (e.g. Europe/Paris)"))?;
             }
-            Ok(ContactRow { line, phone, first_name: field(first_col)?, last_name: field(last_col)?, consent, timezone })
+            let mut fields = Vec::new();
+            for (col, name) in &extra {
+                if let Some(value) = field(Some(*col))? {
+                    if value.chars().count() > MAX_FIELD_CHARS {
+                        return Err(format!("column '{name}' holds more than {MAX_FIELD_CHARS} characters"));
+                    }
+                    fields.push((name.clone(), value));
+                }
+            }
+            Ok(ContactRow { line, phone, first_name: field(first_col)?, last_name: field(last_col)?, consent, timezone, fields })
         })();
         match row {
             Err(reason) => file.errors.push((line, reason)),
@@ -114,6 +184,7 @@ mod tests {
         assert_eq!(file.rows.len(), 2);
         assert_eq!(file.rows[0], ContactRow {
             line: 2, phone: "+33612345678".into(), first_name: Some("Zoé".into()), last_name: Some("Lefèvre".into()), consent: true, timezone: None,
+            fields: Vec::new(),
         });
         assert_eq!(file.rows[1].first_name.as_deref(), Some("Jean; dit Jeannot"));
         assert_eq!(file.rows[1].timezone.as_deref(), Some("America/Martinique"));
@@ -125,6 +196,19 @@ mod tests {
         assert!(file.errors[1].1.contains("consent"));
         assert!(file.errors[2].1.contains("time zone"));
         assert!(file.errors[3].1.contains("no phone"));
+    }
+
+    #[test]
+    fn the_contact_s_own_columns_travel_with_it() {
+        let text = "phone;CRM ID;Agence;Produit détenu;;notes\n+33612345678;CRM-001;Lyon Part-Dieu;PEL;;\n+33612345679;;Paris;;;x\n";
+        let file = parse(text.as_bytes(), None).unwrap();
+        assert_eq!(file.rows[0].fields, [("crm_id".to_string(), "CRM-001".to_string()), ("agence".into(), "Lyon Part-Dieu".into()), ("produit_detenu".into(), "PEL".into())]);
+        assert_eq!(file.rows[1].fields, [("agence".to_string(), "Paris".to_string()), ("notes".into(), "x".into())], "empty cells are left out");
+        assert!(parse("phone;agence;Agence\n".as_bytes(), None).unwrap_err().contains("two columns are named 'agence'"));
+        let long = format!("phone;notes\n+33612345678;{}\n", "x".repeat(MAX_FIELD_CHARS + 1));
+        assert!(parse(long.as_bytes(), None).unwrap().errors[0].1.contains("more than 500 characters"));
+        let wide = format!("phone;{}\n", (0..31).map(|i| format!("c{i}")).collect::<Vec<_>>().join(";"));
+        assert!(parse(wide.as_bytes(), None).unwrap_err().contains("at most 30"));
     }
 
     #[test]

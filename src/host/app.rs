@@ -189,7 +189,9 @@ fn converse(channel: &Channel, campaign: &str, phone: Option<String>, scenario: 
     };
     let mut session = Session::new(controller, scenario.clone(), setup, Instant::now());
     let recording_rate = crate::audio::processing_rate(native_rate);
-    let (status, outcome) = drive(channel, bot, &live, &mut session, &media, &|| start_recording(channel, campaign, recording_rate, bot));
+    // The contact's own fields (a dialer call), for the LLM's instructions.
+    let contact = crate::campaign::contacts::fields_from_json(&channel.variable(crate::campaign::contacts::FIELDS_VARIABLE));
+    let (status, outcome) = drive(channel, bot, &live, &mut session, &media, &contact, &|| start_recording(channel, campaign, recording_rate, bot));
     // The recording's path goes in the record unless its file could not be created (the writer
     // closes it once the hook is gone).
     call.recording = media.hook.with_sink(|sink| sink.1.as_ref().filter(|t| t.has_file()).map(|t| t.path().to_string_lossy().into_owned()));
@@ -275,7 +277,15 @@ fn fixture_transcripts(channel: &Channel, bot: &Bot) -> VecDeque<FixtureTurn> {
 /// `WAIT_MS`; the recognizer's results and the LLM's answers wake the channel from their
 /// threads) and reports what the channel, the media, the recognizer and the intent service said,
 /// until the session ends.
-fn drive(channel: &Channel, bot: &Bot, live: &LiveCall, session: &mut Session, media: &Media, start_recording: &dyn Fn() -> Option<Tap>) -> (CallStatus, Outcome) {
+fn drive(
+    channel: &Channel,
+    bot: &Bot,
+    live: &LiveCall,
+    session: &mut Session,
+    media: &Media,
+    contact: &[(String, String)],
+    start_recording: &dyn Fn() -> Option<Tap>,
+) -> (CallStatus, Outcome) {
     let mut understanding: Vec<(u64, Pending)> = Vec::new();
     // The LLM's answers wake the channel as the decoder's results do.
     let waker = channel.waker();
@@ -329,7 +339,7 @@ fn drive(channel: &Channel, bot: &Bot, live: &LiveCall, session: &mut Session, m
                 }
                 Action::StopRecording => stop_recording(channel, media),
                 Action::EndTurnAfter { pause, silence_ms } => media.hook.with_sink(|sink| sink.0.end_turn_after(pause, silence_ms)),
-                Action::Classify { turn, text, context } => match bot.intents.understand(&context, &text, &waker) {
+                Action::Classify { turn, text, context } => match bot.intents.understand(&crate::scenario::for_contact(&context, contact), &text, &waker) {
                     Understood::Ready { classification, tier, latency } => answered.push(Input::Classified { turn, classification, tier, latency }),
                     Understood::Pending(waiting) => understanding.push((turn, waiting)),
                 },

@@ -406,6 +406,9 @@ fn add_step(scenario: &mut Scenario, draft: StepDraft) -> Result<(), ConfigError
         none_entity: none_entity.clone(),
         llm_instructions: scenario.llm_instructions.clone(),
     });
+    if !points.label.is_empty() {
+        scenario.labels.push((step.name.clone(), points.label.clone()));
+    }
     if !points.is_empty() {
         points.none_entity = none_entity;
         scenario.scoring.steps.push((step.name.clone(), points));
@@ -475,6 +478,7 @@ fn new_scenario(name: &str) -> Scenario {
         recording_notice: None,
         recording_objection: Vec::new(),
         words: BTreeMap::new(),
+        labels: Vec::new(),
         origin: (String::new(), 0),
     }
 }

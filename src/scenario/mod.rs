@@ -116,6 +116,9 @@ pub struct Scenario {
     /// What each prompt says (`words`, `<sound key>_words`), by sound file: written once, for the
     /// recording script, the LLM, `scenario try` and reports.
     pub words: BTreeMap<String, String>,
+    /// (step, label) of the steps that name their answer (`label`), in the file's order: the
+    /// export's answer columns.
+    pub labels: Vec<(String, String)>,
     origin: (String, u32),
 }
 
@@ -215,6 +218,34 @@ pub type Scenarios = BTreeMap<String, Arc<Scenario>>;
 
 /// Campaigns that do not run, with why (an error in their scenario or prompts).
 pub type Disabled = BTreeMap<String, String>;
+
+/// A step's context for one contact: `{name}` in the campaign's LLM instructions becomes the
+/// contact's field `name` ("Le client est suivi par l'agence {agence}."), or nothing when the
+/// contact has no such field. The same context when the instructions name no field.
+pub fn for_contact(context: &Arc<StepContext>, fields: &[(String, String)]) -> Arc<StepContext> {
+    let instructions = &context.llm_instructions;
+    if !instructions.contains('{') {
+        return context.clone();
+    }
+    let mut out = String::with_capacity(instructions.len());
+    let mut rest = instructions.as_str();
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}').map(|close| (&after[..close], close)) {
+            Some((name, close)) if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                out.push_str(fields.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str()));
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Arc::new(StepContext { llm_instructions: out, ..(**context).clone() })
+}
 
 /// Reads scenarios from a file's text outside Asterisk (tests, `make eval`); inside Asterisk the
 /// module reads the file through Asterisk's config API.
@@ -327,6 +358,15 @@ mod tests {
         entity = other: nord, est, ouest\nnone_entity = unknown\npoints_entity = 15\npoints_max = 15\npoints_positive = 10\n\
         label = roof\nnext = offer\n\
         [solar.offer]\nprompt = p/offer\nkind = offer\nnext = bye\n[solar.bye]\nprompt = p/bye\nlisten = 0\noutcome = appointment\n";
+
+    #[test]
+    fn the_llm_instructions_name_the_contact_s_fields() {
+        let context = Arc::new(StepContext { llm_instructions: "Client de l'agence {agence}, produit {produit}. {x y} {}".into(), ..StepContext::default() });
+        let fields = [("agence".to_string(), "Lyon".to_string())];
+        assert_eq!(for_contact(&context, &fields).llm_instructions, "Client de l'agence Lyon, produit . {x y} {}");
+        let plain = Arc::new(StepContext { llm_instructions: "Un cabinet appelle.".into(), ..StepContext::default() });
+        assert!(Arc::ptr_eq(&for_contact(&plain, &fields), &plain), "nothing to fill: the shared context");
+    }
 
     #[test]
     fn each_prompt_s_words_are_written_once_and_make_the_recording_script() {

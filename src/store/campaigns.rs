@@ -4,6 +4,7 @@
 //! or a CLI command, never a channel thread.
 
 use crate::campaign::contacts::ContactRow;
+use crate::campaign::export::ExportRow;
 use crate::campaign::rules::ContactHistory;
 use chrono::{DateTime, Utc};
 use postgres::Client;
@@ -88,7 +89,7 @@ pub struct ImportCounts {
 pub fn import_contacts(client: &mut Client, campaign_id: i64, rows: &[ContactRow]) -> Result<ImportCounts, String> {
     let mut tx = client.transaction().map_err(err)?;
     tx.batch_execute(
-        "CREATE TEMP TABLE import_rows (line BIGINT, phone TEXT, first_name TEXT, last_name TEXT, consent BOOLEAN, timezone TEXT)
+        "CREATE TEMP TABLE import_rows (line BIGINT, phone TEXT, first_name TEXT, last_name TEXT, consent BOOLEAN, timezone TEXT, fields TEXT)
          ON COMMIT DROP",
     )
     .map_err(err)?;
@@ -98,7 +99,8 @@ pub fn import_contacts(client: &mut Client, campaign_id: i64, rows: &[ContactRow
         for r in rows {
             let consent = if r.consent { "t" } else { "f" };
             let (first, last, zone) = (r.first_name.as_deref().unwrap_or(""), r.last_name.as_deref().unwrap_or(""), r.timezone.as_deref().unwrap_or(""));
-            csv.write_record([r.line.to_string().as_str(), &r.phone, first, last, consent, zone]).map_err(|e| e.to_string())?;
+            let fields = crate::campaign::contacts::fields_json(&r.fields);
+            csv.write_record([r.line.to_string().as_str(), &r.phone, first, last, consent, zone, &fields]).map_err(|e| e.to_string())?;
         }
         let bytes = csv.into_inner().map_err(|e| e.to_string())?;
         sink.write_all(&bytes).map_err(|e| e.to_string())?;
@@ -119,10 +121,11 @@ pub fn import_contacts(client: &mut Client, campaign_id: i64, rows: &[ContactRow
         &[&campaign_id],
     )?;
     tx.execute(
-        "INSERT INTO contacts (phone, first_name, last_name, timezone)
-         SELECT phone, nullif(first_name, ''), nullif(last_name, ''), nullif(timezone, '') FROM import_rows
+        "INSERT INTO contacts (phone, first_name, last_name, timezone, fields)
+         SELECT phone, nullif(first_name, ''), nullif(last_name, ''), nullif(timezone, ''), fields::jsonb FROM import_rows
          ON CONFLICT (phone) DO UPDATE SET first_name = coalesce(EXCLUDED.first_name, contacts.first_name),
-             last_name = coalesce(EXCLUDED.last_name, contacts.last_name), timezone = coalesce(EXCLUDED.timezone, contacts.timezone)",
+             last_name = coalesce(EXCLUDED.last_name, contacts.last_name), timezone = coalesce(EXCLUDED.timezone, contacts.timezone),
+             fields = contacts.fields || EXCLUDED.fields",
         &[],
     )
     .map_err(err)?;
@@ -172,6 +175,8 @@ pub struct Due {
     /// claim committed, so of two claims racing for one person at most one goes on: each sees
     /// the other's lease unless it looked before the other committed.
     pub called_elsewhere: bool,
+    /// The contact's own fields (its file's other columns).
+    pub fields: Vec<(String, String)>,
 }
 
 /// Leases up to `limit` due rows of a campaign to `node` (pending and due, or leased by a node
@@ -211,7 +216,8 @@ pub fn claim(client: &mut Client, campaign: &Campaign, node: &str, limit: i64, l
                     (SELECT max(k.ended_at) FROM calls k LEFT JOIN campaigns p ON p.id = k.campaign_id
                      WHERE k.phone = c.phone AND (p.id IS NULL OR p.company = $2) AND k.outcome = 'not_interested'),
                     EXISTS (SELECT 1 FROM call_queue o WHERE o.contact_id = q.contact_id AND o.id <> q.id
-                            AND o.status = 'leased' AND o.lease_expires_at >= now())
+                            AND o.status = 'leased' AND o.lease_expires_at >= now()),
+                    c.fields::TEXT
              FROM call_queue q JOIN contacts c ON c.id = q.contact_id
              WHERE q.id = ANY($1) ORDER BY q.next_attempt_at, q.id",
             &[&ids, &campaign.company, &per_days],
@@ -232,6 +238,7 @@ pub fn claim(client: &mut Client, campaign: &Campaign, node: &str, limit: i64, l
                 last_refusal: r.get::<_, Option<std::time::SystemTime>>(8).map(DateTime::<Utc>::from),
             },
             called_elsewhere: r.get(9),
+            fields: crate::campaign::contacts::fields_from_json(&r.get::<_, String>(10)),
         })
         .collect())
 }
@@ -371,15 +378,19 @@ pub fn report(client: &mut Client, name: &str) -> Result<Option<Report>, String>
 }
 
 /// The rows of an export: every call of the campaign, or its leads (the last qualified call of
-/// each number), in the columns of [`crate::campaign::export::LEAD_COLUMNS`].
-pub fn export_rows(client: &mut Client, name: &str, leads_only: bool) -> Result<Vec<Vec<String>>, String> {
+/// each number), in the columns of [`crate::campaign::export::LEAD_COLUMNS`], with the contact's
+/// own fields and the call's answers step by step.
+pub fn export_rows(client: &mut Client, name: &str, leads_only: bool) -> Result<Vec<ExportRow>, String> {
     let filter = if leads_only { "AND k.lead_class IS NOT NULL AND k.lead_class <> 'not_qualified'" } else { "" };
     let distinct = if leads_only { "DISTINCT ON (k.phone)" } else { "" };
     let order = if leads_only { "k.phone, k.ended_at DESC" } else { "k.ended_at, k.id" };
     let sql = format!(
         "SELECT {distinct} coalesce(k.phone, ''), coalesce(c.first_name, ''), coalesce(c.last_name, ''), k.outcome,
                 coalesce(k.score, 0)::TEXT, coalesce(k.lead_class, ''), coalesce(k.callback_when, ''),
-                coalesce(k.attempt, q.attempts, 1)::TEXT, to_char(k.ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), k.transcript
+                coalesce(k.attempt, q.attempts, 1)::TEXT, to_char(k.ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), k.transcript,
+                coalesce(c.fields::TEXT, '{{}}'),
+                coalesce((SELECT json_agg(json_build_array(v.step, v.intent, v.entities) ORDER BY v.turn) FROM conversations v
+                          WHERE v.call_key = k.call_key)::TEXT, '[]')
          FROM calls k LEFT JOIN contacts c ON c.phone = k.phone LEFT JOIN call_queue q ON q.id = k.queue_id
          WHERE k.campaign = $1 {filter} ORDER BY {order}"
     );
@@ -387,9 +398,19 @@ pub fn export_rows(client: &mut Client, name: &str, leads_only: bool) -> Result<
     Ok(rows
         .iter()
         .map(|r| {
-            let mut row: Vec<String> = (0..9).map(|i| r.get::<_, String>(i)).collect();
-            row.push(crate::campaign::export::excerpt(&r.get::<_, String>(9)));
-            row
+            let mut base: Vec<String> = (0..9).map(|i| r.get::<_, String>(i)).collect();
+            base.push(crate::campaign::export::excerpt(&r.get::<_, String>(9)));
+            let answers = match serde_json::from_str::<serde_json::Value>(&r.get::<_, String>(11)) {
+                Ok(serde_json::Value::Array(turns)) => turns
+                    .iter()
+                    .map(|t| {
+                        let entities = t[2].as_array().map_or_else(Vec::new, |e| e.iter().filter_map(|x| x.as_str().map(String::from)).collect());
+                        (t[0].as_str().unwrap_or_default().to_string(), t[1].as_str().map(String::from), entities)
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            ExportRow { base, fields: crate::campaign::contacts::fields_from_json(&r.get::<_, String>(10)), answers }
         })
         .collect())
 }

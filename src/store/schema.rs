@@ -147,6 +147,13 @@ CREATE INDEX calls_queue ON calls (queue_id);
 ALTER TABLE calls ADD COLUMN recording_path TEXT;
 "#,
     ),
+    (
+        5,
+        "the contact's own fields (a contact file's other columns)",
+        r#"
+ALTER TABLE contacts ADD COLUMN fields JSONB NOT NULL DEFAULT '{}'::jsonb;
+"#,
+    ),
 ];
 
 /// Any fixed number: the lock's name among the database's advisory locks.

@@ -10,6 +10,7 @@
 use crate::asr::Engine;
 use crate::ast::originate::{self, DialResult};
 use crate::campaign::calendar::Calendar;
+use crate::campaign::contacts::{FIELDS_VARIABLE, FIELD_VARIABLE_PREFIX};
 use crate::campaign::retry::{callback_slot, Next, RetryPolicy};
 use crate::campaign::plan::{self, Gate, Load, RowPlan};
 use crate::campaign::{pacing::Pacer, DialerConfig, Dialing};
@@ -441,7 +442,7 @@ fn call_thread(shared: &Shared, jobs: &Receiver<Job>) {
 fn place(shared: &Shared, job: &Job) -> DialResult {
     let phone = &job.due.phone;
     let (number, zone) = (job.attempt, job.zone);
-    let variables = vec![
+    let mut variables = vec![
         ("MINIBOT_CAMPAIGN".to_string(), job.campaign.name.clone()),
         ("MINIBOT_PHONE".to_string(), phone.clone()),
         ("MINIBOT_QUEUE_ID".to_string(), job.due.queue_id.to_string()),
@@ -449,6 +450,12 @@ fn place(shared: &Shared, job: &Job) -> DialResult {
         ("MINIBOT_ATTEMPT".to_string(), number.to_string()),
         ("MINIBOT_TZ".to_string(), zone.name().to_string()),
     ];
+    // The contact's own fields: one variable each for the dialplan (a hot lead routed to its
+    // agency), and all of them together for MiniBot() (the LLM's instructions).
+    variables.extend(job.due.fields.iter().map(|(name, value)| (format!("{FIELD_VARIABLE_PREFIX}{}", name.to_uppercase()), value.clone())));
+    if !job.due.fields.is_empty() {
+        variables.push((FIELDS_VARIABLE.to_string(), crate::campaign::contacts::fields_json(&job.due.fields)));
+    }
     let (cid_name, cid_number) = split_caller_id(&job.dialing.caller_id);
     let dial = job.dialing.dial_string_for(phone);
     shared.stats.dialed.fetch_add(1, Ordering::Relaxed);

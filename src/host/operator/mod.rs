@@ -180,7 +180,10 @@ pub fn export_csv(name: &str, leads: bool, out: impl std::io::Write) -> Result<u
     let (mut client, _) = database()?;
     db::get(&mut client, name)?.ok_or_else(|| Refusal::NotFound(format!("no campaign '{name}'")))?;
     let rows = db::export_rows(&mut client, name, leads)?;
-    Ok(export::write_csv(out, export::LEAD_COLUMNS, rows)?)
+    // One column per labelled step of the campaign as this node runs it.
+    let labels = crate::host::state::with_bot(|bot| bot.scenarios.get(name).map(|s| s.labels.clone())).flatten().unwrap_or_default();
+    let (header, rows) = export::table(rows, &labels);
+    Ok(export::write_csv(out, &header, rows)?)
 }
 
 fn count_of(counts: &Counts, key: &str) -> i64 {
