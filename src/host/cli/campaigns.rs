@@ -25,7 +25,7 @@ pub fn commands() -> Vec<CliCommand> {
         CliCommand {
             command: "minibot contacts import",
             summary: "Import contacts into a campaign",
-            usage: "Usage: minibot contacts import <campaign> <file.csv>\n       CSV with a header row: phone, first_name, last_name, consent, timezone (comma or semicolon).\n       Bad rows are reported by line, good rows kept; duplicates and opted-out numbers are not queued.\n",
+            usage: "Usage: minibot contacts import <campaign> <file.csv>\n       CSV with a header row: phone, first_name, last_name, consent, timezone (comma or semicolon);\n       any other column (crm_id, agence...) is the contact's own field: exported beside its answers,\n       MINIBOT_FIELD_<NAME> in the dialplan, {name} in the campaign's llm_instructions.\n       Bad rows are reported by line, good rows kept; duplicates and opted-out numbers are not queued.\n",
             handler: contacts_import,
         },
         CliCommand {
