@@ -208,7 +208,7 @@ stage: $(MODULE) prompts $(MODEL_FILE) vosk
 	@cp $(MODEL_FILE) $(STAGE)/data/minibot/intents.model
 	@for c in $(CAMPAIGNS); do mkdir -p $(STAGE)/data/sounds/fr/minibot/$$c && cp $(PROMPTS)/$$c/*.sln16 $(PROMPTS)/$$c/*.sln $(STAGE)/data/sounds/fr/minibot/$$c/ || exit 1; done
 	@cp asterisk-conf/*.conf dialplan/*.conf asterisk-conf/*.sample $(STAGE)/conf/
-	@cp asterisk-conf/install.sh $(STAGE)/ && cp asterisk-conf/install-vosk-model.sh $(STAGE)/tools/
+	@cp asterisk-conf/install.sh $(STAGE)/ && cp asterisk-conf/install-vosk-model.sh asterisk-conf/minibot-check $(STAGE)/tools/
 	@cp -r docs/production.md docs/monitoring $(STAGE)/docs/
 	@printf 'MINIBOT_VERSION=%s\nASTERISK_VERSION=%s\nAST_BUILDOPT_SUM=%s\n' '$(MINIBOT_VERSION)' '$(AST_VERSION)' '$(AST_BUILDOPT_SUM)' > $(STAGE)/BUILDINFO
 

@@ -80,7 +80,7 @@ fn contacts_are_imported_dialed_recorded_and_retried_by_outcome() {
     let asterisk = node(&db, "n1", scenario("demo", ""), 30);
     // With the contact's own columns (a CRM's id, its agency).
     let csv = "phone;first_name;last_name;consent;CRM ID;Agence\n\
-               06 00 00 00 10;Zoé;Lefèvre;oui;CRM-010;Lyon\n\
+               06 00 00 00 10;Zoé;Lefèvre;oui;CRM-010;\"Lyon, Part-Dieu \"\"3e\"\"\"\n\
                0600000011;Jean;Busy;;CRM-011;\n\
                +33600000012;Ann;Congestion;;;\n\
                +33600000013;Paul;NoAnswer;;;\n\
@@ -101,8 +101,13 @@ fn contacts_are_imported_dialed_recorded_and_retried_by_outcome() {
     assert!(!out.contains("12345"), "a bad number is masked in the report: {out}");
     let again = asterisk.cli(&format!("minibot contacts import demo {path}"));
     assert!(again.contains("0 queued") && again.contains("5 already in the campaign"), "{again}");
-    assert_eq!(count(&db, "SELECT count(*) FROM contacts WHERE fields = '{\"crm_id\": \"CRM-010\", \"agence\": \"Lyon\"}'::jsonb"), 1);
-    assert_eq!(count(&db, "SELECT count(*) FROM contacts WHERE fields = '{\"crm_id\": \"CRM-011\"}'::jsonb"), 1);
+    // The contact's own columns are kept for this campaign, quotes and commas as written.
+    assert_eq!(count(&db, r#"SELECT count(*) FROM call_queue WHERE fields = '{"crm_id": "CRM-010", "agence": "Lyon, Part-Dieu \"3e\""}'::jsonb"#), 1);
+    assert_eq!(count(&db, r#"SELECT count(*) FROM call_queue WHERE fields = '{"crm_id": "CRM-011"}'::jsonb"#), 1);
+    // A new file replaces them (the file is what the CRM says now).
+    let update = file(&asterisk, "update.csv", "phone;CRM ID;produit\n0600000011;CRM-011b;PEL\n");
+    assert!(asterisk.cli(&format!("minibot contacts import demo {update}")).contains("1 already in the campaign"));
+    assert_eq!(count(&db, r#"SELECT count(*) FROM call_queue WHERE fields = '{"crm_id": "CRM-011b", "produit": "PEL"}'::jsonb"#), 1);
     // An opposition list imported after the contact was queued closes its row at once.
     let later = file(&asterisk, "opposition2.txt", "+33600000016\n");
     assert!(asterisk.cli(&format!("minibot optout import {later}")).contains("1 new on the opt-out list"));
@@ -155,8 +160,9 @@ fn contacts_are_imported_dialed_recorded_and_retried_by_outcome() {
     let header: Vec<String> = csv::Reader::from_reader(text.as_bytes()).headers().unwrap().iter().map(String::from).collect();
     let column = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no {name} column: {header:?}"));
     let zoe = records.iter().find(|r| &r[1] == "Zoé").unwrap();
-    assert_eq!((&zoe[column("crm_id")], &zoe[column("agence")]), ("CRM-010", "Lyon"), "{text}");
-    assert!(asterisk.log().contains("MINIBOT fields CRM-010 Lyon"), "the dialplan sees MINIBOT_FIELD_*");
+    assert_eq!((&zoe[column("crm_id")], &zoe[column("agence")]), ("CRM-010", "Lyon, Part-Dieu \"3e\""), "{text}");
+    // In the dialplan, without what would split an application's arguments.
+    assert!(asterisk.log().contains("MINIBOT fields CRM-010 Lyon  Part-Dieu  3e"), "the dialplan sees MINIBOT_FIELD_*");
 
     assert!(asterisk.cli("minibot campaign pause demo").contains("running -> paused"));
     assert!(asterisk.cli("minibot campaign pause demo").contains("cannot become paused"));

@@ -214,7 +214,8 @@ fn the_release_archive_installs_on_a_runtime_only_asterisk_and_answers_a_call() 
     drop(one);
     let printed = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "make dist failed:\n{printed}{}", String::from_utf8_lossy(&output.stderr));
-    let archive = manifest.join(printed.lines().last().expect("make dist prints the archive"));
+    // Under `make test`, make also prints the directories it enters and leaves.
+    let archive = manifest.join(printed.lines().find(|l| l.ends_with(".tar.gz")).expect("make dist prints the archive"));
     assert!(archive.to_string_lossy().ends_with(".tar.gz") && archive.exists(), "{printed}");
 
     let script = manifest.join("tests/sandbox/build-runtime-root.sh");
@@ -273,8 +274,13 @@ fn the_release_archive_installs_on_a_runtime_only_asterisk_and_answers_a_call() 
     for part in ["config", "campaigns", "prompts", "intents", "database", "llm", "dialplan"] {
         assert!(check.lines().any(|l| l.starts_with("ok") && l[4..].trim_start().starts_with(part)), "{part} is not ok:\n{check}");
     }
-    // No trunk on this PBX yet: said so, with where to look.
+    // No trunk on this PBX yet: said so, with where to look; the archive's wrapper gives scripts
+    // the verdict as an exit status (asterisk -rx's own is 0).
     assert!(check.contains("FAIL  trunk     demo: dial = PJSIP/${PHONE}@trunk: no endpoint PJSIP/trunk"), "{check}");
+    let (ok, out) = in_root(&root, &format!("{release}/tools/minibot-check"));
+    assert!(!ok && out.contains("FAIL  trunk"), "{out}");
+    let (_, status) = in_root(&root, &format!("{release}/tools/minibot-check >/dev/null; echo $?"));
+    assert_eq!(status.trim(), "1", "a failure is exit status 1");
 
     // A call into the sample's fixed campaign: the archive's prompts play (its recording notice,
     // then its greeting), and a hangup ends it.

@@ -61,7 +61,8 @@ fn check_says_ok_for_each_part_and_names_what_to_fix() {
     assert!(has(&report, "ok", "prompts", "demo:") && has(&report, "ok", "prompts", "at 8 and 16 kHz"), "{report}");
     assert!(has(&report, "ok", "asr", support::TEST_MODEL), "{report}");
     assert!(has(&report, "ok", "intents", "minibot/intents.model"), "{report}");
-    assert!(has(&report, "ok", "database", "reachable, schema up to date"), "{report}");
+    // Reachable; its schema is migrated by the module as its writers connect (perhaps not yet).
+    assert!(has(&report, "ok", "database", "reachable, schema up to date") || has(&report, "warn", "database", "not applied yet"), "{report}");
     // The real LLM server answered one classification (a warning if slower than a turn may wait:
     // a cold server on a busy machine is slow, not broken).
     assert!(has(&report, "ok", "llm", "classified") || has(&report, "warn", "llm", "classified"), "{report}");
@@ -184,10 +185,13 @@ fn recorded_prompts_are_installed_at_both_rates_and_checked_against_the_scenario
     let samples: Vec<i16> = wide.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
     assert!(res_minibot::audio::leading_silence_ms(&samples, 16000).unwrap() <= 6);
 
-    // The last recording, then a reload: the campaign runs.
+    // The last recording, then a reload: the campaign runs. A prompt's older file in another
+    // format is set aside (Asterisk would have played it on G.711 calls).
     std::fs::write(host_dir.join("again.wav"), recording(22050, 1, 100, 1.0)).unwrap();
+    std::fs::write(sounds.join("hello.ulaw"), vec![0xffu8; 8000]).unwrap();
     let out = asterisk.cli(&format!("minibot prompts install {campaign} {dir}"));
     assert!(out.contains("3 prompt(s) installed, 0 missing"), "{out}");
+    assert!(out.contains(&format!("set aside /usr/share/asterisk/sounds/fr/minibot/{campaign}/hello.ulaw")) && !sounds.join("hello.ulaw").exists(), "{out}");
     asterisk.cli("module reload res_minibot.so");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while asterisk.cli("minibot show status").contains("Disabled:") {

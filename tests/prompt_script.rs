@@ -1,6 +1,6 @@
 //! `make prompts`: the recording script of one campaign (NAME<TAB>words lines), from the words its
-//! scenario gives each prompt (minibot_scenarios.conf: written there once). A prompt without words
-//! is an error: nothing could speak it.
+//! scenario gives each prompt (minibot_scenarios.conf: written there once). A prompt without words,
+//! or outside minibot/<campaign>/, is an error: nothing could speak it, or put it where it is played.
 //!   cargo run --example prompt-script -- <minibot_scenarios.conf> <campaign>
 
 fn main() {
@@ -16,8 +16,13 @@ fn main() {
     if !silent.is_empty() {
         fail(&format!("{file}: campaign {campaign}: no words for {} (give each `words =`, or `<sound key>_words =`)", silent.join(", ")));
     }
-    for (name, words) in script {
-        println!("{name}\t{words}");
+    // make prompts writes them into target/prompts/fr/minibot/<campaign>: each must live there.
+    let home = format!("minibot/{campaign}/");
+    for (prompt, words) in script {
+        match prompt.strip_prefix(&home).filter(|name| !name.contains('/')) {
+            Some(name) => println!("{name}\t{words}"),
+            None => fail(&format!("{file}: campaign {campaign}: prompt {prompt} is not under {home}: make prompts speaks only those (install others with minibot prompts install)")),
+        }
     }
 }
 

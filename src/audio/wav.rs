@@ -24,6 +24,9 @@ impl WavFormat {
     }
 }
 
+/// Longer than this is not a prompt (and would take the CLI's thread for long to convert).
+pub const MAX_SECONDS: u64 = 600;
+
 const PCM: u16 = 1;
 const FLOAT: u16 = 3;
 const EXTENSIBLE: u16 = 0xFFFE;
@@ -52,6 +55,11 @@ pub fn read_wav(bytes: &[u8]) -> Result<(Vec<i16>, WavFormat), String> {
             format = Some(read_format(body)?);
         } else if id == b"data" {
             let format = format.ok_or("the data comes before its format (no fmt chunk)")?;
+            // Told by the header, before anything is decoded: a prompt lasts seconds.
+            let seconds = body.len() as u64 / (u64::from(format.bits / 8) * u64::from(format.channels)).max(1) / u64::from(format.rate);
+            if seconds > MAX_SECONDS {
+                return Err(format!("{} minutes long ({}): a prompt lasts seconds", seconds / 60, format.describe()));
+            }
             let samples = decode(body, &format);
             if samples.is_empty() {
                 return Err(format!("no sound in it ({})", format.describe()));
@@ -191,6 +199,55 @@ mod tests {
             let peak = out.iter().map(|s| s.unsigned_abs()).max().unwrap();
             assert!((7000..=9000).contains(&peak), "the tone's level kept: {peak}");
         }
+    }
+
+    /// A WAV of `frames` (each channel's bytes) in another encoding: (format tag, bits, channels).
+    fn encoded(tag: u16, bits: u16, channels: u16, rate: u32, data: &[u8], extensible: bool) -> Vec<u8> {
+        let mut fmt = Vec::new();
+        fmt.extend_from_slice(&(if extensible { 0xFFFEu16 } else { tag }).to_le_bytes());
+        fmt.extend_from_slice(&channels.to_le_bytes());
+        fmt.extend_from_slice(&rate.to_le_bytes());
+        fmt.extend_from_slice(&(rate * u32::from(bits / 8) * u32::from(channels)).to_le_bytes());
+        fmt.extend_from_slice(&((bits / 8) * channels).to_le_bytes());
+        fmt.extend_from_slice(&bits.to_le_bytes());
+        if extensible {
+            fmt.extend_from_slice(&22u16.to_le_bytes());
+            fmt.extend_from_slice(&bits.to_le_bytes());
+            fmt.extend_from_slice(&0u32.to_le_bytes());
+            fmt.extend_from_slice(&tag.to_le_bytes());
+            fmt.extend_from_slice(&[0u8; 14]);
+        }
+        let mut out = b"RIFF\0\0\0\0WAVE".to_vec();
+        // An odd-sized chunk first: its pad byte must be skipped.
+        out.extend_from_slice(b"LIST");
+        out.extend_from_slice(&3u32.to_le_bytes());
+        out.extend_from_slice(b"abc\0");
+        out.extend_from_slice(b"fmt ");
+        out.extend_from_slice(&(fmt.len() as u32).to_le_bytes());
+        out.extend_from_slice(&fmt);
+        out.extend_from_slice(b"data");
+        out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        out.extend_from_slice(data);
+        out
+    }
+
+    #[test]
+    fn every_sample_format_a_recorder_writes_reads_to_the_same_sound() {
+        // Half scale positive, then half scale negative, in each encoding.
+        let pcm8 = encoded(1, 8, 1, 8000, &[192, 64], false);
+        let pcm24 = encoded(1, 24, 1, 8000, &[0, 0, 0x40, 0, 0, 0xC0], false);
+        let pcm32 = encoded(1, 32, 1, 8000, &[0, 0, 0, 0x40, 0, 0, 0, 0xC0], false);
+        let float: Vec<u8> = [0.5f32, -0.5].iter().flat_map(|f| f.to_le_bytes()).collect();
+        let float = encoded(3, 32, 1, 8000, &float, true);
+        let stereo16: Vec<u8> = [16384i16, 16384, -16384, -16384].iter().flat_map(|s| s.to_le_bytes()).collect();
+        let stereo16 = encoded(1, 16, 2, 8000, &stereo16, true);
+        for (name, wav) in [("8-bit", pcm8), ("24-bit", pcm24), ("32-bit", pcm32), ("float", float), ("extensible stereo", stereo16)] {
+            let (samples, _) = read_wav(&wav).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(samples.len(), 2, "{name}");
+            assert!((16380..=16384).contains(&samples[0]) && (-16384..=-16380).contains(&samples[1]), "{name}: {samples:?}");
+        }
+        let long = encoded(1, 8, 1, 4000, &vec![128u8; 4000 * 601], false);
+        assert!(read_wav(&long).unwrap_err().contains("10 minutes long"));
     }
 
     #[test]

@@ -41,6 +41,16 @@ const ZONE: &[&str] = &["timezone", "time_zone", "tz", "fuseau", "fuseau_horaire
 /// A contact's own columns beyond these: bounded, they travel in channel variables and exports.
 pub const MAX_FIELDS: usize = 30;
 pub const MAX_FIELD_CHARS: usize = 500;
+/// All of a contact's fields together, as MINIBOT_FIELDS carries them (JSON): a channel variable
+/// is read back through a 4 KiB buffer.
+pub const MAX_FIELDS_BYTES: usize = 3000;
+
+/// A field's value as the dialplan gets it in MINIBOT_FIELD_<NAME>: without the characters that
+/// would split or evaluate an application's arguments once substituted (`Dial(...,${X})`). The
+/// value as written stays in MINIBOT_FIELDS and the exports.
+pub fn dialplan_safe(value: &str) -> String {
+    value.chars().map(|c| if ",|\"$[](){};\\'`".contains(c) || c.is_control() { ' ' } else { c }).collect::<String>().trim().to_string()
+}
 
 /// The channel variables a dialed call carries its contact's fields in: MINIBOT_FIELD_<NAME> for
 /// the dialplan, and MINIBOT_FIELDS (a JSON object) for MiniBot().
@@ -147,8 +157,14 @@ pub fn parse(mut input: impl Read, default_country: Option<&str>) -> Result<Cont
                     if value.chars().count() > MAX_FIELD_CHARS {
                         return Err(format!("column '{name}' holds more than {MAX_FIELD_CHARS} characters"));
                     }
+                    if value.chars().any(char::is_control) {
+                        return Err(format!("column '{name}' holds a control character (a line break, a tab, a NUL)"));
+                    }
                     fields.push((name.clone(), value));
                 }
+            }
+            if fields_json(&fields).len() > MAX_FIELDS_BYTES {
+                return Err(format!("the contact's own columns hold more than {MAX_FIELDS_BYTES} bytes together"));
             }
             Ok(ContactRow { line, phone, first_name: field(first_col)?, last_name: field(last_col)?, consent, timezone, fields })
         })();
@@ -207,6 +223,11 @@ mod tests {
         assert!(parse("phone;agence;Agence\n".as_bytes(), None).unwrap_err().contains("two columns are named 'agence'"));
         let long = format!("phone;notes\n+33612345678;{}\n", "x".repeat(MAX_FIELD_CHARS + 1));
         assert!(parse(long.as_bytes(), None).unwrap().errors[0].1.contains("more than 500 characters"));
+        let many = format!("phone;{}\n+33612345678;{}\n", (0..10).map(|i| format!("c{i}")).collect::<Vec<_>>().join(";"), vec!["y".repeat(400); 10].join(";"));
+        assert!(parse(many.as_bytes(), None).unwrap().errors[0].1.contains("more than 3000 bytes together"));
+        let broken = "phone;notes\n+33612345678;\"two\nlines\"\n";
+        assert!(parse(broken.as_bytes(), None).unwrap().errors[0].1.contains("control character"));
+        assert_eq!(dialplan_safe("Lyon, 3e (Part-Dieu) ${X}|\"a\""), "Lyon  3e  Part-Dieu    X   a");
         let wide = format!("phone;{}\n", (0..31).map(|i| format!("c{i}")).collect::<Vec<_>>().join(";"));
         assert!(parse(wide.as_bytes(), None).unwrap_err().contains("at most 30"));
     }

@@ -28,6 +28,16 @@ pub fn table(rows: Vec<ExportRow>, labels: &[(String, String)]) -> (Vec<String>,
     let mut header: Vec<String> = LEAD_COLUMNS.iter().map(|c| c.to_string()).collect();
     header.extend(field_names.iter().map(|n| if taken(n) { format!("contact_{n}") } else { n.to_string() }));
     header.extend(labels.iter().map(|(_, label)| label.clone()));
+    // Every column named once (a field `contact_score` beside a taken `score`, a label `outcome`).
+    let mut seen = std::collections::HashSet::new();
+    for name in header.iter_mut() {
+        let base = name.clone();
+        let mut n = 1;
+        while !seen.insert(name.clone()) {
+            n += 1;
+            *name = format!("{base}_{n}");
+        }
+    }
     let table = rows
         .iter()
         .map(|row| {
@@ -94,6 +104,10 @@ mod tests {
         assert_eq!(&header[LEAD_COLUMNS.len()..], ["agence", "crm_id", "contact_score", "occupancy", "heating", "worried about bills"]);
         assert_eq!(&table[0][1..], ["Lyon", "C1", "A", "owner", "", "negative"]);
         assert_eq!(&table[1][1..], ["Paris", "", "", "", "gas+wood", ""]);
+        // Names taken twice are told apart.
+        let clash = vec![ExportRow { base: vec![], fields: vec![("score".into(), "A".into()), ("contact_score".into(), "B".into())], answers: vec![] }];
+        let (header, _) = super::table(clash, &[("q".to_string(), "outcome".to_string())]);
+        assert_eq!(&header[LEAD_COLUMNS.len()..], ["contact_score", "contact_score_2", "outcome_2"]);
     }
 
     #[test]

@@ -21,6 +21,8 @@ struct StepDraft {
     question: String,
     /// The words of the step's own reprompt.
     reprompt_words: Option<Entry>,
+    /// Where the step's words were given (`words`, or the older `question`).
+    words_entry: Option<Entry>,
     entities: Vec<EntityCues>,
     none_entity: Option<String>,
     points: StepPoints,
@@ -225,6 +227,7 @@ fn read_step(
         kind: None,
         question: String::new(),
         reprompt_words: None,
+        words_entry: None,
         entities: Vec::new(),
         none_entity: None,
         points: StepPoints::default(),
@@ -287,7 +290,10 @@ fn read_meaning_key(draft: &mut StepDraft, section: &str, entry: &Entry) -> Resu
             draft.kind = Some(StepKind::parse(value).ok_or_else(|| entry_error(section, entry, format!("'{value}' is not one of {names}")))?);
         }
         // The prompt's words: recorded (make prompts speaks them), shown to the LLM and in reports.
-        "words" | "question" => draft.question = value.to_string(),
+        "words" | "question" => {
+            draft.question = value.to_string();
+            draft.words_entry = Some(entry.clone());
+        }
         "reprompt_words" => draft.reprompt_words = Some(entry.clone()),
         "entity" => {
             let read = entity(section, entry)?;
@@ -387,11 +393,16 @@ fn reference(campaign: &str, section: &str, entry: &Entry, references: &mut Vec<
 
 /// Puts a read step into its scenario, with the context the intent service will see.
 fn add_step(scenario: &mut Scenario, draft: StepDraft) -> Result<(), ConfigError> {
-    let StepDraft { mut step, kind, question, entities, none_entity, mut points, reprompt_words, .. } = draft;
+    let StepDraft { mut step, kind, question, entities, none_entity, mut points, reprompt_words, words_entry, .. } = draft;
     let section = format!("{}.{}", scenario.name, step.name);
-    if !question.is_empty() {
-        let origin = Entry { key: "words".into(), value: question.clone(), file: step.prompt_origin.0.clone(), line: step.prompt_origin.1 };
-        add_words(&mut scenario.words, &section, &origin, &step.prompt)?;
+    match words_entry {
+        // `question` (before `words` existed) was the step's own context: steps sharing a prompt
+        // could word it differently; the first gives the prompt its words.
+        Some(entry) if entry.key == "question" => {
+            scenario.words.entry(step.prompt.clone()).or_insert_with(|| entry.value.trim().to_string());
+        }
+        Some(entry) => add_words(&mut scenario.words, &section, &entry, &step.prompt)?,
+        None => {}
     }
     if let Some(entry) = reprompt_words {
         let reprompt = step.reprompt.clone().ok_or_else(|| entry_error(&section, &entry, "reprompt_words without a reprompt".into()))?;

@@ -123,8 +123,8 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// The recording script: each prompt (its file's name) with its words, in file order of the
-    /// prompts' paths; and the prompts that have none (a voice cannot record them).
+    /// The recording script: each prompt (its sound name) with its words, in the order of their
+    /// names; and the prompts that have none (a voice cannot record them).
     pub fn recording_script(&self) -> (Vec<(String, String)>, Vec<String>) {
         let mut prompts: Vec<&str> = self.prompts().into_iter().map(|(_, _, prompt, _)| prompt).collect();
         prompts.sort();
@@ -133,7 +133,7 @@ impl Scenario {
         let mut silent = Vec::new();
         for prompt in prompts {
             match self.words.get(prompt) {
-                Some(words) => script.push((prompt.rsplit('/').next().unwrap_or(prompt).to_string(), words.clone())),
+                Some(words) => script.push((prompt.to_string(), words.clone())),
                 None => silent.push(prompt.to_string()),
             }
         }
@@ -244,7 +244,11 @@ pub fn for_contact(context: &Arc<StepContext>, fields: &[(String, String)]) -> A
         }
     }
     out.push_str(rest);
-    Arc::new(StepContext { llm_instructions: out, ..(**context).clone() })
+    // Answers are cached per context: one filled for another contact is another context.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    std::hash::Hash::hash(&out, &mut hasher);
+    let id = format!("{}#{:016x}", context.id, std::hash::Hasher::finish(&hasher));
+    Arc::new(StepContext { id, llm_instructions: out, ..(**context).clone() })
 }
 
 /// Reads scenarios from a file's text outside Asterisk (tests, `make eval`); inside Asterisk the
@@ -366,6 +370,10 @@ mod tests {
         assert_eq!(for_contact(&context, &fields).llm_instructions, "Client de l'agence Lyon, produit . {x y} {}");
         let plain = Arc::new(StepContext { llm_instructions: "Un cabinet appelle.".into(), ..StepContext::default() });
         assert!(Arc::ptr_eq(&for_contact(&plain, &fields), &plain), "nothing to fill: the shared context");
+        // Filled for two contacts: two contexts to the intent cache.
+        let other = [("agence".to_string(), "Paris".to_string())];
+        assert_ne!(for_contact(&context, &fields).id, for_contact(&context, &other).id);
+        assert_eq!(for_contact(&context, &fields).id, for_contact(&context, &fields).id);
     }
 
     #[test]
@@ -376,13 +384,18 @@ mod tests {
         let scenarios = from_text("s.conf", text).unwrap();
         let (script, silent) = scenarios["c"].recording_script();
         let names: Vec<&str> = script.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["a", "again", "machine", "notice"]);
+        assert_eq!(names, ["p/a", "p/again", "p/machine", "p/notice"]);
         assert_eq!(script[0].1, "Bonjour ?");
         assert_eq!(silent, ["p/b"], "a prompt without words is named");
         assert_eq!(scenarios["c"].steps["a"].context.question, "Bonjour ?", "a step's words are what the LLM is told it asked");
         // The same prompt given other words elsewhere, or words for a prompt the campaign lacks.
         let twice = text.replace("[c.b]\nprompt = p/b", "[c.b]\nprompt = p/a\nwords = Au revoir");
-        assert!(from_text("s.conf", &twice).unwrap_err().message.contains("prompt p/a already has other words: \"Bonjour ?\""));
+        let error = from_text("s.conf", &twice).unwrap_err();
+        assert!(error.message.contains("prompt p/a already has other words: \"Bonjour ?\"") && error.key == "words" && error.line == 16, "{error}");
+        // The older `question` is a step's own context: a shared prompt may be asked otherwise.
+        let older = text.replace("[c.b]\nprompt = p/b", "[c.b]\nprompt = p/a\nquestion = Vous avez deux minutes ?");
+        let scenarios = from_text("s.conf", &older).unwrap();
+        assert_eq!((scenarios["c"].words["p/a"].as_str(), scenarios["c"].steps["b"].context.question.as_str()), ("Bonjour ?", "Vous avez deux minutes ?"));
         let orphan = text.replace("start = a\n", "start = a\nanswer_who_words = Je suis Julie.\n");
         assert!(from_text("s.conf", &orphan).unwrap_err().message.contains("a answer_who prompt the campaign does not have"));
     }

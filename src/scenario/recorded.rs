@@ -11,8 +11,17 @@ use crate::audio::wav::{read_wav, resample, to_sln, trim_leading_silence};
 /// callee's wait for a reprompt grows with it.
 pub const MAX_PROMPT_SECONDS: f64 = 30.0;
 
-/// Extensions taken for recordings (the others in the directory are left alone).
+/// Extensions taken for recordings (the others in the directory are left alone, unread).
 const AUDIO: [&str; 8] = ["wav", "mp3", "ogg", "flac", "m4a", "aac", "aif", "aiff"];
+
+/// Whether a file of the directory is taken for a recording.
+pub fn is_recording(file: &str) -> bool {
+    file.rsplit_once('.').is_some_and(|(_, extension)| AUDIO.contains(&extension.to_ascii_lowercase().as_str()))
+}
+
+/// The other formats a prompt may already be installed in: Asterisk picks the cheapest to play,
+/// so an old one left beside the new `.sln` and `.sln16` would still be heard on some calls.
+pub const OTHER_FORMATS: [&str; 8] = ["wav", "wav16", "WAV", "ulaw", "alaw", "gsm", "g722", "g729"];
 
 /// One prompt ready to install.
 pub struct Recorded {
@@ -44,17 +53,19 @@ pub fn plan(scenario: &Scenario, files: Vec<(String, Vec<u8>)>) -> PromptPlan {
     let mut prompts: Vec<String> = scenario.prompts().into_iter().map(|(_, _, prompt, _)| prompt.to_string()).collect();
     prompts.sort();
     prompts.dedup();
-    let name_of = |prompt: &str| prompt.rsplit('/').next().unwrap_or(prompt).to_string();
+    let name_of = |prompt: &str| prompt.rsplit('/').next().unwrap_or(prompt).to_lowercase();
     let mut plan = PromptPlan::default();
     let mut found = Vec::new();
     for (file, bytes) in files {
-        let Some((stem, extension)) = file.rsplit_once('.').map(|(s, e)| (s.to_string(), e.to_ascii_lowercase())) else { continue };
-        if !AUDIO.contains(&extension.as_str()) {
-            continue;
-        }
+        let Some((stem, _)) = file.rsplit_once('.').filter(|_| is_recording(&file)).map(|(s, e)| (s.to_lowercase(), e.to_string())) else { continue };
         let named: Vec<&String> = prompts.iter().filter(|p| name_of(p) == stem).collect();
         if named.is_empty() {
             plan.unused.push(file);
+            continue;
+        }
+        if named.len() > 1 {
+            let paths: Vec<&str> = named.iter().map(|p| p.as_str()).collect();
+            plan.refused.push((file, format!("the campaign has several prompts of that name ({}): rename one", paths.join(", "))));
             continue;
         }
         if found.iter().any(|(s, _)| *s == stem) {

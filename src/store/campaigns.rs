@@ -121,11 +121,12 @@ pub fn import_contacts(client: &mut Client, campaign_id: i64, rows: &[ContactRow
         &[&campaign_id],
     )?;
     tx.execute(
-        "INSERT INTO contacts (phone, first_name, last_name, timezone, fields)
-         SELECT phone, nullif(first_name, ''), nullif(last_name, ''), nullif(timezone, ''), fields::jsonb FROM import_rows
+        // A number on the opt-out list is not stored again (an erased person stays erased).
+        "INSERT INTO contacts (phone, first_name, last_name, timezone)
+         SELECT phone, nullif(first_name, ''), nullif(last_name, ''), nullif(timezone, '') FROM import_rows i
+         WHERE NOT EXISTS (SELECT 1 FROM do_not_call d WHERE d.phone = i.phone)
          ON CONFLICT (phone) DO UPDATE SET first_name = coalesce(EXCLUDED.first_name, contacts.first_name),
-             last_name = coalesce(EXCLUDED.last_name, contacts.last_name), timezone = coalesce(EXCLUDED.timezone, contacts.timezone),
-             fields = contacts.fields || EXCLUDED.fields",
+             last_name = coalesce(EXCLUDED.last_name, contacts.last_name), timezone = coalesce(EXCLUDED.timezone, contacts.timezone)",
         &[],
     )
     .map_err(err)?;
@@ -138,6 +139,14 @@ pub fn import_contacts(client: &mut Client, campaign_id: i64, rows: &[ContactRow
             &[&campaign_id],
         )
         .map_err(err)?;
+    // The contact's own fields in this campaign: the file's, as they are now (a re-import
+    // replaces them; another campaign's are its own).
+    tx.execute(
+        "UPDATE call_queue q SET fields = i.fields::jsonb FROM import_rows i JOIN contacts c ON c.phone = i.phone
+         WHERE q.contact_id = c.id AND q.campaign_id = $1 AND q.fields IS DISTINCT FROM i.fields::jsonb",
+        &[&campaign_id],
+    )
+    .map_err(err)?;
     tx.commit().map_err(err)?;
     Ok(ImportCounts { queued, already_queued, opted_out })
 }
@@ -217,7 +226,7 @@ pub fn claim(client: &mut Client, campaign: &Campaign, node: &str, limit: i64, l
                      WHERE k.phone = c.phone AND (p.id IS NULL OR p.company = $2) AND k.outcome = 'not_interested'),
                     EXISTS (SELECT 1 FROM call_queue o WHERE o.contact_id = q.contact_id AND o.id <> q.id
                             AND o.status = 'leased' AND o.lease_expires_at >= now()),
-                    c.fields::TEXT
+                    q.fields::TEXT
              FROM call_queue q JOIN contacts c ON c.id = q.contact_id
              WHERE q.id = ANY($1) ORDER BY q.next_attempt_at, q.id",
             &[&ids, &campaign.company, &per_days],
@@ -388,7 +397,7 @@ pub fn export_rows(client: &mut Client, name: &str, leads_only: bool) -> Result<
         "SELECT {distinct} coalesce(k.phone, ''), coalesce(c.first_name, ''), coalesce(c.last_name, ''), k.outcome,
                 coalesce(k.score, 0)::TEXT, coalesce(k.lead_class, ''), coalesce(k.callback_when, ''),
                 coalesce(k.attempt, q.attempts, 1)::TEXT, to_char(k.ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), k.transcript,
-                coalesce(c.fields::TEXT, '{{}}'),
+                coalesce(q.fields::TEXT, '{{}}'),
                 coalesce((SELECT json_agg(json_build_array(v.step, v.intent, v.entities) ORDER BY v.turn) FROM conversations v
                           WHERE v.call_key = k.call_key)::TEXT, '[]')
          FROM calls k LEFT JOIN contacts c ON c.phone = k.phone LEFT JOIN call_queue q ON q.id = k.queue_id

@@ -149,9 +149,10 @@ ALTER TABLE calls ADD COLUMN recording_path TEXT;
     ),
     (
         5,
-        "the contact's own fields (a contact file's other columns)",
+        "the contact's own fields in a campaign (its contact file's other columns)",
         r#"
-ALTER TABLE contacts ADD COLUMN fields JSONB NOT NULL DEFAULT '{}'::jsonb;
+-- Per campaign: two companies' files may both name an `agence` or a `crm_id`, each its own.
+ALTER TABLE call_queue ADD COLUMN fields JSONB NOT NULL DEFAULT '{}'::jsonb;
 "#,
     ),
 ];

@@ -6,11 +6,11 @@
 use super::run;
 use crate::ast::cli::{CliArgs, CliCommand, CliResult};
 use crate::host::files;
-use crate::scenario::recorded::{plan, MAX_PROMPT_SECONDS};
+use crate::scenario::recorded::{is_recording, plan, MAX_PROMPT_SECONDS, OTHER_FORMATS};
 use std::path::Path;
 
 /// A recording larger than this is not read (a 30 s studio WAV is about 10 MB).
-const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
+const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
 
 pub fn commands() -> Vec<CliCommand> {
     vec![CliCommand {
@@ -35,7 +35,10 @@ fn prompts_install(args: &CliArgs) -> CliResult {
             return Err(format!("'{dir}': give the directory as an absolute path (Asterisk's working directory is not yours)"));
         }
         let (settings, _) = files::read_settings()?;
-        let scenarios = crate::scenario::load_each(&read_scenarios_document()?).0;
+        let (scenarios, errors) = crate::scenario::load_each(&read_scenarios_document()?);
+        if let Some(error) = errors.get(&campaign) {
+            return Err(format!("campaign '{campaign}' has an error to fix first: {error}"));
+        }
         let scenario = scenarios.get(&campaign).ok_or_else(|| {
             format!("no campaign '{campaign}' in {} (campaigns: {})", crate::scenario::SCENARIO_FILE, scenarios.keys().cloned().collect::<Vec<_>>().join(", "))
         })?;
@@ -43,15 +46,30 @@ fn prompts_install(args: &CliArgs) -> CliResult {
         let plan = plan(scenario, recordings);
         let sounds = format!("{}/sounds/{}", crate::ast::data_dir(), settings.language);
         let mut out = String::new();
+        let mut installed = 0;
         for recorded in &plan.ready {
             let base = if recorded.prompt.starts_with('/') { recorded.prompt.clone() } else { format!("{sounds}/{}", recorded.prompt) };
-            write(&format!("{base}.sln"), &recorded.sln)?;
-            write(&format!("{base}.sln16"), &recorded.sln16)?;
+            // Both rates written before either replaces the old (a failure leaves the old pair).
+            if let Err(e) = write_pair(&base, &recorded.sln, &recorded.sln16) {
+                out += &format!("FAILED {}: {e}\n", recorded.prompt);
+                continue;
+            }
+            installed += 1;
             let long = if recorded.seconds > MAX_PROMPT_SECONDS { format!(" TOO LONG (over {MAX_PROMPT_SECONDS:.0} s: callees hang up)") } else { String::new() };
             out += &format!(
                 "installed {}: {} ({}, {:.1} s, {} ms of leading silence trimmed) -> {base}.sln, .sln16{long}\n",
                 recorded.prompt, recorded.file, recorded.format, recorded.seconds, recorded.trimmed_ms
             );
+            for extension in OTHER_FORMATS {
+                let old = format!("{base}.{extension}");
+                if Path::new(&old).is_file() {
+                    let aside = format!("{old}.replaced");
+                    match std::fs::rename(&old, &aside) {
+                        Ok(()) => out += &format!("  set aside {old} -> {aside} (Asterisk would have played it on some calls)\n"),
+                        Err(e) => out += &format!("  FAILED to set aside {old}: {e} (Asterisk may still play it on some calls)\n"),
+                    }
+                }
+            }
         }
         for (file, reason) in &plan.refused {
             out += &format!("refused {file}: {reason}\n");
@@ -65,7 +83,7 @@ fn prompts_install(args: &CliArgs) -> CliResult {
         }
         out += &format!(
             "{} prompt(s) installed, {} missing, {} unused, {} refused; then: module reload res_minibot.so\n",
-            plan.ready.len(),
+            installed,
             plan.missing.len(),
             plan.unused.len(),
             plan.refused.len()
@@ -81,7 +99,7 @@ fn read_scenarios_document() -> Result<crate::config::document::Document, String
     }
 }
 
-/// The directory's regular files (name, contents), bounded in size.
+/// The directory's recordings (name, contents), bounded in size; other files are not read.
 fn read_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut files = Vec::new();
@@ -89,7 +107,7 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
         let path = entry.path();
         let Ok(meta) = std::fs::metadata(&path) else { continue };
         let Some(name) = path.file_name().and_then(|n| n.to_str()).map(String::from) else { continue };
-        if !meta.is_file() {
+        if !meta.is_file() || !is_recording(&name) {
             continue;
         }
         if meta.len() > MAX_FILE_BYTES {
@@ -101,12 +119,21 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
     Ok(files)
 }
 
-/// Written beside, then renamed: Asterisk never plays a half-written sound.
-fn write(path: &str, bytes: &[u8]) -> Result<(), String> {
-    let target = Path::new(path);
-    if let Some(parent) = target.parent() {
+/// `base.sln` and `base.sln16`, each written beside then renamed: Asterisk never plays a
+/// half-written sound, and a write that fails replaces neither.
+fn write_pair(base: &str, sln: &[u8], sln16: &[u8]) -> Result<(), String> {
+    if let Some(parent) = Path::new(base).parent() {
         std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     }
-    let temporary = format!("{path}.new");
-    std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, target)).map_err(|e| format!("{path}: {e}"))
+    let files = [(format!("{base}.sln"), sln), (format!("{base}.sln16"), sln16)];
+    for (path, bytes) in &files {
+        if let Err(e) = std::fs::write(format!("{path}.new"), bytes) {
+            files.iter().for_each(|(p, _)| drop(std::fs::remove_file(format!("{p}.new"))));
+            return Err(format!("{path}: {e}"));
+        }
+    }
+    for (path, _) in &files {
+        std::fs::rename(format!("{path}.new"), path).map_err(|e| format!("{path}: {e}"))?;
+    }
+    Ok(())
 }

@@ -10,7 +10,7 @@
 use crate::asr::Engine;
 use crate::ast::originate::{self, DialResult};
 use crate::campaign::calendar::Calendar;
-use crate::campaign::contacts::{FIELDS_VARIABLE, FIELD_VARIABLE_PREFIX};
+use crate::campaign::contacts::{dialplan_safe, FIELDS_VARIABLE, FIELD_VARIABLE_PREFIX};
 use crate::campaign::retry::{callback_slot, Next, RetryPolicy};
 use crate::campaign::plan::{self, Gate, Load, RowPlan};
 use crate::campaign::{pacing::Pacer, DialerConfig, Dialing};
@@ -452,7 +452,7 @@ fn place(shared: &Shared, job: &Job) -> DialResult {
     ];
     // The contact's own fields: one variable each for the dialplan (a hot lead routed to its
     // agency), and all of them together for MiniBot() (the LLM's instructions).
-    variables.extend(job.due.fields.iter().map(|(name, value)| (format!("{FIELD_VARIABLE_PREFIX}{}", name.to_uppercase()), value.clone())));
+    variables.extend(job.due.fields.iter().map(|(name, value)| (format!("{FIELD_VARIABLE_PREFIX}{}", name.to_uppercase()), dialplan_safe(value))));
     if !job.due.fields.is_empty() {
         variables.push((FIELDS_VARIABLE.to_string(), crate::campaign::contacts::fields_json(&job.due.fields)));
     }
