@@ -12,7 +12,7 @@ use crate::settings::{Settings, CONFIG_FILE};
 use std::sync::Arc;
 
 /// Reads a file through Asterisk; a missing file is an empty document (and a warning).
-fn read_document(file: &str, warnings: &mut Vec<String>) -> Result<Document, String> {
+pub fn read_document(file: &str, warnings: &mut Vec<String>) -> Result<Document, String> {
     match ast::config::load(file) {
         Ok(document) => Ok(document),
         Err(LoadError::Missing) => {
@@ -69,11 +69,20 @@ pub fn read_scenarios(settings: &Settings) -> Result<(Scenarios, Disabled, Vec<S
 /// A prompt starting with more silence than this is a load warning.
 const PROMPT_SILENCE_MS: u64 = 30;
 
+/// Where a prompt's files are for `language` (without extension): under Asterisk's sounds, or
+/// the path itself when absolute.
+pub fn prompt_path(prompt: &str, language: &str) -> String {
+    if prompt.starts_with('/') {
+        prompt.to_string()
+    } else {
+        format!("{}/sounds/{language}/{prompt}", ast::data_dir())
+    }
+}
+
 /// The prompt's files Asterisk may play: (path, format, sample rate), for each format the module
 /// knows the rate of.
 pub fn prompt_files(prompt: &str, language: &str) -> Vec<(String, &'static str, u32)> {
-    let sounds = format!("{}/sounds", ast::data_dir());
-    let bases = if prompt.starts_with('/') { vec![prompt.to_string()] } else { vec![format!("{sounds}/{language}/{prompt}"), format!("{sounds}/{prompt}")] };
+    let bases = if prompt.starts_with('/') { vec![prompt.to_string()] } else { vec![prompt_path(prompt, language), format!("{}/sounds/{prompt}", ast::data_dir())] };
     let mut found = Vec::new();
     for base in bases {
         for (extension, rate) in [("sln16", 16000), ("sln", 8000), ("wav16", 16000), ("wav", 8000), ("g722", 16000), ("ulaw", 8000), ("alaw", 8000), ("gsm", 8000)] {

@@ -337,9 +337,9 @@ impl Drop for LlmPool {
 }
 
 /// `minibot check`: the server answers, lists the configured model, and classifies `text` at
-/// `context`'s step, within `deadline_ms` or not. Blocking (the CLI's thread, never a call's).
-/// Ok: what was found; Err: what to fix.
-pub fn check(config: &LlmConfig, deadline_ms: u64, context: &StepContext, text: &str) -> Result<String, String> {
+/// `context`'s step. Blocking (the CLI's thread, never a call's). Ok: what was found, and whether
+/// the classification came within `deadline_ms` (as a call's turn needs); Err: what to fix.
+pub fn check(config: &LlmConfig, deadline_ms: u64, context: &StepContext, text: &str) -> Result<(String, bool), String> {
     let base = config.url.trim_end_matches('/');
     let agent = ureq::AgentBuilder::new().timeout_connect(Duration::from_millis(config.connect_timeout_ms.max(1000))).build();
     let list = match config.api {
@@ -383,8 +383,9 @@ pub fn check(config: &LlmConfig, deadline_ms: u64, context: &StepContext, text: 
     };
     let classification = ask(&agent, config, &job).map_err(|e| hide(format!("{found}, but classifying \"{text}\" failed: {e:?}")))?;
     let took = started.elapsed().as_millis();
-    let slow = if took > u128::from(deadline_ms) { format!(" (over [intent] deadline_ms = {deadline_ms}: a call would keep its local answer; run the check again once warm)") } else { String::new() };
-    Ok(format!("{found}; \"{text}\" classified {} in {took} ms{slow}", classification.intent))
+    let in_time = took <= u128::from(deadline_ms);
+    let slow = if in_time { String::new() } else { format!(" (over [intent] deadline_ms = {deadline_ms}: a call would keep its local answer; run the check again once warm)") };
+    Ok((format!("{found}; \"{text}\" classified {} in {took} ms{slow}", classification.intent), in_time))
 }
 
 /// How long `check` waits for its one classification.

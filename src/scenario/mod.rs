@@ -123,15 +123,20 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Every sound the campaign plays, each once, in name order.
+    pub fn prompt_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.prompts().into_iter().map(|(_, _, prompt, _)| prompt).collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// The recording script: each prompt (its sound name) with its words, in the order of their
     /// names; and the prompts that have none (a voice cannot record them).
     pub fn recording_script(&self) -> (Vec<(String, String)>, Vec<String>) {
-        let mut prompts: Vec<&str> = self.prompts().into_iter().map(|(_, _, prompt, _)| prompt).collect();
-        prompts.sort();
-        prompts.dedup();
         let mut script = Vec::new();
         let mut silent = Vec::new();
-        for prompt in prompts {
+        for prompt in self.prompt_names() {
             match self.words.get(prompt) {
                 Some(words) => script.push((prompt.to_string(), words.clone())),
                 None => silent.push(prompt.to_string()),

@@ -50,9 +50,7 @@ pub struct PromptPlan {
 
 /// Matches `files` (name, contents) to `scenario`'s prompts and converts them.
 pub fn plan(scenario: &Scenario, files: Vec<(String, Vec<u8>)>) -> PromptPlan {
-    let mut prompts: Vec<String> = scenario.prompts().into_iter().map(|(_, _, prompt, _)| prompt.to_string()).collect();
-    prompts.sort();
-    prompts.dedup();
+    let prompts: Vec<String> = scenario.prompt_names().into_iter().map(String::from).collect();
     let name_of = |prompt: &str| prompt.rsplit('/').next().unwrap_or(prompt).to_lowercase();
     let mut plan = PromptPlan::default();
     let mut found = Vec::new();

@@ -89,10 +89,8 @@ fn check(args: &CliArgs) -> CliResult {
     let scenarios = scenarios(&mut report, &settings);
     prompts(&mut report, &settings, &scenarios);
     models(&mut report, &settings);
-    match database(&settings) {
-        Ok(text) if text.contains("not applied yet") => report.add(Mark::Warn, "database", text),
-        result => report.result("database", result),
-    }
+    let (mark, text) = database(&settings);
+    report.add(mark, "database", text);
     llm(&mut report, &settings, &scenarios);
     dialplan(&mut report, &settings, &scenarios);
     http(&mut report, &settings);
@@ -128,9 +126,7 @@ fn scenarios(report: &mut Report, settings: &Settings) -> Scenarios {
 /// on a wideband line.
 fn prompts(report: &mut Report, settings: &Settings, scenarios: &Scenarios) {
     for (name, scenario) in scenarios {
-        let mut prompts: Vec<String> = scenario.prompts().into_iter().map(|(_, _, prompt, _)| prompt.to_string()).collect();
-        prompts.sort();
-        prompts.dedup();
+        let prompts = scenario.prompt_names();
         let mut missing = Vec::new();
         for prompt in &prompts {
             let found = files::prompt_files(prompt, &settings.language);
@@ -198,18 +194,24 @@ fn models(report: &mut Report, settings: &Settings) {
     );
 }
 
-fn database(settings: &Settings) -> Result<String, String> {
+fn database(settings: &Settings) -> (Mark, String) {
     let config = &settings.database;
     if config.url.is_empty() {
-        return Ok("none configured: calls are not stored, campaigns are not dialed".into());
+        return (Mark::Ok, "none configured: calls are not stored, campaigns are not dialed".into());
     }
     let where_ = crate::store::db::redact(&config.url);
-    let mut client = crate::store::db::connect(config).map_err(|e| format!("{where_}: {e}"))?;
-    let pending = crate::store::schema::pending(&mut client).map_err(|e| format!("{where_}: {}", crate::store::db::error_chain(&e)))?;
-    match pending.as_slice() {
-        [] => Ok(format!("{where_}: reachable, schema up to date")),
+    let mut client = match crate::store::db::connect(config) {
+        Ok(client) => client,
+        Err(e) => return (Mark::Fail, format!("{where_}: {e}")),
+    };
+    match crate::store::schema::pending(&mut client) {
+        Err(e) => (Mark::Fail, format!("{where_}: {}", crate::store::db::error_chain(&e))),
+        Ok(pending) if pending.is_empty() => (Mark::Ok, format!("{where_}: reachable, schema up to date")),
         // The module applies them when it connects (at load, on reconnect): not yet is a warning.
-        versions => Ok(format!("{where_}: reachable, {} migration(s) not applied yet ({versions:?}): applied when the module connects, or now: minibot db migrate", versions.len())),
+        Ok(versions) => (
+            Mark::Warn,
+            format!("{where_}: reachable, {} migration(s) not applied yet ({versions:?}): applied when the module connects, or now: minibot db migrate", versions.len()),
+        ),
     }
 }
 
@@ -221,8 +223,8 @@ fn llm(report: &mut Report, settings: &Settings, scenarios: &Scenarios) {
     // One real classification, at the first campaign's first step.
     let context = scenarios.values().next().and_then(|s| s.steps.get(&s.start)).map(|step| (*step.context).clone()).unwrap_or_default();
     match crate::nlp::llm::check(&settings.llm, settings.intent.deadline_ms, &context, "oui, allez-y") {
-        Ok(text) if text.contains("over [intent] deadline_ms") => report.add(Mark::Warn, "llm", text),
-        result => report.result("llm", result),
+        Ok((text, in_time)) => report.add(if in_time { Mark::Ok } else { Mark::Warn }, "llm", text),
+        Err(text) => report.add(Mark::Fail, "llm", text),
     }
 }
 

@@ -35,7 +35,7 @@ fn prompts_install(args: &CliArgs) -> CliResult {
             return Err(format!("'{dir}': give the directory as an absolute path (Asterisk's working directory is not yours)"));
         }
         let (settings, _) = files::read_settings()?;
-        let (scenarios, errors) = crate::scenario::load_each(&read_scenarios_document()?);
+        let (scenarios, errors) = crate::scenario::load_each(&files::read_document(crate::scenario::SCENARIO_FILE, &mut Vec::new())?);
         if let Some(error) = errors.get(&campaign) {
             return Err(format!("campaign '{campaign}' has an error to fix first: {error}"));
         }
@@ -44,11 +44,10 @@ fn prompts_install(args: &CliArgs) -> CliResult {
         })?;
         let recordings = read_dir(Path::new(&dir))?;
         let plan = plan(scenario, recordings);
-        let sounds = format!("{}/sounds/{}", crate::ast::data_dir(), settings.language);
         let mut out = String::new();
         let mut installed = 0;
         for recorded in &plan.ready {
-            let base = if recorded.prompt.starts_with('/') { recorded.prompt.clone() } else { format!("{sounds}/{}", recorded.prompt) };
+            let base = files::prompt_path(&recorded.prompt, &settings.language);
             // Both rates written before either replaces the old (a failure leaves the old pair).
             if let Err(e) = write_pair(&base, &recorded.sln, &recorded.sln16) {
                 out += &format!("FAILED {}: {e}\n", recorded.prompt);
@@ -90,13 +89,6 @@ fn prompts_install(args: &CliArgs) -> CliResult {
         );
         Ok(out)
     })
-}
-
-fn read_scenarios_document() -> Result<crate::config::document::Document, String> {
-    match crate::ast::config::load(crate::scenario::SCENARIO_FILE) {
-        Ok(document) => Ok(document),
-        Err(_) => Err(format!("{}/{} cannot be read", crate::ast::config_dir(), crate::scenario::SCENARIO_FILE)),
-    }
 }
 
 /// The directory's recordings (name, contents), bounded in size; other files are not read.
