@@ -98,6 +98,27 @@ pub struct Classification {
     pub entities: Vec<String>,
     pub sentiment: Sentiment,
     pub topic: Option<Topic>,
+    /// An unclear turn that is not an answer at all: the callee asks to hear the question again,
+    /// or only hesitates. Decided from the words by rule, whichever tier gave the intent.
+    pub repair: Option<Repair>,
+}
+
+/// What an unclear turn asks of the bot instead of counting as an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repair {
+    /// "pardon ?", "vous pouvez répéter", "j'entends mal": the question is played again.
+    Repeat,
+    /// "euh... attendez", "ben alors": the callee is still looking for the answer; the bot waits.
+    Hesitation,
+}
+
+impl Repair {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Repair::Repeat => "repeat",
+            Repair::Hesitation => "hesitation",
+        }
+    }
 }
 
 /// The value of MINIBOTSTATUS when MiniBot() returns, for the dialplan to branch on.

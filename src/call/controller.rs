@@ -7,7 +7,7 @@
 //! With the adaptive end of turn (`turn_taking.rs`) the words at a pause decide sooner, and the
 //! final text checks the decision.
 
-use crate::domain::{CallStatus, Classification, Intent, Outcome, Sentiment, StepContext, Tier, Topic, Turn};
+use crate::domain::{CallStatus, Classification, Intent, Outcome, Repair, Sentiment, StepContext, Tier, Topic, Turn};
 use crate::nlp::turn_end::TurnConfig;
 use crate::scenario::{Scenario, Trigger};
 use std::collections::VecDeque;
@@ -122,6 +122,8 @@ pub enum CallEvent {
     NoInput { step: String, waited_ms: u64 },
     Dtmf { step: String, digit: char },
     Reprompt { step: String, count: u32 },
+    /// The callee asked to hear the question again (`repeat`), or only hesitated (`hesitation`).
+    Repair { step: String, how: &'static str },
     AsrFailed { step: String, reason: String },
     /// A bound of [`CallLimits`] was reached: "processing_timeout", "max_duration" or "last_words".
     Limit { step: String, limit: &'static str, waited_ms: u64 },
@@ -184,6 +186,8 @@ enum DueKind {
 /// A segment whose final never came (an end of turn lost) is forgotten after this: later finals
 /// must not be taken for it.
 const DUE_FORGOTTEN: Duration = Duration::from_secs(30);
+/// Requests to repeat and hesitations heard at one step before they count as unclear answers.
+const MAX_REPAIRS: u32 = 2;
 
 /// The call is over (the callee hung up, or the scenario ended) but turns are still being
 /// recognized or understood: nothing more is played, and the call ends when they are known or at
@@ -214,6 +218,8 @@ pub struct Controller {
     speaking: bool,
     barged_in: bool,
     reprompts: u32,
+    /// Requests to repeat and hesitations at this step, bounded so that they cannot loop.
+    repairs: u32,
     questions: u32,
     /// Turns whose text waits for its intent.
     pending: Vec<PendingTurn>,
@@ -290,6 +296,7 @@ impl Controller {
             speaking: false,
             barged_in: false,
             reprompts: 0,
+            repairs: 0,
             questions: 0,
             pending: Vec::new(),
             next_turn: 0,
@@ -619,7 +626,7 @@ impl Controller {
             return actions;
         }
         // No recognizer: speech that is not keys is an unclear answer.
-        let unclear = Classification { intent: Intent::Unclear, confidence: 0.0, entities: Vec::new(), sentiment: Sentiment::Neutral, topic: None };
+        let unclear = Classification { intent: Intent::Unclear, confidence: 0.0, entities: Vec::new(), sentiment: Sentiment::Neutral, topic: None, repair: None };
         let turn = self.new_turn_id();
         self.pending.push(PendingTurn { id: turn, text: String::new(), asr_ms: 0.0, step, late: false });
         self.start_processing(now);
@@ -723,7 +730,7 @@ impl Controller {
             self.stop_reply(actions);
             self.queue.clear();
             self.phase = Phase::Processing;
-            self.route(intent, classification.topic, now, actions);
+            self.route(intent, classification.topic, classification.repair, now, actions);
         } else if Self::sticky_for(intent).is_some() {
             actions.push(Action::Event(CallEvent::LateResult { step: turn.step.clone(), intent, how: "sticky" }));
             self.apply_sticky(&turn.step, intent, now, actions);
@@ -831,7 +838,7 @@ impl Controller {
             },
             now,
         );
-        self.route(intent, None, now, actions);
+        self.route(intent, None, None, now, actions);
     }
 
     fn on_tick(&mut self, now: Instant, actions: &mut Vec<Action>) {
@@ -901,7 +908,7 @@ impl Controller {
         step.listen_ms == 0 && step.next.is_none()
     }
 
-    fn route(&mut self, intent: Intent, topic: Option<Topic>, now: Instant, actions: &mut Vec<Action>) {
+    fn route(&mut self, intent: Intent, topic: Option<Topic>, repair: Option<Repair>, now: Instant, actions: &mut Vec<Action>) {
         self.routes += 1;
         let trigger = Trigger::Intent(intent);
         match intent {
@@ -934,11 +941,31 @@ impl Controller {
                     _ => self.retry_or(trigger, now, actions),
                 }
             }
-            Intent::Unclear => self.retry_or(trigger, now, actions),
+            Intent::Unclear => self.unclear(repair, now, actions),
             Intent::Positive | Intent::Negative => {
                 let target = self.current().after(trigger).map(str::to_string);
                 self.go(target.as_deref(), now, actions);
             }
+        }
+    }
+
+    /// An unclear turn that is no answer: a request to hear the question again replays it, a
+    /// hesitation waits for the rest; neither counts as a reprompt. Past `MAX_REPAIRS` at a step
+    /// (a line too bad to hear, a callee who never says more), it is an unclear answer.
+    fn unclear(&mut self, repair: Option<Repair>, now: Instant, actions: &mut Vec<Action>) {
+        match repair {
+            Some(repair) if self.repairs < MAX_REPAIRS && self.current().listen_ms > 0 => {
+                self.repairs += 1;
+                actions.push(Action::Event(CallEvent::Repair { step: self.step.clone(), how: repair.as_str() }));
+                match repair {
+                    Repair::Repeat => {
+                        let prompt = self.current().prompt.clone();
+                        self.play(prompt, now, actions);
+                    }
+                    Repair::Hesitation => self.listen(now),
+                }
+            }
+            _ => self.retry_or(Trigger::Intent(Intent::Unclear), now, actions),
         }
     }
 
@@ -1032,6 +1059,7 @@ impl Controller {
     fn enter(&mut self, step: &str, now: Instant, actions: &mut Vec<Action>) {
         if step != self.step {
             self.reprompts = 0;
+            self.repairs = 0;
             self.questions = 0;
         }
         if self.carry.as_ref().is_some_and(|c| c.step != step) {

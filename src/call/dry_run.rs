@@ -242,6 +242,8 @@ impl Run {
             }
             CallEvent::NoInput { waited_ms, .. } => format!("  no answer after {:.1} s", *waited_ms as f64 / 1000.0),
             CallEvent::Reprompt { count, .. } => format!("  asked again ({count})"),
+            CallEvent::Repair { how: "repeat", .. } => "  the question again (asked to repeat)".to_string(),
+            CallEvent::Repair { .. } => "  waits (hesitation)".to_string(),
             CallEvent::Dtmf { digit, .. } => format!("  key {digit}"),
             CallEvent::BargeIn { by, .. } => format!("  (the prompt stops: barge-in by {by})"),
             CallEvent::Limit { limit, .. } => format!("  limit reached: {limit}"),

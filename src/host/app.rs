@@ -543,6 +543,10 @@ fn emit(channel: &Channel, live: &LiveCall, e: CallEvent) {
             ],
         ),
         CallEvent::Reprompt { step, count } => event(channel, "MiniBotReprompt", &[("Step", step), ("Count", count.to_string())]),
+        CallEvent::Repair { step, how } => {
+            crate::obs::prom::RECORDED.repairs.inc(&[how]);
+            event(channel, "MiniBotRepair", &[("Step", step), ("How", how.to_string())])
+        }
         CallEvent::Dtmf { step, digit } => event(channel, "MiniBotDtmf", &[("Step", step), ("Digit", digit.to_string())]),
         CallEvent::AsrFailed { step, reason } => {
             METRICS.asr_failures.fetch_add(1, Ordering::Relaxed);

@@ -7,7 +7,7 @@
 
 use super::model::IntentModel;
 use super::normalize::{padded, tokens};
-use crate::domain::{Classification, Intent, Sentiment, StepContext, StepKind, Topic};
+use crate::domain::{Classification, Intent, Repair, Sentiment, StepContext, StepKind, Topic};
 
 const ANSWERING_MACHINE: &[&str] = &[
     " messagerie ", " repondeur ", " boite vocale ", " laissez un message ", " laissez moi un message ",
@@ -23,7 +23,74 @@ const DO_NOT_CALL: &[&str] = &[
     " effacez mon ", " effacez mes ", " plus etre appele ", " plus etre contacte ", " plus etre derange ",
     " bloctel ", " liste rouge ", " plus jamais m appeler ", " ne plus m appeler ", " ne plus me rappeler ",
     " rappelez plus jamais ", " me rappelez plus ",
+    // As a recognizer writes them: the "ne" dropped, words split or merged, Bloctel misheard.
+    " m appelez plus ", " m appeler plus ", " me rappeler plus ", " me telephonez plus ",
+    " appelez plus jamais ", " appeler plus jamais ", " plus jamais m appelez ", " plus jamais me rappeler ",
+    " bloc tel ", " bloc tell ", " bloc telle ", " bloque tel ", " bloque tele ", " block tel ", " blocktel ",
+    " bloctelle ", " bloctell ", " blog tel ",
+    " liste d opposition ", " droit d opposition ", " opposition au demarchage ", " m oppose au demarchage ",
+    " effacez moi ", " effacez mes donnees ", " supprimez mes donnees ", " rayez moi ", " rayez mon ",
+    " desinscrivez moi ", " desinscrire ", " retirez moi de ", " retirer de votre ", " retirer de vos ",
+    " sortez moi de ", " oubliez mon numero ", " perdez mon numero ", " plus de demarchage ",
+    " cessez de m appeler ", " cessez vos appels ", " plus de vos appels ", " plus vos appels ",
+    " me retirez ", " me retirer de ", " m enlevez ", " m enlever de ", " me supprimez ", " me supprimer de ",
+    " m effacez ", " m effacer de ", " me rayez ", " me rayer de ", " me desinscrivez ", " me desinscrire ",
 ];
+
+/// "m'appelez plus tard" asks for a later call: an opt-out cue followed by these is not one.
+const LATER_AFTER_PLUS: &[&str] = &["tard", "tot", "tardivement"];
+
+/// Asking to hear the question again. Alone (with the politeness and fillers of `AROUND_REPAIR`)
+/// they make the turn a repair request, not an answer: "pardon ? c'est pour quoi" is a question.
+const REPEAT: &[&str] = &[
+    " vous pouvez repeter ", " pouvez vous repeter ", " vous pourriez repeter ", " repetez ", " repeter ",
+    " redites ", " vous dites ", " vous avez dit ", " qu est ce que vous dites ", " qu est ce que vous avez dit ",
+    " j entends mal ", " je vous entends mal ", " j entends rien ", " j entends pas ", " je n entends pas ",
+    " je vous entends pas ", " je ne vous entends pas ", " j ai pas entendu ", " je n ai pas entendu ", " mal entendu ",
+    " j ai pas compris ", " je n ai pas compris ", " j ai pas bien compris ", " je n ai pas bien compris ",
+    " j ai mal compris ", " pas compris ", " pas entendu ", " vous coupez ", " ca coupe ", " ca gresille ",
+    " ca capte mal ", " ca capte pas ", " je capte mal ", " mauvaise ligne ", " parlez plus fort ", " plus fort ",
+    " plait il ", " pardon ", " comment ", " quoi ", " hein ", " excusez moi ", " encore une fois ",
+    " c etait quoi la question ", " quelle question ",
+];
+
+/// Words that may surround a repair request without making it an answer.
+const AROUND_REPAIR: &[&str] = &[
+    "euh", "heu", "allo", "oui", "ah", "oh", "bah", "ben", "alors", "madame", "monsieur", "mademoiselle", "s", "il", "vous",
+    "plait", "svp", "je", "la", "question", "desole", "desolee", "excusez", "moi", "que", "ce", "qu", "dit",
+    "avez", "me", "m", "pouvez", "encore", "de", "nouveau", "une", "fois", "mais", "j", "ai",
+];
+
+/// A turn of these only is someone still looking for the answer: "euh... attendez", "ben alors".
+const HESITATION: &[&str] = &[
+    "euh", "heu", "euhm", "hum", "hmm", "mmh", "ben", "bah", "bon", "alors", "attendez", "attends", "voyons", "voir",
+    "une", "deux", "seconde", "secondes", "instant", "moment", "un", "je", "reflechis", "reflechir", "laissez", "moi",
+    "et", "mais", "donc", "que", "enfin", "c", "est", "ah", "oh", "la", "comment", "dire", "dirais", "quoi",
+];
+/// At least one of these, so that "et" or "je" alone (a cut turn) is not taken for a hesitation.
+const HESITATION_CUES: &[&str] = &["euh", "heu", "euhm", "hum", "hmm", "mmh", "ben", "bah", "bon", "alors", "attendez", "attends", "voyons", "reflechis", "reflechir", "seconde", "secondes", "instant", "moment"];
+
+/// Whether the turn is a request to hear the question again, or a hesitation only.
+pub fn repair_of(toks: &[String]) -> Option<Repair> {
+    if toks.is_empty() {
+        return None;
+    }
+    let mut rest = padded(toks);
+    let mut asked = false;
+    let mut cues: Vec<&&str> = REPEAT.iter().collect();
+    cues.sort_by_key(|c| std::cmp::Reverse(c.len())); // the longest phrase first: "vous avez dit" before "dit"
+    for cue in cues {
+        while let Some(at) = rest.find(*cue) {
+            rest.replace_range(at..at + cue.len(), " ");
+            asked = true;
+        }
+    }
+    if asked && rest.split_whitespace().all(|w| AROUND_REPAIR.contains(&w)) {
+        return Some(Repair::Repeat);
+    }
+    let hesitates = toks.iter().all(|t| HESITATION.contains(&t.as_str())) && toks.iter().any(|t| HESITATION_CUES.contains(&t.as_str()));
+    hesitates.then_some(Repair::Hesitation)
+}
 
 /// Asking to be called (back) later.
 /// Imperatives and infinitives only: "il ne me rappelle jamais" describes, it does not ask.
@@ -99,6 +166,17 @@ fn any(text: &str, phrases: &[&str]) -> bool {
     phrases.iter().any(|p| text.contains(p))
 }
 
+/// An opt-out cue anywhere in the words (a refusal that ends with one is an opt-out), except a
+/// "... plus" that turns out to be "plus tard".
+pub fn opts_out(text: &str) -> bool {
+    DO_NOT_CALL.iter().any(|cue| {
+        text.match_indices(cue).any(|(at, _)| {
+            let rest = &text[at + cue.len()..];
+            !(cue.ends_with(" plus ") && LATER_AFTER_PLUS.iter().any(|later| rest.split_whitespace().next() == Some(later)))
+        })
+    })
+}
+
 fn count(text: &str, phrases: &[&str]) -> usize {
     phrases.iter().filter(|p| text.contains(*p)).count()
 }
@@ -117,8 +195,16 @@ pub fn classify_with(model: &IntentModel, context: &StepContext, utterance: &str
         return classify(context, utterance);
     }
     let text = padded(&toks);
-    let (intent, confidence) = if any(&text, DO_NOT_CALL) { (Intent::DoNotCall, 0.99) } else { (predicted.intent, predicted.confidence) };
+    let repair = repair_of(&toks);
+    let (intent, confidence) = if opts_out(&text) {
+        (Intent::DoNotCall, 0.99)
+    } else if repair.is_some() {
+        (Intent::Unclear, 0.95) // not an answer, whatever the model guesses: the bot repeats or waits
+    } else {
+        (predicted.intent, predicted.confidence)
+    };
     let mut result = make(intent, confidence);
+    result.repair = repair.filter(|_| intent == Intent::Unclear);
     if matches!(intent, Intent::Positive | Intent::Negative) {
         result.entities = named_entities(context, &toks, &text);
         add_none_entity(context, intent, &text, &mut result.entities);
@@ -136,12 +222,18 @@ pub fn classify(context: &StepContext, utterance: &str) -> Classification {
     let toks = tokens(utterance);
     let text = padded(&toks);
     let mut result = decide(context, &toks, &text);
+    if result.intent != Intent::DoNotCall && result.intent != Intent::AnsweringMachine {
+        if let Some(repair) = repair_of(&toks) {
+            result = make(Intent::Unclear, 0.95);
+            result.repair = Some(repair);
+        }
+    }
     result.sentiment = sentiment(result.intent, &text);
     result
 }
 
 fn make(intent: Intent, confidence: f32) -> Classification {
-    Classification { intent, confidence, entities: Vec::new(), sentiment: Sentiment::Neutral, topic: None }
+    Classification { intent, confidence, entities: Vec::new(), sentiment: Sentiment::Neutral, topic: None, repair: None }
 }
 
 fn decide(context: &StepContext, toks: &[String], text: &str) -> Classification {
@@ -151,7 +243,7 @@ fn decide(context: &StepContext, toks: &[String], text: &str) -> Classification 
     if any(text, ANSWERING_MACHINE) {
         return make(Intent::AnsweringMachine, 0.95);
     }
-    if any(text, DO_NOT_CALL) {
+    if opts_out(text) {
         return make(Intent::DoNotCall, 0.95);
     }
     let call_me = any(text, CALL_ME);
@@ -355,6 +447,35 @@ mod tests {
         assert_eq!(classify(savings(), "un livret a et en plus des actions").entities, vec!["livret_a".to_string(), "actions".to_string()]);
         assert_eq!(classify(savings(), "je n'ai qu'un livret").entities, vec!["livret_a".to_string()]);
         assert!(classify(savings(), "ça ne vous regarde pas").entities.is_empty());
+    }
+
+    #[test]
+    fn a_request_to_repeat_or_a_hesitation_is_not_an_answer() {
+        let repair = |text: &str| repair_of(&tokens(text));
+        for text in ["pardon ?", "hein ? vous pouvez répéter", "Comment ?", "j'entends mal", "excusez-moi je n'ai pas compris la question", "oui pardon vous dites ?", "allô ? ça coupe"] {
+            assert_eq!(repair(text), Some(Repair::Repeat), "{text}");
+            let c = classify(step(StepKind::Question), text);
+            assert_eq!((c.intent, c.repair), (Intent::Unclear, Some(Repair::Repeat)), "{text}");
+        }
+        for text in ["euh", "ben... attendez que je...", "bah alors euh", "une seconde"] {
+            assert_eq!(repair(text), Some(Repair::Hesitation), "{text}");
+        }
+        // Words that ask or answer something make it a turn like any other.
+        for text in ["pardon vous êtes qui ?", "c'est quoi ?", "comment ça marche", "non pardon", "pardon mais je ne suis pas intéressé", "et", "oui", "je ne sais pas"] {
+            assert_eq!(repair(text), None, "{text}");
+        }
+        // An opt-out is never a repair.
+        assert_eq!(classify(step(StepKind::Question), "pardon ? ne m'appelez plus").intent, Intent::DoNotCall);
+    }
+
+    #[test]
+    fn opt_outs_as_a_recognizer_writes_them() {
+        for text in ["je suis sur bloc tel", "inscrit sur bloque tel", "vous m'appelez plus", "j'exerce mon droit d'opposition", "rayez-moi de vos fichiers", "non mais franchement tous les jours c'est pareil alors vous me retirez de votre liste"] {
+            assert!(opts_out(&padded(&tokens(text))), "{text}");
+        }
+        for text in ["rappelez-moi plus tard", "vous me rappelez plus tard", "m'appelez plus tôt demain", "non merci ça ne m'intéresse pas", "je suis occupé"] {
+            assert!(!opts_out(&padded(&tokens(text))), "{text}");
+        }
     }
 
     #[test]

@@ -159,6 +159,7 @@ pub struct Recorded {
     pub turn_ends: CounterVec,
     pub turn_end_silence: HistogramVec,
     pub turn_checks: CounterVec,
+    pub repairs: CounterVec,
 }
 
 pub static RECORDED: Recorded = Recorded {
@@ -196,13 +197,18 @@ pub static RECORDED: Recorded = Recorded {
         "Turns decided at a pause, checked against the final text: confirmed, corrected, kept, sticky, last_words; shadow_agreed, shadow_disagreed, shadow_cut in shadow mode; rejoined (the callee went on as the reply started: one answer), backchannel (only \"hm\" over a prompt: it resumed).",
         &["how"],
     ),
+    repairs: CounterVec::new(
+        "minibot_repairs_total",
+        "Turns that were no answer: the callee asked to hear the question again (repeat: it was played again) or only hesitated (hesitation: the bot waited).",
+        &["how"],
+    ),
 };
 
 impl Recorded {
     /// A new load starts from zero, as the module's other counters do (the library may stay
     /// mapped across unload and load, with its statics).
     pub fn reset(&self) {
-        for c in [&self.calls_ended, &self.leads, &self.barge_ins, &self.amd_verdicts, &self.late_results, &self.turn_ends, &self.turn_checks] {
+        for c in [&self.calls_ended, &self.leads, &self.barge_ins, &self.amd_verdicts, &self.late_results, &self.turn_ends, &self.turn_checks, &self.repairs] {
             c.reset();
         }
         for h in [&self.reaction, &self.asr_final, &self.llm_request, &self.turn_end_silence] {
@@ -221,6 +227,7 @@ impl Recorded {
         self.turn_ends.render(out);
         self.turn_end_silence.render(out);
         self.turn_checks.render(out);
+        self.repairs.render(out);
         self.amd_verdicts.render(out);
     }
 }

@@ -233,9 +233,10 @@ fn silence_all_along_is_no_answer() {
 #[test]
 fn unclear_answers_are_reprompted_then_the_flow_goes_on() {
     let mut call = Call::new();
-    call.answer("euh");
-    call.answer("euh");
-    call.answer("hein");
+    // Words that are an answer, just not a clear one ("euh" or "pardon ?" are not one: below).
+    call.answer("bof");
+    call.answer("peut-être");
+    call.answer("ça dépend");
     assert_eq!(call.take_log()[1..], ["intent unclear", "play p-reprompt", "intent unclear", "play p-reprompt", "intent unclear", "play p-retry"]);
 }
 
@@ -670,3 +671,44 @@ fn while_the_last_words_are_awaited_only_their_bound_is_a_deadline() {
 }
 
 mod turn_taking;
+
+#[test]
+fn a_callee_who_asks_to_hear_the_question_again_hears_it_and_it_is_no_answer() {
+    let mut call = Call::new();
+    call.answer("oui");
+    assert_eq!(call.c.step(), "q1");
+    call.take_log();
+    // "pardon ?" at q1: the question itself again, not the reprompt, and no reprompt counted.
+    call.answer("pardon ?");
+    assert_eq!(call.take_log(), ["intent unclear", "play p-q1"]);
+    assert_eq!(call.c.step(), "q1");
+    call.answer("hein ? vous pouvez répéter");
+    assert_eq!(call.take_log(), ["intent unclear", "play p-q1"]);
+    // Past two at a step the line or the callee is not getting there: an unclear answer.
+    call.answer("j'entends mal");
+    assert_eq!(call.take_log(), ["intent unclear", "play p-reprompt"]);
+    // The answer after them is the step's answer.
+    call.answer("un livret a");
+    assert_eq!(call.c.step(), "q2");
+    let q1: Vec<_> = call.c.turns().iter().filter(|t| t.step == "q1").map(|t| t.intent).collect();
+    assert_eq!(q1.last(), Some(&Some(Intent::Positive)));
+}
+
+#[test]
+fn a_hesitation_only_waits_for_the_rest_of_the_answer() {
+    let mut call = Call::new();
+    call.answer("oui");
+    call.take_log();
+    call.answer("euh... attendez");
+    assert_eq!(call.take_log(), ["intent unclear"], "no prompt: the bot waits");
+    assert_eq!(call.c.phase(), Phase::Listening);
+    assert_eq!(call.c.step(), "q1");
+    call.say("une assurance vie");
+    assert_eq!(call.c.step(), "q2");
+    // A hesitation followed by silence is asked again, as silence is.
+    call.answer("ben");
+    call.take_log();
+    call.at(5_000);
+    call.send(Input::Tick);
+    assert_eq!(call.take_log(), ["no input", "play p-reprompt"]);
+}

@@ -79,6 +79,7 @@ pub(super) struct Carry {
 pub(super) struct Checkpoint {
     step: String,
     reprompts: u32,
+    repairs: u32,
     questions: u32,
     sticky_outcome: Option<Outcome>,
     callback_text: Option<String>,
@@ -103,6 +104,7 @@ impl Checkpoint {
         Checkpoint {
             step: c.step.clone(),
             reprompts: c.reprompts,
+            repairs: c.repairs,
             questions: c.questions,
             sticky_outcome: c.sticky_outcome,
             callback_text: c.callback_text.clone(),
@@ -113,6 +115,7 @@ impl Checkpoint {
     fn restore(self, c: &mut Controller) {
         c.step = self.step;
         c.reprompts = self.reprompts;
+        c.repairs = self.repairs;
         c.questions = self.questions;
         c.sticky_outcome = self.sticky_outcome;
         c.callback_text = self.callback_text;
@@ -359,7 +362,7 @@ impl Controller {
             self.queue.clear();
             commit.before.restore(self);
             self.phase = Phase::Processing;
-            self.route(intent, classification.topic, now, actions);
+            self.route(intent, classification.topic, classification.repair, now, actions);
         } else if Self::sticky_for(intent).is_some() {
             // Too late to take back the reply, never too late for an opt-out or a callback.
             actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step.clone(), how: "sticky" }));
@@ -400,7 +403,7 @@ impl Controller {
         if went_on && self.may_reopen() {
             return self.rejoin(now, actions);
         }
-        self.route(classification.intent, classification.topic, now, actions);
+        self.route(classification.intent, classification.topic, classification.repair, now, actions);
     }
 
     /// The callee starts talking again so soon after the reply to their answer started that they
