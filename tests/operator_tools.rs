@@ -120,6 +120,15 @@ fn a_campaign_is_tried_by_typing_and_nothing_is_stored() {
     assert_eq!(run.matches("  understood: ").count(), 5, "{run}");
     assert!(run.contains(" tier, "), "{run}");
 
+    // "Pardon ?" is no answer: the question is played again and the answer after it counts;
+    // a hesitation only makes the bot wait.
+    let run = asterisk.cli("minibot scenario try demo \"oui allez-y\" \"pardon ? vous pouvez répéter\" \"euh... attendez\" \"j'ai un livret A\"");
+    assert!(run.contains("the question again (asked to repeat)"), "{run}");
+    assert!(run.contains("waits (hesitation)"), "{run}");
+    assert_eq!(run.matches("[q1] bot: ").count(), 2, "q1 asked twice: {run}");
+    assert!(run.contains("names livret_a"), "{run}");
+    assert!(!run.contains("asked again"), "no reprompt was counted: {run}");
+
     // An opt-out said over the prompt, at once.
     let run = asterisk.cli("minibot scenario try demo \"!ne m'appelez plus jamais\"");
     assert!(run.contains("callee (over the prompt)") && run.contains("outcome do_not_call"), "{run}");

@@ -170,6 +170,39 @@ fn messages(context: &StepContext, examples: &[(Intent, String)], text: &str) ->
     ])
 }
 
+/// Ollama reads a bare number of keep_alive as seconds (-1: forever) and a string as a Go duration
+/// ("30m"); the string "3600" would be refused with a 400 on every turn.
+fn keep_alive(value: &str) -> Value {
+    value.parse::<i64>().map_or_else(|_| Value::String(value.to_string()), Value::from)
+}
+
+/// Whether `value` is a keep_alive Ollama accepts: whole seconds, or a Go duration ("30m", "1h30m", "-1m").
+fn valid_keep_alive(value: &str) -> bool {
+    if value.parse::<i64>().is_ok() {
+        return true;
+    }
+    let rest = value.strip_prefix('-').unwrap_or(value);
+    let mut digits = false;
+    let mut chars = rest.chars().peekable();
+    let mut any_unit = false;
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c == '.' {
+            digits = true;
+            continue;
+        }
+        let mut unit = c.to_string();
+        if matches!(c, 'm' | 'u' | 'n' | 'µ') && chars.peek() == Some(&'s') {
+            unit.push(chars.next().unwrap_or('s'));
+        }
+        if !digits || !matches!(unit.as_str(), "h" | "m" | "s" | "ms" | "us" | "µs" | "ns") {
+            return false;
+        }
+        digits = false;
+        any_unit = true;
+    }
+    any_unit && !digits
+}
+
 /// The request for `api`: path and JSON body.
 pub fn build_request(config: &LlmConfig, context: &StepContext, examples: &[(Intent, String)], text: &str) -> (String, String) {
     match config.api {
@@ -180,8 +213,11 @@ pub fn build_request(config: &LlmConfig, context: &StepContext, examples: &[(Int
                 "messages": messages(context, examples, text),
                 "stream": false,
                 "format": schema(context),
-                "keep_alive": config.keep_alive,
-                "options": {"temperature": 0}
+                "keep_alive": keep_alive(&config.keep_alive),
+                // A thinking model (qwen3, deepseek-r1) thinks unless told not to: seconds a turn
+                // cannot wait. The answer is a few dozen tokens, bounded as on the other path.
+                "think": false,
+                "options": {"temperature": 0, "num_predict": 200}
             })
             .to_string(),
         ),
@@ -381,7 +417,10 @@ pub fn check(config: &LlmConfig, deadline_ms: u64, context: &StepContext, text: 
         reply: bounded(1).0,
         wake: Waker::default(),
     };
-    let classification = ask(&agent, config, &job).map_err(|e| hide(format!("{found}, but classifying \"{text}\" failed: {e:?}")))?;
+    let classification = ask_telling(&agent, config, &job).map_err(|(e, said)| {
+        let said = said.map_or_else(String::new, |s| format!(": the server says \"{s}\""));
+        hide(format!("{found}, but classifying \"{text}\" failed: {e:?}{said}"))
+    })?;
     let took = started.elapsed().as_millis();
     let in_time = took <= u128::from(deadline_ms);
     let slow = if in_time { String::new() } else { format!(" (over [intent] deadline_ms = {deadline_ms}: a call would keep its local answer; run the check again once warm)") };
@@ -392,6 +431,35 @@ pub fn check(config: &LlmConfig, deadline_ms: u64, context: &StepContext, text: 
 const CHECK_TIMEOUT_MS: u64 = 60_000;
 
 fn ask(agent: &ureq::Agent, config: &LlmConfig, job: &Job) -> Result<Classification, LlmError> {
+    ask_telling(agent, config, job).map_err(|(error, said)| {
+        if let Some(said) = said {
+            warn_now_and_then(&format!("the LLM server answered HTTP {}: {said}", match error { LlmError::Http(code) => code, _ => 0 }));
+        }
+        error
+    })
+}
+
+/// At most one warning a minute: a misconfigured server refuses every turn of every call.
+fn warn_now_and_then(message: &str) {
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let last = LAST.load(Ordering::Relaxed);
+    if now >= last + 60 && LAST.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+        log::warn!("MiniBot: {message}");
+    }
+}
+
+/// What an HTTP error's body says: Ollama's `{"error": "..."}` (or the start of any other body).
+fn server_says(response: ureq::Response) -> Option<String> {
+    let mut body = String::new();
+    std::io::Read::read_to_string(&mut std::io::Read::take(response.into_reader(), 2048), &mut body).ok()?;
+    let said = serde_json::from_str::<Value>(&body).ok().and_then(|v| v["error"].as_str().map(str::to_string)).unwrap_or(body);
+    let said: String = said.chars().filter(|c| !c.is_control()).take(300).collect();
+    (!said.trim().is_empty()).then_some(said)
+}
+
+/// `ask`, with what the server said when it refused the request.
+fn ask_telling(agent: &ureq::Agent, config: &LlmConfig, job: &Job) -> Result<Classification, (LlmError, Option<String>)> {
     let (path, body) = build_request(config, &job.context, &job.examples, &job.text);
     let url = format!("{}{path}", config.url.trim_end_matches('/'));
     // The request gets its full `timeout_ms` even when the turn's deadline comes first (the turn
@@ -403,20 +471,20 @@ fn ask(agent: &ureq::Agent, config: &LlmConfig, job: &Job) -> Result<Classificat
         Ok(response) => {
             let text = response.into_string().map_err(|e| {
                 if e.kind() == std::io::ErrorKind::TimedOut || e.kind() == std::io::ErrorKind::WouldBlock {
-                    LlmError::Timeout
+                    (LlmError::Timeout, None)
                 } else {
-                    LlmError::Transport(e.to_string())
+                    (LlmError::Transport(e.to_string()), None)
                 }
             })?;
-            parse_response(config.api, &text, &job.context)
+            parse_response(config.api, &text, &job.context).map_err(|e| (e, None))
         }
-        Err(ureq::Error::Status(code, _)) => Err(LlmError::Http(code)),
+        Err(ureq::Error::Status(code, response)) => Err((LlmError::Http(code), server_says(response))),
         Err(ureq::Error::Transport(t)) => {
             let message = t.to_string();
             if message.contains("timed out") || message.contains("Timeout") || message.contains("timeout") {
-                Err(LlmError::Timeout)
+                Err((LlmError::Timeout, None))
             } else {
-                Err(LlmError::Transport(message))
+                Err((LlmError::Transport(message), None))
             }
         }
     }
@@ -476,7 +544,12 @@ impl FromKeys for LlmConfig {
                 }
             }
             "model" => self.model = value.to_string(),
-            "keep_alive" => self.keep_alive = value.to_string(),
+            "keep_alive" => {
+                if !valid_keep_alive(value) {
+                    return Err(key.error(format!("'{value}' is neither whole seconds (3600, -1) nor a duration (30m, 1h)")));
+                }
+                self.keep_alive = value.to_string()
+            }
             "workers" => self.workers = key.number(1, 64)? as usize,
             "queue" => self.queue = key.number(1, 10_000)? as usize,
             "connect_timeout_ms" => self.connect_timeout_ms = key.number(10, 60_000)? as u64,
@@ -526,6 +599,18 @@ mod tests {
         assert_eq!(body["model"], "llama3.2:1b");
         assert_eq!(body["stream"], false);
         assert_eq!(body["keep_alive"], "30m");
+        assert_eq!(body["think"], false);
+        assert_eq!(body["options"]["num_predict"], 200);
+        // Seconds travel as a number (Ollama parses a string as a duration and refuses "3600").
+        let seconds = LlmConfig { keep_alive: "3600".into(), ..config.clone() };
+        let (_, in_seconds) = build_request(&seconds, &savings(), &examples, "oui");
+        assert_eq!(serde_json::from_str::<Value>(&in_seconds).unwrap()["keep_alive"], 3600);
+        for good in ["30m", "1h30m", "-1", "0", "3600", "-1m", "500ms"] {
+            assert!(valid_keep_alive(good), "{good}");
+        }
+        for bad in ["", "30 minutes", "m", "10x", "1h30"] {
+            assert!(!valid_keep_alive(bad), "{bad}");
+        }
         assert_eq!(body["options"]["temperature"], 0);
         assert_eq!(body["format"]["properties"]["intent"]["enum"][4], "answering_machine");
         assert!(body["messages"][1]["content"].as_str().unwrap().contains("j'ai un livret a"));

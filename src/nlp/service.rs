@@ -32,7 +32,7 @@ pub const DEFAULT_MODEL: &str = "minibot/intents.model";
 
 impl Default for IntentConfig {
     fn default() -> Self {
-        IntentConfig { llm_below: 0.75, deadline_ms: 1200, cache_size: 2000, model: DEFAULT_MODEL.into() }
+        IntentConfig { llm_below: 0.5, deadline_ms: 1200, cache_size: 2000, model: DEFAULT_MODEL.into() }
     }
 }
 
