@@ -61,6 +61,8 @@ pub struct IntentModel {
 pub struct Prediction {
     pub intent: Intent,
     pub confidence: f32,
+    /// The probability of do_not_call, which policy weighs apart (classifier::OPT_OUT_FLOOR).
+    pub do_not_call: f32,
 }
 
 /// FNV-1a's starting value.
@@ -223,7 +225,8 @@ impl IntentModel {
     pub fn predict_tokens(&self, kind: StepKind, toks: &[String]) -> Prediction {
         let p = self.probabilities_of_tokens(kind, toks);
         let (best, confidence) = p.iter().enumerate().fold((0, f32::MIN), |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc });
-        Prediction { intent: Intent::ALL[best], confidence }
+        let do_not_call = Intent::ALL.iter().position(|i| *i == Intent::DoNotCall).map_or(0.0, |i| p[i]);
+        Prediction { intent: Intent::ALL[best], confidence, do_not_call }
     }
 
     /// Trains on `samples` by stochastic gradient descent on the cross-entropy (with a small L2).
