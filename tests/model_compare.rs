@@ -10,7 +10,7 @@ mod corpus;
 
 use corpus::{examples, examples_without_test_repeats, sample_scenarios, samples, FROZEN, TRAIN, VALIDATION};
 use res_minibot::domain::{Intent, StepKind};
-use res_minibot::nlp::model::{features, IntentModel, Sample, TrainOptions};
+use res_minibot::nlp::model::{features, softmax, IntentModel, Sample, TrainOptions};
 use std::time::Instant;
 
 const CLASSES: usize = Intent::ALL.len();
@@ -38,18 +38,6 @@ impl Rng {
     }
     fn uniform(&mut self, scale: f32) -> f32 {
         ((self.next() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32 * scale
-    }
-}
-
-fn softmax(s: &mut [f32; CLASSES]) {
-    let max = s.iter().cloned().fold(f32::MIN, f32::max);
-    let mut sum = 0.0;
-    for v in s.iter_mut() {
-        *v = (*v - max).exp();
-        sum += *v;
-    }
-    for v in s.iter_mut() {
-        *v /= sum;
     }
 }
 
@@ -145,17 +133,9 @@ impl Mlp {
         Intent::ALL[best]
     }
 
-    /// Bytes of the parameters a module would hold: only the rows training touched.
-    fn memory(&self) -> usize {
-        let rows = (0..1usize << self.bits).filter(|f| self.embed[f * self.hidden..(f + 1) * self.hidden].iter().any(|w| w.abs() > 0.0)).count();
-        let touched = self.touched_rows();
-        let _ = rows;
-        touched * (self.hidden + if self.wide { CLASSES } else { 0 }) * 4 + touched * 4 + (self.hidden * (CLASSES + 1) + CLASSES) * 4
-    }
-
-    fn touched_rows(&self) -> usize {
-        // Initialized rows are all non-zero; the ones a feature of the corpus reaches are counted by the caller.
-        0
+    /// Bytes of the dense layers (the caller adds the rows the corpus's features reach).
+    fn dense_memory(&self) -> usize {
+        (self.hidden * (CLASSES + 1) + CLASSES) * 4
     }
 }
 
@@ -320,7 +300,7 @@ fn candidates(train: &[Sample], vectors: &'static Option<WordVectors>, only: Opt
         for s in train {
             reached.extend(features(s.kind, &s.utterance, bits));
         }
-        let memory = reached.len() * (hidden + if wide { CLASSES } else { 0 } + 1) * 4 + mlp.memory();
+        let memory = reached.len() * (hidden + if wide { CLASSES } else { 0 } + 1) * 4 + mlp.dense_memory();
         rows.push((name, Box::new(move |k, u| mlp.predict(k, u)), format!("{took:.1} s, {:.1} MB", memory as f64 / 1e6)));
     }
     if let Some(vectors) = vectors {

@@ -171,10 +171,10 @@ fn soak(run: Run) {
         assert!(asterisk.is_running(), "Asterisk died after {ended} calls:\n{}", tail(&asterisk.console(), 60));
         // The injected faults, each once, at fixed points of the run.
         if ended == warm_up {
-            (rss_warm, anon_warm, heap_warm) = (asterisk.rss_kib(), asterisk.rss_anon_kib(), heap_in_use_mib(&asterisk));
+            (rss_warm, anon_warm, heap_warm) = (asterisk.rss_kib(), asterisk.rss_anon_kib(), asterisk.heap_in_use_mib());
         }
         if ended % (run.calls / 10).max(1) == 0 {
-            rss_curve.push((ended, asterisk.rss_kib(), recognizers(&asterisk), heap_in_use_mib(&asterisk)));
+            rss_curve.push((ended, asterisk.rss_kib(), recognizers(&asterisk), asterisk.heap_in_use_mib()));
         }
         if ended == at(0.25) {
             let out = asterisk.cli("module unload res_minibot.so");
@@ -220,7 +220,7 @@ fn soak(run: Run) {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let (rss_end, anon_end, heap_end) = (asterisk.rss_kib(), asterisk.rss_anon_kib(), heap_in_use_mib(&asterisk));
+    let (rss_end, anon_end, heap_end) = (asterisk.rss_kib(), asterisk.rss_anon_kib(), asterisk.heap_in_use_mib());
     let growth_mib = rss_end.saturating_sub(rss_warm) as f64 / 1024.0;
     let anon_growth_mib = anon_end.saturating_sub(anon_warm) as f64 / 1024.0;
     // Each recognizer grows to its working size over its first uses, the allocator settling with
@@ -296,11 +296,6 @@ fn module_loaded(asterisk: &mut Asterisk) -> bool {
 }
 
 /// The C heap's bytes in use (allocated, not freed) in MiB, from `minibot show metrics`.
-fn heap_in_use_mib(asterisk: &Asterisk) -> f64 {
-    let metrics = asterisk.cli("minibot show metrics");
-    metrics.split("heap: ").nth(1).and_then(|h| h.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(0.0)
-}
-
 /// Recognizers alive in the module (idle and in use).
 fn recognizers(asterisk: &Asterisk) -> usize {
     let metrics = asterisk.cli("minibot show metrics");

@@ -124,7 +124,8 @@ fn features_of_tokens(kind: StepKind, toks: &[String], bits: u32) -> Vec<usize> 
     out
 }
 
-fn softmax(scores: &mut [f32; CLASSES]) {
+/// Scores to probabilities, in place (shifted by the maximum: no overflow).
+pub fn softmax(scores: &mut [f32; CLASSES]) {
     let max = scores.iter().cloned().fold(f32::MIN, f32::max);
     let mut sum = 0.0;
     for s in scores.iter_mut() {
@@ -169,6 +170,25 @@ impl Rows {
             }
         }
         rows
+    }
+
+    /// Rows come sorted and unique from `to_text`; a file edited by hand may repeat one or break
+    /// the order: the last line of a feature counts (even all zeros), then rows of zeros are left
+    /// out. Ends with the capacity trimmed, as the rows are kept for the model's life.
+    fn settle(&mut self) {
+        let sorted_unique = self.features.windows(2).all(|w| w[0] < w[1]);
+        if !sorted_unique {
+            let mut rows: Vec<(u32, [f32; CLASSES])> = self.features.drain(..).zip(self.weights.drain(..)).collect();
+            rows.reverse();
+            rows.sort_by_key(|(feature, _)| *feature); // stable: of equal features, the last line first
+            rows.dedup_by_key(|(feature, _)| *feature);
+            (self.features, self.weights) = rows.into_iter().unzip();
+        }
+        let mut keep = self.weights.iter().map(|w| w.iter().any(|w| *w != 0.0));
+        self.features.retain(|_| keep.next().unwrap_or(true));
+        self.weights.retain(|w| w.iter().any(|w| *w != 0.0));
+        self.features.shrink_to_fit();
+        self.weights.shrink_to_fit();
     }
 
     fn get(&self, feature: usize) -> Option<&[f32; CLASSES]> {
@@ -354,7 +374,8 @@ impl IntentModel {
             header("temperature")?.parse().ok().filter(|t| TEMPERATURES.contains(t)).ok_or("the temperature must be from 0.05 to 20")?;
         let provenance = header("provenance")?;
         let size = 1usize << bits;
-        let mut rows: Vec<(u32, [f32; CLASSES])> = Vec::new();
+        // Straight into the two columns the model keeps: no third copy of the table at the peak.
+        let mut weights = Rows::default();
         let mut examples = Vec::new();
         for line in lines {
             let (i, line) = line?;
@@ -370,23 +391,18 @@ impl IntentModel {
             }
             let mut fields = line.split_ascii_whitespace();
             let row: usize = fields.next().and_then(|r| r.parse().ok()).filter(|r| *r < size).ok_or_else(|| format!("line {}: bad row", i + 1))?;
-            let mut weights = [0.0f32; CLASSES];
-            for w in weights.iter_mut() {
+            let mut row_weights = [0.0f32; CLASSES];
+            for w in row_weights.iter_mut() {
                 *w = fields
                     .next()
                     .and_then(|w| w.parse().ok())
                     .filter(|w: &f32| w.abs() <= MAX_WEIGHT)
                     .ok_or_else(|| format!("line {}: bad weight", i + 1))?;
             }
-            rows.push((row as u32, weights));
+            weights.features.push(row as u32);
+            weights.weights.push(row_weights);
         }
-        // Rows come sorted from `to_text`; a file edited by hand may repeat one: the last counts
-        // (even all zeros), then rows of zeros are left out.
-        rows.reverse();
-        rows.sort_by_key(|(feature, _)| *feature); // stable: of equal features, the last line first
-        rows.dedup_by_key(|(feature, _)| *feature);
-        rows.retain(|(_, weights)| weights.iter().any(|w| *w != 0.0));
-        let weights = Rows { features: rows.iter().map(|(f, _)| *f).collect(), weights: rows.into_iter().map(|(_, w)| w).collect() };
+        weights.settle();
         Ok(IntentModel { bits, weights, temperature, provenance, examples })
     }
 }
@@ -464,6 +480,11 @@ mod tests {
         let (first_row, _) = back.weights.iter().next().unwrap();
         let zeroed = IntentModel::from_text(&format!("{}{first_row} 0 0 0 0 0 0 0\n", model.to_text())).unwrap();
         assert!(zeroed.weights.get(first_row).is_none() && back.weights.get(first_row).is_some());
+        // Rows out of order (a file edited by hand) load to the same model.
+        let text = model.to_text();
+        let (header, rows): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| !l.starts_with(|c: char| c.is_ascii_digit()));
+        let reversed = format!("{}\n{}\n", header.join("\n"), rows.iter().rev().cloned().collect::<Vec<_>>().join("\n"));
+        assert_eq!(IntentModel::from_text(&reversed).unwrap().weights, back.weights);
         assert!(back.examples_for(StepKind::Greeting).contains(&(Intent::Positive, "oui je vous écoute")), "{:?}", back.examples);
         assert!(IntentModel::from_text("minibot-intent-model 9\n").unwrap_err().contains("expected"));
         let text = model.to_text().replace("classes positive", "classes yes");

@@ -335,6 +335,14 @@ impl Asterisk {
         self.status_number("RssAnon:")
     }
 
+    /// The C heap in use (allocated, not freed) in the whole process, in MiB, as the module's
+    /// `minibot show metrics` reads it from glibc: a leak shows here, an arena holding freed
+    /// pages does not (0 when the module is not loaded).
+    pub fn heap_in_use_mib(&self) -> f64 {
+        let metrics = self.cli("minibot show metrics");
+        metrics.split("heap: ").nth(1).and_then(|h| h.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap_or(0.0)
+    }
+
     /// Threads of the Asterisk process.
     pub fn threads(&self) -> u64 {
         self.status_number("Threads:")
