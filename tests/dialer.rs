@@ -162,7 +162,7 @@ fn contacts_are_imported_dialed_recorded_and_retried_by_outcome() {
     let zoe = records.iter().find(|r| &r[1] == "Zoé").unwrap();
     assert_eq!((&zoe[column("crm_id")], &zoe[column("agence")]), ("CRM-010", "Lyon, Part-Dieu \"3e\""), "{text}");
     // In the dialplan, without what would split an application's arguments.
-    assert!(asterisk.log().contains("MINIBOT fields CRM-010 Lyon  Part-Dieu  3e"), "the dialplan sees MINIBOT_FIELD_*");
+    asterisk.wait_log("MINIBOT fields CRM-010 Lyon  Part-Dieu  3e", Duration::from_secs(10)); // the dialplan sees MINIBOT_FIELD_*
 
     assert!(asterisk.cli("minibot campaign pause demo").contains("running -> paused"));
     assert!(asterisk.cli("minibot campaign pause demo").contains("cannot become paused"));

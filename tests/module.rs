@@ -151,6 +151,7 @@ fn unload_load_cycles_keep_asterisk_up_and_memory_flat() {
         asterisk.cli("module load res_minibot.so");
         assert!(module_running(asterisk), "load failed:\n{}", asterisk.log());
     };
+    let (rss_first, threads_first) = (asterisk.rss_kib(), asterisk.threads());
     for _ in 0..25 {
         cycle(&asterisk); // warm-up: the arenas of the CLI's threads fill (~20 cycles), then hold
     }
@@ -162,20 +163,31 @@ fn unload_load_cycles_keep_asterisk_up_and_memory_flat() {
             curve.push(format!("{i}: {} KiB / {:.1} MiB", asterisk.rss_kib(), asterisk.heap_in_use_mib()));
         }
     }
-    let (rss_after, heap_after) = (asterisk.rss_kib(), asterisk.heap_in_use_mib());
+    let (rss_after, heap_after, threads_after) = (asterisk.rss_kib(), asterisk.heap_in_use_mib(), asterisk.threads());
     assert!(asterisk.is_running());
     let rss_growth = rss_after.saturating_sub(rss_before);
     let heap_growth = heap_after - heap_before;
     eprintln!(
-        "over 50 unload/load cycles: RSS {rss_before} -> {rss_after} KiB (+{rss_growth} KiB), heap in use {heap_before:.1} -> {heap_after:.1} MiB ({heap_growth:+.1} MiB)\n  after cycles (RSS / heap in use): {}",
+        "first load {rss_first} KiB, {threads_first} threads; after 75 cycles {threads_after} threads\n\
+         over the last 50 unload/load cycles: RSS {rss_before} -> {rss_after} KiB (+{rss_growth} KiB), heap in use {heap_before:.1} -> {heap_after:.1} MiB ({heap_growth:+.1} MiB)\n  after cycles (RSS / heap in use): {}",
         curve.join(", ")
     );
     assert!(heap_before > 0.0, "the heap figure is read from minibot show metrics");
-    // A leak of any part a load allocates (the model alone is 1.5 MB) adds it 50 times.
-    assert!(heap_growth < 2.0, "the heap in use grew {heap_growth:.1} MiB over 50 cycles: a leak");
+    // A thread a load starts and the unload does not join keeps its stack: one per cycle.
+    assert!(threads_after <= threads_first + 2, "threads {threads_first} -> {threads_after} over 75 cycles");
+    // A leak of any part a load allocates (the model alone is 1.7 MB) adds it 50 times; measured
+    // +0.0 to +0.1 MiB.
+    assert!(heap_growth < 1.0, "the heap in use grew {heap_growth:.1} MiB over 50 cycles: a leak");
     // The old fault (a 7-9 MB copy held per arena) climbed past 100 MB; after the warm-up RSS
     // moved by +1 to +7 MB here (+13 MB on CI after a 5-cycle warm-up).
     assert!(rss_growth < 24 * 1024, "RSS grew by {rss_growth} KiB over 50 cycles ({rss_before} -> {rss_after})");
+    // The warm-up too: a copy of what a load frees, held by each of the arenas (16 on 2 cores),
+    // fills them during the warm-up, where the last 50 cycles no longer see it. Measured: +19 MB
+    // from the first load to the plateau. With the sparse model, malloc_trim (heap::give_back) is
+    // worth ~17 MB at the plateau (84 vs 68 MB without and with it), which this bound does not
+    // tell apart; it catches a per-arena copy of ~2 MB and more, as the old dense table was.
+    let total_growth = rss_after.saturating_sub(rss_first);
+    assert!(total_growth < 48 * 1024, "RSS grew by {total_growth} KiB from the first load ({rss_first} -> {rss_after})");
     assert_eq!(call_status(&asterisk, "demo", "demo"), "SUCCESS");
     assert!(asterisk.cli("minibot show status").contains("Calls started: 1"), "state must start fresh at each load");
 }

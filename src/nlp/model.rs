@@ -374,7 +374,8 @@ impl IntentModel {
             header("temperature")?.parse().ok().filter(|t| TEMPERATURES.contains(t)).ok_or("the temperature must be from 0.05 to 20")?;
         let provenance = header("provenance")?;
         let size = 1usize << bits;
-        // Straight into the two columns the model keeps: no third copy of the table at the peak.
+        // Straight into the two columns the model keeps: a file in order (as `to_text` writes it)
+        // never has a third copy of the table at the peak.
         let mut weights = Rows::default();
         let mut examples = Vec::new();
         for line in lines {
@@ -481,6 +482,7 @@ mod tests {
         let zeroed = IntentModel::from_text(&format!("{}{first_row} 0 0 0 0 0 0 0\n", model.to_text())).unwrap();
         assert!(zeroed.weights.get(first_row).is_none() && back.weights.get(first_row).is_some());
         // Rows out of order (a file edited by hand) load to the same model.
+        assert!(back.weights.features.len() > 1);
         let text = model.to_text();
         let (header, rows): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| !l.starts_with(|c: char| c.is_ascii_digit()));
         let reversed = format!("{}\n{}\n", header.join("\n"), rows.iter().rev().cloned().collect::<Vec<_>>().join("\n"));
