@@ -359,22 +359,32 @@ fn question(toks: &[String], text: &str) -> Option<Classification> {
 }
 
 /// The step's entities named in the utterance, in the step's order. A word under a negation
-/// names nothing: "je ne suis pas propriétaire", "pas de livret", "sans chaudière".
+/// names nothing: "je ne suis pas propriétaire", "pas de livret", "sans chaudière", "ni fioul".
 fn named_entities(context: &StepContext, toks: &[String], text: &str) -> Vec<String> {
-    context.entities.iter().filter(|e| e.cues.iter().any(|cue| affirmed(toks, text, cue))).map(|e| e.name.clone()).collect()
+    // Where every cue of the step starts (word index): a negation covers the first one after it.
+    let cue_starts: Vec<usize> =
+        context.entities.iter().flat_map(|e| e.cues.iter()).flat_map(|cue| text.match_indices(cue.as_str()).map(|(at, _)| word_index(text, at))).collect();
+    context.entities.iter().filter(|e| e.cues.iter().any(|cue| affirmed(toks, text, cue, &cue_starts))).map(|e| e.name.clone()).collect()
 }
 
 /// Words that negate what follows them closely. "plus" does, except in "en plus" / "de plus".
-const ENTITY_NEGATORS: &[&str] = &["ne", "n", "pas", "jamais", "aucun", "aucune", "sans", "plus"];
+const ENTITY_NEGATORS: &[&str] = &["ne", "n", "pas", "jamais", "aucun", "aucune", "sans", "plus", "ni"];
 
-/// Whether `cue` (padded: " plein sud ") occurs with no negator among the three words before it.
-fn affirmed(toks: &[String], text: &str, cue: &str) -> bool {
+/// The index of the word at byte `at` of the padded text.
+fn word_index(text: &str, at: usize) -> usize {
+    text[..at].split_whitespace().count()
+}
+
+/// Whether `cue` (padded: " plein sud ") occurs with no negator among the three words before it,
+/// unless another cue stands between them: the negation is that one's ("pas propriétaire je loue").
+fn affirmed(toks: &[String], text: &str, cue: &str, cue_starts: &[usize]) -> bool {
     text.match_indices(cue).any(|(at, _)| {
-        let index = text[..at].split_whitespace().count(); // the cue's first word
+        let index = word_index(text, at); // the cue's first word
         let window = index.saturating_sub(3)..index;
         !window.into_iter().any(|i| {
             let word = toks[i].as_str();
-            ENTITY_NEGATORS.contains(&word) && !(word == "plus" && i > 0 && matches!(toks[i - 1].as_str(), "en" | "de"))
+            let negates = ENTITY_NEGATORS.contains(&word) && !(word == "plus" && i > 0 && matches!(toks[i - 1].as_str(), "en" | "de"));
+            negates && !cue_starts.iter().any(|&start| start > i && start < index)
         })
     })
 }
@@ -463,6 +473,16 @@ mod tests {
         assert_eq!(classify(savings(), "un livret a et en plus des actions").entities, vec!["livret_a".to_string(), "actions".to_string()]);
         assert_eq!(classify(savings(), "je n'ai qu'un livret").entities, vec!["livret_a".to_string()]);
         assert!(classify(savings(), "ça ne vous regarde pas").entities.is_empty());
+        // "ni" negates; a negation covers the first cue after it, not the next one.
+        assert_eq!(classify(savings(), "ni livret ni assurance vie juste des actions").entities, vec!["actions".to_string()]);
+        let entity = |name: &str, cues: &[&str]| EntityCues { name: name.into(), cues: cues.iter().map(|c| padded(&tokens(c))).collect() };
+        let occupancy = StepContext {
+            entities: vec![entity("owner", &["propriétaire", "c'est à nous"]), entity("tenant", &["locataire", "locataires", "je loue"])],
+            ..step(StepKind::Question)
+        };
+        assert_eq!(classify(occupancy.clone(), "je suis pas propriétaire je loue").entities, vec!["tenant".to_string()]);
+        assert_eq!(classify(occupancy.clone(), "non non on n'est pas locataires c'est à nous").entities, vec!["owner".to_string()]);
+        assert_eq!(classify(occupancy, "je ne suis pas locataire").entities, Vec::<String>::new());
     }
 
     #[test]

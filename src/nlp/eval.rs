@@ -85,6 +85,16 @@ pub fn evaluate(examples: &[Example], mut predict: impl FnMut(&Example) -> Outco
             got.sort();
             if want == got {
                 entity_ok += 1;
+            } else {
+                let _ = writeln!(
+                    misses,
+                    "  line {:>3} [{}] \"{}\": entities expected {}, got {}",
+                    example.line,
+                    example.step,
+                    example.utterance,
+                    want.join(","),
+                    if got.is_empty() { "-".to_string() } else { got.join(",") }
+                );
             }
         }
     }
