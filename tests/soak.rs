@@ -295,7 +295,6 @@ fn module_loaded(asterisk: &mut Asterisk) -> bool {
     );
 }
 
-/// The C heap's bytes in use (allocated, not freed) in MiB, from `minibot show metrics`.
 /// Recognizers alive in the module (idle and in use).
 fn recognizers(asterisk: &Asterisk) -> usize {
     let metrics = asterisk.cli("minibot show metrics");

@@ -361,10 +361,16 @@ fn question(toks: &[String], text: &str) -> Option<Classification> {
 /// The step's entities named in the utterance, in the step's order. A word under a negation
 /// names nothing: "je ne suis pas propriétaire", "pas de livret", "sans chaudière", "ni fioul".
 fn named_entities(context: &StepContext, toks: &[String], text: &str) -> Vec<String> {
-    // Where every cue of the step starts (word index): a negation covers the first one after it.
-    let cue_starts: Vec<usize> =
-        context.entities.iter().flat_map(|e| e.cues.iter()).flat_map(|cue| text.match_indices(cue.as_str()).map(|(at, _)| word_index(text, at))).collect();
-    context.entities.iter().filter(|e| e.cues.iter().any(|cue| affirmed(toks, text, cue, &cue_starts))).map(|e| e.name.clone()).collect()
+    // Every cue found, as (entity, its first word's index), in one pass: the negation rule needs
+    // all of them to know which cue a negation covers.
+    let found: Vec<(usize, usize)> = context
+        .entities
+        .iter()
+        .enumerate()
+        .flat_map(|(entity, e)| e.cues.iter().flat_map(move |cue| text.match_indices(cue.as_str()).map(move |(at, _)| (entity, word_index(text, at)))))
+        .collect();
+    let named = |entity: usize| found.iter().any(|&(of, start)| of == entity && affirmed(toks, start, &found));
+    context.entities.iter().enumerate().filter(|(entity, _)| named(*entity)).map(|(_, e)| e.name.clone()).collect()
 }
 
 /// Words that negate what follows them closely. "plus" does, except in "en plus" / "de plus".
@@ -375,17 +381,13 @@ fn word_index(text: &str, at: usize) -> usize {
     text[..at].split_whitespace().count()
 }
 
-/// Whether `cue` (padded: " plein sud ") occurs with no negator among the three words before it,
+/// Whether the cue starting at word `start` has no negator among the three words before it,
 /// unless another cue stands between them: the negation is that one's ("pas propriétaire je loue").
-fn affirmed(toks: &[String], text: &str, cue: &str, cue_starts: &[usize]) -> bool {
-    text.match_indices(cue).any(|(at, _)| {
-        let index = word_index(text, at); // the cue's first word
-        let window = index.saturating_sub(3)..index;
-        !window.into_iter().any(|i| {
-            let word = toks[i].as_str();
-            let negates = ENTITY_NEGATORS.contains(&word) && !(word == "plus" && i > 0 && matches!(toks[i - 1].as_str(), "en" | "de"));
-            negates && !cue_starts.iter().any(|&start| start > i && start < index)
-        })
+fn affirmed(toks: &[String], start: usize, found: &[(usize, usize)]) -> bool {
+    !(start.saturating_sub(3)..start).any(|i| {
+        let word = toks[i].as_str();
+        let negates = ENTITY_NEGATORS.contains(&word) && !(word == "plus" && i > 0 && matches!(toks[i - 1].as_str(), "en" | "de"));
+        negates && !found.iter().any(|&(_, other)| other > i && other < start)
     })
 }
 
