@@ -5,7 +5,8 @@
 //!   (VAD, Vosk on its workers, the intent model, prompts, PostgreSQL writes). The callee side
 //!   plays generated French speech with pauses (it talks about a third of the time) and records
 //!   both directions (MixMonitor r()/t()): the reaction is measured from that audio, from the
-//!   callee's last voiced frame to the first frame of the bot's reply, and split by the tier
+//!   callee's last audible frame (a word's quiet final consonant included) to the first frame of
+//!   the bot's reply (also from the last loud frame, as before session 14), and split by the tier
 //!   that understood the turn (from the call's stored turns).
 //! - The seed: the same callee audio leaves Asterisk over a WebSocket (chan_websocket, one
 //!   connection per call) to a separate Vosk server process (tests/bench/seed_vosk_server.py,
@@ -156,42 +157,66 @@ fn triple(values: &[f64]) -> String {
     format!("{:.0} / {:.0} / {:.0}", percentile(values, 0.5), percentile(values, 0.95), percentile(values, 0.99))
 }
 
-/// 20 ms frames of a WAV file (8 or 16 kHz mono 16-bit) as "voiced" flags (energy over a floor:
-/// the recordings are generated speech and digital silence).
-fn voiced_frames(path: &Path) -> Vec<bool> {
+/// 20 ms frames of a WAV file (8 or 16 kHz mono 16-bit) as RMS levels.
+fn frame_levels(path: &Path) -> Vec<f64> {
     let bytes = std::fs::read(path).unwrap_or_default();
     if bytes.len() < 44 {
         return Vec::new();
     }
     let rate = u32::from_le_bytes(bytes[24..28].try_into().unwrap()) as usize;
     let samples: Vec<i16> = bytes[44..].chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect();
-    samples
-        .chunks(rate / 50)
-        .map(|f| (f.iter().map(|s| (*s as f64).powi(2)).sum::<f64>() / f.len() as f64).sqrt() > 200.0)
-        .collect()
+    samples.chunks(rate / 50).map(|f| (f.iter().map(|s| (*s as f64).powi(2)).sum::<f64>() / f.len() as f64).sqrt()).collect()
 }
 
-/// Reactions in one call's recordings, one per callee utterance (voiced frames with pauses under
-/// 400 ms): from its last voiced frame to the bot's first voiced frame after it, when the bot was
-/// silent as the callee stopped and replied within REPLY_WITHIN_MS (None otherwise).
-fn reactions(said: &[bool], heard: &[bool]) -> Vec<Option<f64>> {
+/// Utterances are found by their loud frames (RMS over 200, about -44 dBFS: vowels)...
+const LOUD_RMS: f64 = 200.0;
+/// ...and end, and replies start, at the last or first frame still heard: a word's quiet edge (a
+/// final /s/ or a /t/ release is 60-160 RMS at 8 kHz, under LOUD_RMS) is part of what the callee
+/// said, and the bot waits for it. Heard: this level, or 10 dB over the recording's floor.
+const AUDIBLE_RMS: f64 = 30.0;
+/// A quiet edge may follow a stop's closure (silence) of up to this many frames.
+const EDGE_GAP_FRAMES: usize = 3;
+
+fn audible_level(levels: &[f64]) -> f64 {
+    let mut sorted = levels.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let floor = sorted.get(sorted.len() / 10).copied().unwrap_or(0.0);
+    AUDIBLE_RMS.max(floor * 10f64.powf(10.0 / 20.0))
+}
+
+/// Reactions in one call's recordings, one per callee utterance (loud frames with pauses under
+/// 400 ms): from its last frame still heard to the bot's first frame heard after it, when the bot
+/// was silent as the callee stopped and replied within REPLY_WITHIN_MS (None otherwise).
+/// `edges` false: from the last loud frame to the first loud one (the measure before session 14,
+/// which started the clock before a final /s/ and charged the bot for it).
+fn reactions(said: &[f64], heard: &[f64], edges: bool) -> Vec<Option<f64>> {
     let mut ends = Vec::new();
-    let mut last_voiced: Option<usize> = None;
-    for (i, v) in said.iter().enumerate() {
-        if *v {
-            if let Some(last) = last_voiced {
+    let mut last_loud: Option<usize> = None;
+    for (i, level) in said.iter().enumerate() {
+        if *level > LOUD_RMS {
+            if let Some(last) = last_loud {
                 if i - last > 20 {
                     ends.push(last);
                 }
             }
-            last_voiced = Some(i);
+            last_loud = Some(i);
         }
     }
-    ends.extend(last_voiced);
+    ends.extend(last_loud);
+    let (said_audible, heard_audible) = if edges { (audible_level(said), audible_level(heard)) } else { (LOUD_RMS, LOUD_RMS) };
     let mut out = Vec::new();
-    for end in ends {
-        let quiet_before = (end.saturating_sub(5)..=end).all(|i| !heard.get(i).copied().unwrap_or(false));
-        let reply = (end + 1..heard.len()).find(|i| heard[*i]);
+    for loud_end in ends {
+        // The word's quiet edge: audible frames after the last loud one, across a short closure.
+        let mut end = loud_end;
+        let mut i = loud_end + 1;
+        while edges && i < said.len() && i <= end + EDGE_GAP_FRAMES + 1 {
+            if said[i] > said_audible {
+                end = i;
+            }
+            i += 1;
+        }
+        let quiet_before = (end.saturating_sub(5)..=end).all(|i| heard.get(i).map_or(true, |l| *l <= heard_audible));
+        let reply = (end + 1..heard.len()).find(|i| heard[*i] > heard_audible);
         out.push(match (quiet_before, reply) {
             (true, Some(start)) => Some((start - end) as f64 * 20.0).filter(|ms| *ms <= REPLY_WITHIN_MS),
             _ => None,
@@ -220,6 +245,8 @@ struct Row {
     mb_per_call: f64,
     /// MiniBot: reaction from audio, all tiers and by tier.
     reaction: Vec<f64>,
+    /// The same from the last loud frame to the first loud one (the measure before session 14).
+    reaction_loud: Vec<f64>,
     by_tier: BTreeMap<String, Vec<f64>>,
     frames_out: u64,
     late_frames: u64,
@@ -322,6 +349,8 @@ fn minibot_run(n: usize, utterances: &[(String, u64)], db: &str, turn: &str) -> 
     // their own (the model does).
     let fixture = |id: usize| CALLEE.iter().map(|(_, heard)| if id % 2 == 0 { heard.to_string() } else { format!("{heard} {id}") }).collect::<Vec<_>>().join("|");
     let mut bench_calls = Vec::new();
+    // MINIBOT_BENCH_TRACE: each turn's end and each utterance's reaction, as they come.
+    let trace = std::env::var_os("MINIBOT_BENCH_TRACE").is_some();
     let (mut turn_ends, mut turn_checks) = (BTreeMap::<String, usize>::new(), BTreeMap::<String, usize>::new());
     place_calls(&mut ami, n, "minibot", fixture);
     let (completed, peak) = {
@@ -338,6 +367,9 @@ fn minibot_run(n: usize, utterances: &[(String, u64)], db: &str, turn: &str) -> 
                     bench_calls.push((e.get("Id").unwrap_or("?").to_string(), e.get("Uniqueid").unwrap_or("").to_string()));
                 } else if e.is("MiniBotTurnEnd") {
                     *turn_ends.entry(e.get("Ending").unwrap_or("?").to_string()).or_default() += 1;
+                    if trace {
+                        eprintln!("  turn end {:?} {:?} silence {:?} ms tier {:?}", e.get("Step"), e.get("Ending"), e.get("SilenceMs"), e.get("Tier"));
+                    }
                 } else if e.is("MiniBotTurnCheck") {
                     *turn_checks.entry(e.get("How").unwrap_or("?").to_string()).or_default() += 1;
                 } else {
@@ -372,9 +404,13 @@ fn minibot_run(n: usize, utterances: &[(String, u64)], db: &str, turn: &str) -> 
     let mut client = postgres::Client::connect(db, postgres::NoTls).unwrap();
     let host_records = sandbox_root().join(records.trim_start_matches('/'));
     for (id, uniqueid) in &bench_calls {
-        let said = voiced_frames(&host_records.join(format!("c{id}-said.wav")));
-        let heard = voiced_frames(&host_records.join(format!("c{id}-heard.wav")));
-        let call_reactions = reactions(&said, &heard);
+        let said = frame_levels(&host_records.join(format!("c{id}-said.wav")));
+        let heard = frame_levels(&host_records.join(format!("c{id}-heard.wav")));
+        let call_reactions = reactions(&said, &heard, true);
+        row.reaction_loud.extend(reactions(&said, &heard, false).into_iter().flatten());
+        if trace {
+            eprintln!("  call {id}: reactions (ms) {call_reactions:?}");
+        }
         let tiers: Vec<String> = client
             .query(
                 "SELECT coalesce(v.tier, 'none') FROM conversations v JOIN calls k ON k.call_key = v.call_key
@@ -565,13 +601,13 @@ fn turn_comparison(utterances: &[(String, u64)], header: &str) {
         rows.push(("adaptive (the defaults)", Row::median_run(adaptive, false)));
     }
     let mut t = format!("{}\n\n", header.trim_start_matches("== "));
-    t += "Reaction from the callee-side recording (callee's last voiced frame -> bot's first), ms median / p95 / p99; each row is the run with the median p95 of those listed, the two settings alternating run by run:\n\n";
-    t += "| N | end of turn | p95 of each run | calls done | turns answered | reaction | by tier | ends decided at a pause (by the words) | finals checking them | late frames |\n";
-    t += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+    t += "Reaction from the callee-side recording (callee's last audible frame, a final consonant included -> bot's first), ms median / p95 / p99; each row is the run with the median p95 of those listed, the two settings alternating run by run:\n\n";
+    t += "| N | end of turn | p95 of each run | calls done | turns answered | reaction | by tier | from the last loud frame (the measure before session 14) | ends decided at a pause (by the words) | finals checking them | late frames |\n";
+    t += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
     let tally = |m: &BTreeMap<String, usize>| if m.is_empty() { "-".to_string() } else { m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ") };
     for (name, r) in &rows {
         t += &format!(
-            "| {} | {name} | {} | {}/{} | {}/{} | {} | {} | {} | {} | {} of {} |\n",
+            "| {} | {name} | {} | {}/{} | {}/{} | {} | {} | {} | {} | {} | {} of {} |\n",
             r.n,
             p95_list(r),
             r.completed,
@@ -580,6 +616,7 @@ fn turn_comparison(utterances: &[(String, u64)], header: &str) {
             r.n * CALLEE.len(),
             triple(&r.reaction),
             by_tier(r),
+            triple(&r.reaction_loud),
             tally(&r.turn_ends),
             tally(&r.turn_checks),
             r.late_frames,
@@ -592,7 +629,7 @@ fn turn_comparison(utterances: &[(String, u64)], header: &str) {
 
 fn print_minibot(row: &Row, which: &str) {
     println!(
-        "minibot N={:>3} {which} ({:.0} s): {}/{} calls, reaction ms (median/p95/p99) {} over {} of {} turns [{}], late frames {}/{}, gap p99 {:?}, turn->final {:?}, CPU {:.1}% of a core/call, {:.1} MB/call",
+        "minibot N={:>3} {which} ({:.0} s): {}/{} calls, reaction ms (median/p95/p99) {} over {} of {} turns [{}] (from loud frames {}), late frames {}/{}, gap p99 {:?}, turn->final {:?}, CPU {:.1}% of a core/call, {:.1} MB/call",
         row.n,
         row.seconds,
         row.completed,
@@ -601,6 +638,7 @@ fn print_minibot(row: &Row, which: &str) {
         row.reaction.len(),
         row.n * CALLEE.len(),
         row.by_tier.iter().map(|(t, v)| format!("{t}: {}", triple(v))).collect::<Vec<_>>().join(", "),
+        triple(&row.reaction_loud),
         row.late_frames,
         row.frames_out,
         row.write_gap.map(|g| g[2]),
@@ -638,7 +676,7 @@ fn p95_list(row: &Row) -> String {
 
 fn markdown(header: &str, minibot: &[Row], seed: &[Row]) -> String {
     let mut t = format!("{}\n\n", header.trim_start_matches("== "));
-    t += "MiniBot (reaction from the callee-side recording: callee's last voiced frame -> bot's first; ms median / p95 / p99; \
+    t += "MiniBot (reaction from the callee-side recording: callee's last audible frame, a final consonant included -> bot's first; ms median / p95 / p99; \
           each row is the run with the median p95 of those listed):\n\n";
     t += "| N | p95 of each run | calls done | turns answered | reaction | by tier | late frames | gap p99 (ms) | turn end -> final (module, median / p95) | CPU per call | MB per call |\n";
     t += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";

@@ -184,9 +184,10 @@ fn count(text: &str, phrases: &[&str]) -> usize {
 /// Opt-outs first: the model's answer is do_not_call as soon as that intent's probability reaches
 /// this, even when another is more likely (a person called again against their will is worse than
 /// a lead lost). The lowest floor that kept do_not_call's precision at 0.98 or more on the
-/// validation split (`make compare-models`: 0.40 -> 0.986 / 0.986 recall / precision; 0.30 ->
-/// precision 0.977); the frozen splits were not used to choose it.
-pub const OPT_OUT_FLOOR: f32 = 0.4;
+/// validation split (`make compare-models`, eight-author model: 0.30 -> 0.995 / 0.982 recall /
+/// precision; 0.40 -> 0.986 / 0.986; 0.20 -> precision 0.977); the frozen splits were not used to
+/// choose it.
+pub const OPT_OUT_FLOOR: f32 = 0.3;
 
 /// With the learned model (src/nlp/model.rs): its intent and calibrated confidence. Rules keep
 /// only what is policy or the campaign's words: an opt-out cue always wins (a missed opt-out is a
@@ -514,8 +515,9 @@ mod tests {
     #[test]
     fn an_opt_out_the_model_finds_likely_wins_over_a_likelier_intent() {
         let said = |intent, confidence, do_not_call| Prediction { intent, confidence, do_not_call };
-        assert_eq!(policy(said(Intent::Negative, 0.55, 0.41), false, None), (Intent::DoNotCall, 0.9));
-        assert_eq!(policy(said(Intent::Negative, 0.6, 0.39), false, None), (Intent::Negative, 0.6));
+        let (just_over, just_under) = (OPT_OUT_FLOOR + 0.01, OPT_OUT_FLOOR - 0.01);
+        assert_eq!(policy(said(Intent::Negative, 0.55, just_over), false, None), (Intent::DoNotCall, 0.9));
+        assert_eq!(policy(said(Intent::Negative, 0.6, just_under), false, None), (Intent::Negative, 0.6));
         assert_eq!(policy(said(Intent::Positive, 0.9, 0.0), true, None), (Intent::DoNotCall, 0.99));
         // A request to repeat is no answer, unless it carries an opt-out.
         assert_eq!(policy(said(Intent::Question, 0.7, 0.1), false, Some(Repair::Repeat)), (Intent::Unclear, 0.95));
