@@ -639,7 +639,12 @@ impl Controller {
         let text = text.trim().to_string();
         let latency_ms = latency.as_secs_f64() * 1000.0;
         let default_kind = if self.phase == Phase::Responding { DueKind::OverPrompt } else { DueKind::Answer };
-        let due = self.finals_due.pop_front().unwrap_or(Due { step: step.clone(), kind: default_kind, since: now, continues: false });
+        let mut due = self.finals_due.pop_front().unwrap_or(Due { step: step.clone(), kind: default_kind, since: now, continues: false });
+        if due.kind == DueKind::Committed {
+            if let Some(kind) = self.final_answers_ended_turn() {
+                due.kind = kind;
+            }
+        }
         // Named by the step the words answered (the call may have moved on since).
         actions.push(Action::Event(CallEvent::Final { step: due.step.clone(), text: text.clone(), latency_ms }));
         match due.kind {

@@ -22,7 +22,7 @@ const DO_NOT_CALL: &[&str] = &[
     " retirez mon ", " enlevez moi ", " enlevez mon ", " supprimez mon ", " supprimez mes ", " supprimez moi ",
     " effacez mon ", " effacez mes ", " plus etre appele ", " plus etre contacte ", " plus etre derange ",
     " bloctel ", " liste rouge ", " plus jamais m appeler ", " ne plus m appeler ", " ne plus me rappeler ",
-    " rappelez plus jamais ", " me rappelez plus ",
+    " rappelez plus jamais ", " me rappelez plus ", " ne rappelez plus ", " n appelez plus ",
     // As a recognizer writes them: the "ne" dropped, words split or merged, Bloctel misheard.
     " m appelez plus ", " m appeler plus ", " me rappeler plus ", " me telephonez plus ",
     " appelez plus jamais ", " appeler plus jamais ", " plus jamais m appelez ", " plus jamais me rappeler ",
@@ -526,10 +526,10 @@ mod tests {
 
     #[test]
     fn opt_outs_as_a_recognizer_writes_them() {
-        for text in ["je suis sur bloc tel", "inscrit sur bloque tel", "vous m'appelez plus", "j'exerce mon droit d'opposition", "rayez-moi de vos fichiers", "non mais franchement tous les jours c'est pareil alors vous me retirez de votre liste"] {
+        for text in ["je suis sur bloc tel", "inscrit sur bloque tel", "vous m'appelez plus", "j'exerce mon droit d'opposition", "rayez-moi de vos fichiers", "non mais franchement tous les jours c'est pareil alors vous me retirez de votre liste", "c'est une arnaque ne rappelez plus", "n'appelez plus ce numéro"] {
             assert!(opts_out(&padded(&tokens(text))), "{text}");
         }
-        for text in ["rappelez-moi plus tard", "vous me rappelez plus tard", "m'appelez plus tôt demain", "non merci ça ne m'intéresse pas", "je suis occupé"] {
+        for text in ["rappelez-moi plus tard", "vous me rappelez plus tard", "ne rappelez plus tard que dix huit heures", "m'appelez plus tôt demain", "non merci ça ne m'intéresse pas", "je suis occupé"] {
             assert!(!opts_out(&padded(&tokens(text))), "{text}");
         }
     }

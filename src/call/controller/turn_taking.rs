@@ -182,6 +182,9 @@ impl Controller {
         if text.trim().is_empty() {
             // No words yet (a short answer the recognizer has not caught up with): the turn
             // ends after the usual hangover and its final decides, as without pauses.
+            if early.ended {
+                self.leave_ended_turn_to_its_final();
+            }
             return;
         }
         let step = early.step.clone();
@@ -210,6 +213,36 @@ impl Controller {
         match self.turn_config.mode {
             Mode::Adaptive => actions.push(Action::EndTurnAfter { pause: early.seq, silence_ms: self.turn_config.wait_ms(ending) }),
             _ => self.decide_early(now, actions),
+        }
+    }
+
+    /// A turn ended while its pause's words were awaited, and they are none: its final answers
+    /// it, as without pauses.
+    fn leave_ended_turn_to_its_final(&mut self) {
+        let Some(early) = self.early.take() else { return };
+        let kind = self.final_kind_for(&early);
+        if let Some(due) = self.finals_due.iter_mut().rev().find(|d| d.kind == DueKind::Committed && d.step == early.step) {
+            due.kind = kind;
+        }
+    }
+
+    /// The final of a turn ended while its pause's words were awaited, when they never came (the
+    /// decoder dropped that request) and no earlier commit awaits its own final: it answers the
+    /// turn. What that final then is (`None`: the final checks a commit, as usual).
+    pub(super) fn final_answers_ended_turn(&mut self) -> Option<DueKind> {
+        let early = self.early.as_ref().filter(|e| e.ended && e.asked.is_none() && self.commits.is_empty())?;
+        let kind = self.final_kind_for(early);
+        self.early = None;
+        Some(kind)
+    }
+
+    /// An answer while the call still waits for it at its step; a turn given up (it still counts,
+    /// late) once the call has moved on.
+    fn final_kind_for(&self, early: &Early) -> DueKind {
+        if self.phase == Phase::Processing && self.step == early.step {
+            DueKind::Answer
+        } else {
+            DueKind::GivenUp
         }
     }
 
@@ -268,9 +301,11 @@ impl Controller {
                 self.commit(now, actions);
                 Some(step)
             }
-            Mode::Adaptive if early.asked.is_some() && !early.words.is_empty() && self.phase == Phase::Listening => {
-                // Its words are still being understood (the LLM): they answer it when they are,
-                // not asked again from the final.
+            Mode::Adaptive if (early.asked.is_none() || !early.words.is_empty()) && self.phase == Phase::Listening => {
+                // Its words are still on their way (a decoder running behind: they come before
+                // the final, which needs the rest of the audio decoded) or being understood (the
+                // LLM): they answer it when they are, not the final (see `on_final` if they never
+                // come, `on_pause_words` if they are none).
                 early.ended = true;
                 self.speaking = false;
                 self.start_processing(now);
