@@ -418,6 +418,9 @@ impl Controller {
         actions.push(Action::Event(CallEvent::AsrFailed { step: self.step.clone(), reason }));
         self.finals_due.clear(); // no final will come any more
         self.commits.clear(); // nor the finals that would have checked them
+        if self.early.as_ref().is_some_and(|e| e.is_ended() && e.asked.is_none()) {
+            self.early = None; // nor the words it waited for
+        }
         if self.phase == Phase::Processing && !self.pending.iter().any(|p| !p.late) {
             // The text this turn waited for will not come.
             self.retry_or(Trigger::Intent(Intent::Unclear), now, actions);
@@ -479,7 +482,10 @@ impl Controller {
             Input::Final { text, latency } => {
                 let text = text.trim().to_string();
                 let latency_ms = latency.as_secs_f64() * 1000.0;
-                let due = self.finals_due.pop_front().unwrap_or(Due { step, kind: DueKind::Answer, since: now, continues: false });
+                let mut due = self.finals_due.pop_front().unwrap_or(Due { step, kind: DueKind::Answer, since: now, continues: false });
+                if due.kind == DueKind::Committed && self.final_answers_unchecked_turn(&due.step).is_some() {
+                    due.kind = DueKind::GivenUp; // the last words, whatever they answered
+                }
                 actions.push(Action::Event(CallEvent::Final { step: due.step.clone(), text: text.clone(), latency_ms }));
                 let text = if due.kind == DueKind::Committed { text } else { self.joined(&due.step, &text) };
                 match due.kind {
@@ -641,7 +647,7 @@ impl Controller {
         let default_kind = if self.phase == Phase::Responding { DueKind::OverPrompt } else { DueKind::Answer };
         let mut due = self.finals_due.pop_front().unwrap_or(Due { step: step.clone(), kind: default_kind, since: now, continues: false });
         if due.kind == DueKind::Committed {
-            if let Some(kind) = self.final_answers_ended_turn() {
+            if let Some(kind) = self.final_answers_unchecked_turn(&due.step) {
                 due.kind = kind;
             }
         }

@@ -137,6 +137,7 @@ impl Controller {
         if !self.asr_enabled {
             return; // the recognizer failed mid-call: no words will come, the usual hangover stands
         }
+        self.forget_early();
         self.early = Some(Early {
             last_voice_at,
             seq,
@@ -156,11 +157,10 @@ impl Controller {
         if std::mem::take(&mut self.resumed_at_pause) && self.phase == Phase::Responding {
             self.barge_in(now, Duration::ZERO, "speech", actions);
         }
-        if let Some(early) = self.early.take() {
-            if early.decided {
-                actions.push(Action::Event(CallEvent::TurnChecked { step: early.step, how: "shadow_cut" }));
-            }
+        if self.early.as_ref().is_some_and(|e| e.decided) {
+            actions.push(Action::Event(CallEvent::TurnChecked { step: self.step.clone(), how: "shadow_cut" }));
         }
+        self.forget_early();
     }
 
     /// The words at the pause: understood now (the LLM, if needed, is asked now too).
@@ -176,6 +176,11 @@ impl Controller {
         if self.early.as_ref().is_none_or(|e| e.asked.is_some()) {
             return;
         }
+        if self.held.is_some() && self.early.as_ref().is_some_and(|e| e.ended) && self.turn_config.is_backchannel(&text) {
+            // A hum over the prompt heard only after its turn ended: its final resumes the
+            // prompt, as without pauses.
+            return self.forget_early();
+        }
         let id = self.new_turn_id();
         let early = self.early.as_mut().expect("checked above");
         early.asked = Some(id);
@@ -183,7 +188,7 @@ impl Controller {
             // No words yet (a short answer the recognizer has not caught up with): the turn
             // ends after the usual hangover and its final decides, as without pauses.
             if early.ended {
-                self.leave_ended_turn_to_its_final();
+                self.forget_early();
             }
             return;
         }
@@ -216,30 +221,42 @@ impl Controller {
         }
     }
 
-    /// A turn ended while its pause's words were awaited, and they are none: its final answers
-    /// it, as without pauses.
-    fn leave_ended_turn_to_its_final(&mut self) {
+    /// Forgets the turn being decided at a pause. One that had ended waiting for its words
+    /// leaves its final to answer it, as without pauses: nothing else would.
+    pub(super) fn forget_early(&mut self) {
         let Some(early) = self.early.take() else { return };
-        let kind = self.final_kind_for(&early);
+        if !early.ended {
+            return;
+        }
+        let kind = self.final_kind_for(&early.step);
         if let Some(due) = self.finals_due.iter_mut().rev().find(|d| d.kind == DueKind::Committed && d.step == early.step) {
             due.kind = kind;
         }
     }
 
-    /// The final of a turn ended while its pause's words were awaited, when they never came (the
-    /// decoder dropped that request) and no earlier commit awaits its own final: it answers the
-    /// turn. What that final then is (`None`: the final checks a commit, as usual).
-    pub(super) fn final_answers_ended_turn(&mut self) -> Option<DueKind> {
-        let early = self.early.as_ref().filter(|e| e.ended && e.asked.is_none() && self.commits.is_empty())?;
-        let kind = self.final_kind_for(early);
-        self.early = None;
-        Some(kind)
+    /// What a final expected as a check (`DueKind::Committed`) is when nothing waits for it to
+    /// check: no earlier commit, and no ended turn whose words are being understood (they never
+    /// came: the decoder dropped that request; or its turn was forgotten). It answers its turn
+    /// then, never dropped. `None`: it checks, as usual.
+    pub(super) fn final_answers_unchecked_turn(&mut self, step: &str) -> Option<DueKind> {
+        if !self.commits.is_empty() {
+            return None;
+        }
+        match &self.early {
+            Some(early) if early.ended && early.asked.is_some() && !early.words.is_empty() => None,
+            Some(early) if early.ended => {
+                let kind = self.final_kind_for(&early.step);
+                self.early = None;
+                Some(kind)
+            }
+            _ => Some(self.final_kind_for(step)),
+        }
     }
 
     /// An answer while the call still waits for it at its step; a turn given up (it still counts,
     /// late) once the call has moved on.
-    fn final_kind_for(&self, early: &Early) -> DueKind {
-        if self.phase == Phase::Processing && self.step == early.step {
+    fn final_kind_for(&self, step: &str) -> DueKind {
+        if self.phase == Phase::Processing && self.step == step {
             DueKind::Answer
         } else {
             DueKind::GivenUp
@@ -317,7 +334,7 @@ impl Controller {
                 None
             }
             _ => {
-                self.early = None; // no words (in time): the final decides, as without pauses
+                self.forget_early(); // no words (in time): the final decides, as without pauses
                 None
             }
         }

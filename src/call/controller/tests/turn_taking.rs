@@ -221,6 +221,73 @@ fn a_pause_whose_words_never_come_leaves_the_ended_turn_to_its_final() {
     assert_eq!(call.c.turns().len(), 1);
 }
 
+/// The callee goes on before the late words come: the first part is not lost (it answers, as
+/// without pauses: "ne m'appelez plus... au revoir").
+#[test]
+fn a_callee_who_goes_on_before_the_late_words_come_loses_nothing() {
+    let mut call = Call::ended_before_its_pause_words();
+    let t = call.at(100);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    let last_voice_at = call.at(300);
+    call.send(Input::SpeechPaused { last_voice_at, seq: 2 });
+    call.send(Input::SpeechResumed);
+    call.send(Input::Partial { text: "ne m'appelez plus".into(), pause: Some(1) });
+    call.at(300);
+    call.send(Input::SpeechEnded);
+    call.send(Input::Final { text: "ne m'appelez plus".into(), latency: Duration::from_millis(900) });
+    call.send(Input::Final { text: "au revoir".into(), latency: Duration::from_millis(300) });
+    let log = call.take_log();
+    assert!(log.contains(&"intent do_not_call".to_string()) && log.contains(&"play p-dnc".to_string()), "{log:?}");
+}
+
+/// Gone before the late words came: the final is the last words, an opt-out decides the call.
+#[test]
+fn a_hangup_before_the_late_words_leaves_the_last_words_to_the_final() {
+    let mut call = Call::ended_before_its_pause_words();
+    call.send(Input::HungUp);
+    call.send(Input::Partial { text: "ne m'appelez plus".into(), pause: Some(1) });
+    call.send(Input::Final { text: "ne m'appelez plus".into(), latency: Duration::from_millis(900) });
+    let log = call.take_log();
+    assert_eq!(log.last().map(String::as_str), Some("end HANGUP do_not_call"), "{log:?}");
+}
+
+/// A hum over the prompt whose words come after its turn ended: the prompt still resumes.
+#[test]
+fn a_hum_heard_after_its_turn_ended_still_resumes_the_prompt() {
+    let mut call = Call::with_mode(Mode::Adaptive);
+    let t = call.at(1500);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    assert_eq!(call.take_log(), ["stop", "barge-in speech"]);
+    let last_voice_at = call.at(200);
+    call.at(100);
+    call.send(Input::SpeechPaused { last_voice_at, seq: 1 });
+    call.turn_ends(200);
+    call.send(Input::Partial { text: "hm".into(), pause: Some(1) });
+    call.send(Input::Final { text: "hum".into(), latency: Duration::from_millis(400) });
+    let log = call.take_log();
+    assert!(log.contains(&"check backchannel".to_string()) && log.iter().any(|l| l.starts_with("resume p-hello")), "{log:?}");
+    assert!(call.c.turns().is_empty(), "the hum is not a turn");
+}
+
+/// Keys answer while the late words are awaited, and the callee answers the next step at a
+/// pause: each final checks its own turn (the first one's came first and is a late answer).
+#[test]
+fn finals_after_keys_check_their_own_turns() {
+    let mut call = Call::ended_before_its_pause_words();
+    call.send(Input::Dtmf('1'));
+    call.take_log();
+    let t = call.at(300);
+    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.pause(2, 400, "oui");
+    call.turn_ends(100);
+    call.take_log();
+    call.send(Input::Final { text: "non".into(), latency: Duration::from_millis(900) });
+    call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(300) });
+    let log = call.take_log();
+    assert!(!log.iter().any(|l| l == "check corrected"), "the first final is not the second turn's: {log:?}");
+    assert!(log.contains(&"check confirmed".to_string()), "{log:?}");
+}
+
 /// Given up at processing_timeout before any words came: the final still counts (an opt-out).
 #[test]
 fn an_ended_turn_given_up_before_its_words_still_counts_when_they_come() {
