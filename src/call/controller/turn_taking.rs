@@ -157,8 +157,8 @@ impl Controller {
         if std::mem::take(&mut self.resumed_at_pause) && self.phase == Phase::Responding {
             self.barge_in(now, Duration::ZERO, "speech", actions);
         }
-        if self.early.as_ref().is_some_and(|e| e.decided) {
-            actions.push(Action::Event(CallEvent::TurnChecked { step: self.step.clone(), how: "shadow_cut" }));
+        if let Some(step) = self.early.as_ref().filter(|e| e.decided).map(|e| e.step.clone()) {
+            actions.push(Action::Event(CallEvent::TurnChecked { step, how: "shadow_cut" }));
         }
         self.forget_early();
     }

@@ -15,13 +15,18 @@ impl Call {
         call
     }
 
-    /// The prompt ends and the callee talks for half a second, then pauses: 100 ms of silence
-    /// later (pause 1) the recognizer's words so far are `words`. Returns when their voice stopped.
-    fn pause_after(&mut self, words: &str) -> Instant {
+    /// The prompt ends and, 300 ms later, the callee starts talking.
+    fn starts_talking(&mut self) {
         self.at(500);
         self.send(Input::PromptFinished);
         let t = self.at(300);
         self.send(Input::SpeechStarted { confirmed_at: t });
+    }
+
+    /// The prompt ends and the callee talks for half a second, then pauses: 100 ms of silence
+    /// later (pause 1) the recognizer's words so far are `words`. Returns when their voice stopped.
+    fn pause_after(&mut self, words: &str) -> Instant {
+        self.starts_talking();
         self.pause(1, 500, words)
     }
 
@@ -37,10 +42,7 @@ impl Call {
     /// The prompt ends, the callee talks, pauses (pause 1, no words heard for it yet) and goes on.
     fn went_on_after_a_first_pause() -> Call {
         let mut call = Call::with_mode(Mode::Adaptive);
-        call.at(500);
-        call.send(Input::PromptFinished);
-        let t = call.at(300);
-        call.send(Input::SpeechStarted { confirmed_at: t });
+        call.starts_talking();
         let first = call.at(300);
         call.send(Input::SpeechPaused { last_voice_at: first, seq: 1 });
         call.send(Input::SpeechResumed);
@@ -159,10 +161,7 @@ impl Call {
     /// behind) has sent the pause's words.
     fn ended_before_its_pause_words() -> Call {
         let mut call = Call::with_mode(Mode::Adaptive);
-        call.at(500);
-        call.send(Input::PromptFinished);
-        let t = call.at(300);
-        call.send(Input::SpeechStarted { confirmed_at: t });
+        call.starts_talking();
         let last_voice_at = call.at(500);
         call.at(100);
         call.send(Input::SpeechPaused { last_voice_at, seq: 1 });
