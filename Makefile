@@ -35,7 +35,7 @@ SOURCES := $(shell find src include -type f) Cargo.toml build.rs
 # The intent model (`make train`), and what it is learned from. Defined before the rules that need
 # it: make expands a rule's prerequisites as it reads the rule.
 MODEL_FILE := target/models/intents.model
-TRAINING_DATA := tests/data/corpus/train.tsv tests/data/corpus/authors-a.tsv tests/data/corpus/authors-b.tsv tests/data/corpus/authors-c.tsv tests/data/corpus/authors-d.tsv tests/data/corpus/authors-e.tsv tests/data/corpus/authors-f.tsv tests/data/corpus/authors-g.tsv tests/data/corpus/authors-h.tsv tests/data/corpus/authors-i.tsv tests/data/corpus/authors-j.tsv tests/data/corpus/authors-k.tsv tests/data/corpus/authors-l.tsv tests/data/corpus/val.tsv tests/data/intents-dev.tsv tests/data/intents-dev2.tsv
+TRAINING_DATA := tests/data/corpus/train.tsv tests/data/corpus/authors-a.tsv tests/data/corpus/authors-b.tsv tests/data/corpus/authors-c.tsv tests/data/corpus/authors-d.tsv tests/data/corpus/authors-e.tsv tests/data/corpus/authors-f.tsv tests/data/corpus/authors-g.tsv tests/data/corpus/authors-h.tsv tests/data/corpus/authors-i.tsv tests/data/corpus/authors-j.tsv tests/data/corpus/authors-k.tsv tests/data/corpus/authors-l.tsv tests/data/corpus/authors-m.tsv tests/data/corpus/authors-n.tsv tests/data/corpus/val.tsv tests/data/intents-dev.tsv tests/data/intents-dev2.tsv
 
 .PHONY: all build deps sandbox headers vosk model llm pg pytools prompts install-model train eval compare-models llm-eval test unit-test integration-test soak demo demo-call bench campaign-bench turn-bench bench-turns levers asr-memory install stage dist clean
 

@@ -96,7 +96,7 @@ fn main() {
         .and_then(|text| IntentModel::from_text(&text))
         .unwrap_or_else(|e| fail(format!("{model_path}: {e} (run `make train`)")));
     let scenarios = sample_scenarios();
-    println!("== intent model {model_path}\n   {} (temperature {:.2})", model.provenance, model.temperature);
+    println!("== intent model {model_path}\n   {} (temperature {:.2}; {}, {:.1} MB)", model.provenance, model.temperature, model.kind(), model.memory() as f64 / 1e6);
 
     println!("\n== 5-fold cross-validation on train + validation (generated and hand-written dev lines)");
     let all: Vec<Sample> = TRAIN.iter().chain(VALIDATION).flat_map(|f| samples(&scenarios, &examples_without_test_repeats(f))).collect();

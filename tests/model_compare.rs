@@ -1,9 +1,10 @@
-//! `make compare-models`: the shipped linear model against a stronger local one, trained here on
-//! the same corpus and scored on the same sets: a small neural classifier (one hidden layer over
-//! the same hashed features, optionally beside the linear part: "wide and deep"). Chosen on the
-//! validation and dev sets; the frozen splits are scored once each, accuracy only (their lines are
-//! never shown). Prints latency per utterance (one core) and the parameters' memory.
-//! Deterministic (fixed seeds).
+//! `make compare-models`: the intent models src/nlp/model.rs can train (linear, and a network of
+//! one hidden layer over the same hashed features), and French word vectors, trained here on the
+//! same corpus and scored on the same sets. Chosen on the validation split and on the
+//! cross-author folds (each independent author's lines held out in turn: accuracy, and opt-outs
+//! found and wrongly said); the frozen splits are scored once each, accuracy and opt-outs only
+//! (their lines are never shown). Prints latency per utterance (one core) and the parameters'
+//! memory. Deterministic (fixed seeds).
 
 #[path = "support/corpus.rs"]
 mod corpus;
@@ -11,23 +12,12 @@ mod corpus;
 use corpus::{examples, examples_without_test_repeats, sample_scenarios, samples, FROZEN, TRAIN, VALIDATION};
 use res_minibot::domain::{Intent, StepKind};
 use res_minibot::nlp::model::{features, softmax, IntentModel, Sample, TrainOptions};
+use res_minibot::nlp::classifier::OPT_OUT_FLOOR;
 use std::time::Instant;
 
 const CLASSES: usize = Intent::ALL.len();
 
-/// One hidden layer over the hashed features: h = relu(sum of the features' rows / sqrt(n) + b1),
-/// scores = W2 h + b2 (+ the linear part's rows when `wide`).
-struct Mlp {
-    bits: u32,
-    hidden: usize,
-    wide: bool,
-    embed: Vec<f32>,  // 2^bits x hidden
-    b1: Vec<f32>,     // hidden
-    w2: Vec<f32>,     // hidden x CLASSES
-    b2: [f32; CLASSES],
-    linear: Vec<f32>, // 2^bits x CLASSES (wide only)
-}
-
+/// The word-vector candidates' shuffle (xorshift).
 struct Rng(u64);
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -35,107 +25,6 @@ impl Rng {
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
-    }
-    fn uniform(&mut self, scale: f32) -> f32 {
-        ((self.next() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32 * scale
-    }
-}
-
-impl Mlp {
-    fn new(bits: u32, hidden: usize, wide: bool, seed: u64) -> Mlp {
-        let mut rng = Rng(seed | 1);
-        let size = 1usize << bits;
-        let embed = (0..size * hidden).map(|_| rng.uniform(0.1)).collect();
-        let w2 = (0..hidden * CLASSES).map(|_| rng.uniform(1.0 / (hidden as f32).sqrt())).collect();
-        let linear = if wide { vec![0.0; size * CLASSES] } else { Vec::new() };
-        Mlp { bits, hidden, wide, embed, b1: vec![0.0; hidden], w2, b2: [0.0; CLASSES], linear }
-    }
-
-    fn forward(&self, feats: &[usize], h_pre: &mut [f32], h: &mut [f32]) -> [f32; CLASSES] {
-        let scale = 1.0 / (feats.len().max(1) as f32).sqrt();
-        h_pre.copy_from_slice(&self.b1);
-        for &f in feats {
-            for (a, e) in h_pre.iter_mut().zip(&self.embed[f * self.hidden..(f + 1) * self.hidden]) {
-                *a += e * scale;
-            }
-        }
-        for (o, a) in h.iter_mut().zip(h_pre.iter()) {
-            *o = a.max(0.0);
-        }
-        let mut s = self.b2;
-        for (j, hj) in h.iter().enumerate() {
-            if *hj != 0.0 {
-                for (c, sc) in s.iter_mut().enumerate() {
-                    *sc += hj * self.w2[j * CLASSES + c];
-                }
-            }
-        }
-        if self.wide {
-            for &f in feats {
-                for (c, sc) in s.iter_mut().enumerate() {
-                    *sc += self.linear[f * CLASSES + c];
-                }
-            }
-        }
-        s
-    }
-
-    fn train(&mut self, data: &[(Vec<usize>, usize)], epochs: usize, rate0: f32, seed: u64) {
-        let mut order: Vec<usize> = (0..data.len()).collect();
-        let mut rng = Rng(seed | 1);
-        let (mut h_pre, mut h) = (vec![0.0; self.hidden], vec![0.0; self.hidden]);
-        let mut dh = vec![0.0f32; self.hidden];
-        for epoch in 0..epochs {
-            for i in (1..order.len()).rev() {
-                order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
-            }
-            let rate = rate0 / (1.0 + epoch as f32 * 0.2);
-            for &i in &order {
-                let (feats, label) = &data[i];
-                let mut p = self.forward(feats, &mut h_pre, &mut h);
-                softmax(&mut p);
-                p[*label] -= 1.0; // d loss / d scores
-                for (j, d) in dh.iter_mut().enumerate() {
-                    *d = if h_pre[j] > 0.0 { (0..CLASSES).map(|c| self.w2[j * CLASSES + c] * p[c]).sum() } else { 0.0 };
-                }
-                for j in 0..self.hidden {
-                    if h[j] != 0.0 {
-                        for c in 0..CLASSES {
-                            self.w2[j * CLASSES + c] -= rate * p[c] * h[j];
-                        }
-                    }
-                }
-                for c in 0..CLASSES {
-                    self.b2[c] -= rate * p[c];
-                }
-                for (b, d) in self.b1.iter_mut().zip(&dh) {
-                    *b -= rate * d;
-                }
-                let scale = 1.0 / (feats.len().max(1) as f32).sqrt();
-                for &f in feats {
-                    for (e, d) in self.embed[f * self.hidden..(f + 1) * self.hidden].iter_mut().zip(&dh) {
-                        *e -= rate * d * scale;
-                    }
-                    if self.wide {
-                        for c in 0..CLASSES {
-                            self.linear[f * CLASSES + c] -= rate * p[c];
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    fn predict(&self, kind: StepKind, utterance: &str) -> Intent {
-        let (mut h_pre, mut h) = (vec![0.0; self.hidden], vec![0.0; self.hidden]);
-        let s = self.forward(&features(kind, utterance, self.bits), &mut h_pre, &mut h);
-        let best = s.iter().enumerate().fold((0, f32::MIN), |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc }).0;
-        Intent::ALL[best]
-    }
-
-    /// Bytes of the dense layers (the caller adds the rows the corpus's features reach).
-    fn dense_memory(&self) -> usize {
-        (self.hidden * (CLASSES + 1) + CLASSES) * 4
     }
 }
 
@@ -250,15 +139,36 @@ impl<'a> LinearVectors<'a> {
     }
 }
 
-fn encode(samples: &[Sample], bits: u32) -> Vec<(Vec<usize>, usize)> {
-    samples.iter().map(|s| (features(s.kind, &s.utterance, bits), Intent::ALL.iter().position(|i| *i == s.intent).unwrap_or(0))).collect()
+/// A candidate on a set: right answers, and opt-outs (most likely intent) found / real / said.
+#[derive(Default, Clone, Copy)]
+struct Score {
+    right: usize,
+    all: usize,
+    dnc_found: usize,
+    dnc: usize,
+    dnc_said: usize,
 }
 
-fn accuracy(predict: &dyn Fn(StepKind, &str) -> Intent, samples: &[Sample]) -> (usize, usize, usize, usize) {
-    let right = samples.iter().filter(|s| predict(s.kind, &s.utterance) == s.intent).count();
-    let dnc = samples.iter().filter(|s| s.intent == Intent::DoNotCall).count();
-    let dnc_found = samples.iter().filter(|s| s.intent == Intent::DoNotCall && predict(s.kind, &s.utterance) == Intent::DoNotCall).count();
-    (right, samples.len(), dnc_found, dnc)
+impl Score {
+    fn add(self, o: Score) -> Score {
+        Score { right: self.right + o.right, all: self.all + o.all, dnc_found: self.dnc_found + o.dnc_found, dnc: self.dnc + o.dnc, dnc_said: self.dnc_said + o.dnc_said }
+    }
+    fn accuracy(&self) -> f64 {
+        self.right as f64 / self.all.max(1) as f64
+    }
+}
+
+fn score(predict: &dyn Fn(StepKind, &str) -> Intent, samples: &[Sample]) -> Score {
+    let mut s = Score::default();
+    for sample in samples {
+        let said = predict(sample.kind, &sample.utterance);
+        s.all += 1;
+        s.right += (said == sample.intent) as usize;
+        s.dnc += (sample.intent == Intent::DoNotCall) as usize;
+        s.dnc_said += (said == Intent::DoNotCall) as usize;
+        s.dnc_found += (said == Intent::DoNotCall && sample.intent == Intent::DoNotCall) as usize;
+    }
+    s
 }
 
 fn latency(predict: &dyn Fn(StepKind, &str) -> Intent, samples: &[Sample]) -> (f64, f64) {
@@ -276,32 +186,47 @@ fn latency(predict: &dyn Fn(StepKind, &str) -> Intent, samples: &[Sample]) -> (f
 
 type Predictor = Box<dyn Fn(StepKind, &str) -> Intent>;
 
-/// Every candidate trained on `train`: (name, predictor, "training time, memory").
-fn candidates(train: &[Sample], vectors: &'static Option<WordVectors>, only: Option<&str>) -> Vec<(String, Predictor, String)> {
-    let mut rows: Vec<(String, Predictor, String)> = Vec::new();
-    let started = Instant::now();
-    let linear = IntentModel::train(train, &TrainOptions::default());
-    let linear_time = started.elapsed().as_secs_f64();
-    let linear_memory = linear.to_text().lines().filter(|l| l.as_bytes().first().is_some_and(u8::is_ascii_digit)).count() * (CLASSES + 1) * 4;
-    rows.push(("linear (shipped)".into(), Box::new(move |k, u| linear.predict(k, u).intent), format!("{:.1} s, {:.1} MB", linear_time, linear_memory as f64 / 1e6)));
+/// The models src/nlp/model.rs trains, the shipped one (`TrainOptions::default()`) named so.
+fn trained_options() -> Vec<(String, TrainOptions)> {
+    let shipped = TrainOptions::default();
+    let mut options = vec![TrainOptions::linear(), TrainOptions::network(32), TrainOptions::network(64), TrainOptions { epochs: 30, ..TrainOptions::network(32) }];
+    options.dedup();
+    options
+        .into_iter()
+        .map(|o| {
+            let name = if o.hidden == 0 { "linear".to_string() } else { format!("network {} units, {} epochs", o.hidden, o.epochs) };
+            (if o == shipped { format!("{name} (shipped)") } else { name }, o)
+        })
+        .collect()
+}
 
-    let configs: &[(u32, usize, bool, usize, f32)] = &[(18, 32, false, 20, 0.1), (18, 64, false, 20, 0.1), (18, 32, true, 20, 0.05), (18, 64, true, 30, 0.05)];
-    for &(bits, hidden, wide, epochs, rate) in configs {
-        let name = format!("mlp bits {bits} hidden {hidden}{} epochs {epochs} rate {rate}", if wide { " + linear" } else { "" });
+/// A candidate trained on a set: its name, answers, "training time, memory", and the model when
+/// src/nlp/model.rs trained it (its probabilities choose the opt-out floor).
+struct Candidate {
+    name: String,
+    predict: Predictor,
+    cost: String,
+    model: Option<std::sync::Arc<IntentModel>>,
+}
+
+/// Every candidate trained on `train`.
+fn candidates(train: &[Sample], vectors: &'static Option<WordVectors>, only: Option<&str>) -> Vec<Candidate> {
+    let mut rows: Vec<Candidate> = Vec::new();
+    let mut linear_memory = 0;
+    for (name, options) in trained_options() {
         if only.is_some_and(|o| !name.contains(o)) {
             continue;
         }
         let started = Instant::now();
-        let mut mlp = Mlp::new(bits, hidden, wide, 20261204);
-        mlp.train(&encode(train, bits), epochs, rate, 20261126);
+        let model = IntentModel::train(train, &options);
         let took = started.elapsed().as_secs_f64();
-        // The rows a module would keep: those the corpus's features reach.
-        let mut reached = std::collections::HashSet::new();
-        for s in train {
-            reached.extend(features(s.kind, &s.utterance, bits));
+        if options.hidden == 0 {
+            linear_memory = model.memory();
         }
-        let memory = reached.len() * (hidden + if wide { CLASSES } else { 0 } + 1) * 4 + mlp.dense_memory();
-        rows.push((name, Box::new(move |k, u| mlp.predict(k, u)), format!("{took:.1} s, {:.1} MB", memory as f64 / 1e6)));
+        let cost = format!("{took:.1} s, {:.1} MB", model.memory() as f64 / 1e6);
+        let model = std::sync::Arc::new(model);
+        let answers = model.clone();
+        rows.push(Candidate { name, predict: Box::new(move |k, u| answers.predict(k, u).intent), cost, model: Some(model) });
     }
     if let Some(vectors) = vectors {
         for (name, with_sparse, epochs, rate) in [("word vectors alone (fr_core_news_md, mean)", false, 30, 0.5f32), ("linear + word vectors (fr_core_news_md, mean)", true, 50, 0.1f32)] {
@@ -312,7 +237,8 @@ fn candidates(train: &[Sample], vectors: &'static Option<WordVectors>, only: Opt
             let model = LinearVectors::train(train, vectors, with_sparse, epochs, rate);
             let took = started.elapsed().as_secs_f64();
             let memory = vectors.memory() + if with_sparse { linear_memory } else { 0 } + vectors.dims * CLASSES * 4;
-            rows.push((name.to_string(), Box::new(move |k, u| model.predict(k, u)), format!("{took:.1} s, {:.1} MB", memory as f64 / 1e6)));
+            let cost = format!("{took:.1} s, {:.1} MB", memory as f64 / 1e6);
+            rows.push(Candidate { name: name.to_string(), predict: Box::new(move |k, u| model.predict(k, u)), cost, model: None });
         }
     }
     rows
@@ -333,62 +259,86 @@ fn main() {
         println!("(no word vectors: run tests/sandbox/fetch-word-vectors.sh)");
     }
 
-    // Selection without the frozen splits: each other author's lines held out in turn (trained on
-    // the generated corpus and the other author), a new voice as the frozen splits are.
+    // Selection without the frozen splits: each author's lines held out in turn (trained on the
+    // generated corpus and the other authors), a new voice as the frozen splits are.
     let authors: Vec<&str> = TRAIN.iter().copied().filter(|f| f.contains("authors-")).collect();
-    let mut cross: Vec<Vec<(usize, usize)>> = Vec::new(); // per candidate: (right, all) per held-out author
+    let mut cross: Vec<Vec<Score>> = Vec::new(); // per candidate, per held-out author
+    let mut held_out_all: Vec<Sample> = Vec::new();
+    let mut shipped_on_folds: Vec<[f32; CLASSES]> = Vec::new(); // the shipped model's probabilities on each held-out line
     for held in &authors {
         let rest: Vec<&str> = TRAIN.iter().copied().filter(|f| f != held).collect();
         let held_out = read(&[held]);
-        for (i, (_, predict, _)) in candidates(&read(&rest), vectors, only.as_deref()).iter().enumerate() {
-            let (right, all, _, _) = accuracy(predict.as_ref(), &held_out);
+        for (i, candidate) in candidates(&read(&rest), vectors, only.as_deref()).iter().enumerate() {
             if cross.len() <= i {
                 cross.push(Vec::new());
             }
-            cross[i].push((right, all));
+            cross[i].push(score(candidate.predict.as_ref(), &held_out));
+            if let Some(model) = candidate.model.as_ref().filter(|_| candidate.name.contains("(shipped)")) {
+                shipped_on_folds.extend(held_out.iter().map(|s| model.probabilities(s.kind, &s.utterance)));
+            }
         }
+        held_out_all.extend(held_out);
     }
 
     let rows = candidates(&train, vectors, only.as_deref());
-    let dnc_sets: Vec<(&str, Vec<Sample>)> = vec![("validation", val.clone()), ("dev sets", dev.clone())];
-    let linear_for_floor = IntentModel::train(&train, &TrainOptions::default());
-
     let frozen: Vec<(String, Vec<Sample>)> = FROZEN.iter().map(|f| (f.rsplit('/').next().unwrap().to_string(), samples(&scenarios, &examples(f)))).collect();
-    let held_names = authors.iter().map(|a| format!("{} held out", a.rsplit('/').next().unwrap_or(a))).collect::<Vec<_>>().join(" | ");
-    println!("\n| model | validation | dev sets | {held_names} | {} | latency median / p99 (us) | training, memory |", frozen.iter().map(|(n, _)| format!("{n} (dnc recall)")).collect::<Vec<_>>().join(" | "));
-    println!("| --- | --- | --- |{} --- | --- |", " --- |".repeat(frozen.len() + authors.len()));
-    for (index, (name, predict, cost)) in rows.iter().enumerate() {
-        let shown = |(right, all, _, _): (usize, usize, usize, usize)| format!("{:.3}", right as f64 / all.max(1) as f64);
-        let mut line = format!("| {name} | {} | {} |", shown(accuracy(predict.as_ref(), &val)), shown(accuracy(predict.as_ref(), &dev)));
-        for (right, all) in cross.get(index).into_iter().flatten() {
-            line += &format!(" {:.3} ({right}/{all}) |", *right as f64 / (*all).max(1) as f64);
+    let held_names = authors.iter().map(|a| a.rsplit('/').next().unwrap_or(a).trim_end_matches(".tsv").to_string()).collect::<Vec<_>>().join(" | ");
+    println!("\nAccuracy; the author columns are each author held out in turn (the model trained without them).");
+    println!(
+        "\n| model | validation | dev sets | {held_names} | authors: mean, folds ahead / behind linear | authors: opt-outs found, wrongly said | {} | latency median / p99 (us) | training, memory |",
+        frozen.iter().map(|(n, _)| format!("{n} (opt-outs found, wrongly said)")).collect::<Vec<_>>().join(" | ")
+    );
+    println!("| --- | --- | --- |{} --- | --- | --- | --- |", " --- |".repeat(frozen.len() + authors.len()));
+    let linear_folds = rows.iter().position(|c| c.name.starts_with("linear")).and_then(|i| cross.get(i)).cloned();
+    for (index, candidate) in rows.iter().enumerate() {
+        let predict = candidate.predict.as_ref();
+        let mut line = format!("| {} | {:.3} | {:.3} |", candidate.name, score(predict, &val).accuracy(), score(predict, &dev).accuracy());
+        let folds = cross.get(index).cloned().unwrap_or_default();
+        for fold in &folds {
+            line += &format!(" {:.3} |", fold.accuracy());
         }
+        let mean = folds.iter().map(Score::accuracy).sum::<f64>() / folds.len().max(1) as f64;
+        let (ahead, behind) = linear_folds.as_ref().map_or((0, 0), |linear| {
+            let pairs = || folds.iter().zip(linear.iter());
+            (pairs().filter(|(f, l)| f.right > l.right).count(), pairs().filter(|(f, l)| f.right < l.right).count())
+        });
+        let total = folds.iter().fold(Score::default(), |a, f| a.add(*f));
+        line += &format!(" {mean:.4}, {ahead} / {behind} | {}/{}, {} |", total.dnc_found, total.dnc, total.dnc_said - total.dnc_found);
         for (_, set) in &frozen {
-            let (right, all, found, dnc) = accuracy(predict.as_ref(), set);
-            line += &format!(" {:.3} ({found}/{dnc}) |", right as f64 / all.max(1) as f64);
+            let s = score(predict, set);
+            line += &format!(" {:.3} ({}/{}, {}) |", s.accuracy(), s.dnc_found, s.dnc, s.dnc_said - s.dnc_found);
         }
-        let (median, p99) = latency(predict.as_ref(), &dev);
-        line += &format!(" {median:.0} / {p99:.0} | {cost} |");
+        let (median, p99) = latency(predict, &dev);
+        line += &format!(" {median:.0} / {p99:.0} | {} |", candidate.cost);
         println!("{line}");
     }
 
     // Opt-outs first: the shipped model says do_not_call whenever its probability reaches a floor
-    // below the most likely intent's (classifier::OPT_OUT_FLOOR: the lowest floor keeping the
-    // validation split's precision at 0.98). The frozen splits' figures are shown for the record.
-    println!("\n| do_not_call floor | {} |", dnc_sets.iter().map(|(n, _)| format!("{n} recall / precision")).chain(frozen.iter().map(|(n, _)| format!("{n} recall / precision"))).collect::<Vec<_>>().join(" | "));
-    println!("| --- |{}", " --- |".repeat(dnc_sets.len() + frozen.len()));
+    // below the most likely intent's (classifier::OPT_OUT_FLOOR: the lowest floor keeping precision
+    // at 0.98 on the validation split and on the authors' folds pooled, each line scored by the
+    // model trained without its author). The frozen splits' figures are shown for the record.
+    let Some(shipped) = rows.iter().find(|c| c.name.contains("(shipped)")).and_then(|c| c.model.clone()) else { return };
+    let dnc = Intent::ALL.iter().position(|i| *i == Intent::DoNotCall).unwrap_or(0);
+    let said = |p: &[f32; CLASSES], floor: f32| p[dnc] >= floor || p.iter().all(|v| *v <= p[dnc]);
+    let cell = |pairs: &mut dyn Iterator<Item = (bool, bool)>| {
+        let (mut real, mut found, mut claimed) = (0, 0, 0);
+        for (is, says) in pairs {
+            real += is as usize;
+            found += (is && says) as usize;
+            claimed += says as usize;
+        }
+        format!("{:.3} / {:.3} ({found}/{real}, {claimed} said)", found as f64 / real.max(1) as f64, if claimed == 0 { 1.0 } else { found as f64 / claimed as f64 })
+    };
+    let sets: Vec<(&str, &[Sample])> = [("validation", &val[..]), ("dev sets", &dev[..])].into_iter().chain(frozen.iter().map(|(n, s)| (n.as_str(), &s[..]))).collect();
+    println!("\nThe shipped model's opt-outs by floor (shipped OPT_OUT_FLOOR {OPT_OUT_FLOOR}): recall / precision.");
+    println!("\n| do_not_call floor | authors' folds pooled | {} |", sets.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" | "));
+    println!("| --- | --- |{}", " --- |".repeat(sets.len()));
     for floor in [1.01f32, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.05] {
-        let said = |s: &Sample| {
-            let p = linear_for_floor.predict(s.kind, &s.utterance);
-            p.do_not_call >= floor || p.intent == Intent::DoNotCall
-        };
-        let cell = |set: &[Sample]| {
-            let real = set.iter().filter(|s| s.intent == Intent::DoNotCall).count();
-            let found = set.iter().filter(|s| s.intent == Intent::DoNotCall && said(s)).count();
-            let claimed = set.iter().filter(|s| said(s)).count();
-            format!("{:.3} / {:.3} ({found}/{real}, {claimed} said)", found as f64 / real.max(1) as f64, if claimed == 0 { 1.0 } else { found as f64 / claimed as f64 })
-        };
         let name = if floor > 1.0 { "none (most likely intent)".to_string() } else { format!("{floor:.2}") };
-        println!("| {name} | {} |", dnc_sets.iter().map(|(_, s)| cell(s)).chain(frozen.iter().map(|(_, s)| cell(s))).collect::<Vec<_>>().join(" | "));
+        let folds = cell(&mut held_out_all.iter().zip(&shipped_on_folds).map(|(s, p)| (s.intent == Intent::DoNotCall, said(p, floor))));
+        let others = sets.iter().map(|(_, set)| {
+            cell(&mut set.iter().map(|s| (s.intent == Intent::DoNotCall, said(&shipped.probabilities(s.kind, &s.utterance), floor))))
+        });
+        println!("| {name} | {folds} | {} |", others.collect::<Vec<_>>().join(" | "));
     }
 }

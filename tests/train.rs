@@ -33,6 +33,7 @@ fn main() {
         accuracy(&model, &validation)
     );
     println!("calibration: temperature {:.2}, validation log-loss {nll_before:.3} -> {nll_after:.3}", model.temperature);
+    println!("model: {}, {:.1} MB in memory", model.kind(), model.memory() as f64 / 1e6);
     if let Some(dir) = Path::new(&out).parent() {
         std::fs::create_dir_all(dir).unwrap_or_else(|e| fail(format!("{}: {e}", dir.display())));
     }
