@@ -91,12 +91,23 @@ fn main() {
     let file = args.iter().find(|a| !a.starts_with("--") && !a.starts_with("http") && !a.starts_with("ollama:")).cloned();
     let file = file.unwrap_or_else(|| FROZEN_TEST.to_string());
     let model_path = format!("{ROOT}/{}", corpus::MODEL);
-    let model = std::fs::read_to_string(&model_path)
+    // Read as the module reads it (line by line from the file), timed: a load runs on Asterisk's
+    // loader thread.
+    let started = Instant::now();
+    let model = std::fs::File::open(&model_path)
         .map_err(|e| e.to_string())
-        .and_then(|text| IntentModel::from_text(&text))
+        .and_then(|file| IntentModel::read(std::io::BufReader::new(file)))
         .unwrap_or_else(|e| fail(format!("{model_path}: {e} (run `make train`)")));
+    let load_time = started.elapsed();
     let scenarios = sample_scenarios();
-    println!("== intent model {model_path}\n   {} (temperature {:.2}; {}, {:.1} MB)", model.provenance, model.temperature, model.kind(), model.memory() as f64 / 1e6);
+    println!(
+        "== intent model {model_path}\n   {} (temperature {:.2}; {}, {:.1} MB, read in {} ms)",
+        model.provenance,
+        model.temperature,
+        model.kind(),
+        model.memory() as f64 / 1e6,
+        load_time.as_millis()
+    );
 
     println!("\n== 5-fold cross-validation on train + validation (generated and hand-written dev lines)");
     let all: Vec<Sample> = TRAIN.iter().chain(VALIDATION).flat_map(|f| samples(&scenarios, &examples_without_test_repeats(f))).collect();

@@ -275,7 +275,7 @@ fn load_intent_model(model: &str) -> Result<Option<Arc<IntentModel>>, String> {
     }
     let loaded = files::intent_model(model)?;
     if let Some(loaded) = &loaded {
-        log::info!("intent model {}: {} (temperature {:.2})", state::under(&ast::data_dir(), model), loaded.provenance, loaded.temperature);
+        log::info!("intent model {}: {}, {} (temperature {:.2})", state::under(&ast::data_dir(), model), loaded.kind(), loaded.provenance, loaded.temperature);
     }
     Ok(loaded)
 }
