@@ -39,6 +39,13 @@ fn main() {
     }
     // Written aside then renamed: a module loading at that moment never reads half a file.
     let tmp = format!("{out}.tmp{}", std::process::id());
-    std::fs::write(&tmp, model.to_text()).and_then(|()| std::fs::rename(&tmp, &out)).unwrap_or_else(|e| fail(format!("{out}: {e}")));
+    let text = model.to_text();
+    // Read back as the module will: a file it would refuse is never written.
+    match IntentModel::from_text(&text) {
+        Ok(back) if back == model => {}
+        Ok(_) => fail("the model read back differs from the model trained".to_string()),
+        Err(e) => fail(format!("the module would refuse this model: {e}")),
+    }
+    std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &out)).unwrap_or_else(|e| fail(format!("{out}: {e}")));
     println!("model written to {out}");
 }

@@ -262,7 +262,10 @@ struct Network {
 impl Network {
     fn scores(&self, features: &[usize]) -> [f32; CLASSES] {
         let norm = 1.0 / (features.len().max(1) as f32).sqrt();
-        let mut h = self.b1.clone();
+        // On the stack: scoring runs on the intent workers for every turn, and allocates nothing.
+        let mut hidden = [0.0f32; MAX_HIDDEN];
+        let h = &mut hidden[..self.hidden];
+        h.copy_from_slice(&self.b1);
         for &f in features {
             if let Ok(i) = self.features.binary_search(&(f as u32)) {
                 let scale = self.scales[i] * norm;
@@ -283,7 +286,7 @@ impl Network {
     /// Trains by stochastic gradient descent on the cross-entropy, from small random rows (a
     /// network started at zero never moves: no unit is ever active).
     fn train(encoded: &[(Vec<usize>, usize)], options: &TrainOptions) -> Network {
-        let hidden = options.hidden;
+        let hidden = options.hidden.min(MAX_HIDDEN); // what a file may hold, and `scores` sizes for
         let size = 1usize << options.bits;
         let mut seed = options.seed.rotate_left(32) | 1;
         let mut uniform = |scale: f32| {
@@ -615,7 +618,8 @@ impl IntentModel {
             }
             let row: u32 = head.parse().ok().filter(|r| (*r as usize) < size).ok_or_else(|| format!("line {}: bad row", i + 1))?;
             if network {
-                let scale = weight().ok().filter(|s| *s > 0.0).ok_or_else(|| format!("line {}: bad scale", i + 1))?;
+                // A row's weights stay within MAX_WEIGHT, as the linear model's do.
+                let scale = weight().ok().filter(|s| *s > 0.0 && *s * 127.0 <= MAX_WEIGHT).ok_or_else(|| format!("line {}: bad scale", i + 1))?;
                 for _ in 0..hidden {
                     let q = fields.next().and_then(|q| q.parse::<i8>().ok()).filter(|q| *q != i8::MIN).ok_or_else(|| format!("line {}: bad weight", i + 1))?;
                     net.rows.push(q);
@@ -629,6 +633,10 @@ impl IntentModel {
                 }
                 linear.features.push(row);
                 linear.weights.push(row_weights);
+            }
+            // A row of another model's width (a larger hidden layer) is a foreign file, not a shorter row.
+            if fields.next().is_some() {
+                return Err(format!("line {}: more weights than a row holds", i + 1));
             }
         }
         let weights = if network {
@@ -759,6 +767,8 @@ mod tests {
         assert!(IntentModel::from_text(&text.replacen("\nb2 ", "\nb2 1 ", 1)).unwrap_err().contains("more than"));
         assert!(IntentModel::from_text(&(text.clone() + "7 0.01 300 0 0 0 0 0 0 0\n")).unwrap_err().contains("bad weight"));
         assert!(IntentModel::from_text(&(text.clone() + "7 -1 1 0 0 0 0 0 0 0\n")).unwrap_err().contains("bad scale"));
+        assert!(IntentModel::from_text(&(text.clone() + "7 1e3 1 0 0 0 0 0 0 0\n")).unwrap_err().contains("bad scale"), "weights past MAX_WEIGHT");
+        assert!(IntentModel::from_text(&(text.clone() + "7 0.01 1 0 0 0 0 0 0 0 5\n")).unwrap_err().contains("more weights"), "a wider model's row");
         assert!(IntentModel::from_text(&text.replace("hidden 8", "hidden 0")).unwrap_err().contains("hidden"));
     }
 
