@@ -299,49 +299,42 @@ impl Network {
         let mut w2: Vec<f32> = (0..hidden * CLASSES).map(|_| uniform(1.0 / (hidden as f32).sqrt())).collect();
         let (mut b1, mut b2) = (vec![0.0f32; hidden], [0.0f32; CLASSES]);
         let (mut h_pre, mut dh) = (vec![0.0f32; hidden], vec![0.0f32; hidden]);
-        let mut order: Vec<usize> = (0..encoded.len()).collect();
-        let mut shuffle_seed = options.seed | 1;
-        for epoch in 0..options.epochs {
-            shuffle(&mut order, &mut shuffle_seed);
-            let rate = options.learning_rate / (1.0 + epoch as f32 * 0.2);
-            for &i in &order {
-                let (features, label) = &encoded[i];
-                let norm = 1.0 / (features.len().max(1) as f32).sqrt();
-                h_pre.copy_from_slice(&b1);
-                for &f in features {
-                    for (a, e) in h_pre.iter_mut().zip(&embed[f * hidden..(f + 1) * hidden]) {
-                        *a += e * norm;
-                    }
-                }
-                let mut p = b2;
-                for (j, a) in h_pre.iter().enumerate().filter(|(_, a)| **a > 0.0) {
-                    for (s, w) in p.iter_mut().zip(&w2[j * CLASSES..(j + 1) * CLASSES]) {
-                        *s += a * w;
-                    }
-                }
-                softmax(&mut p);
-                p[*label] -= 1.0; // the loss's gradient on the scores
-                for (j, d) in dh.iter_mut().enumerate() {
-                    *d = if h_pre[j] > 0.0 { w2[j * CLASSES..(j + 1) * CLASSES].iter().zip(&p).map(|(w, g)| w * g).sum() } else { 0.0 };
-                }
-                for (j, a) in h_pre.iter().enumerate().filter(|(_, a)| **a > 0.0) {
-                    for (w, g) in w2[j * CLASSES..(j + 1) * CLASSES].iter_mut().zip(&p) {
-                        *w -= rate * g * a;
-                    }
-                }
-                for (b, g) in b2.iter_mut().zip(&p) {
-                    *b -= rate * g;
-                }
-                for (b, d) in b1.iter_mut().zip(&dh) {
-                    *b -= rate * d;
-                }
-                for &f in features {
-                    for (e, d) in embed[f * hidden..(f + 1) * hidden].iter_mut().zip(&dh) {
-                        *e -= rate * d * norm;
-                    }
+        sgd(encoded, options, |features, label, rate| {
+            let norm = 1.0 / (features.len().max(1) as f32).sqrt();
+            h_pre.copy_from_slice(&b1);
+            for &f in features {
+                for (a, e) in h_pre.iter_mut().zip(&embed[f * hidden..(f + 1) * hidden]) {
+                    *a += e * norm;
                 }
             }
-        }
+            let mut p = b2;
+            for (j, a) in h_pre.iter().enumerate().filter(|(_, a)| **a > 0.0) {
+                for (s, w) in p.iter_mut().zip(&w2[j * CLASSES..(j + 1) * CLASSES]) {
+                    *s += a * w;
+                }
+            }
+            softmax(&mut p);
+            p[label] -= 1.0; // the loss's gradient on the scores
+            for (j, d) in dh.iter_mut().enumerate() {
+                *d = if h_pre[j] > 0.0 { w2[j * CLASSES..(j + 1) * CLASSES].iter().zip(&p).map(|(w, g)| w * g).sum() } else { 0.0 };
+            }
+            for (j, a) in h_pre.iter().enumerate().filter(|(_, a)| **a > 0.0) {
+                for (w, g) in w2[j * CLASSES..(j + 1) * CLASSES].iter_mut().zip(&p) {
+                    *w -= rate * g * a;
+                }
+            }
+            for (b, g) in b2.iter_mut().zip(&p) {
+                *b -= rate * g;
+            }
+            for (b, d) in b1.iter_mut().zip(&dh) {
+                *b -= rate * d;
+            }
+            for &f in features {
+                for (e, d) in embed[f * hidden..(f + 1) * hidden].iter_mut().zip(&dh) {
+                    *e -= rate * d * norm;
+                }
+            }
+        });
         let mut reached: Vec<u32> = encoded.iter().flat_map(|(features, _)| features.iter().map(|f| *f as u32)).collect();
         reached.sort_unstable();
         reached.dedup();
@@ -655,6 +648,23 @@ impl IntentModel {
 
 fn train_linear(encoded: &[(Vec<usize>, usize)], options: &TrainOptions) -> Rows {
     let mut dense = vec![0.0f32; (1usize << options.bits) * CLASSES];
+    sgd(encoded, options, |features, label, rate| {
+        let mut p = dense_scores(&dense, features);
+        softmax(&mut p);
+        for (class, probability) in p.iter().enumerate() {
+            let gradient = probability - if class == label { 1.0 } else { 0.0 };
+            for &f in features {
+                let w = &mut dense[f * CLASSES + class];
+                *w -= rate * (gradient + options.l2 * *w);
+            }
+        }
+    });
+    Rows::from_dense(&dense)
+}
+
+/// Stochastic gradient descent's schedule, the same for both models: every epoch visits the
+/// samples in a new order (deterministic) at a rate decaying from `learning_rate`.
+fn sgd(encoded: &[(Vec<usize>, usize)], options: &TrainOptions, mut step: impl FnMut(&[usize], usize, f32)) {
     let mut order: Vec<usize> = (0..encoded.len()).collect();
     let mut seed = options.seed | 1;
     for epoch in 0..options.epochs {
@@ -662,18 +672,9 @@ fn train_linear(encoded: &[(Vec<usize>, usize)], options: &TrainOptions) -> Rows
         let rate = options.learning_rate / (1.0 + epoch as f32 * 0.2);
         for &i in &order {
             let (features, label) = &encoded[i];
-            let mut p = dense_scores(&dense, features);
-            softmax(&mut p);
-            for (class, probability) in p.iter().enumerate() {
-                let gradient = probability - if class == *label { 1.0 } else { 0.0 };
-                for &f in features {
-                    let w = &mut dense[f * CLASSES + class];
-                    *w -= rate * (gradient + options.l2 * *w);
-                }
-            }
+            step(features, *label, rate);
         }
     }
-    Rows::from_dense(&dense)
 }
 
 /// For each kind of step and intent, a typical training utterance: of those with three words or
