@@ -489,7 +489,7 @@ impl IntentModel {
     pub fn to_text(&self) -> String {
         let (format, hidden) = match &self.weights {
             Weights::Linear(_) => (FORMAT, String::new()),
-            Weights::Network(n) => (FORMAT_NETWORK, format!("hidden {}\n", n.hidden)),
+            Weights::Network(n) => (FORMAT_NETWORK, format!("hidden {}\nrows {}\n", n.hidden, n.features.len())),
         };
         let mut out = format!(
             "{format}\nbits {}\n{hidden}classes {}\nkinds {}\ntemperature {}\nprovenance {}\n",
@@ -550,10 +550,12 @@ impl IntentModel {
         };
         let network = header("format")? == FORMAT_NETWORK;
         let bits: u32 = header("bits")?.parse().ok().filter(|b| (8..=MAX_BITS).contains(b)).ok_or(format!("bits must be 8 to {MAX_BITS}"))?;
-        let hidden: usize = if network {
-            header("hidden")?.parse().ok().filter(|h| (1..=MAX_HIDDEN).contains(h)).ok_or(format!("hidden must be 1 to {MAX_HIDDEN}"))?
+        let (hidden, rows): (usize, usize) = if network {
+            let hidden = header("hidden")?.parse().ok().filter(|h| (1..=MAX_HIDDEN).contains(h)).ok_or(format!("hidden must be 1 to {MAX_HIDDEN}"))?;
+            let rows = header("rows")?.parse().ok().filter(|r| *r <= 1usize << bits).ok_or("rows must be at most 2^bits")?;
+            (hidden, rows)
         } else {
-            0
+            (0, 0)
         };
         let classes = header("classes")?;
         let expected = Intent::ALL.map(|i| i.as_str()).join(" ");
@@ -573,7 +575,13 @@ impl IntentModel {
         // Straight into the columns the model keeps: a file in order (as `to_text` writes it)
         // never has another copy of the table at the peak.
         let mut linear = Rows::default();
+        // Reserved at its size: no doubling then shrinking of a 5 MB block, whose copies glibc keeps
+        // in the arena of the Asterisk thread that loaded it, one arena after another (the unload/load
+        // test's RSS). A file with more rows than it says still loads.
         let mut net = Network { hidden, ..Network::default() };
+        net.features.reserve_exact(rows);
+        net.scales.reserve_exact(rows);
+        net.rows.reserve_exact(rows * hidden);
         let mut layers = [false; 3];
         let mut examples = Vec::new();
         for line in lines {
@@ -750,7 +758,7 @@ mod tests {
         let mut model = IntentModel::train(&tiny(), &TrainOptions { bits: 12, epochs: 20, ..TrainOptions::network(8) });
         model.temperature = 0.8;
         let text = model.to_text();
-        assert!(text.starts_with("minibot-intent-model 2\nbits 12\nhidden 8\n"), "{text}");
+        assert!(text.starts_with("minibot-intent-model 2\nbits 12\nhidden 8\nrows "), "{text}");
         let back = IntentModel::from_text(&text).unwrap();
         assert_eq!(back, model, "the 8-bit rows and their scales are written exactly");
         for (kind, words) in [(StepKind::Greeting, "non merci"), (StepKind::Offer, "rappelez-moi"), (StepKind::Greeting, "mots jamais vus")] {
