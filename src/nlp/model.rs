@@ -274,13 +274,7 @@ impl Network {
                 }
             }
         }
-        let mut scores = self.b2;
-        for (j, a) in h.iter().enumerate().filter(|(_, a)| **a > 0.0) {
-            for (s, w) in scores.iter_mut().zip(&self.w2[j * CLASSES..(j + 1) * CLASSES]) {
-                *s += a * w;
-            }
-        }
-        scores
+        output(h, &self.w2, self.b2)
     }
 
     /// Trains by stochastic gradient descent on the cross-entropy, from small random rows (a
@@ -307,12 +301,7 @@ impl Network {
                     *a += e * norm;
                 }
             }
-            let mut p = b2;
-            for (j, a) in h_pre.iter().enumerate().filter(|(_, a)| **a > 0.0) {
-                for (s, w) in p.iter_mut().zip(&w2[j * CLASSES..(j + 1) * CLASSES]) {
-                    *s += a * w;
-                }
-            }
+            let mut p = output(&h_pre, &w2, b2);
             softmax(&mut p);
             p[label] -= 1.0; // the loss's gradient on the scores
             for (j, d) in dh.iter_mut().enumerate() {
@@ -370,6 +359,18 @@ impl Network {
         self.scales.shrink_to_fit();
         self.rows.shrink_to_fit();
     }
+}
+
+/// The network's scores from its hidden layer before the ReLU: b2 + relu(h) W2 (training and
+/// scoring share it, so they cannot drift apart).
+fn output(h: &[f32], w2: &[f32], b2: [f32; CLASSES]) -> [f32; CLASSES] {
+    let mut scores = b2;
+    for (j, a) in h.iter().enumerate().filter(|(_, a)| **a > 0.0) {
+        for (s, w) in scores.iter_mut().zip(&w2[j * CLASSES..(j + 1) * CLASSES]) {
+            *s += a * w;
+        }
+    }
+    scores
 }
 
 /// The model's parameters: a linear table or a network over the same features.

@@ -19,7 +19,12 @@ impl Call {
     fn starts_talking(&mut self) {
         self.at(500);
         self.send(Input::PromptFinished);
-        let t = self.at(300);
+        self.voice_starts_after(300);
+    }
+
+    /// The callee's voice is confirmed `ms` after the last clock point.
+    fn voice_starts_after(&mut self, ms: u64) {
+        let t = self.at(ms);
         self.send(Input::SpeechStarted { confirmed_at: t });
     }
 
@@ -225,8 +230,7 @@ fn a_pause_whose_words_never_come_leaves_the_ended_turn_to_its_final() {
 #[test]
 fn a_callee_who_goes_on_before_the_late_words_come_loses_nothing() {
     let mut call = Call::ended_before_its_pause_words();
-    let t = call.at(100);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(100);
     let last_voice_at = call.at(300);
     call.send(Input::SpeechPaused { last_voice_at, seq: 2 });
     call.send(Input::SpeechResumed);
@@ -254,8 +258,7 @@ fn a_hangup_before_the_late_words_leaves_the_last_words_to_the_final() {
 #[test]
 fn a_hum_heard_after_its_turn_ended_still_resumes_the_prompt() {
     let mut call = Call::with_mode(Mode::Adaptive);
-    let t = call.at(1500);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(1500);
     assert_eq!(call.take_log(), ["stop", "barge-in speech"]);
     let last_voice_at = call.at(200);
     call.at(100);
@@ -275,8 +278,7 @@ fn finals_after_keys_check_their_own_turns() {
     let mut call = Call::ended_before_its_pause_words();
     call.send(Input::Dtmf('1'));
     call.take_log();
-    let t = call.at(300);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(300);
     call.pause(2, 400, "oui");
     call.turn_ends(100);
     call.take_log();
@@ -406,8 +408,7 @@ fn a_callee_who_goes_on_as_the_reply_starts_is_one_answer() {
     call.pause_after("oui");
     call.turn_ends(100);
     assert_eq!(call.take_log(), ["end turn after 300", "intent positive", "end turn after 200", "turn end complete adaptive 200 ms", "play p-q1"]);
-    let t = call.at(400);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(400);
     assert_eq!(call.take_log(), ["check rejoined", "stop"], "the reply is taken back, not barged in on");
     assert_eq!((call.c.step(), call.c.phase(), call.c.turns().len()), ("hello", Phase::Listening, 0));
     // The first part's final comes in meanwhile: it only completes the words carried.
@@ -429,8 +430,7 @@ fn the_first_parts_final_arriving_late_still_heads_the_answer() {
     let mut call = Call::with_mode(Mode::Adaptive);
     call.pause_after("oui");
     call.turn_ends(100);
-    let t = call.at(400);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(400);
     call.at(700);
     call.send(Input::SpeechEnded); // no pause answered: the final decides
     call.take_log();
@@ -447,8 +447,7 @@ fn a_callee_heard_later_answers_the_reply_and_an_opt_out_is_never_taken_back() {
     let mut call = Call::with_mode(Mode::Adaptive);
     call.pause_after("oui");
     call.turn_ends(100);
-    let t = call.at(1200);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(1200);
     assert_eq!(call.take_log().last().unwrap(), "barge-in speech");
     assert_eq!((call.c.step(), call.c.turns().len()), ("q1", 1));
 
@@ -457,8 +456,7 @@ fn a_callee_heard_later_answers_the_reply_and_an_opt_out_is_never_taken_back() {
     call.pause_after("ne m'appelez plus");
     call.turn_ends(100);
     assert_eq!(call.take_log().last().unwrap(), "play p-dnc");
-    let t = call.at(300);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(300);
     assert!(!call.take_log().contains(&"check rejoined".to_string()));
     assert_eq!(call.c.turns()[0].intent, Some(Intent::DoNotCall));
 
@@ -470,8 +468,7 @@ fn a_callee_heard_later_answers_the_reply_and_an_opt_out_is_never_taken_back() {
     call.apply(actions);
     call.pause_after("oui");
     call.turn_ends(100);
-    let t = call.at(300);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(300);
     assert_eq!(call.take_log().last().unwrap(), "barge-in speech");
 }
 
@@ -497,8 +494,7 @@ fn a_callee_who_goes_on_before_the_reply_starts_is_one_answer() {
         let mut call = Call::with_mode(Mode::Fixed);
         call.deferred = Some(Vec::new());
         call.answer("oui");
-        let t = call.at(300);
-        call.send(Input::SpeechStarted { confirmed_at: t });
+        call.voice_starts_after(300);
         if ended_before_understood {
             call.at(800);
             call.send(Input::SpeechEnded);
@@ -523,8 +519,7 @@ fn a_callee_who_goes_on_before_the_reply_starts_is_one_answer() {
 fn a_hum_over_a_prompt_resumes_it_and_answers_nothing() {
     // Heard at its pause (adaptive).
     let mut call = Call::with_mode(Mode::Adaptive);
-    let t = call.at(1500);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(1500);
     assert_eq!(call.take_log(), ["stop", "barge-in speech"]);
     call.pause(1, 200, "hm");
     assert_eq!(call.take_log(), ["end turn after 300", "check backchannel", "resume p-hello at 1000"]);
@@ -541,8 +536,7 @@ fn a_hum_over_a_prompt_resumes_it_and_answers_nothing() {
     // Heard in its final (fixed), or no words at all (a noise that passed the onset).
     for words in ["mmh", ""] {
         let mut call = Call::with_mode(Mode::Fixed);
-        let t = call.at(900);
-        call.send(Input::SpeechStarted { confirmed_at: t });
+        call.voice_starts_after(900);
         call.at(400);
         call.send(Input::SpeechEnded);
         call.send(Input::Final { text: words.into(), latency: Duration::from_millis(40) });
@@ -552,8 +546,7 @@ fn a_hum_over_a_prompt_resumes_it_and_answers_nothing() {
 
     // A real interruption, or "hm" followed by words, is an answer.
     let mut call = Call::with_mode(Mode::Fixed);
-    let t = call.at(1500);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(1500);
     call.at(800);
     call.send(Input::SpeechEnded);
     call.send(Input::Final { text: "hm non merci".into(), latency: Duration::from_millis(40) });
@@ -565,8 +558,7 @@ fn a_hum_over_a_prompt_resumes_it_and_answers_nothing() {
 #[test]
 fn a_hum_that_goes_on_is_an_answer_after_all() {
     let mut call = Call::with_mode(Mode::Adaptive);
-    let t = call.at(1500);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(1500);
     call.pause(1, 200, "hm");
     assert_eq!(call.take_log(), ["stop", "barge-in speech", "end turn after 300", "check backchannel", "resume p-hello at 1000"]);
     call.at(150);
@@ -579,12 +571,10 @@ fn a_hum_that_goes_on_is_an_answer_after_all() {
 
     // A noise's empty final while the callee has started a real answer: no resume over them.
     let mut call = Call::with_mode(Mode::Fixed);
-    let t = call.at(1500);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(1500);
     call.at(300);
     call.send(Input::SpeechEnded);
-    let t = call.at(200);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(200);
     call.send(Input::Final { text: String::new(), latency: Duration::from_millis(40) });
     assert!(!call.take_log().iter().any(|l| l.starts_with("resume")), "resumed over the callee");
     call.at(800);
@@ -598,8 +588,7 @@ fn a_hum_that_goes_on_is_an_answer_after_all() {
 fn a_second_hum_resumes_from_the_files_position() {
     let mut call = Call::with_mode(Mode::Fixed);
     for (after, at) in [(3000, 2500), (2000, 4000)] {
-        let t = call.at(after);
-        call.send(Input::SpeechStarted { confirmed_at: t });
+        call.voice_starts_after(after);
         call.at(300);
         call.send(Input::SpeechEnded);
         call.send(Input::Final { text: "mmh".into(), latency: Duration::from_millis(40) });
@@ -611,8 +600,7 @@ fn a_second_hum_resumes_from_the_files_position() {
 #[test]
 fn an_opt_out_heard_late_is_not_taken_back_by_a_rejoin() {
     let mut call = opt_out_understood_after_the_call_moved_on();
-    let t = call.at(500);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(500);
     assert!(!call.take_log().contains(&"check rejoined".to_string()), "the opt-out's goodbye was taken back");
     call.at(300);
     call.send(Input::HungUp);
@@ -631,8 +619,7 @@ fn a_rejoined_answer_counts_whole_when_the_callee_hangs_up() {
     call.turn_ends(100);
     assert_eq!(call.take_log().last().unwrap(), "play p-cb");
     call.send(Input::Final { text: "rappelez-moi".into(), latency: Duration::from_millis(40) });
-    let t = call.at(300);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(300);
     assert!(call.take_log().contains(&"check rejoined".to_string()));
     call.at(600);
     call.send(Input::SpeechEnded);
@@ -653,8 +640,7 @@ fn rejoins_are_bounded() {
         call.send(Input::Final { text: "oui".into(), latency: Duration::from_millis(40) });
     }
     assert_eq!(call.take_log().iter().filter(|l| *l == "check rejoined").count(), 2);
-    let t = call.at(300);
-    call.send(Input::SpeechStarted { confirmed_at: t });
+    call.voice_starts_after(300);
     assert_eq!(call.take_log().last().unwrap(), "barge-in speech", "the third time is an interruption");
 
     let mut call = Call::with_mode(Mode::Fixed);
