@@ -127,13 +127,31 @@ fn features_of_tokens(kind: StepKind, toks: &[String], bits: u32) -> Vec<usize> 
     if toks.len() <= 2 {
         push(&["short", &toks.join(" ")]);
     }
+    if let Some(last) = toks.last() {
+        push(&["last", kind.as_str(), last]);
+    }
+    if let [.., before, last] = toks {
+        push(&["lb", before, last]);
+    }
+    if let [first, second, ..] = toks {
+        push(&["fb", kind.as_str(), first, second]);
+    }
+    let mut negated = 0;
     for (i, tok) in toks.iter().enumerate() {
+        if negated > 0 {
+            push(&["neg", tok]);
+            negated -= 1;
+        }
+        if matches!(tok.as_str(), "pas" | "plus" | "jamais" | "rien" | "non" | "aucun" | "aucune") {
+            negated = 3;
+        }
         push(&["w", tok]);
         push(&["kw", kind.as_str(), tok]);
         if let Some(next) = toks.get(i + 1) {
             push(&["b", tok, next]);
             if let Some(third) = toks.get(i + 2) {
                 push(&["t", tok, next, third]);
+                push(&["s", tok, third]);
             }
         }
         let chars: Vec<char> = format!("<{tok}>").chars().collect();
