@@ -189,12 +189,16 @@ type Predictor = Box<dyn Fn(StepKind, &str) -> Intent>;
 /// The models src/nlp/model.rs trains, the shipped one (`TrainOptions::default()`) named so.
 fn trained_options() -> Vec<(String, TrainOptions)> {
     let shipped = TrainOptions::default();
-    let mut options = vec![TrainOptions::linear(), TrainOptions::network(32), TrainOptions::network(64), TrainOptions { epochs: 30, ..TrainOptions::network(32) }];
+    let mut options = vec![TrainOptions::linear(), TrainOptions::network(32), TrainOptions::network(64), TrainOptions { epochs: 30, ..TrainOptions::network(32) }, TrainOptions { members: 3, ..TrainOptions::network(32) }, TrainOptions { members: 5, ..TrainOptions::network(32) }];
     options.dedup();
     options
         .into_iter()
         .map(|o| {
-            let name = if o.hidden == 0 { "linear".to_string() } else { format!("network {} units, {} epochs", o.hidden, o.epochs) };
+            let name = match (o.hidden, o.members) {
+                (0, _) => "linear".to_string(),
+                (hidden, 1) => format!("network {hidden} units, {} epochs", o.epochs),
+                (hidden, members) => format!("{members} networks of {hidden} units averaged, {} epochs", o.epochs),
+            };
             (if o == shipped { format!("{name} (shipped)") } else { name }, o)
         })
         .collect()
