@@ -1,8 +1,10 @@
-//! The learned intent model over hashed features of the normalized utterance (words, word pairs,
-//! character n-grams inside words, the first word, and words crossed with the step's kind, since
-//! "rappelez-moi" accepts an offer but asks for a call elsewhere): either a multinomial logistic
-//! regression (format 1) or a network with one hidden layer over the same features (format 2,
-//! shipped since `make compare-models` put it ahead on the cross-author folds). Trained by `make
+//! The learned intent model over hashed features of the normalized utterance (words, word pairs
+//! and triples, skip pairs, character n-grams inside words, the first word and the first two, the
+//! last word and the last two, the words just after a negation, and words crossed with the step's
+//! kind, since "rappelez-moi" accepts an offer but asks for a call elsewhere): either a
+//! multinomial logistic regression (format 3) or a network with one hidden layer over the same
+//! features (format 4, shipped since `make compare-models` put it ahead on the cross-author folds;
+//! three of them averaged are one wider network). Trained by `make
 //! train` from the corpus (tests/data/corpus), its confidence calibrated on the validation split by
 //! a temperature, saved in a versioned text file that the module loads at start. Scoring an
 //! utterance touches a few hundred rows: microseconds.
@@ -12,8 +14,11 @@ use crate::domain::{Intent, StepKind};
 use std::fmt::Write as _;
 
 /// The file's first line: the linear model's, and the network's; any other is refused at load.
-pub const FORMAT: &str = "minibot-intent-model 1";
-pub const FORMAT_NETWORK: &str = "minibot-intent-model 2";
+/// 3 and 4 since the features changed (session 16): a file of 1 or 2 was trained on the old
+/// features and would load but score wrongly, so it is refused with a word on what to do.
+pub const FORMAT: &str = "minibot-intent-model 3";
+pub const FORMAT_NETWORK: &str = "minibot-intent-model 4";
+const FORMATS_OF_OLD_FEATURES: [&str; 2] = ["minibot-intent-model 1", "minibot-intent-model 2"];
 /// Bounds a file must respect: a bigger feature space than training ever uses, a weight or a
 /// temperature that would overflow a score to infinity, are a damaged or foreign file.
 const MAX_BITS: u32 = 20;
@@ -299,7 +304,8 @@ impl Network {
 
     /// `options.members` networks from different seeds, as one: averaging their scores is a
     /// network with all their hidden units side by side and each output layer divided by their
-    /// number (the units of one never feed another's), so the file and the scoring are the same.
+    /// number (the units of one never feed another's), so the file and the scoring are the same;
+    /// the mean up to the 8-bit rounding (each joined row is rounded again with one scale).
     fn train_members(encoded: &[(Vec<usize>, usize)], options: &TrainOptions) -> Network {
         let members = options.members.clamp(1, (MAX_HIDDEN / options.hidden.max(1)).max(1));
         if members == 1 {
@@ -315,7 +321,8 @@ impl Network {
         for n in &nets {
             joined.b2.iter_mut().zip(&n.b2).for_each(|(b, x)| *b += x * share);
         }
-        // The rows training reached, joined feature by feature (a member without one adds zeros).
+        // The rows training reached, joined feature by feature (the members reached the same
+        // features; one whose row was all zeros, so left out, adds zeros).
         let mut features: Vec<u32> = nets.iter().flat_map(|n| n.features.iter().copied()).collect();
         features.sort_unstable();
         features.dedup();
@@ -601,6 +608,8 @@ impl IntentModel {
             if name == "format" {
                 return if line == FORMAT || line == FORMAT_NETWORK {
                     Ok(line)
+                } else if FORMATS_OF_OLD_FEATURES.contains(&line.as_str()) {
+                    Err(format!("line 1 is '{line}': trained on an older set of features; train it again (`make train`)"))
                 } else {
                     Err(format!("line 1 is '{line}', expected '{FORMAT}' or '{FORMAT_NETWORK}'"))
                 };
@@ -834,7 +843,7 @@ mod tests {
         let mut model = IntentModel::train(&tiny(), &TrainOptions { bits: 12, epochs: 20, ..TrainOptions::network(8) });
         model.temperature = 0.8;
         let text = model.to_text();
-        assert!(text.starts_with("minibot-intent-model 2\nbits 12\nhidden 8\nrows "), "{text}");
+        assert!(text.starts_with("minibot-intent-model 4\nbits 12\nhidden 8\nrows "), "{text}");
         let back = IntentModel::from_text(&text).unwrap();
         assert_eq!(back, model, "the 8-bit rows and their scales are written exactly");
         for (kind, words) in [(StepKind::Greeting, "non merci"), (StepKind::Offer, "rappelez-moi"), (StepKind::Greeting, "mots jamais vus")] {
@@ -882,6 +891,7 @@ mod tests {
         assert_eq!(linear_rows(&IntentModel::from_text(&reversed).unwrap()), linear_rows(&back));
         assert!(back.examples_for(StepKind::Greeting).contains(&(Intent::Positive, "oui je vous écoute")), "{:?}", back.examples);
         assert!(IntentModel::from_text("minibot-intent-model 9\n").unwrap_err().contains("expected"));
+        assert!(IntentModel::from_text("minibot-intent-model 2\n").unwrap_err().contains("older set of features"));
         let text = model.to_text().replace("classes positive", "classes yes");
         assert!(IntentModel::from_text(&text).unwrap_err().contains("intents"));
         let text = model.to_text() + "999999999 1 2 3\n";
