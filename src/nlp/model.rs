@@ -62,6 +62,11 @@ impl TrainOptions {
     pub fn network(hidden: usize) -> TrainOptions {
         TrainOptions { bits: 18, hidden, epochs: 20, learning_rate: 0.1, l2: 0.0, seed: 20261126, members: 1 }
     }
+
+    /// The options of member `m` of an average: its own seed (member 0 is these options' network).
+    fn member(&self, m: usize) -> TrainOptions {
+        TrainOptions { seed: self.seed.wrapping_add(m as u64 * 0x9e37_79b9), members: 1, ..self.clone() }
+    }
 }
 
 impl Default for TrainOptions {
@@ -311,8 +316,7 @@ impl Network {
         if members == 1 {
             return Network::train(encoded, options);
         }
-        let nets: Vec<Network> =
-            (0..members).map(|m| Network::train(encoded, &TrainOptions { seed: options.seed.wrapping_add(m as u64 * 0x9e37_79b9), ..options.clone() })).collect();
+        let nets: Vec<Network> = (0..members).map(|m| Network::train(encoded, &options.member(m))).collect();
         let hidden: usize = nets.iter().map(|n| n.hidden).sum();
         let share = 1.0 / members as f32;
         let mut joined = Network { hidden, ..Network::default() };
@@ -807,8 +811,7 @@ mod tests {
     fn members_score_as_the_mean_of_their_networks() {
         let options = TrainOptions { bits: 12, epochs: 20, members: 3, ..TrainOptions::network(8) };
         let ensemble = IntentModel::train(&tiny(), &options);
-        let single = |m: u64| IntentModel::train(&tiny(), &TrainOptions { members: 1, seed: options.seed.wrapping_add(m * 0x9e37_79b9), ..options.clone() });
-        let members = [single(0), single(1), single(2)];
+        let members = [0, 1, 2].map(|m| IntentModel::train(&tiny(), &options.member(m)));
         assert!(ensemble.kind().starts_with("network of 24 hidden units"), "{}", ensemble.kind());
         for sample in tiny() {
             let f = features(sample.kind, &sample.utterance, options.bits);
