@@ -364,17 +364,62 @@ fn question(toks: &[String], text: &str) -> Option<Classification> {
 
 /// The step's entities named in the utterance, in the step's order. A word under a negation
 /// names nothing: "je ne suis pas propriétaire", "pas de livret", "sans chaudière", "ni fioul".
+/// Nor does one the callee takes back ("au gaz enfin non au fioul"), one that was and is no
+/// more ("on avait du fioul, maintenant une pompe à chaleur"), or a cue inside a longer cue of
+/// another entity (the tenant's "mon propriétaire" is not the owner's "propriétaire").
 fn named_entities(context: &StepContext, toks: &[String], text: &str) -> Vec<String> {
-    // Every cue found, as (entity, its first word's index), in one pass: the negation rule needs
-    // all of them to know which cue a negation covers.
-    let found: Vec<(usize, usize)> = context
+    // Every cue found, as (entity, its first word's index, its word count), in one pass: the
+    // rules need all of them to know which cue a negation covers and which one replaces another.
+    let found: Vec<Cue> = context
         .entities
         .iter()
         .enumerate()
-        .flat_map(|(entity, e)| e.cues.iter().flat_map(move |cue| text.match_indices(cue.as_str()).map(move |(at, _)| (entity, word_index(text, at)))))
+        .flat_map(|(entity, e)| {
+            e.cues.iter().flat_map(move |cue| {
+                let len = cue.split_whitespace().count();
+                text.match_indices(cue.as_str()).map(move |(at, _)| Cue { entity, start: word_index(text, at), len })
+            })
+        })
         .collect();
-    let named = |entity: usize| found.iter().any(|&(of, start)| of == entity && affirmed(toks, start, &found));
+    let starts: Vec<usize> = found.iter().map(|c| c.start).collect();
+    let stands = |cue: &Cue| affirmed(toks, cue.start, &starts) && !inside_another(cue, &found) && !replaced(toks, cue, &found);
+    let named = |entity: usize| found.iter().any(|cue| cue.entity == entity && stands(cue));
     context.entities.iter().enumerate().filter(|(entity, _)| named(*entity)).map(|(_, e)| e.name.clone()).collect()
+}
+
+/// A cue found in the utterance: which entity, where (in words) and how long.
+struct Cue {
+    entity: usize,
+    start: usize,
+    len: usize,
+}
+
+impl Cue {
+    fn end(&self) -> usize {
+        self.start + self.len
+    }
+}
+
+/// Whether a longer cue of another entity covers this one ("mon proprio" over "proprio").
+fn inside_another(cue: &Cue, found: &[Cue]) -> bool {
+    found.iter().any(|o| o.entity != cue.entity && o.len > cue.len && o.start <= cue.start && cue.end() <= o.end())
+}
+
+/// Words between two answers that take the first one back or say it changed since.
+const CORRECTIONS: &[&[&str]] = &[&["enfin", "non"], &["non", "pardon"], &["pardon"], &["je", "veux", "dire"], &["plutot"], &["en", "fait"], &["maintenant"], &["desormais"], &["aujourd", "hui"]];
+
+/// Words just before an answer that put it in the past ("avant c'était le fioul").
+const PAST: &[&str] = &["avant", "avait", "avais", "avions", "aviez", "ancien", "ancienne", "anciens", "remplace", "remplacee", "remplaces", "enleve", "enlevee", "retire", "etait", "etaient"];
+
+/// Whether another entity named after this cue replaces it: a correction between them ("gaz
+/// enfin non fioul"), or this cue put in the past ("on avait un pel ... le livret a"). A cue
+/// with nothing after it stands: the past is still the best that was said.
+fn replaced(toks: &[String], cue: &Cue, found: &[Cue]) -> bool {
+    let past = toks[cue.start.saturating_sub(4)..cue.start].iter().any(|t| PAST.contains(&t.as_str()));
+    found.iter().filter(|o| o.entity != cue.entity && o.start >= cue.end()).any(|later| {
+        let between = &toks[cue.end()..later.start];
+        past || CORRECTIONS.iter().any(|words| between.windows(words.len()).any(|w| w.iter().zip(words.iter()).all(|(a, b)| a == b)))
+    })
 }
 
 /// Words that negate what follows them closely. "plus" does, except in "en plus" / "de plus".
@@ -391,12 +436,12 @@ const CLAUSE_OPENERS: &[&str] = &["je", "j", "on", "c", "il", "mais"];
 
 /// Whether the cue starting at word `start` has no negator among the three words before it,
 /// unless another cue ("pas propriétaire je loue") or a new clause stands between them.
-fn affirmed(toks: &[String], start: usize, found: &[(usize, usize)]) -> bool {
+fn affirmed(toks: &[String], start: usize, starts: &[usize]) -> bool {
     !(start.saturating_sub(3)..start).any(|i| {
         let word = toks[i].as_str();
         let negates = ENTITY_NEGATORS.contains(&word) && !(word == "plus" && i > 0 && matches!(toks[i - 1].as_str(), "en" | "de"));
         let clause_ends = toks[i + 1..start].iter().any(|t| CLAUSE_OPENERS.contains(&t.as_str()));
-        negates && !clause_ends && !found.iter().any(|&(_, other)| other > i && other < start)
+        negates && !clause_ends && !starts.iter().any(|&other| other > i && other < start)
     })
 }
 
@@ -496,6 +541,30 @@ mod tests {
         assert_eq!(classify(occupancy.clone(), "je ne loue pas je suis propriétaire").entities, vec!["owner".to_string()]);
         assert!(classify(occupancy.clone(), "c'est pas nous le propriétaire").entities.is_empty());
         assert_eq!(classify(occupancy, "je ne suis pas locataire").entities, Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_answer_that_stands_is_the_last_one_given() {
+        let entity = |name: &str, cues: &[&str]| EntityCues { name: name.into(), cues: cues.iter().map(|c| padded(&tokens(c))).collect() };
+        let heating = StepContext {
+            entities: vec![entity("fioul", &["fioul", "chaudière fioul"]), entity("gaz", &["gaz"]), entity("pac", &["pompe à chaleur"]), entity("bois", &["poêle"])],
+            ..step(StepKind::Question)
+        };
+        let named = |text: &str| classify(heating.clone(), text).entities;
+        // Taken back, or changed since: the last one counts.
+        assert_eq!(named("au gaz enfin non au fioul"), vec!["fioul".to_string()]);
+        assert_eq!(named("avant c'était le fioul maintenant c'est une pompe à chaleur"), vec!["pac".to_string()]);
+        assert_eq!(named("on avait une chaudière fioul on a mis une pompe à chaleur"), vec!["pac".to_string()]);
+        // Two at once stay two; a past one alone is still the best that was said.
+        assert_eq!(named("du gaz et un poêle dans le salon"), vec!["gaz".to_string(), "bois".to_string()]);
+        assert_eq!(named("avant c'était le fioul"), vec!["fioul".to_string()]);
+        // A longer cue of another entity covers the shorter one: a tenant names the landlord.
+        let occupancy = StepContext {
+            entities: vec![entity("owner", &["propriétaire"]), entity("tenant", &["locataire", "mon propriétaire"])],
+            ..step(StepKind::Question)
+        };
+        assert_eq!(classify(occupancy.clone(), "mon propriétaire ne veut rien faire").entities, vec!["tenant".to_string()]);
+        assert_eq!(classify(occupancy, "propriétaire enfin non locataire").entities, vec!["tenant".to_string()]);
     }
 
     #[test]
