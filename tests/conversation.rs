@@ -72,7 +72,7 @@ fn place_call_ending(asterisk: &Asterisk, campaign: &str, answers: &[&str], befo
     );
     let conf = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
     asterisk.write_config("extensions.conf", &format!("{conf}\n{callee}\n{bot}"));
-    asterisk.cli("dialplan reload");
+    asterisk.reload_dialplan();
     let mut ami = asterisk.ami();
     let mut events = ami.call_until_ended(&format!("Local/demo@conv-{n}/n"), (&format!("conv-callee-{n}"), "callee"), "slin16", Duration::from_secs(120));
     // The dialplan's UserEvent follows unless the callee hung up first.

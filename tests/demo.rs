@@ -55,7 +55,7 @@ fn main() {
     let bot = format!("[demo-bot]\nexten => demo,1,Set(MINIBOT_TEST_TRANSCRIPTS={})\n same => n,MiniBot({campaign})\n", transcripts.join("|"));
     let conf = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
     asterisk.write_config("extensions.conf", &format!("{conf}\n{callee}\n{bot}"));
-    asterisk.cli("dialplan reload");
+    asterisk.reload_dialplan();
     let warm = Instant::now() + Duration::from_secs(30);
     while !asterisk.cli("minibot show metrics").contains("(16000, ") && Instant::now() < warm {
         std::thread::sleep(Duration::from_millis(100));

@@ -336,7 +336,7 @@ fn answering_machines_are_told_from_people_by_amd_and_the_module() {
     );
     let base = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
     asterisk.write_config("extensions.conf", &format!("{base}\n{callees}"));
-    asterisk.cli("dialplan reload");
+    asterisk.reload_dialplan();
     let mut ami = asterisk.ami();
     let path = file(&asterisk, "contacts.csv", "phone\n+33600000007\n+33600000008\n");
     asterisk.cli("minibot campaign create demo");

@@ -47,7 +47,7 @@ fn start_with_env(asr_extra: &str, env: Vec<(String, String)>) -> Asterisk {
 fn add_callee(asterisk: &Asterisk, callee: &str) {
     let conf = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
     asterisk.write_config("extensions.conf", &format!("{conf}\n[minibot-callee]\n{callee}\n"));
-    asterisk.cli("dialplan reload");
+    asterisk.reload_dialplan();
 }
 
 /// Places a call from `bot` (in minibot-media) to `callee` (in minibot-callee) and returns every

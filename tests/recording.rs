@@ -116,7 +116,7 @@ fn calls_are_recorded_in_stereo_with_each_side_where_it_spoke() {
              exten => quiet,1,Answer()\n same => n,Wait(10)\n"
         ),
     );
-    asterisk.cli("dialplan reload");
+    asterisk.reload_dialplan();
 
     let events = originate(&asterisk, "rec", "talk");
     let started = event(&events, |e| e.is("MiniBotCall") && e.get("State") == Some("started"), "MiniBotCall started");

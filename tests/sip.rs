@@ -76,7 +76,7 @@ fn g711_call(codec: &str) {
              same => n,Wait(20)\n"
         ),
     );
-    carrier.cli("dialplan reload");
+    carrier.reload_dialplan();
 
     let mut bot_ami = pbx.ami();
     let mut callee_ami = carrier.ami();

@@ -135,7 +135,7 @@ fn soak(run: Run) {
     let callee = callee_dialplan(&asterisk);
     let conf = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
     asterisk.write_config("extensions.conf", &format!("{conf}\n{callee}"));
-    asterisk.cli("dialplan reload");
+    asterisk.reload_dialplan();
 
     let mut ami = asterisk.ami();
     ami.action("Events", &[("EventMask", "user")]);

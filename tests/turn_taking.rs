@@ -58,7 +58,7 @@ fn call(asterisk: &Asterisk, n: usize, answers: &[String], fixture: &[&str]) -> 
     let bot = format!("[turns-{n}]\nexten => demo,1,Set(MINIBOT_TEST_TRANSCRIPTS={})\n same => n,MiniBot(demo)\n", fixture.join("|"));
     let conf = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
     asterisk.write_config("extensions.conf", &format!("{conf}\n{callee}\n{bot}"));
-    asterisk.cli("dialplan reload");
+    asterisk.reload_dialplan();
     let mut ami = asterisk.ami();
     let events = ami.call_until_ended(&format!("Local/demo@turns-{n}/n"), (&format!("turns-callee-{n}"), "callee"), "slin16", Duration::from_secs(120));
     assert!(events.iter().any(support::ami::call_ended), "the call did not end:\n{}", asterisk.log());

@@ -368,8 +368,8 @@ fn question(toks: &[String], text: &str) -> Option<Classification> {
 /// more ("on avait du fioul, maintenant une pompe à chaleur"), or a cue inside a longer cue of
 /// another entity (the tenant's "mon propriétaire" is not the owner's "propriétaire").
 fn named_entities(context: &StepContext, toks: &[String], text: &str) -> Vec<String> {
-    // Every cue found, as (entity, its first word's index, its word count), in one pass: the
-    // rules need all of them to know which cue a negation covers and which one replaces another.
+    // Every cue found, in one pass: the rules need all of them to know which cue a negation
+    // covers and which one replaces another.
     let found: Vec<Cue> = context
         .entities
         .iter()
@@ -382,8 +382,9 @@ fn named_entities(context: &StepContext, toks: &[String], text: &str) -> Vec<Str
         })
         .collect();
     let starts: Vec<usize> = found.iter().map(|c| c.start).collect();
-    let stands = |cue: &Cue| affirmed(toks, cue.start, &starts) && !inside_another(cue, &found) && !replaced(toks, cue, &found);
-    let named = |entity: usize| found.iter().any(|cue| cue.entity == entity && stands(cue));
+    // Said and not negated nor covered; `replaced` then weighs these against each other.
+    let said: Vec<&Cue> = found.iter().filter(|cue| affirmed(toks, cue.start, &starts) && !inside_another(cue, &found)).collect();
+    let named = |entity: usize| said.iter().any(|cue| cue.entity == entity && !replaced(toks, cue, &said));
     context.entities.iter().enumerate().filter(|(entity, _)| named(*entity)).map(|(_, e)| e.name.clone()).collect()
 }
 
@@ -405,21 +406,55 @@ fn inside_another(cue: &Cue, found: &[Cue]) -> bool {
     found.iter().any(|o| o.entity != cue.entity && o.len > cue.len && o.start <= cue.start && cue.end() <= o.end())
 }
 
-/// Words between two answers that take the first one back or say it changed since.
-const CORRECTIONS: &[&[&str]] = &[&["enfin", "non"], &["non", "pardon"], &["pardon"], &["je", "veux", "dire"], &["plutot"], &["en", "fait"], &["maintenant"], &["desormais"], &["aujourd", "hui"]];
+/// Words between two answers that take the first one back, whatever else is said.
+const CORRECTIONS: &[&[&str]] = &[&["enfin", "non"], &["non", "pardon"], &["pardon"], &["je", "veux", "dire"], &["ou", "plutot"]];
+/// Words between two answers that say the first one changed since, unless an addition stands
+/// with them ("un livret et maintenant aussi une assurance vie" names both).
+const CHANGES: &[&[&str]] = &[&["maintenant"], &["desormais"], &["aujourd", "hui"], &["en", "fait"]];
+const ADDITIONS: &[&str] = &["aussi", "egalement", "encore", "toujours", "plus"];
 
-/// Words just before an answer that put it in the past ("avant c'était le fioul").
-const PAST: &[&str] = &["avant", "avait", "avais", "avions", "aviez", "ancien", "ancienne", "anciens", "remplace", "remplacee", "remplaces", "enleve", "enlevee", "retire", "etait", "etaient"];
+/// Words just before an answer that put it in the past ("avant c'était le fioul", "on avait du
+/// fioul"). "avant tout" is not the past.
+const PAST: &[&str] = &[
+    "avant", "autrefois", "auparavant", "etait", "etais", "etions", "etaient", "ancien", "ancienne", "anciens", "anciennes",
+    "remplace", "remplacee", "remplaces", "remplacees", "enleve", "enlevee", "enleves", "retire", "retiree",
+];
+/// Forms of "avoir" in the imperfect: the past only with a determiner after them ("on avait du
+/// fioul"); before a participle they are a pluperfect ("on avait ouvert un pel": still open).
+const HAD: &[&str] = &["avait", "avais", "avions", "aviez", "avaient"];
+const DETERMINERS: &[&str] = &["un", "une", "du", "de", "des", "d", "le", "la", "l", "les"];
 
-/// Whether another entity named after this cue replaces it: a correction between them ("gaz
-/// enfin non fioul"), or this cue put in the past ("on avait un pel ... le livret a"). A cue
-/// with nothing after it stands: the past is still the best that was said.
-fn replaced(toks: &[String], cue: &Cue, found: &[Cue]) -> bool {
-    let past = toks[cue.start.saturating_sub(4)..cue.start].iter().any(|t| PAST.contains(&t.as_str()));
-    found.iter().filter(|o| o.entity != cue.entity && o.start >= cue.end()).any(|later| {
+/// Whether another entity said replaces this cue: a correction between them ("gaz enfin non
+/// fioul"), a change with no addition ("avant le fioul maintenant une pompe à chaleur"), or this
+/// cue in the past and another one, before or after, that is not ("gaz, et avant on avait un
+/// poêle"). A past cue with nothing else said stands: it is still the best that was said.
+fn replaced(toks: &[String], cue: &Cue, said: &[&Cue]) -> bool {
+    let others = || said.iter().filter(|o| o.entity != cue.entity);
+    if in_the_past(toks, cue, said) && others().any(|o| !in_the_past(toks, o, said)) {
+        return true;
+    }
+    let has = |between: &[String], words: &[&str]| between.windows(words.len()).any(|w| w.iter().zip(words).all(|(a, b)| a == b));
+    others().filter(|later| later.start >= cue.end()).any(|later| {
         let between = &toks[cue.end()..later.start];
-        past || CORRECTIONS.iter().any(|words| between.windows(words.len()).any(|w| w.iter().zip(words.iter()).all(|(a, b)| a == b)))
+        CORRECTIONS.iter().any(|words| has(between, words))
+            || (CHANGES.iter().any(|words| has(between, words)) && !between.iter().any(|t| ADDITIONS.contains(&t.as_str())))
     })
+}
+
+/// Whether a past word stands among the four words before the cue, in its clause and after any
+/// other entity's cue.
+fn in_the_past(toks: &[String], cue: &Cue, said: &[&Cue]) -> bool {
+    for i in (cue.start.saturating_sub(4)..cue.start).rev() {
+        let word = toks[i].as_str();
+        let next = toks.get(i + 1).map(String::as_str).unwrap_or("");
+        if (PAST.contains(&word) && !(word == "avant" && next == "tout")) || (HAD.contains(&word) && DETERMINERS.contains(&next)) {
+            return true;
+        }
+        if CLAUSE_OPENERS.contains(&word) || said.iter().any(|o| o.entity != cue.entity && o.start <= i && i < o.end()) {
+            return false;
+        }
+    }
+    false
 }
 
 /// Words that negate what follows them closely. "plus" does, except in "en plus" / "de plus".
@@ -555,9 +590,17 @@ mod tests {
         assert_eq!(named("au gaz enfin non au fioul"), vec!["fioul".to_string()]);
         assert_eq!(named("avant c'était le fioul maintenant c'est une pompe à chaleur"), vec!["pac".to_string()]);
         assert_eq!(named("on avait une chaudière fioul on a mis une pompe à chaleur"), vec!["pac".to_string()]);
-        // Two at once stay two; a past one alone is still the best that was said.
+        assert_eq!(named("du gaz et avant on avait un poêle"), vec!["gaz".to_string()]);
+        // Two at once stay two; a past one alone is still the best that was said; a negated
+        // one replaces nothing.
         assert_eq!(named("du gaz et un poêle dans le salon"), vec!["gaz".to_string(), "bois".to_string()]);
+        assert_eq!(named("avant tout du gaz et un poêle l hiver"), vec!["gaz".to_string(), "bois".to_string()]);
         assert_eq!(named("avant c'était le fioul"), vec!["fioul".to_string()]);
+        assert_eq!(named("avant c'était le fioul jamais eu de gaz"), vec!["fioul".to_string()]);
+        // An addition keeps both; a pluperfect is not the past of what one still has.
+        let both = vec!["livret_a".to_string(), "assurance_vie".to_string()];
+        assert_eq!(classify(savings(), "un livret a et maintenant aussi une assurance vie").entities, both);
+        assert_eq!(classify(savings(), "on avait ouvert une assurance vie et on a un livret a").entities, both);
         // A longer cue of another entity covers the shorter one: a tenant names the landlord.
         let occupancy = StepContext {
             entities: vec![entity("owner", &["propriétaire"]), entity("tenant", &["locataire", "mon propriétaire"])],

@@ -522,7 +522,7 @@ pub fn campaign_node(llm_url: &str, db: &str, spool_dir: &str, context: &str, ca
     );
     let base = std::fs::read_to_string(asterisk.host_path("etc/extensions.conf")).unwrap();
     asterisk.write_config("extensions.conf", &format!("{base}\n{dialer}\n{transcripts}\n{callees}"));
-    asterisk.cli("dialplan reload");
+    asterisk.reload_dialplan();
     let warm = Instant::now() + Duration::from_secs(30);
     while !asterisk.cli("minibot show metrics").contains("(16000, ") {
         if Instant::now() > warm {

@@ -262,6 +262,36 @@ impl Asterisk {
         fs::write(self.host_path(&format!("etc/{name}")), contents).unwrap();
     }
 
+    /// `dialplan reload`, then waits until every context extensions.conf names is loaded: over the
+    /// control socket a reload can be refused or queued while another is under way on a busy
+    /// machine, and an originate sent too early finds "Extension does not exist". Reloads again
+    /// until it lands; the deadline only keeps a broken reload from hanging the test.
+    pub fn reload_dialplan(&self) {
+        // The contexts that hold an extension (an empty one may not be listed once loaded).
+        let conf = fs::read_to_string(self.host_path("etc/extensions.conf")).unwrap_or_default();
+        let mut contexts: Vec<String> = Vec::new();
+        let mut current = None;
+        for line in conf.lines().map(str::trim) {
+            if let Some(name) = line.strip_prefix('[').and_then(|rest| rest.split(']').next()) {
+                current = Some(format!("[ Context '{name}'"));
+            } else if line.starts_with("exten") {
+                contexts.extend(current.take());
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let reply = self.cli("dialplan reload");
+            for _ in 0..50 {
+                let shown = self.cli("dialplan show");
+                if contexts.iter().all(|context| shown.contains(context.as_str())) {
+                    return;
+                }
+                sleep(Duration::from_millis(100));
+            }
+            assert!(Instant::now() < deadline, "the dialplan did not reload ({reply}):\n{}", self.console());
+        }
+    }
+
     /// Runs a CLI command through the control socket (`asterisk -rx`) and returns its output.
     pub fn cli(&self, command: &str) -> String {
         let output = Command::new("chroot")
