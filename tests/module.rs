@@ -175,7 +175,7 @@ fn unload_load_cycles_keep_asterisk_up_and_memory_flat() {
     assert!(heap_before > 0.0, "the heap figure is read from minibot show metrics");
     // A thread a load starts and the unload does not join keeps its stack: one per cycle.
     assert!(threads_after <= threads_first + 2, "threads {threads_first} -> {threads_after} over 75 cycles");
-    // A leak of any part a load allocates (the model alone is 12 MB) adds it 50 times; measured
+    // A leak of any part a load allocates (the model alone is 13.6 MB) adds it 50 times; measured
     // +0.0 to +0.1 MiB.
     assert!(heap_growth < 1.0, "the heap in use grew {heap_growth:.1} MiB over 50 cycles: a leak");
     // The old fault (a 7-9 MB copy held per arena) climbed past 100 MB; after the warm-up RSS

@@ -407,11 +407,11 @@ fn inside_another(cue: &Cue, found: &[Cue]) -> bool {
 }
 
 /// Words between two answers that take the first one back, whatever else is said.
-const CORRECTIONS: &[&[&str]] = &[&["enfin", "non"], &["non", "pardon"], &["pardon"], &["je", "veux", "dire"], &["ou", "plutot"]];
+const CORRECTIONS: &[&str] = &[" enfin non ", " non pardon ", " pardon ", " je veux dire ", " ou plutot "];
 /// Words between two answers that say the first one changed since, unless an addition stands
 /// with them ("un livret et maintenant aussi une assurance vie" names both).
-const CHANGES: &[&[&str]] = &[&["maintenant"], &["desormais"], &["aujourd", "hui"], &["en", "fait"]];
-const ADDITIONS: &[&str] = &["aussi", "egalement", "encore", "toujours", "plus"];
+const CHANGES: &[&str] = &[" maintenant ", " desormais ", " aujourd hui ", " en fait "];
+const ADDITIONS: &[&str] = &[" aussi ", " egalement ", " encore ", " toujours ", " plus "];
 
 /// Words just before an answer that put it in the past ("avant c'était le fioul", "on avait du
 /// fioul"). "avant tout" is not the past.
@@ -433,11 +433,9 @@ fn replaced(toks: &[String], cue: &Cue, said: &[&Cue]) -> bool {
     if in_the_past(toks, cue, said) && others().any(|o| !in_the_past(toks, o, said)) {
         return true;
     }
-    let has = |between: &[String], words: &[&str]| between.windows(words.len()).any(|w| w.iter().zip(words).all(|(a, b)| a == b));
     others().filter(|later| later.start >= cue.end()).any(|later| {
-        let between = &toks[cue.end()..later.start];
-        CORRECTIONS.iter().any(|words| has(between, words))
-            || (CHANGES.iter().any(|words| has(between, words)) && !between.iter().any(|t| ADDITIONS.contains(&t.as_str())))
+        let between = padded(&toks[cue.end()..later.start]);
+        any(&between, CORRECTIONS) || (any(&between, CHANGES) && !any(&between, ADDITIONS))
     })
 }
 
