@@ -312,6 +312,10 @@ pub struct StepContext {
     /// The question as the callee heard it (for the LLM, transcripts and reports).
     pub question: String,
     pub entities: Vec<EntityCues>,
+    /// The entities the campaign's other steps ask for (less this step's own cues): a turn that
+    /// names one of them may answer another question than this one ("oui j'ai un livret A" when
+    /// asked about inflation), which the intent model weighs.
+    pub elsewhere: Vec<EntityCues>,
     /// The entity a plain "no" yields when it names none (e.g. "none": no savings at all).
     pub none_entity: Option<String>,
     /// The campaign's own words to the LLM: who calls, about what.

@@ -42,7 +42,7 @@ fn cross_validation(all: &[Sample]) {
         let train: Vec<Sample> = order.iter().enumerate().filter(|(i, _)| i % 5 != fold).map(|(_, &j)| all[j].clone()).collect();
         let held: Vec<&Sample> = order.iter().enumerate().filter(|(i, _)| i % 5 == fold).map(|(_, &j)| &all[j]).collect();
         let model = IntentModel::train(&train, &TrainOptions::default());
-        let ok = held.iter().filter(|s| model.predict(s.kind, &s.utterance).intent == s.intent).count();
+        let ok = held.iter().filter(|s| model.predict(s.asked(), &s.utterance).intent == s.intent).count();
         accuracies.push(ok as f64 / held.len() as f64);
         println!("  fold {}: {:.3} ({ok}/{})", fold + 1, ok as f64 / held.len() as f64, held.len());
     }

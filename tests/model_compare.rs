@@ -10,7 +10,8 @@
 mod corpus;
 
 use corpus::{examples, examples_without_test_repeats, sample_scenarios, samples, FROZEN, TRAIN, VALIDATION};
-use res_minibot::domain::{Intent, StepKind};
+use res_minibot::domain::Intent;
+use res_minibot::nlp::model::Asked;
 use res_minibot::nlp::model::{features, softmax, IntentModel, Sample, TrainOptions};
 use res_minibot::nlp::classifier::OPT_OUT_FLOOR;
 use std::time::Instant;
@@ -83,7 +84,7 @@ impl<'a> LinearVectors<'a> {
         let mut m = LinearVectors { bits, sparse: vec![0.0; (1 << bits) * CLASSES], dense: vec![0.0; vectors.dims * CLASSES], vectors, with_sparse };
         let data: Vec<(Vec<usize>, Vec<f32>, usize)> = samples
             .iter()
-            .map(|s| (features(s.kind, &s.utterance, bits), vectors.sentence(&s.utterance), Intent::ALL.iter().position(|i| *i == s.intent).unwrap_or(0)))
+            .map(|s| (features(s.asked(), &s.utterance, bits), vectors.sentence(&s.utterance), Intent::ALL.iter().position(|i| *i == s.intent).unwrap_or(0)))
             .collect();
         let mut order: Vec<usize> = (0..data.len()).collect();
         let mut rng = Rng(20261126);
@@ -133,8 +134,8 @@ impl<'a> LinearVectors<'a> {
         s
     }
 
-    fn predict(&self, kind: StepKind, utterance: &str) -> Intent {
-        let s = self.scores(&features(kind, utterance, self.bits), &self.vectors.sentence(utterance));
+    fn predict(&self, asked: Asked, utterance: &str) -> Intent {
+        let s = self.scores(&features(asked, utterance, self.bits), &self.vectors.sentence(utterance));
         Intent::ALL[s.iter().enumerate().fold((0, f32::MIN), |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc }).0]
     }
 }
@@ -158,10 +159,10 @@ impl Score {
     }
 }
 
-fn score(predict: &dyn Fn(StepKind, &str) -> Intent, samples: &[Sample]) -> Score {
+fn score(predict: &dyn Fn(Asked, &str) -> Intent, samples: &[Sample]) -> Score {
     let mut s = Score::default();
     for sample in samples {
-        let said = predict(sample.kind, &sample.utterance);
+        let said = predict(sample.asked(), &sample.utterance);
         s.all += 1;
         s.right += (said == sample.intent) as usize;
         s.dnc += (sample.intent == Intent::DoNotCall) as usize;
@@ -171,12 +172,12 @@ fn score(predict: &dyn Fn(StepKind, &str) -> Intent, samples: &[Sample]) -> Scor
     s
 }
 
-fn latency(predict: &dyn Fn(StepKind, &str) -> Intent, samples: &[Sample]) -> (f64, f64) {
+fn latency(predict: &dyn Fn(Asked, &str) -> Intent, samples: &[Sample]) -> (f64, f64) {
     let mut t: Vec<f64> = samples
         .iter()
         .map(|s| {
             let started = Instant::now();
-            std::hint::black_box(predict(s.kind, &s.utterance));
+            std::hint::black_box(predict(s.asked(), &s.utterance));
             started.elapsed().as_secs_f64() * 1e6
         })
         .collect();
@@ -184,7 +185,7 @@ fn latency(predict: &dyn Fn(StepKind, &str) -> Intent, samples: &[Sample]) -> (f
     (t[t.len() / 2], t[(t.len() * 99 / 100).min(t.len() - 1)])
 }
 
-type Predictor = Box<dyn Fn(StepKind, &str) -> Intent>;
+type Predictor = Box<dyn Fn(Asked, &str) -> Intent>;
 
 /// The models src/nlp/model.rs trains, the shipped one (`TrainOptions::default()`) named so.
 fn trained_options() -> Vec<(String, TrainOptions)> {
@@ -274,7 +275,7 @@ fn main() {
     let authors: Vec<&str> = TRAIN.iter().copied().filter(|f| f.contains("authors-")).collect();
     let mut cross: Vec<Vec<Score>> = Vec::new(); // per candidate, per held-out author
     let mut held_out_all: Vec<Sample> = Vec::new();
-    let mut shipped_on_folds: Vec<[f32; CLASSES]> = Vec::new(); // the shipped model's probabilities on each held-out line
+    let mut shipped_on_folds: Vec<([f32; CLASSES], f32)> = Vec::new(); // the shipped model's probabilities and opt-out weight on each held-out line
     for held in &authors {
         let rest: Vec<&str> = TRAIN.iter().copied().filter(|f| f != held).collect();
         let held_out = read(&[held]);
@@ -284,7 +285,7 @@ fn main() {
             }
             cross[i].push(score(candidate.predict.as_ref(), &held_out));
             if let Some(model) = candidate.model.as_ref().filter(|_| candidate.name.contains("(shipped)")) {
-                shipped_on_folds.extend(held_out.iter().map(|s| model.probabilities(s.kind, &s.utterance)));
+                shipped_on_folds.extend(held_out.iter().map(|s| (model.probabilities(s.asked(), &s.utterance), model.predict(s.asked(), &s.utterance).do_not_call)));
             }
         }
         held_out_all.extend(held_out);
@@ -329,7 +330,8 @@ fn main() {
     // model trained without its author). The frozen splits' figures are shown for the record.
     let Some(shipped) = rows.iter().find(|c| c.name.contains("(shipped)")).and_then(|c| c.model.clone()) else { return };
     let dnc = Intent::ALL.iter().position(|i| *i == Intent::DoNotCall).unwrap_or(0);
-    let said = |p: &[f32; CLASSES], floor: f32| p[dnc] >= floor || p.iter().all(|v| *v <= p[dnc]);
+    // As policy weighs it: the opt-out's probability (Prediction::do_not_call) at the floor, or the most likely intent.
+    let said = |(p, opt_out): &([f32; CLASSES], f32), floor: f32| *opt_out >= floor || p.iter().all(|v| *v <= p[dnc]);
     let cell = |pairs: &mut dyn Iterator<Item = (bool, bool)>| {
         let (mut real, mut found, mut claimed) = (0, 0, 0);
         for (is, says) in pairs {
@@ -347,7 +349,7 @@ fn main() {
         let name = if floor > 1.0 { "none (most likely intent)".to_string() } else { format!("{floor:.2}") };
         let folds = cell(&mut held_out_all.iter().zip(&shipped_on_folds).map(|(s, p)| (s.intent == Intent::DoNotCall, said(p, floor))));
         let others = sets.iter().map(|(_, set)| {
-            cell(&mut set.iter().map(|s| (s.intent == Intent::DoNotCall, said(&shipped.probabilities(s.kind, &s.utterance), floor))))
+            cell(&mut set.iter().map(|s| (s.intent == Intent::DoNotCall, said(&(shipped.probabilities(s.asked(), &s.utterance), shipped.predict(s.asked(), &s.utterance).do_not_call), floor))))
         });
         println!("| {name} | {folds} | {} |", others.collect::<Vec<_>>().join(" | "));
     }

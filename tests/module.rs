@@ -281,7 +281,7 @@ fn the_intent_model_loads_and_a_bad_one_declines_the_load() {
     asterisk.wait_log("intent model /usr/share/asterisk/minibot/intents.model:", Duration::from_secs(5));
 
     asterisk.cli("module unload res_minibot.so");
-    std::fs::write(asterisk.host_path("etc/broken.model"), "minibot-intent-model 3\nbits 12\nclasses yes no\n").unwrap();
+    std::fs::write(asterisk.host_path("etc/broken.model"), "minibot-intent-model 5\nbits 12\nclasses yes no\n").unwrap();
     asterisk.write_config("minibot.conf", &format!("[intent]\nmodel = {}/etc/broken.model\n", asterisk.dir));
     asterisk.cli("module load res_minibot.so");
     assert!(!module_running(&asterisk));

@@ -11,7 +11,7 @@ use res_minibot::nlp::model::{IntentModel, Sample, TrainOptions};
 use std::path::Path;
 
 fn accuracy(model: &IntentModel, samples: &[Sample]) -> f64 {
-    samples.iter().filter(|s| model.predict(s.kind, &s.utterance).intent == s.intent).count() as f64 / samples.len().max(1) as f64
+    samples.iter().filter(|s| model.predict(s.asked(), &s.utterance).intent == s.intent).count() as f64 / samples.len().max(1) as f64
 }
 
 fn main() {

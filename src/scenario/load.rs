@@ -82,6 +82,9 @@ pub fn load(document: &Document) -> Result<Scenarios, ConfigError> {
         };
         add_step(scenario, draft)?;
     }
+    for scenario in scenarios.values_mut() {
+        add_other_steps_entities(scenario);
+    }
     check_references(&scenarios, &starts, &references)?;
     for scenario in scenarios.values() {
         check_scoring(document, scenario)?;
@@ -414,6 +417,7 @@ fn add_step(scenario: &mut Scenario, draft: StepDraft) -> Result<(), ConfigError
         kind,
         question,
         entities,
+        elsewhere: Vec::new(), // filled once the campaign's every step is read
         none_entity: none_entity.clone(),
         llm_instructions: scenario.llm_instructions.clone(),
     });
@@ -440,6 +444,23 @@ fn add_words(words: &mut BTreeMap<String, String>, section: &str, entry: &Entry,
             words.insert(prompt.to_string(), text);
             Ok(())
         }
+    }
+}
+
+/// Gives each step's context the entities its campaign's other steps ask for, once every step
+/// is read (a cue of the step's own is not another step's).
+fn add_other_steps_entities(scenario: &mut Scenario) {
+    let all: Vec<(String, EntityCues)> =
+        scenario.steps.iter().flat_map(|(name, step)| step.context.entities.iter().map(move |e| (name.clone(), e.clone()))).collect();
+    for (name, step) in scenario.steps.iter_mut() {
+        let own: Vec<&String> = step.context.entities.iter().flat_map(|e| &e.cues).collect();
+        let elsewhere: Vec<EntityCues> = all
+            .iter()
+            .filter(|(other, _)| other != name)
+            .map(|(_, e)| EntityCues { name: e.name.clone(), cues: e.cues.iter().filter(|c| !own.contains(c)).cloned().collect() })
+            .filter(|e| !e.cues.is_empty())
+            .collect();
+        Arc::make_mut(&mut step.context).elsewhere = elsewhere;
     }
 }
 

@@ -269,7 +269,9 @@ pub fn corpus_samples(scenarios: &Scenarios, examples: &[crate::nlp::eval::Examp
         .iter()
         .map(|e| {
             let context = step_context(scenarios, &e.step, "demo").ok_or_else(|| format!("line {}: no step '{}'", e.line, e.step))?;
-            Ok(crate::nlp::model::Sample { kind: context.kind, utterance: e.utterance.clone(), intent: e.intent })
+            let text = crate::nlp::normalize::padded(&crate::nlp::normalize::tokens(&e.utterance));
+            let mentions = crate::nlp::classifier::mentions(&context, &text);
+            Ok(crate::nlp::model::Sample { kind: context.kind, mentions, utterance: e.utterance.clone(), intent: e.intent })
         })
         .collect()
 }
@@ -415,6 +417,11 @@ mod tests {
         assert_eq!(roof.entities[0].cues, vec![" sud ", " plein sud "]);
         assert_eq!(roof.llm_instructions, "Un installateur solaire appelle.", "a step declared before or after its campaign gets its words");
         assert_eq!(solar.step("offer").context.kind, StepKind::Offer);
+        // Another step's entities, for a turn that answers the roof question at the offer.
+        let names = |step: &str| solar.step(step).context.elsewhere.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
+        assert_eq!((names("offer"), names("roof")), (vec!["south".to_string(), "other".to_string()], vec![]));
+        let mentions = |step: &str, words: &str| crate::nlp::classifier::mentions(&solar.step(step).context, &format!(" {words} "));
+        assert!(mentions("offer", "plein sud").other_step && !mentions("offer", "plein sud").own && mentions("roof", "plein sud").own);
         assert_eq!(solar.scoring.leads, vec![("hot".to_string(), 60), ("cold".to_string(), 1)]);
         // Scored from the description alone: 15 (entity, capped) + 40 (appointment) = 55 -> cold.
         let turn = Turn { step: "roof".into(), intent: Some(Intent::Positive), entities: vec!["south".into()], ..Turn::default() };
