@@ -314,7 +314,9 @@ pub struct StepContext {
     pub entities: Vec<EntityCues>,
     /// The entities the campaign's other steps ask for (less this step's own cues): a turn that
     /// names one of them may answer another question than this one ("oui j'ai un livret A" when
-    /// asked about inflation), which the intent model weighs.
+    /// asked about inflation), which the intent model weighs. A cue that is an everyday word alone
+    /// ("maison", "bois") also fires on turns that name nothing ("je suis à la maison"): the
+    /// model learns how far to trust it, and longer cues make it a sharper signal.
     pub elsewhere: Vec<EntityCues>,
     /// The entity a plain "no" yields when it names none (e.g. "none": no savings at all).
     pub none_entity: Option<String>,

@@ -11,8 +11,7 @@ mod corpus;
 
 use corpus::{examples, examples_without_test_repeats, sample_scenarios, samples, FROZEN, TRAIN, VALIDATION};
 use res_minibot::domain::Intent;
-use res_minibot::nlp::model::Asked;
-use res_minibot::nlp::model::{features, softmax, IntentModel, Sample, TrainOptions};
+use res_minibot::nlp::model::{features, softmax, Asked, IntentModel, Sample, TrainOptions};
 use res_minibot::nlp::classifier::OPT_OUT_FLOOR;
 use std::time::Instant;
 

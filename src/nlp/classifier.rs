@@ -659,7 +659,7 @@ mod tests {
         for text in ["je suis sur bloc tel", "inscrit sur bloque tel", "vous m'appelez plus", "j'exerce mon droit d'opposition", "rayez-moi de vos fichiers", "non mais franchement tous les jours c'est pareil alors vous me retirez de votre liste", "c'est une arnaque ne rappelez plus", "n'appelez plus ce numéro", "non unsubscribe moi", "please don't call me again", "no and remove me from your list"] {
             assert!(opts_out(&padded(&tokens(text))), "{text}");
         }
-        for text in ["rappelez-moi plus tard", "vous me rappelez plus tard", "ne rappelez plus tard que dix huit heures", "m'appelez plus tôt demain", "non merci ça ne m'intéresse pas", "je suis occupé"] {
+        for text in ["rappelez-moi plus tard", "vous me rappelez plus tard", "ne rappelez plus tard que dix huit heures", "m'appelez plus tôt demain", "non merci ça ne m'intéresse pas", "je suis occupé", "le contrat dont je vous ai parlé"] {
             assert!(!opts_out(&padded(&tokens(text))), "{text}");
         }
     }

@@ -1,9 +1,10 @@
 //! The learned intent model over hashed features of the normalized utterance (words, word pairs
 //! and triples, skip pairs, character n-grams inside words, the first word and the first two, the
 //! last word and the last two, the words just after a negation, and words crossed with the step's
-//! kind, since "rappelez-moi" accepts an offer but asks for a call elsewhere): either a
-//! multinomial logistic regression (format 3) or a network with one hidden layer over the same
-//! features (format 4, shipped since `make compare-models` put it ahead on the cross-author folds;
+//! kind, since "rappelez-moi" accepts an offer but asks for a call elsewhere, and which of the
+//! campaign's entities the turn names, its step's or another step's): either a multinomial
+//! logistic regression (format 5) or a network with one hidden layer over the same features
+//! (format 6, shipped since `make compare-models` put it ahead on the cross-author folds;
 //! three of them averaged are one wider network). Trained by `make
 //! train` from the corpus (tests/data/corpus), its confidence calibrated on the validation split by
 //! a temperature, saved in a versioned text file that the module loads at start. Scoring an
@@ -14,8 +15,9 @@ use crate::domain::{Intent, StepKind};
 use std::fmt::Write as _;
 
 /// The file's first line: the linear model's, and the network's; any other is refused at load.
-/// 3 and 4 since the features changed (session 16): a file of 1 or 2 was trained on the old
-/// features and would load but score wrongly, so it is refused with a word on what to do.
+/// 5 and 6 since the entities a turn names became an input (session 18; 3 and 4 since session 16):
+/// a file of an older format was trained on other features and would load but score wrongly, so
+/// it is refused with a word on what to do.
 pub const FORMAT: &str = "minibot-intent-model 5";
 pub const FORMAT_NETWORK: &str = "minibot-intent-model 6";
 const FORMATS_OF_OLD_FEATURES: [&str; 4] = ["minibot-intent-model 1", "minibot-intent-model 2", "minibot-intent-model 3", "minibot-intent-model 4"];
@@ -61,7 +63,8 @@ pub struct Asked {
 }
 
 impl From<StepKind> for Asked {
-    /// A step with no entity named (the model's tests, the LLM's examples).
+    /// A turn heard with no entity named: the opt-out's second hearing (`opt_out_probability`),
+    /// and the model's tests.
     fn from(kind: StepKind) -> Asked {
         Asked { kind, mentions: Mentions::default() }
     }
@@ -128,7 +131,8 @@ pub struct IntentModel {
 pub struct Prediction {
     pub intent: Intent,
     pub confidence: f32,
-    /// The probability of do_not_call, which policy weighs apart (classifier::OPT_OUT_FLOOR).
+    /// The probability of do_not_call that policy weighs apart (classifier::OPT_OUT_FLOOR): the
+    /// larger of the turn heard with and without the entities it names (`opt_out_probability`).
     pub do_not_call: f32,
 }
 
