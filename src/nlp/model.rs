@@ -892,8 +892,8 @@ mod tests {
         // The same words answer the step that asks for savings and another step's question.
         let asked = |own, other_step| Asked { kind: StepKind::Question, mentions: Mentions { step_has_entities: own, own, other_step } };
         let mut samples = tiny();
-        for (words, own) in [("oui j'ai un livret", true), ("j'ai un livret a", true), ("oui une assurance vie", true)] {
-            samples.push(Sample { kind: StepKind::Question, mentions: asked(own, false).mentions, utterance: words.into(), intent: Intent::Positive });
+        for words in ["oui j'ai un livret", "j'ai un livret a", "oui une assurance vie"] {
+            samples.push(Sample { kind: StepKind::Question, mentions: asked(true, false).mentions, utterance: words.into(), intent: Intent::Positive });
             samples.push(Sample { kind: StepKind::Question, mentions: asked(false, true).mentions, utterance: words.into(), intent: Intent::Unclear });
         }
         samples.push(Sample { kind: StepKind::Question, mentions: Mentions::default(), utterance: "oui ça m'inquiète".into(), intent: Intent::Positive });
