@@ -101,6 +101,10 @@ pub struct Classification {
     /// An unclear turn that is not an answer at all: the callee asks to hear the question again,
     /// or only hesitates. Decided from the words by rule, whichever tier gave the intent.
     pub repair: Option<Repair>,
+    /// An opt-out the model found only likely (at the floor, no opt-out words, another intent more
+    /// likely): a campaign with `confirm_opt_out` asks it back, and it stands unless the callee
+    /// says no.
+    pub opt_out_unsure: bool,
 }
 
 /// What an unclear turn asks of the bot instead of counting as an answer.

@@ -290,3 +290,50 @@ fn without_test_hooks_the_transcript_variable_is_ignored_even_after_a_reload() {
     assert!(!asterisk.log().contains("TEST FIXTURE"), "{}", asterisk.log());
     assert!(!asterisk.cli("core show help minibot").contains("minibot test"), "the test CLI commands stay off");
 }
+
+/// A line the shipped model finds only likely an opt-out at the demo's savings question (no
+/// opt-out words, another intent more likely): searched in the corpus at run time, as the model
+/// is trained from it, so that the test follows the model rather than a line written for one.
+fn unsure_opt_out_at_q1() -> String {
+    use res_minibot::nlp::classifier::classify_with;
+    let root = env!("CARGO_MANIFEST_DIR");
+    let model = std::fs::File::open(format!("{root}/target/models/intents.model"))
+        .map_err(|e| e.to_string())
+        .and_then(|f| res_minibot::nlp::model::IntentModel::read(std::io::BufReader::new(f)))
+        .expect("target/models/intents.model (make train)");
+    let text = include_str!("../asterisk-conf/minibot_scenarios.conf");
+    let scenarios = res_minibot::scenario::from_text("minibot_scenarios.conf", text).unwrap();
+    let q1 = scenarios["demo"].step("q1").context.clone();
+    let mut files: Vec<_> = std::fs::read_dir(format!("{root}/tests/data/corpus")).unwrap().map(|e| e.unwrap().path()).collect();
+    files.retain(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("authors-") || n == "train.tsv"));
+    files.sort();
+    files
+        .iter()
+        .flat_map(|f| res_minibot::nlp::eval::parse(&std::fs::read_to_string(f).unwrap()).unwrap())
+        .map(|e| e.utterance)
+        .find(|u| !u.contains('|') && classify_with(&model, &q1, u).opt_out_unsure)
+        .expect("no corpus line the model finds only likely an opt-out at q1")
+}
+
+/// An opt-out the model finds only likely is asked back (`confirm_opt_out`): a "no" there goes
+/// back to the question and the call goes on; a "yes" records it.
+#[test]
+fn an_unsure_opt_out_is_asked_back_on_a_real_call() {
+    let line = unsure_opt_out_at_q1();
+    let asterisk = start("");
+    let steps = |events: &[Message]| -> Vec<String> { events.iter().filter(|e| e.is("MiniBotStep")).filter_map(|e| e.get("Step")).map(str::to_string).collect() };
+
+    let events = place_call(&asterisk, &["oui allez-y", &line, "non non continuez", "j'ai un livret a", "oui", "non", "non merci"]);
+    let seen = steps(&events);
+    let asked = seen.iter().position(|s| s == "dnc_confirm").unwrap_or_else(|| panic!("'{line}' not asked back: {seen:?}\n{}", asterisk.log()));
+    assert_eq!(seen.get(asked + 1).map(String::as_str), Some("q1"), "a no goes back to the question: {seen:?}");
+    assert!(seen.contains(&"q2".to_string()), "{seen:?}");
+    let result = events.iter().find(|e| e.is("MiniBotResult")).unwrap();
+    assert_ne!(result.get("Outcome"), Some("do_not_call"), "'{line}': {seen:?}");
+
+    let events = place_call(&asterisk, &["oui allez-y", &line, "oui c'est ça"]);
+    let seen = steps(&events);
+    assert!(seen.ends_with(&["dnc_confirm".to_string(), "dnc_ack".to_string()]), "'{line}': {seen:?}");
+    let result = events.iter().find(|e| e.is("MiniBotResult")).unwrap();
+    assert_eq!(result.get("Outcome"), Some("do_not_call"));
+}

@@ -120,12 +120,16 @@ fn main() {
     let mut timings = Vec::new();
     let mut bands = [(0usize, 0usize); 3]; // [<llm_below, <0.9, >=0.9]: (right, all)
     let mut local: Vec<(Intent, f32)> = Vec::new(); // each line's local answer, for the threshold curve
+    let mut asked_back: Vec<(usize, bool)> = Vec::new(); // (line, an opt-out indeed) of the unsure opt-outs
     let report = evaluate(&examples, |e| {
         let context = context_of(&scenarios, e);
         let started = Instant::now();
         let c = classify_with(&model, &context, &e.utterance);
         timings.push(started.elapsed().as_secs_f64() * 1e6);
         local.push((c.intent, c.confidence));
+        if c.opt_out_unsure {
+            asked_back.push((local.len() - 1, e.intent == Intent::DoNotCall));
+        }
         let band = if c.confidence < LLM_BELOW { 0 } else if c.confidence < 0.9 { 1 } else { 2 };
         bands[band].0 += (c.intent == e.intent) as usize;
         bands[band].1 += 1;
@@ -137,6 +141,23 @@ fn main() {
     println!("confidence bands (accuracy within each):");
     for (name, (right, all)) in ["below llm_below (0.5): asked to the LLM", "0.5 to 0.90", "0.90 and above"].iter().zip(bands) {
         println!("  {name:<42} {all:>4} turns, accuracy {}", if all == 0 { "-".to_string() } else { format!("{:.3}", right as f64 / all as f64) });
+    }
+    // Opt-outs the floor alone decided: a campaign with `confirm_opt_out` asks them back (a "no"
+    // there takes the opt-out back), the others are said outright.
+    let said = local.iter().filter(|(i, _)| *i == Intent::DoNotCall).count();
+    let said_right = examples.iter().zip(&local).filter(|(e, (i, _))| *i == Intent::DoNotCall && e.intent == Intent::DoNotCall).count();
+    let back_right = asked_back.iter().filter(|(_, right)| *right).count();
+    let (outright, outright_right) = (said - asked_back.len(), said_right - back_right);
+    println!(
+        "opt-outs said outright: {outright} ({outright_right} opt-outs, precision {:.3}); asked back (the floor alone, no opt-out words): {} ({back_right} opt-outs)",
+        outright_right as f64 / outright.max(1) as f64,
+        asked_back.len()
+    );
+    if !frozen {
+        for (line, right) in &asked_back {
+            let e = &examples[*line];
+            println!("  asked back [{}] \"{}\": expected {}{}", e.step, e.utterance, e.intent, if *right { "" } else { " (not an opt-out)" });
+        }
     }
     // Lines of the evaluated file that occur nowhere in the training, validation or dev files (the
     // dev sets were written before the test split and share a few short answers with it).

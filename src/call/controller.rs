@@ -200,6 +200,13 @@ struct Closing {
     hung_up: bool,
 }
 
+/// An unsure opt-out asked back: where it was heard, and the outcome the call had before it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct AskedBack {
+    heard_at: String,
+    outcome_before: Option<Outcome>,
+}
+
 pub struct Controller {
     scenario: Arc<Scenario>,
     limits: CallLimits,
@@ -231,6 +238,10 @@ pub struct Controller {
     last_partial: String,
     /// Set by answers that decide the outcome whatever the last step says.
     sticky_outcome: Option<Outcome>,
+    /// An unsure opt-out being asked back at the campaign's `confirm_opt_out` step.
+    asked_back: Option<AskedBack>,
+    /// An opt-out is asked back once per call: a second unsure one stands.
+    opt_out_asked_back: bool,
     callback_text: Option<String>,
     /// The callee refused the recording (said once is enough).
     recording_refused: bool,
@@ -305,6 +316,8 @@ impl Controller {
             turns: Vec::new(),
             last_partial: String::new(),
             sticky_outcome: None,
+            asked_back: None,
+            opt_out_asked_back: false,
             callback_text: None,
             recording_refused: false,
             turn_config: TurnConfig::default(),
@@ -632,7 +645,7 @@ impl Controller {
             return actions;
         }
         // No recognizer: speech that is not keys is an unclear answer.
-        let unclear = Classification { intent: Intent::Unclear, confidence: 0.0, entities: Vec::new(), sentiment: Sentiment::Neutral, topic: None, repair: None };
+        let unclear = Classification { intent: Intent::Unclear, confidence: 0.0, entities: Vec::new(), sentiment: Sentiment::Neutral, topic: None, repair: None, opt_out_unsure: false };
         let turn = self.new_turn_id();
         self.pending.push(PendingTurn { id: turn, text: String::new(), asr_ms: 0.0, step, late: false });
         self.start_processing(now);
@@ -741,7 +754,7 @@ impl Controller {
             self.stop_reply(actions);
             self.queue.clear();
             self.phase = Phase::Processing;
-            self.route(intent, classification.topic, classification.repair, now, actions);
+            self.route(intent, classification.topic, classification.repair, classification.opt_out_unsure, now, actions);
         } else if Self::sticky_for(intent).is_some() {
             actions.push(Action::Event(CallEvent::LateResult { step: turn.step.clone(), intent, how: "sticky" }));
             self.apply_sticky(&turn.step, intent, now, actions);
@@ -849,7 +862,7 @@ impl Controller {
             },
             now,
         );
-        self.route(intent, None, None, now, actions);
+        self.route(intent, None, None, false, now, actions);
     }
 
     fn on_tick(&mut self, now: Instant, actions: &mut Vec<Action>) {
@@ -919,7 +932,8 @@ impl Controller {
         step.listen_ms == 0 && step.next.is_none()
     }
 
-    fn route(&mut self, intent: Intent, topic: Option<Topic>, repair: Option<Repair>, now: Instant, actions: &mut Vec<Action>) {
+    /// `unsure_opt_out`: an opt-out the model found only likely (`Classification::opt_out_unsure`).
+    fn route(&mut self, intent: Intent, topic: Option<Topic>, repair: Option<Repair>, unsure_opt_out: bool, now: Instant, actions: &mut Vec<Action>) {
         self.routes += 1;
         let trigger = Trigger::Intent(intent);
         match intent {
@@ -929,7 +943,15 @@ impl Controller {
                 self.go(target.as_deref(), now, actions);
             }
             Intent::DoNotCall => {
+                let before = self.sticky_outcome;
+                // From here the opt-out stands, whatever happens next, unless the callee says no
+                // when it is asked back (a hangup, a silence, an unclear answer keep it).
                 self.sticky_outcome = Some(Outcome::DoNotCall);
+                if let Some(confirm) = self.scenario.confirm_opt_out.clone().filter(|c| unsure_opt_out && !self.opt_out_asked_back && *c != self.step) {
+                    self.opt_out_asked_back = true;
+                    self.asked_back = Some(AskedBack { heard_at: self.step.clone(), outcome_before: before });
+                    return self.enter(&confirm, now, actions);
+                }
                 let target = self.current().explicit(trigger).map(str::to_string);
                 self.go(target.as_deref(), now, actions);
             }
@@ -953,6 +975,13 @@ impl Controller {
                 }
             }
             Intent::Unclear => self.unclear(repair, now, actions),
+            Intent::Negative if self.scenario.confirm_opt_out.as_deref() == Some(self.step.as_str()) && self.asked_back.is_some() => {
+                // "No" to "shall we stop calling you?": it was not an opt-out; back to the
+                // question it was heard at, which is asked again.
+                let AskedBack { heard_at, outcome_before } = self.asked_back.take().expect("asked back");
+                self.sticky_outcome = outcome_before;
+                self.enter(&heard_at, now, actions);
+            }
             Intent::Positive | Intent::Negative => {
                 let target = self.current().after(trigger).map(str::to_string);
                 self.go(target.as_deref(), now, actions);

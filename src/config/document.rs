@@ -20,7 +20,7 @@ pub struct Section {
     pub entries: Vec<Entry>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub key: String,
     pub value: String,

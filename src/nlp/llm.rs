@@ -262,7 +262,7 @@ pub fn parse_response(api: Api, body: &str, context: &StepContext) -> Result<Cla
             found
         })
         .unwrap_or_default();
-    Ok(Classification { intent, confidence: 0.8, entities, sentiment, topic: None, repair: None })
+    Ok(Classification { intent, confidence: 0.8, entities, sentiment, topic: None, repair: None, opt_out_unsure: false })
 }
 
 struct Breaker {

@@ -175,7 +175,7 @@ mod tests {
     use crate::domain::Sentiment;
 
     fn understood(intent: Intent, confidence: f32) -> Classification {
-        Classification { intent, confidence, entities: Vec::new(), sentiment: Sentiment::Neutral, topic: None, repair: None }
+        Classification { intent, confidence, entities: Vec::new(), sentiment: Sentiment::Neutral, topic: None, repair: None, opt_out_unsure: false }
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub fn load(document: &Document) -> Result<Scenarios, ConfigError> {
     for section in &document.sections {
         match section.name.split_once('.') {
             None => {
-                let start = read_campaign(document, section, &mut scenarios)?;
+                let start = read_campaign(document, section, &mut scenarios, &mut references)?;
                 starts.push((section.name.clone(), start));
             }
             Some((campaign, step)) => {
@@ -87,6 +87,9 @@ pub fn load(document: &Document) -> Result<Scenarios, ConfigError> {
     }
     check_references(&scenarios, &starts, &references)?;
     for scenario in scenarios.values() {
+        check_confirm_step(scenario)?;
+    }
+    for scenario in scenarios.values() {
         check_scoring(document, scenario)?;
     }
     Ok(scenarios.into_iter().map(|(name, scenario)| (name, Arc::new(scenario))).collect())
@@ -97,7 +100,7 @@ fn header_error(document: &Document, section: &Section, message: String) -> Conf
 }
 
 /// `[campaign]`: what the whole campaign shares. Returns its `start` entry.
-fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMap<String, Scenario>) -> Result<Entry, ConfigError> {
+fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMap<String, Scenario>, references: &mut Vec<Reference>) -> Result<Entry, ConfigError> {
     if !valid_name(&section.name) {
         return Err(header_error(document, section, "a scenario name uses letters, digits, '_' or '-'".into()));
     }
@@ -125,6 +128,10 @@ fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMa
                 scenario.answers.insert(topic.as_str(), sound_name(&section.name, entry)?);
             }
             "llm_instructions" => scenario.llm_instructions = value.to_string(),
+            "confirm_opt_out" => {
+                scenario.confirm_opt_out = Some(reference(&section.name, &section.name, entry, references)?);
+                scenario.confirm_origin = Some(entry.clone());
+            }
             "record" => {
                 scenario.record = parse_bool(value).ok_or_else(|| entry_error(&section.name, entry, format!("'{value}' is not yes or no")))?;
             }
@@ -162,7 +169,7 @@ fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMa
                         entry,
                         format!(
                             "unknown key '{other}' (expected start, reprompt, max_reprompts, answer_who, answer_number, answer_free, \
-                             llm_instructions, record, recording_notice, recording_objection, points_<outcome>, lead_<class>, \
+                             llm_instructions, confirm_opt_out, record, recording_notice, recording_objection, points_<outcome>, lead_<class>, \
                              <sound key>_words, or a dialing key: {})",
                             crate::campaign::KEYS
                         ),
@@ -478,6 +485,16 @@ fn check_references(scenarios: &BTreeMap<String, Scenario>, starts: &[(String, E
     Ok(())
 }
 
+/// The step that asks an unsure opt-out back must wait for the answer.
+fn check_confirm_step(scenario: &Scenario) -> Result<(), ConfigError> {
+    match (&scenario.confirm_opt_out, &scenario.confirm_origin) {
+        (Some(step), Some(entry)) if scenario.steps[step].listen_ms == 0 => {
+            Err(entry_error(&scenario.name, entry, format!("confirm_opt_out step '{step}' does not listen (listen = 0): it asks whether the callee opts out")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `entity = name: word, other words`: the words normalized as the classifier reads speech.
 fn entity(section: &str, entry: &Entry) -> Result<EntityCues, ConfigError> {
     let value = entry.value.trim();
@@ -509,6 +526,8 @@ fn new_scenario(name: &str) -> Scenario {
         record: false,
         recording_notice: None,
         recording_objection: Vec::new(),
+        confirm_opt_out: None,
+        confirm_origin: None,
         words: BTreeMap::new(),
         labels: Vec::new(),
         origin: (String::new(), 0),

@@ -16,6 +16,8 @@
 //! points_appointment = 30       ; points_<outcome>: what the call's outcome earns
 //! lead_hot = 70                 ; lead_<class> = lowest score of the class (highest first wins;
 //! lead_warm = 40                ;   under all of them, or an opt-out/machine: not_qualified)
+//! confirm_opt_out = dnc_confirm ; asks back an opt-out the model found only likely (no opt-out
+//!                               ;   words): it stands unless the callee says no there
 //!
 //! [demo.q1]                     ; a step: <scenario>.<step>
 //! prompt = minibot/demo/q1      ; sound file, played in the call's language
@@ -113,6 +115,11 @@ pub struct Scenario {
     /// `recording_objection`: what a callee says to refuse the recording (normalized like speech):
     /// said at any point of the call, the recording stops and its file is deleted.
     pub recording_objection: Vec<String>,
+    /// `confirm_opt_out`: the step that asks back an opt-out the model found only likely
+    /// (`Classification::opt_out_unsure`). The opt-out stands unless the callee says no there;
+    /// a no goes back to the step where it was heard. Without it, such an opt-out is recorded.
+    pub confirm_opt_out: Option<String>,
+    confirm_origin: Option<crate::config::document::Entry>,
     /// What each prompt says (`words`, `<sound key>_words`), by sound file: written once, for the
     /// recording script, the LLM, `scenario try` and reports.
     pub words: BTreeMap<String, String>,
@@ -349,6 +356,13 @@ mod tests {
         assert!(err.to_string().contains("section [demo.hello], key 'on_negative': step 'q9' is not declared in scenario demo"), "{err}");
         let err = parse(&SAMPLE.replace("start = hello", "start = nope")).unwrap_err();
         assert_eq!((err.line, err.key.as_str()), (2, "start"));
+        // The step that asks an unsure opt-out back: declared, and listening for the answer.
+        let err = parse(&SAMPLE.replace("start = hello", "start = hello\nconfirm_opt_out = ask")).unwrap_err();
+        assert_eq!((err.line, err.key.as_str()), (3, "confirm_opt_out"), "{err}");
+        let err = parse(&SAMPLE.replace("start = hello", "start = hello\nconfirm_opt_out = bye")).unwrap_err();
+        assert!(err.to_string().contains("confirm_opt_out step 'bye' does not listen"), "{err}");
+        let asking = parse(&SAMPLE.replace("start = hello", "start = hello\nconfirm_opt_out = hello")).unwrap();
+        assert_eq!(asking["demo"].confirm_opt_out.as_deref(), Some("hello"));
     }
 
     #[test]

@@ -22,6 +22,15 @@ fn scenario() -> Arc<Scenario> {
     scenarios["t"].clone()
 }
 
+/// The local classifier's answer; a turn written "~words" is one the model would find only likely
+/// an opt-out (the rules alone never say so).
+fn understood(context: &StepContext, text: &str) -> Classification {
+    match text.strip_prefix('~') {
+        Some(words) => Classification { intent: Intent::DoNotCall, confidence: 0.9, opt_out_unsure: true, ..classify(context, words) },
+        None => classify(context, text),
+    }
+}
+
 /// A controller plus a clock, driving inputs the way the call loop does.
 struct Call {
     c: Controller,
@@ -69,7 +78,7 @@ impl Call {
                     self.deferred.as_mut().unwrap().push((turn, text, context));
                 }
                 Action::Classify { turn, text, context } => {
-                    let classification = classify(&context, &text);
+                    let classification = understood(&context, &text);
                     self.log.push(format!("intent {}", classification.intent));
                     let more = self.c.handle(Input::Classified { turn, classification, tier: Tier::Local, latency: Duration::from_micros(20) }, self.now);
                     self.apply(more);
@@ -711,4 +720,67 @@ fn a_hesitation_only_waits_for_the_rest_of_the_answer() {
     call.at(5_000);
     call.send(Input::Tick);
     assert_eq!(call.take_log(), ["no input", "play p-reprompt"]);
+}
+
+/// The demo flow with an opt-out the model finds only likely asked back at `confirm`.
+fn asking_back() -> Arc<Scenario> {
+    let conf = SCENARIO.replacen("max_reprompts = 2\n", "max_reprompts = 2\nconfirm_opt_out = confirm\n", 1)
+        + "[t.confirm]\nprompt = p-confirm\nlisten = 5\nmax_reprompts = 0\non_positive = dnc\non_callback = cb\nnext = dnc\n";
+    crate::scenario::load(&Document::parse_str("s.conf", &conf).unwrap()).unwrap()["t"].clone()
+}
+
+#[test]
+fn an_unsure_opt_out_is_asked_back_and_stands_unless_the_callee_says_no() {
+    // "Yes" to the question asked back: the opt-out.
+    let mut call = Call::with(asking_back(), true);
+    call.answer("oui");
+    call.answer("~bon écoutez ça suffit");
+    call.answer("oui c'est ça");
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log()[3..], ["intent do_not_call", "play p-confirm", "intent positive", "play p-dnc", "end SUCCESS do_not_call"]);
+
+    // "No": it was not one; the question it was heard at is asked again, and the call goes on.
+    let mut call = Call::with(asking_back(), true);
+    call.answer("oui");
+    call.answer("~bon écoutez ça suffit");
+    call.answer("non non continuez");
+    assert_eq!(call.take_log()[3..], ["intent do_not_call", "play p-confirm", "intent negative", "play p-q1"]);
+    call.answer("j'ai un livret a");
+    assert_eq!(call.c.step(), "q2");
+    call.send(Input::HungUp);
+    assert_eq!(call.take_log().last().unwrap(), "end HANGUP hangup_early");
+
+    // A hangup, a silence or an unclear answer there keep it.
+    let mut call = Call::with(asking_back(), true);
+    call.answer("~bon écoutez ça suffit");
+    call.send(Input::HungUp);
+    assert_eq!(call.take_log().last().unwrap(), "end HANGUP do_not_call");
+    let mut call = Call::with(asking_back(), true);
+    call.answer("~bon écoutez ça suffit");
+    call.answer_nothing_until_next_step();
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log().last().unwrap(), "end SUCCESS do_not_call");
+    let mut call = Call::with(asking_back(), true);
+    call.answer("~bon écoutez ça suffit");
+    call.answer("je sais pas trop");
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log().last().unwrap(), "end SUCCESS do_not_call");
+
+    // Asked back once per call: the next unsure one stands. Opt-out words are never asked back.
+    let mut call = Call::with(asking_back(), true);
+    call.answer("~bon écoutez ça suffit");
+    call.answer("non");
+    call.answer("~bon écoutez ça suffit");
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log()[1..], ["intent do_not_call", "play p-confirm", "intent negative", "play p-hello", "intent do_not_call", "play p-dnc", "end SUCCESS do_not_call"]);
+    let mut call = Call::with(asking_back(), true);
+    call.answer("ne m'appelez plus");
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log()[1..], ["intent do_not_call", "play p-dnc", "end SUCCESS do_not_call"]);
+
+    // A campaign without a step to ask it back records it.
+    let mut call = Call::new();
+    call.answer("~bon écoutez ça suffit");
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log()[1..], ["intent do_not_call", "play p-dnc", "end SUCCESS do_not_call"]);
 }

@@ -82,6 +82,8 @@ pub(super) struct Checkpoint {
     repairs: u32,
     questions: u32,
     sticky_outcome: Option<Outcome>,
+    asked_back: Option<super::AskedBack>,
+    opt_out_asked_back: bool,
     callback_text: Option<String>,
     barged_in: bool,
 }
@@ -107,6 +109,8 @@ impl Checkpoint {
             repairs: c.repairs,
             questions: c.questions,
             sticky_outcome: c.sticky_outcome,
+            asked_back: c.asked_back.clone(),
+            opt_out_asked_back: c.opt_out_asked_back,
             callback_text: c.callback_text.clone(),
             barged_in: c.barged_in,
         }
@@ -118,6 +122,8 @@ impl Checkpoint {
         c.repairs = self.repairs;
         c.questions = self.questions;
         c.sticky_outcome = self.sticky_outcome;
+        c.asked_back = self.asked_back;
+        c.opt_out_asked_back = self.opt_out_asked_back;
         c.callback_text = self.callback_text;
         c.barged_in = self.barged_in;
     }
@@ -414,7 +420,7 @@ impl Controller {
             self.queue.clear();
             commit.before.restore(self);
             self.phase = Phase::Processing;
-            self.route(intent, classification.topic, classification.repair, now, actions);
+            self.route(intent, classification.topic, classification.repair, classification.opt_out_unsure, now, actions);
         } else if Self::sticky_for(intent).is_some() {
             // Too late to take back the reply, never too late for an opt-out or a callback.
             actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step.clone(), how: "sticky" }));
@@ -455,7 +461,7 @@ impl Controller {
         if went_on && self.may_reopen() {
             return self.rejoin(now, actions);
         }
-        self.route(classification.intent, classification.topic, classification.repair, now, actions);
+        self.route(classification.intent, classification.topic, classification.repair, classification.opt_out_unsure, now, actions);
     }
 
     /// The callee starts talking again so soon after the reply to their answer started that they
