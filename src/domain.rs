@@ -103,7 +103,7 @@ pub struct Classification {
     pub repair: Option<Repair>,
     /// An opt-out the model found only likely (at the floor, no opt-out words, another intent more
     /// likely): a campaign with `confirm_opt_out` asks it back, and it stands unless the callee
-    /// says no.
+    /// says yes to being called again.
     pub opt_out_unsure: bool,
 }
 

@@ -315,23 +315,24 @@ fn unsure_opt_out_at_q1() -> String {
         .expect("no corpus line the model finds only likely an opt-out at q1")
 }
 
-/// An opt-out the model finds only likely is asked back (`confirm_opt_out`): a "no" there goes
-/// back to the question and the call goes on; a "yes" records it.
+/// An opt-out the model finds only likely is asked back (`confirm_opt_out`: "acceptez-vous que
+/// nous continuions à vous appeler ?"): a yes there goes back to the question and the call goes
+/// on; a no records it.
 #[test]
 fn an_unsure_opt_out_is_asked_back_on_a_real_call() {
     let line = unsure_opt_out_at_q1();
     let asterisk = start("");
     let steps = |events: &[Message]| -> Vec<String> { events.iter().filter(|e| e.is("MiniBotStep")).filter_map(|e| e.get("Step")).map(str::to_string).collect() };
 
-    let events = place_call(&asterisk, &["oui allez-y", &line, "non non continuez", "j'ai un livret a", "oui", "non", "non merci"]);
+    let events = place_call(&asterisk, &["oui allez-y", &line, "oui oui allez-y", "j'ai un livret a", "oui", "non", "non merci"]);
     let seen = steps(&events);
     let asked = seen.iter().position(|s| s == "dnc_confirm").unwrap_or_else(|| panic!("'{line}' not asked back: {seen:?}\n{}", asterisk.log()));
-    assert_eq!(seen.get(asked + 1).map(String::as_str), Some("q1"), "a no goes back to the question: {seen:?}");
+    assert_eq!(seen.get(asked + 1).map(String::as_str), Some("q1"), "a yes goes back to the question: {seen:?}");
     assert!(seen.contains(&"q2".to_string()), "{seen:?}");
     let result = events.iter().find(|e| e.is("MiniBotResult")).unwrap();
     assert_ne!(result.get("Outcome"), Some("do_not_call"), "'{line}': {seen:?}");
 
-    let events = place_call(&asterisk, &["oui allez-y", &line, "oui c'est ça"]);
+    let events = place_call(&asterisk, &["oui allez-y", &line, "non merci"]);
     let seen = steps(&events);
     assert!(seen.ends_with(&["dnc_confirm".to_string(), "dnc_ack".to_string()]), "'{line}': {seen:?}");
     let result = events.iter().find(|e| e.is("MiniBotResult")).unwrap();

@@ -148,9 +148,9 @@ fn main() {
     let said_right = examples.iter().zip(&local).filter(|(e, (i, _))| *i == Intent::DoNotCall && e.intent == Intent::DoNotCall).count();
     let back_right = asked_back.iter().filter(|(_, right)| *right).count();
     let (outright, outright_right) = (said - asked_back.len(), said_right - back_right);
+    let precision = if outright == 0 { "-".to_string() } else { format!("{:.3}", outright_right as f64 / outright as f64) };
     println!(
-        "opt-outs said outright: {outright} ({outright_right} opt-outs, precision {:.3}); asked back (the floor alone, no opt-out words): {} ({back_right} opt-outs)",
-        outright_right as f64 / outright.max(1) as f64,
+        "opt-outs said outright: {outright} ({outright_right} opt-outs, precision {precision}); asked back (the floor alone, no opt-out words): {} ({back_right} opt-outs)",
         asked_back.len()
     );
     if !frozen {

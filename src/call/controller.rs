@@ -207,6 +207,22 @@ pub(super) struct AskedBack {
     outcome_before: Option<Outcome>,
 }
 
+/// How an answer was heard, beyond its intent: what routing it needs to know.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Heard {
+    /// An opt-out the model found only likely (`Classification::opt_out_unsure`): asked back.
+    unsure_opt_out: bool,
+    /// Understood by the local model or keyed: only such a "yes" takes an opt-out back (not the
+    /// LLM's reading of a turn the model was unsure of, nor a cached one).
+    firsthand: bool,
+}
+
+impl Heard {
+    pub(super) fn of(classification: &Classification, tier: Tier) -> Heard {
+        Heard { unsure_opt_out: classification.opt_out_unsure, firsthand: matches!(tier, Tier::Local | Tier::Dtmf) }
+    }
+}
+
 pub struct Controller {
     scenario: Arc<Scenario>,
     limits: CallLimits,
@@ -418,8 +434,9 @@ impl Controller {
             Input::Dtmf(digit) => self.on_dtmf(digit, now, &mut actions),
             Input::AsrFailed(reason) => self.on_asr_failed(reason, now, &mut actions),
             Input::MachineDetected => {
-                self.sticky_outcome = Some(Outcome::AnsweringMachine);
-                self.end(CallStatus::Success, Outcome::AnsweringMachine, &mut actions);
+                self.stick(Outcome::AnsweringMachine);
+                let outcome = self.sticky_outcome.unwrap_or(Outcome::AnsweringMachine); // an opt-out heard stands
+                self.end(CallStatus::Success, outcome, &mut actions);
             }
             Input::Tick => self.on_tick(now, &mut actions),
         }
@@ -559,7 +576,7 @@ impl Controller {
         };
         let said = match Self::sticky_for(intent) {
             Some(sticky) => {
-                self.sticky_outcome = Some(sticky);
+                self.stick(sticky);
                 Some(sticky)
             }
             None if hung_up && answered == self.step && current == Outcome::HangupEarly && matches!(intent, Intent::Positive | Intent::Negative) => {
@@ -577,6 +594,14 @@ impl Controller {
             if rank(said) >= rank(closing.outcome) {
                 closing.outcome = said;
             }
+        }
+    }
+
+    /// Sets the outcome an answer decides whatever the step; an opt-out once heard is never
+    /// replaced by a callback or a machine (only a yes where it is asked back takes it back).
+    fn stick(&mut self, outcome: Outcome) {
+        if self.sticky_outcome != Some(Outcome::DoNotCall) {
+            self.sticky_outcome = Some(outcome);
         }
     }
 
@@ -754,7 +779,7 @@ impl Controller {
             self.stop_reply(actions);
             self.queue.clear();
             self.phase = Phase::Processing;
-            self.route(intent, classification.topic, classification.repair, classification.opt_out_unsure, now, actions);
+            self.route(intent, classification.topic, classification.repair, Heard::of(&classification, tier), now, actions);
         } else if Self::sticky_for(intent).is_some() {
             actions.push(Action::Event(CallEvent::LateResult { step: turn.step.clone(), intent, how: "sticky" }));
             self.apply_sticky(&turn.step, intent, now, actions);
@@ -777,7 +802,9 @@ impl Controller {
         let target = self.scenario.step(answered).explicit(Trigger::Intent(intent)).map(str::to_string);
         self.routes += 1;
         self.stop_reply(actions);
-        self.sticky_outcome = Self::sticky_for(intent);
+        if let Some(sticky) = Self::sticky_for(intent) {
+            self.stick(sticky);
+        }
         self.go(target.as_deref(), now, actions);
     }
 
@@ -862,7 +889,7 @@ impl Controller {
             },
             now,
         );
-        self.route(intent, None, None, false, now, actions);
+        self.route(intent, None, None, Heard { unsure_opt_out: false, firsthand: true }, now, actions);
     }
 
     fn on_tick(&mut self, now: Instant, actions: &mut Vec<Action>) {
@@ -932,22 +959,22 @@ impl Controller {
         step.listen_ms == 0 && step.next.is_none()
     }
 
-    /// `unsure_opt_out`: an opt-out the model found only likely (`Classification::opt_out_unsure`).
-    fn route(&mut self, intent: Intent, topic: Option<Topic>, repair: Option<Repair>, unsure_opt_out: bool, now: Instant, actions: &mut Vec<Action>) {
+    fn route(&mut self, intent: Intent, topic: Option<Topic>, repair: Option<Repair>, heard: Heard, now: Instant, actions: &mut Vec<Action>) {
         self.routes += 1;
         let trigger = Trigger::Intent(intent);
         match intent {
             Intent::AnsweringMachine => {
-                self.sticky_outcome = Some(Outcome::AnsweringMachine);
+                self.stick(Outcome::AnsweringMachine);
                 let target = self.current().explicit(trigger).map(str::to_string);
                 self.go(target.as_deref(), now, actions);
             }
             Intent::DoNotCall => {
                 let before = self.sticky_outcome;
-                // From here the opt-out stands, whatever happens next, unless the callee says no
-                // when it is asked back (a hangup, a silence, an unclear answer keep it).
+                // From here the opt-out stands, whatever happens next, unless the callee says yes
+                // to being called again when it is asked back (a no, a hangup, a silence, an
+                // unclear answer, a callback keep it).
                 self.sticky_outcome = Some(Outcome::DoNotCall);
-                if let Some(confirm) = self.scenario.confirm_opt_out.clone().filter(|c| unsure_opt_out && !self.opt_out_asked_back && *c != self.step) {
+                if let Some(confirm) = self.scenario.confirm_opt_out.clone().filter(|c| heard.unsure_opt_out && !self.opt_out_asked_back && *c != self.step) {
                     self.opt_out_asked_back = true;
                     self.asked_back = Some(AskedBack { heard_at: self.step.clone(), outcome_before: before });
                     return self.enter(&confirm, now, actions);
@@ -956,7 +983,7 @@ impl Controller {
                 self.go(target.as_deref(), now, actions);
             }
             Intent::Callback => {
-                self.sticky_outcome = Some(Outcome::Callback);
+                self.stick(Outcome::Callback);
                 let target = self.current().explicit(trigger).map(str::to_string);
                 self.go(target.as_deref(), now, actions);
             }
@@ -975,9 +1002,9 @@ impl Controller {
                 }
             }
             Intent::Unclear => self.unclear(repair, now, actions),
-            Intent::Negative if self.scenario.confirm_opt_out.as_deref() == Some(self.step.as_str()) && self.asked_back.is_some() => {
-                // "No" to "shall we stop calling you?": it was not an opt-out; back to the
-                // question it was heard at, which is asked again.
+            Intent::Positive if heard.firsthand && self.scenario.confirm_opt_out.as_deref() == Some(self.step.as_str()) && self.asked_back.is_some() => {
+                // "Yes" to "may we go on calling you?": it was not an opt-out; back to the
+                // question it was heard at, which is asked again. Anything else keeps it.
                 let AskedBack { heard_at, outcome_before } = self.asked_back.take().expect("asked back");
                 self.sticky_outcome = outcome_before;
                 self.enter(&heard_at, now, actions);
@@ -1104,6 +1131,9 @@ impl Controller {
         }
         if self.carry.as_ref().is_some_and(|c| c.step != step) {
             self.carry = None;
+        }
+        if self.scenario.confirm_opt_out.as_deref() != Some(step) {
+            self.asked_back = None; // its answer was heard, or the call went elsewhere: it stands
         }
         self.step = step.to_string();
         self.barged_in = false;

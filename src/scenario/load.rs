@@ -485,13 +485,17 @@ fn check_references(scenarios: &BTreeMap<String, Scenario>, starts: &[(String, E
     Ok(())
 }
 
-/// The step that asks an unsure opt-out back must wait for the answer.
+/// The step that asks an unsure opt-out back waits for the answer, and is reached only that way
+/// (a yes there takes an opt-out back: met by the flow, it would answer another question).
 fn check_confirm_step(scenario: &Scenario) -> Result<(), ConfigError> {
-    match (&scenario.confirm_opt_out, &scenario.confirm_origin) {
-        (Some(step), Some(entry)) if scenario.steps[step].listen_ms == 0 => {
-            Err(entry_error(&scenario.name, entry, format!("confirm_opt_out step '{step}' does not listen (listen = 0): it asks whether the callee opts out")))
-        }
-        _ => Ok(()),
+    let (Some(step), Some(entry)) = (&scenario.confirm_opt_out, &scenario.confirm_origin) else { return Ok(()) };
+    if scenario.steps[step].listen_ms == 0 {
+        return Err(entry_error(&scenario.name, entry, format!("confirm_opt_out step '{step}' does not listen (listen = 0): it asks whether the callee may be called again")));
+    }
+    let reached_by = scenario.steps.values().find(|s| s.next.as_ref() == Some(step) || s.transitions.values().any(|t| t == step)).map(|s| s.name.clone());
+    match reached_by.or_else(|| (scenario.start == *step).then(|| "start".to_string())) {
+        Some(from) => Err(entry_error(&scenario.name, entry, format!("confirm_opt_out step '{step}' is also reached from {from}: it must be reached only to ask an opt-out back"))),
+        None => Ok(()),
     }
 }
 

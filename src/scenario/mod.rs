@@ -17,7 +17,7 @@
 //! lead_hot = 70                 ; lead_<class> = lowest score of the class (highest first wins;
 //! lead_warm = 40                ;   under all of them, or an opt-out/machine: not_qualified)
 //! confirm_opt_out = dnc_confirm ; asks back an opt-out the model found only likely (no opt-out
-//!                               ;   words): it stands unless the callee says no there
+//!                               ;   words): only a yes there ("may we go on calling you?") takes it back
 //!
 //! [demo.q1]                     ; a step: <scenario>.<step>
 //! prompt = minibot/demo/q1      ; sound file, played in the call's language
@@ -116,8 +116,9 @@ pub struct Scenario {
     /// said at any point of the call, the recording stops and its file is deleted.
     pub recording_objection: Vec<String>,
     /// `confirm_opt_out`: the step that asks back an opt-out the model found only likely
-    /// (`Classification::opt_out_unsure`). The opt-out stands unless the callee says no there;
-    /// a no goes back to the step where it was heard. Without it, such an opt-out is recorded.
+    /// (`Classification::opt_out_unsure`), whether the callee may be called again. The opt-out
+    /// stands unless the callee says yes there (understood by the local model, or keyed); a yes
+    /// goes back to the step where it was heard. Without it, such an opt-out is recorded.
     pub confirm_opt_out: Option<String>,
     confirm_origin: Option<crate::config::document::Entry>,
     /// What each prompt says (`words`, `<sound key>_words`), by sound file: written once, for the
@@ -361,8 +362,12 @@ mod tests {
         assert_eq!((err.line, err.key.as_str()), (3, "confirm_opt_out"), "{err}");
         let err = parse(&SAMPLE.replace("start = hello", "start = hello\nconfirm_opt_out = bye")).unwrap_err();
         assert!(err.to_string().contains("confirm_opt_out step 'bye' does not listen"), "{err}");
-        let asking = parse(&SAMPLE.replace("start = hello", "start = hello\nconfirm_opt_out = hello")).unwrap();
-        assert_eq!(asking["demo"].confirm_opt_out.as_deref(), Some("hello"));
+        let err = parse(&SAMPLE.replace("start = hello", "start = hello\nconfirm_opt_out = hello")).unwrap_err();
+        assert!(err.to_string().contains("confirm_opt_out step 'hello' is also reached from start"), "{err}");
+        let asking = SAMPLE.replace("start = hello", "start = hello\nconfirm_opt_out = ask") + "[demo.ask]\nprompt = minibot/ask\nlisten = 5\nnext = bye\n";
+        assert_eq!(parse(&asking).unwrap()["demo"].confirm_opt_out.as_deref(), Some("ask"));
+        let err = parse(&asking.replace("on_negative = bye", "on_negative = ask")).unwrap_err();
+        assert!(err.to_string().contains("is also reached from hello"), "{err}");
     }
 
     #[test]

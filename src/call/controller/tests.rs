@@ -131,7 +131,7 @@ impl Call {
         let queue = self.deferred.as_mut().expect("deferred");
         let i = queue.iter().position(|(_, t, _)| t == text).unwrap_or_else(|| panic!("no deferred turn '{text}'"));
         let (turn, text, context) = queue.remove(i);
-        let classification = classify(&context, &text);
+        let classification = understood(&context, &text);
         self.log.push(format!("intent {} ({text})", classification.intent));
         self.send(Input::Classified { turn, classification, tier: Tier::Llm, latency: Duration::from_millis(900) });
     }
@@ -722,35 +722,36 @@ fn a_hesitation_only_waits_for_the_rest_of_the_answer() {
     assert_eq!(call.take_log(), ["no input", "play p-reprompt"]);
 }
 
-/// The demo flow with an opt-out the model finds only likely asked back at `confirm`.
+/// The demo flow with an opt-out the model finds only likely asked back at `confirm` ("may we
+/// go on calling you?").
 fn asking_back() -> Arc<Scenario> {
     let conf = SCENARIO.replacen("max_reprompts = 2\n", "max_reprompts = 2\nconfirm_opt_out = confirm\n", 1)
-        + "[t.confirm]\nprompt = p-confirm\nlisten = 5\nmax_reprompts = 0\non_positive = dnc\non_callback = cb\nnext = dnc\n";
+        + "[t.confirm]\nprompt = p-confirm\nlisten = 5\nmax_reprompts = 0\non_negative = dnc\non_callback = dnc\non_answering_machine = dnc\nnext = dnc\n";
     crate::scenario::load(&Document::parse_str("s.conf", &conf).unwrap()).unwrap()["t"].clone()
 }
 
 #[test]
-fn an_unsure_opt_out_is_asked_back_and_stands_unless_the_callee_says_no() {
-    // "Yes" to the question asked back: the opt-out.
+fn an_unsure_opt_out_is_asked_back_and_stands_unless_the_callee_says_yes() {
+    // "No" to "may we go on calling you?": the opt-out.
     let mut call = Call::with(asking_back(), true);
     call.answer("oui");
     call.answer("~bon écoutez ça suffit");
-    call.answer("oui c'est ça");
+    call.answer("non merci");
     call.send(Input::PromptFinished);
-    assert_eq!(call.take_log()[3..], ["intent do_not_call", "play p-confirm", "intent positive", "play p-dnc", "end SUCCESS do_not_call"]);
+    assert_eq!(call.take_log()[3..], ["intent do_not_call", "play p-confirm", "intent negative", "play p-dnc", "end SUCCESS do_not_call"]);
 
-    // "No": it was not one; the question it was heard at is asked again, and the call goes on.
+    // "Yes": it was not one; the question it was heard at is asked again, and the call goes on.
     let mut call = Call::with(asking_back(), true);
     call.answer("oui");
     call.answer("~bon écoutez ça suffit");
-    call.answer("non non continuez");
-    assert_eq!(call.take_log()[3..], ["intent do_not_call", "play p-confirm", "intent negative", "play p-q1"]);
+    call.answer("oui allez-y");
+    assert_eq!(call.take_log()[3..], ["intent do_not_call", "play p-confirm", "intent positive", "play p-q1"]);
     call.answer("j'ai un livret a");
     assert_eq!(call.c.step(), "q2");
     call.send(Input::HungUp);
     assert_eq!(call.take_log().last().unwrap(), "end HANGUP hangup_early");
 
-    // A hangup, a silence or an unclear answer there keep it.
+    // A hangup, a silence, an unclear answer, a callback, a machine's verdict there keep it.
     let mut call = Call::with(asking_back(), true);
     call.answer("~bon écoutez ça suffit");
     call.send(Input::HungUp);
@@ -765,14 +766,38 @@ fn an_unsure_opt_out_is_asked_back_and_stands_unless_the_callee_says_no() {
     call.answer("je sais pas trop");
     call.send(Input::PromptFinished);
     assert_eq!(call.take_log().last().unwrap(), "end SUCCESS do_not_call");
+    let mut call = Call::with(asking_back(), true);
+    call.answer("~bon écoutez ça suffit");
+    call.answer("rappelez-moi demain");
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log()[1..], ["intent do_not_call", "play p-confirm", "intent callback", "play p-dnc", "end SUCCESS do_not_call"]);
+    let mut call = Call::with(asking_back(), true);
+    call.answer("~bon écoutez ça suffit");
+    call.send(Input::MachineDetected);
+    assert_eq!(call.take_log().last().unwrap(), "end SUCCESS do_not_call");
+
+    // Only a yes heard first hand: the LLM's reading of an unsure turn does not take it back.
+    let mut call = Call::with(asking_back(), true);
+    call.deferred = Some(Vec::new());
+    call.answer("~bon écoutez ça suffit");
+    call.understand("~bon écoutez ça suffit");
+    call.at(500);
+    call.send(Input::PromptFinished);
+    call.say("ouais bon");
+    let (turn, _, context) = call.deferred.as_mut().unwrap().pop().expect("the answer to the question asked back");
+    let yes = understood(&context, "oui");
+    let actions = call.c.handle(Input::Classified { turn, classification: yes, tier: Tier::Llm, latency: Duration::from_millis(900) }, call.now);
+    call.apply(actions);
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log().last().unwrap(), "end SUCCESS do_not_call");
 
     // Asked back once per call: the next unsure one stands. Opt-out words are never asked back.
     let mut call = Call::with(asking_back(), true);
     call.answer("~bon écoutez ça suffit");
-    call.answer("non");
+    call.answer("oui");
     call.answer("~bon écoutez ça suffit");
     call.send(Input::PromptFinished);
-    assert_eq!(call.take_log()[1..], ["intent do_not_call", "play p-confirm", "intent negative", "play p-hello", "intent do_not_call", "play p-dnc", "end SUCCESS do_not_call"]);
+    assert_eq!(call.take_log()[1..], ["intent do_not_call", "play p-confirm", "intent positive", "play p-hello", "intent do_not_call", "play p-dnc", "end SUCCESS do_not_call"]);
     let mut call = Call::with(asking_back(), true);
     call.answer("ne m'appelez plus");
     call.send(Input::PromptFinished);

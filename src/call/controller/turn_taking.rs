@@ -420,7 +420,7 @@ impl Controller {
             self.queue.clear();
             commit.before.restore(self);
             self.phase = Phase::Processing;
-            self.route(intent, classification.topic, classification.repair, classification.opt_out_unsure, now, actions);
+            self.route(intent, classification.topic, classification.repair, super::Heard::of(&classification, tier), now, actions);
         } else if Self::sticky_for(intent).is_some() {
             // Too late to take back the reply, never too late for an opt-out or a callback.
             actions.push(Action::Event(CallEvent::TurnChecked { step: commit.step.clone(), how: "sticky" }));
@@ -461,7 +461,7 @@ impl Controller {
         if went_on && self.may_reopen() {
             return self.rejoin(now, actions);
         }
-        self.route(classification.intent, classification.topic, classification.repair, classification.opt_out_unsure, now, actions);
+        self.route(classification.intent, classification.topic, classification.repair, super::Heard::of(classification, tier), now, actions);
     }
 
     /// The callee starts talking again so soon after the reply to their answer started that they
