@@ -4,6 +4,8 @@
 //! everything after it is real: intent service, scenario transitions, qualification, outcome.
 
 mod support;
+#[path = "support/corpus.rs"]
+mod corpus;
 
 use std::time::Duration;
 use support::ami::Message;
@@ -296,20 +298,16 @@ fn without_test_hooks_the_transcript_variable_is_ignored_even_after_a_reload() {
 /// is trained from it, so that the test follows the model rather than a line written for one.
 fn unsure_opt_out_at_q1() -> String {
     use res_minibot::nlp::classifier::classify_with;
-    let root = env!("CARGO_MANIFEST_DIR");
-    let model = std::fs::File::open(format!("{root}/target/models/intents.model"))
+    let path = format!("{}/{}", corpus::ROOT, corpus::MODEL);
+    let model = std::fs::File::open(&path)
         .map_err(|e| e.to_string())
         .and_then(|f| res_minibot::nlp::model::IntentModel::read(std::io::BufReader::new(f)))
-        .expect("target/models/intents.model (make train)");
-    let text = include_str!("../asterisk-conf/minibot_scenarios.conf");
-    let scenarios = res_minibot::scenario::from_text("minibot_scenarios.conf", text).unwrap();
-    let q1 = scenarios["demo"].step("q1").context.clone();
-    let mut files: Vec<_> = std::fs::read_dir(format!("{root}/tests/data/corpus")).unwrap().map(|e| e.unwrap().path()).collect();
-    files.retain(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("authors-") || n == "train.tsv"));
-    files.sort();
-    files
+        .unwrap_or_else(|e| panic!("{path}: {e} (make train)"));
+    let q1 = corpus::sample_scenarios()["demo"].step("q1").context.clone();
+    // Training lines only, less any line of a frozen split (those are never shown).
+    corpus::TRAIN
         .iter()
-        .flat_map(|f| res_minibot::nlp::eval::parse(&std::fs::read_to_string(f).unwrap()).unwrap())
+        .flat_map(|f| corpus::examples_without_test_repeats(f))
         .map(|e| e.utterance)
         .find(|u| !u.contains('|') && classify_with(&model, &q1, u).opt_out_unsure)
         .expect("no corpus line the model finds only likely an opt-out at q1")

@@ -208,7 +208,7 @@ pub(super) struct AskedBack {
 }
 
 /// How an answer was heard, beyond its intent: what routing it needs to know.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(super) struct Heard {
     /// An opt-out the model found only likely (`Classification::opt_out_unsure`): asked back.
     unsure_opt_out: bool,

@@ -20,7 +20,7 @@ pub struct Section {
     pub entries: Vec<Entry>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Entry {
     pub key: String,
     pub value: String,

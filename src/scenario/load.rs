@@ -86,8 +86,8 @@ pub fn load(document: &Document) -> Result<Scenarios, ConfigError> {
         add_other_steps_entities(scenario);
     }
     check_references(&scenarios, &starts, &references)?;
-    for scenario in scenarios.values() {
-        check_confirm_step(scenario)?;
+    for (scenario, _, step, entry) in references.iter().filter(|(_, _, _, entry)| entry.key == "confirm_opt_out") {
+        check_confirm_step(&scenarios[scenario], step, entry)?;
     }
     for scenario in scenarios.values() {
         check_scoring(document, scenario)?;
@@ -128,10 +128,7 @@ fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMa
                 scenario.answers.insert(topic.as_str(), sound_name(&section.name, entry)?);
             }
             "llm_instructions" => scenario.llm_instructions = value.to_string(),
-            "confirm_opt_out" => {
-                scenario.confirm_opt_out = Some(reference(&section.name, &section.name, entry, references)?);
-                scenario.confirm_origin = Some(entry.clone());
-            }
+            "confirm_opt_out" => scenario.confirm_opt_out = Some(reference(&section.name, &section.name, entry, references)?),
             "record" => {
                 scenario.record = parse_bool(value).ok_or_else(|| entry_error(&section.name, entry, format!("'{value}' is not yes or no")))?;
             }
@@ -487,13 +484,12 @@ fn check_references(scenarios: &BTreeMap<String, Scenario>, starts: &[(String, E
 
 /// The step that asks an unsure opt-out back waits for the answer, and is reached only that way
 /// (a yes there takes an opt-out back: met by the flow, it would answer another question).
-fn check_confirm_step(scenario: &Scenario) -> Result<(), ConfigError> {
-    let (Some(step), Some(entry)) = (&scenario.confirm_opt_out, &scenario.confirm_origin) else { return Ok(()) };
+fn check_confirm_step(scenario: &Scenario, step: &str, entry: &Entry) -> Result<(), ConfigError> {
     if scenario.steps[step].listen_ms == 0 {
         return Err(entry_error(&scenario.name, entry, format!("confirm_opt_out step '{step}' does not listen (listen = 0): it asks whether the callee may be called again")));
     }
-    let reached_by = scenario.steps.values().find(|s| s.next.as_ref() == Some(step) || s.transitions.values().any(|t| t == step)).map(|s| s.name.clone());
-    match reached_by.or_else(|| (scenario.start == *step).then(|| "start".to_string())) {
+    let reached_by = scenario.steps.values().find(|s| s.next.as_deref() == Some(step) || s.transitions.values().any(|t| t == step)).map(|s| s.name.clone());
+    match reached_by.or_else(|| (scenario.start == step).then(|| "start".to_string())) {
         Some(from) => Err(entry_error(&scenario.name, entry, format!("confirm_opt_out step '{step}' is also reached from {from}: it must be reached only to ask an opt-out back"))),
         None => Ok(()),
     }
@@ -531,7 +527,6 @@ fn new_scenario(name: &str) -> Scenario {
         recording_notice: None,
         recording_objection: Vec::new(),
         confirm_opt_out: None,
-        confirm_origin: None,
         words: BTreeMap::new(),
         labels: Vec::new(),
         origin: (String::new(), 0),

@@ -120,7 +120,6 @@ pub struct Scenario {
     /// stands unless the callee says yes there (understood by the local model, or keyed); a yes
     /// goes back to the step where it was heard. Without it, such an opt-out is recorded.
     pub confirm_opt_out: Option<String>,
-    confirm_origin: Option<crate::config::document::Entry>,
     /// What each prompt says (`words`, `<sound key>_words`), by sound file: written once, for the
     /// recording script, the LLM, `scenario try` and reports.
     pub words: BTreeMap<String, String>,
