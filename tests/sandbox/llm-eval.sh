@@ -24,7 +24,7 @@ for _ in $(seq 1 300); do
     kill -0 $server 2>/dev/null || { echo "llama-server exited: $out/llama-server.log" >&2; exit 1; }
     sleep 1
 done
-for split in ${LLM_EVAL_SPLITS:-test test2 test3 test4 test5}; do
+for split in ${LLM_EVAL_SPLITS:-test test2 test3 test4 test5 test6}; do
     echo "[llm-eval] $which on $split" >&2
     LLM_MODEL="$which" cargo run -q --release --no-default-features --target-dir target/pure --example eval -- \
         "tests/data/corpus/$split.tsv" --llm "http://127.0.0.1:$port" >"$out/$split.txt"
