@@ -329,10 +329,13 @@ fn an_unsure_opt_out_is_asked_back_on_a_real_call() {
     assert!(seen.contains(&"q2".to_string()), "{seen:?}");
     let result = events.iter().find(|e| e.is("MiniBotResult")).unwrap();
     assert_ne!(result.get("Outcome"), Some("do_not_call"), "'{line}': {seen:?}");
+    let checks = |events: &[Message]| -> Vec<String> { events.iter().filter(|e| e.is("MiniBotOptOutCheck")).filter_map(|e| e.get("Answer")).map(str::to_string).collect() };
+    assert_eq!(checks(&events), ["asked", "taken_back"]);
 
     let events = place_call(&asterisk, &["oui allez-y", &line, "non merci"]);
     let seen = steps(&events);
     assert!(seen.ends_with(&["dnc_confirm".to_string(), "dnc_ack".to_string()]), "'{line}': {seen:?}");
     let result = events.iter().find(|e| e.is("MiniBotResult")).unwrap();
     assert_eq!(result.get("Outcome"), Some("do_not_call"));
+    assert_eq!(checks(&events), ["asked"]);
 }

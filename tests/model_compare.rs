@@ -351,4 +351,14 @@ fn main() {
         });
         println!("| {name} | {folds} | {} |", others.collect::<Vec<_>>().join(" | "));
     }
+
+    // The turns the floor alone makes opt-outs (the campaigns ask them back), by the intent the
+    // model found most likely: what a narrower floor would keep and lose, on the folds only.
+    println!("\nOn the authors' folds, turns said opt-outs by the floor {OPT_OUT_FLOOR} alone, by the most likely intent: opt-outs / not.\n");
+    println!("| most likely intent | opt-outs | not opt-outs |\n| --- | --- | --- |");
+    for intent in Intent::ALL.iter().filter(|i| **i != Intent::DoNotCall) {
+        let floor_only = held_out_all.iter().zip(&shipped_on_folds).filter(|(_, p)| p.intent == *intent && p.do_not_call >= OPT_OUT_FLOOR);
+        let (real, not): (Vec<_>, Vec<_>) = floor_only.partition(|(s, _)| s.intent == Intent::DoNotCall);
+        println!("| {intent} | {} | {} |", real.len(), not.len());
+    }
 }

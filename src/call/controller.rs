@@ -147,6 +147,9 @@ pub enum CallEvent {
     /// Any answer: "rejoined" (the callee went on as its reply started: the reply was taken back,
     /// both parts are one answer). Over a prompt: "backchannel" (only "hm": the prompt resumed).
     TurnChecked { step: String, how: &'static str },
+    /// An opt-out the model was unsure of (`confirm_opt_out`): "asked" when the bot asks it back
+    /// at `step`, "taken_back" when the callee's yes there undoes it (else it stands).
+    OptOutAskedBack { step: String, answer: &'static str },
 }
 
 /// A turn's text waiting for its intent, and the step it answers.
@@ -977,6 +980,7 @@ impl Controller {
                 if let Some(confirm) = self.scenario.confirm_opt_out.clone().filter(|c| heard.unsure_opt_out && !self.opt_out_asked_back && *c != self.step) {
                     self.opt_out_asked_back = true;
                     self.asked_back = Some(AskedBack { heard_at: self.step.clone(), outcome_before: before });
+                    actions.push(Action::Event(CallEvent::OptOutAskedBack { step: self.step.clone(), answer: "asked" }));
                     return self.enter(&confirm, now, actions);
                 }
                 let target = self.current().explicit(trigger).map(str::to_string);
@@ -1007,6 +1011,7 @@ impl Controller {
                 // question it was heard at, which is asked again. Anything else keeps it.
                 let AskedBack { heard_at, outcome_before } = self.asked_back.take().expect("asked back");
                 self.sticky_outcome = outcome_before;
+                actions.push(Action::Event(CallEvent::OptOutAskedBack { step: heard_at.clone(), answer: "taken_back" }));
                 self.enter(&heard_at, now, actions);
             }
             Intent::Positive | Intent::Negative => {

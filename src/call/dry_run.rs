@@ -244,6 +244,8 @@ impl Run {
             CallEvent::Reprompt { count, .. } => format!("  asked again ({count})"),
             CallEvent::Repair { how: "repeat", .. } => "  the question again (asked to repeat)".to_string(),
             CallEvent::Repair { .. } => "  waits (hesitation)".to_string(),
+            CallEvent::OptOutAskedBack { answer: "asked", .. } => "  an opt-out the model is unsure of: asked back".to_string(),
+            CallEvent::OptOutAskedBack { .. } => "  the callee says calls may go on: no opt-out".to_string(),
             CallEvent::Dtmf { digit, .. } => format!("  key {digit}"),
             CallEvent::BargeIn { by, .. } => format!("  (the prompt stops: barge-in by {by})"),
             CallEvent::Limit { limit, .. } => format!("  limit reached: {limit}"),

@@ -547,6 +547,11 @@ fn emit(channel: &Channel, live: &LiveCall, e: CallEvent) {
             crate::obs::prom::RECORDED.repairs.inc(&[how]);
             event(channel, "MiniBotRepair", &[("Step", step), ("How", how.to_string())])
         }
+        CallEvent::OptOutAskedBack { step, answer } => {
+            crate::obs::prom::RECORDED.opt_outs_asked_back.inc(&[&live.campaign, answer]);
+            log::info!("MiniBot on {}: an unsure opt-out heard at step {step}: {answer}", channel.name());
+            event(channel, "MiniBotOptOutCheck", &[("Step", step), ("Answer", answer.into())])
+        }
         CallEvent::Dtmf { step, digit } => event(channel, "MiniBotDtmf", &[("Step", step), ("Digit", digit.to_string())]),
         CallEvent::AsrFailed { step, reason } => {
             METRICS.asr_failures.fetch_add(1, Ordering::Relaxed);

@@ -160,6 +160,7 @@ pub struct Recorded {
     pub turn_end_silence: HistogramVec,
     pub turn_checks: CounterVec,
     pub repairs: CounterVec,
+    pub opt_outs_asked_back: CounterVec,
 }
 
 pub static RECORDED: Recorded = Recorded {
@@ -202,13 +203,18 @@ pub static RECORDED: Recorded = Recorded {
         "Turns that were no answer: the callee asked to hear the question again (repeat: it was played again) or only hesitated (hesitation: the bot waited).",
         &["how"],
     ),
+    opt_outs_asked_back: CounterVec::new(
+        "minibot_opt_outs_asked_back_total",
+        "Opt-outs the model was unsure of, by campaign: asked (the callee was asked whether calls may go on) and taken_back (they said yes: no opt-out). The others stood.",
+        &["campaign", "answer"],
+    ),
 };
 
 impl Recorded {
     /// A new load starts from zero, as the module's other counters do (the library may stay
     /// mapped across unload and load, with its statics).
     pub fn reset(&self) {
-        for c in [&self.calls_ended, &self.leads, &self.barge_ins, &self.amd_verdicts, &self.late_results, &self.turn_ends, &self.turn_checks, &self.repairs] {
+        for c in [&self.calls_ended, &self.leads, &self.barge_ins, &self.amd_verdicts, &self.late_results, &self.turn_ends, &self.turn_checks, &self.repairs, &self.opt_outs_asked_back] {
             c.reset();
         }
         for h in [&self.reaction, &self.asr_final, &self.llm_request, &self.turn_end_silence] {
@@ -228,6 +234,7 @@ impl Recorded {
         self.turn_end_silence.render(out);
         self.turn_checks.render(out);
         self.repairs.render(out);
+        self.opt_outs_asked_back.render(out);
         self.amd_verdicts.render(out);
     }
 }

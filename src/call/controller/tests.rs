@@ -89,6 +89,7 @@ impl Call {
                 Action::EndTurnAfter { silence_ms, .. } => self.log.push(format!("end turn after {silence_ms}")),
                 Action::Event(CallEvent::TurnEnded { ending, mode, silence_ms, .. }) => self.log.push(format!("turn end {ending} {mode} {silence_ms} ms")),
                 Action::Event(CallEvent::TurnChecked { how, .. }) => self.log.push(format!("check {how}")),
+                Action::Event(CallEvent::OptOutAskedBack { answer, .. }) => self.log.push(format!("opt-out {answer}")),
                 Action::Event(_) => {}
             }
         }
@@ -738,14 +739,14 @@ fn an_unsure_opt_out_is_asked_back_and_stands_unless_the_callee_says_yes() {
     call.answer("~bon écoutez ça suffit");
     call.answer("non merci");
     call.send(Input::PromptFinished);
-    assert_eq!(call.take_log()[3..], ["intent do_not_call", "play p-confirm", "intent negative", "play p-dnc", "end SUCCESS do_not_call"]);
+    assert_eq!(call.take_log()[3..], ["intent do_not_call", "opt-out asked", "play p-confirm", "intent negative", "play p-dnc", "end SUCCESS do_not_call"]);
 
     // "Yes": it was not one; the question it was heard at is asked again, and the call goes on.
     let mut call = Call::with(asking_back(), true);
     call.answer("oui");
     call.answer("~bon écoutez ça suffit");
     call.answer("oui allez-y");
-    assert_eq!(call.take_log()[3..], ["intent do_not_call", "play p-confirm", "intent positive", "play p-q1"]);
+    assert_eq!(call.take_log()[3..], ["intent do_not_call", "opt-out asked", "play p-confirm", "intent positive", "opt-out taken_back", "play p-q1"]);
     call.answer("j'ai un livret a");
     assert_eq!(call.c.step(), "q2");
     call.send(Input::HungUp);
@@ -770,7 +771,7 @@ fn an_unsure_opt_out_is_asked_back_and_stands_unless_the_callee_says_yes() {
     call.answer("~bon écoutez ça suffit");
     call.answer("rappelez-moi demain");
     call.send(Input::PromptFinished);
-    assert_eq!(call.take_log()[1..], ["intent do_not_call", "play p-confirm", "intent callback", "play p-dnc", "end SUCCESS do_not_call"]);
+    assert_eq!(call.take_log()[1..], ["intent do_not_call", "opt-out asked", "play p-confirm", "intent callback", "play p-dnc", "end SUCCESS do_not_call"]);
     let mut call = Call::with(asking_back(), true);
     call.answer("~bon écoutez ça suffit");
     call.send(Input::MachineDetected);
@@ -797,7 +798,7 @@ fn an_unsure_opt_out_is_asked_back_and_stands_unless_the_callee_says_yes() {
     call.answer("oui");
     call.answer("~bon écoutez ça suffit");
     call.send(Input::PromptFinished);
-    assert_eq!(call.take_log()[1..], ["intent do_not_call", "play p-confirm", "intent positive", "play p-hello", "intent do_not_call", "play p-dnc", "end SUCCESS do_not_call"]);
+    assert_eq!(call.take_log()[1..], ["intent do_not_call", "opt-out asked", "play p-confirm", "intent positive", "opt-out taken_back", "play p-hello", "intent do_not_call", "play p-dnc", "end SUCCESS do_not_call"]);
     let mut call = Call::with(asking_back(), true);
     call.answer("ne m'appelez plus");
     call.send(Input::PromptFinished);
