@@ -316,7 +316,11 @@ pub struct StepContext {
     /// The question as the callee heard it (for the LLM, transcripts and reports).
     pub question: String,
     pub entities: Vec<EntityCues>,
-    /// The entities the campaign's other steps ask for (less this step's own cues): a turn that
+    /// Words that name what the step asks about when it asks for no entity ("inflation" at the
+    /// question on inflation): a turn that says them answers this step, and at another step it
+    /// answers this one (they are in the other steps' `elsewhere`).
+    pub topic: Vec<String>,
+    /// The entities and topics the campaign's other steps ask for (less this step's own cues): a turn that
     /// names one of them may answer another question than this one ("oui j'ai un livret A" when
     /// asked about inflation), which the intent model weighs. A cue that is an everyday word alone
     /// ("maison", "bois") also fires on turns that name nothing ("je suis à la maison"): the

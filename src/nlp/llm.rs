@@ -574,6 +574,7 @@ mod tests {
             kind: StepKind::Question,
             question: "Quels placements avez-vous ?".into(),
             entities: vec![entity("livret_a"), entity("pel")],
+            topic: Vec::new(),
             elsewhere: Vec::new(),
             none_entity: Some("none".into()),
             llm_instructions: "Un cabinet de conseil en épargne appelle.".into(),

@@ -24,6 +24,7 @@ struct StepDraft {
     /// Where the step's words were given (`words`, or the older `question`).
     words_entry: Option<Entry>,
     entities: Vec<EntityCues>,
+    topic: Vec<String>,
     none_entity: Option<String>,
     points: StepPoints,
 }
@@ -236,6 +237,7 @@ fn read_step(
         reprompt_words: None,
         words_entry: None,
         entities: Vec::new(),
+        topic: Vec::new(),
         none_entity: None,
         points: StepPoints::default(),
     };
@@ -250,7 +252,7 @@ fn read_step(
                 section_name,
                 entry,
                 format!(
-                    "unknown key '{}' (expected prompt, words, listen, kind, entity, none_entity, label, points_<intent>, \
+                    "unknown key '{}' (expected prompt, words, listen, kind, entity, topic, none_entity, label, points_<intent>, \
                      points_entity, points_entity_<entity>, points_max, next, on_<intent>, no_input, barge_in, outcome, reprompt, reprompt_words, max_reprompts)",
                     entry.key
                 ),
@@ -308,6 +310,13 @@ fn read_meaning_key(draft: &mut StepDraft, section: &str, entry: &Entry) -> Resu
                 return Err(entry_error(section, entry, format!("entity '{}' is declared twice", read.name)));
             }
             draft.entities.push(read);
+        }
+        "topic" => {
+            let cues = cue_words(&entry.value);
+            if cues.is_empty() {
+                return Err(entry_error(section, entry, "topic has no words".into()));
+            }
+            draft.topic.extend(cues);
         }
         "none_entity" => {
             check_name(section, entry)?;
@@ -400,7 +409,7 @@ fn reference(campaign: &str, section: &str, entry: &Entry, references: &mut Vec<
 
 /// Puts a read step into its scenario, with the context the intent service will see.
 fn add_step(scenario: &mut Scenario, draft: StepDraft) -> Result<(), ConfigError> {
-    let StepDraft { mut step, kind, question, entities, none_entity, mut points, reprompt_words, words_entry, .. } = draft;
+    let StepDraft { mut step, kind, question, entities, topic, none_entity, mut points, reprompt_words, words_entry, .. } = draft;
     let section = format!("{}.{}", scenario.name, step.name);
     match words_entry {
         // `question` (before `words` existed) was the step's own context: steps sharing a prompt
@@ -421,6 +430,7 @@ fn add_step(scenario: &mut Scenario, draft: StepDraft) -> Result<(), ConfigError
         kind,
         question,
         entities,
+        topic,
         elsewhere: Vec::new(), // filled once the campaign's every step is read
         none_entity: none_entity.clone(),
         llm_instructions: scenario.llm_instructions.clone(),
@@ -451,13 +461,19 @@ fn add_words(words: &mut BTreeMap<String, String>, section: &str, entry: &Entry,
     }
 }
 
-/// Gives each step's context the entities its campaign's other steps ask for, once every step
-/// is read (a cue of the step's own is not another step's).
+/// Gives each step's context the entities and topics its campaign's other steps ask for, once
+/// every step is read (a cue of the step's own is not another step's).
 fn add_other_steps_entities(scenario: &mut Scenario) {
-    let all: Vec<(String, EntityCues)> =
-        scenario.steps.iter().flat_map(|(name, step)| step.context.entities.iter().map(move |e| (name.clone(), e.clone()))).collect();
+    let all: Vec<(String, EntityCues)> = scenario
+        .steps
+        .iter()
+        .flat_map(|(name, step)| {
+            let topic = (!step.context.topic.is_empty()).then(|| EntityCues { name: format!("topic of {name}"), cues: step.context.topic.clone() });
+            step.context.entities.iter().cloned().chain(topic).map(move |e| (name.clone(), e))
+        })
+        .collect();
     for (name, step) in scenario.steps.iter_mut() {
-        let own: Vec<&String> = step.context.entities.iter().flat_map(|e| &e.cues).collect();
+        let own: Vec<&String> = step.context.entities.iter().flat_map(|e| &e.cues).chain(&step.context.topic).collect();
         let elsewhere: Vec<EntityCues> = all
             .iter()
             .filter(|(other, _)| other != name)
@@ -505,11 +521,16 @@ fn entity(section: &str, entry: &Entry) -> Result<EntityCues, ConfigError> {
     if !valid_name(name) {
         return Err(entry_error(section, entry, format!("'{name}' is not an entity name (letters, digits, '_' or '-')")));
     }
-    let cues: Vec<String> = words.split(',').map(tokens).filter(|t| !t.is_empty()).map(|t| padded(&t)).collect();
+    let cues = cue_words(words);
     if cues.is_empty() {
         return Err(entry_error(section, entry, format!("entity '{name}' has no words")));
     }
     Ok(EntityCues { name: name.to_string(), cues })
+}
+
+/// "words, other words" as the classifier matches them in a turn.
+fn cue_words(words: &str) -> Vec<String> {
+    words.split(',').map(tokens).filter(|t| !t.is_empty()).map(|t| padded(&t)).collect()
 }
 
 fn new_scenario(name: &str) -> Scenario {

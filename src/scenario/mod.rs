@@ -389,6 +389,22 @@ mod tests {
         [solar.offer]\nprompt = p/offer\nkind = offer\nnext = bye\n[solar.bye]\nprompt = p/bye\nlisten = 0\noutcome = appointment\n";
 
     #[test]
+    fn a_step_s_topic_tells_its_answer_from_an_answer_to_another_step() {
+        let text = CAMPAIGN.replace("kind = offer\n", "kind = offer\ntopic = technicien, visite gratuite\n");
+        let solar = &from_text("s.conf", &text).unwrap()["solar"];
+        let mentions = |step: &str, words: &str| crate::nlp::classifier::mentions(&solar.step(step).context, &format!(" {words} "));
+        // The offer's topic is the offer's own answer; said at the roof question, another step's.
+        let at_offer = mentions("offer", "oui pour la visite gratuite");
+        assert!(at_offer.own && !at_offer.other_step && !at_offer.step_has_entities, "{at_offer:?}");
+        let at_roof = mentions("roof", "oui pour la visite gratuite");
+        assert!(at_roof.other_step && !at_roof.own, "{at_roof:?}");
+        // A topic without words is an error naming its line.
+        let empty = CAMPAIGN.replace("kind = offer\n", "kind = offer\ntopic = ,\n");
+        let error = from_text("s.conf", &empty).unwrap_err();
+        assert!(error.message.contains("topic has no words") && error.key == "topic", "{error}");
+    }
+
+    #[test]
     fn the_llm_instructions_name_the_contact_s_fields() {
         let context = Arc::new(StepContext { llm_instructions: "Client de l'agence {agence}, produit {produit}. {x y} {}".into(), ..StepContext::default() });
         let fields = [("agence".to_string(), "Lyon".to_string())];
