@@ -147,8 +147,8 @@ pub enum CallEvent {
     /// Any answer: "rejoined" (the callee went on as its reply started: the reply was taken back,
     /// both parts are one answer). Over a prompt: "backchannel" (only "hm": the prompt resumed).
     TurnChecked { step: String, how: &'static str },
-    /// An opt-out the model was unsure of (`confirm_opt_out`): "asked" when the bot asks it back
-    /// at `step`, "taken_back" when the callee's yes there undoes it (else it stands).
+    /// An opt-out the model was unsure of (`confirm_opt_out`), heard at `step`, as the call ends:
+    /// "asked" (it was asked back), then "taken_back" if the callee's yes undid it (else it stood).
     OptOutAskedBack { step: String, answer: &'static str },
 }
 
@@ -201,6 +201,15 @@ struct Closing {
     status: CallStatus,
     outcome: Outcome,
     hung_up: bool,
+}
+
+/// An opt-out asked back in this call (once at most): where it was heard, and whether the
+/// callee's yes took it back. Counted when the call ends, from what stands then (a turn decided at
+/// a pause and undone by its final text undoes this with it).
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct OptOutCheck {
+    heard_at: String,
+    taken_back: bool,
 }
 
 /// An unsure opt-out asked back: where it was heard, and the outcome the call had before it.
@@ -260,7 +269,7 @@ pub struct Controller {
     /// An unsure opt-out being asked back at the campaign's `confirm_opt_out` step.
     asked_back: Option<AskedBack>,
     /// An opt-out is asked back once per call: a second unsure one stands.
-    opt_out_asked_back: bool,
+    opt_out_check: Option<OptOutCheck>,
     callback_text: Option<String>,
     /// The callee refused the recording (said once is enough).
     recording_refused: bool,
@@ -336,7 +345,7 @@ impl Controller {
             last_partial: String::new(),
             sticky_outcome: None,
             asked_back: None,
-            opt_out_asked_back: false,
+            opt_out_check: None,
             callback_text: None,
             recording_refused: false,
             turn_config: TurnConfig::default(),
@@ -977,10 +986,9 @@ impl Controller {
                 // to being called again when it is asked back (a no, a hangup, a silence, an
                 // unclear answer, a callback keep it).
                 self.sticky_outcome = Some(Outcome::DoNotCall);
-                if let Some(confirm) = self.scenario.confirm_opt_out.clone().filter(|c| heard.unsure_opt_out && !self.opt_out_asked_back && *c != self.step) {
-                    self.opt_out_asked_back = true;
+                if let Some(confirm) = self.scenario.confirm_opt_out.clone().filter(|c| heard.unsure_opt_out && self.opt_out_check.is_none() && *c != self.step) {
+                    self.opt_out_check = Some(OptOutCheck { heard_at: self.step.clone(), taken_back: false });
                     self.asked_back = Some(AskedBack { heard_at: self.step.clone(), outcome_before: before });
-                    actions.push(Action::Event(CallEvent::OptOutAskedBack { step: self.step.clone(), answer: "asked" }));
                     return self.enter(&confirm, now, actions);
                 }
                 let target = self.current().explicit(trigger).map(str::to_string);
@@ -1011,7 +1019,9 @@ impl Controller {
                 // question it was heard at, which is asked again. Anything else keeps it.
                 let AskedBack { heard_at, outcome_before } = self.asked_back.take().expect("asked back");
                 self.sticky_outcome = outcome_before;
-                actions.push(Action::Event(CallEvent::OptOutAskedBack { step: heard_at.clone(), answer: "taken_back" }));
+                if let Some(check) = self.opt_out_check.as_mut() {
+                    check.taken_back = true;
+                }
                 self.enter(&heard_at, now, actions);
             }
             Intent::Positive | Intent::Negative => {
@@ -1191,6 +1201,12 @@ impl Controller {
         self.phase = Phase::Ended;
         self.listen_deadline = None;
         self.closing = None;
+        if let Some(check) = self.opt_out_check.take() {
+            actions.push(Action::Event(CallEvent::OptOutAskedBack { step: check.heard_at.clone(), answer: "asked" }));
+            if check.taken_back {
+                actions.push(Action::Event(CallEvent::OptOutAskedBack { step: check.heard_at, answer: "taken_back" }));
+            }
+        }
         actions.push(Action::End { status, outcome });
     }
 }

@@ -226,9 +226,9 @@ pub fn classify_with(model: &IntentModel, context: &StepContext, utterance: &str
     result
 }
 
-/// Which of the campaign's entities the turn names, as the model weighs them: any cue of the
-/// step's own, any of another step's (negated or not: "pas de livret" when asked about inflation
-/// still answers the savings question).
+/// Which of the campaign's entities and topics the turn names, as the model weighs them: any cue
+/// of the step's own (its entities, or its topic), any of another step's (negated or not: "pas de
+/// livret" when asked about inflation still answers the savings question).
 pub fn mentions(context: &StepContext, text: &str) -> Mentions {
     let names = |entities: &[EntityCues]| entities.iter().flat_map(|e| &e.cues).any(|cue| text.contains(cue.as_str()));
     let on_topic = context.topic.iter().any(|cue| text.contains(cue.as_str()));
@@ -457,7 +457,21 @@ fn replaced(toks: &[String], cue: &Cue, said: &[&Cue]) -> bool {
     }
     others().filter(|later| later.start >= cue.end()).any(|later| {
         let between = padded(&toks[cue.end()..later.start]);
-        any(&between, CORRECTIONS) || (any(&between, CHANGES) && !any(&between, ADDITIONS))
+        corrects(&between) || (any(&between, CHANGES) && !any(&between, ADDITIONS))
+    })
+}
+
+/// Words after "non" that make it the start of a denial ("un livret a euh non pas de pel et une
+/// assurance vie"), not a correction of what came before.
+const DENIAL_AFTER_NON: &[&str] = &["pas", "plus", "jamais", "rien", "aucun", "aucune", "ni"];
+
+/// Whether a correction stands in the words between two answers.
+fn corrects(between: &str) -> bool {
+    CORRECTIONS.iter().any(|correction| {
+        between.match_indices(correction).any(|(at, _)| {
+            let next = between[at + correction.len()..].split_whitespace().next().unwrap_or("");
+            !(correction.ends_with(" non ") && DENIAL_AFTER_NON.contains(&next))
+        })
     })
 }
 
@@ -628,6 +642,9 @@ mod tests {
         assert_eq!(classify(occupancy.clone(), "mon propriétaire ne veut rien faire").entities, vec!["tenant".to_string()]);
         assert_eq!(classify(occupancy.clone(), "propriétaire enfin non locataire").entities, vec!["tenant".to_string()]);
         assert_eq!(classify(occupancy, "jsuis locataire euh non propriétaire depuis mars").entities, vec!["owner".to_string()]);
+        // A "non" that starts a denial corrects nothing: both answers around it stand.
+        assert_eq!(named("au gaz ah non pas de fioul et un poêle"), vec!["gaz".to_string(), "bois".to_string()]);
+        assert_eq!(classify(savings(), "un livret a euh non pas de pel et une assurance vie").entities, both);
     }
 
     #[test]

@@ -45,8 +45,9 @@ impl Sample {
     }
 }
 
-/// Which of its campaign's entities a turn names (classifier::mentions): the step's own, or
-/// another step's ("oui j'ai un livret A" when asked about inflation answers another question).
+/// Which of its campaign's entities or topics a turn names (classifier::mentions): the step's
+/// own, or another step's ("oui j'ai un livret A" when asked about inflation answers another
+/// question; "l'inflation m'inquiète" when asked about savings, too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Mentions {
     /// The step asks for entities of its own (which savings, which heating) rather than yes or no.

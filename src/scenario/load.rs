@@ -304,6 +304,8 @@ fn read_meaning_key(draft: &mut StepDraft, section: &str, entry: &Entry) -> Resu
             draft.words_entry = Some(entry.clone());
         }
         "reprompt_words" => draft.reprompt_words = Some(entry.clone()),
+        "entity" if !draft.topic.is_empty() => return Err(entry_error(section, entry, TOPIC_OR_ENTITIES.into())),
+        "topic" if !draft.entities.is_empty() => return Err(entry_error(section, entry, TOPIC_OR_ENTITIES.into())),
         "entity" => {
             let read = entity(section, entry)?;
             if draft.entities.iter().any(|e| e.name == read.name) {
@@ -527,6 +529,10 @@ fn entity(section: &str, entry: &Entry) -> Result<EntityCues, ConfigError> {
     }
     Ok(EntityCues { name: name.to_string(), cues })
 }
+
+/// A step's answer names one of its entities, or it says the step's topic: not both (what the
+/// model learnt of a step with entities is what the turn names of them).
+const TOPIC_OR_ENTITIES: &str = "a step has entities or a topic, not both (a topic names what a step without entities asks about)";
 
 /// "words, other words" as the classifier matches them in a turn.
 fn cue_words(words: &str) -> Vec<String> {

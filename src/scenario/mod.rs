@@ -398,10 +398,18 @@ mod tests {
         assert!(at_offer.own && !at_offer.other_step && !at_offer.step_has_entities, "{at_offer:?}");
         let at_roof = mentions("roof", "oui pour la visite gratuite");
         assert!(at_roof.other_step && !at_roof.own, "{at_roof:?}");
-        // A topic without words is an error naming its line.
+        // Cues are matched as the turn is normalized: accents, apostrophes and case aside.
+        let text = CAMPAIGN.replace("kind = offer\n", "kind = offer\ntopic = Pouvoir d'achat\n");
+        let solar = &from_text("s.conf", &text).unwrap()["solar"];
+        let heard = crate::nlp::normalize::padded(&crate::nlp::normalize::tokens("ah le pouvoir d’achat oui"));
+        assert!(crate::nlp::classifier::mentions(&solar.step("offer").context, &heard).own);
+        // A topic without words, or beside entities, is an error naming its line.
         let empty = CAMPAIGN.replace("kind = offer\n", "kind = offer\ntopic = ,\n");
         let error = from_text("s.conf", &empty).unwrap_err();
         assert!(error.message.contains("topic has no words") && error.key == "topic", "{error}");
+        let both = CAMPAIGN.replace("none_entity = unknown\n", "none_entity = unknown\ntopic = toit\n");
+        let error = from_text("s.conf", &both).unwrap_err();
+        assert!(error.message.contains("entities or a topic, not both") && error.key == "topic", "{error}");
     }
 
     #[test]

@@ -83,7 +83,7 @@ pub(super) struct Checkpoint {
     questions: u32,
     sticky_outcome: Option<Outcome>,
     asked_back: Option<super::AskedBack>,
-    opt_out_asked_back: bool,
+    opt_out_check: Option<super::OptOutCheck>,
     callback_text: Option<String>,
     barged_in: bool,
 }
@@ -110,7 +110,7 @@ impl Checkpoint {
             questions: c.questions,
             sticky_outcome: c.sticky_outcome,
             asked_back: c.asked_back.clone(),
-            opt_out_asked_back: c.opt_out_asked_back,
+            opt_out_check: c.opt_out_check.clone(),
             callback_text: c.callback_text.clone(),
             barged_in: c.barged_in,
         }
@@ -123,7 +123,7 @@ impl Checkpoint {
         c.questions = self.questions;
         c.sticky_outcome = self.sticky_outcome;
         c.asked_back = self.asked_back;
-        c.opt_out_asked_back = self.opt_out_asked_back;
+        c.opt_out_check = self.opt_out_check;
         c.callback_text = self.callback_text;
         c.barged_in = self.barged_in;
     }

@@ -663,3 +663,26 @@ fn a_pause_whose_words_were_lost_leaves_nothing_behind() {
     call.pause(2, 400, "oui");
     assert_eq!(call.take_log(), ["end turn after 300", "intent positive", "end turn after 200"]);
 }
+
+#[test]
+fn a_yes_to_the_opt_out_asked_back_that_its_final_undoes_is_not_counted_as_taken_back() {
+    let now = Instant::now();
+    let controller = Controller::new(asking_back(), true, now).with_turn_config(TurnConfig { mode: Mode::Adaptive, ..TurnConfig::default() });
+    let mut call = Call { c: controller, now, log: Vec::new(), deferred: None };
+    let actions = call.c.start(now);
+    call.apply(actions);
+    call.answer("~bon écoutez ça suffit");
+    assert_eq!(call.c.step(), "confirm");
+    // "oui" at a pause takes the opt-out back and asks hello again; the final says no.
+    call.pause_after("oui");
+    call.turn_ends(100);
+    let log = call.take_log();
+    assert_eq!(call.c.step(), "hello", "{log:?}");
+    call.at(60);
+    call.send(Input::Final { text: "non merci".into(), latency: Duration::from_millis(80) });
+    assert!(call.take_log().contains(&"check corrected".to_string()));
+    assert_eq!(call.c.step(), "dnc");
+    call.at(500);
+    call.send(Input::PromptFinished);
+    assert_eq!(call.take_log(), ["opt-out asked", "end SUCCESS do_not_call"], "the yes undone is not counted");
+}
