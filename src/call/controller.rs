@@ -203,20 +203,23 @@ struct Closing {
     hung_up: bool,
 }
 
-/// An opt-out asked back in this call (once at most): where it was heard, and whether the
-/// callee's yes took it back. Counted when the call ends, from what stands then (a turn decided at
-/// a pause and undone by its final text undoes this with it).
+/// An unsure opt-out asked back in this call (once at most): where it was heard, and where the
+/// asking stands. Counted when the call ends, from what stands then (a turn decided at a pause and
+/// undone by its final text undoes this with it).
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct OptOutCheck {
     heard_at: String,
-    taken_back: bool,
+    answer: CheckAnswer,
 }
 
-/// An unsure opt-out asked back: where it was heard, and the outcome the call had before it.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct AskedBack {
-    heard_at: String,
-    outcome_before: Option<Outcome>,
+enum CheckAnswer {
+    /// At the `confirm_opt_out` step, waiting: the outcome the call had before the opt-out.
+    Awaited { outcome_before: Option<Outcome> },
+    /// Its answer was heard and was no yes, or the call went elsewhere.
+    Stood,
+    /// The callee's yes took it back.
+    TakenBack,
 }
 
 /// How an answer was heard, beyond its intent: what routing it needs to know.
@@ -266,9 +269,8 @@ pub struct Controller {
     last_partial: String,
     /// Set by answers that decide the outcome whatever the last step says.
     sticky_outcome: Option<Outcome>,
-    /// An unsure opt-out being asked back at the campaign's `confirm_opt_out` step.
-    asked_back: Option<AskedBack>,
-    /// An opt-out is asked back once per call: a second unsure one stands.
+    /// An unsure opt-out asked back at the campaign's `confirm_opt_out` step; once per call: a
+    /// second unsure one stands.
     opt_out_check: Option<OptOutCheck>,
     callback_text: Option<String>,
     /// The callee refused the recording (said once is enough).
@@ -344,7 +346,6 @@ impl Controller {
             turns: Vec::new(),
             last_partial: String::new(),
             sticky_outcome: None,
-            asked_back: None,
             opt_out_check: None,
             callback_text: None,
             recording_refused: false,
@@ -987,8 +988,7 @@ impl Controller {
                 // unclear answer, a callback keep it).
                 self.sticky_outcome = Some(Outcome::DoNotCall);
                 if let Some(confirm) = self.scenario.confirm_opt_out.clone().filter(|c| heard.unsure_opt_out && self.opt_out_check.is_none() && *c != self.step) {
-                    self.opt_out_check = Some(OptOutCheck { heard_at: self.step.clone(), taken_back: false });
-                    self.asked_back = Some(AskedBack { heard_at: self.step.clone(), outcome_before: before });
+                    self.opt_out_check = Some(OptOutCheck { heard_at: self.step.clone(), answer: CheckAnswer::Awaited { outcome_before: before } });
                     return self.enter(&confirm, now, actions);
                 }
                 let target = self.current().explicit(trigger).map(str::to_string);
@@ -1014,14 +1014,14 @@ impl Controller {
                 }
             }
             Intent::Unclear => self.unclear(repair, now, actions),
-            Intent::Positive if heard.firsthand && self.scenario.confirm_opt_out.as_deref() == Some(self.step.as_str()) && self.asked_back.is_some() => {
+            Intent::Positive if heard.firsthand && self.scenario.confirm_opt_out.as_deref() == Some(self.step.as_str()) && self.awaits_opt_out_answer() => {
                 // "Yes" to "may we go on calling you?": it was not an opt-out; back to the
                 // question it was heard at, which is asked again. Anything else keeps it.
-                let AskedBack { heard_at, outcome_before } = self.asked_back.take().expect("asked back");
-                self.sticky_outcome = outcome_before;
-                if let Some(check) = self.opt_out_check.as_mut() {
-                    check.taken_back = true;
+                let check = self.opt_out_check.as_mut().expect("asked back");
+                if let CheckAnswer::Awaited { outcome_before } = std::mem::replace(&mut check.answer, CheckAnswer::TakenBack) {
+                    self.sticky_outcome = outcome_before;
                 }
+                let heard_at = check.heard_at.clone();
                 self.enter(&heard_at, now, actions);
             }
             Intent::Positive | Intent::Negative => {
@@ -1147,8 +1147,11 @@ impl Controller {
         if self.carry.as_ref().is_some_and(|c| c.step != step) {
             self.carry = None;
         }
-        if self.scenario.confirm_opt_out.as_deref() != Some(step) {
-            self.asked_back = None; // its answer was heard, or the call went elsewhere: it stands
+        if self.scenario.confirm_opt_out.as_deref() != Some(step) && self.awaits_opt_out_answer() {
+            // Its answer was heard, or the call went elsewhere: it stands.
+            if let Some(check) = self.opt_out_check.as_mut() {
+                check.answer = CheckAnswer::Stood;
+            }
         }
         self.step = step.to_string();
         self.barged_in = false;
@@ -1194,6 +1197,11 @@ impl Controller {
         actions.push(if from_ms == 0 { Action::Play(file) } else { Action::PlayFrom { file, from_ms } });
     }
 
+    /// An unsure opt-out is being asked back and its answer is not heard yet.
+    fn awaits_opt_out_answer(&self) -> bool {
+        matches!(self.opt_out_check, Some(OptOutCheck { answer: CheckAnswer::Awaited { .. }, .. }))
+    }
+
     fn end(&mut self, status: CallStatus, outcome: Outcome, actions: &mut Vec<Action>) {
         if self.prompt_started.take().is_some() {
             actions.push(Action::StopPrompt);
@@ -1203,7 +1211,7 @@ impl Controller {
         self.closing = None;
         if let Some(check) = self.opt_out_check.take() {
             actions.push(Action::Event(CallEvent::OptOutAskedBack { step: check.heard_at.clone(), answer: "asked" }));
-            if check.taken_back {
+            if check.answer == CheckAnswer::TakenBack {
                 actions.push(Action::Event(CallEvent::OptOutAskedBack { step: check.heard_at, answer: "taken_back" }));
             }
         }

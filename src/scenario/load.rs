@@ -135,7 +135,7 @@ fn read_campaign(document: &Document, section: &Section, scenarios: &mut BTreeMa
             }
             "recording_notice" => scenario.recording_notice = Some(sound_name(&section.name, entry)?),
             "recording_objection" => {
-                scenario.recording_objection = value.split(',').map(tokens).filter(|t| !t.is_empty()).map(|t| padded(&t)).collect();
+                scenario.recording_objection = cue_words(value);
                 if scenario.recording_objection.is_empty() {
                     return Err(entry_error(&section.name, entry, "recording_objection lists what a callee says to refuse the recording".into()));
                 }

@@ -82,7 +82,6 @@ pub(super) struct Checkpoint {
     repairs: u32,
     questions: u32,
     sticky_outcome: Option<Outcome>,
-    asked_back: Option<super::AskedBack>,
     opt_out_check: Option<super::OptOutCheck>,
     callback_text: Option<String>,
     barged_in: bool,
@@ -109,7 +108,6 @@ impl Checkpoint {
             repairs: c.repairs,
             questions: c.questions,
             sticky_outcome: c.sticky_outcome,
-            asked_back: c.asked_back.clone(),
             opt_out_check: c.opt_out_check.clone(),
             callback_text: c.callback_text.clone(),
             barged_in: c.barged_in,
@@ -122,7 +120,6 @@ impl Checkpoint {
         c.repairs = self.repairs;
         c.questions = self.questions;
         c.sticky_outcome = self.sticky_outcome;
-        c.asked_back = self.asked_back;
         c.opt_out_check = self.opt_out_check;
         c.callback_text = self.callback_text;
         c.barged_in = self.barged_in;
