@@ -101,9 +101,9 @@ pub struct Classification {
     /// An unclear turn that is not an answer at all: the callee asks to hear the question again,
     /// or only hesitates. Decided from the words by rule, whichever tier gave the intent.
     pub repair: Option<Repair>,
-    /// An opt-out the model found only likely (at the floor, no opt-out words, another intent more
-    /// likely): a campaign with `confirm_opt_out` asks it back, and it stands unless the callee
-    /// says yes to being called again.
+    /// An opt-out said without opt-out words that the tier is not sure of (the floor alone, the
+    /// model below `CONFIRM_BELOW`, or the LLM's reading): a campaign with `confirm_opt_out` asks
+    /// it back, and it stands unless the callee says yes to being called again.
     pub opt_out_unsure: bool,
 }
 
@@ -247,7 +247,10 @@ impl fmt::Display for Outcome {
 /// Which tier decided a turn's intent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tier {
-    Cache,
+    /// A cached answer the local model gave (firsthand, like `Local`).
+    CacheOfLocal,
+    /// A cached answer the LLM gave.
+    CacheOfLlm,
     #[default]
     Local,
     Llm,
@@ -258,7 +261,7 @@ pub enum Tier {
 impl Tier {
     pub fn as_str(self) -> &'static str {
         match self {
-            Tier::Cache => "cache",
+            Tier::CacheOfLocal | Tier::CacheOfLlm => "cache",
             Tier::Local => "local",
             Tier::Llm => "llm",
             Tier::Dtmf => "dtmf",

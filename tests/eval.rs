@@ -12,7 +12,8 @@
 mod corpus;
 
 use corpus::{examples, examples_without_test_repeats, fail, normalized, sample_scenarios, samples, FROZEN_TEST, ROOT, TRAIN, VALIDATION};
-use res_minibot::nlp::classifier::{classify, classify_with};
+use res_minibot::nlp::classifier::{classify, classify_with, opts_out};
+use res_minibot::nlp::normalize::{padded, tokens};
 use res_minibot::nlp::eval::{evaluate, Example, Outcome};
 use res_minibot::nlp::llm::{Api, LlmConfig, LlmError, LlmPool};
 use res_minibot::nlp::model::{IntentModel, Sample, TrainOptions};
@@ -57,8 +58,10 @@ fn threshold_curve(examples: &[Example], local: &[(Intent, f32)], llm: &[Intent]
     println!("| llm_below | turns to the LLM | LLM right on them | local right on them | combined accuracy | do_not_call recall / precision | LLM latency p50 / p95 on them (ms) |");
     println!("| --- | --- | --- | --- | --- | --- | --- |");
     for threshold in [0.0f32, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.01] {
-        let sent: Vec<usize> = (0..examples.len()).filter(|&i| local[i].1 < threshold).collect();
-        let chosen = |i: usize| if local[i].1 < threshold { llm[i] } else { local[i].0 };
+        // As `IntentService::understand`: an opt-out the local tier says is never sent.
+        let sends = |i: usize| local[i].1 < threshold && local[i].0 != Intent::DoNotCall;
+        let sent: Vec<usize> = (0..examples.len()).filter(|&i| sends(i)).collect();
+        let chosen = |i: usize| if sends(i) { llm[i] } else { local[i].0 };
         let right = (0..examples.len()).filter(|&i| chosen(i) == examples[i].intent).count();
         let llm_right = sent.iter().filter(|&&i| llm[i] == examples[i].intent).count();
         let local_right = sent.iter().filter(|&&i| local[i].0 == examples[i].intent).count();
@@ -142,15 +145,23 @@ fn main() {
     for (name, (right, all)) in ["below llm_below (0.5): asked to the LLM", "0.5 to 0.90", "0.90 and above"].iter().zip(bands) {
         println!("  {name:<42} {all:>4} turns, accuracy {}", if all == 0 { "-".to_string() } else { format!("{:.3}", right as f64 / all as f64) });
     }
-    // Opt-outs the floor alone decided: a campaign with `confirm_opt_out` asks them back (a "no"
-    // there takes the opt-out back), the others are said outright.
+    // Opt-outs without opt-out words that the model is not sure of (`opt_out_unsure`): a campaign
+    // with `confirm_opt_out` asks them back (a yes there takes the opt-out back); the others are
+    // said outright.
     let said = local.iter().filter(|(i, _)| *i == Intent::DoNotCall).count();
     let said_right = examples.iter().zip(&local).filter(|(e, (i, _))| *i == Intent::DoNotCall && e.intent == Intent::DoNotCall).count();
     let back_right = asked_back.iter().filter(|(_, right)| *right).count();
     let (outright, outright_right) = (said - asked_back.len(), said_right - back_right);
     let precision = if outright == 0 { "-".to_string() } else { format!("{:.3}", outright_right as f64 / outright as f64) };
+    // Of those said outright, how many opt-out words decided (policy) and how many the model did.
+    let worded = |e: &Example| opts_out(&padded(&tokens(&e.utterance)));
+    let by_words: Vec<bool> = examples.iter().zip(&local).filter(|(e, (i, _))| *i == Intent::DoNotCall && worded(e)).map(|(e, _)| e.intent == Intent::DoNotCall).collect();
+    let words_right = by_words.iter().filter(|r| **r).count();
     println!(
-        "opt-outs said outright: {outright} ({outright_right} opt-outs, precision {precision}); asked back (the floor alone, no opt-out words): {} ({back_right} opt-outs)",
+        "opt-outs said outright: {outright} ({outright_right} opt-outs, precision {precision}; with opt-out words {} ({words_right} opt-outs), by the model {} ({} opt-outs)); asked back (no opt-out words, the model unsure): {} ({back_right} opt-outs)",
+        by_words.len(),
+        outright - by_words.len(),
+        outright_right - words_right,
         asked_back.len()
     );
     if !frozen {

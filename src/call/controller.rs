@@ -225,16 +225,17 @@ enum CheckAnswer {
 /// How an answer was heard, beyond its intent: what routing it needs to know.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Heard {
-    /// An opt-out the model found only likely (`Classification::opt_out_unsure`): asked back.
+    /// An opt-out said without opt-out words that the tier is not sure of
+    /// (`Classification::opt_out_unsure`): asked back.
     unsure_opt_out: bool,
-    /// Understood by the local model or keyed: only such a "yes" takes an opt-out back (not the
-    /// LLM's reading of a turn the model was unsure of, nor a cached one).
+    /// Understood by the local model (now or cached) or keyed: only such a "yes" takes an opt-out
+    /// back (not the LLM's reading of a turn the model was unsure of).
     firsthand: bool,
 }
 
 impl Heard {
     pub(super) fn of(classification: &Classification, tier: Tier) -> Heard {
-        Heard { unsure_opt_out: classification.opt_out_unsure, firsthand: matches!(tier, Tier::Local | Tier::Dtmf) }
+        Heard { unsure_opt_out: classification.opt_out_unsure, firsthand: matches!(tier, Tier::Local | Tier::CacheOfLocal | Tier::Dtmf) }
     }
 }
 

@@ -262,7 +262,11 @@ pub fn parse_response(api: Api, body: &str, context: &StepContext) -> Result<Cla
             found
         })
         .unwrap_or_default();
-    Ok(Classification { intent, confidence: 0.8, entities, sentiment, topic: None, repair: None, opt_out_unsure: false })
+    // An opt-out the local tier says (its words, the floor, the model) never reaches the LLM
+    // (`IntentService::understand` keeps it): one the LLM reads in other words, on a turn the model
+    // was unsure of, is asked back where the campaign can.
+    let opt_out_unsure = intent == Intent::DoNotCall;
+    Ok(Classification { intent, confidence: 0.8, entities, sentiment, topic: None, repair: None, opt_out_unsure })
 }
 
 struct Breaker {
@@ -641,6 +645,14 @@ mod tests {
         assert_eq!(body["response_format"]["json_schema"]["schema"]["properties"]["entities"]["maxItems"], 0, "no entities at a greeting");
         let response = r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"{\"intent\":\"callback\",\"sentiment\":\"negative\",\"entities\":[]}"}}]}"#;
         assert_eq!(parse_response(Api::OpenAi, response, &hello()).unwrap().intent, Intent::Callback);
+    }
+
+    #[test]
+    fn an_opt_out_the_llm_reads_is_asked_back_where_the_campaign_can() {
+        let answer = |intent: &str| format!(r#"{{"choices":[{{"message":{{"content":"{{\"intent\":\"{intent}\",\"entities\":[]}}"}}}}]}}"#);
+        let opt_out = parse_response(Api::OpenAi, &answer("do_not_call"), &hello()).unwrap();
+        assert_eq!((opt_out.intent, opt_out.opt_out_unsure), (Intent::DoNotCall, true));
+        assert!(!parse_response(Api::OpenAi, &answer("negative"), &hello()).unwrap().opt_out_unsure);
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! points_appointment = 30       ; points_<outcome>: what the call's outcome earns
 //! lead_hot = 70                 ; lead_<class> = lowest score of the class (highest first wins;
 //! lead_warm = 40                ;   under all of them, or an opt-out/machine: not_qualified)
-//! confirm_opt_out = dnc_confirm ; asks back an opt-out the model found only likely (no opt-out
+//! confirm_opt_out = dnc_confirm ; asks back an opt-out the model is not sure of (no opt-out
 //!                               ;   words): only a yes there ("may we go on calling you?") takes it back
 //!
 //! [demo.q1]                     ; a step: <scenario>.<step>
@@ -115,8 +115,8 @@ pub struct Scenario {
     /// `recording_objection`: what a callee says to refuse the recording (normalized like speech):
     /// said at any point of the call, the recording stops and its file is deleted.
     pub recording_objection: Vec<String>,
-    /// `confirm_opt_out`: the step that asks back an opt-out the model found only likely
-    /// (`Classification::opt_out_unsure`), whether the callee may be called again. The opt-out
+    /// `confirm_opt_out`: the step that asks back an opt-out said without opt-out words that the
+    /// tier is not sure of (`Classification::opt_out_unsure`), whether the callee may be called again. The opt-out
     /// stands unless the callee says yes there (understood by the local model, or keyed); a yes
     /// goes back to the step where it was heard. Without it, such an opt-out is recorded.
     pub confirm_opt_out: Option<String>,

@@ -731,6 +731,16 @@ fn asking_back() -> Arc<Scenario> {
     crate::scenario::load(&Document::parse_str("s.conf", &conf).unwrap()).unwrap()["t"].clone()
 }
 
+/// Only the local model's "yes" (heard now, or the same words cached from an earlier call) or a
+/// key takes an opt-out back, never the LLM's reading, even cached.
+#[test]
+fn a_cached_local_yes_is_firsthand_and_a_cached_llm_one_is_not() {
+    let yes = classify(&StepContext::default(), "oui");
+    let firsthand = |tier| Heard::of(&yes, tier).firsthand;
+    assert!(firsthand(Tier::Local) && firsthand(Tier::CacheOfLocal) && firsthand(Tier::Dtmf));
+    assert!(!firsthand(Tier::Llm) && !firsthand(Tier::CacheOfLlm));
+}
+
 #[test]
 fn an_unsure_opt_out_is_asked_back_and_stands_unless_the_callee_says_yes() {
     // "No" to "may we go on calling you?": the opt-out.
