@@ -247,12 +247,15 @@ impl fmt::Display for Outcome {
 /// Which tier decided a turn's intent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tier {
-    /// A cached answer the local model gave (firsthand, like `Local`).
+    /// A cached answer the local model gave at `llm_below` or above (firsthand, like `Local`).
     CacheOfLocal,
     /// A cached answer the LLM gave.
     CacheOfLlm,
+    /// The local model's answer at `llm_below` or above.
     #[default]
     Local,
+    /// The local model's answer under `llm_below` that stood: no LLM, or it failed or was late.
+    LocalUnsure,
     Llm,
     /// Keys pressed, not words.
     Dtmf,
@@ -262,7 +265,7 @@ impl Tier {
     pub fn as_str(self) -> &'static str {
         match self {
             Tier::CacheOfLocal | Tier::CacheOfLlm => "cache",
-            Tier::Local => "local",
+            Tier::Local | Tier::LocalUnsure => "local",
             Tier::Llm => "llm",
             Tier::Dtmf => "dtmf",
         }

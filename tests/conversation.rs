@@ -293,9 +293,10 @@ fn without_test_hooks_the_transcript_variable_is_ignored_even_after_a_reload() {
     assert!(!asterisk.cli("core show help minibot").contains("minibot test"), "the test CLI commands stay off");
 }
 
-/// A line the shipped model finds only likely an opt-out at the demo's savings question (no
-/// opt-out words, another intent more likely): searched in the corpus at run time, as the model
-/// is trained from it, so that the test follows the model rather than a line written for one.
+/// A line the shipped model takes for an opt-out without being sure at the demo's savings question
+/// (no opt-out words; another intent likelier, or the opt-out under `CONFIRM_BELOW`): searched in
+/// the corpus at run time, as the model is trained from it, so that the test follows the model
+/// rather than a line written for one.
 fn unsure_opt_out_at_q1() -> String {
     use res_minibot::nlp::classifier::classify_with;
     let path = format!("{}/{}", corpus::ROOT, corpus::MODEL);

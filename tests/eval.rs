@@ -50,8 +50,8 @@ fn cross_validation(all: &[Sample]) {
     println!("  mean: {:.3}", accuracies.iter().sum::<f64>() / 5.0);
 }
 
-/// Local + LLM at each threshold (`llm_below`): the turns under it take the LLM's answer, as the
-/// intent service does when the LLM answers in time (a failure leaves the local answer: counted
+/// Local + LLM at each threshold (`llm_below`): the turns under it take the LLM's answer, except
+/// the local opt-outs (never sent), as the intent service does when the LLM answers in time (a failure leaves the local answer: counted
 /// here as the LLM's "unclear", the worse case). Also the LLM's accuracy on the turns it gets.
 fn threshold_curve(examples: &[Example], local: &[(Intent, f32)], llm: &[Intent], latencies: &[f64]) {
     println!("\n== local + LLM by threshold (llm_below; shipped {LLM_BELOW})");
@@ -142,7 +142,7 @@ fn main() {
         println!("latency per utterance: median {:.1} us, p99 {:.1} us, max {:.1} us", s.median, s.p99, s.max);
     }
     println!("confidence bands (accuracy within each):");
-    for (name, (right, all)) in ["below llm_below (0.5): asked to the LLM", "0.5 to 0.90", "0.90 and above"].iter().zip(bands) {
+    for (name, (right, all)) in ["below llm_below (0.5): the LLM's unless an opt-out", "0.5 to 0.90", "0.90 and above"].iter().zip(bands) {
         println!("  {name:<42} {all:>4} turns, accuracy {}", if all == 0 { "-".to_string() } else { format!("{:.3}", right as f64 / all as f64) });
     }
     // Opt-outs without opt-out words that the model is not sure of (`opt_out_unsure`): a campaign

@@ -228,8 +228,8 @@ pub(super) struct Heard {
     /// An opt-out said without opt-out words that the tier is not sure of
     /// (`Classification::opt_out_unsure`): asked back.
     unsure_opt_out: bool,
-    /// Understood by the local model (now or cached) or keyed: only such a "yes" takes an opt-out
-    /// back (not the LLM's reading of a turn the model was unsure of).
+    /// Understood by the local model at `llm_below` or above (now or cached) or keyed: only such a
+    /// "yes" takes an opt-out back (not the LLM's reading, nor the model's own unsure one).
     firsthand: bool,
 }
 

@@ -122,7 +122,7 @@ impl IntentService {
         }
         let Some(llm) = &self.llm else {
             self.counts.local.fetch_add(1, Ordering::Relaxed);
-            return Understood::Ready { classification: local, tier: Tier::Local, latency: started.elapsed() };
+            return Understood::Ready { classification: local, tier: Tier::LocalUnsure, latency: started.elapsed() };
         };
         let deadline = started + Duration::from_millis(self.config.deadline_ms);
         let (tx, rx) = bounded(1);
@@ -134,7 +134,7 @@ impl IntentService {
             Ok(()) => Understood::Pending(Pending { local, reply: rx, started, deadline, cache_key }),
             Err(_) => {
                 self.counts.fallbacks.fetch_add(1, Ordering::Relaxed);
-                Understood::Ready { classification: local, tier: Tier::Local, latency: started.elapsed() }
+                Understood::Ready { classification: local, tier: Tier::LocalUnsure, latency: started.elapsed() }
             }
         }
     }
@@ -154,11 +154,11 @@ impl IntentService {
             }
             Ok(Err(_)) | Err(crossbeam_channel::TryRecvError::Disconnected) => {
                 self.counts.fallbacks.fetch_add(1, Ordering::Relaxed);
-                Some((pending.local.clone(), Tier::Local, pending.started.elapsed()))
+                Some((pending.local.clone(), Tier::LocalUnsure, pending.started.elapsed()))
             }
             Err(crossbeam_channel::TryRecvError::Empty) if now >= pending.deadline => {
                 self.counts.fallbacks.fetch_add(1, Ordering::Relaxed);
-                Some((pending.local.clone(), Tier::Local, pending.started.elapsed()))
+                Some((pending.local.clone(), Tier::LocalUnsure, pending.started.elapsed()))
             }
             Err(crossbeam_channel::TryRecvError::Empty) => None,
         }
@@ -295,7 +295,7 @@ mod tests {
             }
             std::thread::sleep(Duration::from_millis(5));
         };
-        assert_eq!((answer.0.intent, answer.1), (Intent::Positive, Tier::Local));
+        assert_eq!((answer.0.intent, answer.1), (Intent::Positive, Tier::LocalUnsure), "the local answer stood, unsure");
         assert_eq!(service.counts.fallbacks.load(Ordering::Relaxed), 1);
         service.shutdown();
     }

@@ -731,14 +731,15 @@ fn asking_back() -> Arc<Scenario> {
     crate::scenario::load(&Document::parse_str("s.conf", &conf).unwrap()).unwrap()["t"].clone()
 }
 
-/// Only the local model's "yes" (heard now, or the same words cached from an earlier call) or a
-/// key takes an opt-out back, never the LLM's reading, even cached.
+/// Only the local model's sure "yes" (heard now, or the same words cached from an earlier call)
+/// or a key takes an opt-out back: never the LLM's reading, even cached, nor the model's unsure
+/// answer left standing when the LLM failed or was late.
 #[test]
-fn a_cached_local_yes_is_firsthand_and_a_cached_llm_one_is_not() {
+fn a_cached_local_yes_is_firsthand_and_a_cached_llm_one_or_an_unsure_one_is_not() {
     let yes = classify(&StepContext::default(), "oui");
     let firsthand = |tier| Heard::of(&yes, tier).firsthand;
     assert!(firsthand(Tier::Local) && firsthand(Tier::CacheOfLocal) && firsthand(Tier::Dtmf));
-    assert!(!firsthand(Tier::Llm) && !firsthand(Tier::CacheOfLlm));
+    assert!(!firsthand(Tier::Llm) && !firsthand(Tier::CacheOfLlm) && !firsthand(Tier::LocalUnsure));
 }
 
 #[test]
