@@ -47,7 +47,8 @@ pub struct TierCounts {
 
 pub struct IntentService {
     config: IntentConfig,
-    /// Each answer with the tier that gave it (only the local model's "yes" may take an opt-out back).
+    /// Each answer with the tier a hit reports (`CacheOfLocal` or `CacheOfLlm`: only the local
+    /// model's "yes" may take an opt-out back).
     cache: Mutex<HashMap<CacheKey, (Classification, Tier)>>,
     llm: Option<Arc<LlmPool>>,
     /// The learned model; without one, the rules classify alone. Replaced by a reload.
@@ -103,9 +104,8 @@ impl IntentService {
     pub fn understand(&self, context: &Arc<StepContext>, text: &str, wake: &Waker) -> Understood {
         let started = Instant::now();
         let cache_key = (context.id.clone(), padded(&tokens(text)));
-        if let Some((hit, origin)) = self.cache.lock().get(&cache_key).cloned() {
+        if let Some((hit, tier)) = self.cache.lock().get(&cache_key).cloned() {
             self.counts.cache.fetch_add(1, Ordering::Relaxed);
-            let tier = if origin == Tier::Llm { Tier::CacheOfLlm } else { Tier::CacheOfLocal };
             return Understood::Ready { classification: hit, tier, latency: started.elapsed() };
         }
         let model = self.model();
@@ -116,7 +116,7 @@ impl IntentService {
         // An opt-out policy decided (words, the floor, the model) is never the LLM's to replace,
         // whatever `llm_below` says: a person's "stop calling me" must not be read away.
         if local.confidence >= self.config.llm_below || local.intent == Intent::DoNotCall {
-            self.remember(cache_key, &local, Tier::Local);
+            self.remember(cache_key, &local, Tier::CacheOfLocal);
             self.counts.local.fetch_add(1, Ordering::Relaxed);
             return Understood::Ready { classification: local, tier: Tier::Local, latency: started.elapsed() };
         }
@@ -148,7 +148,7 @@ impl IntentService {
                     answer.entities = pending.local.entities.clone();
                 }
                 answer.topic = pending.local.topic;
-                self.remember(pending.cache_key.clone(), &answer, Tier::Llm);
+                self.remember(pending.cache_key.clone(), &answer, Tier::CacheOfLlm);
                 self.counts.llm.fetch_add(1, Ordering::Relaxed);
                 Some((answer, Tier::Llm, pending.started.elapsed()))
             }
@@ -193,12 +193,12 @@ impl IntentService {
         self.cache.lock().clear();
     }
 
-    fn remember(&self, key: CacheKey, classification: &Classification, origin: Tier) {
+    fn remember(&self, key: CacheKey, classification: &Classification, on_hit: Tier) {
         let mut cache = self.cache.lock();
         if cache.len() >= self.config.cache_size {
             cache.clear(); // crude but bounded; the hot phrases come back at once
         }
-        cache.insert(key, (classification.clone(), origin));
+        cache.insert(key, (classification.clone(), on_hit));
     }
 
     pub fn report(&self) -> String {

@@ -116,9 +116,10 @@ pub struct Scenario {
     /// said at any point of the call, the recording stops and its file is deleted.
     pub recording_objection: Vec<String>,
     /// `confirm_opt_out`: the step that asks back an opt-out said without opt-out words that the
-    /// tier is not sure of (`Classification::opt_out_unsure`), whether the callee may be called again. The opt-out
-    /// stands unless the callee says yes there (understood by the local model, or keyed); a yes
-    /// goes back to the step where it was heard. Without it, such an opt-out is recorded.
+    /// tier is not sure of (`Classification::opt_out_unsure`), whether the callee may be called
+    /// again. The opt-out stands unless the callee says yes there (the local model sure of it, or
+    /// keyed); a yes goes back to the step where it was heard. Without it, such an opt-out is
+    /// recorded.
     pub confirm_opt_out: Option<String>,
     /// What each prompt says (`words`, `<sound key>_words`), by sound file: written once, for the
     /// recording script, the LLM, `scenario try` and reports.
