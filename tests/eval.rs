@@ -12,8 +12,7 @@
 mod corpus;
 
 use corpus::{examples, examples_without_test_repeats, fail, normalized, sample_scenarios, samples, FROZEN_TEST, ROOT, TRAIN, VALIDATION};
-use res_minibot::nlp::classifier::{classify, classify_with, opts_out};
-use res_minibot::nlp::normalize::{padded, tokens};
+use res_minibot::nlp::classifier::{classify, classify_with, says_opt_out};
 use res_minibot::nlp::eval::{evaluate, Example, Outcome};
 use res_minibot::nlp::llm::{Api, LlmConfig, LlmError, LlmPool};
 use res_minibot::nlp::model::{IntentModel, Sample, TrainOptions};
@@ -51,8 +50,9 @@ fn cross_validation(all: &[Sample]) {
 }
 
 /// Local + LLM at each threshold (`llm_below`): the turns under it take the LLM's answer, except
-/// the local opt-outs (never sent), as the intent service does when the LLM answers in time (a failure leaves the local answer: counted
-/// here as the LLM's "unclear", the worse case). Also the LLM's accuracy on the turns it gets.
+/// the local opt-outs (never sent), as the intent service does when the LLM answers in time (a
+/// failure leaves the local answer: counted here as the LLM's "unclear", the worse case). Also
+/// the LLM's accuracy on the turns it gets.
 fn threshold_curve(examples: &[Example], local: &[(Intent, f32)], llm: &[Intent], latencies: &[f64]) {
     println!("\n== local + LLM by threshold (llm_below; shipped {LLM_BELOW})");
     println!("| llm_below | turns to the LLM | LLM right on them | local right on them | combined accuracy | do_not_call recall / precision | LLM latency p50 / p95 on them (ms) |");
@@ -154,8 +154,7 @@ fn main() {
     let (outright, outright_right) = (said - asked_back.len(), said_right - back_right);
     let precision = if outright == 0 { "-".to_string() } else { format!("{:.3}", outright_right as f64 / outright as f64) };
     // Of those said outright, how many opt-out words decided (policy) and how many the model did.
-    let worded = |e: &Example| opts_out(&padded(&tokens(&e.utterance)));
-    let by_words: Vec<bool> = examples.iter().zip(&local).filter(|(e, (i, _))| *i == Intent::DoNotCall && worded(e)).map(|(e, _)| e.intent == Intent::DoNotCall).collect();
+    let by_words: Vec<bool> = examples.iter().zip(&local).filter(|(e, (i, _))| *i == Intent::DoNotCall && says_opt_out(&e.utterance)).map(|(e, _)| e.intent == Intent::DoNotCall).collect();
     let words_right = by_words.iter().filter(|r| **r).count();
     println!(
         "opt-outs said outright: {outright} ({outright_right} opt-outs, precision {precision}; with opt-out words {} ({words_right} opt-outs), by the model {} ({} opt-outs)); asked back (no opt-out words, the model unsure): {} ({back_right} opt-outs)",

@@ -12,8 +12,7 @@ mod corpus;
 use corpus::{examples, examples_without_test_repeats, sample_scenarios, samples, FROZEN, TRAIN, VALIDATION};
 use res_minibot::domain::Intent;
 use res_minibot::nlp::model::{features, softmax, Asked, IntentModel, Prediction, Sample, TrainOptions};
-use res_minibot::nlp::classifier::{opts_out, OPT_OUT_FLOOR};
-use res_minibot::nlp::normalize::{padded, tokens};
+use res_minibot::nlp::classifier::{says_opt_out, OPT_OUT_FLOOR};
 use std::time::Instant;
 
 const CLASSES: usize = Intent::ALL.len();
@@ -366,7 +365,7 @@ fn main() {
     // The opt-outs the model says as its most likely intent without opt-out words, by their
     // probability: which of them a campaign should ask back (classifier::CONFIRM_BELOW) so that
     // those said outright are nearly never wrong, and what that costs the people who meant it.
-    let in_words = |s: &Sample| opts_out(&padded(&tokens(&s.utterance)));
+    let in_words = |s: &Sample| says_opt_out(&s.utterance);
     let pooled: Vec<(&Sample, &Prediction)> = held_out_all.iter().zip(&shipped_on_folds).collect();
     let real_total = pooled.iter().filter(|(s, _)| s.intent == Intent::DoNotCall).count();
     let worded = pooled.iter().filter(|(s, _)| in_words(s));
@@ -375,11 +374,12 @@ fn main() {
     println!("\nOn the authors' folds ({real_total} opt-outs): said with opt-out words {} ({worded_wrong} not opt-outs); said by the model alone as its most likely intent {}.", worded_right + worded_wrong, model_said.len());
     println!("Asking back the model's own opt-outs below a probability (with the floor-only ones, as now):\n");
     println!("| ask back below | asked back: opt-outs / not | said outright: opt-outs / not | outright precision | share of the opt-outs asked back |\n| --- | --- | --- | --- | --- |");
-    let floor_only: Vec<&(&Sample, &Prediction)> = pooled.iter().filter(|(s, p)| !in_words(s) && p.intent != Intent::DoNotCall && p.do_not_call >= OPT_OUT_FLOOR).collect();
     let is_real = |pairs: &[&&(&Sample, &Prediction)]| pairs.iter().filter(|(s, _)| s.intent == Intent::DoNotCall).count();
+    let floor_only: Vec<&(&Sample, &Prediction)> = pooled.iter().filter(|(s, p)| !in_words(s) && p.intent != Intent::DoNotCall && p.do_not_call >= OPT_OUT_FLOOR).collect();
+    let floor_only_real = is_real(&floor_only.iter().collect::<Vec<_>>());
     for below in [0.0f32, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.01] {
         let (back, outright): (Vec<_>, Vec<_>) = model_said.iter().partition(|(_, p)| p.do_not_call < below);
-        let back_real = is_real(&back) + is_real(&floor_only.iter().collect::<Vec<_>>());
+        let back_real = is_real(&back) + floor_only_real;
         let back_all = back.len() + floor_only.len();
         let out_real = is_real(&outright) + worded_right;
         let out_all = outright.len() + worded_right + worded_wrong;
