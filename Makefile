@@ -60,7 +60,9 @@ pytools: deps
 	@tests/sandbox/fetch-pytools.sh >/dev/null
 	@tests/sandbox/fetch-promtool.sh >/dev/null
 
-# The private PostgreSQL cluster of the tests and the demo (127.0.0.1:55432).
+# The private PostgreSQL cluster of the tests and the demo (127.0.0.1:25432). Every test cluster
+# listens below 32768, outside Linux's ephemeral port range: a loopback connection of the tests
+# themselves could hold a port there just as a cluster starts (it failed a fresh rehearsal on 55436).
 pg: deps
 	@MINIBOT_PG_DIR=$(MINIBOT_CACHE)/pg tests/sandbox/postgres.sh start
 
@@ -112,8 +114,8 @@ integration-test: build sandbox model prompts llm pg pytools $(MODEL_FILE)
 	$(CARGO) test $(PURE) --no-fail-fast --test '*' -- --test-threads=2
 
 # The PostgreSQL clusters the tests start are stopped afterwards, whatever the result.
-PG_CLUSTERS := $(MINIBOT_CACHE)/pg:55432 $(MINIBOT_CACHE)/pg-outage:55433 $(MINIBOT_CACHE)/pg-calls:55434 \
-	$(MINIBOT_CACHE)/pg-tls:55435 $(MINIBOT_CACHE)/pg-soak:55436 $(MINIBOT_CACHE)/pg-web:55437
+PG_CLUSTERS := $(MINIBOT_CACHE)/pg:25432 $(MINIBOT_CACHE)/pg-outage:25433 $(MINIBOT_CACHE)/pg-calls:25434 \
+	$(MINIBOT_CACHE)/pg-tls:25435 $(MINIBOT_CACHE)/pg-soak:25436 $(MINIBOT_CACHE)/pg-web:25437
 test: deps
 	$(MAKE) unit-test
 	@rc=0; $(MAKE) integration-test || rc=$$?; \
@@ -127,7 +129,7 @@ BENCH_N ?=
 BENCH_RUNS ?= 3
 soak: build sandbox model prompts llm pg $(MODEL_FILE)
 	@rc=0; MINIBOT_SOAK_CALLS=$(SOAK_CALLS) $(CARGO) test $(PURE) --test soak || rc=$$?; \
-	MINIBOT_PG_DIR=$(MINIBOT_CACHE)/pg-soak MINIBOT_PG_PORT=55436 tests/sandbox/postgres.sh stop; exit $$rc
+	MINIBOT_PG_DIR=$(MINIBOT_CACHE)/pg-soak MINIBOT_PG_PORT=25436 tests/sandbox/postgres.sh stop; exit $$rc
 
 demo: build sandbox model prompts llm pg $(MODEL_FILE)
 	$(CARGO) run -q $(PURE) --example campaign-demo

@@ -529,7 +529,7 @@ fn main() {
         talk_ms as f64 / 1000.0
     );
     println!("{header}");
-    support::pg::cluster("pg", 55432, "start");
+    support::pg::cluster("pg", 25432, "start");
     if std::env::var_os("MINIBOT_BENCH_TURNS").is_some() {
         return turn_comparison(&utterances, &header);
     }

@@ -9,13 +9,13 @@ use support::pg::{count, fresh_database};
 use support::{Asterisk, Options};
 
 fn cluster(action: &str) {
-    support::pg::cluster("pg-calls", 55434, action);
+    support::pg::cluster("pg-calls", 25434, action);
 }
 
 #[test]
 fn postgres_outage_in_the_middle_of_50_calls_loses_and_duplicates_nothing() {
     cluster("start");
-    let db = fresh_database("host=127.0.0.1 port=55434 user=minibot");
+    let db = fresh_database("host=127.0.0.1 port=25434 user=minibot");
     let conf = format!("[general]\ntest_hooks = yes\n[database]\nurl = {db}\nretry_ms = 200\nnode = n1\nspool = /tmp/minibot-calls-db-{}/results.spool\n", std::process::id());
     let asterisk = Asterisk::start(Options { minibot_conf: Some(conf), ..Options::default() });
     let mut ami = asterisk.ami();

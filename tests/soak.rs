@@ -19,7 +19,7 @@ use support::llm::LlmServer;
 use support::pg::{count, fresh_database};
 use support::{speech, Asterisk, Options, TEST_MODEL};
 
-const PG_PORT: u16 = 55436;
+const PG_PORT: u16 = 25436;
 
 /// Short prompts, two questions, opt-out and callback handled: a call lasts about ten seconds.
 const SCENARIO: &str = "[soak]\nstart = hello\nreprompt = beep\nmax_reprompts = 1\n\

@@ -120,18 +120,18 @@ fn writes_are_idempotent_and_opt_outs_are_recorded() {
 
 /// Its own cluster on another port: the test stops and starts it.
 fn outage_cluster(action: &str) {
-    support::pg::cluster("pg-outage", 55433, action);
+    support::pg::cluster("pg-outage", 25433, action);
 }
 
 /// Its own cluster: postgres.sh gives new clusters a self-signed certificate and ssl = on.
 fn tls_cluster() {
-    support::pg::cluster("pg-tls", 55435, "start");
+    support::pg::cluster("pg-tls", 25435, "start");
 }
 
 #[test]
 fn an_outage_mid_run_loses_nothing_and_duplicates_nothing() {
     outage_cluster("start");
-    let server = "host=127.0.0.1 port=55433 user=minibot";
+    let server = "host=127.0.0.1 port=25433 user=minibot";
     let url = fresh_database(server);
     let spool = spool_path("outage");
     let store = Store::start(StoreConfig { url: url.clone(), spool_path: spool.clone(), retry_ms: 200, ..StoreConfig::default() }).unwrap();
@@ -184,7 +184,7 @@ fn a_corrupt_spool_line_is_skipped_and_the_rest_replayed() {
 #[test]
 fn tls_is_used_when_the_url_requires_it() {
     tls_cluster();
-    let url = format!("{} sslmode=require", fresh_database("host=127.0.0.1 port=55435 user=minibot"));
+    let url = format!("{} sslmode=require", fresh_database("host=127.0.0.1 port=25435 user=minibot"));
     // libpq's `require`: encrypted, certificate not checked (tls_verify = no).
     let mut client = res_minibot::store::connect(&url, false).expect("TLS connection");
     let ssl: bool = client.query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).unwrap().get(0);
@@ -197,7 +197,7 @@ fn tls_is_used_when_the_url_requires_it() {
 #[test]
 fn without_sslmode_require_a_tls_server_is_reached_in_plain_tcp() {
     tls_cluster();
-    let url = fresh_database("host=127.0.0.1 port=55435 user=minibot");
+    let url = fresh_database("host=127.0.0.1 port=25435 user=minibot");
     let mut client = res_minibot::store::connect(&url, true).expect("plain connection to a server that offers TLS");
     let ssl: bool = client.query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).unwrap().get(0);
     assert!(!ssl);
@@ -323,7 +323,7 @@ fn a_record_the_database_refuses_is_set_aside_and_never_blocks_the_others() {
 fn a_uri_form_url_connects() {
     let keyword = fresh_database(SERVER);
     let dbname = keyword.rsplit("dbname=").next().unwrap();
-    let url = format!("postgres://minibot@127.0.0.1:55432/{dbname}?sslmode=disable");
+    let url = format!("postgres://minibot@127.0.0.1:25432/{dbname}?sslmode=disable");
     let store = Store::start(StoreConfig { url: url.clone(), spool_path: spool_path("uri"), ..StoreConfig::default() }).unwrap();
     store.submit(record("node1/uri", 2));
     wait_for("the write", Duration::from_secs(10), || store.stats().written.load(Ordering::Relaxed) == 1);

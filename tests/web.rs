@@ -10,7 +10,7 @@ use support::llm::LlmServer;
 use support::pg::{count, fresh_database};
 use support::{free_port, Asterisk, Options};
 
-const PG_PORT: u16 = 55437;
+const PG_PORT: u16 = 25437;
 
 fn cluster(action: &str) {
     support::pg::cluster("pg-web", PG_PORT, action);

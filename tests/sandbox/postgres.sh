@@ -4,7 +4,7 @@
 #   postgres.sh start | stop | url
 set -euo pipefail
 DIR=${MINIBOT_PG_DIR:-${MINIBOT_CACHE:-/var/cache/minibot}/pg}
-PORT=${MINIBOT_PG_PORT:-55432}
+PORT=${MINIBOT_PG_PORT:-25432}
 BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
 [ -n "$BIN" ] || { echo "[pg] PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
 as_pg() { runuser -u postgres -- "$@"; }

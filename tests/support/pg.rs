@@ -3,7 +3,7 @@
 use postgres::{Client, NoTls};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-pub const SERVER: &str = "host=127.0.0.1 port=55432 user=minibot";
+pub const SERVER: &str = "host=127.0.0.1 port=25432 user=minibot";
 static DATABASES: AtomicUsize = AtomicUsize::new(0);
 
 /// A fresh database on `server`; returns its connection string.
